@@ -1,0 +1,292 @@
+"""The graph panel: a zoomable, pannable scene of a GraphSnapshot plus a node detail pane.
+
+Positions come from ``layout_fn(snapshot) -> {node_id: (x, y)}`` (box centres, y down), so the
+integrator can swap in the grandalf layout; the fallback is ``simple_layout.layered_layout``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import (
+    QGraphicsScene,
+    QGraphicsView,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.model import GraphNode, GraphSnapshot
+from desktop.ui.formatting import long_array, shape_text
+from desktop.ui.graph_items import EdgeItem, NodeItem
+from desktop.ui.simple_layout import layered_layout
+from desktop.ui.theme import LIGHT, Theme
+
+LayoutFn = Callable[[GraphSnapshot], dict[int, tuple[float, float]]]
+MAX_NODES = 400  # beyond this, building items and laying out would freeze the GUI thread
+
+
+class _ZoomView(QGraphicsView):
+    """Wheel zooms around the mouse (Netron users asked for exactly this); drag pans."""
+
+    def __init__(self, scene: QGraphicsScene, on_click: Callable[[int | None], None]):
+        super().__init__(scene)
+        self._on_click = on_click
+        self.setRenderHints(QPainter.RenderHint.Antialiasing
+                            | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+
+    def zoom(self, factor: float) -> None:
+        current = self.transform().m11()
+        factor = max(0.05 / current, min(6.0 / current, factor))
+        self.scale(factor, factor)
+
+    def wheelEvent(self, event) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom(1.15 ** steps)
+
+    def mousePressEvent(self, event) -> None:
+        item = self.itemAt(event.position().toPoint())
+        while item is not None and not isinstance(item, NodeItem):
+            item = item.parentItem()
+        super().mousePressEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._on_click(item.node.id if item is not None else None)
+
+
+class NodeDetail(QTextBrowser):
+    """Side pane: everything known about the clicked node."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.show_node(None, None)
+
+    def show_node(self, node: GraphNode | None, snapshot: GraphSnapshot | None) -> None:
+        if node is None or snapshot is None:
+            self.setHtml("<p><i>Click a node to see its value, grad and saved tensors.</i></p>")
+            return
+        by_id = {n.id: n for n in snapshot.nodes}
+
+        def name(i: int) -> str:
+            n = by_id.get(i)
+            if n is None:
+                return f"#{i}"
+            return html.escape(f"{n.op} ({n.label})" if n.label else n.op)
+
+        inputs = [name(e.src) for e in snapshot.edges if e.dst == node.id]
+        users = [name(e.dst) for e in snapshot.edges if e.src == node.id]
+        rows = [
+            ("name", html.escape(node.label or "—")),
+            ("op", html.escape(node.op)),
+            ("kind", node.kind.value + (" · <b>freed</b>" if node.freed else "")),
+            ("shape", shape_text(node.shape)),
+            ("line", str(node.line) if node.line is not None else "—"),
+            ("next functions", ", ".join(inputs) or "—"),
+            ("used by", ", ".join(users) or "—"),
+        ]
+        parts = ["<table cellspacing=2>"]
+        parts += [f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows]
+        parts.append("</table>")
+        for title, arr in (("value", node.value), ("grad", node.grad)):
+            text = "not kept" if (arr is None and title == "value") else long_array(arr)
+            parts.append(f"<p><b>{title}</b></p><pre>{html.escape(text)}</pre>")
+        saved = "<br>".join(html.escape(s) for s in node.saved)
+        if node.freed:
+            saved = "<i>released after backward</i>" + ("<br>" + saved if saved else "")
+        parts.append(f"<p><b>saved tensors</b><br>{saved or '—'}</p>")
+        self.setHtml("".join(parts))
+
+
+class GraphView(QWidget):
+    node_selected = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None, theme: Theme = LIGHT,
+                 layout_fn: LayoutFn | None = None):
+        super().__init__(parent)
+        self.theme = theme
+        self.layout_fn: LayoutFn = layout_fn or layered_layout
+        self.snapshot = GraphSnapshot()
+        self.node_items: dict[int, NodeItem] = {}
+        self.edge_items: list[EdgeItem] = []
+        self._find_hits: list[int] = []
+        self._find_text = ""
+
+        self.scene = QGraphicsScene(self)
+        self.view = _ZoomView(self.scene, self._clicked)
+        self.detail = NodeDetail()
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.hide()
+        self.find_field = QLineEdit(placeholderText="Find node (name or op)…")
+        self.find_field.setToolTip("Find a node by variable name or op name (Enter: next match)")
+        self.find_field.returnPressed.connect(lambda: self.find_node(self.find_field.text()))
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(2, 2, 2, 2)
+        for text, tip, slot in (("Fit", "Fit the whole graph in view", self.fit),
+                                ("+", "Zoom in (wheel up)", lambda: self.view.zoom(1.25)),
+                                ("−", "Zoom out (wheel down)", lambda: self.view.zoom(0.8)),
+                                ("PNG", "Export the graph as PNG…", self._export_dialog)):
+            b = QToolButton(text=text, toolTip=tip)
+            b.clicked.connect(slot)
+            bar.addWidget(b)
+        bar.addWidget(self.find_field, 1)
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.addWidget(self.view)
+        self.split.addWidget(self.detail)
+        self.split.setStretchFactor(0, 3)
+        self.split.setStretchFactor(1, 1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(bar)
+        lay.addWidget(self.note)
+        lay.addWidget(self.split, 1)
+        self._apply_scene_colors()
+
+    # ---- public API --------------------------------------------------------------------------
+    def set_layout_fn(self, layout_fn: LayoutFn | None) -> None:
+        self.layout_fn = layout_fn or layered_layout
+        self.set_snapshot(self.snapshot)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self._apply_scene_colors()
+        self.set_snapshot(self.snapshot, keep_view=True)
+
+    def set_snapshot(self, snapshot: GraphSnapshot, keep_view: bool = False) -> None:
+        selected = self.selected_id()
+        self.snapshot = snapshot
+        self.scene.clear()
+        self.node_items, self.edge_items = {}, []
+        self._find_hits = []
+        notes = [snapshot.note] if snapshot.note else []
+        if len(snapshot.nodes) > MAX_NODES:
+            notes.append(f"This graph has {len(snapshot.nodes)} nodes; only graphs up to "
+                         f"{MAX_NODES} nodes are drawn, to keep the window responsive.")
+            self._show_notes(notes)
+            text = self.scene.addText(notes[-1])
+            text.setDefaultTextColor(QColor(self.theme.muted))
+            self.detail.show_node(None, None)
+            return
+        self._show_notes(notes)
+        positions = self.layout_fn(snapshot)
+        for n in snapshot.nodes:
+            item = NodeItem(n, self.theme, highlighted=n.id in snapshot.highlight)
+            x, y = positions.get(n.id, (0.0, 0.0))
+            item.setPos(QPointF(x, y))
+            self.scene.addItem(item)
+            self.node_items[n.id] = item
+        for e in snapshot.edges:
+            if e.src in self.node_items and e.dst in self.node_items:
+                edge = EdgeItem(e, self.node_items[e.src], self.node_items[e.dst], self.theme)
+                self.scene.addItem(edge)
+                self.edge_items.append(edge)
+        if not snapshot.nodes:
+            text = self.scene.addText("No graph yet: run a script (F5) that builds one.")
+            text.setDefaultTextColor(QColor(self.theme.muted))
+        self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-40, -40, 40, 40))
+        if selected in self.node_items:
+            self.select_node(selected, center=False)
+        else:
+            self.detail.show_node(None, None)
+        if not keep_view:
+            self.fit()
+
+    def selected_id(self) -> int | None:
+        for nid, item in self.node_items.items():
+            if item.isSelected():
+                return nid
+        return None
+
+    def select_node(self, node_id: int, center: bool = True) -> None:
+        item = self.node_items.get(node_id)
+        if item is None:
+            return
+        self.scene.clearSelection()
+        item.setSelected(True)
+        if center:
+            self.view.centerOn(item)
+        self.detail.show_node(item.node, self.snapshot)
+
+    def find_node(self, text: str) -> int | None:
+        """Select the next node whose name or op contains ``text``; exact names come first."""
+        text = text.strip().lower()
+        if not text:
+            return None
+        if text != self._find_text or not self._find_hits:
+            exact = [i for i, it in self.node_items.items() if it.node.label.lower() == text]
+            partial = [i for i, it in self.node_items.items() if i not in exact and (
+                text in it.node.label.lower() or text in it.node.op.lower())]
+            self._find_hits, self._find_text = exact + partial, text
+        if not self._find_hits:
+            self.find_field.setStyleSheet("color: #c62828;")
+            return None
+        self.find_field.setStyleSheet("")
+        node_id = self._find_hits.pop(0)
+        self._find_hits.append(node_id)  # rotate, so Enter again goes to the next match
+        self.select_node(node_id)
+        self.node_selected.emit(node_id)
+        return node_id
+
+    def fit(self) -> None:
+        rect = self.scene.itemsBoundingRect()
+        if rect.isEmpty():
+            return
+        self.view.resetTransform()
+        self.view.fitInView(rect.adjusted(-20, -20, 20, 20), Qt.AspectRatioMode.KeepAspectRatio)
+        if self.view.transform().m11() > 1.5:  # a tiny graph should not fill the screen
+            self.view.resetTransform()
+            self.view.scale(1.5, 1.5)
+            self.view.centerOn(rect.center())
+
+    def render_image(self, scale: float = 2.0) -> QImage:
+        rect = self.scene.itemsBoundingRect().adjusted(-20, -20, 20, 20)
+        if rect.isEmpty():
+            rect = QRectF(0, 0, 200, 100)
+        scale = min(scale, 8000 / max(rect.width(), rect.height()))
+        img = QImage(max(1, int(rect.width() * scale)), max(1, int(rect.height() * scale)),
+                     QImage.Format.Format_ARGB32_Premultiplied)
+        img.fill(QColor(self.theme.scene))
+        p = QPainter(img)
+        p.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.scene.render(p, QRectF(img.rect()), rect)
+        p.end()
+        return img
+
+    def export_png(self, path: str) -> bool:
+        return self.render_image().save(path, "PNG")
+
+    # ---- internals ---------------------------------------------------------------------------
+    def _clicked(self, node_id: int | None) -> None:
+        if node_id is None:
+            self.detail.show_node(None, None)
+            return
+        self.detail.show_node(self.node_items[node_id].node, self.snapshot)
+        self.node_selected.emit(node_id)
+
+    def _show_notes(self, notes: list[str]) -> None:
+        self.note.setText("\n".join(notes))
+        self.note.setVisible(bool(notes))
+
+    def _apply_scene_colors(self) -> None:
+        self.scene.setBackgroundBrush(QColor(self.theme.scene))
+
+    def _export_dialog(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _ = QFileDialog.getSaveFileName(self, "Export graph as PNG", "graph.png",
+                                              "PNG image (*.png)")
+        if path:
+            self.export_png(path)
