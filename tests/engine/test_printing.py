@@ -408,7 +408,9 @@ _OPTIONS = st.fixed_dictionaries(
         "profile": st.sampled_from(["default", "short", "full"]),
     },
 )
-_DTYPES = st.sampled_from(["float32", "float64", "float16", "int64", "int32", "uint8", "bool"])
+_DTYPES = st.sampled_from(
+    ["float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"]
+)
 
 
 @st.composite
