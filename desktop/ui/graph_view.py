@@ -148,6 +148,8 @@ class GraphView(QWidget):
         self.split.addWidget(self.detail)
         self.split.setStretchFactor(0, 3)
         self.split.setStretchFactor(1, 1)
+        self.detail.setMinimumWidth(200)
+        self.split.setSizes([700, 240])
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(bar)

@@ -1,0 +1,49 @@
+"""GUI entry point: ``main(["script.py"])`` opens the window (optionally with a file).
+
+Qt, and everything that imports it, is imported inside the functions so that ``import desktop.app``
+stays cheap for the CLI's headless commands; sympy, symbolic/ and pyqtgraph are not imported at
+start-up at all (the panels load them on first use), which keeps the window interactive in well
+under 1.5 s.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+
+
+def create_window(path: str | None = None, settings=None, layout_fn=None):
+    """Build the MainWindow (a QApplication must exist), opening ``path`` if given."""
+    from desktop.ui.main_window import MainWindow
+
+    window = MainWindow(settings=settings, layout_fn=layout_fn)
+    if path:
+        window.open_file(path, ask=False)
+    return window
+
+
+def main(argv: Sequence[str] | None = None,
+         setup: Callable[[object], None] | None = None) -> int:
+    """Run the app. ``argv`` excludes the program name; its optional first item is a file.
+
+    ``setup(window)`` runs before the window is shown: the integrator connects
+    ``run_requested``/``stop_requested`` to the runner there and plugs in the layout.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    path = next((a for a in args if not a.startswith("-")), None)
+
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "stepgrad"])
+    app.setOrganizationName("stepgrad")
+    app.setApplicationName("stepgrad")
+    app.setApplicationDisplayName("stepgrad")
+    window = create_window(path)
+    if setup is not None:
+        setup(window)
+    window.show()
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""Inspector: every tensor of the script's namespace, the selected one's value and grad, and
+watch expressions (evaluated by a callback the integrator provides)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.model import TensorInfo
+from desktop.ui.formatting import nonfinite_counts, shape_text, short_array
+from desktop.ui.tensor_display import TensorDisplay
+from desktop.ui.theme import LIGHT, Theme
+
+COLUMNS = ("name", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn", "grad")
+NOT_EVALUATED = "(run to evaluate)"
+
+
+class Inspector(QWidget):
+    tensor_selected = Signal(str)
+    watches_changed = Signal(list)
+
+    def __init__(self, parent: QWidget | None = None, theme: Theme = LIGHT):
+        super().__init__(parent)
+        self.theme = theme
+        self.tensors: tuple[TensorInfo, ...] = ()
+        self.evaluate: Callable[[str], str] | None = None
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.itemSelectionChanged.connect(self._on_select)
+
+        self.value_view = TensorDisplay(theme=theme)
+        self.grad_view = TensorDisplay(theme=theme)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.value_view, "Value")
+        self.tabs.addTab(self.grad_view, "Grad")
+
+        self.watch_table = QTableWidget(0, 2)
+        self.watch_table.setHorizontalHeaderLabels(("watch", "value"))
+        self.watch_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.watch_table.verticalHeader().hide()
+        self.watch_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
+        self.watch_table.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.ResizeToContents)
+        self.watch_table.horizontalHeader().setStretchLastSection(True)
+        self.watch_field = QLineEdit(placeholderText="Add a watch, e.g. w.grad.norm()")
+        self.watch_field.returnPressed.connect(self._add_from_field)
+        add = QPushButton("Add", toolTip="Add the expression as a watch (Enter)")
+        add.clicked.connect(self._add_from_field)
+        remove = QPushButton("Remove", toolTip="Remove the selected watch (Delete)")
+        remove.clicked.connect(self.remove_selected_watch)
+        row = QHBoxLayout()
+        row.addWidget(self.watch_field, 1)
+        row.addWidget(add)
+        row.addWidget(remove)
+        watch_box = QWidget()
+        wl = QVBoxLayout(watch_box)
+        wl.setContentsMargins(0, 0, 0, 0)
+        wl.addLayout(row)
+        wl.addWidget(self.watch_table)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(self.tabs)
+        split.addWidget(watch_box)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setStretchFactor(2, 1)
+        split.setSizes([200, 220, 110])
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(split)
+
+    # ---- tensors -----------------------------------------------------------------------------
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.value_view.set_theme(theme)
+        self.grad_view.set_theme(theme)
+        self.set_tensors(self.tensors)
+
+    def set_tensors(self, tensors) -> None:
+        selected = self.selected_name()
+        self.tensors = tuple(tensors)
+        self.table.blockSignals(True)
+        self.table.setRowCount(len(self.tensors))
+        for r, t in enumerate(self.tensors):
+            cells = (t.name, shape_text(t.shape), t.dtype, str(t.requires_grad), str(t.is_leaf),
+                     t.grad_fn or "None", short_array(t.grad, 30))
+            problems = self._problems(t)
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if problems and c in (0, 6):
+                    item.setForeground(QColor(self.theme.stderr))
+                    item.setToolTip(problems)
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+        self.table.blockSignals(False)
+        names = [t.name for t in self.tensors]
+        if selected in names:
+            self.select(selected)
+        else:
+            self.value_view.show_array(None)
+            self.grad_view.show_array(None, "grad")
+
+    @staticmethod
+    def _problems(t: TensorInfo) -> str:
+        out = []
+        for what, arr in (("value", t.value), ("grad", t.grad)):
+            nan, inf = nonfinite_counts(arr)
+            if nan or inf:
+                out.append(f"{what} has {nan} NaN and {inf} Inf")
+        return "; ".join(out)
+
+    def row_texts(self) -> list[list[str]]:
+        return [[self.table.item(r, c).text() for c in range(self.table.columnCount())]
+                for r in range(self.table.rowCount())]
+
+    def selected_name(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        item = self.table.item(rows[0].row(), 0)
+        return item.text() if item else None
+
+    def select(self, name: str) -> bool:
+        for r, t in enumerate(self.tensors):
+            if t.name == name:
+                self.table.selectRow(r)
+                self._on_select()
+                return True
+        return False
+
+    def _on_select(self) -> None:
+        name = self.selected_name()
+        t = next((t for t in self.tensors if t.name == name), None)
+        if t is None:
+            return
+        self.value_view.show_array(t.value, "value")
+        self.grad_view.show_array(t.grad, "grad")
+        self.tensor_selected.emit(t.name)
+
+    # ---- watches -----------------------------------------------------------------------------
+    @property
+    def watches(self) -> list[str]:
+        return [self.watch_table.item(r, 0).text() for r in range(self.watch_table.rowCount())]
+
+    def set_evaluator(self, evaluate: Callable[[str], str] | None) -> None:
+        self.evaluate = evaluate
+        self.refresh_watches()
+
+    def add_watch(self, expr: str) -> None:
+        expr = expr.strip()
+        if not expr or expr in self.watches:
+            return
+        r = self.watch_table.rowCount()
+        self.watch_table.insertRow(r)
+        self.watch_table.setItem(r, 0, QTableWidgetItem(expr))
+        self.watch_table.setItem(r, 1, QTableWidgetItem(self._eval(expr)))
+        self.watches_changed.emit(self.watches)
+
+    def remove_watch(self, expr: str) -> None:
+        for r in range(self.watch_table.rowCount()):
+            if self.watch_table.item(r, 0).text() == expr:
+                self.watch_table.removeRow(r)
+                self.watches_changed.emit(self.watches)
+                return
+
+    def remove_selected_watch(self) -> None:
+        rows = sorted({i.row() for i in self.watch_table.selectedIndexes()}, reverse=True)
+        for r in rows:
+            self.watch_table.removeRow(r)
+        if rows:
+            self.watches_changed.emit(self.watches)
+
+    def watch_values(self) -> dict[str, str]:
+        return {self.watch_table.item(r, 0).text(): self.watch_table.item(r, 1).text()
+                for r in range(self.watch_table.rowCount())}
+
+    def refresh_watches(self) -> None:
+        for r in range(self.watch_table.rowCount()):
+            expr = self.watch_table.item(r, 0).text()
+            self.watch_table.setItem(r, 1, QTableWidgetItem(self._eval(expr)))
+
+    def _eval(self, expr: str) -> str:
+        if self.evaluate is None:
+            return NOT_EVALUATED
+        try:
+            return str(self.evaluate(expr))
+        except Exception as exc:  # a watch must never take the window down
+            return f"{type(exc).__name__}: {exc}"
+
+    def _add_from_field(self) -> None:
+        self.add_watch(self.watch_field.text())
+        self.watch_field.clear()
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Delete and self.watch_table.hasFocus():
+            self.remove_selected_watch()
+        else:
+            super().keyPressEvent(event)

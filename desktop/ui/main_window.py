@@ -1,0 +1,507 @@
+"""The main window: editor in the centre, dockable Graph / Inspector / Output / Symbolic / Plots
+panels, menus with shortcuts, and QSettings memory of layout, theme and recent files.
+
+The window never runs code itself: Run emits ``run_requested(source)`` and Stop emits
+``stop_requested()``; whoever owns the runner answers with ``show_result(RunResult)``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import SIGNAL, QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
+
+from desktop.model import RunResult
+from desktop.ui.editor import EditorPanel
+from desktop.ui.graph_view import GraphView, LayoutFn
+from desktop.ui.inspector import Inspector
+from desktop.ui.output_pane import OutputPane
+from desktop.ui.plots import PlotsPanel
+from desktop.ui.symbolic_panel import SymbolicPanel
+from desktop.ui.theme import THEMES, apply_palette, theme_named
+
+ENGINE_NOTE = "import torch → stepgrad engine (numpy), not PyTorch"
+MAX_RECENT = 8
+PY_FILTER = "Python files (*.py);;All files (*)"
+
+
+def _keys(shortcut) -> str:
+    seqs = shortcut if isinstance(shortcut, list) else [shortcut]
+    return ", ".join(QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText)
+                     for s in seqs)
+
+
+class MainWindow(QMainWindow):
+    run_requested = Signal(str)  # the editor's source text
+    stop_requested = Signal()
+    breakpoints_changed = Signal(object)  # frozenset[int]
+    file_opened = Signal(str)
+
+    def __init__(self, settings: QSettings | None = None, layout_fn: LayoutFn | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.settings = settings if settings is not None else QSettings("stepgrad", "stepgrad")
+        self.theme = theme_named(str(self.settings.value("theme", "light")))
+        self.path: str | None = None
+        self.running = False
+        self._sized = False
+        self._state_restored = False
+
+        self.editor_panel = EditorPanel(theme=self.theme)
+        self.editor = self.editor_panel.editor
+        self.editor.setPlaceholderText(
+            "# Write PyTorch-style code here; `import torch` runs on the stepgrad engine.\n"
+            "# Run: F5    Stop: Shift+F5    Breakpoint: click the gutter")
+        self.setCentralWidget(self.editor_panel)
+        self.graph_view = GraphView(theme=self.theme, layout_fn=layout_fn)
+        self.inspector = Inspector(theme=self.theme)
+        self.output = OutputPane(theme=self.theme)
+        self.symbolic = SymbolicPanel(theme=self.theme)
+        self.plots = PlotsPanel(theme=self.theme)
+        self.docks: dict[str, QDockWidget] = {}
+        self._build_docks()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._wire()
+
+        self._default_state = self.saveState()  # for View > Reset layout
+        self.resize(1400, 900)
+        self._restore_settings()
+        self.set_theme(self.theme.name, save=False)
+        self.new_file(ask=False)
+
+    # ---- construction ------------------------------------------------------------------------
+    def _build_docks(self) -> None:
+        area = Qt.DockWidgetArea
+        for key, title, widget, where in (
+            ("graph", "Graph", self.graph_view, area.RightDockWidgetArea),
+            ("inspector", "Inspector", self.inspector, area.RightDockWidgetArea),
+            ("output", "Output", self.output, area.BottomDockWidgetArea),
+            ("plots", "Plots", self.plots, area.BottomDockWidgetArea),
+            ("symbolic", "Symbolic", self.symbolic, area.BottomDockWidgetArea),
+        ):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock_{key}")  # saveState/restoreState match docks by name
+            dock.setWidget(widget)
+            self.addDockWidget(where, dock)
+            self.docks[key] = dock
+        self.splitDockWidget(self.docks["graph"], self.docks["inspector"], Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.docks["output"], self.docks["plots"])
+        self.tabifyDockWidget(self.docks["plots"], self.docks["symbolic"])
+        self.docks["output"].raise_()
+        # The right column takes the full height; the output strip sits under the editor only.
+        self.setCorner(Qt.Corner.BottomRightCorner, area.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, area.RightDockWidgetArea)
+
+    def _apply_default_sizes(self) -> None:
+        """Dock sizes only stick once the window has its real size, so this runs at first show
+        (when no layout was remembered) and on View > Reset layout."""
+        w, h = self.width(), self.height()
+        self.resizeDocks([self.docks["graph"]], [int(w * 0.55)], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["graph"], self.docks["inspector"]],
+                         [int(h * 0.55), int(h * 0.45)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["output"]], [int(h * 0.25)], Qt.Orientation.Vertical)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._sized:
+            self._sized = True
+            if not self._state_restored:
+                self._apply_default_sizes()
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "",
+                checkable: bool = False) -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            if isinstance(shortcut, list):
+                act.setShortcuts([QKeySequence(s) for s in shortcut])
+            else:
+                act.setShortcut(QKeySequence(shortcut))
+        tip = tip or text.replace("&", "").rstrip("…")
+        act.setToolTip(f"{tip} ({_keys(shortcut)})" if shortcut is not None else tip)
+        act.setStatusTip(tip)
+        act.setCheckable(checkable)
+        act.triggered.connect(slot)
+        return act
+
+    def _build_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        e = self.editor
+        self.act_new = self._action("&New", lambda: self.new_file(), K.New, "New script")
+        self.act_open = self._action("&Open…", lambda: self.open_dialog(), K.Open,
+                                     "Open a script")
+        self.act_save = self._action("&Save", lambda: self.save(), K.Save, "Save the script")
+        self.act_save_as = self._action("Save &As…", lambda: self.save_as(), "Ctrl+Shift+S",
+                                        "Save the script under a new name")
+        self.act_export_graph = self._action("Export &Graph as PNG…", self.export_graph_dialog,
+                                             "Ctrl+E", "Export the graph view as a PNG image")
+        self.act_export_plot = self._action("Export &Plot as PNG…", self.export_plot_dialog,
+                                            None, "Export the current plot as a PNG image")
+        self.act_quit = self._action("&Quit", self.close, K.Quit, "Quit stepgrad")
+        self.act_undo = self._action("&Undo", e.undo, K.Undo)
+        self.act_redo = self._action("&Redo", e.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
+        self.act_find = self._action("&Find…", self.editor_panel.find_bar.open_bar, K.Find,
+                                     "Find in the script")
+        self.act_find_next = self._action(
+            "Find &Next", lambda: self.editor_panel.find_bar.find(True), "F3")
+        self.act_zoom_in = self._action("Zoom &In", e.zoom_in, ["Ctrl+=", "Ctrl++"],
+                                        "Larger editor font")
+        self.act_zoom_out = self._action("Zoom &Out", e.zoom_out, "Ctrl+-", "Smaller editor font")
+        self.act_zoom_reset = self._action("Reset &Zoom", e.zoom_reset, "Ctrl+0",
+                                           "Default editor font size")
+        self.act_breakpoint = self._action(
+            "Toggle &Breakpoint", lambda: e.toggle_breakpoint(e.textCursor().blockNumber() + 1),
+            "F9", "Toggle a breakpoint on the cursor's line")
+        self.act_run = self._action("&Run", self._on_run, "F5",
+                                    "Run the script on the stepgrad engine")
+        self.act_stop = self._action("&Stop", self._on_stop, "Shift+F5", "Stop the running script")
+        self.act_stop.setEnabled(False)
+        self.act_fit = self._action("&Fit Graph", self.graph_view.fit, "Ctrl+Shift+G",
+                                    "Fit the whole graph in its view")
+        self.act_reset_layout = self._action("&Reset Layout", self.reset_layout, None,
+                                             "Put every panel back where it started")
+        self.theme_group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for name in THEMES:
+            act = self._action(name.capitalize(), lambda _c=False, n=name: self.set_theme(n),
+                               None, f"{name.capitalize()} theme", checkable=True)
+            self.theme_group.addAction(act)
+            self.theme_actions[name] = act
+        self.act_shortcuts = self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1")
+        self.act_about = self._action("&About stepgrad", self.show_about)
+        e.undoAvailable.connect(self.act_undo.setEnabled)
+        e.redoAvailable.connect(self.act_redo.setEnabled)
+        self.act_undo.setEnabled(False)
+        self.act_redo.setEnabled(False)
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        m.addActions([self.act_new, self.act_open])
+        self.recent_menu = m.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        m.addSeparator()
+        m.addActions([self.act_save, self.act_save_as])
+        m.addSeparator()
+        m.addActions([self.act_export_graph, self.act_export_plot])
+        m.addSeparator()
+        m.addAction(self.act_quit)
+        m = mb.addMenu("&Edit")
+        m.addActions([self.act_undo, self.act_redo])
+        m.addSeparator()
+        m.addActions([self.act_find, self.act_find_next])
+        m.addSeparator()
+        m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_reset])
+        m.addSeparator()
+        m.addAction(self.act_breakpoint)
+        m = mb.addMenu("&Run")
+        m.addActions([self.act_run, self.act_stop])
+        m = mb.addMenu("&View")
+        tm = m.addMenu("&Theme")
+        tm.addActions(list(self.theme_actions.values()))
+        m.addSeparator()
+        for dock in self.docks.values():
+            m.addAction(dock.toggleViewAction())
+        m.addSeparator()
+        m.addActions([self.act_fit, self.act_reset_layout])
+        m = mb.addMenu("&Help")
+        m.addActions([self.act_shortcuts, self.act_about])
+
+    def _build_toolbar(self) -> None:
+        tb = self.addToolBar("Main")
+        tb.setObjectName("toolbar_main")
+        tb.addActions([self.act_new, self.act_open, self.act_save])
+        tb.addSeparator()
+        tb.addActions([self.act_run, self.act_stop])
+        tb.addSeparator()
+        tb.addAction(self.act_fit)
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.cursor_label = QLabel()
+        self.run_label = QLabel("ready")
+        self.engine_label = QLabel(ENGINE_NOTE)
+        self.engine_label.setToolTip(
+            "Scripts' `import torch` (and torch.nn, torch.nn.functional, torch.optim, "
+            "torch.autograd) is served by stepgrad's own engine, which follows PyTorch's "
+            "semantics on numpy. Real PyTorch is never imported.")
+        for w in (self.cursor_label, self.run_label, self.engine_label):
+            sb.addPermanentWidget(w)
+        self._update_cursor_label()
+
+    def _wire(self) -> None:
+        e = self.editor
+        e.document().modificationChanged.connect(self.setWindowModified)
+        e.cursorPositionChanged.connect(self._update_cursor_label)
+        e.breakpoints_changed.connect(self.breakpoints_changed)
+        self.output.jump_to_line.connect(e.goto_line)
+
+    # ---- files -------------------------------------------------------------------------------
+    def source(self) -> str:
+        return self.editor.toPlainText()
+
+    def is_modified(self) -> bool:
+        return self.editor.document().isModified()
+
+    def _set_path(self, path: str | None) -> None:
+        self.path = path
+        name = os.path.basename(path) if path else "untitled.py"
+        self.setWindowTitle(f"{name}[*] — stepgrad")
+        self.setWindowFilePath(path or "")
+
+    def _load_text(self, text: str, path: str | None) -> None:
+        self.editor.setPlainText(text)
+        self.editor.set_breakpoints(())
+        self.editor.set_current_line(None)
+        self.editor.clear_error()
+        self.editor.document().setModified(False)
+        self._set_path(path)
+
+    def new_file(self, ask: bool = True) -> bool:
+        if ask and not self.maybe_save():
+            return False
+        self._load_text("", None)
+        return True
+
+    def open_file(self, path: str, ask: bool = True) -> bool:
+        if ask and not self.maybe_save():
+            return False
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            QMessageBox.warning(self, "Cannot open file", f"{path}\n\n{exc}")
+            return False
+        path = os.path.abspath(path)
+        self._load_text(text, path)
+        self._add_recent(path)
+        self.settings.setValue("lastDir", os.path.dirname(path))
+        self.statusBar().showMessage(f"Opened {path}", 4000)
+        self.file_opened.emit(path)
+        return True
+
+    def open_dialog(self) -> bool:
+        if not self.maybe_save():
+            return False
+        path, _ = QFileDialog.getOpenFileName(self, "Open script", self._last_dir(), PY_FILTER)
+        return self.open_file(path, ask=False) if path else False
+
+    def save(self) -> bool:
+        if self.path is None:
+            return self.save_as()
+        return self.save_to(self.path)
+
+    def save_as(self) -> bool:
+        start = self.path or os.path.join(self._last_dir(), "untitled.py")
+        path, _ = QFileDialog.getSaveFileName(self, "Save script as", start, PY_FILTER)
+        return self.save_to(path) if path else False
+
+    def save_to(self, path: str) -> bool:
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(self.source())
+        except OSError as exc:
+            QMessageBox.warning(self, "Cannot save file", f"{path}\n\n{exc}")
+            return False
+        path = os.path.abspath(path)
+        self.editor.document().setModified(False)
+        self._set_path(path)
+        self._add_recent(path)
+        self.settings.setValue("lastDir", os.path.dirname(path))
+        self.statusBar().showMessage(f"Saved {path}", 4000)
+        return True
+
+    def maybe_save(self) -> bool:
+        """The unsaved-changes guard: True when it is fine to discard the editor's text."""
+        if not self.is_modified():
+            return True
+        SB = QMessageBox.StandardButton
+        answer = QMessageBox.question(
+            self, "Unsaved changes",
+            f"Save the changes to {os.path.basename(self.path or 'untitled.py')}?",
+            SB.Save | SB.Discard | SB.Cancel, SB.Save)
+        if answer == SB.Save:
+            return self.save()
+        return answer == SB.Discard
+
+    def _last_dir(self) -> str:
+        return str(self.settings.value("lastDir", os.path.expanduser("~")))
+
+    # ---- recent files ------------------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        if isinstance(value, str):  # QSettings returns a bare string for a one-item list
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _add_recent(self, path: str) -> None:
+        items = [path] + [p for p in self.recent_files() if p != path]
+        self.settings.setValue("recent", items[:MAX_RECENT])
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        for p in files:
+            act = self.recent_menu.addAction(p)
+            act.triggered.connect(lambda _c=False, p=p: self.open_file(p))
+        if not files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list").triggered.connect(
+                lambda: self.settings.setValue("recent", []))
+
+    # ---- running -----------------------------------------------------------------------------
+    def _on_run(self) -> None:
+        if self.running:
+            return
+        if self.receivers(SIGNAL("run_requested(QString)")) == 0:
+            self.statusBar().showMessage("No runner is connected to this window.", 5000)
+            return
+        self.output.clear()
+        self.editor.clear_error()
+        self.set_running(True)
+        self.run_requested.emit(self.source())
+
+    def _on_stop(self) -> None:
+        if self.running:
+            self.run_label.setText("stopping…")
+            self.stop_requested.emit()
+
+    def set_running(self, running: bool) -> None:
+        self.running = running
+        self.act_run.setEnabled(not running)
+        self.act_stop.setEnabled(running)
+        self.run_label.setText("running…" if running else "ready")
+
+    def append_output(self, text: str, stream: str = "stdout") -> None:
+        """For a runner that streams output while the script is still running."""
+        self.output.append(text, stream)
+
+    def show_result(self, result: RunResult) -> None:
+        """Push a finished (or failed, or stopped) run into every panel."""
+        self.set_running(False)
+        self.output.clear()
+        self.output.append(result.output)
+        self.output.show_error(result.error)
+        self.editor.set_current_line(None)
+        err = result.error
+        if err is not None and err.line is not None:
+            self.editor.mark_error(err.line, f"{err.kind}: {err.message}")
+        else:
+            self.editor.clear_error()
+        self.graph_view.set_snapshot(result.graph)
+        self.inspector.set_tensors(result.tensors)
+        self.inspector.refresh_watches()
+        self.plots.set_backward_values(result.backward_values)
+        self.symbolic.set_not_computed()
+        self.symbolic.set_ready(result.status == "finished")
+        text = f"{result.status} in {result.seconds:.2f} s"
+        if err is not None:
+            text = f"{err.kind}" + (f" at line {err.line}" if err.line else "")
+            self.docks["output"].raise_()
+        self.run_label.setText(text)
+
+    # debugger passthroughs (issue 6 drives these)
+    def set_current_line(self, line: int | None) -> None:
+        self.editor.set_current_line(line)
+
+    @property
+    def breakpoints(self) -> frozenset[int]:
+        return self.editor.breakpoints
+
+    # ---- view --------------------------------------------------------------------------------
+    def set_theme(self, name: str, save: bool = True) -> None:
+        self.theme = theme_named(name)
+        apply_palette(self.theme)
+        self.theme_actions[self.theme.name].setChecked(True)
+        self.editor.set_theme(self.theme)
+        for panel in (self.graph_view, self.inspector, self.output, self.plots, self.symbolic):
+            panel.set_theme(self.theme)
+        if save:
+            self.settings.setValue("theme", self.theme.name)
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state)
+        for dock in self.docks.values():
+            dock.show()
+        self.docks["output"].raise_()
+        self._apply_default_sizes()
+
+    def export_graph_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export graph as PNG",
+                                              os.path.join(self._last_dir(), "graph.png"),
+                                              "PNG image (*.png)")
+        if path and not self.graph_view.export_png(path):
+            QMessageBox.warning(self, "Export failed", f"Could not write {path}")
+
+    def export_plot_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export plot as PNG",
+                                              os.path.join(self._last_dir(), "plot.png"),
+                                              "PNG image (*.png)")
+        if path and not self.plots.export_png(path):
+            QMessageBox.warning(self, "Export failed", f"Could not write {path}")
+
+    def shortcut_table(self) -> list[tuple[str, str]]:
+        acts = [a for a in self.findChildren(QAction) if a.shortcut().toString()]
+        return sorted({(a.text().replace("&", "").rstrip("…"),
+                        a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
+                       for a in acts})
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td>{name}</td><td><b>{keys}</b></td></tr>"
+                       for name, keys in self.shortcut_table())
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About stepgrad",
+                          "<b>stepgrad</b><br>Step through PyTorch-style autograd and watch "
+                          "the graph being built and consumed.<br><br>" + ENGINE_NOTE)
+
+    def _update_cursor_label(self) -> None:
+        c = self.editor.textCursor()
+        self.cursor_label.setText(f"Ln {c.blockNumber() + 1}, Col {c.positionInBlock() + 1}")
+
+    # ---- settings ----------------------------------------------------------------------------
+    def _restore_settings(self) -> None:
+        s = self.settings
+        geometry = s.value("geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        state = s.value("windowState")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self._state_restored = self.restoreState(state)
+        size = s.value("editor/pointSize")
+        if size is not None:
+            try:
+                self.editor.set_point_size(int(size))
+            except (TypeError, ValueError):
+                pass
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("windowState", self.saveState())
+        s.setValue("theme", self.theme.name)
+        s.setValue("editor/pointSize", self.editor.point_size())
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.maybe_save():
+            event.ignore()
+            return
+        if self.running:
+            self.stop_requested.emit()
+        self.save_settings()
+        event.accept()

@@ -1,0 +1,109 @@
+"""Output pane: the script's printed output (stderr in red) and, after a failure, the error
+with its traceback frames; clicking a frame (or the error line) jumps the editor there."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFontDatabase, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.model import ErrorInfo, OutputChunk
+from desktop.ui.theme import LIGHT, Theme
+
+_LINE_ROLE = Qt.ItemDataRole.UserRole
+
+
+class OutputPane(QWidget):
+    jump_to_line = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None, theme: Theme = LIGHT):
+        super().__init__(parent)
+        self.theme = theme
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        self.text = QPlainTextEdit(readOnly=True)
+        self.text.setFont(mono)
+        self.text.setMaximumBlockCount(20000)  # a print() in a long loop must not eat memory
+        self.text.setPlaceholderText("Output of the script appears here (Run: F5).")
+
+        self.error_box = QFrame()
+        self.error_title = QLabel()
+        self.error_title.setWordWrap(True)
+        self.error_title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                                 | Qt.TextInteractionFlag.LinksAccessibleByMouse)
+        self.error_title.linkActivated.connect(lambda href: self.jump_to_line.emit(int(href)))
+        self.frames = QListWidget()
+        self.frames.setFont(mono)
+        self.frames.setToolTip("Click a frame to jump to that line in the editor")
+        self.frames.itemClicked.connect(self._frame_clicked)
+        self.frames.itemActivated.connect(self._frame_clicked)
+        el = QVBoxLayout(self.error_box)
+        el.setContentsMargins(4, 4, 4, 4)
+        el.addWidget(self.error_title)
+        el.addWidget(self.frames)
+        self.error_box.hide()
+
+        self.split = QSplitter(Qt.Orientation.Vertical)
+        self.split.addWidget(self.text)
+        self.split.addWidget(self.error_box)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.split)
+        self.error: ErrorInfo | None = None
+
+    def clear(self) -> None:
+        self.text.clear()
+        self.show_error(None)
+
+    def append(self, text: str, stream: str = "stdout") -> None:
+        fmt = QTextCharFormat()
+        fmt.setForeground(QColor(self.theme.stderr if stream == "stderr" else self.theme.stdout))
+        cur = self.text.textCursor()
+        cur.movePosition(QTextCursor.MoveOperation.End)
+        cur.insertText(text, fmt)
+        self.text.setTextCursor(cur)
+        self.text.ensureCursorVisible()
+
+    def append_chunk(self, chunk: OutputChunk) -> None:
+        self.append(chunk.text, chunk.stream)
+
+    def show_error(self, error: ErrorInfo | None) -> None:
+        self.error = error
+        self.frames.clear()
+        if error is None:
+            self.error_box.hide()
+            return
+        where = ""
+        if error.line is not None:
+            where = f" — <a href='{error.line}'>line {error.line}</a>"
+        self.error_title.setText(
+            f"<b style='color:{self.theme.stderr}'>{html.escape(error.kind)}</b>{where}<br>"
+            f"{html.escape(error.message)}")
+        for filename, lineno, source in error.traceback:
+            item = QListWidgetItem(f'File "{filename}", line {lineno}\n    {source.strip()}')
+            item.setData(_LINE_ROLE, lineno)
+            self.frames.addItem(item)
+        self.frames.setVisible(bool(error.traceback))
+        self.error_box.show()
+        # The error matters more than the output that came before it: give it most of the room.
+        total = max(2, sum(self.split.sizes()))
+        self.split.setSizes([total // 3, total - total // 3])
+
+    def _frame_clicked(self, item: QListWidgetItem) -> None:
+        line = item.data(_LINE_ROLE)
+        if line is not None:
+            self.jump_to_line.emit(int(line))
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.show_error(self.error)

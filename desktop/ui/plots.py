@@ -1,0 +1,142 @@
+"""Plots panel (pyqtgraph): the loss curve of every backward() call, and f, f', f'' overlays.
+
+pyqtgraph takes about a second to import, so the plot widgets are built on first use rather
+than at start-up. OpenGL stays off: it fails on the offscreen platform and gains nothing here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
+
+from desktop.ui.theme import LIGHT, Theme
+
+
+class _LazyPlot(QStackedWidget):
+    """A placeholder label until ``plot()`` is first asked for, then a pyqtgraph PlotWidget."""
+
+    def __init__(self, placeholder: str):
+        super().__init__()
+        self.label = QLabel(placeholder)
+        self.label.setWordWrap(True)
+        self.addWidget(self.label)
+        self._plot = None
+
+    @property
+    def built(self) -> bool:
+        return self._plot is not None
+
+    def plot(self):
+        if self._plot is None:
+            import pyqtgraph as pg
+
+            self._plot = pg.PlotWidget()
+            self._plot.showGrid(x=True, y=True, alpha=0.3)
+            self.addWidget(self._plot)
+        self.setCurrentWidget(self._plot)
+        return self._plot
+
+
+class PlotsPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None, theme: Theme = LIGHT):
+        super().__init__(parent)
+        self.theme = theme
+        self.loss = _LazyPlot("The value of every tensor backward() is called on appears here, "
+                              "one point per call: a training loop gives its loss curve.")
+        self.func = _LazyPlot("f, f′ and f″ of a scalar function of one variable appear here.")
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.loss, "Loss")
+        self.tabs.addTab(self.func, "f, f′, f″")
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.tabs)
+        self.loss_curve = None
+        self.func_curves: dict[str, object] = {}
+        self._loss_values: tuple[float, ...] = ()
+        self._func_args = None
+
+    # ---- loss --------------------------------------------------------------------------------
+    def set_backward_values(self, values) -> None:
+        self._loss_values = tuple(float(v) for v in values)
+        if not self._loss_values and not self.loss.built:
+            return  # keep the explanatory placeholder and skip importing pyqtgraph
+        import pyqtgraph as pg
+
+        pw = self.loss.plot()
+        pw.clear()
+        pw.setLabel("bottom", "backward() call")
+        pw.setLabel("left", "value")
+        xs = np.arange(1, len(self._loss_values) + 1)
+        ys = np.array(self._loss_values, dtype=float)
+        # NaN/Inf would blank the whole curve in pyqtgraph; plot finite points only.
+        ok = np.isfinite(ys)
+        self.loss_curve = pw.plot(xs[ok], ys[ok], pen=pg.mkPen(self.theme.plot_pens[0], width=2),
+                                  symbol="o", symbolSize=5,
+                                  symbolBrush=self.theme.plot_pens[0])
+        title = f"{len(ys)} backward() calls"
+        if not ok.all():
+            title += f" ({int((~ok).sum())} non-finite values not drawn)"
+        pw.setTitle(title)
+        self._style(pw)
+        if len(ys):
+            self.tabs.setCurrentWidget(self.loss)
+
+    # ---- f, f', f'' --------------------------------------------------------------------------
+    def show_function(self, xs, f, df, d2f, closed_forms: dict[str, str] | None = None) -> None:
+        """Overlay f, f' and f'' sampled at ``xs``; ``closed_forms`` maps "f", "df", "d2f" to
+        plain-text formulas shown in the legend (e.g. from sympy)."""
+        import pyqtgraph as pg
+
+        self._func_args = (xs, f, df, d2f, closed_forms)
+        closed_forms = closed_forms or {}
+        pw = self.func.plot()
+        pw.clear()
+        if pw.plotItem.legend is not None:
+            pw.plotItem.legend.scene().removeItem(pw.plotItem.legend)
+            pw.plotItem.legend = None
+        # pyqtgraph's default legend text is light grey for its black background.
+        pw.addLegend(offset=(10, 10), labelTextColor=self.theme.text,
+                     brush=pg.mkBrush(self.theme.base + "d0"), pen=pg.mkPen(self.theme.muted))
+        xs = np.asarray(xs, dtype=float)
+        self.func_curves = {}
+        for key, name, ys, pen in (("f", "f", f, self.theme.plot_pens[0]),
+                                   ("df", "f′", df, self.theme.plot_pens[1]),
+                                   ("d2f", "f″", d2f, self.theme.plot_pens[2])):
+            if ys is None:
+                continue
+            label = f"{name}(x) = {closed_forms[key]}" if closed_forms.get(key) else name
+            ys = np.asarray(ys, dtype=float)
+            ys = np.where(np.isfinite(ys), ys, np.nan)
+            self.func_curves[key] = pw.plot(xs, ys, pen=pg.mkPen(pen, width=2), name=label,
+                                            connect="finite")
+        pw.setLabel("bottom", "x")
+        self._style(pw)
+        self.tabs.setCurrentWidget(self.func)
+
+    # ---- theme and export --------------------------------------------------------------------
+    def _style(self, pw) -> None:
+        pw.setBackground(self.theme.base)
+        for axis in ("left", "bottom"):
+            ax = pw.getPlotItem().getAxis(axis)
+            ax.setPen(self.theme.muted)
+            ax.setTextPen(self.theme.text)
+
+    def set_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        if self.loss.built:
+            self.set_backward_values(self._loss_values)
+        if self.func.built and self._func_args is not None:
+            self.show_function(*self._func_args)
+
+    def export_png(self, path: str, which: str | None = None) -> bool:
+        """PNG through pyqtgraph's ImageExporter (its SVG exporter is broken on PySide6 6.12)."""
+        target = {"loss": self.loss, "function": self.func}.get(which or "",
+                                                                self.tabs.currentWidget())
+        if not target.built:
+            return bool(target.grab().save(path, "PNG"))
+        import pyqtgraph.exporters as exporters
+
+        exporter = exporters.ImageExporter(target.plot().getPlotItem())
+        exporter.parameters()["width"] = max(800, int(target.width()))
+        exporter.export(path)
+        return True
