@@ -7,6 +7,7 @@ The window never runs code itself: Run emits ``run_requested(source)`` and Stop 
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from PySide6.QtCore import SIGNAL, QByteArray, QSettings, Qt, Signal
@@ -484,10 +485,8 @@ class MainWindow(QMainWindow):
             self._state_restored = self.restoreState(state)
         size = s.value("editor/pointSize")
         if size is not None:
-            try:
+            with contextlib.suppress(TypeError, ValueError):  # a hand-edited settings file
                 self.editor.set_point_size(int(size))
-            except (TypeError, ValueError):
-                pass
 
     def save_settings(self) -> None:
         s = self.settings
