@@ -1,0 +1,61 @@
+"""stepgrad's engine: eager autograd on numpy with PyTorch's API (``import engine as torch``)."""
+
+from . import autograd, observe
+from ._dtype import (
+    bool,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from .functions import *  # noqa: F403
+from .functions import max, min, pow  # noqa: F401
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .printing import set_printoptions
+from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .tensor import Size, Tensor
+
+FloatTensor = DoubleTensor = LongTensor = Tensor  # isinstance checks in old tutorials
+__version__ = "2.13.0+stepgrad"
+
+
+def __getattr__(name):
+    # nn, optim, utils load on first use so `import engine` stays light
+    if name in ("nn", "optim", "utils"):
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'engine' has no attribute '{name}'")
+
+
+class device:  # noqa: N801
+    def __init__(self, spec="cpu"):
+        self.type = str(spec).split(":")[0]
+
+    def __repr__(self):
+        return f"device(type='{self.type}')"
+
+
+class cuda:  # noqa: N801
+    @staticmethod
+    def is_available():
+        return False
+
+    @staticmethod
+    def manual_seed(seed):
+        return None
+
+    manual_seed_all = manual_seed

@@ -1,0 +1,43 @@
+"""``torch.autograd``: backward, grad, Function, grad modes, and (from engine.autograd.*)
+gradcheck and functional helpers."""
+
+from ..autograd_engine import BackwardStep, backward, backward_steps, grad
+from ..grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
+from ..node import Node
+from .function import Function, FunctionCtx, once_differentiable
+
+
+class Variable:
+    """``torch.autograd.Variable`` is a no-op wrapper since PyTorch 0.4."""
+
+    def __new__(cls, data, requires_grad=False):
+        from ..tensor import Tensor
+
+        t = data if isinstance(data, Tensor) else None
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
+
+
+def set_detect_anomaly(mode: bool, check_nan: bool = True):
+    return None
+
+
+class detect_anomaly:  # noqa: N801
+    def __init__(self, check_nan=True):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+graph = None  # placeholder namespace for API parity (torch.autograd.graph)
+
+__all__ = [
+    "BackwardStep", "Function", "FunctionCtx", "Node", "Variable", "backward", "backward_steps",
+    "detect_anomaly", "enable_grad", "grad", "inference_mode", "no_grad", "once_differentiable",
+    "set_detect_anomaly", "set_grad_enabled",
+]

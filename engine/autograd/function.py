@@ -1,0 +1,196 @@
+"""User-defined ``autograd.Function``: ``forward(ctx, ...)``/``backward(ctx, ...)`` staticmethods.
+
+As in PyTorch, ``ctx`` *is* the graph node: an instance of a class generated per Function and
+named ``<ClassName>Backward``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import observe
+from ..grad_mode import mode as _mode
+from ..grad_mode import no_grad, set_grad_enabled
+from ..node import Node, next_seq
+from ..tensor import Tensor, _edge, _wrap
+
+
+class FunctionCtx:
+    """Methods available on ``ctx`` inside ``forward``/``backward``."""
+
+    def save_for_backward(self, *tensors):
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError("save_for_backward can only save variables, but argument 0 is of "
+                                f"type {type(t).__name__}")
+        self._saved = tensors
+        self._versions = tuple(t._version[0] if t is not None else None for t in tensors)
+
+    @property
+    def saved_tensors(self):
+        from ..autograd_engine import unpack_saved
+
+        saved, _ = unpack_saved(self, create_graph=True)
+        return tuple(saved)
+
+    saved_variables = saved_tensors
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_diff = {id(t) for t in tensors}
+
+    def mark_dirty(self, *tensors):
+        self._dirty = {id(t) for t in tensors}
+
+    def set_materialize_grads(self, value: bool):
+        self._materialize = bool(value)
+
+
+class BackwardCFunction(FunctionCtx, Node):
+    """Base of the generated ``<Name>Backward`` classes (they have a ``__dict__`` so users can
+    stash attributes on ``ctx``)."""
+
+    _forward_cls = None
+
+    def __repr__(self) -> str:
+        return f"<torch.autograd.function.{self._name} object at {id(self):#x}>"
+
+    def _apply_custom(self, grads_in, create_graph):
+        cls = self._forward_cls
+        grads = []
+        for g, (shape, dtype) in zip(grads_in, self._out_meta):
+            if g is None and self._materialize:
+                g = np.zeros(shape, dtype)
+            grads.append(None if g is None else g if isinstance(g, Tensor) else _wrap(np.asarray(g)))
+        with set_grad_enabled(create_graph):
+            result = cls.backward(self, *grads)
+        if not isinstance(result, tuple):
+            result = (result,)
+        n_inputs = len(self._arg_is_tensor)
+        if len(result) != n_inputs:
+            if len(result) > n_inputs and all(r is None for r in result[n_inputs:]):
+                result = result[:n_inputs]
+            else:
+                raise RuntimeError(f"function {self._name} returned an incorrect number of "
+                                   f"gradients (expected {n_inputs}, got {len(result)})")
+        out = []
+        k = 0
+        for is_t, r in zip(self._arg_is_tensor, result):
+            if not is_t:
+                continue
+            fn, _ = self.next_functions[k]
+            shape = self._in_shapes[k]
+            k += 1
+            if r is None or fn is None:
+                out.append(None)
+                continue
+            if not isinstance(r, Tensor):
+                raise TypeError(f"function {self._name} returned a gradient of type "
+                                f"{type(r).__name__} for a Tensor input; expected a Tensor")
+            if tuple(r._data.shape) != shape:
+                try:
+                    r = r.expand(shape) if r._data.ndim < len(shape) or r._data.size == 1 else r
+                except RuntimeError:
+                    pass
+                if tuple(r._data.shape) != shape:
+                    raise RuntimeError(
+                        f"Function {self._name} returned an invalid gradient at index {k - 1} - "
+                        f"got {list(r._data.shape)} but expected shape compatible with "
+                        f"{list(shape)}")
+            out.append(r if create_graph else r._data)
+        return tuple(out)
+
+
+class Function:
+    """Subclass with ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)`` staticmethods,
+    then call ``YourFunction.apply(*args)``."""
+
+    _backward_cls = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        name = cls.__name__ + "Backward"
+        cls._backward_cls = type(name, (BackwardCFunction,), {"_forward_cls": cls, "_name": name})
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please use "
+            "new-style autograd function with static forward method. (Example: "
+            "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)")
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom "
+                                  "autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for your "
+                                  "custom autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        node_cls = cls._backward_cls
+        ctx = node_cls.__new__(node_cls)
+        ctx._saved = ()
+        ctx._versions = None
+        ctx._out = None
+        ctx._attrs = None
+        ctx._pre_hooks = None
+        ctx._retain = None
+        ctx._non_diff = set()
+        ctx._dirty = set()
+        ctx._materialize = True
+        ctx._arg_is_tensor = tuple(isinstance(a, Tensor) for a in args)
+        tensor_args = [a for a in args if isinstance(a, Tensor)]
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
+        track = _mode.enabled and any(ctx.needs_input_grad)
+        with no_grad():
+            outputs = cls.forward(ctx, *args, **kwargs)
+        single = not isinstance(outputs, tuple)
+        outs = (outputs,) if single else tuple(outputs)
+        if not track:
+            return outputs
+        ctx.next_functions = tuple(_edge(t) if t._rg else (None, 0) for t in tensor_args)
+        ctx._in_shapes = tuple(tuple(t._data.shape) for t in tensor_args)
+        ctx._seq = next_seq()
+        ctx._out_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else ((), None)
+                              for o in outs)
+        wrapped = []
+        input_ids = {id(t) for t in tensor_args}
+        for i, o in enumerate(outs):
+            if not isinstance(o, Tensor):
+                wrapped.append(o)
+                continue
+            if id(o) in input_ids and id(o) not in ctx._dirty:
+                alias = _wrap(o._data)  # an input returned as-is becomes a new (view) tensor
+                alias._version = o._version
+                o = alias
+            if id(o) in ctx._non_diff or o._data.dtype.kind != "f":
+                wrapped.append(o)
+                continue
+            o._rg = True
+            o.grad_fn = ctx
+            o._out_nr = i
+            wrapped.append(o)
+        obs = observe.current
+        if obs is not None:
+            obs.on_node(ctx, tuple(args), wrapped[0] if single else tuple(wrapped),
+                        observe.user_location())
+        return wrapped[0] if single else tuple(wrapped)
+
+
+class InplaceFunction(Function):
+    pass
+
+
+class NestedIOFunction(Function):
+    pass
+
+
+def once_differentiable(fn):
+    return fn

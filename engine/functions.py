@@ -1,0 +1,483 @@
+"""``torch.*`` free functions: creation, math, joining, matmul, softmax; and the Tensor math
+namespace ``ns.T`` that VJPs use under ``create_graph=True``."""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+
+import numpy as np
+
+from . import _dtype, ns
+from .grad_mode import mode as _mode
+from .ops import OPS
+from .random import _rng
+from .tensor import (
+    Size,
+    Tensor,
+    _arr,
+    _broadcast_error,
+    _dims,
+    _promote,
+    _result,
+    _shape_arg,
+    _wrap,
+    as_array,
+    record,
+)
+
+_default = _dtype._default
+
+
+# ---- creation ------------------------------------------------------------------------------------
+def _finish(arr, requires_grad):
+    t = _wrap(arr)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _np_dtype(dtype, fallback=None):
+    if dtype is None:
+        return fallback if fallback is not None else _default[0].np
+    return _dtype.to_numpy_dtype(dtype)
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    arr = as_array(data, dtype)
+    if arr is _arr(data) or (isinstance(data, np.ndarray) and np.shares_memory(arr, data)):
+        arr = arr.copy()
+    return _finish(np.array(arr), requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    if isinstance(data, Tensor) and dtype is None:
+        return data
+    return _wrap(as_array(data, dtype))
+
+
+def from_numpy(arr):
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(arr).__name__})")
+    _dtype.from_numpy_dtype(arr.dtype)
+    return _wrap(arr)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+    return _finish(np.zeros(_shape_arg(size), _np_dtype(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+    return _finish(np.ones(_shape_arg(size), _np_dtype(dtype)), requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    if dtype is None:
+        kind = type(fill_value)
+        fallback = (np.dtype(np.bool_) if kind is builtins.bool else
+                    np.dtype(np.int64) if kind is builtins.int else _default[0].np)
+    else:
+        fallback = None
+    return _finish(np.full(_shape_arg((size,)), fill_value, _np_dtype(dtype, fallback)),
+                   requires_grad)
+
+
+def _like(t, dtype):
+    return _np_dtype(dtype, t._data.dtype)
+
+
+def zeros_like(t, dtype=None, device=None, requires_grad=False):
+    return _finish(np.zeros(t._data.shape, _like(t, dtype)), requires_grad)
+
+
+def ones_like(t, dtype=None, device=None, requires_grad=False):
+    return _finish(np.ones(t._data.shape, _like(t, dtype)), requires_grad)
+
+
+def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    return _finish(np.full(t._data.shape, fill_value, _like(t, dtype)), requires_grad)
+
+
+def empty_like(t, dtype=None, device=None, requires_grad=False):
+    return zeros_like(t, dtype, requires_grad=requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    return _finish(np.eye(n, m, dtype=_np_dtype(dtype)), requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    if end is None:
+        start, end = 0, start
+    is_float = any(isinstance(v, builtins.float) for v in (start, end, step))
+    fallback = _default[0].np if is_float else np.dtype(np.int64)
+    return _finish(np.arange(start, end, step).astype(_np_dtype(dtype, fallback)), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    return _finish(np.linspace(start, end, steps).astype(_np_dtype(dtype)), requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    arr = _rng(generator).standard_normal(_shape_arg(size))
+    return _finish(arr.astype(_np_dtype(dtype)), requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    arr = _rng(generator).random(_shape_arg(size))
+    return _finish(arr.astype(_np_dtype(dtype)), requires_grad)
+
+
+def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    if high is None:
+        low, high = 0, low
+    arr = _rng(generator).integers(low, high, _shape_arg((size,)))
+    return _finish(arr.astype(_np_dtype(dtype, np.dtype(np.int64))), requires_grad)
+
+
+def randperm(n, generator=None, dtype=None, device=None):
+    return _wrap(_rng(generator).permutation(n).astype(_np_dtype(dtype, np.dtype(np.int64))))
+
+
+def normal(mean, std, size=None, generator=None):
+    if size is not None:
+        return _wrap(_rng(generator).normal(mean, std, _shape_arg((size,))).astype(_default[0].np))
+    m, s = _arr(mean), _arr(std)
+    return _wrap(np.asarray(_rng(generator).normal(m, s)).astype(_default[0].np))
+
+
+def randn_like(t, dtype=None, device=None, requires_grad=False):
+    return randn(*t._data.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def rand_like(t, dtype=None, device=None, requires_grad=False):
+    return rand(*t._data.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+# ---- math ----------------------------------------------------------------------------------------
+def _t(x):
+    return x if isinstance(x, Tensor) else _wrap(as_array(x))
+
+
+def add(a, b, *, alpha=1):
+    return _t(a).add(b, alpha=alpha)
+
+
+def sub(a, b, *, alpha=1):
+    return _t(a).sub(b, alpha=alpha)
+
+
+def mul(a, b):
+    return _t(a) * b
+
+
+def div(a, b, *, rounding_mode=None):
+    return _t(a).div(b, rounding_mode=rounding_mode)
+
+
+def pow(a, b):  # noqa: A001
+    if not isinstance(a, Tensor):
+        return _t(b).__rpow__(a)
+    return a ** b
+
+
+subtract, multiply, divide, true_divide = sub, mul, div, div
+
+
+def _unary_fn(name):
+    def fn(x, *args, **kwargs):
+        return getattr(_t(x), name)(*args, **kwargs)
+
+    fn.__name__ = name
+    fn.__doc__ = f"``torch.{name}``"
+    return fn
+
+
+for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "neg",
+              "negative", "reciprocal", "sign", "square", "rsqrt", "log1p", "expm1", "clamp", "clip",
+              "clamp_min", "clamp_max", "sum", "mean", "prod", "var", "std", "argmax", "argmin",
+              "amax", "all", "any", "norm", "reshape", "flatten", "squeeze", "unsqueeze", "t",
+              "transpose", "swapaxes", "permute", "clone", "detach", "isnan", "isinf", "isfinite",
+              "floor", "ceil", "round", "numel", "select", "narrow", "index_select", "gather",
+              "chunk", "split", "unbind", "split"):
+    globals()[_name] = _unary_fn(_name)
+
+_return_type_classes = {
+    k: namedtuple(k, ["values", "indices"]) for k in ("max", "min")
+}
+
+
+def _return_types(kind):
+    cls = _return_type_classes[kind]
+    cls.__module__ = "torch.return_types"
+    return cls
+
+
+def max(x, dim=None, keepdim=False):  # noqa: A001
+    return _t(x).max(dim, keepdim)
+
+
+def min(x, dim=None, keepdim=False):  # noqa: A001
+    return _t(x).min(dim, keepdim)
+
+
+def _tensor_binary(key, a, b):
+    a, b = _t(a), _t(b)
+    dt = _promote(a, b)
+    ad, bd = a._data.astype(dt, copy=False), b._data.astype(dt, copy=False)
+    try:
+        out = np.asarray(OPS[key].fwd(ad, bd))
+    except ValueError:
+        raise _broadcast_error(ad.shape, bd.shape) from None
+    return _result(OPS[key], out, (a, b), None)
+
+
+def maximum(a, b):
+    return _tensor_binary("maximum", a, b)
+
+
+def minimum(a, b):
+    return _tensor_binary("minimum", a, b)
+
+
+def where(condition, input=None, other=None):  # noqa: A002
+    c = _arr(condition)
+    if input is None:
+        return tuple(_wrap(i) for i in np.nonzero(c))
+    a = input if isinstance(input, Tensor) else _wrap(np.asarray(input, dtype=_scalar_dtype(input, other)))
+    b = other if isinstance(other, Tensor) else _wrap(np.asarray(other, dtype=_scalar_dtype(other, a)))
+    dt = _promote(a, b)
+    out = np.where(c, a._data.astype(dt, copy=False), b._data.astype(dt, copy=False))
+    return _result(OPS["where"], out, (a, b), (c, a._data.shape, b._data.shape))
+
+
+def _scalar_dtype(x, partner):
+    if isinstance(partner, Tensor):
+        return partner._data.dtype if isinstance(x, builtins.int | builtins.float) else None
+    return _default[0].np if isinstance(x, builtins.float) else None
+
+
+def matmul(a, b):
+    a, b = _t(a), _t(b)
+    x, y = a._data, b._data
+    if x.ndim == 0 or y.ndim == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{x.ndim}D and {y.ndim}D")
+    if x.dtype != y.dtype:
+        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
+                           f"{_dtype._BY_NP[x.dtype].name.replace('float32', 'float')} != "
+                           f"{_dtype._BY_NP[y.dtype].name.replace('float32', 'float')}")
+    if x.shape[-1] != y.shape[0 if y.ndim == 1 else -2]:
+        if x.ndim == 2 and y.ndim == 2:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({x.shape[0]}x"
+                               f"{x.shape[1]} and {y.shape[0]}x{y.shape[1]})")
+        if x.ndim == 1 and y.ndim == 1:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{x.shape[0]}] and src "
+                               f"[{y.shape[0]}] to have the same number of elements, but got "
+                               f"{x.shape[0]} and {y.shape[0]} elements respectively")
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{x.shape[-1]}] but got: [{y.shape[0 if y.ndim == 1 else -2]}].")
+    key = ("dot" if x.ndim == 1 and y.ndim == 1 else "mv" if x.ndim == 2 and y.ndim == 1 else
+           "mm" if x.ndim <= 2 and y.ndim <= 2 else "bmm")
+    return _result(OPS[key], np.asarray(np.matmul(x, y)), (a, b), (x.shape, y.shape))
+
+
+mm = bmm = matmul
+
+
+def dot(a, b):
+    return matmul(a, b)
+
+
+def mv(a, b):
+    return matmul(a, b)
+
+
+def outer(a, b):
+    return _t(a).unsqueeze(1) * _t(b).unsqueeze(0)
+
+
+def cat(tensors, dim=0):
+    tensors = [_t(t) for t in tensors]
+    if not tensors:
+        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+    nd = tensors[0]._data.ndim
+    d = _dims(dim, nd)[0]
+    ref = tensors[0]._data.shape
+    for i, t in enumerate(tensors[1:], 1):
+        s = t._data.shape
+        if len(s) != nd:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {nd} and "
+                               f"{len(s)}")
+        for k in range(nd):
+            if k != d and s[k] != ref[k]:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
+                                   f"Expected size {ref[k]} but got size {s[k]} for tensor number "
+                                   f"{i} in the list.")
+    dt = tensors[0]._data.dtype
+    for t in tensors[1:]:
+        dt = _promote(_wrap(np.zeros((1,), dt)), t)
+    out = np.concatenate([t._data.astype(dt, copy=False) for t in tensors], axis=d)
+    return _result(OPS["cat"], out, tuple(tensors), (d, [t._data.shape[d] for t in tensors]))
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    tensors = [_t(t) for t in tensors]
+    shapes = {t._data.shape for t in tensors}
+    if len(shapes) > 1:
+        s = [t._data.shape for t in tensors]
+        bad = next(i for i, x in enumerate(s) if x != s[0])
+        raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(s[0])} at "
+                           f"entry 0 and {list(s[bad])} at entry {bad}")
+    d = dim % (tensors[0]._data.ndim + 1)
+    out = np.stack([t._data for t in tensors], axis=d)
+    return _result(OPS["stack"], out, tuple(tensors), (d, len(tensors)))
+
+
+def _softmax_np(x, d):
+    z = x - x.max(axis=d, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=d, keepdims=True)
+
+
+def softmax(x, dim, dtype=None):
+    x = _t(x)
+    d = _dims(dim, x._data.ndim)[0] if x._data.ndim else 0
+    data = x._data if x._data.ndim else x._data.reshape(1)
+    out = _softmax_np(data, d).reshape(x._data.shape)
+    return _result(OPS["softmax"], out, (x,), d if x._data.ndim else None)
+
+
+def log_softmax(x, dim, dtype=None):
+    x = _t(x)
+    d = _dims(dim, x._data.ndim)[0] if x._data.ndim else 0
+    data = x._data if x._data.ndim else x._data.reshape(1)
+    z = data - data.max(axis=d, keepdims=True)
+    out = (z - np.log(np.exp(z).sum(axis=d, keepdims=True))).reshape(x._data.shape)
+    return _result(OPS["log_softmax"], out, (x,), d if x._data.ndim else None)
+
+
+def logsumexp(x, dim, keepdim=False):
+    x = _t(x)
+    m = x.detach().amax(dim, True)
+    return ((x - m).exp().sum(dim, True).log() + m).squeeze(dim) if not keepdim else (
+        (x - m).exp().sum(dim, True).log() + m)
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return builtins.bool(np.allclose(_arr(a), _arr(b), rtol, atol, equal_nan))
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return _wrap(np.isclose(_arr(a), _arr(b), rtol, atol, equal_nan))
+
+
+def equal(a, b):
+    return builtins.bool(np.array_equal(_arr(a), _arr(b)))
+
+
+def is_tensor(x):
+    return isinstance(x, Tensor)
+
+
+def numel(x):
+    return _t(x).numel()
+
+
+def broadcast_shapes(*shapes):
+    return Size(np.broadcast_shapes(*shapes))
+
+
+# ---- the Tensor namespace used by VJPs under create_graph=True --------------------------------------
+def _index_scatter(g, shape, idx):
+    out = np.zeros(shape, dtype=g._data.dtype)
+    if ns._is_basic(idx):
+        out[idx] = g._data
+    else:
+        np.add.at(out, idx, g._data)
+    return _result(OPS["index_scatter"], out, (g,), (shape, idx))
+
+
+def _sum_to(g, shape):
+    shape = tuple(shape)
+    if tuple(g._data.shape) == shape:
+        return g
+    lead = g._data.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
+                                      if n == 1 and g._data.shape[i + lead] != 1)
+    r = g.sum(dims, keepdim=True) if dims else g
+    return r.reshape(shape) if tuple(r._data.shape) != shape else r
+
+
+def _unsqueeze_dims(g, dims):
+    return g.reshape(ns._unsqueeze_shape(g._data.shape, dims))
+
+
+def _as_t(x):
+    return x if isinstance(x, Tensor) else _wrap(np.asarray(x))
+
+
+def _t_where(c, a, b):
+    c = _arr(c)
+    ref = a if isinstance(a, Tensor) else b
+    return where(_wrap(np.asarray(c)), a if isinstance(a, Tensor) else
+                 _wrap(np.asarray(a, ref._data.dtype)),
+                 b if isinstance(b, Tensor) else _wrap(np.asarray(b, ref._data.dtype)))
+
+
+def _split(g, dim, sizes):
+    out, start = [], 0
+    for s in sizes:
+        out.append(g[(slice(None),) * dim + (slice(start, start + s),)])
+        start += s
+    return out
+
+
+def _index_fill_zero(g, idx):
+    mask = np.ones(g._data.shape, dtype=g._data.dtype)
+    mask[idx] = 0
+    return g * _wrap(mask)
+
+
+def _prod_others(x, dims):
+    return _wrap(ns.NP.prod_others(x._data, dims)) * 1.0  # treated as constant (rare zero case)
+
+
+T = ns.T
+T.exp = staticmethod(lambda x: x.exp())
+T.log = staticmethod(lambda x: x.log())
+T.sin = staticmethod(lambda x: x.sin())
+T.cos = staticmethod(lambda x: x.cos())
+T.sign = staticmethod(lambda x: x.sign())
+T.matmul = staticmethod(matmul)
+T.where = staticmethod(_t_where)
+T.shape = staticmethod(lambda x: tuple(x._data.shape) if isinstance(x, Tensor) else np.shape(x))
+T.ndim = staticmethod(lambda x: x._data.ndim if isinstance(x, Tensor) else np.ndim(x))
+T.sum_to = staticmethod(_sum_to)
+T.expand = staticmethod(lambda g, shape: g.expand(shape) if g._data.shape != tuple(shape) else g)
+T.reshape = staticmethod(lambda g, shape: g if g._data.shape == tuple(shape) else g.reshape(shape))
+T.unsqueeze_dims = staticmethod(_unsqueeze_dims)
+T.permute = staticmethod(lambda g, axes: g.permute(axes))
+T.swap_last = staticmethod(lambda g: g.transpose(-1, -2))
+T.sum = staticmethod(lambda g, dims, keepdim: g.sum(dims, keepdim))
+T.mean = staticmethod(lambda g, dims, keepdim: g.mean(dims, keepdim))
+T.count_true = staticmethod(lambda mask: builtins.int(np.count_nonzero(_arr(mask))))
+T.any_zero = staticmethod(lambda x: not np.all(x._data))
+T.prod_others = staticmethod(_prod_others)
+T.cast = staticmethod(lambda g, dtype: g.to(_dtype._BY_NP[np.dtype(dtype)]))
+T.getitem = staticmethod(lambda g, idx: g[idx])
+T.index_scatter = staticmethod(_index_scatter)
+T.index_fill_zero = staticmethod(_index_fill_zero)
+T.split = staticmethod(_split)
+T.select = staticmethod(lambda g, dim, i: g.select(dim, i))
+
+__all__ = [n for n in dir() if not n.startswith("_")]
+_ = (Size, _mode, record, _as_t)

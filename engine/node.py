@@ -1,0 +1,145 @@
+"""Graph nodes as data: each ``grad_fn`` is an instance of a small generated class named as in
+PyTorch (``MulBackward0``), holding its op row, saved values and ``next_functions`` — no closures,
+so the debugger and the symbolic check can read and replay them."""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from collections import OrderedDict
+
+_seq = itertools.count()
+next_seq = _seq.__next__
+
+FREED = "freed"  # marker stored in Node._saved once saved tensors are released
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_dict_ref", "id")
+    _ids = itertools.count()
+
+    def __init__(self, hooks: dict):
+        self._dict_ref = weakref.ref(hooks)
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        hooks = self._dict_ref()
+        if hooks is not None:
+            hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def add_hook(hooks: dict | None, fn):
+    if hooks is None:
+        hooks = OrderedDict()
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return hooks, handle
+
+
+class Node:
+    """Base of every ``grad_fn``. Subclasses set ``op`` (an ``ops.Op`` row) as a class attribute.
+
+    ``_saved``: tuple of values the VJP reads (Tensors, Python scalars or None), ``FREED`` once
+    released, or ``()`` when the op saves nothing (such nodes may be walked again, as in PyTorch).
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_attrs",
+        "_out",  # (array, version list) when the op saves its output, else None
+        "_out_meta",  # tuple of (shape, dtype) per output
+        "_pre_hooks",  # {output_nr: OrderedDict of tensor hooks}
+        "_retain",  # {output_nr: weakref to a tensor that called retain_grad()}
+        "_saved",
+        "_seq",
+        "_versions",
+        "_metadata",
+        "next_functions",
+    )
+    op = None
+    _name = "Node"
+    _apply_custom = None  # custom autograd.Function nodes override this
+
+    def name(self) -> str:
+        return self._name
+
+    def __repr__(self) -> str:
+        return f"<{self._name} object at {id(self):#x}>"
+
+    @property
+    def metadata(self) -> dict:
+        try:
+            return self._metadata
+        except AttributeError:
+            self._metadata = {}
+            return self._metadata
+
+    @property
+    def _sequence_nr(self) -> int:
+        return self._seq
+
+    def _input_metadata(self):
+        return self._out_meta
+
+    def register_hook(self, fn):
+        raise NotImplementedError("grad_fn.register_hook is not supported; use tensor.register_hook")
+
+    @property
+    def saved_tensors(self):
+        from . import autograd_engine
+
+        return autograd_engine.unpack_saved(self, create_graph=False, wrap=True)
+
+    @property
+    def freed(self) -> bool:
+        return self._saved is FREED
+
+
+_node_classes: dict[str, type] = {}
+
+
+def node_class(name: str, op) -> type:
+    cls = _node_classes.get(name)
+    if cls is None:
+        cls = type(name, (Node,), {"__slots__": (), "op": op, "_name": name})
+        _node_classes[name] = cls
+    return cls
+
+
+class AccumulateGrad(Node):
+    """The node a leaf that requires grad appears as in ``next_functions``."""
+
+    __slots__ = ("variable",)
+    _name = "torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+def accumulate_node(t) -> AccumulateGrad:
+    """The leaf's AccumulateGrad, created on first use and shared while any graph holds it
+    (the tensor keeps only a weak reference, so no cycle keeps graphs alive)."""
+    ref = t._acc
+    node = ref() if ref is not None else None
+    if node is None:
+        node = AccumulateGrad.__new__(AccumulateGrad)
+        node.variable = t
+        node.next_functions = ()
+        node._saved = ()
+        node._seq = 2**63  # PyTorch runs accumulation as soon as it is ready
+        node._pre_hooks = None
+        node._retain = None
+        node._out = None
+        node._attrs = None
+        node._versions = None
+        node._out_meta = ((t._data.shape, t._data.dtype),)
+        t._acc = weakref.ref(node)
+    return node

@@ -1,0 +1,155 @@
+"""The two math namespaces the VJPs in ``ops.py`` are written against.
+
+``NP`` works on numpy arrays (plain backward: fast, no graph). ``T`` works on engine Tensors, so a
+backward run with ``create_graph=True`` records its own graph. Both expose the same functions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _sum_to_np(g, shape):
+    gs = g.shape
+    if gs == shape:
+        return g
+    lead = len(gs) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and gs[i + lead] != 1
+    )
+    r = g.sum(axis=axes, keepdims=True) if axes else g
+    return r.reshape(shape) if lead or r.shape != shape else r
+
+
+def _unsqueeze_shape(shape, dims):
+    out = list(shape)
+    n = len(shape) + len(dims)
+    for d in sorted(d % n for d in dims):
+        out.insert(d, 1)
+    return tuple(out)
+
+
+def _basic_zero(shape, dtype):
+    return np.zeros(shape, dtype=dtype)
+
+
+class NP:
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    sign = staticmethod(np.sign)
+    matmul = staticmethod(np.matmul)
+
+    @staticmethod
+    def where(c, a, b):
+        r = np.where(c, a, b)
+        # keep float32 grads float32 when a branch is a Python number
+        for x in (a, b):
+            if isinstance(x, np.ndarray | np.generic) and r.dtype != x.dtype:
+                return r.astype(x.dtype, copy=False)
+        return r
+
+    @staticmethod
+    def shape(x):
+        return np.shape(x)
+
+    @staticmethod
+    def ndim(x):
+        return np.ndim(x)
+
+    @staticmethod
+    def sum_to(g, shape):
+        return _sum_to_np(np.asarray(g), shape)
+
+    @staticmethod
+    def expand(g, shape):
+        return np.broadcast_to(g, shape)
+
+    @staticmethod
+    def reshape(g, shape):
+        g = np.asarray(g)
+        return g if g.shape == tuple(shape) else g.reshape(shape)
+
+    @staticmethod
+    def unsqueeze_dims(g, dims):
+        g = np.asarray(g)
+        return g.reshape(_unsqueeze_shape(g.shape, dims))
+
+    @staticmethod
+    def permute(g, axes):
+        return np.transpose(g, axes)
+
+    @staticmethod
+    def swap_last(g):
+        return np.swapaxes(g, -1, -2)
+
+    @staticmethod
+    def sum(g, dims, keepdim):
+        return np.sum(g, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def mean(g, dims, keepdim):
+        return np.mean(g, axis=dims, keepdims=keepdim)
+
+    @staticmethod
+    def count_true(mask):
+        return np.count_nonzero(mask)
+
+    @staticmethod
+    def any_zero(x):
+        return not np.all(x)
+
+    @staticmethod
+    def prod_others(x, dims):
+        axes = tuple(range(x.ndim)) if dims is None else tuple(dims)
+        moved = np.moveaxis(x, axes, tuple(range(-len(axes), 0)))
+        flat = moved.reshape(*moved.shape[: moved.ndim - len(axes)], -1)
+        ones = np.ones_like(flat[..., :1])
+        before = np.cumprod(np.concatenate([ones, flat[..., :-1]], -1), -1)
+        after = np.flip(np.cumprod(np.concatenate([ones, np.flip(flat, -1)[..., :-1]], -1), -1), -1)
+        return np.moveaxis((before * after).reshape(moved.shape), tuple(range(-len(axes), 0)), axes)
+
+    @staticmethod
+    def cast(g, dtype):
+        return g.astype(dtype, copy=False)
+
+    @staticmethod
+    def getitem(g, idx):
+        return g[idx]
+
+    @staticmethod
+    def index_scatter(g, shape, idx):
+        z = np.zeros(shape, dtype=g.dtype)
+        if _is_basic(idx):
+            z[idx] = g
+        else:
+            np.add.at(z, idx, g)
+        return z
+
+    @staticmethod
+    def index_fill_zero(g, idx):
+        r = np.array(g, copy=True)
+        r[idx] = 0
+        return r
+
+    @staticmethod
+    def split(g, dim, sizes):
+        return np.split(g, np.cumsum(sizes)[:-1], axis=dim)
+
+    @staticmethod
+    def select(g, dim, i):
+        return np.take(g, i, axis=dim)
+
+
+def _is_basic(idx):
+    items = idx if isinstance(idx, tuple) else (idx,)
+    return all(
+        isinstance(i, int | slice) or i is None or i is Ellipsis
+        for i in items
+        if not isinstance(i, bool)
+    )
+
+
+class T:
+    """Same functions on engine Tensors; filled in by ``tensor.py`` (it imports this module)."""

@@ -1,0 +1,349 @@
+"""The op table: one row per differentiable primitive — its PyTorch node name, its numpy forward
+and its VJP. This is the only place derivative formulas live.
+
+Each VJP is written once against a math namespace ``m``: ``ns.NP`` (numpy arrays, the plain
+backward) or ``ns.T`` (engine Tensors, ``create_graph=True``, so a backward is itself recorded
+and can be differentiated again). Signature: ``vjp(m, g, out, s, a, need)`` where ``g`` is the
+incoming grad, ``out`` the saved output (or None), ``s`` the saved inputs (arrays/Tensors/Python
+scalars), ``a`` the op's attributes and ``need[i]`` tells whether input i wants a grad.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .node import node_class
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    name: str  # PyTorch's node name, e.g. "MulBackward0"
+    fwd: Callable | None  # numpy forward (None where the forward is written in tensor.py)
+    vjp: Callable
+    save_inputs: bool = False
+    save_out: bool = False
+    doc: str = ""
+    cls: type | None = field(default=None, compare=False)  # the generated grad_fn class
+
+
+OPS: dict[str, Op] = {}
+
+
+def register(key: str, name: str, fwd, vjp, *, save_inputs=False, save_out=False, doc="") -> Op:
+    """Add a row (also used by engine.nn.functional for fused ops such as cross-entropy)."""
+    op = Op(name, fwd, vjp, save_inputs, save_out, doc)
+    object.__setattr__(op, "cls", node_class(name, op))
+    OPS[key] = op
+    return op
+
+
+def _two(need, f0, f1):
+    return (f0() if need[0] else None, f1() if need[1] else None)
+
+
+# ---- elementwise binary (inputs may be Python scalars: then their grad is never needed) --------
+register("add", "AddBackward0", np.add,
+         lambda m, g, out, s, a, need: _two(need, lambda: m.sum_to(g, a[0]),
+                                            lambda: m.sum_to(g, a[1])),
+         doc="a + b")
+register("sub", "SubBackward0", np.subtract,
+         lambda m, g, out, s, a, need: _two(need, lambda: m.sum_to(g, a[0]),
+                                            lambda: m.sum_to(-g, a[1])),
+         doc="a - b")
+register("rsub", "RsubBackward1", None, lambda m, g, out, s, a, need: (-g,), doc="c - a")
+register("mul", "MulBackward0", np.multiply,
+         lambda m, g, out, s, a, need: _two(need, lambda: m.sum_to(g * s[1], a[0]),
+                                            lambda: m.sum_to(g * s[0], a[1])),
+         save_inputs=True, doc="a * b")
+register("div", "DivBackward0", np.true_divide,
+         lambda m, g, out, s, a, need: _two(
+             need, lambda: m.sum_to(g / s[1], a[0]),
+             lambda: m.sum_to(-g * s[0] / (s[1] * s[1]), a[1])),
+         save_inputs=True, doc="a / b")
+register("reciprocal", "ReciprocalBackward0", np.reciprocal,
+         lambda m, g, out, s, a, need: (-g * out * out,), save_out=True, doc="1 / a")
+
+
+def _pow_scalar_vjp(m, g, out, s, a, need):
+    e = a
+    if e == 0:
+        return (g * 0.0,)
+    if e == 1:
+        return (g,)
+    if e == 2:
+        return (g * 2.0 * s[0],)
+    return (g * e * s[0] ** (e - 1),)
+
+
+register("pow", "PowBackward0", np.power, _pow_scalar_vjp, save_inputs=True, doc="a ** e (e a number)")
+
+
+def _pow_tensor_vjp(m, g, out, s, a, need):
+    base, e = s
+
+    def d_base():
+        return m.sum_to(g * e * base ** (e - 1.0), a[0])
+
+    def d_exp():
+        # d/de base**e = base**e * log(base); PyTorch masks base == 0 (where the limit is 0)
+        safe = m.where(base == 0, 1.0, base)
+        return m.sum_to(g * out * m.log(safe), a[1])
+
+    return _two(need, d_base, d_exp)
+
+
+register("pow_tt", "PowBackward1", np.power, _pow_tensor_vjp, save_inputs=True, save_out=True,
+         doc="a ** b")
+register("rpow", "PowBackward2", None,
+         lambda m, g, out, s, a, need: (g * out * float(np.log(a)),), save_out=True, doc="c ** a")
+
+# ---- elementwise unary ---------------------------------------------------------------------------
+register("neg", "NegBackward0", np.negative, lambda m, g, out, s, a, need: (-g,), doc="-a")
+register("exp", "ExpBackward0", np.exp, lambda m, g, out, s, a, need: (g * out,), save_out=True,
+         doc="exp(a)")
+register("log", "LogBackward0", np.log, lambda m, g, out, s, a, need: (g / s[0],),
+         save_inputs=True, doc="log(a)")
+register("sqrt", "SqrtBackward0", np.sqrt, lambda m, g, out, s, a, need: (g / (2.0 * out),),
+         save_out=True, doc="sqrt(a)")
+register("sin", "SinBackward0", np.sin, lambda m, g, out, s, a, need: (g * m.cos(s[0]),),
+         save_inputs=True, doc="sin(a)")
+register("cos", "CosBackward0", np.cos, lambda m, g, out, s, a, need: (-g * m.sin(s[0]),),
+         save_inputs=True, doc="cos(a)")
+register("tanh", "TanhBackward0", np.tanh,
+         lambda m, g, out, s, a, need: (g * (1.0 - out * out),), save_out=True, doc="tanh(a)")
+register("sigmoid", "SigmoidBackward0", None,
+         lambda m, g, out, s, a, need: (g * out * (1.0 - out),), save_out=True, doc="1/(1+exp(-a))")
+register("relu", "ReluBackward0", None, lambda m, g, out, s, a, need: (g * (out > 0),),
+         save_out=True, doc="max(a, 0)")
+register("abs", "AbsBackward0", np.abs, lambda m, g, out, s, a, need: (g * m.sign(s[0]),),
+         save_inputs=True, doc="|a|")
+
+
+def _clamp_mask(x, lo, hi):
+    if lo is None:
+        return x <= hi
+    if hi is None:
+        return x >= lo
+    return (x >= lo) * (x <= hi)
+
+
+register("clamp", "ClampBackward1", None,
+         lambda m, g, out, s, a, need: (g * _clamp_mask(s[0], *a),), save_inputs=True,
+         doc="min(max(a, lo), hi)")
+register("clamp_min", "ClampMinBackward0", None,
+         lambda m, g, out, s, a, need: (g * (s[0] >= a),), save_inputs=True, doc="max(a, lo)")
+
+
+def _extremum_vjp(m, g, out, s, a, need):
+    x, y = s
+    # ties split the gradient in half, as PyTorch does
+    wx = (x > y if a == "max" else x < y) + (x == y) * 0.5
+    return _two(need, lambda: m.sum_to(g * wx, m.shape(x)), lambda: m.sum_to(g * (1.0 - wx), m.shape(y)))
+
+
+register("maximum", "MaximumBackward0", np.maximum, _extremum_vjp, save_inputs=True,
+         doc="max(a, b)")
+register("minimum", "MinimumBackward0", np.minimum, _extremum_vjp, save_inputs=True,
+         doc="min(a, b)")
+register("where", "WhereBackward0", None,
+         lambda m, g, out, s, a, need: _two(need,
+                                            lambda: m.sum_to(m.where(a[0], g, 0.0), a[1]),
+                                            lambda: m.sum_to(m.where(a[0], 0.0, g), a[2])),
+         doc="cond ? a : b")
+
+# ---- reductions ----------------------------------------------------------------------------------
+
+
+def _sum_vjp(m, g, out, s, a, need):
+    shape, dims, keepdim = a
+    if dims is not None and not keepdim:
+        g = m.unsqueeze_dims(g, dims)
+    return (m.expand(g, shape),)
+
+
+def _mean_vjp(m, g, out, s, a, need):
+    shape, dims, keepdim = a
+    n = _count(shape, dims)
+    if dims is not None and not keepdim:
+        g = m.unsqueeze_dims(g, dims)
+    return (m.expand(g / n, shape),)
+
+
+def _count(shape, dims):
+    if dims is None:
+        return int(np.prod(shape, dtype=np.int64))
+    return int(np.prod([shape[d] for d in dims], dtype=np.int64))
+
+
+register("sum", "SumBackward0", None, _sum_vjp, doc="sum(a)")
+register("sum_dim", "SumBackward1", None, _sum_vjp, doc="sum(a, dim)")
+register("mean", "MeanBackward0", None, _mean_vjp, doc="mean(a)")
+register("mean_dim", "MeanBackward1", None, _mean_vjp, doc="mean(a, dim)")
+
+
+def _extreme_all_vjp(m, g, out, s, a, need):
+    # evenly split between ties, as PyTorch's evenly_distribute_backward
+    mask = s[0] == out
+    return (mask * (g / m.count_true(mask)),)
+
+
+register("max_all", "MaxBackward1", None, _extreme_all_vjp, save_inputs=True, save_out=True,
+         doc="max(a)")
+register("min_all", "MinBackward1", None, _extreme_all_vjp, save_inputs=True, save_out=True,
+         doc="min(a)")
+
+
+def _select_dim_vjp(m, g, out, s, a, need):
+    shape, dim, keepdim, idx = a  # idx: int64 array of winning positions (keepdim shape)
+    if not keepdim:
+        g = m.unsqueeze_dims(g, (dim,))
+    onehot = np.arange(shape[dim]).reshape([-1 if d == dim else 1 for d in range(len(shape))]) == idx
+    return (g * onehot,)
+
+
+register("max_dim", "MaxBackward0", None, _select_dim_vjp, doc="max(a, dim)")
+register("min_dim", "MinBackward0", None, _select_dim_vjp, doc="min(a, dim)")
+
+
+def _prod_vjp(m, g, out, s, a, need):
+    shape, dims, keepdim = a
+    x = s[0]
+    if dims is not None and not keepdim:
+        g = m.unsqueeze_dims(g, dims)
+        out = m.unsqueeze_dims(out, dims)
+    if not m.any_zero(x):
+        return (m.expand(g * out, shape) / x,)
+    # with zeros, divide-free: product of all the other elements along the reduced axes
+    return (m.expand(g, shape) * m.prod_others(x, dims),)
+
+
+register("prod", "ProdBackward0", None, _prod_vjp, save_inputs=True, save_out=True, doc="prod(a)")
+register("prod_dim", "ProdBackward1", None, _prod_vjp, save_inputs=True, save_out=True,
+         doc="prod(a, dim)")
+
+
+def _inv(d, k):
+    return k / d if d > 0 else float("inf")
+
+
+def _var_vjp(m, g, out, s, a, need):
+    shape, dims, correction, keepdim = a
+    x = s[0]
+    n = _count(shape, dims)
+    if dims is not None and not keepdim:
+        g = m.unsqueeze_dims(g, dims)
+    centred = x - m.mean(x, dims, True)
+    return (g * centred * _inv(n - correction, 2.0),)
+
+
+def _std_vjp(m, g, out, s, a, need):
+    shape, dims, correction, keepdim = a
+    x = s[0]
+    n = _count(shape, dims)
+    if dims is not None and not keepdim:
+        g = m.unsqueeze_dims(g, dims)
+        out = m.unsqueeze_dims(out, dims)
+    centred = x - m.mean(x, dims, True)
+    return (g * centred * _inv(n - correction, 1.0) / out,)
+
+
+register("var", "VarBackward0", None, _var_vjp, save_inputs=True, doc="var(a)")
+register("std", "StdBackward0", None, _std_vjp, save_inputs=True, save_out=True, doc="std(a)")
+
+# ---- shape -----------------------------------------------------------------------------------------
+_reshape_back = lambda m, g, out, s, a, need: (m.reshape(g, a),)  # noqa: E731
+register("view", "ViewBackward0", None, _reshape_back, doc="a.view(shape)")
+register("unsafe_view", "UnsafeViewBackward0", None, _reshape_back, doc="a.reshape(shape)")
+register("squeeze", "SqueezeBackward0", None, _reshape_back, doc="a.squeeze()")
+register("squeeze_dim", "SqueezeBackward1", None, _reshape_back, doc="a.squeeze(dim)")
+register("unsqueeze", "UnsqueezeBackward0", None, _reshape_back, doc="a.unsqueeze(dim)")
+register("t", "TBackward0", None, lambda m, g, out, s, a, need: (m.permute(g, a),), doc="a.t()")
+register("transpose", "TransposeBackward0", None,
+         lambda m, g, out, s, a, need: (m.permute(g, a),), doc="a.transpose(d0, d1)")
+register("permute", "PermuteBackward0", None,
+         lambda m, g, out, s, a, need: (m.permute(g, tuple(np.argsort(a))),), doc="a.permute(dims)")
+register("expand", "ExpandBackward0", None, lambda m, g, out, s, a, need: (m.sum_to(g, a),),
+         doc="a.expand(shape)")
+register("clone", "CloneBackward0", None, lambda m, g, out, s, a, need: (g,), doc="a.clone()")
+register("alias", "AliasBackward0", None, lambda m, g, out, s, a, need: (g,), doc="a")
+register("to", "ToCopyBackward0", None, lambda m, g, out, s, a, need: (m.cast(g, a),),
+         doc="a.to(dtype)")
+
+
+def _index_vjp(m, g, out, s, a, need):
+    shape, idx = a
+    return (m.index_scatter(g, shape, idx),)
+
+
+register("select", "SelectBackward0", None, _index_vjp, doc="a[i]")
+register("slice", "SliceBackward0", None, _index_vjp, doc="a[i:j]")
+register("index", "IndexBackward0", None, _index_vjp, doc="a[idx]")
+register("index_scatter", "IndexPutBackward0", None,
+         lambda m, g, out, s, a, need: (m.getitem(g, a[1]),), doc="zeros(shape)[idx] += a")
+
+
+def _copy_slices_vjp(m, g, out, s, a, need):
+    idx, vshape = a
+
+    def d_value():
+        return m.sum_to(m.getitem(g, idx), vshape)
+
+    return _two(need, lambda: m.index_fill_zero(g, idx), d_value)
+
+
+register("setitem", "CopySlices", None, _copy_slices_vjp, doc="a[idx] = v")
+
+
+def _cat_vjp(m, g, out, s, a, need):
+    dim, sizes = a
+    parts = m.split(g, dim, sizes)
+    return tuple(p if n else None for p, n in zip(parts, need))
+
+
+def _stack_vjp(m, g, out, s, a, need):
+    dim, count = a
+    return tuple(m.select(g, dim, i) if need[i] else None for i in range(count))
+
+
+register("cat", "CatBackward0", None, _cat_vjp, doc="cat(tensors, dim)")
+register("stack", "StackBackward0", None, _stack_vjp, doc="stack(tensors, dim)")
+
+
+# ---- linear algebra --------------------------------------------------------------------------------
+def _matmul_vjp(m, g, out, s, a, need):
+    x, y = s
+    sx, sy = a
+    x2 = m.reshape(x, (1, *sx)) if len(sx) == 1 else x
+    y2 = m.reshape(y, (*sy, 1)) if len(sy) == 1 else y
+    if len(sx) == 1:
+        g = m.unsqueeze_dims(g, (max(m.ndim(g) - 1, 0),)) if len(sy) > 1 else m.reshape(g, (1,))
+    if len(sy) == 1:
+        g = m.unsqueeze_dims(g, (m.ndim(g),))
+
+    def dx():
+        r = m.matmul(g, m.swap_last(y2))
+        return m.reshape(m.sum_to(r, m.shape(x2)) if m.ndim(r) > 2 else r, sx)
+
+    def dy():
+        r = m.matmul(m.swap_last(x2), g)
+        return m.reshape(m.sum_to(r, m.shape(y2)) if m.ndim(r) > 2 else r, sy)
+
+    return _two(need, dx, dy)
+
+
+register("mm", "MmBackward0", np.matmul, _matmul_vjp, save_inputs=True, doc="a @ b (2-D)")
+register("dot", "DotBackward0", np.matmul, _matmul_vjp, save_inputs=True, doc="a @ b (1-D)")
+register("mv", "MvBackward0", np.matmul, _matmul_vjp, save_inputs=True, doc="a @ b (2-D, 1-D)")
+register("bmm", "BmmBackward0", np.matmul, _matmul_vjp, save_inputs=True, doc="a @ b (batched)")
+
+
+# ---- softmax family ----------------------------------------------------------------------------------
+register("softmax", "SoftmaxBackward0", None,
+         lambda m, g, out, s, a, need: (out * (g - m.sum(g * out, (a,), True)),), save_out=True,
+         doc="exp(a) / sum(exp(a), dim)")
+register("log_softmax", "LogSoftmaxBackward0", None,
+         lambda m, g, out, s, a, need: (g - m.exp(out) * m.sum(g, (a,), True),), save_out=True,
+         doc="a - logsumexp(a, dim)")

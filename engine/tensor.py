@@ -1,0 +1,1314 @@
+"""The Tensor: a numpy array plus autograd metadata, with PyTorch's API and semantics."""
+
+from __future__ import annotations
+
+import builtins
+import warnings
+
+import numpy as np
+
+from . import _dtype, observe
+from .grad_mode import mode as _mode
+from .node import FREED, accumulate_node, add_hook, next_seq
+from .ops import OPS
+
+_default = _dtype._default
+_SCALARS = (builtins.float, builtins.int, builtins.bool)
+_CAT = {"b": 0, "u": 1, "i": 1, "f": 2}
+_NOT_LEAF_GRAD_WARNING = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
+    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
+    "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
+    "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
+    "github.com/pytorch/pytorch/pull/30531 for more information."
+)
+LEAF_INPLACE_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
+
+
+class Size(tuple):
+    """``torch.Size``: a tuple that prints as ``torch.Size([2, 3])``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"torch.Size([{', '.join(str(n) for n in self)}])"
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+
+# ---- array conversion ------------------------------------------------------------------------------
+
+
+def _flatten_tensors(data):
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, list | tuple):
+        return [_flatten_tensors(x) for x in data]
+    return data
+
+
+def as_array(data, dtype=None) -> np.ndarray:
+    """numpy array for ``torch.tensor(data, dtype=...)`` with PyTorch's dtype inference."""
+    if isinstance(data, Tensor):
+        arr = data._data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    else:
+        arr = np.asarray(_flatten_tensors(data))
+        if dtype is None:
+            kind = arr.dtype.kind
+            if kind == "f":
+                arr = arr.astype(_default[0].np, copy=False)
+            elif kind in "iu":
+                arr = arr.astype(np.int64, copy=False)
+            elif kind not in "b":
+                raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    if dtype is not None:
+        arr = arr.astype(_dtype.to_numpy_dtype(dtype), copy=False)
+    elif arr.dtype not in _dtype._BY_NP:
+        _dtype.from_numpy_dtype(arr.dtype)  # raises PyTorch's message
+    return arr
+
+
+def _wrap(arr, rg=False):
+    t = Tensor.__new__(Tensor)
+    t._data = arr
+    t._rg = rg
+    t.grad_fn = None
+    t._grad = None
+    t._version = [0]
+    t._hooks = None
+    t._retains = False
+    t._acc = None
+    t._out_nr = 0
+    return t
+
+
+def _arr(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+# ---- recording -------------------------------------------------------------------------------------
+
+
+def _edge(t):
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._out_nr)
+    return (accumulate_node(t), 0)
+
+
+def record(op, out, inputs, attrs=None):
+    """Attach a new ``op`` node to tensor ``out`` whose inputs are ``inputs`` (Tensors or Python
+    scalars). Callers have checked that grad mode is on and some input requires grad."""
+    node = op.cls.__new__(op.cls)
+    node.next_functions = tuple(
+        _edge(t) if isinstance(t, Tensor) and t._rg else (None, 0) for t in inputs
+    )
+    if op.save_inputs:
+        node._saved = inputs
+        node._versions = tuple(t._version[0] if isinstance(t, Tensor) else None for t in inputs)
+    else:
+        node._saved = ()
+        node._versions = None
+    node._out = (out._data, out._version, out._version[0]) if op.save_out else None
+    node._attrs = attrs
+    node._seq = next_seq()
+    node._pre_hooks = None
+    node._retain = None
+    node._out_meta = None
+    out.grad_fn = node
+    out._rg = True
+    out._out_nr = 0
+    obs = observe.current
+    if obs is not None:
+        obs.on_node(node, inputs, out, observe.user_location())
+    return out
+
+
+def _result(op, arr, inputs, attrs=None, rg=None):
+    if type(arr) is not np.ndarray:
+        arr = np.asarray(arr)
+    out = _wrap(arr)
+    if rg is None:
+        rg = any(isinstance(t, Tensor) and t._rg for t in inputs)
+    if rg and _mode.enabled:
+        record(op, out, inputs, attrs)
+    return out
+
+
+# ---- type promotion ----------------------------------------------------------------------------------
+
+
+def _promote(a, b):
+    """Result numpy dtype of a binary op between Tensor ``a`` and ``b`` (Tensor or scalar)."""
+    da = a._data.dtype
+    if isinstance(b, Tensor):
+        db = b._data.dtype
+        if da is db:
+            return da
+        pa, pb = (2 if a._data.ndim else 1), (2 if b._data.ndim else 1)
+        ca, cb = _CAT[da.kind], _CAT[db.kind]
+        if pa == pb:
+            return np.promote_types(da, db) if ca == cb else (da if ca > cb else db)
+        hi, lo, chi, clo = (da, db, ca, cb) if pa > pb else (db, da, cb, ca)
+        return lo if clo > chi else hi
+    cb = 2 if type(b) is builtins.float else (0 if type(b) is builtins.bool else 1)
+    ca = _CAT[da.kind]
+    if cb <= ca:
+        return da
+    return _default[0].np if cb == 2 else np.dtype(np.int64)
+
+
+def _broadcast_error(sa, sb):
+    for i in range(1, max(len(sa), len(sb)) + 1):
+        x = sa[-i] if i <= len(sa) else 1
+        y = sb[-i] if i <= len(sb) else 1
+        if x != y and x != 1 and y != 1:
+            dim = max(len(sa), len(sb)) - i
+            return RuntimeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                f"non-singleton dimension {dim}"
+            )
+    return RuntimeError(f"shapes {list(sa)} and {list(sb)} are not broadcastable")
+
+
+def _operand(b):
+    if isinstance(b, Tensor) or type(b) in _SCALARS:
+        return b
+    if isinstance(b, np.ndarray):
+        return _wrap(as_array(b))
+    if isinstance(b, np.generic):
+        return b.item()
+    if isinstance(b, list | tuple):
+        return _wrap(as_array(b))
+    return NotImplemented
+
+
+def _binary(key, a, b, int_to_float=False):
+    b = _operand(b)
+    if b is NotImplemented:
+        return NotImplemented
+    ad = a._data
+    if isinstance(b, Tensor):
+        bd = b._data
+        rg = a._rg or b._rg
+    else:
+        bd = b
+        rg = a._rg
+    dt = _promote(a, b)
+    if int_to_float and dt.kind != "f":
+        dt = _default[0].np
+    if ad.dtype is not dt:
+        ad = ad.astype(dt)
+    if isinstance(b, Tensor) and bd.dtype is not dt:
+        bd = bd.astype(dt)
+    # Python scalars stay as they are: numpy keeps the array's dtype for them (NEP 50)
+    op = OPS[key]
+    try:
+        out = op.fwd(ad, bd)
+    except ValueError:
+        raise _broadcast_error(np.shape(ad), np.shape(bd)) from None
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    t = _wrap(out)
+    if rg and _mode.enabled:
+        record(op, t, (a, b), (ad.shape, np.shape(bd)))
+    return t
+
+
+def _compare(ufunc, a, b):
+    b = _operand(b)
+    if b is NotImplemented:
+        return NotImplemented
+    try:
+        return _wrap(np.asarray(ufunc(a._data, _arr(b))))
+    except ValueError:
+        raise _broadcast_error(a._data.shape, np.shape(_arr(b))) from None
+
+
+def _unary(key, a, fwd=None, attrs=None):
+    op = OPS[key]
+    x = a._data
+    if x.dtype.kind != "f" and key not in ("neg", "abs", "relu", "clone"):
+        x = x.astype(_default[0].np)
+    out = (fwd or op.fwd)(x)
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    t = _wrap(out)
+    if a._rg and _mode.enabled:
+        record(op, t, (a,), attrs)
+    return t
+
+
+def _dims(dim, ndim):
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, builtins.int) else tuple(dim)
+    out = []
+    for d in dims:
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            lo, hi = -max(ndim, 1), max(ndim, 1) - 1
+            raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
+                             f"but got {d})")
+        out.append(d % max(ndim, 1))
+    return tuple(out)
+
+
+def _shape_arg(args):
+    if len(args) == 1 and isinstance(args[0], list | tuple | Size):
+        args = tuple(args[0])
+    return tuple(builtins.int(a) for a in args)
+
+
+def _resolve_view_shape(shape, numel):
+    shape = list(shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = builtins.int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of "
+                               f"size {numel}")
+        shape[shape.index(-1)] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size "
+                           f"{numel}")
+    return tuple(shape)
+
+
+def _convert_index(idx):
+    if isinstance(idx, tuple):
+        return tuple(_convert_index(i) for i in idx)
+    if isinstance(idx, Tensor):
+        return idx._data
+    if isinstance(idx, list):
+        return np.asarray([_arr(i) for i in idx])
+    return idx
+
+
+def _is_basic_item(i):
+    return (isinstance(i, builtins.int) and not isinstance(i, builtins.bool)) or isinstance(
+        i, slice) or i is None or i is Ellipsis
+
+
+class Tensor:
+    __slots__ = ("__weakref__", "_acc", "_data", "_grad", "_hooks", "_out_nr", "_retains", "_rg",
+                 "_version", "grad_fn")
+    __array_priority__ = 1000  # numpy defers to our reflected operators
+
+    def __init__(self, *args, **kwargs):
+        # torch.Tensor([...]) is float (default dtype); torch.Tensor(2, 3) allocates a shape
+        if len(args) == 1 and not isinstance(args[0], builtins.int):
+            arr = as_array(args[0], _default[0])
+        else:
+            arr = np.zeros(_shape_arg(args), dtype=_default[0].np)
+        self._data = arr
+        self._rg = False
+        self.grad_fn = None
+        self._grad = None
+        self._version = [0]
+        self._hooks = None
+        self._retains = False
+        self._acc = None
+        self._out_nr = 0
+
+    # ---- metadata --------------------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if value and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._rg = builtins.bool(value)
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def grad(self):
+        if self.grad_fn is not None and not self._retains:
+            warnings.warn(_NOT_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value._data.shape != self._data.shape:
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    @property
+    def data(self):
+        t = _wrap(self._data)
+        t._version = self._version
+        return t
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else as_array(value)
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_dims(dim, self._data.ndim)[0]]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndim = property(dim)
+
+    def numel(self) -> int:
+        return self._data.size
+
+    nelement = numel
+
+    @property
+    def dtype(self):
+        return _dtype._BY_NP[self._data.dtype]
+
+    @property
+    def device(self):
+        return "cpu"
+
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def output_nr(self) -> int:
+        return self._out_nr
+
+    @property
+    def _version_counter(self) -> int:
+        return self._version[0]
+
+    @property
+    def _version_value(self) -> int:
+        return self._version[0]
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return f"torch.{self.dtype.tensor_type}"
+        return self.to(dtype)
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    # ---- conversion ------------------------------------------------------------------------------
+    def numpy(self, *, force=False):
+        if self._rg and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        return self._data if dtype is None else self._data.astype(dtype)
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to "
+                               "Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __float__(self):
+        return builtins.float(self.item())
+
+    def __int__(self):
+        return builtins.int(self.item())
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return builtins.bool(self._data.reshape(()).item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return builtins.int(self.item())
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __hash__(self):
+        return id(self)
+
+    def __reduce_ex__(self, proto):
+        return (_rebuild, (self._data, self._rg))
+
+    def __deepcopy__(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support "
+                               "the deepcopy protocol at the moment.")
+        t = _wrap(self._data.copy(), self._rg)
+        if type(self) is not Tensor:
+            t = type(self).__new__(type(self)) if False else _retype(t, type(self))
+        if self._grad is not None:
+            t._grad = _wrap(self._grad._data.copy())
+        memo[id(self)] = t
+        return t
+
+    def to(self, *args, **kwargs):
+        dtype = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, _dtype.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype = a.dtype
+        if dtype is None or _dtype.to_numpy_dtype(dtype) == self._data.dtype:
+            return self
+        target = _dtype.to_numpy_dtype(dtype)
+        if target.kind != "f":
+            return _wrap(self._data.astype(target))
+        return _result(OPS["to"], self._data.astype(target), (self,), self._data.dtype, self._rg)
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def bool(self):
+        return self.to(_dtype.bool)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, *a, **k):
+        raise AssertionError("Torch not compiled with CUDA enabled")
+
+    def contiguous(self, *a, **k):
+        return self
+
+    def is_contiguous(self, *a, **k) -> bool:
+        return True
+
+    def clone(self, *, memory_format=None):
+        return _unary("clone", self, np.copy)
+
+    def detach(self):
+        t = _wrap(self._data)
+        t._version = self._version
+        return t
+
+    def detach_(self):
+        if self._hooks:
+            pass
+        self.grad_fn = None
+        self._rg = False
+        return self
+
+    # ---- printing --------------------------------------------------------------------------------
+    def __repr__(self, *, tensor_contents=None):
+        from .printing import format_tensor
+
+        fn = self.grad_fn
+        d = self.dtype
+        return format_tensor(
+            self._data, dtype_name=d.name,
+            is_default_dtype=d in (_default[0], _dtype.int64, _dtype.bool),
+            requires_grad=self._rg and fn is None,
+            grad_fn_name=fn.name() if fn is not None and not _is_acc(fn) else None,
+        )
+
+    __str__ = __repr__
+
+    def __format__(self, spec):
+        if self._data.ndim == 0 and spec:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    # ---- autograd --------------------------------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .autograd_engine import backward
+
+        backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
+                 inputs=inputs)
+
+    def register_hook(self, hook):
+        if not self._rg:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        fn = self.grad_fn
+        if fn is None:
+            self._hooks, handle = add_hook(self._hooks, hook)
+            return handle
+        if fn._pre_hooks is None:
+            fn._pre_hooks = {}
+        hooks, handle = add_hook(fn._pre_hooks.get(self._out_nr), hook)
+        fn._pre_hooks[self._out_nr] = hooks
+        return handle
+
+    def retain_grad(self):
+        if not self._rg:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        fn = self.grad_fn
+        if fn is None or self._retains:
+            return
+        import weakref
+
+        if fn._retain is None:
+            fn._retain = {}
+        fn._retain[self._out_nr] = weakref.ref(self)
+        self._retains = True
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains
+
+    # ---- arithmetic ------------------------------------------------------------------------------
+    def __add__(self, other):
+        return _binary("add", self, other)
+
+    __radd__ = __add__
+
+    def __sub__(self, other):
+        return _binary("sub", self, other)
+
+    def __rsub__(self, other):
+        other = _operand(other)
+        if isinstance(other, Tensor):
+            return other.__sub__(self)
+        if other is NotImplemented:
+            return other
+        dt = _promote(self, other)
+        return _unary("rsub", self, lambda x: np.asarray(other, dtype=dt) - x.astype(dt))
+
+    def __mul__(self, other):
+        return _binary("mul", self, other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        return _binary("div", self, other, int_to_float=True)
+
+    def __rtruediv__(self, other):
+        other = _operand(other)
+        if isinstance(other, Tensor):
+            return other.__truediv__(self)
+        if other is NotImplemented:
+            return other
+        return self.reciprocal() * other
+
+    def __floordiv__(self, other):
+        return _wrap(np.asarray(np.floor_divide(self._data, _arr(_operand(other)))))
+
+    def __mod__(self, other):
+        return _wrap(np.asarray(np.mod(self._data, _arr(_operand(other)))))
+
+    def __pow__(self, exponent):
+        if isinstance(exponent, Tensor | np.ndarray | list):
+            return _binary("pow_tt", self, exponent)
+        if isinstance(exponent, np.generic):
+            exponent = exponent.item()
+        x = self._data
+        if x.dtype.kind != "f" and type(exponent) is builtins.float:
+            x = x.astype(_default[0].np)
+        out = np.asarray(np.power(x, exponent))
+        if out.dtype != x.dtype:
+            out = out.astype(x.dtype)
+        return _result(OPS["pow"], out, (self,), exponent, self._rg)
+
+    def __rpow__(self, base):
+        if isinstance(base, Tensor):
+            return base.__pow__(self)
+        x = self._data if self._data.dtype.kind == "f" else self._data.astype(_default[0].np)
+        out = np.asarray(np.power(np.asarray(base, dtype=x.dtype), x))
+        return _result(OPS["rpow"], out, (self,), builtins.float(base), self._rg)
+
+    def __matmul__(self, other):
+        from .functions import matmul
+
+        return matmul(self, other)
+
+    def __rmatmul__(self, other):
+        from .functions import matmul
+
+        return matmul(_wrap(as_array(other)), self)
+
+    def __neg__(self):
+        return _unary("neg", self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return self.abs()
+
+    def __invert__(self):
+        return _wrap(np.asarray(~self._data))
+
+    def __and__(self, other):
+        return _wrap(np.asarray(self._data & _arr(_operand(other))))
+
+    def __or__(self, other):
+        return _wrap(np.asarray(self._data | _arr(_operand(other))))
+
+    def __xor__(self, other):
+        return _wrap(np.asarray(self._data ^ _arr(_operand(other))))
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def __lt__(self, other):
+        return _compare(np.less, self, other)
+
+    def __le__(self, other):
+        return _compare(np.less_equal, self, other)
+
+    def __gt__(self, other):
+        return _compare(np.greater, self, other)
+
+    def __ge__(self, other):
+        return _compare(np.greater_equal, self, other)
+
+    def __eq__(self, other):
+        return _compare(np.equal, self, other)
+
+    def __ne__(self, other):
+        return _compare(np.not_equal, self, other)
+
+    lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
+
+    def add(self, other, *, alpha=1):
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other, *, alpha=1):
+        return self - (other * alpha if alpha != 1 else other)
+
+    def mul(self, other):
+        return self * other
+
+    def div(self, other, *, rounding_mode=None):
+        if rounding_mode == "floor":
+            return self // other
+        if rounding_mode == "trunc":
+            return _wrap(np.asarray(np.trunc(self._data / _arr(_operand(other)))))
+        return self / other
+
+    multiply, divide, subtract, true_divide = mul, div, sub, div
+
+    def pow(self, exponent):
+        return self ** exponent
+
+    def reciprocal(self):
+        return _unary("reciprocal", self)
+
+    def neg(self):
+        return -self
+
+    negative = neg
+
+    # ---- elementwise functions -------------------------------------------------------------------
+    def exp(self):
+        return _unary("exp", self)
+
+    def log(self):
+        return _unary("log", self)
+
+    def sqrt(self):
+        return _unary("sqrt", self)
+
+    def sin(self):
+        return _unary("sin", self)
+
+    def cos(self):
+        return _unary("cos", self)
+
+    def tanh(self):
+        return _unary("tanh", self)
+
+    def sigmoid(self):
+        return _unary("sigmoid", self, _sigmoid)
+
+    def relu(self):
+        return _unary("relu", self, lambda x: np.maximum(x, 0, dtype=x.dtype))
+
+    def abs(self):
+        return _unary("abs", self)
+
+    def sign(self):
+        return _wrap(np.asarray(np.sign(self._data)))
+
+    def square(self):
+        return self ** 2
+
+    def rsqrt(self):
+        return self.sqrt().reciprocal()
+
+    def log1p(self):
+        return (self + 1).log()
+
+    def expm1(self):
+        return self.exp() - 1
+
+    def clamp(self, min=None, max=None):  # noqa: A002
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            from .functions import maximum, minimum
+
+            out = self
+            if min is not None:
+                out = maximum(out, min if isinstance(min, Tensor) else _wrap(as_array(min)))
+            if max is not None:
+                out = minimum(out, max if isinstance(max, Tensor) else _wrap(as_array(max)))
+            return out
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        x = self._data
+        out = np.clip(x, min, max)
+        if out.dtype != x.dtype:
+            out = out.astype(x.dtype)
+        if max is None:
+            return _result(OPS["clamp"], out, (self,), (min, None), self._rg)
+        return _result(OPS["clamp"], out, (self,), (min, max), self._rg)
+
+    clip = clamp
+
+    def clamp_min(self, min):  # noqa: A002
+        x = self._data
+        out = np.maximum(x, min).astype(x.dtype, copy=False)
+        return _result(OPS["clamp_min"], out, (self,), min, self._rg)
+
+    def clamp_max(self, max):  # noqa: A002
+        return self.clamp(max=max)
+
+    def maximum(self, other):
+        from .functions import maximum
+
+        return maximum(self, other)
+
+    def minimum(self, other):
+        from .functions import minimum
+
+        return minimum(self, other)
+
+    def softmax(self, dim, dtype=None):
+        from .functions import softmax
+
+        return softmax(self, dim)
+
+    def log_softmax(self, dim, dtype=None):
+        from .functions import log_softmax
+
+        return log_softmax(self, dim)
+
+    def isnan(self):
+        return _wrap(np.isnan(self._data))
+
+    def isinf(self):
+        return _wrap(np.isinf(self._data))
+
+    def isfinite(self):
+        return _wrap(np.isfinite(self._data))
+
+    def floor(self):
+        return _wrap(np.floor(self._data))
+
+    def ceil(self):
+        return _wrap(np.ceil(self._data))
+
+    def round(self, decimals=0):
+        return _wrap(np.round(self._data, decimals))
+
+    # ---- reductions ------------------------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        x = self._data
+        if x.dtype.kind in "bui" and dtype is None:
+            x = x.astype(np.int64)
+        elif dtype is not None:
+            x = x.astype(_dtype.to_numpy_dtype(dtype))
+        dims = _dims(dim, x.ndim)
+        out = np.asarray(x.sum(axis=dims, keepdims=keepdim))
+        key = "sum" if dims is None else "sum_dim"
+        return _result(OPS[key], out, (self,), (x.shape, dims if dims is None or x.ndim else None,
+                                                 keepdim), self._rg)
+
+    def mean(self, dim=None, keepdim=False, dtype=None):
+        x = self._data
+        if x.dtype.kind != "f":
+            if dtype is None:
+                raise RuntimeError(
+                    "mean(): could not infer output dtype. Input dtype must be either a floating "
+                    f"point or complex dtype. Got: {self.dtype.tensor_type[:-6]}")
+            x = x.astype(_dtype.to_numpy_dtype(dtype))
+        dims = _dims(dim, x.ndim)
+        out = np.asarray(x.mean(axis=dims, keepdims=keepdim), dtype=x.dtype)
+        key = "mean" if dims is None else "mean_dim"
+        return _result(OPS[key], out, (self,), (x.shape, dims if x.ndim else None, keepdim),
+                       self._rg)
+
+    def _extreme(self, kind, dim, keepdim):
+        from .functions import _return_types
+
+        x = self._data
+        if x.size == 0:
+            raise RuntimeError(f"{kind}(): Expected reduction dim to be specified for input.numel() "
+                               "== 0. Specify the reduction dim with the 'dim' argument.")
+        if dim is None:
+            out = np.asarray(x.max() if kind == "max" else x.min())
+            return _result(OPS[kind + "_all"], out, (self,), None, self._rg)
+        (d,) = _dims(dim, x.ndim)
+        if x.ndim == 0:
+            return _return_types(kind)(self.clone(), _wrap(np.asarray(0)))
+        idx = (np.argmax if kind == "max" else np.argmin)(x, axis=d, keepdims=True)
+        vals = np.take_along_axis(x, idx, axis=d)
+        if not keepdim:
+            vals = vals.squeeze(d)
+        indices = _wrap(np.asarray(idx if keepdim else idx.squeeze(d)))
+        values = _result(OPS[kind + "_dim"], np.asarray(vals), (self,), (x.shape, d, keepdim, idx),
+                         self._rg)
+        return _return_types(kind)(values, indices)
+
+    def max(self, dim=None, keepdim=False):
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
+        return self._extreme("max", dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
+        return self._extreme("min", dim, keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        return self.max() if dim is None else self.max(dim, keepdim)[0]
+
+    def argmax(self, dim=None, keepdim=False):
+        x = self._data
+        if dim is None:
+            return _wrap(np.asarray(np.argmax(x), dtype=np.int64))
+        return _wrap(np.asarray(np.argmax(x, axis=_dims(dim, x.ndim)[0], keepdims=keepdim),
+                                dtype=np.int64))
+
+    def argmin(self, dim=None, keepdim=False):
+        x = self._data
+        if dim is None:
+            return _wrap(np.asarray(np.argmin(x), dtype=np.int64))
+        return _wrap(np.asarray(np.argmin(x, axis=_dims(dim, x.ndim)[0], keepdims=keepdim),
+                                dtype=np.int64))
+
+    def prod(self, dim=None, keepdim=False, dtype=None):
+        x = self._data
+        if x.dtype.kind in "bui":
+            x = x.astype(np.int64)
+        dims = _dims(dim, x.ndim)
+        out = np.asarray(x.prod(axis=dims, keepdims=keepdim))
+        return _result(OPS["prod" if dims is None else "prod_dim"], out, (self,),
+                       (x.shape, dims, keepdim), self._rg)
+
+    def _moment(self, key, dim, unbiased, keepdim, correction):
+        x = self._data
+        if correction is None:
+            correction = 1 if unbiased in (None, True) else 0
+        if isinstance(dim, builtins.bool):  # var(False) means unbiased=False
+            correction, dim = builtins.int(dim), None
+        dims = _dims(dim, x.ndim)
+        n = x.size if dims is None else builtins.int(np.prod([x.shape[d] for d in dims]))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = np.var(x, axis=dims, keepdims=keepdim) * (n / (n - correction) if n > correction
+                                                          else np.nan)
+        out = np.asarray(v if key == "var" else np.sqrt(v), dtype=x.dtype)
+        return _result(OPS[key], out, (self,), (x.shape, dims, correction, keepdim), self._rg)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return self._moment("var", dim, unbiased, keepdim, correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return self._moment("std", dim, unbiased, keepdim, correction)
+
+    def all(self, dim=None):
+        return _wrap(np.asarray(np.all(self._data, axis=dim)))
+
+    def any(self, dim=None):
+        return _wrap(np.asarray(np.any(self._data, axis=dim)))
+
+    def norm(self, p=2, dim=None, keepdim=False):
+        if p == 2:
+            return (self * self).sum(dim, keepdim).sqrt()
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+    # ---- shape -----------------------------------------------------------------------------------
+    def _reshaped(self, key, new_shape):
+        return _result(OPS[key], self._data.reshape(new_shape), (self,), self._data.shape,
+                       self._rg)._share(self)
+
+    def _share(self, base):
+        self._version = base._version  # views share the version counter with their base
+        return self
+
+    def view(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
+            return _wrap(self._data.view(shape[0].np))
+        return self._reshaped("view", _resolve_view_shape(_shape_arg(shape), self._data.size))
+
+    def reshape(self, *shape):
+        return self._reshaped("view", _resolve_view_shape(_shape_arg(shape), self._data.size))
+
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        s = self._data.shape
+        if not s:
+            return self.reshape(1)
+        a, b = start_dim % len(s), end_dim % len(s)
+        if a == b:
+            return self
+        return self.reshape(*s[:a], -1, *s[b + 1:])
+
+    def squeeze(self, dim=None):
+        s = self._data.shape
+        if dim is None:
+            return self._reshaped("squeeze", tuple(n for n in s if n != 1))
+        dims = _dims(dim, len(s))
+        return self._reshaped("squeeze_dim",
+                              tuple(n for i, n in enumerate(s) if not (i in dims and n == 1)))
+
+    def unsqueeze(self, dim):
+        s = list(self._data.shape)
+        n = len(s) + 1
+        if not -n <= dim < n:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                             f"but got {dim})")
+        s.insert(dim % n, 1)
+        return self._reshaped("unsqueeze", tuple(s))
+
+    def t(self):
+        if self._data.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self._data.ndim}D")
+        return _result(OPS["t"], self._data.T, (self,), (1, 0) if self._data.ndim == 2 else (0,),
+                       self._rg)._share(self)
+
+    @property
+    def T(self):
+        axes = tuple(reversed(range(self._data.ndim)))
+        return _result(OPS["permute"], self._data.transpose(axes), (self,), axes,
+                       self._rg)._share(self)
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def transpose(self, dim0, dim1):
+        nd = self._data.ndim
+        d0, d1 = _dims((dim0, dim1), nd)
+        axes = list(range(nd))
+        axes[d0], axes[d1] = axes[d1], axes[d0]
+        return _result(OPS["transpose"], self._data.transpose(axes), (self,), tuple(axes),
+                       self._rg)._share(self)
+
+    swapaxes = transpose
+
+    def permute(self, *dims):
+        dims = _dims(_shape_arg(dims), self._data.ndim)
+        return _result(OPS["permute"], self._data.transpose(dims), (self,), dims,
+                       self._rg)._share(self)
+
+    def expand(self, *shape):
+        shape = _shape_arg(shape)
+        s = self._data.shape
+        full = tuple(s[i - (len(shape) - len(s))] if n == -1 else n for i, n in enumerate(shape))
+        try:
+            out = np.broadcast_to(self._data, full)
+        except ValueError:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({shape[-1]}) must match the existing size "
+                f"({s[-1] if s else 1}) at non-singleton dimension {len(shape) - 1}.  Target "
+                f"sizes: {list(shape)}.  Tensor sizes: {list(s)}") from None
+        return _result(OPS["expand"], out, (self,), s, self._rg)._share(self)
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def repeat(self, *sizes):
+        from .functions import cat
+
+        sizes = _shape_arg(sizes)
+        out = self.reshape((1,) * (len(sizes) - self._data.ndim) + self._data.shape)
+        for d, n in enumerate(sizes):
+            if n != 1:
+                out = cat([out] * n, d)
+        return out
+
+    def chunk(self, chunks, dim=0):
+        n = self._data.shape[dim]
+        step = -(-n // chunks)
+        return self.split(step, dim)
+
+    def split(self, split_size, dim=0):
+        n = self._data.shape[dim]
+        if isinstance(split_size, builtins.int):
+            sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size else [])
+        else:
+            sizes = list(split_size)
+        out, start = [], 0
+        for s in sizes:
+            idx = (slice(None),) * (dim % self._data.ndim) + (slice(start, start + s),)
+            out.append(self[idx])
+            start += s
+        return tuple(out)
+
+    def unbind(self, dim=0):
+        return tuple(self.select(dim, i) for i in range(self._data.shape[dim]))
+
+    def select(self, dim, index):
+        d = _dims(dim, self._data.ndim)[0]
+        return self[(slice(None),) * d + (index,)]
+
+    def narrow(self, dim, start, length):
+        d = _dims(dim, self._data.ndim)[0]
+        return self[(slice(None),) * d + (slice(start, start + length),)]
+
+    def index_select(self, dim, index):
+        d = _dims(dim, self._data.ndim)[0]
+        return self[(slice(None),) * d + (index,)]
+
+    def gather(self, dim, index):
+        d = _dims(dim, self._data.ndim)[0]
+        idx = list(np.indices(index._data.shape, sparse=True))
+        idx[d] = index._data
+        return self[tuple(idx)]
+
+    # ---- indexing --------------------------------------------------------------------------------
+    def __getitem__(self, idx):
+        idx = _convert_index(idx)
+        items = idx if isinstance(idx, tuple) else (idx,)
+        if all(_is_basic_item(i) for i in items):
+            return self._basic_index(items)
+        x = self._data
+        try:
+            out = x[idx]
+        except IndexError as e:
+            raise IndexError(str(e)) from None
+        return _result(OPS["index"], np.array(out), (self,), (x.shape, idx), self._rg)
+
+    def _basic_index(self, items):
+        # one node per indexed dim, as PyTorch records x[0, 1:] as SliceBackward0(SelectBackward0)
+        if builtins.sum(1 for i in items if i is not None and i is not Ellipsis) > self._data.ndim:
+            raise IndexError(f"too many indices for tensor of dimension {self._data.ndim}")
+        if Ellipsis in items:
+            k = items.index(Ellipsis)
+            used = builtins.sum(1 for i in items if i is not None and i is not Ellipsis)
+            items = items[:k] + (slice(None),) * (self._data.ndim - used) + items[k + 1:]
+        out, dim = self, 0
+        for item in items:
+            if item is None:
+                out = out.unsqueeze(dim)
+                dim += 1
+            elif isinstance(item, slice):
+                size = out._data.shape[dim]
+                if item.indices(size) != (0, size, 1):
+                    out = out._index_step("slice", dim, item)
+                dim += 1
+            else:
+                size = out._data.shape[dim]
+                if not -size <= item < size:
+                    raise IndexError(f"index {item} is out of bounds for dimension {dim} with size "
+                                     f"{size}")
+                out = out._index_step("select", dim, item)
+        if out is self:
+            out = _result(OPS["alias"], self._data.view(), (self,), None, self._rg)
+        return out._share(self)
+
+    def _index_step(self, key, dim, item):
+        x = self._data
+        full = (slice(None),) * dim + (item,)
+        return _result(OPS[key], x[full], (self,), (x.shape, full), self._rg)._share(self)
+
+    def __setitem__(self, idx, value):
+        idx = _convert_index(idx)
+        v = value if isinstance(value, Tensor) else _wrap(np.asarray(value, dtype=self._data.dtype))
+        track = _mode.enabled and (self._rg or v._rg)
+        if track and self.grad_fn is None and self._rg:
+            raise RuntimeError(LEAF_INPLACE_ERROR)
+        if not track:
+            self._data[idx] = v._data
+            self._version[0] += 1
+            return
+        old = self._snapshot()
+        new = old._data.copy()
+        new[idx] = v._data
+        self._data[...] = new
+        self._version[0] += 1
+        record(OPS["setitem"], self, (old, v), (idx, v._data.shape))
+
+    def _snapshot(self):
+        """A stand-in for this tensor's value and history before an in-place change."""
+        old = _wrap(self._data.copy(), self._rg)
+        old.grad_fn = self.grad_fn
+        old._out_nr = self._out_nr
+        old._acc = self._acc
+        return old
+
+    # ---- in-place ----------------------------------------------------------------------------------
+    def _inplace(self, fn, other=None):
+        track = _mode.enabled and (self._rg or (isinstance(other, Tensor) and other._rg))
+        if track and self.grad_fn is None and self._rg:
+            raise RuntimeError(LEAF_INPLACE_ERROR)
+        src = self._snapshot() if track else self.detach()
+        res = fn(src) if other is None else fn(src, other)
+        r = res._data
+        if r.shape != self._data.shape:
+            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
+                               f"broadcast shape {list(r.shape)}")
+        if r.dtype != self._data.dtype and not np.can_cast(r.dtype, self._data.dtype, "same_kind"):
+            raise RuntimeError(f"result type {_dtype._BY_NP[r.dtype].tensor_type[:-6]} can't be "
+                               f"cast to the desired output type "
+                               f"{self.dtype.tensor_type[:-6]}")
+        self._data[...] = r
+        self._version[0] += 1
+        if track and res.grad_fn is not None:
+            node = res.grad_fn
+            self.grad_fn = node
+            self._rg = True
+            self._out_nr = 0
+            if node._out is not None:
+                node._out = (self._data, self._version, self._version[0])
+        return self
+
+    def add_(self, other, *, alpha=1):
+        return self._inplace(lambda a, b: a.add(b, alpha=alpha), other)
+
+    def sub_(self, other, *, alpha=1):
+        return self._inplace(lambda a, b: a.sub(b, alpha=alpha), other)
+
+    def mul_(self, other):
+        return self._inplace(Tensor.__mul__, other)
+
+    def div_(self, other):
+        return self._inplace(Tensor.__truediv__, other)
+
+    def pow_(self, other):
+        return self._inplace(Tensor.__pow__, other)
+
+    def clamp_(self, min=None, max=None):  # noqa: A002
+        return self._inplace(lambda a: a.clamp(min, max))
+
+    clip_ = clamp_
+
+    def neg_(self):
+        return self._inplace(Tensor.__neg__)
+
+    def exp_(self):
+        return self._inplace(Tensor.exp)
+
+    def relu_(self):
+        return self._inplace(Tensor.relu)
+
+    def sqrt_(self):
+        return self._inplace(Tensor.sqrt)
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        if _mode.enabled and self._rg and self.grad_fn is None:
+            raise RuntimeError(LEAF_INPLACE_ERROR)
+        self._data[...] = _arr(value)
+        self._version[0] += 1
+        if self._rg and _mode.enabled:  # the old history no longer matters: the value is constant
+            self.grad_fn = None
+            self._rg = False
+        return self
+
+    def copy_(self, src):
+        return self._inplace(lambda a, b: b.to(a.dtype).expand(a.shape) if isinstance(b, Tensor)
+                             else _wrap(np.broadcast_to(np.asarray(b, a._data.dtype),
+                                                        a._data.shape)), src)
+
+    def uniform_(self, a=0.0, b=1.0, generator=None):
+        from .random import _rng
+
+        return self._fill_random(_rng(generator).uniform(a, b, self._data.shape))
+
+    def normal_(self, mean=0.0, std=1.0, generator=None):
+        from .random import _rng
+
+        return self._fill_random(_rng(generator).normal(mean, std, self._data.shape))
+
+    def _fill_random(self, values):
+        if _mode.enabled and self._rg and self.grad_fn is None:
+            raise RuntimeError(LEAF_INPLACE_ERROR)
+        self._data[...] = values
+        self._version[0] += 1
+        return self
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+    __ipow__ = pow_
+
+
+def _is_acc(fn):
+    return fn.op is None and fn._name.endswith("AccumulateGrad")
+
+
+def _sigmoid(x):
+    # split by sign so exp never overflows
+    out = np.empty_like(x)
+    pos = x >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
+    e = np.exp(x[~pos])
+    out[~pos] = e / (1.0 + e)
+    return out
+
+
+def _retype(t, cls):
+    new = cls.__new__(cls)
+    for slot in Tensor.__slots__:
+        if slot != "__weakref__":
+            setattr(new, slot, getattr(t, slot))
+    return new
+
+
+def _rebuild(data, rg):
+    t = _wrap(data)
+    t._rg = rg
+    return t
