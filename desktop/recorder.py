@@ -1,0 +1,363 @@
+"""Record the autograd graph a script builds, as an ``engine.observe.Observer`` (no Qt).
+
+The per-op callback (``on_node``) only stores references (the node, its constant inputs, small
+outputs) in a bounded dict; everything costly (names, numpy copies, walking ``next_functions``)
+happens in ``snapshot()``. Holding the node keeps its ``id()`` unique while we key on it.
+
+Which nodes a snapshot shows: the graphs reachable from tensors bound in the script's
+namespace, from the roots of the last backward call, and every node created since that backward
+began. So a training loop shows its last iteration's graph, not a thousand copies of it.
+
+Node ids: ``id(grad_fn)`` for op nodes; for a leaf that requires grad, ``id(tensor)`` (so all
+AccumulateGrad objects of one leaf, and the leaf before any op used it, are the same node); for a
+constant input, ``id(tensor)``.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+from desktop.model import GraphEdge, GraphNode, GraphSnapshot, NodeKind
+from desktop.tensors import namespace_tensors, small_numpy, tensor_type, to_numpy
+from engine.observe import Observer
+
+MAX_NODES = 2000  # snapshot cap (layout and drawing beyond that are slow and unreadable)
+MAX_RECORDS = 6000  # records kept; the oldest third goes when exceeded
+MAX_EVENTS = 5000  # accumulations / hook calls kept for the debugger and inspector
+
+
+class NodeRecord(weakref.ref):
+    """What we know about one node, as a weak reference to it: a graph the script drops (a
+    past training iteration) is freed as usual and its record goes with it."""
+
+    __slots__ = ("consts", "freed", "grad_in", "grads_out", "key", "line", "out", "seq", "shape")
+    # consts: tensor inputs that don't require grad (shown as LEAF_CONST nodes)
+    # out: the output's values (numpy, not copied) when small; shape: the output's shape
+    # grad_in / grads_out: grads that arrived at / left the node in the last backward
+
+
+class Recorder(Observer):
+    """Observer that records nodes, backward grads, frees, accumulations and hook calls.
+
+    ``filename``: the script's code filename; only lines in it are kept as user lines.
+    """
+
+    def __init__(self, filename: str = "<stepgrad>", ttype=None):
+        self.filename = filename
+        self.ttype = ttype or tensor_type()
+        self.records: dict[int, NodeRecord] = {}
+        self._dead = self._forget  # one bound method for every record's callback
+        self.seq = 0  # counts nodes created; see mark()/created_since()
+        self.backward_values: list[float] = []
+        self.accumulations: list[tuple[int, object]] = []  # (leaf id, total grad)
+        self.hook_calls: list[tuple[int, str]] = []  # (tensor id, hook name)
+        self.retained: list[int] = []  # ids of non-leaf tensors that stored a grad
+        self.backward_calls = 0
+        self.dropped = 0  # records evicted (a long run); for the snapshot's note
+        self._backward_seq = 0  # seq when the last backward began
+        self._last_roots: tuple = ()
+
+    # --- observer callbacks (hot path: keep them lean) ---
+    def on_node(self, node, inputs, output, where):
+        out = output[0] if isinstance(output, tuple) else output
+        ttype = self.ttype
+        try:
+            rec = NodeRecord(node, self._dead)
+        except TypeError:  # a node type without weakref support: not shown with details
+            return
+        rec.key = key = id(node)
+        rec.consts = tuple(t for t in inputs if isinstance(t, ttype) and not t.requires_grad)
+        data = getattr(out, "_data", None)  # the engine's numpy array: no copy on the hot path
+        if data is not None:
+            rec.shape = data.shape
+            rec.out = data if data.size <= 10_000 else None
+        else:
+            rec.shape = tuple(getattr(out, "shape", ()))
+            rec.out = None
+        rec.line = where[1] if where is not None and where[0] == self.filename else None
+        self.seq += 1
+        rec.seq = self.seq
+        rec.freed = False
+        rec.grad_in = rec.grads_out = None
+        records = self.records
+        records[key] = rec
+        if len(records) > MAX_RECORDS:
+            self._evict()
+
+    def _forget(self, rec):
+        if self.records.get(rec.key) is rec:
+            del self.records[rec.key]
+
+    def on_backward_begin(self, roots, grads, retain_graph, create_graph, inputs):
+        self.backward_calls += 1
+        self._backward_seq = self.seq
+        self._last_roots = tuple(roots)
+        for root in roots:
+            if _size(tuple(root.shape)) == 1:  # the loss curve plots scalar roots only
+                value = to_numpy(root)
+                if value is not None:
+                    self.backward_values.append(float(value.reshape(-1)[0]))
+
+    def on_backward_step(self, node, grads_in, grads_out):
+        rec = self.records.get(id(node))
+        if rec is not None:
+            rec.grad_in = grads_in[0] if grads_in else None
+            rec.grads_out = tuple(grads_out)
+
+    def on_accumulate(self, tensor, grad, total):
+        if len(self.accumulations) < MAX_EVENTS:
+            self.accumulations.append((id(tensor), small_numpy(total)))
+
+    def on_hook(self, tensor, hook, grad, result):
+        if len(self.hook_calls) < MAX_EVENTS:
+            self.hook_calls.append((id(tensor), getattr(hook, "__name__", repr(hook))))
+
+    def on_retain_grad(self, tensor, grad):
+        if len(self.retained) < MAX_EVENTS:
+            self.retained.append(id(tensor))
+
+    def on_free(self, node):
+        rec = self.records.get(id(node))
+        if rec is not None:
+            rec.freed = True
+
+    def _evict(self):
+        keys = list(self.records)[: len(self.records) // 3]
+        for key in keys:
+            del self.records[key]
+        self.dropped += len(keys)
+
+    # --- for the debugger: which nodes did a step create? ---
+    def mark(self) -> int:
+        return self.seq
+
+    def created_since(self, mark: int) -> frozenset[int]:
+        return frozenset(k for k, r in list(self.records.items()) if r.seq > mark)
+
+    # --- snapshot (GUI-facing; may be slow-ish, runs once per run or debugger stop) ---
+    def snapshot(self, namespace: dict | None = None, highlight=frozenset(),
+                 max_nodes: int = MAX_NODES) -> GraphSnapshot:
+        return _Snapshotter(self, namespace or {}, max_nodes).build(frozenset(highlight))
+
+
+def _size(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+class _Snapshotter:
+    def __init__(self, rec: Recorder, namespace: dict, max_nodes: int):
+        self.rec = rec
+        self.max_nodes = max_nodes
+        self.names: dict[int, str] = {}  # id(tensor) -> name
+        self.fn_names: dict[int, str] = {}  # id(grad_fn) -> name of a tensor it produced
+        self.leaves: list = []  # namespace leaves that require grad
+        self.nodes: dict[int, GraphNode] = {}
+        self.edges: list[GraphEdge] = []
+        self.capped = False
+        self.namespace_fns = []
+        for name, t in namespace_tensors(namespace, rec.ttype):
+            self.names.setdefault(id(t), name)
+            fn = t.grad_fn
+            if fn is not None:
+                self.fn_names.setdefault(id(fn), name)
+                self.namespace_fns.append(fn)
+            elif t.requires_grad:
+                self.leaves.append(t)
+
+    def build(self, highlight: frozenset[int]) -> GraphSnapshot:
+        rec = self.rec
+        starts = list(self.namespace_fns)
+        starts += [getattr(r, "grad_fn", None) for r in rec._last_roots]
+        starts += [r() for r in list(rec.records.values()) if r.seq > rec._backward_seq]
+        for leaf in self.leaves:
+            self._leaf(leaf)
+        self._walk([fn for fn in starts if fn is not None])
+        notes = []
+        if self.capped:
+            notes.append(f"graph capped at {self.max_nodes} nodes")
+        if rec.dropped:
+            notes.append(f"details of {rec.dropped} older nodes were dropped")
+        return GraphSnapshot(tuple(self.nodes.values()), tuple(self.edges), "; ".join(notes),
+                             highlight)
+
+    def _full(self) -> bool:
+        if len(self.nodes) >= self.max_nodes:
+            self.capped = True
+            return True
+        return False
+
+    def _leaf(self, t) -> int:
+        key = id(t)
+        if key not in self.nodes and not self._full():
+            self.nodes[key] = GraphNode(
+                id=key, kind=NodeKind.LEAF_GRAD, op="AccumulateGrad",
+                label=self.names.get(key, ""), shape=tuple(t.shape), line=None,
+                value=small_numpy(t), grad=small_numpy(t.grad))
+        return key
+
+    def _const(self, t) -> int:
+        key = id(t)
+        if key not in self.nodes and not self._full():
+            self.nodes[key] = GraphNode(
+                id=key, kind=NodeKind.LEAF_CONST, op="const", label=self.names.get(key, ""),
+                shape=tuple(t.shape), line=None, value=small_numpy(t))
+        return key
+
+    def _walk(self, starts):
+        stack = list(starts)
+        while stack:
+            fn = stack.pop()
+            key = id(fn)
+            if key in self.nodes or self._full():
+                continue
+            self.nodes[key] = self._op_node(fn)
+            rec = self.rec.records.get(key)
+            grads_out = rec.grads_out if rec is not None else None
+            for i, (nxt, _) in enumerate(getattr(fn, "next_functions", ())):
+                if nxt is None:
+                    continue
+                var = getattr(nxt, "variable", None)
+                if var is not None:
+                    src = self._leaf(var)
+                else:
+                    src = id(nxt)
+                    stack.append(nxt)
+                grad = grads_out[i] if grads_out is not None and i < len(grads_out) else None
+                self.edges.append(GraphEdge(src, key, small_numpy(grad)))
+            if rec is not None:
+                for t in rec.consts:
+                    self.edges.append(GraphEdge(self._const(t), key))
+        # Edges to nodes cut off by the cap would dangle: drop them.
+        self.edges = [e for e in self.edges if e.src in self.nodes and e.dst in self.nodes]
+
+    def _op_node(self, fn) -> GraphNode:
+        key = id(fn)
+        rec = self.rec.records.get(key)
+        return GraphNode(
+            id=key,
+            kind=NodeKind.CUSTOM if _is_custom(fn) else NodeKind.OP,
+            op=fn.name(),
+            label=self.fn_names.get(key, ""),
+            shape=rec.shape if rec is not None else (),
+            line=rec.line if rec is not None else None,
+            freed=_freed(fn, rec),
+            value=small_numpy(rec.out) if rec is not None else None,
+            grad=small_numpy(rec.grad_in) if rec is not None else None,
+            saved=_saved(fn),
+        )
+
+
+def _is_custom(fn) -> bool:
+    # PyTorch's (and the engine's) nodes of user autograd.Functions know their Function class.
+    return getattr(fn, "_forward_cls", None) is not None
+
+
+def _freed(fn, rec) -> bool:
+    freed = getattr(fn, "freed", None)  # the engine's nodes know; fall back on on_free()
+    if isinstance(freed, bool):
+        return freed
+    return rec.freed if rec is not None else False
+
+
+def _describe(value) -> str:
+    shape = getattr(value, "shape", None)
+    return str(tuple(shape)) if shape is not None else repr(value)[:40]
+
+
+def _saved(fn) -> tuple[str, ...]:
+    """Short descriptions of what the node saved for backward: the engine keeps saved inputs
+    in ``_saved`` and a saved output in ``_out``; PyTorch exposes ``_saved_<name>``."""
+    saved = getattr(fn, "_saved", None)
+    if isinstance(saved, tuple):
+        out = [f"input {i}: {_describe(v)}" for i, v in enumerate(saved)]
+        if getattr(fn, "_out", None) is not None:
+            out.append(f"output: {_describe(fn._out[0])}")
+        return tuple(out)
+    out = []
+    for attr in dir(fn):
+        if attr.startswith("_saved_") and not attr.endswith("_raw"):
+            try:
+                value = getattr(fn, attr)
+            except Exception:  # PyTorch raises once the saved tensors were freed
+                continue
+            out.append(f"{attr[7:]}: {_describe(value)}")
+    return tuple(out)
+
+
+class ObserverRouter(Observer):
+    """Installed as the engine's observer while runs are active: dispatches each callback to the
+    observer registered for the calling thread (``engine.observe.current`` is process-wide, but
+    a script run, a debugger session and a symbolic check may use the engine on different
+    threads at once). Threads without a route go to whatever observer was installed before."""
+
+    def __init__(self, fallback=None):
+        self.routes: dict[int, Observer] = {}
+        self.fallback = fallback
+
+    def _get(self):
+        return self.routes.get(threading.get_ident(), self.fallback)
+
+    def on_node(self, node, inputs, output, where):
+        obs = self.routes.get(threading.get_ident(), self.fallback)
+        if obs is not None:
+            obs.on_node(node, inputs, output, where)
+
+    def on_backward_begin(self, *args):
+        if (obs := self._get()) is not None:
+            obs.on_backward_begin(*args)
+
+    def on_backward_step(self, *args):
+        if (obs := self._get()) is not None:
+            obs.on_backward_step(*args)
+
+    def on_accumulate(self, *args):
+        if (obs := self._get()) is not None:
+            obs.on_accumulate(*args)
+
+    def on_hook(self, *args):
+        if (obs := self._get()) is not None:
+            obs.on_hook(*args)
+
+    def on_retain_grad(self, *args):
+        if (obs := self._get()) is not None:
+            obs.on_retain_grad(*args)
+
+    def on_free(self, *args):
+        if (obs := self._get()) is not None:
+            obs.on_free(*args)
+
+    def on_backward_end(self, *args, **kwargs):
+        if (obs := self._get()) is not None:
+            obs.on_backward_end(*args, **kwargs)
+
+
+_route_lock = threading.Lock()
+
+
+def attach(observer: Observer, ident: int | None = None) -> None:
+    """Send engine events from thread ``ident`` (default: the caller) to ``observer``."""
+    from engine import observe
+
+    with _route_lock:
+        router = observe.current
+        if not isinstance(router, ObserverRouter):
+            router = ObserverRouter(fallback=router)
+            observe.set_observer(router)
+        router.routes[threading.get_ident() if ident is None else ident] = observer
+
+
+def detach(ident: int | None = None) -> None:
+    """Undo ``attach`` (idempotent); uninstall the router when no thread is routed any more."""
+    from engine import observe
+
+    with _route_lock:
+        router = observe.current
+        if not isinstance(router, ObserverRouter):
+            return
+        router.routes.pop(threading.get_ident() if ident is None else ident, None)
+        if not router.routes:
+            observe.set_observer(router.fallback)

@@ -1,0 +1,376 @@
+"""Run a user script on the engine, off the calling thread, and stop it on demand (no Qt).
+
+    run = ScriptRun(source, on_output=chunk_cb, on_done=result_cb)
+    run.start()        # returns at once; callbacks fire on the worker thread
+    run.stop()         # ends even `while True: pass` within about a second
+    result = run.wait()
+
+``run_script(source)`` does the same synchronously (tests, ``stepgrad run``). The building blocks
+(``compile_script``, ``make_namespace``, ``error_info``) are public so the debugger can run the
+same namespace under bdb in its own thread.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import ctypes
+import linecache
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+
+from desktop import capture
+from desktop.model import ErrorInfo, GraphSnapshot, OutputChunk, RunResult
+
+SCRIPT_FILENAME = "<stepgrad>"
+STOP_GRACE = 0.9  # seconds Stop keeps retrying before giving the thread up (see stop())
+
+
+class StopScript(BaseException):
+    """Raised inside the script's thread to end it. A BaseException so that the user's
+    ``except Exception:`` does not swallow it."""
+
+
+# --- `import torch` runs on the engine --------------------------------------------------------
+
+def _engine_name(name: str) -> str | None:
+    if name == "torch" or name.startswith("torch."):
+        return "engine" + name[5:]
+    return None
+
+
+def torch_import(name, globals=None, locals=None, fromlist=(), level=0):
+    """``__import__`` for user scripts: ``torch[.x]`` imports ``engine[.x]``.
+
+    Only the script's namespace gets this (through its ``__builtins__``), so ``sys.modules``
+    keeps the real torch, if installed, for everyone else in the process. The statement
+    ``import torch.nn as nn`` binds ``engine.nn`` just as ``from torch import nn`` does."""
+    mapped = _engine_name(name) if level == 0 else None
+    if mapped is None:
+        return builtins.__import__(name, globals, locals, fromlist, level)
+    try:
+        return builtins.__import__(mapped, globals, locals, fromlist, level)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("engine"):
+            torch_name = "torch" + exc.name[6:]
+            raise ModuleNotFoundError(
+                f"No module named '{torch_name}' (stepgrad runs torch on its engine, which has"
+                f" no {exc.name})", name=torch_name) from None
+        raise
+
+
+def compile_script(source: str, filename: str = SCRIPT_FILENAME):
+    """Compile ``source`` and register it in linecache so tracebacks and bdb see its lines."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    return compile(source, filename, "exec", dont_inherit=True)
+
+
+def make_namespace(sink: capture.OutputSink | None = None) -> dict:
+    """A fresh module namespace whose builtins map ``import torch`` to the engine and ``print``
+    to ``sink`` (or the calling thread's registered sink)."""
+
+    def script_print(*args, sep=" ", end="\n", file=None, flush=False):
+        out = sink or capture.current_sink()
+        stream = "stdout" if file is None or file is sys.stdout else None
+        stream = "stderr" if file is sys.stderr else stream
+        if out is None or stream is None:
+            builtins.print(*args, sep=sep, end=end, file=file, flush=flush)
+            return
+        sep = " " if sep is None else sep
+        out.write(sep.join(map(str, args)) + ("\n" if end is None else end), stream)
+
+    def script_input(prompt=""):
+        raise EOFError("input() is not available: stepgrad scripts have no standard input")
+
+    script_builtins = dict(vars(builtins))
+    script_builtins.update(__import__=torch_import, print=script_print, input=script_input)
+    return {"__name__": "__main__", "__builtins__": script_builtins, "__doc__": None}
+
+
+def error_info(exc: BaseException, filename: str = SCRIPT_FILENAME) -> ErrorInfo:
+    """The exception's own message (PyTorch's wording comes from the engine), the line of the
+    script where it surfaced, and the script's frames only (engine internals are noise here)."""
+    if isinstance(exc, SyntaxError) and exc.filename == filename:
+        text = (exc.text or "").strip()
+        return ErrorInfo(type(exc).__name__, exc.msg, exc.lineno, ((filename, exc.lineno, text),))
+    frames = tuple(
+        (fs.filename, fs.lineno, (fs.line or "").strip())
+        for fs in traceback.extract_tb(exc.__traceback__)
+        if fs.filename == filename
+    )
+    line = frames[-1][1] if frames else None
+    message = str(exc) if not isinstance(exc, KeyError) else repr(exc.args[0]) if exc.args else ""
+    return ErrorInfo(type(exc).__name__, message, line, frames)
+
+
+def format_error(err: ErrorInfo) -> str:
+    """Traceback text as Python prints it, user frames only."""
+    lines = ["Traceback (most recent call last):"] if err.traceback else []
+    for filename, lineno, text in err.traceback:
+        lines.append(f'  File "{filename}", line {lineno}')
+        if text:
+            lines.append(f"    {text}")
+    lines.append(f"{err.kind}: {err.message}" if err.message else err.kind)
+    return "\n".join(lines) + "\n"
+
+
+# --- stopping a thread -------------------------------------------------------------------------
+
+def _async_raise(ident: int, exc_type) -> None:
+    """Make thread ``ident`` raise ``exc_type`` at its next bytecode boundary.
+
+    CPython has no other way to interrupt a thread running pure Python such as
+    ``while True: pass``: flags and events need the loop's cooperation, and signals only reach
+    the main thread. It cannot interrupt a long C call (a huge matmul, ``time.sleep``) until
+    that call returns, which is why ``stop()`` retries and finally abandons the thread.
+
+    Never call it with None to cancel: on CPython 3.11 that leaves the interpreter-wide "async
+    exception pending" flag set (only a thread *receiving* one clears it), and while it is set any
+    thread with a trace function (bdb, the debugger) spins forever at its next function entry.
+    Pending exceptions are instead delivered where they are harmless (``_leave_user``)."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc_type))
+
+
+class _Flush(BaseException):
+    pass
+
+
+def _clear_async_flag() -> None:
+    """Clear the 3.11 interpreter-wide flag left by a StopScript pending in an abandoned thread
+    (see ``_async_raise``) by delivering a dummy exception to a throwaway thread. The abandoned
+    thread still gets its own StopScript: each thread checks its pending exception whenever it
+    handles the eval breaker, e.g. on the next GIL hand-over."""
+    ready = threading.Event()
+
+    def spin():
+        deadline = time.monotonic() + 2.0
+        with contextlib.suppress(_Flush):
+            ready.set()
+            while time.monotonic() < deadline:
+                pass
+
+    helper = threading.Thread(target=spin, name="stepgrad-flush", daemon=True)
+    helper.start()
+    ready.wait()
+    if helper.ident is not None:
+        _async_raise(helper.ident, _Flush)
+    helper.join()
+
+
+def _checkpoint() -> None:
+    """Calling a Python function checks the eval breaker, so a pending async exception of the
+    calling thread is raised right here."""
+
+
+# --- a run ------------------------------------------------------------------------------------
+
+class ScriptRun:
+    """One execution of a script in a daemon worker thread.
+
+    Callbacks run on the worker thread (or, for a thread that Stop had to abandon, on the
+    stopper thread); a GUI controller should re-emit them as queued Qt signals:
+    ``on_output(OutputChunk)`` per write, ``on_done(RunResult)`` exactly once.
+
+    ``max_seconds`` stops the run after that long; ``max_lines`` after that many executed lines
+    of the script (counted with ``sys.settrace`` on the worker thread only, so it slows the
+    script; leave it None for plain runs). ``record=False`` skips the graph recorder.
+    """
+
+    def __init__(self, source: str, *, filename: str = SCRIPT_FILENAME,
+                 on_output: Callable[[OutputChunk], None] | None = None,
+                 on_done: Callable[[RunResult], None] | None = None,
+                 max_seconds: float | None = None, max_lines: int | None = None,
+                 record: bool = True, script_path: str | None = None):
+        self.source = source
+        self.filename = filename
+        self.on_done = on_done
+        self.max_seconds = max_seconds
+        self.max_lines = max_lines
+        self.record = record
+        self.script_path = script_path
+        self.sink = capture.OutputSink(on_output)
+        self.status = "idle"  # -> "running" -> "finished" | "error" | "stopped"
+        self.result: RunResult | None = None
+        self.namespace: dict = {}
+        self.recorder = None
+        self._lock = threading.Lock()  # guards _in_user against the stopper
+        self._in_user = False
+        self._stop_reason: str | None = None
+        self._finished = False
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._ident: int | None = None
+        self._lines = 0
+        self._t0 = 0.0
+
+    # --- controller API ---
+    def start(self) -> ScriptRun:
+        self.status = "running"
+        self._t0 = time.perf_counter()
+        self._thread = threading.Thread(target=self._main, name="stepgrad-script", daemon=True)
+        self._thread.start()
+        if self.max_seconds is not None:
+            timer = threading.Timer(self.max_seconds, self.stop,
+                                    kwargs={"reason": f"time limit of {self.max_seconds:g} s"})
+            timer.daemon = True
+            timer.start()
+        return self
+
+    def stop(self, reason: str = "stopped by user", block: bool = False) -> None:
+        """Ask the script to end. Returns at once unless ``block``; ``on_done`` follows within
+        about a second either way (see ``_stopper``)."""
+        with self._lock:
+            if self._stop_reason is None:
+                self._stop_reason = reason
+        if self._done.is_set():
+            return
+        stopper = threading.Thread(target=self._stopper, name="stepgrad-stop", daemon=True)
+        stopper.start()
+        if block:
+            stopper.join()
+
+    def wait(self, timeout: float | None = None) -> RunResult | None:
+        self._done.wait(timeout)
+        return self.result
+
+    @property
+    def running(self) -> bool:
+        return not self._done.is_set() and self._thread is not None
+
+    # --- worker thread ---
+    def _main(self) -> None:
+        self._ident = threading.get_ident()
+        capture.register(self.sink)
+        outcome: object = _UNSET
+        # Loop because the async StopScript may land anywhere up to _leave_user(), even after
+        # exec() returned; once _leave_user() ran, no further one can arrive (see stop()).
+        while True:
+            try:
+                if outcome is _UNSET:
+                    outcome = self._execute()
+                self._leave_user()
+                break
+            except StopScript as exc:
+                outcome = exc if outcome is _UNSET else outcome
+        sys.settrace(None)
+        _detach_observer(self._ident)
+        capture.unregister()
+        self._finish(outcome)
+
+    def _execute(self) -> BaseException | None:
+        try:
+            code = compile_script(self.source, self.filename)
+            self.namespace = ns = make_namespace(self.sink)
+            if self.script_path:
+                ns["__file__"] = self.script_path
+            if self.record:
+                from desktop.recorder import Recorder, attach
+
+                self.recorder = Recorder(self.filename)
+                attach(self.recorder)
+            with self._lock:
+                if self._stop_reason is not None:
+                    return StopScript()
+                self._in_user = True
+            if self.max_lines is not None:
+                sys.settrace(self._trace)
+            exec(code, ns)
+        except BaseException as exc:  # the script's error, SystemExit or StopScript
+            return exc
+        return None
+
+    def _leave_user(self) -> None:
+        with self._lock:
+            self._in_user = False  # from now on the stopper raises nothing more
+        # A StopScript raised just before (e.g. while the script was in a C call) may still be
+        # pending: let it land here, inside _main's retry loop, not in _finish or on_done.
+        _checkpoint()
+        _checkpoint()
+
+    def _trace(self, frame, event, arg):
+        return self._trace_line if frame.f_code.co_filename == self.filename else None
+
+    def _trace_line(self, frame, event, arg):
+        if event == "line":
+            self._lines += 1
+            if self._lines > self.max_lines:
+                with self._lock:
+                    self._stop_reason = self._stop_reason or f"step limit of {self.max_lines} lines"
+                raise StopScript()
+        return self._trace_line
+
+    # --- stopping ---
+    def _stopper(self) -> None:
+        # Re-raise every 50 ms: the user may catch it with a bare `except:`, and a raise made
+        # while the thread sits in a C call only lands when that call returns.
+        deadline = time.monotonic() + STOP_GRACE
+        while not self._done.is_set() and time.monotonic() < deadline:
+            with self._lock:
+                if self._in_user and self._ident is not None:
+                    _async_raise(self._ident, StopScript)
+            self._done.wait(0.05)
+        if self._done.is_set() or self._thread is None or not self._in_user:
+            self._done.wait(STOP_GRACE)  # the worker left user code and is building its result
+            if self._done.is_set():
+                return
+        # Still stuck (e.g. in time.sleep or a huge numpy call): abandon it. It is a daemon
+        # thread; its late output and engine events are dropped, and the pending StopScript
+        # ends it as soon as it runs Python again.
+        self.sink.closed = True
+        if self._ident is not None:
+            capture.unregister(self._ident)
+            _detach_observer(self._ident)
+        _clear_async_flag()
+        self._finish(StopScript(), abandoned=True)
+
+    # --- result ---
+    def _finish(self, outcome, abandoned: bool = False) -> None:
+        with self._lock:
+            if self._finished:
+                return
+            self._finished = True
+        status, error = "finished", None
+        if isinstance(outcome, StopScript):
+            status = "stopped"
+            err = error_info(outcome, self.filename)
+            error = ErrorInfo("Stopped", self._stop_reason or "stopped", err.line, err.traceback)
+        elif isinstance(outcome, SystemExit) and outcome.code in (None, 0):
+            pass
+        elif isinstance(outcome, BaseException):
+            status, error = "error", error_info(outcome, self.filename)
+        extras: dict = {"abandoned": abandoned} if abandoned else {}
+        tensors, graph, values = (), GraphSnapshot(), ()
+        try:
+            from desktop.tensors import tensor_infos
+
+            tensors = tensor_infos(self.namespace)
+            if self.recorder is not None:
+                graph = self.recorder.snapshot(self.namespace)
+                values = tuple(self.recorder.backward_values)
+        except Exception as exc:  # an engine bug must not lose the output and error
+            extras["snapshot_error"] = f"{type(exc).__name__}: {exc}"
+        self.result = RunResult(status, self.sink.text(), error, tensors, graph, values,
+                                time.perf_counter() - self._t0, extras)
+        self.status = status
+        self._done.set()
+        if self.on_done is not None:
+            self.on_done(self.result)
+
+
+_UNSET = object()
+
+
+def _detach_observer(ident: int) -> None:
+    try:
+        from desktop.recorder import detach
+    except ImportError:  # no engine: nothing was attached
+        return
+    detach(ident)
+
+
+def run_script(source: str, **kwargs) -> RunResult:
+    """Run ``source`` to completion (keyword arguments as for ``ScriptRun``)."""
+    return ScriptRun(source, **kwargs).start().wait()
