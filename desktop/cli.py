@@ -1,0 +1,124 @@
+"""The ``stepgrad`` command (no Qt imported unless the GUI is asked for).
+
+    stepgrad                      open the app
+    stepgrad FILE.py              open the app with FILE.py in the editor
+    stepgrad run FILE.py          run FILE.py headless on the engine (exit 1 on error)
+    stepgrad check FILE.py        three-way gradient report (symbolic.cli)
+    stepgrad export SESSION -o F  export a session as a script (desktop.export)
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+USAGE = __doc__.split("\n\n", 1)[1]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ("-h", "--help", "help"):
+        print("usage:\n" + USAGE, end="")
+        return 0
+    if args and args[0] == "--version":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"stepgrad {version('stepgrad')}")
+        except PackageNotFoundError:
+            print("stepgrad (not installed)")
+        return 0
+    command = args[0] if args else None
+    if command == "run":
+        return run_command(args[1:])
+    if command == "check":
+        return _dispatch("symbolic.cli", args[1:], "check")
+    if command == "export":
+        return _dispatch("desktop.export", args[1:], "export")
+    return _gui(args)
+
+
+def _gui(args: list[str]) -> int:
+    try:
+        app = importlib.import_module("desktop.app")
+    except ImportError as exc:  # no PySide6, or the app module itself is missing
+        print(f"stepgrad: cannot start the app ({exc}); `stepgrad run FILE.py` works without it",
+              file=sys.stderr)
+        return 1
+    return int(app.main(args) or 0)
+
+
+def _dispatch(module: str, args: list[str], command: str) -> int:
+    """Hand a subcommand owned by another part of the project to ``module.main(argv)``."""
+    try:
+        mod = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):  # the module itself, not one it imports
+            print(f"stepgrad {command}: not available in this build ({module} is missing)",
+                  file=sys.stderr)
+            return 2
+        raise
+    return int(mod.main(args) or 0)
+
+
+def run_command(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="stepgrad run",
+                                     description="Run a script headless on the engine.")
+    parser.add_argument("file", help="Python script; its `import torch` runs on the engine")
+    parser.add_argument("--max-seconds", type=float, default=None,
+                        help="stop the script after this many seconds")
+    parser.add_argument("--graph", action="store_true",
+                        help="after the run, list the autograd graph's nodes")
+    opts = parser.parse_args(argv)
+    try:
+        with open(opts.file, encoding="utf-8") as f:
+            source = f.read()
+    except OSError as exc:
+        print(f"stepgrad run: cannot read {opts.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+
+    from desktop.runner import ScriptRun, format_error
+
+    # The real streams, taken before the run installs its per-thread proxies (writing to the
+    # proxy from the worker thread would route the text straight back into the run).
+    out, err = sys.stdout, sys.stderr
+
+    def echo(chunk):
+        stream = err if chunk.stream == "stderr" else out
+        stream.write(chunk.text)
+        stream.flush()
+
+    run = ScriptRun(source, filename=opts.file, script_path=opts.file, on_output=echo,
+                    max_seconds=opts.max_seconds, record=opts.graph)
+    run.start()
+    try:
+        while run.wait(0.1) is None:
+            pass
+    except KeyboardInterrupt:
+        run.stop(reason="interrupted", block=True)
+        run.wait(2.0)
+        print("stepgrad run: interrupted", file=err)
+        return 130
+    result = run.result
+    if opts.graph:
+        _print_graph(result.graph, out)
+    if result.error is not None:
+        err.write(format_error(result.error))
+        return 1
+    return 0
+
+
+def _print_graph(graph, out) -> None:
+    for node in graph.nodes:
+        label = f" {node.label}" if node.label else ""
+        line = f" line {node.line}" if node.line else ""
+        freed = " freed" if node.freed else ""
+        out.write(f"{node.op}{label} {list(node.shape)}{line}{freed}\n")
+    if graph.note:
+        out.write(f"({graph.note})\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
