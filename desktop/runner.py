@@ -160,6 +160,14 @@ def _clear_async_flag() -> None:
     helper.join()
 
 
+def _reap(thread: threading.Thread) -> None:
+    """Wake up every 0.1 s until an abandoned thread is gone. Waiting for the GIL makes a thread
+    that runs Python again handle its eval breaker, where its pending StopScript lands; without
+    this, an idle GUI (its event loop holds no GIL) could leave it spinning for a long time."""
+    while thread.is_alive():
+        thread.join(0.1)
+
+
 def _checkpoint() -> None:
     """Calling a Python function checks the eval breaker, so a pending async exception of the
     calling thread is raised right here."""
@@ -324,6 +332,8 @@ class ScriptRun:
             capture.unregister(self._ident)
             _detach_observer(self._ident)
         _clear_async_flag()
+        threading.Thread(target=_reap, args=(self._thread,), name="stepgrad-reap",
+                         daemon=True).start()
         self._finish(StopScript(), abandoned=True)
 
     # --- result ---

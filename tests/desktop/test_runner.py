@@ -1,0 +1,234 @@
+"""desktop.runner: the script runs off the calling thread on the engine, output is captured,
+errors keep PyTorch's message and the user's line, and Stop ends runaway scripts."""
+
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from desktop import capture
+from desktop.runner import SCRIPT_FILENAME, ScriptRun, format_error, run_script
+
+SEED = """\
+import torch
+w = torch.tensor([[3.0, 1.0]], requires_grad=True)
+b = torch.tensor([[3.0]], requires_grad=True)
+X = torch.randn(10, 2)
+Y = torch.randn(10, 1)
+Y_hat = X @ w.t() + b
+loss = torch.mean(torch.pow(Y_hat - Y, 2))
+loss.backward()
+print(w.grad, b.grad)
+"""
+
+
+def by_name(result):
+    return {t.name: t for t in result.tensors}
+
+
+def test_seed_script_tensors_and_grads():
+    result = run_script(SEED)
+    assert result.status == "finished", result.error
+    t = by_name(result)
+    assert set(t) == {"w", "b", "X", "Y", "Y_hat", "loss"}
+    X, Y, w, b = t["X"].value, t["Y"].value, t["w"].value, t["b"].value
+    residual = X @ w.T + b - Y
+    np.testing.assert_allclose(t["w"].grad, 2 * residual.T @ X / 10, rtol=1e-5)
+    np.testing.assert_allclose(t["b"].grad, [[2 * residual.mean()]], rtol=1e-5)
+    assert t["w"].requires_grad and t["w"].is_leaf and t["w"].grad_fn is None
+    assert t["Y_hat"].grad_fn == "AddBackward0" and not t["Y_hat"].is_leaf
+    assert t["Y_hat"].grad is None  # non-leaf grads are not kept
+    assert t["loss"].grad_fn == "MeanBackward0" and t["loss"].shape == ()
+    assert t["X"].dtype == "float32" and not t["X"].requires_grad
+    assert result.backward_values == pytest.approx([float(t["loss"].value)])
+    assert result.output.startswith("tensor([[") and "tensor([[" in result.output[5:]
+    assert result.seconds > 0
+
+
+def test_values_are_copies():
+    result = run_script("import torch\nw = torch.ones(2, requires_grad=True)\n"
+                        "(w * 2).sum().backward()\n")
+    info = by_name(result)["w"]
+    info.grad[:] = 7  # scribbling on the snapshot must not reach back (nor fail)
+    assert run_script("import torch\nx = torch.ones(2)\n").status == "finished"
+
+
+def test_import_torch_maps_to_engine_without_touching_sys_modules():
+    before = sys.modules.get("torch")
+    source = (
+        "import torch\nimport torch.autograd\nfrom torch import autograd as A\n"
+        "import torch.autograd as B\n"
+        "print(torch.__name__, A.__name__, B.__name__, torch.autograd.__name__)\n"
+    )
+    result = run_script(source)
+    assert result.status == "finished", result.error
+    assert result.output.split() == ["engine", "engine.autograd", "engine.autograd",
+                                     "engine.autograd"]
+    assert sys.modules.get("torch") is before
+
+
+def test_import_torch_nn_and_optim():
+    pytest.importorskip("engine.nn")
+    pytest.importorskip("engine.optim")
+    source = (
+        "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+        "from torch import nn as nn2, optim\nfrom torch.optim import SGD\n"
+        "print(nn.__name__, F.__name__, nn2.__name__, optim.__name__, SGD.__module__)\n"
+    )
+    result = run_script(source)
+    assert result.status == "finished", result.error
+    names = result.output.split()
+    assert names[:4] == ["engine.nn", "engine.nn.functional", "engine.nn", "engine.optim"]
+    assert names[4].startswith("engine.optim")
+
+
+def test_real_torch_untouched_after_run():
+    torch = pytest.importorskip("torch")
+    run_script("import torch\nx = torch.ones(2)\n")
+    assert sys.modules["torch"] is torch
+    assert torch.ones(2).__class__.__module__ == "torch"
+
+
+def test_missing_torch_submodule_names_torch():
+    result = run_script("import torch.no_such_thing\n")
+    assert result.status == "error"
+    assert result.error.kind == "ModuleNotFoundError"
+    assert "torch.no_such_thing" in result.error.message
+    assert result.error.line == 1
+
+
+def test_output_captured_per_thread(capsys):
+    chunks = []
+    result = run_script(
+        "import sys\nprint('a', 1, sep='-')\nsys.stdout.write('b\\n')\n"
+        "print('c', file=sys.stderr)\nprint('d', end='')\n",
+        on_output=chunks.append)
+    assert result.output == "a-1\nb\nc\nd"
+    assert [(c.text, c.stream) for c in chunks] == [
+        ("a-1\n", "stdout"), ("b\n", "stdout"), ("c\n", "stderr"), ("d", "stdout")]
+    out, err = capsys.readouterr()
+    assert "a-1" not in out and "c" not in err
+    assert not isinstance(sys.stdout, capture._RoutedStream)
+
+
+def test_concurrent_runs_keep_their_output_apart():
+    src = "for i in range(200):\n    print('{tag}', i)\n"
+    runs = [ScriptRun(src.format(tag=tag), record=False).start() for tag in ("A", "B")]
+    outs = [run.wait(10).output for run in runs]
+    assert outs[0].split()[::2] == ["A"] * 200
+    assert outs[1].split()[::2] == ["B"] * 200
+
+
+def test_exception_keeps_pytorch_message_and_line():
+    result = run_script(SEED + "loss.backward()\n")
+    assert result.status == "error"
+    err = result.error
+    assert err.kind == "RuntimeError"
+    assert err.message.startswith("Trying to backward through the graph a second time")
+    assert err.line == 10
+    assert err.traceback == ((SCRIPT_FILENAME, 10, "loss.backward()"),)
+    text = format_error(err)
+    assert 'File "<stepgrad>", line 10' in text and text.rstrip().endswith("after calling backward.")
+    # what ran before the error is still there for the inspector
+    assert by_name(result)["w"].grad is not None
+
+
+def test_exception_traceback_has_user_frames_only():
+    source = "import torch\n\ndef f(x):\n    return x.view(7)\n\ny = f(torch.ones(3))\n"
+    err = run_script(source).error
+    assert err.kind == "RuntimeError"
+    assert err.message == "shape '[7]' is invalid for input of size 3"
+    assert err.line == 4
+    assert [frame[1] for frame in err.traceback] == [6, 4]
+    assert all(frame[0] == SCRIPT_FILENAME for frame in err.traceback)
+
+
+def test_syntax_error_line():
+    err = run_script("import torch\nx = (1,\ny = 2\n").error
+    assert err.kind == "SyntaxError"
+    assert err.line in (2, 3)
+
+
+def test_sys_exit_zero_finishes():
+    assert run_script("import sys\nprint('x')\nsys.exit(0)\n").status == "finished"
+    assert run_script("import sys\nsys.exit(3)\n").status == "error"
+
+
+def test_input_is_unavailable():
+    err = run_script("x = input()\n").error
+    assert err.kind == "EOFError" and err.line == 1
+
+
+def _stop_after_start(source, **kwargs):
+    done = []
+    run = ScriptRun(source, on_done=done.append, **kwargs)
+    t0 = time.perf_counter()
+    run.start()
+    assert time.perf_counter() - t0 < 0.2  # start() never blocks the caller
+    time.sleep(0.3)
+    assert run.running
+    t0 = time.perf_counter()
+    run.stop()
+    result = run.wait(5)
+    elapsed = time.perf_counter() - t0
+    assert result is not None and done == [result]
+    return result, elapsed
+
+
+@pytest.mark.parametrize("source", [
+    "while True: pass\n",
+    "x = 0\nwhile True:\n    try:\n        x += 1\n    except:\n        pass\n",
+    "import torch\nx = torch.ones(3, requires_grad=True)\nwhile True:\n"
+    "    y = (x * 2 + 1).sum()\n    y.backward()\n",
+])
+def test_stop_ends_runaway_script_within_a_second(source):
+    import engine
+
+    result, elapsed = _stop_after_start(source)
+    assert elapsed < 1.0
+    assert result.status == "stopped"
+    assert result.error.kind == "Stopped" and result.error.line is not None
+    assert "abandoned" not in result.extras
+    assert engine.observe.current is None  # the recorder was detached
+    assert not isinstance(sys.stdout, capture._RoutedStream)
+
+
+def test_stop_abandons_a_thread_stuck_in_a_c_call_and_tracing_still_works():
+    result, elapsed = _stop_after_start("import time\ntime.sleep(2)\nwhile True: pass\n")
+    assert result.status == "stopped" and result.extras.get("abandoned")
+    assert elapsed < 2.0
+    # CPython 3.11 regression guard: a StopScript pending in the abandoned thread must not make
+    # traced threads (bdb, max_lines) spin at function entry.
+    limited = ScriptRun("def f():\n    return 1\nwhile True:\n    f()\n", max_lines=500,
+                        record=False).start()
+    assert limited.wait(5) is not None and limited.result.status == "stopped"
+
+
+def test_stop_before_any_output_is_not_an_error():
+    run = ScriptRun("while True: pass\n")
+    run.start()
+    run.stop(block=True)
+    assert run.wait(5).status == "stopped"
+
+
+def test_time_cap():
+    result = run_script("while True: pass\n", max_seconds=0.3)
+    assert result.status == "stopped"
+    assert "time limit" in result.error.message
+    assert result.seconds < 1.5
+
+
+def test_line_cap():
+    result = run_script("i = 0\nwhile True:\n    i += 1\n", max_lines=100)
+    assert result.status == "stopped"
+    assert "step limit" in result.error.message and result.error.line in (2, 3)
+
+
+def test_callbacks_run_off_the_calling_thread():
+    threads = []
+    result = ScriptRun("print('x')\n", on_output=lambda c: threads.append(threading.get_ident()),
+                       on_done=lambda r: threads.append(threading.get_ident())).start().wait(5)
+    assert result.status == "finished"
+    assert len(threads) == 2 and threading.get_ident() not in threads
