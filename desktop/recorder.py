@@ -6,7 +6,9 @@ happens in ``snapshot()``. Holding the node keeps its ``id()`` unique while we k
 
 Which nodes a snapshot shows: the graphs reachable from tensors bound in the script's
 namespace, from the roots of the last backward call, and every node created since that backward
-began. So a training loop shows its last iteration's graph, not a thousand copies of it.
+began that is still alive. So a training loop shows its last iteration's graph, not a thousand
+copies of it, and ``print((a * 2).sum())`` leaves no node behind (as in PyTorch, that graph is
+gone). Leaves that require grad and are bound to a name always appear, used or not.
 
 Node ids: ``id(grad_fn)`` for op nodes; for a leaf that requires grad, ``id(tensor)`` (so all
 AccumulateGrad objects of one leaf, and the leaf before any op used it, are the same node); for a

@@ -7,21 +7,10 @@ import time
 
 import numpy as np
 import pytest
+from seed_scripts import SEED
 
 from desktop import capture
 from desktop.runner import SCRIPT_FILENAME, ScriptRun, format_error, run_script
-
-SEED = """\
-import torch
-w = torch.tensor([[3.0, 1.0]], requires_grad=True)
-b = torch.tensor([[3.0]], requires_grad=True)
-X = torch.randn(10, 2)
-Y = torch.randn(10, 1)
-Y_hat = X @ w.t() + b
-loss = torch.mean(torch.pow(Y_hat - Y, 2))
-loss.backward()
-print(w.grad, b.grad)
-"""
 
 
 def by_name(result):
@@ -130,7 +119,8 @@ def test_exception_keeps_pytorch_message_and_line():
     assert err.line == 10
     assert err.traceback == ((SCRIPT_FILENAME, 10, "loss.backward()"),)
     text = format_error(err)
-    assert 'File "<stepgrad>", line 10' in text and text.rstrip().endswith("after calling backward.")
+    assert 'File "<stepgrad>", line 10' in text
+    assert text.rstrip().endswith("after calling backward.")
     # what ran before the error is still there for the inspector
     assert by_name(result)["w"].grad is not None
 
