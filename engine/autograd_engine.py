@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import heapq
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,13 +29,12 @@ FREED_ERROR = (
 )
 
 
-@dataclass(frozen=True)
-class BackwardStep:
+class BackwardStep(NamedTuple):
     """One executed node: grads that arrived (per output) and grads it sent (per next_function)."""
 
     node: object
-    grads_in: tuple
-    grads_out: tuple
+    grads_in: Sequence
+    grads_out: Sequence
 
 
 def _modified_error(t, expected, node):
@@ -52,15 +52,29 @@ def _modified_error(t, expected, node):
     )
 
 
+_NEED1 = (True,)
+
+
+def _step(values, _new=tuple.__new__):
+    return _new(BackwardStep, values)
+
+
 def unpack_saved(node, create_graph, wrap=False):
     """The saved inputs and output of ``node`` as the VJP wants them (raising PyTorch's errors)."""
     saved = node._saved
+    if not saved and node._out is None:
+        return (), None
     if saved is FREED:
         raise RuntimeError(FREED_ERROR)
-    if node._versions is not None:
-        for t, v in zip(saved, node._versions):
-            if v is not None and t._version[0] != v:
-                raise _modified_error(t, v, node)
+    versions = node._versions
+    if versions is not None:
+        if len(versions) == 1:
+            if versions[0] is not None and saved[0]._version[0] != versions[0]:
+                raise _modified_error(saved[0], versions[0], node)
+        else:
+            for t, v in zip(saved, versions):
+                if v is not None and t._version[0] != v:
+                    raise _modified_error(t, v, node)
     out = node._out
     if out is not None:
         arr, version, v = out
@@ -76,6 +90,9 @@ def unpack_saved(node, create_graph, wrap=False):
             out = arr
     if create_graph or wrap:
         return saved, out
+    if len(saved) == 2:
+        a, b = saved
+        return (a._data if isinstance(a, Tensor) else a, b._data if isinstance(b, Tensor) else b), out
     return tuple(t._data if isinstance(t, Tensor) else t for t in saved), out
 
 
@@ -212,31 +229,65 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
 
     deps, reachable = _dependencies(set(root_nodes))
     needed = _needed(reachable, set(capture)) if inputs is not None else None
+    # grads waiting at each node: the grad itself for single-output nodes (every built-in op),
+    # {output_nr: grad} for custom Functions (their _out_meta is set)
     buffers = {}
     for node, r, s in zip(root_nodes, roots, seeds):
-        buf = buffers.setdefault(node, {})
-        s = s if create_graph else s._data
-        buf[r._out_nr] = _add(buf.get(r._out_nr), s)
+        s = _as_tensor(s) if create_graph else (s._data if isinstance(s, Tensor) else s)
+        _buffer_add(buffers, node, r._out_nr, s)
     ready = [(-n._seq, id(n), n) for n in buffers if deps.get(n, 0) == 0]
     heapq.heapify(ready)
+    grad_only = inputs is not None and not accumulate
+    only_inputs = inputs is not None
 
     prev_mode = _mode.enabled
+    fast = not capture and needed is None  # no per-node bookkeeping beyond the VJP itself
+    pop, push, get = heapq.heappop, heapq.heappush, buffers.get
     try:
         while ready:
-            _, _, node = heapq.heappop(ready)
-            buf = buffers.pop(node, None) or {}
+            node = pop(ready)[2]
+            buf = buffers.pop(node, None)
+            _mode.enabled = create_graph  # as in PyTorch; restored around every yield
             if type(node) is AccumulateGrad:
-                g = buf.get(0)
-                if g is not None:
-                    _accumulate_leaf(node, g, create_graph, capture, results, accumulate,
-                                     inputs is not None)
-                step = BackwardStep(node, (g,), ())
+                if buf is not None:
+                    _accumulate_leaf(node, buf, create_graph, capture, results, accumulate,
+                                     only_inputs)
+                step = _step((node, (buf,), ()))
+            elif fast and node._out_meta is None and not node._pre_hooks and not node._retain:
+                # the common case, inlined: a built-in op with one output and no hooks
+                nexts = node.next_functions
+                if buf is None:
+                    grads_out = (None,) * len(nexts)
+                else:
+                    if node._saved or node._out is not None:
+                        saved, out = unpack_saved(node, create_graph)
+                        grads_out = node.op.vjp(m, buf, out, saved, node._attrs,
+                                                _need(nexts))
+                        if not retain_graph:
+                            _release(node)
+                    else:
+                        grads_out = node.op.vjp(m, buf, None, (), node._attrs, _need(nexts))
+                for (fn, nr), g in zip(nexts, grads_out):
+                    if fn is None:
+                        continue
+                    if g is not None:
+                        if fn._out_meta is None:
+                            prev = get(fn)
+                            buffers[fn] = g if prev is None else prev + g
+                        else:
+                            _buffer_add(buffers, fn, nr, g)
+                    left = deps[fn] - 1
+                    deps[fn] = left
+                    if not left:
+                        push(ready, (-fn._seq, id(fn), fn))
+                step = _step((node, (buf,), grads_out))
             else:
                 step = _run_node(node, buf, m, create_graph, retain_graph, capture, results,
-                                 needed, buffers, deps, ready, inputs is not None and not accumulate)
+                                 needed, buffers, deps, ready, grad_only)
             if obs is not None:
-                obs.on_backward_step(step.node, tuple(_obs(g) for g in step.grads_in),
-                                     tuple(_obs(g) for g in step.grads_out))
+                obs.on_backward_step(node, tuple(_obs(g) for g in step[1]),
+                                     tuple(_obs(g) for g in step[2]))
+            _mode.enabled = prev_mode
             yield step
     except BaseException as e:
         _mode.enabled = prev_mode
@@ -249,19 +300,68 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
     return tuple(results)
 
 
+def _need(nexts):
+    if len(nexts) == 1:
+        return _NEED1
+    if len(nexts) == 2:
+        return (nexts[0][0] is not None, nexts[1][0] is not None)
+    return tuple(fn is not None for fn, _ in nexts)
+
+
+def _buffer_add(buffers, fn, nr, g):
+    if fn._out_meta is None:
+        prev = buffers.get(fn)
+        buffers[fn] = g if prev is None else prev + g
+    else:
+        b = buffers.setdefault(fn, {})
+        prev = b.get(nr)
+        b[nr] = g if prev is None else prev + g
+
+
 def _obs(g):
     return None if g is None else _as_tensor(g)
 
 
 def _run_node(node, buf, m, create_graph, retain_graph, capture, results, needed, buffers, deps,
               ready, grad_only):
-    n_out = len(node._out_meta) if node._out_meta is not None else 1
-    grads_in = [buf.get(i) for i in range(n_out)]
+    if node._out_meta is None:
+        grads_in = [buf]
+    else:
+        buf = buf or {}
+        grads_in = [buf.get(i) for i in range(len(node._out_meta))]
+    if node._pre_hooks or node._retain or capture:
+        _before_node(node, grads_in, create_graph, capture, results, grad_only)
+
+    nexts = node.next_functions
+    if (needed is not None and node not in needed) or (buf is None or not any(
+            g is not None for g in grads_in)):
+        grads_out = (None,) * len(nexts)
+    else:
+        _mode.enabled = create_graph
+        grads_out = node_apply(node, grads_in, m, create_graph)
+        if not retain_graph and (node._saved or node._out is not None):
+            _release(node)
+    push = heapq.heappush
+    for (fn, nr), g in zip(nexts, grads_out):
+        if fn is None:
+            continue
+        if g is not None and (needed is None or fn in needed):
+            _buffer_add(buffers, fn, nr, g)
+        left = deps[fn] - 1
+        deps[fn] = left
+        if left == 0:  # even without a grad: running it releases its children's counts
+            push(ready, (-fn._seq, id(fn), fn))
+    return _step((node, grads_in, grads_out))
+
+
+def _before_node(node, grads_in, create_graph, capture, results, grad_only):
+    """Tensor hooks, retain_grad and autograd.grad capture for a non-leaf node's outputs."""
     if node._pre_hooks:
         for nr, hooks in node._pre_hooks.items():
             if grads_in[nr] is not None and hooks:
-                t = node._retain.get(nr)() if node._retain and node._retain.get(nr) else None
-                grads_in[nr] = _call_hooks(hooks, grads_in[nr], create_graph, t)
+                ref = node._retain.get(nr) if node._retain else None
+                grads_in[nr] = _call_hooks(hooks, grads_in[nr], create_graph,
+                                           ref() if ref is not None else None)
     if node._retain and not grad_only:
         for nr, ref in node._retain.items():
             t = ref()
@@ -271,34 +371,20 @@ def _run_node(node, buf, m, create_graph, retain_graph, capture, results, needed
         for k, nr in capture[node]:
             results[k] = _add(results[k], grads_in[nr])
 
-    nexts = node.next_functions
-    if needed is not None and node not in needed or all(g is None for g in grads_in):
-        grads_out = (None,) * len(nexts)
-    else:
-        _mode.enabled = create_graph
-        grads_out = node_apply(node, grads_in, m, create_graph)
-        if not retain_graph:
-            _release(node)
-    for (fn, nr), g in zip(nexts, grads_out):
-        if fn is None:
-            continue
-        if g is not None and (needed is None or fn in needed):
-            b = buffers.setdefault(fn, {})
-            b[nr] = _add(b.get(nr), g)
-        left = deps[fn] - 1
-        deps[fn] = left
-        if left == 0:  # even without a grad: running it releases its children's counts
-            heapq.heappush(ready, (-fn._seq, id(fn), fn))
-    return BackwardStep(node, tuple(grads_in), tuple(grads_out))
-
 
 def node_apply(node, grads_in, m, create_graph):
     """Grads for each of ``node.next_functions`` given the grads of its outputs."""
-    custom = getattr(node, "_apply_custom", None)
+    custom = node._apply_custom
     if custom is not None:
         return custom(grads_in, create_graph)
     saved, out = unpack_saved(node, create_graph)
-    need = tuple(fn is not None for fn, _ in node.next_functions)
+    nf = node.next_functions
+    if len(nf) == 1:
+        need = _NEED1
+    elif len(nf) == 2:
+        need = (nf[0][0] is not None, nf[1][0] is not None)
+    else:
+        need = tuple(fn is not None for fn, _ in nf)
     return node.op.vjp(m, grads_in[0], out, saved, node._attrs, need)
 
 
@@ -329,7 +415,9 @@ def _accumulate_into(v, g, create_graph):
         g = np.asarray(g)
         if v._grad is None:
             # copy: the array may be shared with other grads or the caller's gradient
-            v._grad = _wrap(np.array(np.broadcast_to(g, v._data.shape), dtype=dt))
+            if g.shape != v._data.shape:
+                g = np.broadcast_to(g, v._data.shape)
+            v._grad = _wrap(np.array(g, dtype=dt))
         elif v._grad._rg:
             v._grad = v._grad.detach() + _wrap(g.astype(dt, copy=False))
         else:
@@ -353,9 +441,10 @@ def _store_retained(t, g, create_graph):
 
 
 def _drain(gen):
+    """Run a ``backward_steps`` generator to the end and return its value."""
     try:
         while True:
-            next(gen)
+            gen.send(None)
     except StopIteration as stop:
         return stop.value
 

@@ -113,7 +113,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     if end is None:
         start, end = 0, start
-    is_float = any(isinstance(v, builtins.float) for v in (start, end, step))
+    is_float = builtins.any(isinstance(v, builtins.float) for v in (start, end, step))
     fallback = _default[0].np if is_float else np.dtype(np.int64)
     return _finish(np.arange(start, end, step).astype(_np_dtype(dtype, fallback)), requires_grad)
 

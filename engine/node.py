@@ -140,6 +140,6 @@ def accumulate_node(t) -> AccumulateGrad:
         node._out = None
         node._attrs = None
         node._versions = None
-        node._out_meta = ((t._data.shape, t._data.dtype),)
+        node._out_meta = None
         t._acc = weakref.ref(node)
     return node

@@ -60,10 +60,17 @@ class NP:
 
     @staticmethod
     def sum_to(g, shape):
+        # g is an ndarray or a numpy scalar (0-d results); both have .shape
+        if g.shape == shape:
+            return g
         return _sum_to_np(np.asarray(g), shape)
 
     @staticmethod
     def expand(g, shape):
+        if g.shape == shape:
+            return g
+        if g.size == 1:  # np.full is far cheaper than broadcast_to for the scalar case
+            return np.full(shape, g, dtype=g.dtype)
         return np.broadcast_to(g, shape)
 
     @staticmethod

@@ -45,24 +45,29 @@ def _two(need, f0, f1):
 
 
 # ---- elementwise binary (inputs may be Python scalars: then their grad is never needed) --------
-register("add", "AddBackward0", np.add,
-         lambda m, g, out, s, a, need: _two(need, lambda: m.sum_to(g, a[0]),
-                                            lambda: m.sum_to(g, a[1])),
-         doc="a + b")
-register("sub", "SubBackward0", np.subtract,
-         lambda m, g, out, s, a, need: _two(need, lambda: m.sum_to(g, a[0]),
-                                            lambda: m.sum_to(-g, a[1])),
-         doc="a - b")
+def _add_vjp(m, g, out, s, a, need):
+    return (m.sum_to(g, a[0]) if need[0] else None, m.sum_to(g, a[1]) if need[1] else None)
+
+
+def _sub_vjp(m, g, out, s, a, need):
+    return (m.sum_to(g, a[0]) if need[0] else None, m.sum_to(-g, a[1]) if need[1] else None)
+
+
+def _mul_vjp(m, g, out, s, a, need):
+    return (m.sum_to(g * s[1], a[0]) if need[0] else None,
+            m.sum_to(g * s[0], a[1]) if need[1] else None)
+
+
+def _div_vjp(m, g, out, s, a, need):
+    return (m.sum_to(g / s[1], a[0]) if need[0] else None,
+            m.sum_to(-g * s[0] / (s[1] * s[1]), a[1]) if need[1] else None)
+
+
+register("add", "AddBackward0", np.add, _add_vjp, doc="a + b")
+register("sub", "SubBackward0", np.subtract, _sub_vjp, doc="a - b")
 register("rsub", "RsubBackward1", None, lambda m, g, out, s, a, need: (-g,), doc="c - a")
-register("mul", "MulBackward0", np.multiply,
-         lambda m, g, out, s, a, need: _two(need, lambda: m.sum_to(g * s[1], a[0]),
-                                            lambda: m.sum_to(g * s[0], a[1])),
-         save_inputs=True, doc="a * b")
-register("div", "DivBackward0", np.true_divide,
-         lambda m, g, out, s, a, need: _two(
-             need, lambda: m.sum_to(g / s[1], a[0]),
-             lambda: m.sum_to(-g * s[0] / (s[1] * s[1]), a[1])),
-         save_inputs=True, doc="a / b")
+register("mul", "MulBackward0", np.multiply, _mul_vjp, save_inputs=True, doc="a * b")
+register("div", "DivBackward0", np.true_divide, _div_vjp, save_inputs=True, doc="a / b")
 register("reciprocal", "ReciprocalBackward0", np.reciprocal,
          lambda m, g, out, s, a, need: (-g * out * out,), save_out=True, doc="1 / a")
 

@@ -102,16 +102,30 @@ def _edge(t):
 def record(op, out, inputs, attrs=None):
     """Attach a new ``op`` node to tensor ``out`` whose inputs are ``inputs`` (Tensors or Python
     scalars). Callers have checked that grad mode is on and some input requires grad."""
-    node = op.cls.__new__(op.cls)
-    node.next_functions = tuple(
-        _edge(t) if isinstance(t, Tensor) and t._rg else (None, 0) for t in inputs
-    )
-    if op.save_inputs:
-        node._saved = inputs
-        node._versions = tuple(t._version[0] if isinstance(t, Tensor) else None for t in inputs)
+    cls = op.cls
+    node = cls.__new__(cls)
+    # written out for one and two inputs: this runs for every recorded op
+    if len(inputs) == 1:
+        t = inputs[0]
+        node.next_functions = ((t.grad_fn or accumulate_node(t), t._out_nr),)
+        if op.save_inputs:
+            node._saved = inputs
+            node._versions = (t._version[0],)
+        else:
+            node._saved = ()
+            node._versions = None
     else:
-        node._saved = ()
-        node._versions = None
+        node.next_functions = tuple(
+            ((t.grad_fn or accumulate_node(t), t._out_nr) if t._rg else _NO_EDGE)
+            if isinstance(t, Tensor) else _NO_EDGE for t in inputs
+        )
+        if op.save_inputs:
+            node._saved = inputs
+            node._versions = tuple(t._version[0] if isinstance(t, Tensor) else None
+                                   for t in inputs)
+        else:
+            node._saved = ()
+            node._versions = None
     node._out = (out._data, out._version, out._version[0]) if op.save_out else None
     node._attrs = attrs
     node._seq = next_seq()
@@ -120,11 +134,13 @@ def record(op, out, inputs, attrs=None):
     node._out_meta = None
     out.grad_fn = node
     out._rg = True
-    out._out_nr = 0
     obs = observe.current
     if obs is not None:
         obs.on_node(node, inputs, out, observe.user_location())
     return out
+
+
+_NO_EDGE = (None, 0)
 
 
 def _result(op, arr, inputs, attrs=None, rg=None):
@@ -187,6 +203,35 @@ def _operand(b):
 
 
 def _binary(key, a, b, int_to_float=False):
+    op = OPS[key]
+    ad = a._data
+    tb = type(b)
+    # fast paths: float tensor with a Python number, or two tensors of one dtype
+    if (tb is builtins.float or tb is builtins.int) and ad.dtype.kind == "f":
+        out = op.fwd(ad, b)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        t = _wrap(out)
+        if a._rg and _mode.enabled:
+            record(op, t, (a, b), (ad.shape, ()))
+        return t
+    if tb is Tensor or isinstance(b, Tensor):
+        bd = b._data
+        if ad.dtype is bd.dtype and (ad.dtype.kind == "f" or not int_to_float):
+            try:
+                out = op.fwd(ad, bd)
+            except ValueError:
+                raise _broadcast_error(ad.shape, bd.shape) from None
+            if type(out) is not np.ndarray:
+                out = np.asarray(out)
+            t = _wrap(out)
+            if (a._rg or b._rg) and _mode.enabled:
+                record(op, t, (a, b), (ad.shape, bd.shape))
+            return t
+    return _binary_general(op, a, b, int_to_float)
+
+
+def _binary_general(op, a, b, int_to_float):
     b = _operand(b)
     if b is NotImplemented:
         return NotImplemented
@@ -205,13 +250,14 @@ def _binary(key, a, b, int_to_float=False):
     if isinstance(b, Tensor) and bd.dtype is not dt:
         bd = bd.astype(dt)
     # Python scalars stay as they are: numpy keeps the array's dtype for them (NEP 50)
-    op = OPS[key]
     try:
         out = op.fwd(ad, bd)
     except ValueError:
         raise _broadcast_error(np.shape(ad), np.shape(bd)) from None
     if type(out) is not np.ndarray:
         out = np.asarray(out)
+    if out.dtype != dt and dt.kind != "b":
+        out = out.astype(dt)
     t = _wrap(out)
     if rg and _mode.enabled:
         record(op, t, (a, b), (ad.shape, np.shape(bd)))
@@ -228,10 +274,13 @@ def _compare(ufunc, a, b):
         raise _broadcast_error(a._data.shape, np.shape(_arr(b))) from None
 
 
+_KEEP_INT = frozenset(("neg", "abs", "relu", "clone"))
+
+
 def _unary(key, a, fwd=None, attrs=None):
     op = OPS[key]
     x = a._data
-    if x.dtype.kind != "f" and key not in ("neg", "abs", "relu", "clone"):
+    if x.dtype.kind != "f" and key not in _KEEP_INT:
         x = x.astype(_default[0].np)
     out = (fwd or op.fwd)(x)
     if type(out) is not np.ndarray:
@@ -873,7 +922,11 @@ class Tensor:
                     f"point or complex dtype. Got: {self.dtype.tensor_type[:-6]}")
             x = x.astype(_dtype.to_numpy_dtype(dtype))
         dims = _dims(dim, x.ndim)
-        out = np.asarray(x.mean(axis=dims, keepdims=keepdim), dtype=x.dtype)
+        n = x.size if dims is None else builtins.int(np.prod([x.shape[d] for d in dims]))
+        # sum * (1/n) rather than np.mean: same pairwise float32 sum, far less Python overhead
+        out = np.asarray(np.add.reduce(x, axis=dims, keepdims=keepdim) * (1.0 / n) if n else
+                         np.full(np.add.reduce(x, axis=dims, keepdims=keepdim).shape, np.nan),
+                         dtype=x.dtype)
         key = "mean" if dims is None else "mean_dim"
         return _result(OPS[key], out, (self,), (x.shape, dims if x.ndim else None, keepdim),
                        self._rg)
@@ -1187,8 +1240,21 @@ class Tensor:
         return old
 
     # ---- in-place ----------------------------------------------------------------------------------
-    def _inplace(self, fn, other=None):
+    def _inplace(self, fn, other=None, ufunc=None):
         track = _mode.enabled and (self._rg or (isinstance(other, Tensor) and other._rg))
+        if ufunc is not None and not track:
+            # optimiser steps under no_grad land here: numpy in place, no temporaries
+            x = self._data
+            o = other._data if isinstance(other, Tensor) else other
+            if np.can_cast(np.result_type(x, o), x.dtype, "same_kind"):
+                try:
+                    ufunc(x, o, out=x)
+                except ValueError:
+                    raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the "
+                                       f"broadcast shape "
+                                       f"{list(np.broadcast_shapes(x.shape, np.shape(o)))}") from None
+                self._version[0] += 1
+                return self
         if track and self.grad_fn is None and self._rg:
             raise RuntimeError(LEAF_INPLACE_ERROR)
         src = self._snapshot() if track else self.detach()
@@ -1213,16 +1279,21 @@ class Tensor:
         return self
 
     def add_(self, other, *, alpha=1):
-        return self._inplace(lambda a, b: a.add(b, alpha=alpha), other)
+        if alpha != 1:
+            other = other * alpha
+        return self._inplace(Tensor.__add__, other, np.add)
 
     def sub_(self, other, *, alpha=1):
-        return self._inplace(lambda a, b: a.sub(b, alpha=alpha), other)
+        if alpha != 1:
+            other = other * alpha
+        return self._inplace(Tensor.__sub__, other, np.subtract)
 
     def mul_(self, other):
-        return self._inplace(Tensor.__mul__, other)
+        return self._inplace(Tensor.__mul__, other, np.multiply)
 
     def div_(self, other):
-        return self._inplace(Tensor.__truediv__, other)
+        return self._inplace(Tensor.__truediv__, other,
+                             np.true_divide if self._data.dtype.kind == "f" else None)
 
     def pow_(self, other):
         return self._inplace(Tensor.__pow__, other)
