@@ -46,7 +46,7 @@ def _modified_error(t, expected, node):
         what += f", which is output {t._out_nr} of {op},"
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
-        f"operation: {what} is at version {t._version[0]}; expected version {expected} instead. "
+        f"operation: {what} is at version {t._vc[0]}; expected version {expected} instead. "
         "Hint: enable anomaly detection to find the operation that failed to compute its gradient, "
         "with torch.autograd.set_detect_anomaly(True, check_nan=False)."
     )
@@ -69,22 +69,22 @@ def unpack_saved(node, create_graph, wrap=False):
     versions = node._versions
     if versions is not None:
         if len(versions) == 1:
-            if versions[0] is not None and saved[0]._version[0] != versions[0]:
+            if versions[0] is not None and saved[0]._vc[0] != versions[0]:
                 raise _modified_error(saved[0], versions[0], node)
         else:
             for t, v in zip(saved, versions):
-                if v is not None and t._version[0] != v:
+                if v is not None and t._vc[0] != v:
                     raise _modified_error(t, v, node)
     out = node._out
     if out is not None:
         arr, version, v = out
         if version[0] != v:
             t = _wrap(arr)
-            t._version, t.grad_fn = version, node
+            t._vc, t.grad_fn = version, node
             raise _modified_error(t, v, node)
         if create_graph or wrap:
             o = _wrap(arr, True)
-            o.grad_fn, o._version = node, version
+            o.grad_fn, o._vc = node, version
             out = o
         else:
             out = arr
@@ -422,7 +422,7 @@ def _accumulate_into(v, g, create_graph):
             v._grad = v._grad.detach() + _wrap(g.astype(dt, copy=False))
         else:
             v._grad._data += g
-            v._grad._version[0] += 1
+            v._grad._vc[0] += 1
     obs = observe.current
     if obs is not None:
         obs.on_accumulate(v, _as_tensor(g), v._grad)

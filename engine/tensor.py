@@ -77,7 +77,7 @@ def _wrap(arr, rg=False):
     t._rg = rg
     t.grad_fn = None
     t._grad = None
-    t._version = [0]
+    t._vc = [0]
     t._hooks = None
     t._retains = False
     t._acc = None
@@ -110,7 +110,7 @@ def record(op, out, inputs, attrs=None):
         node.next_functions = ((t.grad_fn or accumulate_node(t), t._out_nr),)
         if op.save_inputs:
             node._saved = inputs
-            node._versions = (t._version[0],)
+            node._versions = (t._vc[0],)
         else:
             node._saved = ()
             node._versions = None
@@ -121,12 +121,12 @@ def record(op, out, inputs, attrs=None):
         )
         if op.save_inputs:
             node._saved = inputs
-            node._versions = tuple(t._version[0] if isinstance(t, Tensor) else None
+            node._versions = tuple(t._vc[0] if isinstance(t, Tensor) else None
                                    for t in inputs)
         else:
             node._saved = ()
             node._versions = None
-    node._out = (out._data, out._version, out._version[0]) if op.save_out else None
+    node._out = (out._data, out._vc, out._vc[0]) if op.save_out else None
     node._attrs = attrs
     node._seq = next_seq()
     node._pre_hooks = None
@@ -344,7 +344,7 @@ def _is_basic_item(i):
 
 class Tensor:
     __slots__ = ("__weakref__", "_acc", "_data", "_grad", "_hooks", "_out_nr", "_retains", "_rg",
-                 "_version", "grad_fn")
+                 "_vc", "grad_fn")
     __array_priority__ = 1000  # numpy defers to our reflected operators
 
     def __init__(self, *args, **kwargs):
@@ -357,7 +357,7 @@ class Tensor:
         self._rg = False
         self.grad_fn = None
         self._grad = None
-        self._version = [0]
+        self._vc = [0]
         self._hooks = None
         self._retains = False
         self._acc = None
@@ -407,7 +407,7 @@ class Tensor:
     @property
     def data(self):
         t = _wrap(self._data)
-        t._version = self._version
+        t._vc = self._vc
         return t
 
     @data.setter
@@ -450,12 +450,9 @@ class Tensor:
         return self._out_nr
 
     @property
-    def _version_counter(self) -> int:
-        return self._version[0]
-
-    @property
-    def _version_value(self) -> int:
-        return self._version[0]
+    def _version(self) -> int:
+        """PyTorch's version counter: bumped by every in-place change (shared with views)."""
+        return self._vc[0]
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
@@ -580,7 +577,7 @@ class Tensor:
 
     def detach(self):
         t = _wrap(self._data)
-        t._version = self._version
+        t._vc = self._vc
         return t
 
     def detach_(self):
@@ -1028,7 +1025,7 @@ class Tensor:
                        self._rg)._share(self)
 
     def _share(self, base):
-        self._version = base._version  # views share the version counter with their base
+        self._vc = base._vc  # views share the version counter with their base
         return self
 
     def view(self, *shape):
@@ -1222,13 +1219,13 @@ class Tensor:
             raise RuntimeError(LEAF_INPLACE_ERROR)
         if not track:
             self._data[idx] = v._data
-            self._version[0] += 1
+            self._vc[0] += 1
             return
         old = self._snapshot()
         new = old._data.copy()
         new[idx] = v._data
         self._data[...] = new
-        self._version[0] += 1
+        self._vc[0] += 1
         record(OPS["setitem"], self, (old, v), (idx, v._data.shape))
 
     def _snapshot(self):
@@ -1253,7 +1250,7 @@ class Tensor:
                     raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the "
                                        f"broadcast shape "
                                        f"{list(np.broadcast_shapes(x.shape, np.shape(o)))}") from None
-                self._version[0] += 1
+                self._vc[0] += 1
                 return self
         if track and self.grad_fn is None and self._rg:
             raise RuntimeError(LEAF_INPLACE_ERROR)
@@ -1268,14 +1265,14 @@ class Tensor:
                                f"cast to the desired output type "
                                f"{self.dtype.tensor_type[:-6]}")
         self._data[...] = r
-        self._version[0] += 1
+        self._vc[0] += 1
         if track and res.grad_fn is not None:
             node = res.grad_fn
             self.grad_fn = node
             self._rg = True
             self._out_nr = 0
             if node._out is not None:
-                node._out = (self._data, self._version, self._version[0])
+                node._out = (self._data, self._vc, self._vc[0])
         return self
 
     def add_(self, other, *, alpha=1):
@@ -1322,7 +1319,7 @@ class Tensor:
         if _mode.enabled and self._rg and self.grad_fn is None:
             raise RuntimeError(LEAF_INPLACE_ERROR)
         self._data[...] = _arr(value)
-        self._version[0] += 1
+        self._vc[0] += 1
         if self._rg and _mode.enabled:  # the old history no longer matters: the value is constant
             self.grad_fn = None
             self._rg = False
@@ -1347,7 +1344,7 @@ class Tensor:
         if _mode.enabled and self._rg and self.grad_fn is None:
             raise RuntimeError(LEAF_INPLACE_ERROR)
         self._data[...] = values
-        self._version[0] += 1
+        self._vc[0] += 1
         return self
 
     __iadd__ = add_

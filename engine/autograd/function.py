@@ -24,7 +24,7 @@ class FunctionCtx:
                 raise TypeError("save_for_backward can only save variables, but argument 0 is of "
                                 f"type {type(t).__name__}")
         self._saved = tensors
-        self._versions = tuple(t._version[0] if t is not None else None for t in tensors)
+        self._versions = tuple(t._vc[0] if t is not None else None for t in tensors)
 
     @property
     def saved_tensors(self):
@@ -168,7 +168,7 @@ class Function:
                 continue
             if id(o) in input_ids and id(o) not in ctx._dirty:
                 alias = _wrap(o._data)  # an input returned as-is becomes a new (view) tensor
-                alias._version = o._version
+                alias._vc = o._vc
                 o = alias
             if id(o) in ctx._non_diff or o._data.dtype.kind != "f":
                 wrapped.append(o)
