@@ -142,17 +142,21 @@ register("clamp_min", "ClampMinBackward0", None,
          lambda m, g, out, s, a, need: (g * (s[0] >= a),), save_inputs=True, doc="max(a, lo)")
 
 
-def _extremum_vjp(m, g, out, s, a, need):
-    x, y = s
-    # ties split the gradient in half, as PyTorch does
-    wx = (x > y if a == "max" else x < y) + (x == y) * 0.5
-    return _two(need, lambda: m.sum_to(g * wx, m.shape(x)), lambda: m.sum_to(g * (1.0 - wx), m.shape(y)))
+def _extremum_vjp(wins):
+    def vjp(m, g, out, s, a, need):
+        x, y = s
+        # ties split the gradient in half, as PyTorch does
+        wx = wins(x, y) + (x == y) * 0.5
+        return _two(need, lambda: m.sum_to(g * wx, m.shape(x)),
+                    lambda: m.sum_to(g * (1.0 - wx), m.shape(y)))
+
+    return vjp
 
 
-register("maximum", "MaximumBackward0", np.maximum, _extremum_vjp, save_inputs=True,
-         doc="max(a, b)")
-register("minimum", "MinimumBackward0", np.minimum, _extremum_vjp, save_inputs=True,
-         doc="min(a, b)")
+register("maximum", "MaximumBackward0", np.maximum, _extremum_vjp(lambda x, y: x > y),
+         save_inputs=True, doc="max(a, b)")
+register("minimum", "MinimumBackward0", np.minimum, _extremum_vjp(lambda x, y: x < y),
+         save_inputs=True, doc="min(a, b)")
 register("where", "WhereBackward0", None,
          lambda m, g, out, s, a, need: _two(need,
                                             lambda: m.sum_to(m.where(a[0], g, 0.0), a[1]),
@@ -261,7 +265,6 @@ register("std", "StdBackward0", None, _std_vjp, save_inputs=True, save_out=True,
 # ---- shape -----------------------------------------------------------------------------------------
 _reshape_back = lambda m, g, out, s, a, need: (m.reshape(g, a),)  # noqa: E731
 register("view", "ViewBackward0", None, _reshape_back, doc="a.view(shape)")
-register("unsafe_view", "UnsafeViewBackward0", None, _reshape_back, doc="a.reshape(shape)")
 register("squeeze", "SqueezeBackward0", None, _reshape_back, doc="a.squeeze()")
 register("squeeze_dim", "SqueezeBackward1", None, _reshape_back, doc="a.squeeze(dim)")
 register("unsqueeze", "UnsqueezeBackward0", None, _reshape_back, doc="a.unsqueeze(dim)")
@@ -352,3 +355,4 @@ register("softmax", "SoftmaxBackward0", None,
 register("log_softmax", "LogSoftmaxBackward0", None,
          lambda m, g, out, s, a, need: (g - m.exp(out) * m.sum(g, (a,), True),), save_out=True,
          doc="a - logsumexp(a, dim)")
+CORE_KEYS = frozenset(OPS)  # rows defined here; other modules may register more
