@@ -63,8 +63,11 @@ class Report:
 
 # --- running ---------------------------------------------------------------------------------
 
-def run_code(code: str, timeout: float = 60.0) -> ScriptOutcome:
-    """Run ``code`` once on the engine and keep its final namespace."""
+def run_code(code: str, timeout: float = 60.0, backend: str = "engine") -> ScriptOutcome:
+    """Run ``code`` once and keep its final namespace. ``backend="torch"`` runs it on real
+    PyTorch in this thread (tests use that to confirm a lesson's promises hold there too)."""
+    if backend == "torch":
+        return _run_plain(code, map_torch=False)
     try:
         from desktop.runner import ScriptRun
     except ImportError:
@@ -82,8 +85,10 @@ def _torch_to_engine(name, globals=None, locals=None, fromlist=(), level=0):
     return builtins.__import__(name, globals, locals, fromlist, level)
 
 
-def _run_plain(code: str) -> ScriptOutcome:
-    script_builtins = dict(vars(builtins), __import__=_torch_to_engine)
+def _run_plain(code: str, map_torch: bool = True) -> ScriptOutcome:
+    script_builtins = dict(vars(builtins))
+    if map_torch:
+        script_builtins["__import__"] = _torch_to_engine
     ns = {"__name__": "__main__", "__builtins__": script_builtins}
     out = io.StringIO()
     kind = message = line = None
@@ -154,10 +159,11 @@ def _check_error(e: ExpectError, run: ScriptOutcome, code: str) -> Outcome:
     return Outcome(e, ok, got, f"{e.kind} ({e.message!r}){where}" + ("" if ok else f"; got {got}"))
 
 
-def check_code(code: str, expected, lesson_id: str = "", timeout: float = 60.0) -> Report:
+def check_code(code: str, expected, lesson_id: str = "", timeout: float = 60.0,
+               backend: str = "engine") -> Report:
     """Run ``code`` and check each expectation; an error nobody expected is a failure too."""
     lesson = Lesson(lesson_id or "<code>", "", code, "", (), tuple(expected))
-    run = run_code(code, timeout)
+    run = run_code(code, timeout, backend)
     outcomes = []
     if run.status == "stopped" or (run.error_kind and lesson.expected_error is None):
         outcomes.append(Outcome(ExpectOutput(""), False, str(run.error_message),
@@ -175,9 +181,9 @@ def check_code(code: str, expected, lesson_id: str = "", timeout: float = 60.0) 
     return Report(lesson.id, run, tuple(outcomes))
 
 
-def check_lesson(lesson: Lesson | str, timeout: float = 60.0) -> Report:
+def check_lesson(lesson: Lesson | str, timeout: float = 60.0, backend: str = "engine") -> Report:
     if isinstance(lesson, str):
         from desktop.lessons import get
 
         lesson = get(lesson)
-    return check_code(lesson.code, lesson.expected, lesson.id, timeout)
+    return check_code(lesson.code, lesson.expected, lesson.id, timeout, backend)
