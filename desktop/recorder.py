@@ -96,10 +96,10 @@ class Recorder(Observer):
         self._backward_seq = self.seq
         self._last_roots = tuple(roots)
         for root in roots:
-            if _size(tuple(root.shape)) == 1:  # the loss curve plots scalar roots only
-                value = to_numpy(root)
-                if value is not None:
-                    self.backward_values.append(float(value.reshape(-1)[0]))
+            data = getattr(root, "_data", None)  # the engine's array; else any tensor API
+            data = to_numpy(root) if data is None else data
+            if data is not None and data.size == 1:  # the loss curve plots scalar roots only
+                self.backward_values.append(float(data.reshape(-1)[0]))
 
     def on_backward_step(self, node, grads_in, grads_out):
         rec = self.records.get(id(node))

@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Callable
 
 from desktop import capture
-from desktop.model import ErrorInfo, GraphSnapshot, OutputChunk, RunResult
+from desktop.model import ErrorInfo, GraphSnapshot, OutputChunk, RunResult, TensorInfo
 
 SCRIPT_FILENAME = "<stepgrad>"
 STOP_GRACE = 0.9  # seconds Stop keeps retrying before giving the thread up (see stop())
@@ -185,14 +185,22 @@ class ScriptRun:
     ``max_seconds`` stops the run after that long; ``max_lines`` after that many executed lines
     of the script (counted with ``sys.settrace`` on the worker thread only, so it slows the
     script; leave it None for plain runs). ``record=False`` skips the graph recorder.
+
+    ``executor(code, namespace)`` replaces the plain ``exec`` (default): the debugger passes
+    ``lambda code, ns: tracer.run(code, ns)`` to step the same run under bdb and still gets the
+    torch mapping, output capture, recorder, Stop and the RunResult. Don't combine it with
+    ``max_lines`` (both need ``sys.settrace``). While paused, the debugger thread may call
+    ``graph_snapshot``/``tensor_snapshot`` to render the current state.
     """
 
     def __init__(self, source: str, *, filename: str = SCRIPT_FILENAME,
                  on_output: Callable[[OutputChunk], None] | None = None,
                  on_done: Callable[[RunResult], None] | None = None,
                  max_seconds: float | None = None, max_lines: int | None = None,
-                 record: bool = True, script_path: str | None = None):
+                 record: bool = True, script_path: str | None = None,
+                 executor: Callable[[object, dict], object] | None = None):
         self.source = source
+        self.executor = executor
         self.filename = filename
         self.on_done = on_done
         self.max_seconds = max_seconds
@@ -244,6 +252,20 @@ class ScriptRun:
         self._done.wait(timeout)
         return self.result
 
+    def graph_snapshot(self, namespace: dict | None = None,
+                       highlight: frozenset[int] = frozenset()) -> GraphSnapshot:
+        """The graph as it is now (e.g. at a debugger stop); ``namespace`` defaults to the
+        script's globals; pass a paused frame's ``{**f_globals, **f_locals}`` for its names."""
+        if self.recorder is None:
+            return GraphSnapshot()
+        return self.recorder.snapshot(self.namespace if namespace is None else namespace,
+                                      highlight)
+
+    def tensor_snapshot(self, namespace: dict | None = None) -> tuple[TensorInfo, ...]:
+        from desktop.tensors import tensor_infos
+
+        return tensor_infos(self.namespace if namespace is None else namespace)
+
     @property
     def running(self) -> bool:
         return not self._done.is_set() and self._thread is not None
@@ -285,7 +307,10 @@ class ScriptRun:
                 self._in_user = True
             if self.max_lines is not None:
                 sys.settrace(self._trace)
-            exec(code, ns)
+            if self.executor is not None:
+                self.executor(code, ns)
+            else:
+                exec(code, ns)
         except BaseException as exc:  # the script's error, SystemExit or StopScript
             return exc
         return None

@@ -222,3 +222,38 @@ def test_callbacks_run_off_the_calling_thread():
                        on_done=lambda r: threads.append(threading.get_ident())).start().wait(5)
     assert result.status == "finished"
     assert len(threads) == 2 and threading.get_ident() not in threads
+
+
+def test_executor_hook_runs_the_script_under_bdb():
+    """The debugger's way in: same run, stepped by a bdb tracer, with nodes created per line."""
+    import bdb
+
+    steps = []
+
+    class Tracer(bdb.Bdb):
+        def __init__(self):
+            super().__init__(skip=["engine*", "desktop*", "numpy*"])
+            self.line, self.mark = None, 0
+
+        def user_line(self, frame):
+            if frame.f_code.co_filename != SCRIPT_FILENAME:
+                return
+            self._close_step()
+            self.line, self.mark = frame.f_lineno, run.recorder.mark()
+
+        def _close_step(self):
+            if self.line is not None:
+                created = run.recorder.created_since(self.mark)
+                graph = run.graph_snapshot()
+                steps.append((self.line, sorted(n.op for n in graph.nodes if n.id in created)))
+
+    tracer = Tracer()
+    run = ScriptRun(SEED, executor=lambda code, ns: tracer.run(code, ns))
+    result = run.start().wait(10)
+    tracer._close_step()
+    assert result.status == "finished", result.error
+    assert [line for line, _ in steps] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
+    created = dict(steps)
+    assert created[6] == ["AddBackward0", "MmBackward0", "TBackward0"]
+    assert created[7] == ["MeanBackward0", "PowBackward0", "SubBackward0"]
+    assert created[2] == created[8] == []
