@@ -122,12 +122,12 @@ def _setitem(a, b):
 
 @pytest.mark.parametrize("name,key,fn,inputs", CASES, ids=[c[0] for c in CASES])
 def test_op_gradient_matches_finite_differences(name, key, fn, inputs):
-    numeric, probe = numeric_grads(fn, inputs)
+    # a float32 output needs a wide step: central differences of it are exact for this linear op
+    numeric, probe = numeric_grads(fn, inputs, eps=1e-2 if key == "to" else 1e-6)
     ts, grads = engine_grads(fn, inputs, probe)
     for t, g, n in zip(ts, grads, numeric):
         assert g is not None, f"{name}: no grad"
         assert g.shape == t.shape
-        # a float32 round trip (to) keeps float32 precision
         rtol = 1e-4 if key == "to" else 1e-5
         np.testing.assert_allclose(g.numpy(), n, rtol=rtol, atol=1e-7, err_msg=name)
 
