@@ -61,17 +61,20 @@ class _RoutedStream:
 
     def write(self, text):
         sink = _sinks.get(threading.get_ident())
-        if sink is None:
+        if sink is not None:
+            sink.write(str(text), self._stream)
+        elif self._fallback is not None:  # None under pythonw: there is no console
             return self._fallback.write(text)
-        sink.write(str(text), self._stream)
         return len(text)
 
     def flush(self):
-        if threading.get_ident() not in _sinks:
+        if threading.get_ident() not in _sinks and self._fallback is not None:
             self._fallback.flush()
 
     def isatty(self):
-        return False if threading.get_ident() in _sinks else self._fallback.isatty()
+        if threading.get_ident() in _sinks or self._fallback is None:
+            return False
+        return self._fallback.isatty()
 
     def __getattr__(self, name):  # encoding, fileno, ... of the real stream
         return getattr(self._fallback, name)

@@ -221,6 +221,8 @@ class ScriptRun:
         self._ident: int | None = None
         self._lines = 0
         self._t0 = 0.0
+        self._timer: threading.Timer | None = None
+        self._stopper_started = False
 
     # --- controller API ---
     def start(self) -> ScriptRun:
@@ -229,10 +231,11 @@ class ScriptRun:
         self._thread = threading.Thread(target=self._main, name="stepgrad-script", daemon=True)
         self._thread.start()
         if self.max_seconds is not None:
-            timer = threading.Timer(self.max_seconds, self.stop,
-                                    kwargs={"reason": f"time limit of {self.max_seconds:g} s"})
-            timer.daemon = True
-            timer.start()
+            self._timer = threading.Timer(
+                self.max_seconds, self.stop,
+                kwargs={"reason": f"time limit of {self.max_seconds:g} s"})
+            self._timer.daemon = True
+            self._timer.start()
         return self
 
     def stop(self, reason: str = "stopped by user", block: bool = False) -> None:
@@ -241,8 +244,9 @@ class ScriptRun:
         with self._lock:
             if self._stop_reason is None:
                 self._stop_reason = reason
-        if self._done.is_set():
-            return
+            if self._done.is_set() or self._stopper_started:
+                return  # a second Stop press changes nothing
+            self._stopper_started = True
         stopper = threading.Thread(target=self._stopper, name="stepgrad-stop", daemon=True)
         stopper.start()
         if block:
@@ -367,6 +371,8 @@ class ScriptRun:
             if self._finished:
                 return
             self._finished = True
+        if self._timer is not None:
+            self._timer.cancel()
         status, error = "finished", None
         if isinstance(outcome, StopScript):
             status = "stopped"
