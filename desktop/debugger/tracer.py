@@ -1,0 +1,183 @@
+"""Line stepping over the user's script with the standard library's ``bdb`` (no Qt).
+
+Only frames of the script's own code (its compile filename) are ever traced: engine, numpy and
+stdlib frames get no local trace function, so stepping never wanders into the engine and
+Continue costs one cheap call per Python function call. Stops go to ``on_line(frame)``, which
+runs on the worker thread and blocks until the user's next command has been applied.
+"""
+
+from __future__ import annotations
+
+import bdb
+import sys
+import types
+
+from desktop.runner import StopScript
+
+MAX_STEPS = 1_000_000  # traced script lines per run before the run is ended with a message
+
+
+class StepLimit(StopScript):
+    """The run executed more traced lines than the step cap allows."""
+
+
+def code_lines(code: types.CodeType) -> set[int]:
+    """Line numbers that start a statement in ``code`` or any code object nested in it."""
+    lines: set[int] = set()
+    stack = [code]
+    while stack:
+        c = stack.pop()
+        lines.update(line for _, _, line in c.co_lines() if line is not None)
+        stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+    return lines
+
+
+def snap_line(lines: set[int], line: int) -> int | None:
+    """The first executable line at or after ``line`` (a breakpoint on a blank line or a comment
+    stops at the next statement, as in IDEs); None past the last statement."""
+    after = [n for n in lines if n >= line]
+    return min(after) if after else None
+
+
+class Tracer(bdb.Bdb):
+    """``bdb`` restricted to one filename, with a stop flag, a step cap and breakpoints that
+    other threads change through ``request_breakpoints``.
+
+    ``on_line(frame)`` is called at every stop (line stepping, breakpoints, run to cursor).
+    """
+
+    def __init__(self, filename: str, on_line, max_steps: int = MAX_STEPS):
+        super().__init__()
+        self.filename = filename
+        self.on_line = on_line
+        self.max_steps = max_steps
+        self.steps = 0  # traced script lines executed
+        self.start_running = False  # True: run to the first breakpoint instead of line 1
+        self.stop_reason: str | None = None  # set from any thread: raise StopScript soon
+        self._pending: dict[int, str | None] | None = None  # breakpoints to install
+        self._cursor_bp = None
+        self._attention = False  # one flag for the hot path: stop or breakpoints pending
+
+    # --- called from other threads ---
+    def request_stop(self, reason: str) -> None:
+        self.stop_reason = self.stop_reason or reason
+        self._attention = True
+
+    def request_breakpoints(self, breaks: dict[int, str | None]) -> None:
+        """Replace all breakpoints ({line: condition or None}); installed by the worker at its
+        next traced event (bdb's tables are not shared across threads safely)."""
+        self._pending = dict(breaks)
+        self._attention = True
+
+    # --- the trace function ---
+    def trace_dispatch(self, frame, event, arg):
+        if self._attention:
+            self._attend()
+        if event == "call":
+            if frame.f_code.co_filename != self.filename and self.botframe is not None:
+                return None  # never trace engine / library frames
+        elif event == "line":
+            self.steps += 1
+            if self.steps > self.max_steps:
+                self.stop_reason = (f"step limit reached: the debugger executed "
+                                    f"{self.max_steps:,} lines of the script and stopped it")
+                raise StepLimit()
+        return super().trace_dispatch(frame, event, arg)
+
+    def _attend(self) -> None:
+        if self.stop_reason is not None:
+            raise StopScript()
+        pending, self._pending = self._pending, None
+        self._attention = False
+        if pending is not None:
+            self.install_breakpoints(pending)
+
+    def install_breakpoints(self, breaks: dict[int, str | None]) -> None:
+        cursor = self._cursor_bp
+        self.clear_all_breaks()
+        self._cursor_bp = None
+        for line, cond in sorted(breaks.items()):
+            self.set_break(self.filename, line, cond=cond or None)
+        if cursor is not None:
+            self.set_cursor(cursor)
+
+    def set_cursor(self, line: int) -> None:
+        """A one-shot breakpoint for Run to cursor (removed at the next stop, wherever)."""
+        self.set_break(self.filename, line, temporary=True)
+        self._cursor_bp = line
+
+    def clear_cursor(self) -> None:
+        line, self._cursor_bp = self._cursor_bp, None
+        if line is not None:
+            for bp in list(self.get_breaks(self.filename, line)):
+                if bp.temporary:
+                    self.clear_bpbynumber(bp.number)
+
+    # --- bdb hooks ---
+    def stop_here(self, frame):
+        if frame.f_code.co_filename != self.filename:
+            return False
+        return super().stop_here(frame)
+
+    def dispatch_call(self, frame, arg):
+        first = self.botframe is None
+        result = super().dispatch_call(frame, arg)
+        if first and self.start_running:
+            self.set_continue()
+        return result
+
+    def user_line(self, frame):
+        self.clear_cursor()
+        self.on_line(frame)
+
+    def do_clear(self, arg):
+        # bdb calls this to delete a temporary breakpoint once hit
+        self.clear_bpbynumber(arg)
+
+    # --- commands (worker thread, while stopped) ---
+    def set_continue(self):
+        # Unlike bdb, keep tracing with no breakpoints: the script's module frame stays traced
+        # so Stop, the step cap and breakpoints added later keep working.
+        self._set_stopinfo(self.botframe, None, -1)
+
+    def set_return(self, frame):
+        """Step out: stop at the next line of the nearest *script* frame that called ``frame``
+        (bdb would stop in the direct caller, which may be an untraced engine frame)."""
+        caller = user_caller(frame, self.filename)
+        if caller is None:
+            self.set_continue()
+        else:
+            self._set_stopinfo(caller, None)
+
+    def run_code(self, code, globals_: dict) -> None:
+        self.reset()
+        sys.settrace(self.trace_dispatch)
+        try:
+            exec(code, globals_)
+        finally:
+            self.quitting = True
+            sys.settrace(None)
+            self.clear_all_breaks()
+
+    def trace_frames(self, frame) -> None:
+        """Give every script frame on the stack a local trace function, so stepping out into a
+        frame entered while running freely still stops there."""
+        while frame is not None:
+            if frame.f_code.co_filename == self.filename and frame.f_trace is None:
+                frame.f_trace = self.trace_dispatch
+            frame = frame.f_back
+
+
+def user_caller(frame, filename: str):
+    caller = frame.f_back
+    while caller is not None and caller.f_code.co_filename != filename:
+        caller = caller.f_back
+    return caller
+
+
+def innermost_user_frame(filename: str, frame=None):
+    """The innermost frame running the script's code (from the calling thread's stack)."""
+    frame = frame or sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename != filename:
+        frame = frame.f_back
+    return frame
