@@ -265,6 +265,7 @@ register("std", "StdBackward0", None, _std_vjp, save_inputs=True, save_out=True,
 # ---- shape -----------------------------------------------------------------------------------------
 _reshape_back = lambda m, g, out, s, a, need: (m.reshape(g, a),)  # noqa: E731
 register("view", "ViewBackward0", None, _reshape_back, doc="a.view(shape)")
+register("unsafe_view", "UnsafeViewBackward0", None, _reshape_back, doc="a.reshape(shape)")
 register("squeeze", "SqueezeBackward0", None, _reshape_back, doc="a.squeeze()")
 register("squeeze_dim", "SqueezeBackward1", None, _reshape_back, doc="a.squeeze(dim)")
 register("unsqueeze", "UnsqueezeBackward0", None, _reshape_back, doc="a.unsqueeze(dim)")

@@ -327,6 +327,18 @@ def _resolve_view_shape(shape, numel):
     return tuple(shape)
 
 
+def _viewable(arr, shape):
+    """Whether numpy can reshape ``arr`` to ``shape`` without copying (PyTorch's view rule)."""
+    if arr.flags.c_contiguous or arr.size <= 1:
+        return True
+    try:
+        v = arr.view()
+        v.shape = shape  # raises instead of copying
+        return True
+    except AttributeError:
+        return False
+
+
 def _convert_index(idx):
     if isinstance(idx, tuple):
         return tuple(_convert_index(i) for i in idx)
@@ -1031,10 +1043,21 @@ class Tensor:
     def view(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
             return _wrap(self._data.view(shape[0].np))
-        return self._reshaped("view", _resolve_view_shape(_shape_arg(shape), self._data.size))
+        new_shape = _resolve_view_shape(_shape_arg(shape), self._data.size)
+        if not _viewable(self._data, new_shape):
+            raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride (at least one "
+                "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+        return self._reshaped("view", new_shape)
 
     def reshape(self, *shape):
-        return self._reshaped("view", _resolve_view_shape(_shape_arg(shape), self._data.size))
+        new_shape = _resolve_view_shape(_shape_arg(shape), self._data.size)
+        if _viewable(self._data, new_shape):
+            return self._reshaped("view", new_shape)
+        # PyTorch copies (CloneBackward0) then reshapes the copy (UnsafeViewBackward0)
+        copy = self.clone()
+        return _result(OPS["unsafe_view"], copy._data.reshape(new_shape), (copy,),
+                       self._data.shape, copy._rg)
 
     def view_as(self, other):
         return self.view(other.shape)
@@ -1186,7 +1209,7 @@ class Tensor:
             k = items.index(Ellipsis)
             used = builtins.sum(1 for i in items if i is not None and i is not Ellipsis)
             items = items[:k] + (slice(None),) * (self._data.ndim - used) + items[k + 1:]
-        out, dim = self, 0
+        out, dim, orig = self, 0, 0  # dim in the result so far; orig in self (for messages)
         for item in items:
             if item is None:
                 out = out.unsqueeze(dim)
@@ -1196,12 +1219,14 @@ class Tensor:
                 if item.indices(size) != (0, size, 1):
                     out = out._index_step("slice", dim, item)
                 dim += 1
+                orig += 1
             else:
                 size = out._data.shape[dim]
                 if not -size <= item < size:
-                    raise IndexError(f"index {item} is out of bounds for dimension {dim} with size "
-                                     f"{size}")
+                    raise IndexError(f"index {item} is out of bounds for dimension {orig} with "
+                                     f"size {size}")
                 out = out._index_step("select", dim, item)
+                orig += 1
         if out is self:
             out = _result(OPS["alias"], self._data.view(), (self,), None, self._rg)
         return out._share(self)

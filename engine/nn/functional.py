@@ -134,12 +134,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
 
 # ---- nll_loss / cross_entropy ------------------------------------------------------------------------
 def _nll_vjp(m, g, out, s, a, need):
-    shape, pick, coef, reduction = a  # coef: per-sample weight / normaliser (0 where ignored)
+    shape, pick, coef, pshape = a  # coef: per-target weight / normaliser (0 where ignored)
     gi = g * coef
     if m is NP:
-        z = np.zeros(shape, dtype=coef.dtype)
+        z = np.zeros(shape, dtype=gi.dtype)
         z[pick] = -gi
         return (z,)
+    if m.shape(gi) != pshape:
+        gi = m.expand(gi, pshape)
     return (m.index_scatter(-gi, shape, pick),)
 
 
@@ -147,20 +149,23 @@ _NLL = register("nll_loss", "NllLossBackward0", None, _nll_vjp,
                 doc="-w[t] * logp[t] (mean over the weights of the picked targets)")
 
 
-def _class_targets(x, t, fn_name="nll_loss"):
+def _class_targets(x, t):
     """Validate (N, C, d...) input against (N, d...) class-index targets."""
+    if t.dtype.kind not in "iu":
+        raise RuntimeError(f"expected scalar type Long but found {_TYPE_NAMES.get(t.dtype.kind, t.dtype.name)}")
     if x.ndim == 1:
         if t.ndim != 0:
-            raise RuntimeError(f"0D or 1D target tensor expected, multi-target not supported")
+            raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
         return
-    if t.ndim != x.ndim - 1 or t.shape[0] != x.shape[0]:
-        if t.shape[:1] != x.shape[:1]:
-            raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
-                             f"batch_size ({t.shape[0] if t.ndim else 1}).")
+    if t.ndim == 0 or t.shape[0] != x.shape[0]:
+        raise ValueError(f"Expected input batch_size ({x.shape[0]}) to match target "
+                         f"batch_size ({t.shape[0] if t.ndim else 1}).")
+    if t.shape != x.shape[:1] + x.shape[2:]:
         raise RuntimeError(f"Expected target size {list(x.shape[:1] + x.shape[2:])}, got "
                            f"{list(t.shape)}")
-    if t.dtype.kind not in "iu":
-        raise RuntimeError(f"expected scalar type Long but found {t.dtype.name.capitalize()}")
+
+
+_TYPE_NAMES = {"f": "Float", "b": "Bool"}
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
@@ -168,13 +173,23 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     """-w[t] * input[t], averaged over sum(w[t]) (``reduction='mean'``)."""
     reduction = _reduction(reduction, size_average, reduce)
     x = input._data
-    t = np.asarray(target._data if isinstance(target, Tensor) else target)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
     _class_targets(x, t)
     c = x.shape[0] if x.ndim == 1 else x.shape[1]
+    if x.ndim == 2 and weight is None and reduction != "none" and t.size:
+        lo, hi = t.min(), t.max()
+        if lo >= 0 and hi < c and not (lo <= ignore_index <= hi):
+            # the training-loop case: every target valid, no class weights
+            pick = (np.arange(x.shape[0]), t)
+            total = x[pick].sum()
+            n = x.shape[0]
+            out = np.asarray(-total / n if reduction == "mean" else -total, dtype=x.dtype)
+            coef = np.asarray(1.0 / n if reduction == "mean" else 1.0, dtype=x.dtype)
+            return _result(_NLL, out, (input,), (x.shape, pick, coef, (n,)))
     valid = t != ignore_index
-    if np.any((t[valid] < 0) | (t[valid] >= c)):
-        bad = t[valid][(t[valid] < 0) | (t[valid] >= c)][0]
-        raise IndexError(f"Target {bad} is out of bounds.")
+    bad = t[valid & ((t < 0) | (t >= c))]
+    if bad.size:
+        raise IndexError(f"Target {bad.flat[0]} is out of bounds.")
     safe_t = np.where(valid, t, 0)
     if x.ndim == 1:
         pick = (int(safe_t),)
@@ -183,8 +198,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         pick = (idx[0], safe_t, *idx[1:])
     w = (np.ones(c, dtype=x.dtype) if weight is None else weight._data.astype(x.dtype))[safe_t]
     w = np.where(valid, w, 0).astype(x.dtype)
-    picked = x[pick]
-    losses = -w * picked
+    losses = -w * x[pick]
     if reduction == "none":
         out, coef = losses.astype(x.dtype), w
     elif reduction == "sum":
@@ -194,7 +208,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         with np.errstate(divide="ignore", invalid="ignore"):  # all ignored: nan, as PyTorch
             out = np.asarray(losses.sum() / total, dtype=x.dtype)
             coef = (w / total).astype(x.dtype)
-    return _result(_NLL, out, (input,), (x.shape, pick, coef, reduction))
+    return _result(_NLL, out, (input,), (x.shape, pick, coef, w.shape))
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,

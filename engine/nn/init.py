@@ -56,7 +56,7 @@ def _fan(tensor, mode):
 def _fill(tensor: Tensor, values) -> Tensor:
     with no_grad():
         tensor._data[...] = values
-        tensor._version[0] += 1
+        tensor._vc[0] += 1
     return tensor
 
 

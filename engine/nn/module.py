@@ -23,17 +23,13 @@ class Parameter(Tensor):
     def __new__(cls, data: Tensor | None = None, requires_grad: bool = True):
         if data is None:
             data = _wrap(np.zeros((0,), dtype=np.float32))
-        # Tensor.__new__, not _retype: that would call this __new__ again
+        # Tensor.__new__, not _retype (that would call this __new__ again); copying every slot
+        # of a detached alias shares the data and the version counter, as PyTorch's Parameter does
+        base = data.detach()
         p = Tensor.__new__(cls)
-        p._data = data._data
-        p._version = data._version  # shares data, as PyTorch's Parameter does
-        p._rg = False
-        p.grad_fn = None
-        p._grad = None
-        p._hooks = None
-        p._retains = False
-        p._acc = None
-        p._out_nr = 0
+        for slot in Tensor.__slots__:
+            if slot != "__weakref__":
+                setattr(p, slot, getattr(base, slot))
         p.requires_grad = requires_grad
         return p
 
@@ -334,7 +330,7 @@ class Module:
                 else:
                     g.requires_grad_(False)
                 g._data[...] = 0
-                g._version[0] += 1
+                g._vc[0] += 1
                 p._grad = g
 
     def apply(self, fn) -> Module:
@@ -431,7 +427,7 @@ class Module:
                 continue
             with no_grad():
                 target._data[...] = src._data.astype(target._data.dtype, copy=False)
-                target._version[0] += 1
+                target._vc[0] += 1
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: "

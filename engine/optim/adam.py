@@ -76,7 +76,7 @@ class Adam(Optimizer):
                     v = vmax
                 denom = np.sqrt(v) / bc2_sqrt + eps
                 x -= step_size * (m / denom)
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss
 
 

@@ -82,7 +82,7 @@ class Optimizer:
                     else:
                         g._rg = False
                     g._data[...] = 0
-                    g._version[0] += 1
+                    g._vc[0] += 1
 
     def _run_closure(self, closure):
         if closure is None:

@@ -58,5 +58,5 @@ class SGD(Optimizer):
                         b += (1 - damp) * d
                     d = d + mu * buf._data if nesterov else buf._data
                 x -= lr * d
-                p._version[0] += 1
+                p._vc[0] += 1
         return loss

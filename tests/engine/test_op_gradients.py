@@ -83,6 +83,7 @@ CASES = [
     ("view", "view", lambda a: a.view(3, 2) * 1.0, [r(2, 3)]),
     ("reshape", "view", lambda a: a.reshape(-1), [r(2, 3)]),
     ("flatten", "view", lambda a: a.flatten(), [r(2, 2, 2)]),
+    ("reshape_copy", "unsafe_view", lambda a: a.t().reshape(-1), [r(2, 3)]),
     ("squeeze", "squeeze", lambda a: a.squeeze(), [r(2, 1, 3)]),
     ("squeeze_dim", "squeeze_dim", lambda a: a.squeeze(1), [r(2, 1, 3)]),
     ("unsqueeze", "unsqueeze", lambda a: a.unsqueeze(0), [r(3)]),

@@ -1,0 +1,271 @@
+"""The same programs on the engine and on real PyTorch: printed output, values, grads, node
+names and error messages must agree. Skipped cleanly when torch is not importable."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import textwrap
+import warnings
+
+import pytest
+
+import engine
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.torch
+
+PROGRAMS = {
+    "linear_model": """
+        w = torch.tensor([[3.0, 1.0]], requires_grad=True)
+        b = torch.tensor([[3.0]], requires_grad=True)
+        X = torch.tensor([[0.5, -1.2], [1.5, 0.3], [-0.7, 2.2]])
+        Y = torch.tensor([[1.0], [-2.0], [0.5]])
+        Y_hat = X @ w.t() + b
+        loss = torch.mean(torch.pow(Y_hat - Y, 2))
+        print(loss, Y_hat)
+        print(loss.grad_fn.name(), [f.name() if f else None for f, _ in loss.grad_fn.next_functions])
+        loss.backward()
+        print(w.grad, b.grad)
+    """,
+    "broadcast_ops": """
+        a = torch.tensor([[1.0, -2.0, 3.0], [0.5, 0.25, -1.5]], requires_grad=True)
+        c = torch.tensor([2.0, -1.0, 0.5], requires_grad=True)
+        y = (a * c + a / (c * c + 1) - c ** 2 + 2 - a.exp() * 0.1).sum(0)
+        z = (y.tanh() * y.sigmoid() + (a.abs() + 1).log().mean(1).sum()).sum()
+        print(y, z)
+        z.backward()
+        print(a.grad, c.grad)
+    """,
+    "reductions": """
+        x = torch.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]], requires_grad=True)
+        out = x.max() + x.min() + x.sum() + x.mean() + x.prod() / 100 + x.var() + x.std()
+        m, i = x.max(1)
+        out = out + m.sum() + x.min(0, keepdim=True)[0].sum() + x.var(1, unbiased=False).sum()
+        print(out, m, i, x.argmax(), x.argmax(1))
+        out.backward()
+        print(x.grad)
+    """,
+    "shapes_and_indexing": """
+        x = torch.arange(24.0).reshape(2, 3, 4).requires_grad_()
+        y = x.permute(2, 0, 1).transpose(0, 1)[:, 1:3].flatten(1)
+        z = x[0, 1:, ::2].unsqueeze(0).expand(3, 2, 2)
+        w = torch.cat([y, y * 2], 1).sum() + torch.stack([z, z], 1).sum() + x[x > 20].sum()
+        w = w + x[[0, 1, 1], [2, 0, 2]].sum() + x.view(6, 4).t()[1].sum() + x[..., 0].sum()
+        print(y.shape, z.shape, w)
+        print(y.grad_fn.name(), z.grad_fn.name())
+        w.backward()
+        print(x.grad)
+    """,
+    "matmul_family": """
+        A = torch.tensor([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5]], requires_grad=True)
+        v = torch.tensor([0.5, -1.5], requires_grad=True)
+        B = torch.tensor([[[1.0, 0.0, 2.0], [0.0, 1.0, -1.0]]] * 2, requires_grad=True)
+        r = (A @ v).sum() + (v @ v) + (v @ A.t()).sum() + (B @ A).sum() + (A @ A.t()).sum()
+        print(r, (A @ v).grad_fn.name(), (v @ v).grad_fn.name(), (A @ A.t()).grad_fn.name())
+        r.backward()
+        print(A.grad, v.grad, B.grad)
+    """,
+    "softmax_family": """
+        z = torch.tensor([[1.0, 2.0, 3.0], [-1.0, 0.0, 1000.0]], requires_grad=True)
+        p = z.softmax(1)
+        lp = torch.log_softmax(z, dim=1)
+        loss = -(lp[0, 2] + lp[1, 0]) + (p * p).sum()
+        print(p, lp, loss)
+        loss.backward()
+        print(z.grad)
+    """,
+    "hooks_and_retain": """
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 3
+        y.retain_grad()
+        h = y.register_hook(lambda g: g * 10)
+        x.register_hook(lambda g: print("leaf hook", g))
+        z = (y * y).sum()
+        z.backward(retain_graph=True)
+        print(x.grad, y.grad)
+        h.remove()
+        z.backward()
+        print(x.grad, y.grad)
+    """,
+    "second_order_and_more": """
+        x = torch.tensor([0.3, -0.8], requires_grad=True)
+        y = (x.tanh() ** 3 * x).sum() + (x.sin() * x.exp()).prod()
+        g, = torch.autograd.grad(y, x, create_graph=True)
+        h, = torch.autograd.grad(g.sum(), x, create_graph=True)
+        t, = torch.autograd.grad((h * h).sum(), x)
+        print(g, h, t)
+        print(g.grad_fn is not None, t.grad_fn)
+    """,
+    "grad_accumulates_and_zero": """
+        w = torch.tensor([2.0, -1.0], requires_grad=True)
+        for k in range(3):
+            (w * w * k).sum().backward()
+            print(w.grad)
+        w.grad.zero_()
+        print(w.grad)
+        with torch.no_grad():
+            w -= 0.5
+        print(w, w.is_leaf, torch.is_grad_enabled())
+    """,
+    "inplace_on_non_leaf": """
+        a = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        b = a * 2
+        b.add_(1)
+        b.mul_(3)
+        b[1] = 0.5
+        b += a
+        print(b, b.grad_fn.name(), b._version)
+        b.sum().backward()
+        print(a.grad)
+    """,
+    "custom_function_two_inputs": """
+        class MulAdd(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, y, k):
+                ctx.save_for_backward(x, y)
+                ctx.k = k
+                return x * y + k
+            @staticmethod
+            def backward(ctx, g):
+                x, y = ctx.saved_tensors
+                print("needs", ctx.needs_input_grad)
+                return g * y, g * x, None
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        y = torch.tensor([3.0, -1.0], requires_grad=True)
+        out = MulAdd.apply(x, y, 5.0)
+        print(out, out.grad_fn.name(), len(out.grad_fn.next_functions))
+        out.sum().backward()
+        print(x.grad, y.grad)
+    """,
+    "dtypes_and_promotion": """
+        i = torch.tensor([1, 2, 3])
+        f = torch.tensor([0.5, 1.5, 2.5])
+        d = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+        print(i * 2, i * 2.5, i / 2, i + f, f + d, f * torch.tensor(2.0, dtype=torch.float64))
+        print((i > 1), (f == 1.5), i.dtype, (i + f).dtype, (f + d).dtype, i.sum(), i.float().mean())
+        print(torch.zeros(2, 3), torch.ones(2, dtype=torch.int64), torch.eye(2), torch.arange(5))
+        print(torch.arange(0, 1, 0.25), torch.linspace(0, 1, 5), torch.full((2,), 7))
+    """,
+    "no_grad_detach_modes": """
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        with torch.no_grad():
+            y = x * 2
+        z = x.detach() * 2
+        torch.set_grad_enabled(False)
+        q = x * 2
+        torch.set_grad_enabled(True)
+        @torch.no_grad()
+        def f(t):
+            return t * 2
+        print(y.requires_grad, z.requires_grad, q.requires_grad, f(x).requires_grad, (x * 2).requires_grad)
+        print(y, z, x.detach().requires_grad_().is_leaf)
+    """,
+}
+
+ERRORS = {
+    "backward_twice": """
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        y = (x * x).sum()
+        y.backward()
+        y.backward()
+    """,
+    "non_scalar": """
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        (x * x).backward()
+    """,
+    "no_grad_tensor": """
+        torch.tensor(1.0).backward()
+    """,
+    "leaf_inplace": """
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        x.add_(1)
+    """,
+    "modified_saved": """
+        a = torch.tensor([1.0, 2.0], requires_grad=True)
+        b = a * 1
+        c = b * b
+        b.add_(1)
+        c.sum().backward()
+    """,
+    "modified_saved_output": """
+        a = torch.tensor([1.0, 2.0], requires_grad=True)
+        e = a.exp()
+        e.mul_(2)
+        e.sum().backward()
+    """,
+    "unused_input": """
+        a = torch.tensor([1.0, 2.0], requires_grad=True)
+        u = torch.tensor([1.0, 2.0], requires_grad=True)
+        torch.autograd.grad((a * 2).sum(), [a, u])
+    """,
+    "mm_shapes": """
+        torch.ones(2, 3) @ torch.ones(2, 3)
+    """,
+    "broadcast": """
+        torch.ones(2, 3) + torch.ones(4)
+    """,
+    "numpy_requires_grad": """
+        torch.ones(2, requires_grad=True).numpy()
+    """,
+    "view_shape": """
+        torch.ones(2, 3).view(4)
+    """,
+    "cat_sizes": """
+        torch.cat([torch.ones(2, 3), torch.ones(2, 2)])
+    """,
+    "grad_shape": """
+        x = torch.ones(2, requires_grad=True)
+        x.sum().backward(torch.ones(2))
+    """,
+    "custom_wrong_count": """
+        class Bad(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, i):
+                return i * 2
+            @staticmethod
+            def backward(ctx, g):
+                return g, g
+        Bad.apply(torch.ones(2, requires_grad=True)).sum().backward()
+    """,
+    "index_oob": """
+        torch.tensor([[1, 2], [3, 4]])[0, 5]
+    """,
+    "dim_range": """
+        torch.ones(2, 3).sum(2)
+    """,
+    "item_many": """
+        torch.ones(3).item()
+    """,
+}
+
+
+def run(source, lib):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(textwrap.dedent(source), {"torch": lib, "__name__": "__prog__"})
+    return out.getvalue()
+
+
+def _normalise(text):
+    import re
+
+    return re.sub(r"0x[0-9a-f]+", "0x…", text)
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_program_prints_what_pytorch_prints(name):
+    src = PROGRAMS[name]
+    assert _normalise(run(src, engine)) == _normalise(run(src, torch))
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_error_matches_pytorch(name):
+    src = ERRORS[name]
+    with pytest.raises(Exception) as theirs:
+        run(src, torch)
+    with pytest.raises(Exception) as ours:
+        run(src, engine)
+    assert type(ours.value).__name__ == type(theirs.value).__name__
+    assert str(ours.value) == str(theirs.value)
