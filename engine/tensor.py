@@ -402,7 +402,7 @@ class Tensor:
 
     @property
     def grad(self):
-        if self.grad_fn is not None and not self._retains:
+        if self.grad_fn is not None and not self._retains and self._grad is None:
             warnings.warn(_NOT_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
         return self._grad
 
