@@ -41,3 +41,7 @@ __all__ = [
     "detect_anomaly", "enable_grad", "grad", "inference_mode", "no_grad", "once_differentiable",
     "set_detect_anomaly", "set_grad_enabled",
 ]
+
+# issue 3: torch.autograd.gradcheck(...) and torch.autograd.functional.jacobian(...)
+from . import functional  # noqa: E402
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402

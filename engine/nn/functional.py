@@ -48,7 +48,7 @@ def _grad_scale(m, g, reduction, n):
     return g
 
 
-# ---- activations -------------------------------------------------------------------------------------
+# ---- activations ---------------------------------------------------------------------------------
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0)."""
     return input.relu_() if inplace else input.relu()
@@ -88,7 +88,7 @@ def log_softmax(input: Tensor, dim=None, _stacklevel=3, dtype=None) -> Tensor:
     return _log_softmax(input, dim)
 
 
-# ---- linear ------------------------------------------------------------------------------------------
+# ---- linear --------------------------------------------------------------------------------------
 def _addmm_vjp(m, g, out, s, a, need):
     """out = b + x @ Wt: db = sum_rows(g), dx = g @ Wt.T, dWt = x.T @ g."""
     _, x, wt = s
@@ -112,7 +112,8 @@ def _check_mm(x, w):
         names = {np.dtype(np.float64): "double", np.dtype(np.float32): "float",
                  np.dtype(np.float16): "c10::Half"}
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{names.get(x.dtype, x.dtype.name)} != {names.get(w.dtype, w.dtype.name)}")
+                           f"{names.get(x.dtype, x.dtype.name)} != "
+                           f"{names.get(w.dtype, w.dtype.name)}")
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -132,7 +133,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return _result(_ADDMM, out, (bias, input, wt), b.shape)
 
 
-# ---- nll_loss / cross_entropy ------------------------------------------------------------------------
+# ---- nll_loss / cross_entropy --------------------------------------------------------------------
 def _nll_vjp(m, g, out, s, a, need):
     shape, pick, coef, pshape = a  # coef: per-target weight / normaliser (0 where ignored)
     gi = g * coef
@@ -152,7 +153,8 @@ _NLL = register("nll_loss", "NllLossBackward0", None, _nll_vjp,
 def _class_targets(x, t):
     """Validate (N, C, d...) input against (N, d...) class-index targets."""
     if t.dtype.kind not in "iu":
-        raise RuntimeError(f"expected scalar type Long but found {_TYPE_NAMES.get(t.dtype.kind, t.dtype.name)}")
+        found = _TYPE_NAMES.get(t.dtype.kind, t.dtype.name)
+        raise RuntimeError(f"expected scalar type Long but found {found}")
     if x.ndim == 1:
         if t.ndim != 0:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -253,7 +255,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, s
     return nll * (1.0 - label_smoothing) + smooth * (label_smoothing / c)
 
 
-# ---- mse_loss / l1_loss --------------------------------------------------------------------------------
+# ---- mse_loss / l1_loss --------------------------------------------------------------------------
 def _size_warning(input, target, stacklevel=3):
     if input.shape != target.shape:
         warnings.warn(f"Using a target size ({target.shape!r}) that is different to the input size "
@@ -313,7 +315,7 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     return d.sum() if reduction == "sum" else d
 
 
-# ---- binary cross-entropy -------------------------------------------------------------------------------
+# ---- binary cross-entropy ------------------------------------------------------------------------
 def _bce_vjp(m, g, out, s, a, need):
     p, y = s
     reduction, n, w = a

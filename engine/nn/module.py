@@ -184,9 +184,8 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
         self._check_name(name, "parameter")
-        if hasattr(type(self), name) or (name in self.__dict__):
-            if name not in self._parameters:
-                raise KeyError(f"attribute '{name}' already exists")
+        if (hasattr(type(self), name) or name in self.__dict__) and name not in self._parameters:
+            raise KeyError(f"attribute '{name}' already exists")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{_type_name(param)}' object to parameter '{name}' "
                             "(torch.nn.Parameter or None required)")

@@ -100,7 +100,7 @@ class Optimizer:
         index, groups, start = {}, [], 0
         for g in self.param_groups:
             ids = list(range(start, start + len(g["params"])))
-            index.update({id(p): i for p, i in zip(g["params"], ids)})
+            index.update({id(p): i for p, i in zip(g["params"], ids, strict=False)})
             groups.append({**{k: v for k, v in g.items() if k != "params"}, "params": ids})
             start += len(ids)
         state = {index[id(p)]: s for p, s in self.state.items() if id(p) in index}
@@ -111,13 +111,13 @@ class Optimizer:
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
-        for mine, theirs in zip(self.param_groups, groups):
+        for mine, theirs in zip(self.param_groups, groups, strict=False):
             if len(mine["params"]) != len(theirs["params"]):
                 raise ValueError("loaded state dict contains a parameter group that doesn't match "
                                  "the size of optimizer's group")
         by_index = {}
-        for mine, theirs in zip(self.param_groups, groups):
-            by_index.update(zip(theirs["params"], mine["params"]))
+        for mine, theirs in zip(self.param_groups, groups, strict=False):
+            by_index.update(zip(theirs["params"], mine["params"], strict=False))
             for k, v in theirs.items():
                 if k != "params":
                     mine[k] = v

@@ -55,7 +55,7 @@ def random_split(dataset: Dataset, lengths: Sequence, generator=None) -> list[Su
     """Split into non-overlapping random subsets of the given lengths (or fractions)."""
     n = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
-        sizes = [int(math.floor(n * f)) for f in lengths]
+        sizes = [math.floor(n * f) for f in lengths]
         for i in range(n - sum(sizes)):
             sizes[i % len(sizes)] += 1
         lengths = sizes
@@ -84,9 +84,9 @@ def default_collate(batch):
     if isinstance(first, dict):
         return {k: default_collate([b[k] for b in batch]) for k in first}
     if isinstance(first, tuple) and hasattr(first, "_fields"):  # namedtuple keeps its type
-        return type(first)(*(default_collate(list(s)) for s in zip(*batch)))
+        return type(first)(*(default_collate(list(s)) for s in zip(*batch, strict=False)))
     if isinstance(first, tuple | list):
-        return [default_collate(list(s)) for s in zip(*batch)]
+        return [default_collate(list(s)) for s in zip(*batch, strict=False)]
     return batch
 
 
