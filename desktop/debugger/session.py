@@ -577,11 +577,13 @@ class _Run:
                 values = tuple(self.recorder.backward_values)
             if status == "finished" and not abandoned:
                 self._stops += 1
+                prev = self.session.history.live
                 self.session.history.append(DebugState(
                     index=self._stops - 1, kind="finished", line=None, function="<module>",
                     depth=0, label=state_label("finished", None), graph=graph,
-                    tensors=tensors, output_len=len(self.sink.text()),
-                    note=self.session.history.note))
+                    tensors=tensors, new_nodes=self._new_nodes(),
+                    from_line=prev.line if prev is not None else None,
+                    output_len=len(self.sink.text()), note=self.session.history.note))
         except Exception as exc:  # an engine bug must not lose the output and error
             extras["snapshot_error"] = f"{type(exc).__name__}: {exc}"
         result = RunResult(status, self.sink.text(), error, tensors, graph, values,
