@@ -1,0 +1,309 @@
+"""The three-way check of one recorded call: engine grad vs closed form (sympy) vs central
+finite difference, per (sampled) target element, plus each user Function's backward against the
+derivative of its forward."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import sympy as sp
+from sympy.core.parameters import distribute
+
+from . import derive
+from .finite import NumericCall, replay_mismatches
+from .graph import Evaluator, NotReplayable
+from .limits import Budget, CancelToken, run_limited
+from .report import CheckReport, CustomCheck, ElementCheck, MatrixForm, TargetReport
+from .rules import NUM, SYM
+from .trace import SymbolicCall, symbol_name, symbols
+
+TEXT_LIMIT = 2.0  # seconds to print one expression (pretty-printing a huge one is slow too)
+
+
+@dataclass(frozen=True)
+class Options:
+    max_elements: int = 64  # per tensor; larger tensors are checked on a random sample
+    time_limit: float | None = 30.0  # total sympy time per call
+    simplify_limit: float = 2.0  # per expression
+    constants_as_symbols: bool = False
+    seed: int = 0
+
+
+def tolerance(dtype) -> tuple[float, float]:
+    """(rtol, atol) for comparing the engine's grads in ``dtype`` with exact values."""
+    dt = np.dtype(dtype)
+    if dt == np.float16:
+        return 1e-2, 1e-3
+    if dt == np.float32:
+        return 1e-4, 1e-5
+    return 1e-7, 1e-9
+
+
+def _close(a, b, rtol, atol) -> bool:
+    if a is None or b is None:
+        return False
+    if np.isnan(a) and np.isnan(b):
+        return True
+    return abs(a - b) <= atol + rtol * max(abs(a), abs(b))
+
+
+def _graph_dtype(call):
+    kinds = [v.dtype for n in call.graph.nodes for v in n.out_values
+             if v is not None and v.dtype.kind == "f"]
+    kinds += [lf.value.dtype for lf in call.graph.leaves if lf.value.dtype.kind == "f"]
+    return min(kinds, key=lambda d: d.itemsize) if kinds else np.dtype(np.float64)
+
+
+def _texts(expr) -> tuple[tuple[str, str, str], str]:
+    o = run_limited(lambda: derive.texts(expr), TEXT_LIMIT)
+    if o.ok:
+        return o.value, ""
+    return ("(too large to print)",) * 3, "too large to print"
+
+
+def check(call, options: Options | None = None, cancel: CancelToken | None = None,
+          cache: dict | None = None) -> CheckReport:
+    """Check one ``CallTrace`` (from ``Recorder.calls``). Never blocks longer than about
+    ``options.time_limit`` plus the numeric work; ``cancel`` stops it early."""
+    opts = options or Options()
+    t0 = time.monotonic()
+    cache = {} if cache is None else cache
+    base = dict(title=call.title, kind=call.kind, order=call.order, where=call.where)
+    if call.error is not None:
+        return CheckReport(**base, output="", targets=(), notes=tuple(call.notes),
+                           error=call.error, seconds=time.monotonic() - t0)
+    notes = list(call.notes)
+    budget = Budget(opts.time_limit, cancel)
+    rtol, atol = tolerance(_graph_dtype(call))
+
+    rng = np.random.default_rng(opts.seed + call.index)
+    sample: dict[int, list[int]] = {}
+    for ti, t in enumerate(call.targets):
+        n = int(np.prod(t.shape, dtype=np.int64))
+        if n > opts.max_elements:
+            sample[ti] = sorted(int(i) for i in rng.choice(n, opts.max_elements, replace=False))
+            notes.append(f"{t.name} has {n} elements: a random sample of {opts.max_elements} "
+                         "is checked")
+        else:
+            sample[ti] = list(range(n))
+    notes += replay_mismatches(call, rtol, atol)
+
+    num = NumericCall(call)
+    fd: dict[tuple[int, int], tuple[float, bool]] = {}
+    try:
+        for ti, flats in sample.items():
+            for flat in flats:
+                if budget.cancelled:
+                    break
+                fd[(ti, flat)] = num.stable(ti, flat)
+    except NotReplayable as exc:
+        notes.append(f"{exc}; finite differences are not available")
+
+    sym: dict[tuple[int, int], tuple] = {}
+    state: dict = {}
+
+    def sym_stage():
+        with distribute(False):  # 4x faster diff; numbers are not spread over sums
+            _sym_stage()
+
+    def _sym_stage():
+        sc = SymbolicCall(call, {ti: set(v) for ti, v in sample.items()},
+                          opts.constants_as_symbols, cache=cache)
+        expr = sc.output()
+        state["L"], state["point"] = expr, sc.point
+        for ti, flats in sample.items():
+            syms = sc.target_symbols[ti]
+            shape = call.targets[ti].shape
+            for flat in flats:
+                s = syms[np.unravel_index(flat, shape)] if shape else syms[()]
+                d = sp.diff(expr, s)
+                sym[(ti, flat)] = (s, d, derive.value(d, sc.point))
+
+    out = budget.run(sym_stage)
+    timed_out, cancelled = out.timed_out, out.cancelled
+    total = sum(len(v) for v in sample.values())
+    if isinstance(out.error, NotReplayable):
+        notes.append(f"{out.error}; checked against finite differences only")
+    elif out.error is not None:
+        notes.append(f"symbolic derivation failed: {type(out.error).__name__}: {out.error}")
+    if timed_out:
+        notes.append(f"symbolic time limit reached after {len(sym)} of {total} derivatives; "
+                     "the rest are checked against finite differences only")
+    if cancelled:
+        notes.append("cancelled")
+
+    targets = []
+    lm = derive.linear_model(call) if call.order == 1 else None
+    for ti, t in enumerate(call.targets):
+        eng = call.engine.get(ti)
+        rows = []
+        refs = [sym[k][2] for k in sym if k[0] == ti and sym[k][2] is not None]
+        refs += [fd[k][0] for k in fd if k[0] == ti]
+        scale = max([1.0] + [abs(v) for v in refs if np.isfinite(v)])
+        for flat in sample[ti]:
+            idx = tuple(int(i) for i in np.unravel_index(flat, t.shape)) if t.shape else ()
+            e = None if eng is None else float(np.asarray(eng).reshape(-1)[flat])
+            s_entry = sym.get((ti, flat))
+            f_entry = fd.get((ti, flat))
+            rows.append(_row(t.name, idx, s_entry, e, f_entry, budget, opts, rtol, atol, scale,
+                             eng is None))
+        mf = None
+        if lm and ti in lm:
+            text, tex, grad = lm[ti]
+            ref = [r.symbolic if r.symbolic is not None else r.engine for r in rows]
+            got = [float(grad.reshape(-1)[f]) for f in sample[ti]]
+            ok = all(_close(a, b, rtol, atol * scale)
+                     for a, b in zip(got, ref, strict=True) if b is not None)
+            mf = MatrixForm(t.name, text, tex, ok)
+        targets.append(TargetReport(t.name, t.shape, str(t.dtype), len(sample[ti]),
+                                    int(np.prod(t.shape, dtype=np.int64)), tuple(rows), mf))
+        if eng is None:
+            notes.append(f"the engine produced no gradient for {t.name}")
+
+    customs = tuple(_custom_checks(call, opts, budget, rtol, atol))
+    output = ""
+    if "L" in state:
+        o = run_limited(lambda: derive.abbreviate(str(derive.rounded(state["L"])), 300),
+                        TEXT_LIMIT)
+        output = o.value if o.ok else "(too large to print)"
+    return CheckReport(**base, output=output, targets=tuple(targets), custom=customs,
+                       notes=tuple(dict.fromkeys(notes)), timed_out=timed_out,
+                       cancelled=cancelled or budget.cancelled,
+                       seconds=time.monotonic() - t0)
+
+
+def _row(name, idx, s_entry, e, f_entry, budget, opts, rtol, atol, scale, no_engine):
+    notes = []
+    s_val = None
+    text = pretty = latex = ""
+    if s_entry is not None:
+        s, d, s_val = s_entry
+        o = budget.run(lambda: derive.simplify(d), cap=opts.simplify_limit)
+        if o.ok:
+            d = o.value
+        else:
+            notes.append("shown unsimplified (time limit)")
+        (text, pretty, latex), why = _texts(d)
+        if why:
+            notes.append(why)
+        symbol = str(s)
+    else:
+        symbol = symbol_name(name, idx)
+    f_val, stable = f_entry if f_entry is not None else (None, False)
+    if no_engine:
+        e_cmp = 0.0  # no grad reached this leaf: that is a zero gradient
+        notes.append("no engine grad (zero)")
+    else:
+        e_cmp = e
+    ok = True
+    if s_val is not None:
+        ok = _close(e_cmp, s_val, rtol, atol * scale)
+        if f_val is not None and not _close(f_val, s_val, 1e-5, 1e-6 * scale):
+            if stable:
+                ok = False
+                notes.append("finite difference disagrees with the closed form")
+            else:
+                notes.append("finite difference unreliable here (kink or rounding)")
+    elif f_val is not None:
+        if stable:
+            ok = _close(e_cmp, f_val, max(rtol, 1e-5), max(atol, 1e-6) * scale)
+        else:
+            notes.append("finite difference unreliable here; not checked")
+    else:
+        notes.append("not checked (no closed form and no finite difference)")
+    if not ok and s_val is not None:
+        notes.append("engine disagrees with the closed form")
+    elif not ok:
+        notes.append("engine disagrees with the finite difference")
+    return ElementCheck(name, idx, symbol, text, pretty, latex, s_val, e, f_val, ok,
+                        "; ".join(notes))
+
+
+def _custom_checks(call, opts, budget, rtol, atol):
+    g = call.graph
+    for node_idx, (gin, gout) in sorted(call.custom_steps.items()):
+        node = g.nodes[node_idx]
+        c = node.custom
+        seeds = [np.zeros(o.shape) if gi is None else np.asarray(gi, np.float64)
+                 for gi, o in zip(gin, node.out_values, strict=False) if o is not None]
+        rows = []
+        for k, (argname, x0) in enumerate(zip(c.arg_names, c.in_values, strict=False)):
+            slot = c.grad_slots[k] if k < len(c.grad_slots) else k
+            user = gout[slot] if slot < len(gout) else None
+            if user is None:
+                continue
+            rows.extend(_custom_arg_rows(c, k, argname, x0, seeds, np.asarray(user, np.float64),
+                                         opts, budget, rtol, atol))
+        yield CustomCheck(c.name, node.where, c.replay is not None, c.reason or "", tuple(rows))
+
+
+def _custom_vjp_numeric(c, seeds, values):
+    ev = Evaluator(c.replay, NUM, lambda k: None, tuple(values))
+    return sum(float(np.sum(np.asarray(ev.value(r), np.float64) * s))
+               for r, s in zip(c.outputs, seeds, strict=False))
+
+
+def _custom_arg_rows(c, k, argname, x0, seeds, user, opts, budget, rtol, atol):
+    n = x0.size
+    flats = list(range(n)) if n <= opts.max_elements else sorted(
+        int(i) for i in np.random.default_rng(opts.seed).choice(n, opts.max_elements, False))
+    base = [v.astype(np.float64) for v in c.in_values]
+    fd = {}
+    for flat in flats:
+        if c.replay is not None:
+            h = 1e-6 * max(1.0, abs(float(x0.reshape(-1)[flat])))
+            vals = []
+            for sgn in (1, -1):
+                p = [v.copy() for v in base]
+                p[k].reshape(-1)[flat] += sgn * h
+                with np.errstate(all="ignore"):
+                    vals.append(_custom_vjp_numeric(c, seeds, p))
+            fd[flat] = (vals[0] - vals[1]) / (2 * h)
+        elif c.jacobian is not None:
+            col = sum(v.size for v in base[:k]) + flat
+            gflat = np.concatenate([s.reshape(-1) for s in seeds])
+            fd[flat] = float(gflat @ c.jacobian[:, col])
+    sym = {}
+    if c.replay is not None:
+        def stage():
+            with distribute(False):
+                _stage()
+
+        def _stage():
+            args, point = [], {}
+            for j, (name, v) in enumerate(zip(c.arg_names, c.in_values, strict=False)):
+                syms = symbols(name, v.shape) if j == k else None
+                if syms is None:
+                    args.append(SYM.arr(v))
+                    continue
+                for idx in np.ndindex(*v.shape):
+                    point[syms[idx]] = sp.Float(float(v[idx]))
+                args.append(syms)
+            ev = Evaluator(c.replay, SYM, lambda i: None, tuple(args))
+            total = sp.Add(*[a * b for r, s in zip(c.outputs, seeds, strict=False)
+                             for a, b in zip(SYM.arr(ev.value(r)).reshape(-1),
+                                             SYM.arr(s).reshape(-1), strict=False)])
+            xs = args[k]
+            for flat in flats:
+                s = xs[np.unravel_index(flat, x0.shape)] if x0.shape else xs[()]
+                d = sp.diff(total, s)
+                sym[flat] = (s, d, derive.value(d, point))
+
+        budget.run(stage)
+    scale = max([1.0] + [abs(v[2]) for v in sym.values() if v[2] is not None]
+                + [abs(v) for v in fd.values()])
+    label = f"{c.name}.backward: {argname}"
+    for flat in flats:
+        idx = tuple(int(i) for i in np.unravel_index(flat, x0.shape)) if x0.shape else ()
+        e = float(user.reshape(-1)[flat]) if user.size > flat else None
+        f = fd.get(flat)
+        yield _row(label, idx, sym.get(flat), e, None if f is None else (f, True), budget, opts,
+                   rtol, atol, scale, False)
+
+
+def check_all(calls, options: Options | None = None, cancel: CancelToken | None = None):
+    """Reports for several calls (sharing the derivatives that higher-order calls reuse)."""
+    cache: dict = {}
+    return [check(c, options, cancel, cache) for c in calls]

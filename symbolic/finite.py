@@ -1,0 +1,96 @@
+"""Central finite differences in float64, by replaying the recorded graph with numpy (the same
+rules as the closed forms, in the ``NUM`` namespace). Pure numpy: no engine ops run, so it is
+safe on any thread.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .graph import Evaluator, NotReplayable
+from .rules import NUM
+
+
+class NumericCall:
+    """``L`` of a ``CallTrace`` as a float64 function of its targets' values."""
+
+    def __init__(self, call):
+        self.call = call
+        g = call.graph
+        self.base = {}
+        for ti, t in enumerate(call.targets):
+            v = (g.leaves[t.leaf].value if t.leaf is not None else
+                 g.nodes[t.cut[0]].out_values[t.cut[1]])
+            self.base[ti] = np.asarray(v, np.float64)
+
+    def output(self, values=None) -> float:
+        """``L`` with the targets at ``values`` ({target index: array}, default: recorded)."""
+        call, g = self.call, self.call.graph
+        values = {**self.base, **(values or {})}
+        leaf = {i: np.asarray(lf.value, np.float64) for i, lf in enumerate(g.leaves)}
+        cut = {}
+        for ti, t in enumerate(call.targets):
+            if t.leaf is not None:
+                leaf[t.leaf] = values[ti]
+            else:
+                cut[t.cut] = values[ti]
+        ev = Evaluator(g, NUM, leaf.__getitem__, override=cut)
+        total = 0.0
+        with np.errstate(all="ignore"):
+            for r, seed in zip(call.roots, call.seeds, strict=False):
+                total += float(np.sum(np.asarray(ev.value(r), np.float64) *
+                                      np.asarray(seed, np.float64)))
+        return total
+
+    def derivative(self, ti: int, flat: int, rel: float = 1e-5) -> float:
+        v = self.base[ti]
+        h = rel * max(1.0, abs(float(v.reshape(-1)[flat])))
+        plus, minus = v.copy(), v.copy()
+        plus.reshape(-1)[flat] += h
+        minus.reshape(-1)[flat] -= h
+        return (self.output({ti: plus}) - self.output({ti: minus})) / (2 * h)
+
+    def stable(self, ti: int, flat: int) -> tuple[float, bool]:
+        """The central difference and whether it is trustworthy (steps 1e-5 and 1e-6 agree)."""
+        a = self.derivative(ti, flat, 1e-5)
+        b = self.derivative(ti, flat, 1e-6)
+        scale = max(1.0, abs(a), abs(b))
+        return a, abs(a - b) <= 1e-4 * scale
+
+
+def replay_mismatches(call, rtol: float, atol: float, limit: int = 3) -> list[str]:
+    """Nodes whose float64 replay at the recorded point disagrees with the engine's value (a
+    sign that the recorded graph doesn't describe what the engine computed)."""
+    g = call.graph
+    ev = Evaluator(g, NUM, lambda i: None)
+
+    def recorded(r):
+        if r.kind == "leaf":
+            return np.asarray(g.leaves[r.index].value, np.float64)
+        if r.kind == "node":
+            v = g.nodes[r.index].out_values[r.out_nr]
+            return None if v is None else np.asarray(v, np.float64)
+        return r.value
+
+    out = []
+    with np.errstate(all="ignore"):
+        for node in g.nodes:
+            try:
+                got = ev.run_node(node, tuple(recorded(r) for r in node.inputs))
+            except (NotReplayable, KeyError) as exc:
+                out.append(f"{node.label}: {exc}")
+                continue
+            for o, want in zip(got, node.out_values, strict=False):
+                if want is None or want.dtype.kind != "f":
+                    continue
+                w = np.asarray(want, np.float64)
+                o = np.asarray(o, np.float64)
+                scale = float(np.max(np.abs(w))) if w.size else 0.0
+                if o.shape != w.shape or not np.allclose(o, w, rtol=rtol,
+                                                         atol=atol * max(1.0, scale),
+                                                         equal_nan=True):
+                    out.append(f"replaying {node.label} gives a different value than the engine")
+                    break
+            if len(out) >= limit:
+                break
+    return out

@@ -1,0 +1,100 @@
+"""The three-way check's result as plain frozen data (what the GUI's symbolic panel and the CLI
+show). Numbers are Python floats; None means "not available" (see ``notes``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ElementCheck:
+    """d(output)/d(target[index]) three ways."""
+
+    target: str  # leaf (or input) name, e.g. "w"
+    index: tuple[int, ...]
+    symbol: str  # e.g. "w_0_1"
+    closed_form: str  # sympy's plain text
+    pretty: str  # unicode pretty print
+    latex: str
+    symbolic: float | None  # the closed form's value at the current point
+    engine: float | None  # the engine's gradient
+    finite: float | None  # central finite difference in float64
+    ok: bool
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.target}[{', '.join(map(str, self.index))}]" if self.index else self.target
+
+
+@dataclass(frozen=True)
+class MatrixForm:
+    """A closed form for a whole tensor, e.g. dL/dw = 2/N (X wᵀ + b − Y)ᵀ X."""
+
+    target: str
+    text: str
+    latex: str
+    ok: bool  # agrees with the elementwise closed forms
+
+
+@dataclass(frozen=True)
+class TargetReport:
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    checked: int  # elements checked
+    total: int  # elements in the tensor
+    elements: tuple[ElementCheck, ...]
+    matrix_form: MatrixForm | None = None
+
+    @property
+    def sampled(self) -> bool:
+        return self.checked < self.total
+
+
+@dataclass(frozen=True)
+class CustomCheck:
+    """A user Function's backward against the derivative of its forward (per input element)."""
+
+    function: str
+    where: tuple[str, int] | None
+    replayed: bool  # forward replayed symbolically (else: finite differences only)
+    reason: str  # why it was not replayed
+    elements: tuple[ElementCheck, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(e.ok for e in self.elements)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    title: str  # e.g. "call 1: backward() at model.py:12"
+    kind: str  # "backward" or "grad"
+    order: int  # 1, or 2/3 for derivatives of derivatives (create_graph=True)
+    where: tuple[str, int] | None
+    output: str  # closed form of the differentiated output (may be abbreviated)
+    targets: tuple[TargetReport, ...]
+    custom: tuple[CustomCheck, ...] = ()
+    notes: tuple[str, ...] = ()
+    error: str | None = None  # the call itself failed (nothing checked)
+    timed_out: bool = False
+    cancelled: bool = False
+    seconds: float = 0.0
+
+    @property
+    def elements(self) -> tuple[ElementCheck, ...]:
+        return tuple(e for t in self.targets for e in t.elements)
+
+    @property
+    def failures(self) -> tuple[ElementCheck, ...]:
+        bad = [e for e in self.elements if not e.ok]
+        bad += [e for c in self.custom for e in c.elements if not e.ok]
+        return tuple(bad)
+
+    @property
+    def ok(self) -> bool:
+        if self.error is not None:
+            return True  # the script's own error is reported, not a disagreement
+        return not self.failures and all(mf.ok for t in self.targets
+                                         for mf in [t.matrix_form] if mf is not None)

@@ -1,0 +1,360 @@
+"""One forward rule per engine op key, written once against a math namespace: ``NUM`` (float64
+numpy, used for finite differences and for replaying the recorded graph) or ``SYM`` (numpy object
+arrays of sympy expressions, used for closed forms).
+
+A rule is ``rule(m, args, attrs, out_shape)``: ``args`` are the op's inputs as the namespace's
+arrays (Python scalars stay scalars), ``attrs`` the node's ``_attrs`` as the engine stored them.
+Kinks follow the engine's subgradient conventions (``relu'(0) = 0``, ``clamp'(lo) = 1``, ties of
+``maximum`` split in half) so that the closed form agrees with the engine even at a kink.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import sympy as sp
+
+
+def nice_number(v):
+    """A sympy number for a recorded constant: integers stay exact (``x**2``, not ``x**2.0``),
+    other values keep their shortest decimal in their own dtype (float32 ``0.1`` -> ``0.1``)."""
+    if isinstance(v, sp.Basic):
+        return v
+    if isinstance(v, bool | np.bool_):
+        return sp.Integer(int(v))
+    if isinstance(v, int | np.integer):
+        return sp.Integer(int(v))
+    f = float(v)
+    if math.isfinite(f) and f == int(f) and abs(f) < 2**53:
+        return sp.Integer(int(f))
+    if math.isnan(f):
+        return sp.nan
+    if math.isinf(f):
+        return sp.oo if f > 0 else -sp.oo
+    if isinstance(v, np.floating):
+        return sp.Float(str(v), 15)
+    return sp.Float(repr(f), 15)
+
+
+def _obj(x):
+    """``x`` as an object ndarray (numpy returns bare objects for 0-d object results)."""
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        return x
+    if isinstance(x, np.ndarray):
+        out = np.empty(x.shape, dtype=object)
+        flat = out.reshape(-1)
+        for i, v in enumerate(x.reshape(-1)):
+            flat[i] = nice_number(v)
+        return out
+    out = np.empty((), dtype=object)
+    out[()] = x if isinstance(x, sp.Basic) else nice_number(x)
+    return out
+
+
+def _elementwise(f):
+    vf = np.frompyfunc(f, 1, 1)
+    return lambda x: _obj(vf(_obj(x)))
+
+
+def _elementwise2(f):
+    vf = np.frompyfunc(f, 2, 1)
+    return lambda a, b: _obj(vf(_obj(a), _obj(b)))
+
+
+def _reduce_axes(x, dims):
+    return tuple(range(x.ndim)) if dims is None else tuple(d % max(x.ndim, 1) for d in dims)
+
+
+def _sym_reduce(x, dims, keepdim, combine):
+    x = _obj(x)
+    if x.ndim == 0:
+        return x
+    axes = _reduce_axes(x, dims)
+    rest = [d for d in range(x.ndim) if d not in axes]
+    moved = np.transpose(x, rest + list(axes))
+    flat = moved.reshape([x.shape[d] for d in rest] + [-1])
+    out = np.empty(flat.shape[:-1], dtype=object)
+    for idx in np.ndindex(out.shape):
+        out[idx] = combine(*flat[idx])
+    if keepdim:
+        out = out.reshape([1 if d in axes else x.shape[d] for d in range(x.ndim)])
+    return out
+
+
+def _piece_relu(x):
+    return sp.Piecewise((x, x > 0), (0, True))
+
+
+def _piece_clamp(lo, hi):
+    def f(x):
+        pieces = []
+        if lo is not None:
+            pieces.append((nice_number(lo), x < lo))
+        if hi is not None:
+            pieces.append((nice_number(hi), x > hi))
+        return sp.Piecewise(*pieces, (x, True))
+
+    return f
+
+
+def _piece_max(a, b):
+    return sp.Piecewise((a, a > b), (b, a < b), ((a + b) / 2, True))
+
+
+def _piece_min(a, b):
+    return sp.Piecewise((a, a < b), (b, a > b), ((a + b) / 2, True))
+
+
+class SYM:
+    """sympy on object arrays."""
+
+    symbolic = True
+    arr = staticmethod(_obj)
+    scalar = staticmethod(lambda v: _obj(nice_number(v)))
+    exp = staticmethod(_elementwise(sp.exp))
+    log = staticmethod(_elementwise(sp.log))
+    sqrt = staticmethod(_elementwise(sp.sqrt))
+    sin = staticmethod(_elementwise(sp.sin))
+    cos = staticmethod(_elementwise(sp.cos))
+    tanh = staticmethod(_elementwise(sp.tanh))
+    abs = staticmethod(_elementwise(sp.Abs))
+    sigmoid = staticmethod(_elementwise(lambda x: 1 / (1 + sp.exp(-x))))
+    relu = staticmethod(_elementwise(_piece_relu))
+    maximum = staticmethod(_elementwise2(_piece_max))
+    minimum = staticmethod(_elementwise2(_piece_min))
+
+    @staticmethod
+    def clamp(x, lo, hi):
+        return _elementwise(_piece_clamp(lo, hi))(x)
+
+    @staticmethod
+    def pow(x, e):
+        e = nice_number(e)
+        if isinstance(e, sp.Float):
+            r = sp.Rational(float(e)).limit_denominator(64)
+            e = r if float(r) == float(e) else e
+        return _elementwise(lambda v: v**e)(x)
+
+    @staticmethod
+    def sum(x, dims, keepdim):
+        return _sym_reduce(x, dims, keepdim, sp.Add)
+
+    @staticmethod
+    def prod(x, dims, keepdim):
+        return _sym_reduce(x, dims, keepdim, sp.Mul)
+
+    @staticmethod
+    def amax(x, dims, keepdim):
+        return _sym_reduce(x, dims, keepdim, sp.Max)
+
+    @staticmethod
+    def amin(x, dims, keepdim):
+        return _sym_reduce(x, dims, keepdim, sp.Min)
+
+    @staticmethod
+    def matmul(a, b):
+        a, b = _obj(a), _obj(b)
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        prod = a2[..., :, :, None] * b2[..., None, :, :]
+        out = SYM.sum(prod, (prod.ndim - 2,), False)
+        if b.ndim == 1:
+            out = out[..., 0]
+        if a.ndim == 1:
+            out = out[..., 0, :] if b.ndim > 1 else out[..., 0]
+        return _obj(out)
+
+    @staticmethod
+    def zeros(shape):
+        out = np.empty(shape, dtype=object)
+        out[...] = sp.Integer(0)
+        return out
+
+    @staticmethod
+    def where(c, a, b):
+        return _obj(np.where(c, _obj(a), _obj(b)))
+
+
+class NUM:
+    """float64 numpy."""
+
+    symbolic = False
+    arr = staticmethod(lambda x: np.asarray(x, dtype=np.float64))
+    scalar = staticmethod(float)
+    exp, log, sqrt, sin, cos, tanh, abs = np.exp, np.log, np.sqrt, np.sin, np.cos, np.tanh, np.abs
+    sigmoid = staticmethod(lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)))
+    relu = staticmethod(lambda x: np.where(x > 0, x, 0.0))
+    maximum, minimum = np.maximum, np.minimum
+    clamp = staticmethod(lambda x, lo, hi: np.clip(x, lo, hi))
+    pow = staticmethod(lambda x, e: np.power(x, float(e)))
+    sum = staticmethod(lambda x, dims, keepdim: np.sum(x, axis=_axes(x, dims), keepdims=keepdim))
+    prod = staticmethod(lambda x, dims, keepdim: np.prod(x, axis=_axes(x, dims), keepdims=keepdim))
+    amax = staticmethod(lambda x, dims, keepdim: np.max(x, axis=_axes(x, dims), keepdims=keepdim))
+    amin = staticmethod(lambda x, dims, keepdim: np.min(x, axis=_axes(x, dims), keepdims=keepdim))
+    matmul = staticmethod(np.matmul)
+    zeros = staticmethod(lambda shape: np.zeros(shape))
+    where = staticmethod(np.where)
+
+
+def _axes(x, dims):
+    return None if dims is None or np.ndim(x) == 0 else tuple(dims)
+
+
+def _count(shape, dims):
+    if dims is None:
+        return int(np.prod(shape, dtype=np.int64))
+    return int(np.prod([shape[d] for d in dims], dtype=np.int64))
+
+
+def _div_count(m, x, n):
+    return x / (sp.Integer(n) if m.symbolic else float(n))
+
+
+def _mean(m, a, at, s):
+    shape, dims, keepdim = at
+    return _div_count(m, m.sum(a[0], dims, keepdim), _count(shape, dims))
+
+
+def _moment(m, a, at, s, root):
+    shape, dims, corr, keepdim = at
+    x = a[0]
+    n = _count(shape, dims)
+    mu = _div_count(m, m.sum(x, dims, True), n)
+    d = x - mu
+    v = _div_count(m, m.sum(d * d, dims, keepdim), n - corr)
+    return m.sqrt(v) if root else v
+
+
+def _softmax(m, x, d):
+    if not m.symbolic:
+        e = np.exp(x - np.max(x, axis=d, keepdims=True))
+        return e / np.sum(e, axis=d, keepdims=True)
+    e = m.exp(x)
+    return e / m.sum(e, (d,), True)
+
+
+def _log_softmax(m, x, d):
+    if not m.symbolic:
+        z = x - np.max(x, axis=d, keepdims=True)
+        return z - np.log(np.sum(np.exp(z), axis=d, keepdims=True))
+    return x - m.log(m.sum(m.exp(x), (d,), True))
+
+
+def _softmax_rule(fn):
+    def rule(m, a, at, s):
+        x = a[0]
+        if at is None:  # 0-d input: softmax over a single element
+            return fn(m, x.reshape(1), 0).reshape(())
+        return fn(m, x, at)
+
+    return rule
+
+
+def _index_scatter(m, a, at, s):
+    shape, idx = at
+    out = m.zeros(shape)
+    np.add.at(out, idx, a[0])
+    return out
+
+
+def _setitem(m, a, at, s):
+    idx, _ = at
+    out = a[0].copy()
+    out[idx] = a[1]
+    return out
+
+
+def _rsub(m, a, at, s):
+    return m.scalar(at) - a[0]
+
+
+def _rpow(m, a, at, s):
+    if not m.symbolic:
+        return np.power(float(at), a[0])
+    base = nice_number(at)
+    return _elementwise(lambda v: base**v)(a[0])
+
+
+# key -> rule(m, args, attrs, out_shape)
+RULES = {
+    "add": lambda m, a, at, s: a[0] + a[1],
+    "sub": lambda m, a, at, s: a[0] - a[1],
+    "rsub": _rsub,
+    "mul": lambda m, a, at, s: a[0] * a[1],
+    "div": lambda m, a, at, s: a[0] / a[1],
+    "reciprocal": lambda m, a, at, s: m.scalar(1) / a[0],
+    "pow": lambda m, a, at, s: m.pow(a[0], at),
+    "pow_tt": lambda m, a, at, s: a[0] ** a[1],
+    "rpow": _rpow,
+    "neg": lambda m, a, at, s: -a[0],
+    "exp": lambda m, a, at, s: m.exp(a[0]),
+    "log": lambda m, a, at, s: m.log(a[0]),
+    "sqrt": lambda m, a, at, s: m.sqrt(a[0]),
+    "sin": lambda m, a, at, s: m.sin(a[0]),
+    "cos": lambda m, a, at, s: m.cos(a[0]),
+    "tanh": lambda m, a, at, s: m.tanh(a[0]),
+    "sigmoid": lambda m, a, at, s: m.sigmoid(a[0]),
+    "relu": lambda m, a, at, s: m.relu(a[0]),
+    "abs": lambda m, a, at, s: m.abs(a[0]),
+    "clamp": lambda m, a, at, s: m.clamp(a[0], at[0], at[1]),
+    "clamp_min": lambda m, a, at, s: m.clamp(a[0], at, None),
+    "maximum": lambda m, a, at, s: m.maximum(a[0], a[1]),
+    "minimum": lambda m, a, at, s: m.minimum(a[0], a[1]),
+    "where": lambda m, a, at, s: m.where(at[0], a[0], a[1]),
+    "sum": lambda m, a, at, s: m.sum(a[0], at[1], at[2]),
+    "sum_dim": lambda m, a, at, s: m.sum(a[0], at[1], at[2]),
+    "mean": _mean,
+    "mean_dim": _mean,
+    "max_all": lambda m, a, at, s: m.amax(a[0], None, False),
+    "min_all": lambda m, a, at, s: m.amin(a[0], None, False),
+    "max_dim": lambda m, a, at, s: m.amax(a[0], (at[1],), at[2]),
+    "min_dim": lambda m, a, at, s: m.amin(a[0], (at[1],), at[2]),
+    "prod": lambda m, a, at, s: m.prod(a[0], at[1], at[2]),
+    "prod_dim": lambda m, a, at, s: m.prod(a[0], at[1], at[2]),
+    "var": lambda m, a, at, s: _moment(m, a, at, s, False),
+    "std": lambda m, a, at, s: _moment(m, a, at, s, True),
+    "view": lambda m, a, at, s: a[0].reshape(s),
+    "unsafe_view": lambda m, a, at, s: a[0].reshape(s),
+    "squeeze": lambda m, a, at, s: a[0].reshape(s),
+    "squeeze_dim": lambda m, a, at, s: a[0].reshape(s),
+    "unsqueeze": lambda m, a, at, s: a[0].reshape(s),
+    "t": lambda m, a, at, s: np.transpose(a[0], at),
+    "transpose": lambda m, a, at, s: np.transpose(a[0], at),
+    "permute": lambda m, a, at, s: np.transpose(a[0], at),
+    "expand": lambda m, a, at, s: np.broadcast_to(a[0], s),
+    "clone": lambda m, a, at, s: a[0],
+    "alias": lambda m, a, at, s: a[0],
+    "to": lambda m, a, at, s: a[0],
+    "select": lambda m, a, at, s: a[0][at[1]],
+    "slice": lambda m, a, at, s: a[0][at[1]],
+    "index": lambda m, a, at, s: a[0][at[1]],
+    "index_scatter": _index_scatter,
+    "setitem": _setitem,
+    "cat": lambda m, a, at, s: np.concatenate(a, axis=at[0]),
+    "stack": lambda m, a, at, s: np.stack(a, axis=at[0]),
+    "mm": lambda m, a, at, s: m.matmul(a[0], a[1]),
+    "dot": lambda m, a, at, s: m.matmul(a[0], a[1]),
+    "mv": lambda m, a, at, s: m.matmul(a[0], a[1]),
+    "bmm": lambda m, a, at, s: m.matmul(a[0], a[1]),
+    "softmax": _softmax_rule(_softmax),
+    "log_softmax": _softmax_rule(_log_softmax),
+}
+
+
+def register(key: str, rule) -> None:
+    """Add a rule for an op registered outside the engine core (e.g. engine.nn.functional)."""
+    RULES[key] = rule
+
+
+def apply(m, key: str, args, attrs, out_shape):
+    """Run ``key``'s rule in namespace ``m``; the result is an array of ``out_shape``."""
+    rule = RULES.get(key)
+    if rule is None:
+        raise KeyError(f"no symbolic rule for engine op {key!r}")
+    conv = tuple(m.arr(x) if isinstance(x, np.ndarray) else
+                 x if isinstance(x, tuple | list) else m.scalar(x) for x in args)
+    out = m.arr(rule(m, conv, attrs, tuple(out_shape)))
+    if out.shape != tuple(out_shape):
+        out = np.broadcast_to(out, out_shape) if out.size == 1 else out.reshape(out_shape)
+    return out
