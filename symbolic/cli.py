@@ -1,0 +1,169 @@
+"""``stepgrad check FILE.py``: run a script headless on the engine (its ``import torch`` gets the
+engine), record every ``backward()``/``autograd.grad()`` and print the three-way check as a table
+per call. Exit status: 0 all agree, 1 some gradient disagrees, 2 the script couldn't run/failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+
+CLOSED_FORM_WIDTH = 44
+
+
+def _torch_import(name, globals=None, locals=None, fromlist=(), level=0):
+    # `import torch[.x]` gets `engine[.x]`; sys.modules["torch"] is left alone
+    if level == 0 and (name == "torch" or name.startswith("torch.")):
+        name = "engine" + name[5:]
+    return builtins.__import__(name, globals, locals, fromlist, level)
+
+
+def _script_print(*args, **kwargs):
+    from .custom import replaying
+
+    if not replaying():  # a custom forward re-run for the check is not the script's output
+        builtins.print(*args, **kwargs)
+
+
+def run_script(path: str, source: str, recorder) -> BaseException | None:
+    """Run ``source`` as ``__main__`` with ``recorder`` observing the engine."""
+    from engine import observe
+
+    script_builtins = dict(vars(builtins))
+    script_builtins.update(__import__=_torch_import, print=_script_print)
+    namespace = {"__name__": "__main__", "__file__": path, "__builtins__": script_builtins}
+    old_argv, old_path = sys.argv, list(sys.path)
+    sys.argv = [path]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    try:
+        code = compile(source, path, "exec")
+        with observe.observing(recorder):
+            exec(code, namespace)
+    except SystemExit as exc:
+        return None if exc.code in (None, 0) else exc
+    except Exception as exc:
+        return exc
+    finally:
+        sys.argv, sys.path[:] = old_argv, old_path
+    return None
+
+
+def _num(v) -> str:
+    return "—" if v is None else f"{v:.6g}"
+
+
+def _cut(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _table(rows, out) -> None:
+    head = ("element", "closed form", "its value", "engine", "finite diff", "")
+    cells = [head] + [(e.label, _cut(e.closed_form or "(not derived)", CLOSED_FORM_WIDTH),
+                       _num(e.symbolic), _num(e.engine), _num(e.finite),
+                       "ok" if e.ok else "MISMATCH") for e in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(head))]
+    for r in cells:
+        out.write("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+                  + "\n")
+
+
+def print_report(report, out, full: bool = False) -> None:
+    status = "ok" if report.ok else "DISAGREES"
+    out.write(f"\n{report.title}  [{status}, {report.seconds:.2f} s]\n")
+    if report.error:
+        out.write(f"  not checked: the call failed: {report.error}\n")
+        return
+    if report.output:
+        out.write(f"  L = {_cut(report.output, 200)}\n")
+    for t in report.targets:
+        size = f"{t.checked} of {t.total} elements, sampled" if t.sampled else f"{t.total} elements"
+        out.write(f"  ∂L/∂{t.name}  {list(t.shape)} {t.dtype}  ({size})\n")
+        _table(t.elements, out)
+        if t.matrix_form is not None:
+            agrees = "agrees" if t.matrix_form.ok else "DISAGREES"
+            out.write(f"  matrix form: {t.matrix_form.text}  ({agrees} elementwise)\n")
+    for c in report.custom:
+        how = "forward replayed symbolically" if c.replayed else (
+            f"forward not replayed ({c.reason}); finite differences only")
+        out.write(f"  custom Function {c.function}: backward vs derivative of forward ({how})\n")
+        _table(c.elements, out)
+    for note in report.notes:
+        out.write(f"  note: {note}\n")
+    bad = report.failures
+    for e in bad if not full else report.elements:
+        if e.ok and not full:
+            continue
+        out.write(f"  {'MISMATCH' if not e.ok else 'element'} {e.label}: engine {_num(e.engine)}, "
+                  f"closed form {_num(e.symbolic)}, finite difference {_num(e.finite)}\n")
+        if e.closed_form:
+            out.write(f"    ∂/∂{e.symbol} = {e.closed_form}\n")
+        if e.note:
+            out.write(f"    ({e.note})\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "check":
+        args = args[1:]
+    parser = argparse.ArgumentParser(
+        prog="stepgrad check",
+        description="Run a script on the engine and check every gradient it computes three "
+                    "ways: engine, sympy closed form, finite difference.")
+    parser.add_argument("file", help="Python script; its `import torch` runs on the engine")
+    parser.add_argument("--max-elements", type=int, default=64,
+                        help="check larger tensors on a random sample of this many elements")
+    parser.add_argument("--time-limit", type=float, default=30.0,
+                        help="seconds of sympy work per call (then finite differences only)")
+    parser.add_argument("--simplify-limit", type=float, default=2.0,
+                        help="seconds to simplify one closed form (else shown unsimplified)")
+    parser.add_argument("--max-calls", type=int, default=20,
+                        help="check at most this many backward()/grad() calls")
+    parser.add_argument("--symbols", action="store_true",
+                        help="show constant inputs (data) as symbols in the closed forms")
+    parser.add_argument("--full", action="store_true",
+                        help="print every closed form in full, not only the mismatches")
+    opts = parser.parse_args(args)
+    try:
+        with open(opts.file, encoding="utf-8") as f:
+            source = f.read()
+    except OSError as exc:
+        print(f"stepgrad check: cannot read {opts.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+
+    from .check import Options, check_all
+    from .record import Recorder
+
+    recorder = Recorder(max_calls=opts.max_calls)
+    error = run_script(opts.file, source, recorder)
+    out = sys.stdout
+    if error is not None:
+        sys.stderr.write("".join(traceback.format_exception(error)))
+    if not recorder.calls:
+        out.write("stepgrad check: the script computed no gradients (no backward() or "
+                  "autograd.grad() call)\n")
+        return 2 if error is not None else 0
+    options = Options(max_elements=opts.max_elements, time_limit=opts.time_limit,
+                      simplify_limit=opts.simplify_limit, constants_as_symbols=opts.symbols)
+    reports = check_all(recorder.calls, options)
+    for r in reports:
+        print_report(r, out, opts.full)
+    if recorder.skipped:
+        out.write(f"\n({recorder.skipped} later calls not checked: --max-calls "
+                  f"{opts.max_calls})\n")
+    bad = [r for r in reports if not r.ok]
+    total = sum(len(r.elements) + sum(len(c.elements) for c in r.custom) for r in reports)
+    nbad = sum(len(r.failures) for r in reports)
+    out.write(f"\n{len(reports)} calls, {total} gradient elements checked: "
+              + (f"{nbad} disagree\n" if bad else "all agree\n"))
+    if bad:
+        return 1
+    return 2 if error is not None else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
