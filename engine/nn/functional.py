@@ -148,6 +148,9 @@ def _nll_vjp(m, g, out, s, a, need):
 
 _NLL = register("nll_loss", "NllLossBackward0", None, _nll_vjp,
                 doc="-w[t] * logp[t] (mean over the weights of the picked targets)")
+# PyTorch computes (N, C, d...) inputs with its 2-D kernel, and names the node after it
+_NLL2D = register("nll_loss2d", "NllLoss2DBackward0", None, _nll_vjp,
+                  doc="nll_loss over (N, C, d...) inputs")
 
 
 def _class_targets(x, t):
@@ -210,7 +213,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
         with np.errstate(divide="ignore", invalid="ignore"):  # all ignored: nan, as PyTorch
             out = np.asarray(losses.sum() / total, dtype=x.dtype)
             coef = (w / total).astype(x.dtype)
-    return _result(_NLL, out, (input,), (x.shape, pick, coef, w.shape))
+    return _result(_NLL2D if x.ndim > 2 else _NLL, out, (input,), (x.shape, pick, coef, w.shape))
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
