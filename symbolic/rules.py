@@ -342,6 +342,69 @@ RULES = {
 }
 
 
+# ---- ops registered by engine.nn.functional ------------------------------------------------------
+def _reduce(m, loss, reduction, n):
+    if reduction == "mean":
+        return _div_count(m, m.sum(loss, None, False), n)
+    if reduction == "sum":
+        return m.sum(loss, None, False)
+    return loss
+
+
+def _nll(m, a, at, s):
+    _, pick, coef, _ = at
+    picked = -(a[0][pick] * m.arr(np.asarray(coef)))
+    return m.sum(picked, None, False) if len(s) == 0 else picked
+
+
+def _mse(m, a, at, s):
+    reduction, n, _, _ = at
+    d = a[0] - a[1]
+    return _reduce(m, d * d, reduction, n)
+
+
+def _log_clamped(m, x):
+    # PyTorch clamps each log at -100; the clamp only matters at p in {0, 1}
+    return np.maximum(np.log(x), -100.0) if not m.symbolic else m.log(x)
+
+
+def _bce(m, a, at, s):
+    reduction, n, w = at
+    p, y = a
+    one = m.scalar(1)
+    loss = -(y * _log_clamped(m, p) + (one - y) * _log_clamped(m, one - p))
+    if w is not None:
+        loss = loss * m.arr(w)
+    return _reduce(m, loss, reduction, n)
+
+
+def _log_sigmoid(m, x):
+    if not m.symbolic:
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+    return -m.log(m.scalar(1) + m.exp(-x))
+
+
+def _bce_logits(m, a, at, s):
+    reduction, n, w, pw = at
+    x, y = a
+    one = m.scalar(1)
+    c = one if pw is None else one + (m.arr(pw) - one) * y
+    loss = (one - y) * x - c * _log_sigmoid(m, x)
+    if w is not None:
+        loss = loss * m.arr(w)
+    return _reduce(m, loss, reduction, n)
+
+
+RULES.update({
+    "addmm": lambda m, a, at, s: a[0] + m.matmul(a[1], a[2]),
+    "nll_loss": _nll,
+    "nll_loss2d": _nll,
+    "mse_loss": _mse,
+    "binary_cross_entropy": _bce,
+    "binary_cross_entropy_with_logits": _bce_logits,
+})
+
+
 def register(key: str, rule) -> None:
     """Add a rule for an op registered outside the engine core (e.g. engine.nn.functional)."""
     RULES[key] = rule

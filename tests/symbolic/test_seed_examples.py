@@ -1,0 +1,145 @@
+"""Every example of the seed article, checked three ways (all agree, with hand-derived values)."""
+
+import numpy as np
+import pytest
+
+import engine as torch
+from symbolic import Options, check, check_all
+
+
+def test_linear_model_all_agree_with_matrix_form(record):
+    torch.manual_seed(0)
+    with record() as rec:
+        w = torch.tensor([[3.0, 1.0]], requires_grad=True)
+        b = torch.tensor([[3.0]], requires_grad=True)
+        X = torch.randn(10, 2)
+        Y = torch.randn(10, 1)
+        Y_hat = X @ w.t() + b
+        loss = torch.mean(torch.pow(Y_hat - Y, 2))
+        loss.backward()
+    (report,) = check_all(rec.calls)
+    assert report.ok, report
+    names = [t.name for t in report.targets]
+    assert names == ["w", "b"]
+    w_rep, b_rep = report.targets
+    assert [e.symbol for e in w_rep.elements] == ["w_0_0", "w_0_1"]
+    # hand-derived: dL/dw = 2/N (X w^T + b - Y)^T X, dL/db = 2/N sum(X w^T + b - Y)
+    x, y = X.numpy().astype(np.float64), Y.numpy().astype(np.float64)
+    r = x @ np.array([[3.0], [1.0]]) + 3.0 - y
+    want_w = (2 / 10 * r.T @ x).reshape(-1)
+    want_b = 2 / 10 * r.sum()
+    assert [e.symbolic for e in w_rep.elements] == pytest.approx(want_w, rel=1e-6)
+    assert b_rep.elements[0].symbolic == pytest.approx(want_b, rel=1e-6)
+    for e in report.elements:
+        assert e.finite == pytest.approx(e.symbolic, rel=1e-6, abs=1e-8)
+        assert e.engine == pytest.approx(e.symbolic, rel=1e-5)
+        assert e.closed_form and e.latex and e.pretty
+    assert w_rep.matrix_form is not None and w_rep.matrix_form.ok
+    assert "(X·wᵀ + b − Y)ᵀ·X" in w_rep.matrix_form.text
+    assert b_rep.matrix_form.ok
+    # the closed form of dL/db is linear in the parameters: 2 b + c_w0 w0 + c_w1 w1 + c
+    assert "2*b_0_0" in b_rep.elements[0].closed_form
+
+
+class MyReLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input)
+        return input.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (input,) = ctx.saved_tensors
+        grad_input = grad_output.clone()
+        grad_input[input < 0] = 0
+        return grad_input
+
+
+def relu_model(fn):
+    w = torch.tensor([[3.0, 1.0]], requires_grad=True)
+    b = torch.tensor([[3.0]], requires_grad=True)
+    X = torch.tensor([[-1.0, -1.0], [1.0, 1.0]])
+    Y = torch.tensor([[2.0, 3.0]])
+    Y_hat = fn.apply(X @ w.t() + b)
+    loss = torch.mean(torch.pow(Y_hat - Y, 2))
+    loss.backward()
+    return w, b
+
+
+def test_custom_relu_agrees_and_matches_article(record):
+    with record() as rec:
+        w, b = relu_model(MyReLU)
+    assert w.grad.tolist() == [[4.5, 4.5]] and b.grad.tolist() == [[4.5]]
+    (report,) = check_all(rec.calls)
+    assert report.ok, report.failures
+    assert [e.symbolic for e in report.elements] == pytest.approx([4.5, 4.5, 4.5])
+    (custom,) = report.custom
+    assert custom.function == "MyReLU" and custom.replayed and custom.ok
+    # the replayed clamp(min=0) is a Piecewise: grad 0 where the input (-1) is negative
+    first = custom.elements[0]
+    assert first.symbol == "input_0_0" and "Piecewise" in first.closed_form
+    assert first.symbolic == 0.0 and first.engine == 0.0
+
+
+def test_weighted_backward_of_cat(record):
+    with record() as rec:
+        w = torch.tensor([1.0], requires_grad=True)
+        x = torch.tensor([2.0], requires_grad=True)
+        a = torch.add(w, x)
+        b = torch.add(w, 1)
+        y0 = torch.mul(a, b)
+        y1 = torch.add(a, b)
+        loss = torch.cat([y0, y1], dim=0)
+        loss.backward(gradient=torch.tensor([1.0, 2.0]))
+    assert w.grad.tolist() == [9.0]
+    (report,) = check_all(rec.calls)
+    assert report.ok
+    w_el = report.targets[0].elements[0]
+    assert w_el.symbolic == 9.0 and w_el.engine == 9.0
+    assert w_el.closed_form == "2*w_0 + x_0 + 5"  # d/dw [(w+x)(w+1) + 2(2w+x+1)]
+
+
+def test_quadratic_first_second_and_third_derivative(record):
+    with record() as rec:
+        x = torch.tensor(0.0, requires_grad=True)
+        a, b, c = torch.tensor(1.0), torch.tensor(-2.0), torch.tensor(1.0)
+        y = a * torch.pow(x, 2) + b * x + c
+        dy_dx = torch.autograd.grad(y, x, create_graph=True)[0]
+        dy2_dx2 = torch.autograd.grad(dy_dx, x, create_graph=True)[0]
+        z = torch.pow(x, 3)
+        dz = torch.autograd.grad(z, x, create_graph=True)[0]
+        d2z = torch.autograd.grad(dz, x, create_graph=True)[0]
+        d3z = torch.autograd.grad(d2z, x)[0]
+    assert dy_dx.item() == -2.0 and dy2_dx2.item() == 2.0 and d3z.item() == 6.0
+    reports = check_all(rec.calls)
+    assert [r.order for r in reports] == [1, 2, 1, 2, 3]
+    assert all(r.ok for r in reports)
+    first, second, _, _, third = reports
+    assert first.elements[0].closed_form == "2*x - 2" and first.elements[0].symbolic == -2.0
+    assert second.elements[0].closed_form == "2" and second.elements[0].engine == 2.0
+    assert third.elements[0].closed_form == "6" and third.elements[0].symbolic == 6.0
+    assert "2nd order" in second.title and "3rd order" in third.title
+
+
+def test_two_variables_and_two_outputs(record):
+    with record() as rec:
+        x1 = torch.tensor(1.0, requires_grad=True)
+        x2 = torch.tensor(2.0, requires_grad=True)
+        y1 = x1 * x2
+        y2 = x1 + x2
+        torch.autograd.grad(outputs=y1, inputs=[x1, x2], retain_graph=True)
+        torch.autograd.grad(outputs=[y1, y2], inputs=[x1, x2])
+    one, both = check_all(rec.calls)
+    assert one.kind == "grad" and one.ok and both.ok
+    assert [(e.closed_form, e.symbolic) for e in one.elements] == [("x2", 2.0), ("x1", 1.0)]
+    assert [(e.closed_form, e.symbolic) for e in both.elements] == [("x2 + 1", 3.0),
+                                                                     ("x1 + 1", 2.0)]
+
+
+def test_seed_graph_is_plain_data_checkable_after_the_graph_is_gone(record):
+    with record() as rec:
+        w = torch.tensor([2.0, -1.0], requires_grad=True)
+        (w * w).sum().backward()
+    del w
+    report = check(rec.calls[0], Options(time_limit=10))
+    assert report.ok and [e.symbolic for e in report.elements] == [4.0, -2.0]
