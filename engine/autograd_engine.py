@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import re
+import sys
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -245,6 +246,9 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
     pop, push, get = heapq.heappop, heapq.heappush, buffers.get
     try:
         while ready:
+            # drop the previous step's references so a grad array nobody else holds can be
+            # recognised (by its reference count) and kept by the leaf without a copy
+            step = grads_out = g = prev = None
             node = pop(ready)[2]
             buf = buffers.pop(node, None)
             _mode.enabled = create_graph  # as in PyTorch; restored around every yield
@@ -390,8 +394,10 @@ def node_apply(node, grads_in, m, create_graph):
 
 def _accumulate_leaf(node, g, create_graph, capture, results, accumulate, only_inputs):
     v = node.variable
+    may_steal = True
     if v._hooks:
         g = _call_hooks(v._hooks, g, create_graph, v)
+        may_steal = False  # a hook may return an array someone else keeps
     if node in capture:
         for k, _ in capture[node]:
             results[k] = _add(results[k], g)
@@ -399,10 +405,27 @@ def _accumulate_leaf(node, g, create_graph, capture, results, accumulate, only_i
         return
     if only_inputs and node not in capture:
         return
-    _accumulate_into(v, g, create_graph)
+    _accumulate_into(v, g, create_graph, may_steal)
 
 
-def _accumulate_into(v, g, create_graph):
+# references to a fresh grad array when it reaches _accumulate_into: the generator's `buf`, the
+# parameters of _accumulate_leaf and _accumulate_into, the pending argument of _stealable, and
+# getrefcount's own argument (tests/engine/test_grad_aliasing.py pins the cases that must copy)
+_FRESH_REFS = 5
+
+
+def _stealable(g, data, refs):
+    if refs > _FRESH_REFS or type(g) is not np.ndarray or g.dtype != data.dtype:
+        return False
+    if g.shape != data.shape or not g.flags.writeable or not g.flags.c_contiguous:
+        return False
+    base = g.base
+    # a view is safe only if its base is referenced by this view alone (e.g. a transpose of a
+    # fresh matmul result): g.base, the local `base` and getrefcount's argument make 3
+    return base is None or (type(base) is np.ndarray and sys.getrefcount(base) <= 3)
+
+
+def _accumulate_into(v, g, create_graph, may_steal=False):
     dt = v._data.dtype
     if create_graph:
         g = _as_tensor(g)
@@ -414,10 +437,13 @@ def _accumulate_into(v, g, create_graph):
     else:
         g = np.asarray(g)
         if v._grad is None:
-            # copy: the array may be shared with other grads or the caller's gradient
-            if g.shape != v._data.shape:
-                g = np.broadcast_to(g, v._data.shape)
-            v._grad = _wrap(np.array(g, dtype=dt))
+            if may_steal and _stealable(g, v._data, sys.getrefcount(g)):
+                v._grad = _wrap(g)  # nobody else holds this array: keep it, as PyTorch does
+            else:
+                # copy: the array is shared with other grads, a view, or the caller's gradient
+                if g.shape != v._data.shape:
+                    g = np.broadcast_to(g, v._data.shape)
+                v._grad = _wrap(np.array(g, dtype=dt))
         elif v._grad._rg:
             v._grad = v._grad.detach() + _wrap(g.astype(dt, copy=False))
         else:

@@ -51,6 +51,13 @@ class NP:
         return r
 
     @staticmethod
+    def mm_like(a, b, like):
+        """a @ b, computed as (b.T @ a.T).T when ``like`` is a transposed (F-ordered) matrix."""
+        if like.flags.f_contiguous and not like.flags.c_contiguous:
+            return (b.T @ a.T).T
+        return a @ b
+
+    @staticmethod
     def shape(x):
         return np.shape(x)
 

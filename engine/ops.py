@@ -325,6 +325,11 @@ register("stack", "StackBackward0", None, _stack_vjp, doc="stack(tensors, dim)")
 def _matmul_vjp(m, g, out, s, a, need):
     x, y = s
     sx, sy = a
+    if len(sx) == 2 and len(sy) == 2:
+        # grads laid out like their inputs, so a transposed weight (x @ W.t()) gets a grad whose
+        # transpose is contiguous: no strided copy when it reaches W.grad
+        return _two(need, lambda: m.mm_like(g, m.swap_last(y), x),
+                    lambda: m.mm_like(m.swap_last(x), g, y))
     x2 = m.reshape(x, (1, *sx)) if len(sx) == 1 else x
     y2 = m.reshape(y, (*sy, 1)) if len(sy) == 1 else y
     if len(sx) == 1:
