@@ -9,6 +9,7 @@ ready). Saved tensors are released as each node finishes unless ``retain_graph``
 from __future__ import annotations
 
 import heapq
+import itertools
 import re
 import sys
 from collections.abc import Sequence
@@ -236,7 +237,10 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
     for node, r, s in zip(root_nodes, roots, seeds):
         s = _as_tensor(s) if create_graph else (s._data if isinstance(s, Tensor) else s)
         _buffer_add(buffers, node, r._out_nr, s)
-    ready = [(-n._seq, id(n), n) for n in buffers if deps.get(n, 0) == 0]
+    # ties (every AccumulateGrad shares one priority) go first-pushed-first, as in PyTorch:
+    # a node's leaves are accumulated in its next_functions order
+    tick = itertools.count().__next__
+    ready = [(-n._seq, tick(), n) for n in buffers if deps.get(n, 0) == 0]
     heapq.heapify(ready)
     grad_only = inputs is not None and not accumulate
     only_inputs = inputs is not None
@@ -283,11 +287,11 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
                     left = deps[fn] - 1
                     deps[fn] = left
                     if not left:
-                        push(ready, (-fn._seq, id(fn), fn))
+                        push(ready, (-fn._seq, tick(), fn))
                 step = _step((node, (buf,), grads_out))
             else:
                 step = _run_node(node, buf, m, create_graph, retain_graph, capture, results,
-                                 needed, buffers, deps, ready, grad_only)
+                                 needed, buffers, deps, ready, grad_only, tick)
             if obs is not None:
                 obs.on_backward_step(node, tuple(_obs(g) for g in step[1]),
                                      tuple(_obs(g) for g in step[2]))
@@ -327,7 +331,7 @@ def _obs(g):
 
 
 def _run_node(node, buf, m, create_graph, retain_graph, capture, results, needed, buffers, deps,
-              ready, grad_only):
+              ready, grad_only, tick):
     if node._out_meta is None:
         grads_in = [buf]
     else:
@@ -354,7 +358,7 @@ def _run_node(node, buf, m, create_graph, retain_graph, capture, results, needed
         left = deps[fn] - 1
         deps[fn] = left
         if left == 0:  # even without a grad: running it releases its children's counts
-            push(ready, (-fn._seq, id(fn), fn))
+            push(ready, (-fn._seq, tick(), fn))
     return _step((node, grads_in, grads_out))
 
 

@@ -267,3 +267,14 @@ def test_tensor_basics():
     assert torch.zeros_like(t).sum().item() == 0 and torch.ones_like(t).sum().item() == 4
     assert torch.randn_like(t).shape == t.shape
     assert torch.rand(100).max().item() < 1.0
+
+
+@pytest.mark.parametrize("order", ["wx", "xw"])
+def test_leaves_made_ready_together_run_in_next_functions_order(order):
+    from engine.autograd import backward_steps
+
+    w = torch.tensor([1.0], requires_grad=True)
+    x = torch.tensor([2.0], requires_grad=True)
+    a = torch.add(w, x) if order == "wx" else torch.add(x, w)
+    leaves = [s.node.variable for s in backward_steps([a.sum()]) if hasattr(s.node, "variable")]
+    assert leaves == ([w, x] if order == "wx" else [x, w])
