@@ -128,6 +128,7 @@ def capture(fn_cls, inputs, outs, replay: bool = True) -> Custom:
     else:
         try:
             c.replay, c.outputs = _replay(fn_cls, inputs, outs)
+            _reproduces(c, outs)
             _verify(fn_cls, inputs, c)
         except ReplayError as exc:
             c.replay, c.outputs, c.reason = None, None, str(exc)
@@ -202,6 +203,19 @@ def _subgraph(recs, bases, result, outs):
             raise ReplayError("its result does not depend on the inputs through engine ops "
                               "(computed with numpy, .item(), .detach() or .data?)")
     return Graph([], nodes), tuple(out_refs)
+
+
+def _reproduces(c: Custom, outs):
+    """At the recorded point the replay must give what the forward gave when the script ran."""
+    ev = Evaluator(c.replay, NUM, lambda k: None, tuple(v.astype(np.float64) for v in c.in_values))
+    with np.errstate(all="ignore"):
+        for r, o in zip(c.outputs, [o for o in outs if o is not None], strict=False):
+            got, want = np.asarray(ev.value(r), np.float64), np.asarray(o, np.float64)
+            tol = 1e-5 if o.dtype == np.float32 else 1e-9
+            if got.shape != want.shape or not np.allclose(got, want, rtol=tol, atol=tol,
+                                                          equal_nan=True):
+                raise ReplayError("the replay doesn't reproduce the forward's output "
+                                  "(is it random or stateful?)")
 
 
 def _verify(fn_cls, inputs, c: Custom, trials: int = 2):

@@ -1,0 +1,143 @@
+"""User autograd.Functions: the backward is checked against the derivative of the replayed
+forward, and a wrong backward is reported with the element, the numbers and the closed form."""
+
+import numpy as np
+import pytest
+
+import engine as torch
+from symbolic import check_all
+from symbolic.custom import replaying
+
+
+def relu_model(fn):
+    w = torch.tensor([[3.0, 1.0]], requires_grad=True)
+    b = torch.tensor([[3.0]], requires_grad=True)
+    X = torch.tensor([[-1.0, -1.0], [1.0, 1.0]])
+    Y = torch.tensor([[2.0, 3.0]])
+    loss = torch.mean(torch.pow(fn.apply(X @ w.t() + b) - Y, 2))
+    loss.backward()
+    return w, b
+
+
+class ForgetsMask(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input)
+        return input.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output.clone()  # bug: no `grad_input[input < 0] = 0`
+
+
+def test_relu_backward_without_mask_is_caught(record):
+    with record() as rec:
+        w, b = relu_model(ForgetsMask)
+    (report,) = check_all(rec.calls)
+    assert not report.ok
+    # the leaves: engine 7 and 2 where the closed form (and finite differences) say 4.5
+    by_label = {e.label: e for e in report.elements}
+    assert by_label["w[0, 0]"].engine == 7.0 and by_label["w[0, 0]"].symbolic == 4.5
+    assert by_label["w[0, 0]"].finite == pytest.approx(4.5)
+    assert by_label["b[0, 0]"].engine == 2.0 and not by_label["b[0, 0]"].ok
+    # the Function itself: wrong exactly where the input is negative (row 0), right elsewhere
+    (custom,) = report.custom
+    assert custom.replayed and not custom.ok
+    bad, good = custom.elements
+    assert bad.index == (0, 0) and not bad.ok and good.ok
+    assert bad.engine == -2.5 and bad.symbolic == 0.0 and bad.finite == pytest.approx(0.0)
+    assert bad.closed_form == "Piecewise((0, input_0_0 < 0), (-2.5, True))"
+    assert "engine disagrees with the closed form" in bad.note
+
+
+class SwappedMul(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return g * a, g * b  # bug: d(ab)/da is b, not a
+
+
+def test_two_input_function_returning_the_wrong_inputs_grad(record):
+    with record() as rec:
+        a = torch.tensor([1.0, 2.0], requires_grad=True)
+        b = torch.tensor([3.0, 5.0], requires_grad=True)
+        SwappedMul.apply(a, b).sum().backward()
+    (report,) = check_all(rec.calls)
+    assert not report.ok
+    a_rows = [e for e in report.elements if e.target == "a"]
+    assert [e.engine for e in a_rows] == [1.0, 2.0]
+    assert [e.symbolic for e in a_rows] == [3.0, 5.0]
+    assert [e.closed_form for e in a_rows] == ["b_0", "b_1"]
+    (custom,) = report.custom
+    labels = {e.label: e for e in custom.elements}
+    assert set(labels) == {"SwappedMul.backward: a[0]", "SwappedMul.backward: a[1]",
+                           "SwappedMul.backward: b[0]", "SwappedMul.backward: b[1]"}
+    assert labels["SwappedMul.backward: a[1]"].closed_form == "5"
+    assert labels["SwappedMul.backward: a[1]"].engine == 2.0
+    assert not any(e.ok for e in custom.elements)
+
+
+class NumpySquare(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return torch.tensor(np.square(x.detach().numpy()))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 2 * x * g
+
+
+class NumpySquareWrong(NumpySquare):
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return 3 * x * g
+
+
+@pytest.mark.parametrize(("fn", "ok"), [(NumpySquare, True), (NumpySquareWrong, False)])
+def test_forward_outside_engine_ops_falls_back_to_finite_differences(record, fn, ok):
+    with record() as rec:
+        x = torch.tensor([1.0, -2.0], requires_grad=True, dtype=torch.float64)
+        fn.apply(x).sum().backward()
+    (report,) = check_all(rec.calls)
+    (custom,) = report.custom
+    assert not custom.replayed and "does not depend on the inputs" in custom.reason
+    assert any("could not be replayed" in n for n in report.notes)
+    assert report.ok is ok
+    for e in report.elements:
+        assert e.symbolic is None and e.closed_form == ""
+        assert e.finite == pytest.approx(2 * float(x[e.index[0]]), rel=1e-6)
+    assert [e.ok for e in custom.elements] == [ok, ok]
+
+
+class Noisy(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        print("forward ran")
+        return x * torch.rand(1).item()  # random: can't be replayed faithfully
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def test_random_forward_is_not_trusted_and_rng_state_is_kept(record):
+    torch.manual_seed(3)
+    expected_next = (torch.rand(1), torch.rand(1))[1].item()
+    torch.manual_seed(3)
+    with record() as rec:
+        x = torch.tensor([1.0], requires_grad=True)
+        Noisy.apply(x).sum().backward()
+        after = torch.rand(1).item()
+    assert after == expected_next  # the replay and the finite-difference runs restored the RNG
+    (report,) = check_all(rec.calls)
+    (custom,) = report.custom
+    assert not custom.replayed
+    assert not replaying()
