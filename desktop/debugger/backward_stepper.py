@@ -121,6 +121,7 @@ class BackwardStepper(Observer):
         self.pause = pause
         self.armed = False
         self.muted = False  # watch expressions are evaluated muted: no nodes recorded
+        self.tracer = None  # the line tracer, woken from here when it runs untraced
         self.passes: list[_Pass] = []
         self.calls = 0
 
@@ -138,6 +139,9 @@ class BackwardStepper(Observer):
     def on_node(self, node, inputs, output, where):
         if not self.muted:
             self.recorder.on_node(node, inputs, output, where)
+        tracer = self.tracer
+        if tracer is not None and tracer.fast and tracer._attention:
+            tracer.resume()  # breakpoints were set during an untraced Continue
 
     def on_backward_begin(self, roots, grads, retain_graph, create_graph, inputs):
         self.recorder.on_backward_begin(roots, grads, retain_graph, create_graph, inputs)

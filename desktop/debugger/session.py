@@ -343,6 +343,7 @@ class _Run:
             ns["__file__"] = self.session.script_path
         self.recorder = Recorder(self.filename)
         self.stepper = BackwardStepper(self.recorder, self._on_backward)
+        self.stepper.tracer = self.tracer
         attach(self.stepper)
         self.tracer.install_breakpoints(self.effective_breaks(self.session.breakpoints))
         if self.cursor is not None:
@@ -391,8 +392,8 @@ class _Run:
         frame = innermost_user_frame(self.filename)
         sys.settrace(None)  # our own code must not be traced while paused here
         cmd, arg = self._pause(raw.kind, frame, raw)  # on Stop, tracing stays off
-        sys.settrace(self.tracer.trace_dispatch)
         tracer, stepper = self.tracer, self.stepper
+        tracer.fast = False
         if cmd == "into":
             stepper.armed = True
             tracer.set_step()
@@ -405,6 +406,8 @@ class _Run:
                 tracer.set_next(frame)
         else:
             self._run_freely("continue" if cmd in ("over", "out") else cmd, arg)
+        if not tracer.fast:
+            sys.settrace(tracer.trace_dispatch)
 
     def _run_freely(self, cmd: str, arg) -> None:
         self.stepper.stop_stepping()

@@ -4,6 +4,9 @@ Only frames of the script's own code (its compile filename) are ever traced: eng
 stdlib frames get no local trace function, so stepping never wanders into the engine and
 Continue costs one cheap call per Python function call. Stops go to ``on_line(frame)``, which
 runs on the worker thread and blocks until the user's next command has been applied.
+
+The step cap counts traced lines: a Continue with no breakpoints runs untraced (like a plain run)
+and is ended by Stop, which interrupts the thread (see ``session``).
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class Tracer(bdb.Bdb):
         self._pending: dict[int, str | None] | None = None  # breakpoints to install
         self._cursor_bp = None
         self._attention = False  # one flag for the hot path: stop or breakpoints pending
+        self.fast = False  # running untraced (Continue with no breakpoints)
 
     # --- called from other threads ---
     def request_stop(self, reason: str) -> None:
@@ -136,9 +140,20 @@ class Tracer(bdb.Bdb):
 
     # --- commands (worker thread, while stopped) ---
     def set_continue(self):
-        # Unlike bdb, keep tracing with no breakpoints: the script's module frame stays traced
-        # so Stop, the step cap and breakpoints added later keep working.
+        """Run to the next breakpoint. With none, stop tracing altogether, as bdb does (a
+        trace call per Python call would slow engine-heavy scripts several times); unlike bdb,
+        frames keep their local trace, so ``resume()`` can bring breakpoints back mid-run."""
         self._set_stopinfo(self.botframe, None, -1)
+        if not self.breaks and not self._attention:
+            self.fast = True
+            sys.settrace(None)
+
+    def resume(self) -> None:
+        """Trace again after a Continue without breakpoints (breakpoints were added): called on
+        the worker thread from an engine callback, as no trace event arrives any more."""
+        self.fast = False
+        sys.settrace(self.trace_dispatch)
+        self.trace_frames(sys._getframe(1))
 
     def set_return(self, frame):
         """Step out: stop at the next line of the nearest *script* frame that called ``frame``

@@ -135,7 +135,10 @@ def test_commands_return_at_once_while_the_script_runs():
 
 
 def test_step_cap_ends_the_run_with_a_clear_message():
-    s = DebugSession("i = 0\nwhile True:\n    i += 1\n", max_steps=500)
+    # the cap counts traced lines: stepping, or Continue with breakpoints (line 4 is never
+    # reached); a Continue with no breakpoint runs untraced and is ended by Stop
+    s = DebugSession("i = 0\nwhile True:\n    i += 1\nprint(i)\n", max_steps=500)
+    s.set_breakpoint(4)
     s.continue_()
     result = s.wait(5.0)
     assert result.status == "stopped"
