@@ -53,7 +53,7 @@ class FirstOrderOnly(engine.autograd.Function):
         return g * engine.tensor(np.cos(x.detach().numpy()))
 
 
-# ---- gradcheck -----------------------------------------------------------------------------------------
+# ---- gradcheck -----------------------------------------------------------------------------------
 def test_gradcheck_passes_correct_gradients_of_several_inputs_and_outputs():
     a, b = d64(0.3, -1.2, 2.0), d64(1.5, 0.7, -0.4)
     assert gradcheck(lambda x, y: (x * y.exp(), (x / y).sum()), (a, b))
@@ -93,8 +93,8 @@ def test_gradcheck_tolerances_decide():
 
 
 def test_gradcheck_input_checks_match_pytorch():
-    with pytest.raises(ValueError, match="gradcheck expects at least one input tensor to require "
-                                         "gradient, but none of them have requires_grad=True."):
+    with pytest.raises(ValueError, match=r"gradcheck expects at least one input tensor to require "
+                                         r"gradient, but none of them have requires_grad=True\."):
         gradcheck(lambda a: a * 2, (d64(1.0, rg=False),))
     x32 = engine.tensor([1.0, 2.0], requires_grad=True)
     with pytest.warns(UserWarning, match="Input #0 requires gradient and is not a double "
@@ -116,7 +116,7 @@ def test_gradgradcheck_passes_differentiable_backward_and_catches_one_that_is_no
     assert not gradgradcheck(FirstOrderOnly.apply, (x,), raise_exception=False)
 
 
-# ---- autograd.functional against sympy -----------------------------------------------------------------
+# ---- autograd.functional against sympy -----------------------------------------------------------
 s0, s1, s2 = sp.symbols("x0 x1 x2")
 SYMS = (s0, s1, s2)
 POINT = {s0: 0.4, s1: -1.3, s2: 0.9}
@@ -196,9 +196,9 @@ def test_functional_errors_match_pytorch():
     with pytest.raises(TypeError, match="The outputs of the user-provided function given to "
                                         "jacobian must be either a Tensor or a tuple of Tensors"):
         AF.jacobian(lambda a: 3, engine.randn(2))
-    with pytest.raises(RuntimeError, match="The vector v can only be None if the user-provided "
-                                           "function returns a single Tensor with a single "
-                                           "element."):
+    with pytest.raises(RuntimeError, match=r"The vector v can only be None if the user-provided "
+                                           r"function returns a single Tensor with a single "
+                                           r"element\."):
         AF.vjp(lambda a: a * 2, engine.ones(2))
     out, g = AF.vjp(lambda a: a.sum(), engine.ones(2))
     assert out.item() == 2.0 and g.tolist() == [1.0, 1.0]

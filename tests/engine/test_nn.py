@@ -43,7 +43,7 @@ NET_REPR = """Net(
 )"""
 
 
-# ---- Parameter ------------------------------------------------------------------------------------------
+# ---- Parameter -----------------------------------------------------------------------------------
 def test_parameter_shares_data_is_leaf_and_prints_like_pytorch():
     t = engine.ones(2, dtype=engine.float64)
     p = nn.Parameter(t)
@@ -80,7 +80,7 @@ def test_parameter_survives_deepcopy_and_pickle():
         assert p.tolist() == [1.0, 2.0]
 
 
-# ---- Module registration --------------------------------------------------------------------------------
+# ---- Module registration -------------------------------------------------------------------------
 def test_module_registers_parameters_submodules_in_order():
     net = Net()
     assert [n for n, _ in net.named_parameters()] == ["fc.weight", "fc.bias", "seq.0.weight"]
@@ -153,7 +153,7 @@ def test_forward_hooks_run_and_can_replace_output():
     assert m(engine.ones(1, 2)).abs().sum().item() != 0
 
 
-# ---- state_dict -----------------------------------------------------------------------------------------
+# ---- state_dict ----------------------------------------------------------------------------------
 def test_state_dict_round_trip_copies_values_and_keeps_parameters():
     a, b = Net(), Net()
     w_before = b.fc.weight
@@ -185,7 +185,7 @@ def test_load_state_dict_errors_match_pytorch():
     assert m.weight.abs().sum().item() == 0
 
 
-# ---- Linear ---------------------------------------------------------------------------------------------
+# ---- Linear --------------------------------------------------------------------------------------
 def test_linear_default_init_is_uniform_within_one_over_sqrt_fan_in():
     m = nn.Linear(400, 300)
     bound = 1 / math.sqrt(400)
@@ -246,7 +246,7 @@ def test_linear_weight_modified_in_place_before_backward_raises():
         out.backward()
 
 
-# ---- Sequential and friends ------------------------------------------------------------------------------
+# ---- Sequential and friends ----------------------------------------------------------------------
 def test_sequential_indexing_len_iteration_and_append():
     seq = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
     assert len(seq) == 3 and isinstance(seq[-1], nn.Linear) and isinstance(seq[1], nn.ReLU)
@@ -285,7 +285,7 @@ def test_activation_and_loss_modules_compute_their_functions():
     assert r(z) is z and z.min().item() == 0
 
 
-# ---- init ------------------------------------------------------------------------------------------------
+# ---- init ----------------------------------------------------------------------------------------
 def test_init_functions_fill_in_place_under_no_grad():
     w = nn.Parameter(engine.empty(64, 32))
     assert init.zeros_(w) is w and w.abs().sum().item() == 0
@@ -294,7 +294,7 @@ def test_init_functions_fill_in_place_under_no_grad():
     init.constant_(w, 0.25)
     assert w.mean().item() == 0.25
     init.uniform_(w, -2, 3)
-    assert -2 <= w.min().item() and w.max().item() <= 3
+    assert w.min().item() >= -2 and w.max().item() <= 3
     init.normal_(w, 1.0, 0.01)
     assert w.mean().item() == pytest.approx(1.0, abs=0.005)
     assert w.is_leaf and w.requires_grad
@@ -330,7 +330,7 @@ def test_module_double_converts_parameters_in_place():
     assert m(engine.randn(1, 2, dtype=engine.float64)).dtype == engine.float64
 
 
-# ---- differential: real torch ---------------------------------------------------------------------------
+# ---- differential: real torch --------------------------------------------------------------------
 @pytest.mark.torch
 def test_mlp_forward_and_grads_match_torch_from_same_weights():
     torch = pytest.importorskip("torch")
@@ -358,8 +358,8 @@ def test_module_structure_matches_torch():
     torch = pytest.importorskip("torch")
 
     def build(lib):
-        return lib.nn.Sequential(lib.nn.Linear(4, 3), lib.nn.ReLU(), lib.nn.Linear(3, 2, bias=False),
-                                 lib.nn.Sigmoid())
+        return lib.nn.Sequential(lib.nn.Linear(4, 3), lib.nn.ReLU(),
+                                 lib.nn.Linear(3, 2, bias=False), lib.nn.Sigmoid())
 
     tm, em = build(torch), build(engine)
     assert repr(tm) == repr(em)

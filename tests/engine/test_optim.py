@@ -31,7 +31,7 @@ def run(opt_cls, grads, values=P0, **kw):
     return out
 
 
-# ---- SGD: hand-computed --------------------------------------------------------------------------------
+# ---- SGD: hand-computed --------------------------------------------------------------------------
 @pytest.mark.parametrize("kw,step1,step2", [
     # p - lr g
     ({}, [0.95, -2.1], [1.05, -2.3]),
@@ -62,7 +62,7 @@ def test_sgd_momentum_buffer_is_in_state():
     np.testing.assert_allclose(opt.state[p]["momentum_buffer"].numpy(), [-0.55, 2.9], rtol=1e-12)
 
 
-# ---- Adam: hand-computed -------------------------------------------------------------------------------
+# ---- Adam: hand-computed -------------------------------------------------------------------------
 def adam_reference(grads, lr=0.1, b1=0.9, b2=0.999, eps=1e-8, wd=0.0, decoupled=False,
                    amsgrad=False):
     """The textbook Adam (Kingma & Ba) with bias-corrected moments, written independently."""
@@ -128,7 +128,7 @@ def test_adam_state_counts_steps_and_holds_moments():
                                0.999 * 0.001 * np.square(G1) + 0.001 * np.square(G2))
 
 
-# ---- behaviour shared by every optimiser ---------------------------------------------------------------
+# ---- behaviour shared by every optimiser ---------------------------------------------------------
 @pytest.mark.parametrize("cls", [optim.SGD, optim.Adam])
 def test_step_keeps_parameters_leaves_and_bumps_their_version(cls):
     w = engine.nn.Parameter(engine.randn(3))
@@ -209,11 +209,11 @@ def test_optimizer_argument_errors_match_pytorch():
         optim.SGD([w], lr=0.1, nesterov=True)
     with pytest.raises(ValueError, match="optimizer got an empty parameter list"):
         optim.SGD([], lr=0.1)
-    with pytest.raises(TypeError, match="params argument given to the optimizer should be an "
-                                        "iterable of Tensors or dicts, but got "
-                                        "torch.DoubleTensor"):
+    with pytest.raises(TypeError, match=r"params argument given to the optimizer should be an "
+                                        r"iterable of Tensors or dicts, but got "
+                                        r"torch\.DoubleTensor"):
         optim.Adam(w)
-    with pytest.raises(ValueError, match="Invalid beta parameter at index 0: 1.0"):
+    with pytest.raises(ValueError, match=r"Invalid beta parameter at index 0: 1\.0"):
         optim.Adam([w], betas=(1.0, 0.9))
     with pytest.raises(ValueError, match="can't optimize a non-leaf Tensor"):
         optim.SGD([w * 2], lr=0.1)
@@ -225,7 +225,7 @@ def test_optimizer_repr_lists_group_options():
     assert "    lr: 0.1\n" in r and r.endswith("\n)")
 
 
-# ---- differential: real torch --------------------------------------------------------------------------
+# ---- differential: real torch --------------------------------------------------------------------
 @pytest.mark.torch
 @pytest.mark.parametrize("name,kw", [
     ("SGD", {"lr": 0.1}),

@@ -115,7 +115,7 @@ def test_minibatch_loop_with_dataloader_converges():
     assert model.bias.item() == pytest.approx(1.0, abs=1e-3)
 
 
-# ---- differential: the same script on torch and on the engine ------------------------------------------
+# ---- differential: the same script on torch and on the engine ------------------------------------
 def train_script(lib, init, x, y, opt_name, opt_kw, steps, batch=None):
     """A tutorial training loop; identical text for both libraries."""
     model = lib.nn.Sequential(lib.nn.Linear(4, 16), lib.nn.ReLU(), lib.nn.Linear(16, 3))
