@@ -1,0 +1,298 @@
+"""Export a session or a script as a standalone Python script (no Qt).
+
+The script runs with plain ``python``: on stepgrad's engine (``import torch`` becomes
+``import engine as torch`` and a preamble puts stepgrad on ``sys.path``), or on real PyTorch.
+After the user's code it prints every tensor with its value and gradient, as the inspector
+shows them, then the watch expressions, and optionally the three-way gradient check from
+``symbolic``. Exporting only writes text: nothing of the session is executed.
+
+    stepgrad export work.stepgrad -o work.py [--torch] [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from desktop.session import Session, SessionError, atomic_write_text, load
+
+ROOT = str(Path(__file__).resolve().parents[1])  # the folder holding engine/, symbolic/, desktop/
+REPORT_HEADER = "== stepgrad: tensors after the run =="
+CHECK_HEADER = "== stepgrad: three-way gradient check =="
+
+
+# --- import torch -> import engine as torch ---------------------------------------------------
+
+def _engine_module(name: str) -> str:
+    return "engine" + name[len("torch"):]
+
+
+def _is_torch(name: str | None) -> bool:
+    return name == "torch" or bool(name and name.startswith("torch."))
+
+
+def _rewrite_import(node: ast.Import) -> str:
+    names = []
+    for alias in node.names:
+        if not _is_torch(alias.name):
+            names.append(alias)
+        elif alias.asname:
+            names.append(ast.alias(_engine_module(alias.name), alias.asname))
+        else:
+            # `import torch.nn` binds the name torch to the package: keep that binding
+            names.append(ast.alias("engine", "torch"))
+            if alias.name != "torch":
+                names.append(ast.alias(_engine_module(alias.name)))
+    return ast.unparse(ast.Import(names=names))
+
+
+def engine_imports(code: str) -> str:
+    """``code`` with its torch imports turned into engine imports, everything else unchanged
+    (comments, spacing, line numbers). Code that does not parse is rewritten line by line."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return _engine_imports_by_line(code)
+    lines = code.splitlines(keepends=True)
+    edits = []  # (line index, start byte, end byte, replacement) on single-line statements
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(_is_torch(a.name) for a in node.names):
+            text = _rewrite_import(node)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and _is_torch(node.module):
+            text = None
+        else:
+            continue
+        i = node.lineno - 1
+        raw = lines[i].encode("utf-8")
+        if text is None:  # from torch.x import ...: only the module name changes
+            head = raw[node.col_offset:].decode("utf-8")
+            new_head = re.sub(r"^from(\s+)torch\b", r"from\1engine", head, count=1)
+            edits.append((i, node.col_offset, len(raw), new_head))
+        elif node.end_lineno == node.lineno:
+            edits.append((i, node.col_offset, node.end_col_offset, text))
+        else:  # a multi-line `import` (backslashes): one line, then blank lines keep numbering
+            last = lines[node.end_lineno - 1].encode("utf-8")
+            rest = last[node.end_col_offset:].decode("utf-8")
+            for k in range(i + 1, node.end_lineno):
+                lines[k] = ""
+            blank = "\n" * (node.end_lineno - node.lineno)
+            edits.append((i, node.col_offset, len(raw), text + rest + blank))
+    for i, start, end, text in sorted(edits, reverse=True):
+        raw = lines[i].encode("utf-8")
+        lines[i] = (raw[:start] + text.encode("utf-8") + raw[end:]).decode("utf-8")
+    return "".join(lines)
+
+
+def _engine_imports_by_line(code: str) -> str:
+    out = []
+    for line in code.splitlines(keepends=True):
+        line = re.sub(r"^(\s*)import torch(\s*(#.*)?)$", r"\1import engine as torch\2", line)
+        line = re.sub(r"^(\s*)import torch\.(\S+) as ", r"\1import engine.\2 as ", line)
+        line = re.sub(r"^(\s*)from torch(\.\S+)? import ", r"\1from engine\2 import ", line)
+        out.append(line)
+    return "".join(out)
+
+
+# --- the script ----------------------------------------------------------------------------------
+
+def _report_function(backend: str, watches: Sequence[str]) -> str:
+    module = "engine" if backend == "engine" else "torch"
+    return f'''\
+def _stepgrad_report(namespace):
+    """Print every tensor as stepgrad's inspector shows it: value, then grad; then watches."""
+    import {module} as _torch
+
+    found, seen = [], set()
+    for name, value in list(namespace.items()):
+        if name.startswith("__"):
+            continue
+        if isinstance(value, _torch.Tensor):
+            found.append((name, value))
+            seen.add(id(value))
+        elif hasattr(value, "named_parameters") and not isinstance(value, type):
+            for pname, p in value.named_parameters():  # parameters of nn.Modules
+                if id(p) not in seen:
+                    found.append((f"{{name}}.{{pname}}", p))
+                    seen.add(id(p))
+    print()
+    print({REPORT_HEADER!r})
+    for name, t in found:
+        # only leaves (and tensors that called retain_grad) keep .grad, as in the inspector
+        grad = t.grad if t.is_leaf or t.retains_grad else None
+        fn = None if t.grad_fn is None else t.grad_fn.name()
+        dtype = str(t.dtype).replace("torch.", "")
+        print(f"{{name}}: shape={{tuple(t.shape)}} dtype={{dtype}} "
+              f"requires_grad={{t.requires_grad}} is_leaf={{t.is_leaf}} grad_fn={{fn}}")
+        print(f"{{name}} =", t.detach())
+        print(f"{{name}}.grad =", grad)
+    for expr in {list(watches)!r}:
+        try:
+            print(f"watch {{expr}} =", eval(expr, namespace))
+        except Exception as exc:
+            print(f"watch {{expr}} -> {{type(exc).__name__}}: {{exc}}")
+'''
+
+
+CHECK_FUNCTION = f'''\
+def _stepgrad_check(recorder):
+    """The three-way check of every backward()/autograd.grad() call the code made."""
+    import engine.observe
+    import symbolic
+
+    engine.observe.set_observer(None)
+    print()
+    print({CHECK_HEADER!r})
+    reports = symbolic.check_all(recorder.calls)
+    if not reports:
+        print("no backward() or autograd.grad() call to check")
+    for report in reports:
+        verdict = "agree" if report.ok else "DISAGREE"
+        print(f"{{report.title}}: engine, closed form and finite differences {{verdict}}")
+        if report.error:
+            print(f"  the call failed: {{report.error}}")
+        for target in report.targets:
+            if target.matrix_form is not None:
+                print(f"  {{target.matrix_form.text}}")
+        for e in report.elements:
+            mark = "ok" if e.ok else "MISMATCH"
+            form = e.closed_form if len(e.closed_form) <= 100 else e.closed_form[:97] + "..."
+            print(f"  d/d{{e.label}}: {{form}} = {{e.symbolic}} | engine {{e.engine}}"
+                  f" | finite difference {{e.finite}}  {{mark}}")
+        for custom in report.custom:
+            mark = "ok" if custom.ok else "MISMATCH"
+            print(f"  custom Function {{custom.function}}: backward vs derivative of forward "
+                  f"{{mark}}")
+        for note in report.notes:
+            print(f"  note: {{note}}")
+'''
+
+
+def export_script(code: str, *, backend: str = "engine", check: bool = False,
+                  watches: Sequence[str] = (), title: str | None = None,
+                  breakpoints: Sequence[int] = (), stepgrad_root: str | None = None) -> str:
+    """The standalone script for ``code``.
+
+    Args:
+        code: the user's script, as in the editor.
+        backend: "engine" (``import engine as torch``) or "torch" (real PyTorch).
+        check: append the three-way gradient check (engine only: it needs symbolic).
+        watches: expressions printed after the tensors, as the watch panel shows them.
+        title: first line of the docstring (a lesson title, a file name).
+        breakpoints: mentioned in the header (a plain script has none).
+        stepgrad_root: the folder put on ``sys.path``; defaults to this stepgrad's folder.
+    """
+    if backend not in ("engine", "torch"):
+        raise ValueError(f"backend must be 'engine' or 'torch', not {backend!r}")
+    if check and backend != "engine":
+        raise ValueError("the three-way check runs on stepgrad's engine and symbolic package; "
+                         "export for the engine to include it")
+    root = stepgrad_root or ROOT
+    title = title or "A stepgrad session"
+    runs_on = ("stepgrad's engine (`import torch` became `import engine as torch`)"
+               if backend == "engine" else "real PyTorch")
+    doc = [
+        f'"""{title} (exported from stepgrad).',
+        "",
+        f"Run it with plain `python`; it runs on {runs_on}.",
+        "After the code it prints every tensor with its value and gradient, as stepgrad's",
+        "inspector shows them" + (", then the three-way gradient check." if check else "."),
+    ]
+    if breakpoints:
+        doc.append(f"Breakpoints in the session (ignored here): lines "
+                   f"{', '.join(map(str, breakpoints))}.")
+    doc.append('"""')
+    parts = ["\n".join(doc), "import atexit", ""]
+    if backend == "engine":
+        parts += [
+            "import sys",
+            "",
+            "# stepgrad's engine is imported from the stepgrad folder. If you moved this script,",
+            "# point STEPGRAD at your copy of stepgrad (or pip-install stepgrad and drop these).",
+            f"STEPGRAD = {root!r}",
+            "if STEPGRAD not in sys.path:",
+            "    sys.path.insert(0, STEPGRAD)",
+            "",
+        ]
+    parts.append(_report_function(backend, watches))
+    if check:
+        parts += [
+            CHECK_FUNCTION,
+            "import engine.observe  # noqa: E402",
+            "import symbolic  # noqa: E402",
+            "",
+            "_stepgrad_recorder = symbolic.Recorder()",
+            "engine.observe.set_observer(_stepgrad_recorder)",
+            "atexit.register(_stepgrad_check, _stepgrad_recorder)",
+        ]
+    # atexit runs last-registered first: the report, then the check. It also runs when the code
+    # stops with an error, just as the app still shows the tensors then.
+    parts += [
+        "atexit.register(_stepgrad_report, globals())",
+        "",
+        "# ---- the session's code " + "-" * 66,
+    ]
+    body = engine_imports(code) if backend == "engine" else code
+    if body and not body.endswith("\n"):
+        body += "\n"
+    return "\n".join(parts) + "\n" + body
+
+
+def export_session(session: Session, **kwargs) -> str:
+    """``export_script`` for a session: its code, watches, breakpoints and lesson title."""
+    title = kwargs.pop("title", None)
+    if title is None and session.lesson:
+        from desktop import lessons
+
+        lesson = lessons.find(session.lesson)
+        title = f"Lesson: {lesson.title}" if lesson else f"Lesson {session.lesson}"
+    return export_script(session.code, watches=session.watches, title=title,
+                         breakpoints=[b.line for b in session.breakpoints], **kwargs)
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="stepgrad export",
+        description="Export a session (.stepgrad) or a script (.py) as a standalone script.")
+    parser.add_argument("source", help="a .stepgrad session or a .py script")
+    parser.add_argument("-o", "--output", help="file to write (default: print it)")
+    parser.add_argument("--torch", action="store_true",
+                        help="export for real PyTorch (`import torch`) instead of the engine")
+    parser.add_argument("--check", action="store_true",
+                        help="append the three-way gradient check (engine only)")
+    opts = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    backend = "torch" if opts.torch else "engine"
+    try:
+        if opts.source.endswith(".py"):
+            with open(opts.source, encoding="utf-8") as f:
+                code = f.read()
+            text = export_script(code, backend=backend, check=opts.check,
+                                 title=os.path.basename(opts.source))
+        else:
+            text = export_session(load(opts.source), backend=backend, check=opts.check)
+    except (SessionError, ValueError) as exc:
+        print(f"stepgrad export: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"stepgrad export: cannot read {opts.source}: {exc.strerror}", file=sys.stderr)
+        return 2
+    if not opts.output:
+        sys.stdout.write(text)
+        return 0
+    try:
+        atomic_write_text(opts.output, text)
+    except OSError as exc:
+        print(f"stepgrad export: cannot write {opts.output}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"wrote {opts.output} ({'real PyTorch' if opts.torch else 'stepgrad engine'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
