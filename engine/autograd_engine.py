@@ -19,6 +19,7 @@ import numpy as np
 
 from . import observe
 from .grad_mode import mode as _mode
+from .grad_mode import set_grad_enabled
 from .node import FREED, AccumulateGrad, accumulate_node
 from .ns import NP, T
 from .tensor import Tensor, _wrap
@@ -115,7 +116,8 @@ def _call_hooks(hooks, g, create_graph, tensor):
     obs = observe.current
     for hook in list(hooks.values()):
         t = _as_tensor(g)
-        r = hook(t)
+        with set_grad_enabled(create_graph):  # hooks see PyTorch's grad mode during backward
+            r = hook(t)
         if obs is not None:
             obs.on_hook(tensor, hook, t, r)
         if r is not None:
@@ -255,7 +257,8 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
             step = grads_out = g = prev = None
             node = pop(ready)[2]
             buf = buffers.pop(node, None)
-            _mode.enabled = create_graph  # as in PyTorch; restored around every yield
+            if create_graph:
+                _mode.enabled = True  # the VJPs' own ops are recorded; restored before yield
             if type(node) is AccumulateGrad:
                 if buf is not None:
                     _accumulate_leaf(node, buf, create_graph, capture, results, accumulate,
@@ -267,14 +270,21 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
                 if buf is None:
                     grads_out = (None,) * len(nexts)
                 else:
-                    if node._saved or node._out is not None:
-                        saved, out = unpack_saved(node, create_graph)
-                        grads_out = node.op.vjp(m, buf, out, saved, node._attrs,
-                                                _need(nexts))
-                        if not retain_graph:
-                            _release(node)
+                    if len(nexts) == 2:
+                        need = (nexts[0][0] is not None, nexts[1][0] is not None)
                     else:
-                        grads_out = node.op.vjp(m, buf, None, (), node._attrs, _need(nexts))
+                        need = _need(nexts)
+                    saved = node._saved
+                    if saved or node._out is not None:
+                        saved, out = unpack_saved(node, create_graph)
+                        grads_out = node.op.vjp(m, buf, out, saved, node._attrs, need)
+                        if not retain_graph:
+                            node._saved = FREED
+                            node._out = None
+                            if obs is not None:
+                                obs.on_free(node)
+                    else:
+                        grads_out = node.op.vjp(m, buf, None, saved, node._attrs, need)
                 for (fn, nr), g in zip(nexts, grads_out):
                     if fn is None:
                         continue
@@ -295,7 +305,8 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
             if obs is not None:
                 obs.on_backward_step(node, tuple(_obs(g) for g in step[1]),
                                      tuple(_obs(g) for g in step[2]))
-            _mode.enabled = prev_mode
+            if create_graph:
+                _mode.enabled = prev_mode
             yield step
     except BaseException as e:
         _mode.enabled = prev_mode
@@ -345,7 +356,6 @@ def _run_node(node, buf, m, create_graph, retain_graph, capture, results, needed
             g is not None for g in grads_in)):
         grads_out = (None,) * len(nexts)
     else:
-        _mode.enabled = create_graph
         grads_out = node_apply(node, grads_in, m, create_graph)
         if not retain_graph and (node._saved or node._out is not None):
             _release(node)

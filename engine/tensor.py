@@ -114,6 +114,22 @@ def record(op, out, inputs, attrs=None):
         else:
             node._saved = ()
             node._versions = None
+    elif len(inputs) == 2 and isinstance(inputs[0], Tensor):
+        a, b = inputs
+        ea = (a.grad_fn or accumulate_node(a), a._out_nr) if a._rg else _NO_EDGE
+        if isinstance(b, Tensor):
+            node.next_functions = (ea, (b.grad_fn or accumulate_node(b), b._out_nr)
+                                   if b._rg else _NO_EDGE)
+            vb = b._vc[0]
+        else:
+            node.next_functions = (ea, _NO_EDGE)
+            vb = None
+        if op.save_inputs:
+            node._saved = inputs
+            node._versions = (a._vc[0], vb)
+        else:
+            node._saved = ()
+            node._versions = None
     else:
         node.next_functions = tuple(
             ((t.grad_fn or accumulate_node(t), t._out_nr) if t._rg else _NO_EDGE)
