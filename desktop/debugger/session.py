@@ -140,31 +140,20 @@ class DebugSession:
         first line; otherwise run to the first breakpoint (or ``cursor``)."""
         if source is not None:
             self.source = source
-        old = self._run
+        run = _Run(self, self.source, stop_at_start, cursor)
+        with self._cond:
+            old, self._run = self._run, run  # from here the old run reports nothing
         if old is not None and not old.done.is_set():
             old.request_stop("restarted")
         self.history.clear()
         self.result = None
-        run = _Run(self, self.source, stop_at_start, cursor)
-        with self._cond:
-            self._run = run
         run.start()
 
     def restart(self) -> None:
-        """Stop the current run (if any) and start again with the same source and mode."""
+        """Stop the current run (if any) and start again with the same source and mode. The
+        old run ends in the background; its callbacks are no longer reported."""
         old = self._run
-        at_start = old.stop_at_start if old is not None else True
-        if old is None or old.done.is_set():
-            self.start(stop_at_start=at_start)
-            return
-        old.request_stop("restarted")
-
-        def later():
-            old.done.wait(STOP_GRACE * 3)
-            if self._run is old:
-                self.start(stop_at_start=at_start)
-
-        threading.Thread(target=later, name="stepgrad-debug-restart", daemon=True).start()
+        self.start(stop_at_start=old.stop_at_start if old is not None else True)
 
     def stop(self) -> None:
         run = self._run
@@ -428,6 +417,8 @@ class _Run:
             raise StopScript()
         if frame is not None:
             self.tracer.trace_frames(frame)
+        if self.session._run is not self:  # restarted meanwhile: end quietly
+            raise StopScript()
         state = self._capture(kind, frame, raw, error)
         self.session.history.append(state)
         with self.session._cond:
@@ -578,7 +569,7 @@ class _Run:
             if self.recorder is not None:
                 graph = self.recorder.snapshot(self.namespace)
                 values = tuple(self.recorder.backward_values)
-            if status == "finished" and not abandoned:
+            if status == "finished" and not abandoned and self.session._run is self:
                 self._stops += 1
                 prev = self.session.history.live
                 self.session.history.append(DebugState(

@@ -137,8 +137,9 @@ def test_commands_return_at_once_while_the_script_runs():
 def test_step_cap_ends_the_run_with_a_clear_message():
     # the cap counts traced lines: stepping, or Continue with breakpoints (line 4 is never
     # reached); a Continue with no breakpoint runs untraced and is ended by Stop
-    s = DebugSession("i = 0\nwhile True:\n    i += 1\nprint(i)\n", max_steps=500)
-    s.set_breakpoint(4)
+    s = DebugSession("i = 0\nwhile True:\n    i += 1\n    if i < 0:\n        print(i)\n",
+                     max_steps=500)
+    s.set_breakpoint(5)
     s.continue_()
     result = s.wait(5.0)
     assert result.status == "stopped"
@@ -200,7 +201,7 @@ def test_restart_runs_again_from_the_first_line(driver):
     d.session.restart()
     assert d.session.wait_stop().line == 1
     assert len(d.session.history) == 1
-    assert [r.status for r in d.finished] == ["stopped"]
+    assert d.finished == []  # the replaced run ends quietly
 
 
 def test_watches_are_evaluated_without_adding_nodes(driver):
@@ -212,3 +213,19 @@ def test_watches_are_evaluated_without_adding_nodes(driver):
     assert dict(at4.watches)["y"].startswith("tensor([3., 3.]")
     assert [op for s in states for _, op in s.new_nodes] == ["MulBackward0"]
     np.testing.assert_allclose(by_name(at4)["y"].value, [3.0, 3.0])
+
+
+def test_a_breakpoint_set_during_a_free_run_takes_effect():
+    # Continue with no breakpoint runs untraced; the engine's next op brings tracing back
+    src = ("import torch\nw = torch.ones(1, requires_grad=True)\ni = 0\nwhile True:\n"
+           "    y = w * i\n    i += 1\n")
+    s = DebugSession(src)
+    s.set_watches(["i > 0"])
+    s.continue_()
+    time.sleep(0.2)
+    assert s.status == "running"
+    s.set_breakpoint(6)
+    state = s.wait_stop(5)
+    assert state.line == 6 and dict(state.watches) == {"i > 0": "True"}
+    s.stop()
+    assert s.wait(2).status == "stopped"
