@@ -16,6 +16,7 @@ import numpy as np
 
 from ..functions import log_softmax as _log_softmax
 from ..functions import softmax as _softmax
+from ..grad_mode import mode as _mode
 from ..ns import NP
 from ..ops import register
 from ..tensor import Tensor, _result, _wrap, as_array
@@ -117,9 +118,11 @@ def _check_mm(x, w):
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
-    """x @ W.T + b. On a batch with a bias this is one AddmmBackward0 node, as in PyTorch."""
+    """x @ W.T + b. On a batch with a bias this is one AddmmBackward0 node over the bias, the
+    input and ``W.t()`` (TBackward0), as PyTorch records it."""
     x, w = input._data, weight._data
-    _check_mm(x, w)
+    if x.shape[-1:] != w.shape[1:] or x.dtype is not w.dtype:
+        _check_mm(x, w)
     if bias is None:
         return input @ weight.t()
     if x.ndim != 2:
@@ -129,8 +132,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     b = bias._data
     out = x @ w.T
     out += b
-    wt = weight.t()
-    return _result(_ADDMM, out, (bias, input, wt), b.shape)
+    if not (_mode.enabled and (weight._rg or bias._rg or input._rg)):
+        return _wrap(out)
+    return _result(_ADDMM, out, (bias, input, weight.t()), b.shape, True)
 
 
 # ---- nll_loss / cross_entropy --------------------------------------------------------------------
