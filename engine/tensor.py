@@ -78,9 +78,6 @@ def _wrap(arr, rg=False):
     t.grad_fn = None
     t._grad = None
     t._vc = [0]
-    t._hooks = None
-    t._retains = False
-    t._acc = None
     t._out_nr = 0
     return t
 
@@ -371,9 +368,13 @@ def _is_basic_item(i):
 
 
 class Tensor:
-    __slots__ = ("__weakref__", "_acc", "_data", "_grad", "_hooks", "_out_nr", "_retains", "_rg",
-                 "_vc", "grad_fn")
+    # hot fields are slots; rarely set ones live in __dict__ with class defaults, so creating a
+    # tensor (done for every op) writes six fields, not ten
+    __slots__ = ("__dict__", "__weakref__", "_data", "_grad", "_out_nr", "_rg", "_vc", "grad_fn")
     __array_priority__ = 1000  # numpy defers to our reflected operators
+    _hooks = None  # OrderedDict of hooks on a leaf
+    _retains = False  # retain_grad() was called
+    _acc = None  # weakref to this leaf's AccumulateGrad node
 
     def __init__(self, *args, **kwargs):
         # torch.Tensor([...]) is float (default dtype); torch.Tensor(2, 3) allocates a shape
@@ -386,9 +387,6 @@ class Tensor:
         self.grad_fn = None
         self._grad = None
         self._vc = [0]
-        self._hooks = None
-        self._retains = False
-        self._acc = None
         self._out_nr = 0
 
     # ---- metadata --------------------------------------------------------------------------------
@@ -434,9 +432,9 @@ class Tensor:
 
     @property
     def data(self):
-        t = _wrap(self._data)
-        t._vc = self._vc
-        return t
+        # shares the values but not the version counter: changes made through .data are
+        # invisible to autograd, as in PyTorch
+        return _wrap(self._data)
 
     @data.setter
     def data(self, value):
@@ -1052,9 +1050,33 @@ class Tensor:
         return _result(OPS[key], self._data.reshape(new_shape), (self,), self._data.shape,
                        self._rg)._share(self)
 
-    def _share(self, base):
+    def _share(self, base, idx=None):
         self._vc = base._vc  # views share the version counter with their base
+        if base._rg:
+            if base.grad_fn is None or base._leaf_view:
+                self._leaf_view = True  # in-place on it would bypass the leaf's own check
+            elif idx is not None:
+                self._view_of = (base, idx)  # in-place on it rewrites base's history too
         return self
+
+    _leaf_view = False
+    _view_of = None
+
+    def _check_view_inplace(self):
+        if self._leaf_view:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                               "in-place operation.")
+
+    def _propagate_to_base(self):
+        """After an in-place change to this view, record it on the base as PyTorch's CopySlices
+        (the data is already there: views share memory)."""
+        view_of = self._view_of
+        if view_of is None:
+            return
+        base, idx = view_of
+        old = base._snapshot()
+        record(OPS["setitem"], base, (old, self), (idx, self._data.shape))
+        base._propagate_to_base()
 
     def view(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
@@ -1250,7 +1272,7 @@ class Tensor:
     def _index_step(self, key, dim, item):
         x = self._data
         full = (slice(None),) * dim + (item,)
-        return _result(OPS[key], x[full], (self,), (x.shape, full), self._rg)._share(self)
+        return _result(OPS[key], x[full], (self,), (x.shape, full), self._rg)._share(self, full)
 
     def __setitem__(self, idx, value):
         idx = _convert_index(idx)
@@ -1262,12 +1284,14 @@ class Tensor:
             self._data[idx] = v._data
             self._vc[0] += 1
             return
+        self._check_view_inplace()
         old = self._snapshot()
         new = old._data.copy()
         new[idx] = v._data
         self._data[...] = new
         self._vc[0] += 1
         record(OPS["setitem"], self, (old, v), (idx, v._data.shape))
+        self._propagate_to_base()
 
     def _snapshot(self):
         """A stand-in for this tensor's value and history before an in-place change."""
@@ -1295,6 +1319,8 @@ class Tensor:
                 return self
         if track and self.grad_fn is None and self._rg:
             raise RuntimeError(LEAF_INPLACE_ERROR)
+        if track:
+            self._check_view_inplace()
         src = self._snapshot() if track else self.detach()
         res = fn(src) if other is None else fn(src, other)
         r = res._data
@@ -1314,6 +1340,7 @@ class Tensor:
             self._out_nr = 0
             if node._out is not None:
                 node._out = (self._data, self._vc, self._vc[0])
+            self._propagate_to_base()
         return self
 
     def add_(self, other, *, alpha=1):
@@ -1412,7 +1439,9 @@ def _sigmoid(x):
 def _retype(t, cls):
     new = cls.__new__(cls)
     for slot in Tensor.__slots__:
-        if slot != "__weakref__":
+        if slot == "__dict__":
+            new.__dict__.update(t.__dict__)
+        elif slot != "__weakref__":
             setattr(new, slot, getattr(t, slot))
     return new
 

@@ -278,3 +278,32 @@ def test_leaves_made_ready_together_run_in_next_functions_order(order):
     a = torch.add(w, x) if order == "wx" else torch.add(x, w)
     leaves = [s.node.variable for s in backward_steps([a.sum()]) if hasattr(s.node, "variable")]
     assert leaves == ([w, x] if order == "wx" else [x, w])
+
+
+def test_inplace_on_a_view_of_a_leaf_is_refused_before_touching_it():
+    x = torch.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
+        x[0:2].mul_(2)
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
+        x.t()[0] = 5.0
+    assert x.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_inplace_on_a_view_rewrites_the_base_history():
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    v = y[0:2]
+    v.mul_(10)  # y is now [10, 20, 3]
+    assert y.tolist() == [10.0, 20.0, 3.0]
+    assert y.grad_fn.name() == "CopySlices"
+    (y * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [10.0, 20.0, 3.0]
+
+
+def test_augmented_assignment_on_an_index_of_a_non_leaf():
+    x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = x * 2
+    y[:, 0] += 1
+    y.sum().backward()
+    assert y.tolist() == [[3.0, 4.0], [7.0, 8.0]]
+    assert x.grad.tolist() == [[2.0, 2.0], [2.0, 2.0]]
