@@ -93,9 +93,14 @@ def log_softmax(input: Tensor, dim=None, _stacklevel=3, dtype=None) -> Tensor:
 def _addmm_vjp(m, g, out, s, a, need):
     """out = b + x @ Wt: db = sum_rows(g), dx = g @ Wt.T, dWt = x.T @ g."""
     _, x, wt = s
+    if m is NP:  # the training hot path: plain array methods, no namespace indirection
+        db = (g.sum(0) if a == g.shape[1:] else m.sum_to(g, a)) if need[0] else None
+        dx = g @ wt.T if need[1] else None
+        # (g.T @ x).T: TBackward0 then hands the weight a C-ordered (out, in) array to keep
+        dwt = (g.T @ x).T if need[2] else None
+        return db, dx, dwt
     db = m.sum_to(g, a) if need[0] else None
     dx = m.matmul(g, m.swap_last(wt)) if need[1] else None
-    # computed as (g.T @ x).T so that TBackward0 hands the weight a C-ordered (out, in) array
     dwt = m.swap_last(m.matmul(m.swap_last(g), x)) if need[2] else None
     return db, dx, dwt
 
