@@ -1,0 +1,115 @@
+import numpy as np
+from conftest import ADD, MEAN, MM, X_, W, linear_graph
+from PySide6.QtCore import Qt
+
+from desktop.model import GraphEdge, GraphNode, GraphSnapshot, NodeKind
+from desktop.ui.graph_items import EdgeItem, NodeItem
+from desktop.ui.graph_view import MAX_NODES, GraphView
+from desktop.ui.simple_layout import layered_layout
+
+
+def make_view(qtbot, snapshot=None, **kw):
+    view = GraphView(**kw)
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    if snapshot is not None:
+        view.set_snapshot(snapshot)
+    return view
+
+
+def test_one_item_per_node_with_labels(qtbot):
+    snap = linear_graph()
+    view = make_view(qtbot, snap)
+    nodes = [i for i in view.scene.items() if isinstance(i, NodeItem)]
+    edges = [i for i in view.scene.items() if isinstance(i, EdgeItem)]
+    assert len(nodes) == len(snap.nodes) == 10
+    assert len(edges) == len(snap.edges)
+    assert view.node_items[W].lines == ["w", "AccumulateGrad", "[1, 1]"]
+    assert view.node_items[MEAN].lines == ["loss", "MeanBackward0", "scalar"]
+    assert view.node_items[MM].lines == ["MmBackward0", "[5, 1]"]  # no variable name known
+
+
+def test_click_on_node_emits_its_id_and_fills_detail(qtbot):
+    view = make_view(qtbot, linear_graph())
+    item = view.node_items[ADD]
+    pos = view.view.mapFromScene(item.scenePos())
+    with qtbot.waitSignal(view.node_selected, timeout=2000) as blocker:
+        qtbot.mouseClick(view.view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert blocker.args == [ADD]
+    text = view.detail.toPlainText()
+    assert "AddBackward0" in text and "Y_hat" in text and "MmBackward0" in text
+
+
+def test_edges_carry_grad_after_backward(qtbot):
+    view = make_view(qtbot, linear_graph())
+    labelled = {(e.edge.src, e.edge.dst): e.grad_label.text()
+                for e in view.edge_items if e.grad_label is not None}
+    assert labelled[(W, 5)] == "-38.4"
+    assert (X_, MM) not in labelled  # constants receive no grad
+    tip = next(e for e in view.edge_items if (e.edge.src, e.edge.dst) == (W, 5)).toolTip()
+    assert "grad" in tip and "-38.4" in tip
+
+
+def test_freed_and_highlight_styles(qtbot):
+    view = make_view(qtbot, linear_graph(freed=True, highlight={ADD}))
+    assert view.node_items[ADD].highlighted
+    assert not view.node_items[MEAN].highlighted
+    assert view.node_items[MM].node.freed
+    assert "(freed)" in view.node_items[MM].lines[-2]
+    assert not view.node_items[W].node.freed  # leaves are never freed
+
+
+def test_find_node_by_name_and_op(qtbot):
+    view = make_view(qtbot, linear_graph())
+    with qtbot.waitSignal(view.node_selected) as blocker:
+        assert view.find_node("loss") == MEAN
+    assert blocker.args == [MEAN]
+    assert view.selected_id() == MEAN
+    assert view.find_node("mmbackward") == MM
+    assert view.find_node("nothing-like-this") is None
+
+
+def test_layout_fn_hook_is_used(qtbot):
+    calls = []
+
+    def layout(snapshot):
+        calls.append(len(snapshot.nodes))
+        return {n.id: (100.0 * k, 0.0) for k, n in enumerate(snapshot.nodes)}
+
+    view = make_view(qtbot, linear_graph(), layout_fn=layout)
+    assert calls == [10]
+    assert view.node_items[W].pos().x() == 0.0
+    assert view.node_items[MEAN].pos().x() == 900.0
+
+
+def test_fallback_layout_puts_outputs_below_inputs():
+    pos = layered_layout(linear_graph())
+    assert pos[MEAN][1] > pos[ADD][1] > pos[MM][1] > pos[W][1]
+    assert len({p for p in pos.values()}) == len(pos)  # no two boxes on the same spot
+
+
+def test_huge_graph_shows_note_instead_of_items(qtbot):
+    n = MAX_NODES + 50
+    nodes = tuple(GraphNode(i, NodeKind.OP, "AddBackward0", "", (), None) for i in range(n))
+    edges = tuple(GraphEdge(i, i + 1) for i in range(n - 1))
+    view = make_view(qtbot, GraphSnapshot(nodes, edges))
+    assert view.node_items == {}
+    assert not view.note.isHidden()
+    assert str(n) in view.note.text()
+
+
+def test_empty_graph_and_cycle_do_not_crash(qtbot):
+    view = make_view(qtbot, GraphSnapshot())
+    assert view.node_items == {}
+    nodes = tuple(GraphNode(i, NodeKind.OP, "X", "", (2,), None, value=np.ones(2))
+                  for i in range(3))
+    view.set_snapshot(GraphSnapshot(nodes, (GraphEdge(0, 1), GraphEdge(1, 2), GraphEdge(2, 0))))
+    assert len(view.node_items) == 3
+
+
+def test_export_png(qtbot, tmp_path):
+    view = make_view(qtbot, linear_graph())
+    out = tmp_path / "g.png"
+    assert view.export_png(str(out))
+    assert out.stat().st_size > 1000

@@ -1,0 +1,97 @@
+import numpy as np
+from conftest import linear_tensors, tensor
+
+from desktop.ui.inspector import NOT_EVALUATED, Inspector
+
+
+def make(qtbot, tensors=None):
+    ins = Inspector()
+    qtbot.addWidget(ins)
+    ins.resize(700, 700)
+    ins.show()
+    ins.set_tensors(tensors if tensors is not None else linear_tensors())
+    return ins
+
+
+def test_rows_show_every_tensor(qtbot):
+    ins = make(qtbot)
+    rows = {r[0]: r for r in ins.row_texts()}
+    assert list(rows) == ["X", "Y", "w", "b", "Y_hat", "loss"]
+    assert rows["w"] == ["w", "[1, 1]", "float32", "True", "True", "None", "-38.4"]
+    assert rows["Y_hat"][4:] == ["False", "AddBackward0", "None"]
+    assert rows["loss"][1] == "scalar"
+
+
+def test_select_small_tensor_shows_grid(qtbot):
+    ins = make(qtbot)
+    with qtbot.waitSignal(ins.tensor_selected) as blocker:
+        ins.select("X")
+    assert blocker.args == ["X"]
+    assert ins.value_view.mode == "grid"
+    grid = ins.value_view.grid
+    assert (grid.rowCount(), grid.columnCount()) == (5, 1)
+    assert grid.item(4, 0).text() == "5"
+    assert ins.grad_view.mode == "none"
+    ins.select("w")
+    assert ins.grad_view.mode == "grid"
+    assert ins.grad_view.grid.item(0, 0).text() == "-38.4"
+
+
+def test_selection_survives_a_new_run(qtbot):
+    ins = make(qtbot)
+    ins.select("b")
+    ins.set_tensors(linear_tensors())
+    assert ins.selected_name() == "b"
+
+
+def test_large_tensor_heatmap_and_huge_summary(qtbot):
+    big = tensor("W1", np.arange(30 * 40, dtype=np.float32).reshape(30, 40))
+    huge = tensor("H", np.zeros(1_000_001, dtype=np.float32))
+    ins = make(qtbot, (big, huge))
+    ins.select("W1")
+    assert ins.value_view.mode == "heatmap"
+    assert ins.value_view.image.image.shape == (30, 40)
+    ins.select("H")
+    assert ins.value_view.mode == "summary"
+    text = ins.value_view.summary.toPlainText()
+    assert "1,000,001 elements" in text and "mean 0" in text and "NaN  0" in text
+
+
+def test_nan_and_inf_are_highlighted(qtbot):
+    bad = tensor("bad", np.array([1.0, np.nan, np.inf], dtype=np.float32),
+                 grad=np.array([np.nan, 0, 0], dtype=np.float32), requires_grad=True)
+    ins = make(qtbot, (bad,))
+    assert "NaN" in ins.table.item(0, 0).toolTip()
+    ins.select("bad")
+    assert "1 NaN, 1 Inf" in ins.value_view.header.text()
+    grid = ins.value_view.grid
+    normal, nan_cell = grid.item(0, 0), grid.item(1, 0)
+    assert nan_cell.text() == "nan"
+    assert nan_cell.background().color() != normal.background().color()
+    big_bad = tensor("bb", np.full((20, 20), np.nan, dtype=np.float32))
+    ins.set_tensors((big_bad,))
+    ins.select("bb")  # an all-NaN heatmap must not crash
+    assert ins.value_view.mode == "heatmap"
+
+
+def test_watches(qtbot):
+    ins = make(qtbot)
+    ins.add_watch("w.grad")
+    ins.add_watch("w.grad")  # no duplicates
+    ins.add_watch("1/0")
+    assert ins.watches == ["w.grad", "1/0"]
+    assert ins.watch_values()["w.grad"] == NOT_EVALUATED
+
+    def evaluate(expr):
+        return str(eval(expr, {"w": type("W", (), {"grad": -38.4})}))
+
+    ins.set_evaluator(evaluate)
+    values = ins.watch_values()
+    assert values["w.grad"] == "-38.4"
+    assert values["1/0"].startswith("ZeroDivisionError")
+    with qtbot.waitSignal(ins.watches_changed) as blocker:
+        ins.remove_watch("1/0")
+    assert blocker.args == [["w.grad"]]
+    ins.watch_field.setText("w.grad * 2")
+    ins.watch_field.returnPressed.emit()
+    assert ins.watches == ["w.grad", "w.grad * 2"]

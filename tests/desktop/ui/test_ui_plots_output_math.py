@@ -1,0 +1,88 @@
+import numpy as np
+from conftest import error_result
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
+
+from desktop.ui.math_view import MathLabel, plain_text, render_latex
+from desktop.ui.output_pane import OutputPane
+from desktop.ui.plots import PlotsPanel
+from desktop.ui.theme import LIGHT
+
+
+def test_loss_curve_from_backward_values(qtbot):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    assert not panel.loss.built  # pyqtgraph stays unloaded until there is data
+    panel.set_backward_values((3.0, 2.0, float("nan"), 1.0))
+    xs, ys = panel.loss_curve.getData()
+    assert list(xs) == [1, 2, 4] and list(ys) == [3.0, 2.0, 1.0]
+    assert "non-finite" in panel.loss.plot().getPlotItem().titleLabel.text
+
+
+def test_function_overlay_with_legend(qtbot, tmp_path):
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(600, 400)
+    xs = np.linspace(-1, 1, 11)
+    panel.show_function(xs, xs**2, 2 * xs, np.full_like(xs, 2.0),
+                        {"f": "x**2", "df": "2*x", "d2f": "2"})
+    assert set(panel.func_curves) == {"f", "df", "d2f"}
+    _, ys = panel.func_curves["df"].getData()
+    assert np.allclose(ys, 2 * xs)
+    legend = panel.func.plot().getPlotItem().legend
+    labels = [label.text for _, label in legend.items]
+    assert labels == ["f(x) = x**2", "f′(x) = 2*x", "f″(x) = 2"]
+    panel.show_function(xs, xs, None, None)  # redraw replaces, never stacks, legends
+    assert [label.text for _, label in panel.func.plot().getPlotItem().legend.items] == ["f"]
+    out = tmp_path / "f.png"
+    assert panel.export_png(str(out), "function")
+    assert out.stat().st_size > 1000
+
+
+def test_output_colours_and_error_frames_jump(qtbot):
+    pane = OutputPane()
+    qtbot.addWidget(pane)
+    pane.resize(600, 400)
+    pane.show()
+    pane.append("hello\n")
+    pane.append("warning\n", "stderr")
+    doc = pane.text.document()
+
+    def colour(line):
+        cur = QTextCursor(doc.findBlockByNumber(line))
+        cur.movePosition(QTextCursor.MoveOperation.Right)  # charFormat() is left of the cursor
+        return cur.charFormat().foreground().color().name()
+
+    assert colour(0) == LIGHT.stdout
+    assert colour(1) == LIGHT.stderr
+    result = error_result()
+    pane.show_error(result.error)
+    assert not pane.error_box.isHidden()
+    assert "RuntimeError" in pane.error_title.text()
+    assert pane.frames.count() == 2
+    item = pane.frames.item(0)
+    rect = pane.frames.visualItemRect(item)
+    with qtbot.waitSignal(pane.jump_to_line) as blocker:
+        qtbot.mouseClick(pane.frames.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert blocker.args == [9]
+    with qtbot.waitSignal(pane.jump_to_line) as blocker:
+        pane.error_title.linkActivated.emit("10")
+    assert blocker.args == [10]
+    pane.clear()
+    assert pane.error_box.isHidden() and pane.text.toPlainText() == ""
+
+
+def test_math_renders_and_falls_back(qtbot):
+    pm = render_latex(r"\frac{\partial L}{\partial w} = 2 x (w x + b - y)")
+    assert pm is not None and not pm.isNull() and pm.width() > 50
+    assert render_latex(r"\frac{\partial L}{\partial w} = 2 x (w x + b - y)") is not None
+    label = MathLabel()
+    qtbot.addWidget(label)
+    label.set_math(r"x^2")
+    assert label.rendered
+    label.set_math(r"\frac{", plain="broken")
+    assert not label.rendered and label.text() == "broken"
+    import sympy
+
+    x = sympy.Symbol("x")
+    assert "2" in plain_text("", x**2)
