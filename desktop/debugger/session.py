@@ -230,10 +230,6 @@ class DebugSession:
             run.done.wait(timeout)
         return self.result
 
-    def _notify(self) -> None:
-        with self._cond:
-            self._cond.notify_all()
-
 
 class _Run:
     """One execution under the debugger (a new one per start/restart)."""
@@ -283,8 +279,9 @@ class _Run:
 
     def request_stop(self, reason: str) -> None:
         with self._lock:
-            if self._stop_reason is None:
-                self._stop_reason = reason
+            if self._stop_reason is not None:
+                return  # already stopping
+            self._stop_reason = reason
         self.tracer.request_stop(reason)
         with self.session._cond:
             self.pending += 1
@@ -345,7 +342,7 @@ class _Run:
             self._in_user = True
         try:
             self.tracer.run_code(code, ns)
-        except StopScript as exc:
+        except (StopScript, SystemExit) as exc:
             return exc
         except BaseException as exc:  # the script's error: stop at its line
             self._leave_user()

@@ -229,3 +229,21 @@ def test_a_breakpoint_set_during_a_free_run_takes_effect():
     assert state.line == 6 and dict(state.watches) == {"i > 0": "True"}
     s.stop()
     assert s.wait(2).status == "stopped"
+
+
+def test_sys_exit_ends_the_run_without_an_error_stop(driver):
+    d = driver("import sys\nx = 1\nsys.exit(0)\nx = 2\n")
+    states, result = d.run(lambda s: "continue_", start="continue_")
+    assert result.status == "finished" and [s.kind for s in states] == ["finished"]
+    d = driver("import sys\nsys.exit(3)\n")
+    states, result = d.run(lambda s: "continue_", start="continue_")
+    assert result.status == "error" and result.error.kind == "SystemExit" and states == []
+
+
+def test_stop_twice_is_harmless(driver):
+    d = driver("while True:\n    pass\n")
+    d.session.continue_()
+    time.sleep(0.1)
+    d.session.stop()
+    d.session.stop()
+    assert d.session.wait(2).status == "stopped" and len(d.finished) == 1
