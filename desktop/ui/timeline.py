@@ -4,7 +4,7 @@ Moving it shows a past state; nothing is executed again."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSlider, QVBoxLayout, QWidget
 
 
 class Timeline(QWidget):
@@ -20,20 +20,19 @@ class Timeline(QWidget):
         self.slider.setEnabled(False)
         self.slider.setPageStep(10)
         self.slider.setToolTip("Recorded stops: drag to look at a past state (nothing re-runs)")
+        self.slider.setMinimumWidth(160)
         self.label = QLabel("no recorded stops")
         self.label.setObjectName("timeline_label")
-        self.label.setMinimumWidth(220)
         self.note = QLabel("")
         self.note.setObjectName("timeline_note")
+        self.note.setWordWrap(True)
         self.note.setVisible(False)
-        row = QHBoxLayout()
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.slider, 1)
-        row.addWidget(self.label)
-        layout = QVBoxLayout(self)
+        layout = QVBoxLayout(self)  # label above the slider: fits a narrow dock
         layout.setContentsMargins(4, 2, 4, 2)
-        layout.addLayout(row)
+        layout.addWidget(self.label)
+        layout.addWidget(self.slider)
         layout.addWidget(self.note)
+        layout.addStretch(1)
         self.slider.valueChanged.connect(self._on_slider)
         self.bridge = None
         if bridge is not None:
