@@ -270,11 +270,16 @@ def _describe(value) -> str:
     return str(tuple(shape)) if shape is not None else repr(value)[:40]
 
 
+_MISSING = object()
+
+
 def _saved(fn) -> tuple[str, ...]:
     """Short descriptions of what the node saved for backward: the engine keeps saved inputs
     in ``_saved`` and a saved output in ``_out``; PyTorch exposes ``_saved_<name>``."""
-    saved = getattr(fn, "_saved", None)
-    if isinstance(saved, tuple):
+    saved = getattr(fn, "_saved", _MISSING)
+    if saved is not _MISSING:  # the engine: a tuple, or a marker once freed
+        if not isinstance(saved, tuple):
+            return ()
         out = [f"input {i}: {_describe(v)}" for i, v in enumerate(saved)]
         if getattr(fn, "_out", None) is not None:
             out.append(f"output: {_describe(fn._out[0])}")

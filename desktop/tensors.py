@@ -39,13 +39,17 @@ def small_numpy(t, limit: int = SMALL) -> np.ndarray | None:
     cheap: the graph view shows values of small tensors only)."""
     if t is None:
         return None
-    size = t.size if isinstance(t, np.ndarray) else _numel(t)
-    return to_numpy(t) if size <= limit else None
+    data = t if isinstance(t, np.ndarray) else getattr(t, "_data", None)  # engine fast path
+    if isinstance(data, np.ndarray):
+        return data.copy() if data.size <= limit else None
+    return to_numpy(t) if _numel(t) <= limit else None
 
 
 def _numel(t) -> int:
-    shape = getattr(t, "shape", ())
-    return int(np.prod(tuple(shape), dtype=np.int64))
+    n = 1
+    for d in getattr(t, "shape", ()):
+        n *= int(d)
+    return n
 
 
 def dtype_name(t) -> str:
