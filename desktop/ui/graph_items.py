@@ -168,8 +168,14 @@ class EdgeItem(QGraphicsPathItem):
             f = QFont()
             f.setPointSizeF(max(6.0, f.pointSizeF() - 1.5))
             self.grad_label.setFont(f)
-            mid = (a + b) / 2
-            self.grad_label.setPos(mid + QPointF(4, -self.grad_label.boundingRect().height() / 2))
+            # Nearer the source than the middle: edges converging on one op (Y_hat = mm + b)
+            # would otherwise stack their labels on top of each other just above the op.
+            # Put it on the outer side: left of an edge running down-right, right otherwise,
+            # so the labels of two edges that converge on one op end up apart.
+            at = a + (b - a) * 0.4
+            box = self.grad_label.boundingRect()
+            dx = -box.width() - 4 if (b.x() - a.x()) > 1 else 4
+            self.grad_label.setPos(at + QPointF(dx, -box.height() / 2))
             tip = f"{names}\ngrad that flowed back:\n{long_array(edge.grad)}"
             self.grad_label.setToolTip(tip)
             self.setToolTip(tip)

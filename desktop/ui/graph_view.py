@@ -1,12 +1,17 @@
 """The graph panel: a zoomable, pannable scene of a GraphSnapshot plus a node detail pane.
 
-Positions come from ``layout_fn(snapshot) -> {node_id: (x, y)}`` (box centres, y down), so the
-integrator can swap in the grandalf layout; the fallback is ``simple_layout.layered_layout``.
+Positions come from ``layout_fn(snapshot) -> {node_id: (x, y)}`` (box centres, y down), or
+``layout_fn(snapshot, sizes={node_id: (w, h)})`` when the function has a ``sizes`` parameter, so
+``desktop.layout.layout`` (grandalf) plugs in as is; the fallback is
+``simple_layout.layered_layout``. Past ASYNC_NODES nodes the layout runs in a worker thread.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
+import inspect
+import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -30,8 +35,10 @@ from desktop.ui.graph_items import EdgeItem, NodeItem
 from desktop.ui.simple_layout import layered_layout
 from desktop.ui.theme import LIGHT, Theme
 
-LayoutFn = Callable[[GraphSnapshot], dict[int, tuple[float, float]]]
+# layout_fn(snapshot) or layout_fn(snapshot, sizes={id: (w, h)}) -> {id: (x, y)} box centres
+LayoutFn = Callable[..., dict[int, tuple[float, float]]]
 MAX_NODES = 400  # beyond this, building items and laying out would freeze the GUI thread
+ASYNC_NODES = 150  # above this the layout (grandalf: ~0.1-0.5 s) runs in a worker thread
 
 
 class _ZoomView(QGraphicsView):
@@ -109,8 +116,18 @@ class NodeDetail(QTextBrowser):
         self.setHtml("".join(parts))
 
 
+def _accepts_sizes(fn) -> bool:
+    """desktop.layout.layout takes box sizes; simple hooks take the snapshot only."""
+    try:
+        return "sizes" in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 class GraphView(QWidget):
     node_selected = Signal(int)
+    layout_done = Signal()  # boxes and edges are in the scene
+    _layout_ready = Signal(int, object)  # from the layout thread: (token, positions)
 
     def __init__(self, parent: QWidget | None = None, theme: Theme = LIGHT,
                  layout_fn: LayoutFn | None = None):
@@ -122,6 +139,9 @@ class GraphView(QWidget):
         self.edge_items: list[EdgeItem] = []
         self._find_hits: list[int] = []
         self._find_text = ""
+        self._token = 0  # bumps per snapshot, so a late background layout is dropped
+        self._pending = None
+        self._layout_ready.connect(self._on_layout_ready, Qt.ConnectionType.QueuedConnection)
 
         self.scene = QGraphicsScene(self)
         self.view = _ZoomView(self.scene, self._clicked)
@@ -168,8 +188,11 @@ class GraphView(QWidget):
         self.set_snapshot(self.snapshot, keep_view=True)
 
     def set_snapshot(self, snapshot: GraphSnapshot, keep_view: bool = False) -> None:
+        """Show ``snapshot``. Up to ASYNC_NODES nodes the layout runs right here; above that it
+        runs in a worker thread and the boxes appear when it is done (``layout_done``)."""
         selected = self.selected_id()
         self.snapshot = snapshot
+        self._token += 1
         self.scene.clear()
         self.node_items, self.edge_items = {}, []
         self._find_hits = []
@@ -183,21 +206,56 @@ class GraphView(QWidget):
             self.detail.show_node(None, None)
             return
         self._show_notes(notes)
-        positions = self.layout_fn(snapshot)
-        for n in snapshot.nodes:
-            item = NodeItem(n, self.theme, highlighted=n.id in snapshot.highlight)
-            x, y = positions.get(n.id, (0.0, 0.0))
-            item.setPos(QPointF(x, y))
-            self.scene.addItem(item)
-            self.node_items[n.id] = item
-        for e in snapshot.edges:
-            if e.src in self.node_items and e.dst in self.node_items:
-                edge = EdgeItem(e, self.node_items[e.src], self.node_items[e.dst], self.theme)
-                self.scene.addItem(edge)
-                self.edge_items.append(edge)
         if not snapshot.nodes:
             text = self.scene.addText("No graph yet: run a script (F5) that builds one.")
             text.setDefaultTextColor(QColor(self.theme.muted))
+            self.detail.show_node(None, None)
+            return
+        items = {n.id: NodeItem(n, self.theme, highlighted=n.id in snapshot.highlight)
+                 for n in snapshot.nodes}
+        sizes = {i: (it.rect.width(), it.rect.height()) for i, it in items.items()}
+        pending = (items, selected, keep_view, notes)
+        if len(snapshot.nodes) <= ASYNC_NODES:
+            self._place(self._token, self._run_layout(snapshot, sizes), pending)
+            return
+        self._pending = pending
+        self._show_notes([*notes, f"Laying out {len(snapshot.nodes)} nodes…"])
+        token, fn, ready = self._token, self._run_layout, self._layout_ready
+
+        def work() -> None:
+            positions = fn(snapshot, sizes)
+            with contextlib.suppress(RuntimeError):  # the view was closed meanwhile
+                ready.emit(token, positions)
+
+        threading.Thread(target=work, daemon=True, name="graph-layout").start()
+
+    def _run_layout(self, snapshot: GraphSnapshot, sizes) -> dict:
+        try:
+            if _accepts_sizes(self.layout_fn):
+                return self.layout_fn(snapshot, sizes=sizes)
+            return self.layout_fn(snapshot)
+        except Exception:  # a broken layout must not lose the graph: fall back
+            return layered_layout(snapshot)
+
+    def _on_layout_ready(self, token: int, positions) -> None:
+        if token == self._token and self._pending is not None:  # else a newer snapshot won
+            pending, self._pending = self._pending, None
+            self._place(token, positions, pending)
+
+    def _place(self, token: int, positions, pending) -> None:
+        items, selected, keep_view, notes = pending
+        snapshot = self.snapshot
+        self._show_notes(notes)
+        for nid, item in items.items():
+            x, y = positions.get(nid, (0.0, 0.0))
+            item.setPos(QPointF(x, y))
+            self.scene.addItem(item)
+        self.node_items = items
+        for e in snapshot.edges:
+            if e.src in items and e.dst in items:
+                edge = EdgeItem(e, items[e.src], items[e.dst], self.theme)
+                self.scene.addItem(edge)
+                self.edge_items.append(edge)
         self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-40, -40, 40, 40))
         if selected in self.node_items:
             self.select_node(selected, center=False)
@@ -205,6 +263,7 @@ class GraphView(QWidget):
             self.detail.show_node(None, None)
         if not keep_view:
             self.fit()
+        self.layout_done.emit()
 
     def selected_id(self) -> int | None:
         for nid, item in self.node_items.items():

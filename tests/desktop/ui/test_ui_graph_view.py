@@ -4,7 +4,7 @@ from PySide6.QtCore import Qt
 
 from desktop.model import GraphEdge, GraphNode, GraphSnapshot, NodeKind
 from desktop.ui.graph_items import EdgeItem, NodeItem
-from desktop.ui.graph_view import MAX_NODES, GraphView
+from desktop.ui.graph_view import ASYNC_NODES, MAX_NODES, GraphView
 from desktop.ui.simple_layout import layered_layout
 
 
@@ -113,3 +113,58 @@ def test_export_png(qtbot, tmp_path):
     out = tmp_path / "g.png"
     assert view.export_png(str(out))
     assert out.stat().st_size > 1000
+
+
+def chain(n):
+    nodes = tuple(GraphNode(i, NodeKind.OP, "AddBackward0", f"v{i}", (2,), None)
+                  for i in range(n))
+    return GraphSnapshot(nodes, tuple(GraphEdge(i, i + 1) for i in range(n - 1)))
+
+
+def test_layout_fn_receives_box_sizes_when_it_asks(qtbot):
+    seen = {}
+
+    def layout(snapshot, sizes=None):
+        seen.update(sizes)
+        return {n.id: (0.0, 100.0 * n.id) for n in snapshot.nodes}
+
+    view = make_view(qtbot, chain(3), layout_fn=layout)
+    assert set(seen) == {0, 1, 2}
+    w, h = seen[0]
+    assert w >= 90 and h > 20
+    assert view.node_items[2].pos().y() == 200.0
+
+
+def test_big_graph_is_laid_out_off_the_gui_thread(qtbot):
+    import threading
+
+    threads = []
+
+    def layout(snapshot):
+        threads.append(threading.current_thread())
+        return layered_layout(snapshot)
+
+    view = make_view(qtbot, layout_fn=layout)
+    with qtbot.waitSignal(view.layout_done, timeout=5000):
+        view.set_snapshot(chain(ASYNC_NODES + 20))
+    assert threads[-1] is not threading.main_thread()
+    assert len(view.node_items) == ASYNC_NODES + 20
+    assert len(view.edge_items) == ASYNC_NODES + 19
+    assert view.note.isHidden()
+
+
+def test_stale_background_layout_is_dropped(qtbot):
+    view = make_view(qtbot)
+    view.set_snapshot(chain(ASYNC_NODES + 20))
+    with qtbot.waitSignal(view.layout_done, timeout=5000):
+        view.set_snapshot(linear_graph())  # small: laid out at once
+    qtbot.wait(300)  # the big layout finishes meanwhile and must not replace the small graph
+    assert len(view.node_items) == 10
+
+
+def test_broken_layout_falls_back(qtbot):
+    def layout(snapshot):
+        raise ValueError("boom")
+
+    view = make_view(qtbot, linear_graph(), layout_fn=layout)
+    assert len(view.node_items) == 10
