@@ -97,16 +97,12 @@ def numpy_step():
     return step, (w1, b1, w2, b2)
 
 
-def best_ms(fn, repeat, number):
-    fn()
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / number)
-    return best * 1e3
+def best_ms(fn, number):
+    """Milliseconds per call of one round of ``number`` calls."""
+    t0 = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - t0) / number * 1e3
 
 
 def check_same_math(steps=5):
@@ -126,20 +122,25 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer rounds")
     args = ap.parse_args(argv)
-    repeat, number = (5, 20) if args.quick else (15, 50)
+    rounds, number = (20, 5) if args.quick else (60, 10)
     check_same_math()
     contenders = [("numpy", numpy_step()[0]), ("engine", library_step(engine)[0])]
     best = {name: float("inf") for name, _ in contenders}
-    # interleave rounds so a busy neighbour slows both alike
-    for _ in range(3):
+    for _, fn in contenders:
+        fn()
+    # many short rounds, interleaved, best kept: a busy neighbour slows both alike and the quiet
+    # moments show each side's real cost
+    for _ in range(rounds):
+        gc.collect()
         for name, fn in contenders:
-            best[name] = min(best[name], best_ms(fn, max(1, repeat // 3), number))
+            best[name] = min(best[name], best_ms(fn, number))
     if torch is not None:
         # last and on its own: torch's OpenMP workers keep spinning after each call and would
         # steal the BLAS threads' cores from the other two on a small machine
         fn = library_step(torch)[0]
+        fn()
         contenders.append(("torch", fn))
-        best["torch"] = best_ms(fn, repeat, number)
+        best["torch"] = min(best_ms(fn, number) for _ in range(rounds))
     print(f"MLP {D}-{H}-{C}, batch {N}, float32: nn.Linear + nn.ReLU + CrossEntropyLoss + SGD")
     for name, _ in contenders:
         print(f"  {name:7s} {best[name]:8.3f} ms/step   x{best[name] / best['numpy']:.3f} of numpy")
