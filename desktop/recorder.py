@@ -89,7 +89,7 @@ class Recorder(Observer):
 
     def _forget(self, rec):
         if self.records.get(rec.key) is rec:
-            del self.records[rec.key]
+            self.records.pop(rec.key, None)
 
     def on_backward_begin(self, roots, grads, retain_graph, create_graph, inputs):
         self.backward_calls += 1
@@ -127,7 +127,7 @@ class Recorder(Observer):
     def _evict(self):
         keys = list(self.records)[: len(self.records) // 3]
         for key in keys:
-            del self.records[key]
+            self.records.pop(key, None)  # a weakref callback may have dropped it already
         self.dropped += len(keys)
 
     # --- for the debugger: which nodes did a step create? ---
