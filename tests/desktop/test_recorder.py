@@ -211,3 +211,35 @@ def test_dropped_graphs_release_their_records():
         assert len(rec.records) <= 2  # only what is still alive
     finally:
         detach()
+
+
+def test_many_live_graphs_evict_old_records_with_a_note():
+    from desktop import recorder
+
+    result = run_script("import torch\nx = torch.ones(1, requires_grad=True)\n"
+                        f"outs = [x * 2 for _ in range({recorder.MAX_RECORDS + 10})]\n")
+    assert result.status == "finished", result.error
+    assert "dropped" in result.graph.note and "capped" in result.graph.note
+
+
+def test_router_keeps_an_observer_installed_before():
+    import engine
+    from engine.observe import Observer
+
+    class Counter(Observer):
+        nodes = 0
+
+        def on_node(self, *args):
+            Counter.nodes += 1
+
+    previous = engine.observe.set_observer(Counter())
+    try:
+        result = run_script("import torch\nx = torch.ones(2, requires_grad=True)\ny = x * 2\n")
+        assert {n.op for n in result.graph.nodes} == {"AccumulateGrad", "MulBackward0"}
+        assert Counter.nodes == 0  # the run's ops went to the run's recorder only
+        assert isinstance(engine.observe.current, Counter)  # restored after the run
+        x = engine.ones(2, requires_grad=True)
+        x * 2
+        assert Counter.nodes == 1
+    finally:
+        engine.observe.set_observer(previous)
