@@ -403,6 +403,8 @@ def node_apply(node, grads_in, m, create_graph):
         need = (nf[0][0] is not None, nf[1][0] is not None)
     else:
         need = tuple(fn is not None for fn, _ in nf)
+    if node._out_meta is not None:  # a built-in op with several outputs gets them all
+        return node.op.vjp(m, grads_in, out, saved, node._attrs, need)
     return node.op.vjp(m, grads_in[0], out, saved, node._attrs, need)
 
 

@@ -201,7 +201,7 @@ def _unary_fn(name):
 for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "neg",
               "negative", "reciprocal", "sign", "square", "rsqrt", "log1p", "expm1", "clamp", "clip",
               "clamp_min", "clamp_max", "sum", "mean", "prod", "var", "std", "argmax", "argmin",
-              "amax", "all", "any", "norm", "reshape", "flatten", "squeeze", "unsqueeze", "t",
+              "amax", "amin", "all", "any", "norm", "reshape", "flatten", "squeeze", "unsqueeze", "t",
               "transpose", "swapaxes", "permute", "clone", "detach", "isnan", "isinf", "isfinite",
               "floor", "ceil", "round", "numel", "select", "narrow", "index_select", "gather",
               "chunk", "split", "unbind", "split"):
@@ -479,6 +479,23 @@ T.index_scatter = staticmethod(_index_scatter)
 T.index_fill_zero = staticmethod(_index_fill_zero)
 T.split = staticmethod(_split)
 T.select = staticmethod(lambda g, dim, i: g.select(dim, i))
+
+
+def _join_grads(grads, dim, sizes, shape, dtype):
+    parts = []
+    for g, n in zip(grads, sizes):
+        part_shape = shape[:dim] + (n,) + shape[dim + 1:]
+        parts.append(_wrap(np.zeros(part_shape, dtype)) if g is None else g)
+    return cat(parts, dim)
+
+
+def _stack_grads(grads, dim, shape, dtype):
+    part_shape = shape[:dim] + shape[dim + 1:]
+    return stack([_wrap(np.zeros(part_shape, dtype)) if g is None else g for g in grads], dim)
+
+
+T.join_grads = staticmethod(_join_grads)
+T.stack_grads = staticmethod(_stack_grads)
 
 __all__ = [n for n in dir() if not n.startswith("_")]
 _ = (Size, _mode, record, _as_t)

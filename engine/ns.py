@@ -155,6 +155,19 @@ class NP:
     def select(g, dim, i):
         return np.take(g, i, axis=dim)
 
+    @staticmethod
+    def join_grads(grads, dim, sizes, shape, dtype):
+        parts = []
+        for g, n in zip(grads, sizes):
+            part_shape = shape[:dim] + (n,) + shape[dim + 1:]
+            parts.append(np.zeros(part_shape, dtype) if g is None else g)
+        return np.concatenate(parts, axis=dim)
+
+    @staticmethod
+    def stack_grads(grads, dim, shape, dtype):
+        part_shape = shape[:dim] + shape[dim + 1:]
+        return np.stack([np.zeros(part_shape, dtype) if g is None else g for g in grads], dim)
+
 
 def _is_basic(idx):
     items = idx if isinstance(idx, tuple) else (idx,)

@@ -123,6 +123,11 @@ register("sigmoid", "SigmoidBackward0", None,
          lambda m, g, out, s, a, need: (g * out * (1.0 - out),), save_out=True, doc="1/(1+exp(-a))")
 register("relu", "ReluBackward0", None, lambda m, g, out, s, a, need: (g * (out > 0),),
          save_out=True, doc="max(a, 0)")
+_zero_vjp = lambda m, g, out, s, a, need: (g * 0.0,)  # noqa: E731  piecewise constant
+register("sign", "SignBackward0", np.sign, _zero_vjp, doc="sign(a)")
+register("floor", "FloorBackward0", np.floor, _zero_vjp, doc="floor(a)")
+register("ceil", "CeilBackward0", np.ceil, _zero_vjp, doc="ceil(a)")
+register("round", "RoundBackward0", np.round, _zero_vjp, doc="round(a)")
 register("abs", "AbsBackward0", np.abs, lambda m, g, out, s, a, need: (g * m.sign(s[0]),),
          save_inputs=True, doc="|a|")
 
@@ -213,6 +218,32 @@ def _select_dim_vjp(m, g, out, s, a, need):
     return (g * onehot,)
 
 
+def _amax_vjp(m, g, out, s, a, need):
+    dims, keepdim = a
+    x = s[0]
+    if not keepdim:
+        g = m.unsqueeze_dims(g, dims)
+        out = m.unsqueeze_dims(out, dims)
+    mask = x == out
+    return (mask * (g / m.sum(mask * 1.0, dims, True)),)
+
+
+def _norm_vjp(m, g, out, s, a, need):
+    dims, keepdim = a
+    x = s[0]
+    if dims is not None and not keepdim:
+        g = m.unsqueeze_dims(g, dims)
+        out = m.unsqueeze_dims(out, dims)
+    # d|x|/dx = x/|x|, taken as 0 where |x| = 0 (PyTorch's subgradient)
+    return (m.where(out == 0, 0.0, g * x / m.where(out == 0, 1.0, out)),)
+
+
+register("amax", "AmaxBackward0", None, _amax_vjp, save_inputs=True, save_out=True,
+         doc="amax(a, dim)")
+register("amin", "AminBackward0", None, _amax_vjp, save_inputs=True, save_out=True,
+         doc="amin(a, dim)")
+register("norm", "LinalgVectorNormBackward0", None, _norm_vjp, save_inputs=True, save_out=True,
+         doc="sqrt(sum(a**2))")
 register("max_dim", "MaxBackward0", None, _select_dim_vjp, doc="max(a, dim)")
 register("min_dim", "MinBackward0", None, _select_dim_vjp, doc="min(a, dim)")
 
@@ -318,6 +349,22 @@ def _stack_vjp(m, g, out, s, a, need):
 
 
 register("cat", "CatBackward0", None, _cat_vjp, doc="cat(tensors, dim)")
+
+
+def _split_vjp(m, grads, out, s, a, need):
+    # several outputs: grads arrive as a list, None where an output got no grad
+    dim, sizes, shape, dtype = a
+    return (m.join_grads(grads, dim, sizes, shape, dtype),)
+
+
+def _unbind_vjp(m, grads, out, s, a, need):
+    dim, shape, dtype = a
+    return (m.stack_grads(grads, dim, shape, dtype),)
+
+
+register("split", "SplitBackward0", None, _split_vjp, doc="a.split(n, dim)")
+register("split_sizes", "SplitWithSizesBackward0", None, _split_vjp, doc="a.split([n, ...], dim)")
+register("unbind", "UnbindBackward0", None, _unbind_vjp, doc="a.unbind(dim)")
 register("stack", "StackBackward0", None, _stack_vjp, doc="stack(tensors, dim)")
 
 

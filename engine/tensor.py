@@ -841,7 +841,12 @@ class Tensor:
         return _unary("abs", self)
 
     def sign(self):
-        return _wrap(np.asarray(np.sign(self._data)))
+        return self._piecewise("sign")
+
+    def _piecewise(self, key):
+        if self._data.dtype.kind != "f":
+            return _wrap(np.asarray(OPS[key].fwd(self._data)))
+        return _unary(key, self)
 
     def square(self):
         return self ** 2
@@ -915,13 +920,15 @@ class Tensor:
         return _wrap(np.isfinite(self._data))
 
     def floor(self):
-        return _wrap(np.floor(self._data))
+        return self._piecewise("floor")
 
     def ceil(self):
-        return _wrap(np.ceil(self._data))
+        return self._piecewise("ceil")
 
     def round(self, decimals=0):
-        return _wrap(np.round(self._data, decimals))
+        if decimals:
+            return _wrap(np.round(self._data, decimals))
+        return self._piecewise("round")
 
     # ---- reductions ------------------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):
@@ -986,8 +993,17 @@ class Tensor:
             return self.minimum(dim)
         return self._extreme("min", dim, keepdim)
 
-    def amax(self, dim=None, keepdim=False):
-        return self.max() if dim is None else self.max(dim, keepdim)[0]
+    def amax(self, dim=(), keepdim=False):
+        return self._amax("amax", np.max, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return self._amax("amin", np.min, dim, keepdim)
+
+    def _amax(self, key, reduce, dim, keepdim):
+        x = self._data
+        dims = tuple(range(x.ndim)) if dim in ((), None) else _dims(dim, x.ndim)
+        out = np.asarray(reduce(x, axis=dims, keepdims=keepdim))
+        return _result(OPS[key], out, (self,), (dims, keepdim), self._rg)
 
     def argmax(self, dim=None, keepdim=False):
         x = self._data
@@ -1038,9 +1054,12 @@ class Tensor:
     def any(self, dim=None):
         return _wrap(np.asarray(np.any(self._data, axis=dim)))
 
-    def norm(self, p=2, dim=None, keepdim=False):
-        if p == 2:
-            return (self * self).sum(dim, keepdim).sqrt()
+    def norm(self, p="fro", dim=None, keepdim=False):
+        if p in (2, "fro"):
+            x = self._data
+            dims = None if dim is None else _dims(dim, x.ndim)
+            out = np.asarray(np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim)), dtype=x.dtype)
+            return _result(OPS["norm"], out, (self,), (dims, keepdim), self._rg)
         if p == 1:
             return self.abs().sum(dim, keepdim)
         return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
@@ -1193,20 +1212,54 @@ class Tensor:
         return self.split(step, dim)
 
     def split(self, split_size, dim=0):
-        n = self._data.shape[dim]
+        x = self._data
+        d = _dims(dim, x.ndim)[0]
+        n = x.shape[d]
         if isinstance(split_size, builtins.int):
             sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size else [])
+            key = "split"
         else:
             sizes = list(split_size)
-        out, start = [], 0
-        for s in sizes:
-            idx = (slice(None),) * (dim % self._data.ndim) + (slice(start, start + s),)
-            out.append(self[idx])
-            start += s
-        return tuple(out)
+            if builtins.sum(sizes) != n:
+                raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
+                                   f"(input tensor's size at dimension {d}), but got "
+                                   f"split_sizes={sizes}")
+            key = "split_sizes"
+        parts = np.split(x, np.cumsum(sizes)[:-1], axis=d)
+        return self._multi_output(key, parts, (d, tuple(sizes), x.shape, x.dtype))
 
     def unbind(self, dim=0):
-        return tuple(self.select(dim, i) for i in range(self._data.shape[dim]))
+        x = self._data
+        d = _dims(dim, x.ndim)[0]
+        parts = [x[(slice(None),) * d + (i,)]
+                 for i in range(x.shape[d])]
+        return self._multi_output("unbind", parts, (d, x.shape, x.dtype))
+
+    def _multi_output(self, key, parts, attrs):
+        """One node with several outputs (SplitBackward0, UnbindBackward0), as in PyTorch."""
+        outs = tuple(_wrap(p)._share(self) for p in parts)
+        if not (self._rg and _mode.enabled):
+            return outs
+        op = OPS[key]
+        node = op.cls.__new__(op.cls)
+        node.next_functions = ((self.grad_fn or accumulate_node(self), self._out_nr),)
+        node._saved = ()
+        node._versions = None
+        node._out = None
+        node._attrs = attrs
+        node._seq = next_seq()
+        node._pre_hooks = None
+        node._retain = None
+        node._out_meta = tuple((p.shape, p.dtype) for p in parts)
+        for i, o in enumerate(outs):
+            o.grad_fn = node
+            o._rg = True
+            o._out_nr = i
+            o._share(self)
+        obs = observe.current
+        if obs is not None:
+            obs.on_node(node, (self,), outs, observe.user_location())
+        return outs
 
     def select(self, dim, index):
         d = _dims(dim, self._data.ndim)[0]

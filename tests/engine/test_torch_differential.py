@@ -147,6 +147,41 @@ PROGRAMS = {
         print(torch.zeros(2, 3), torch.ones(2, dtype=torch.int64), torch.eye(2), torch.arange(5))
         print(torch.arange(0, 1, 0.25), torch.linspace(0, 1, 5), torch.full((2,), 7))
     """,
+    "api_breadth": """
+        x = torch.tensor([[1.0, -2.0, 3.0], [4.0, 5.0, -6.0]], requires_grad=True)
+        a, b = x.chunk(2, 0)
+        c = torch.cat(x.split([1, 2], 1), 1)
+        r = x.unsqueeze(0).repeat(2, 1, 1)
+        print(x.shape, x.shape[0], len(x), x.size(1), x.numel(), x.dim(), x.ndim)
+        print(a, b, c, r.shape, x.sign(), x.abs().sqrt(), x.clamp(-1, 2), x.clamp(max=0.5))
+        print(x.squeeze(), x.unsqueeze(-1).shape, x.flatten(), x.mT, x.T.shape, x.reshape(3, 2))
+        print(x.sum(dim=1, keepdim=True), x.mean(dim=0), x.std(dim=1), x.amax(1), x.norm())
+        print([t.tolist() for t in x], x.tolist(), x.detach().numpy().dtype, float(x[0, 0]))
+        y = (torch.where(x > 0, x, x * 0.1) ** 2).sum() + (x ** -1).sum() + (x ** 0.5).nansum() if hasattr(x, "nansum") else None
+        z = (torch.where(x > 0, x, x * 0.1) ** 2).sum() + (x ** -1).sum()
+        z.backward()
+        print(z, x.grad)
+        print(torch.tensor(3), torch.tensor(True), torch.tensor([1, 2]) * 2, torch.tensor([True, False]).sum())
+        print(torch.tensor([[1, 2], [3, 4]]).float().mean(), torch.tensor([1.5, 2.5]).long())
+        print(torch.arange(12).reshape(3, 4)[1:, ::2], torch.arange(6)[torch.tensor([0, 5])])
+        print(torch.zeros(1001), torch.linspace(-1e-5, 1e5, 4), torch.tensor([1e-9, 1.0]))
+        print(torch.ones(2, 2, dtype=torch.float64) * 3, torch.eye(3)[0].dtype)
+    """,
+    "leaf_rules": """
+        a = torch.tensor([1.0, 2.0], requires_grad=True)
+        b = a * 2
+        c = a.detach()
+        d = torch.tensor([1.0, 2.0])
+        e = d * 2
+        f = b.detach().requires_grad_()
+        print(a.is_leaf, b.is_leaf, c.is_leaf, d.is_leaf, e.is_leaf, f.is_leaf)
+        print(a.requires_grad, b.requires_grad, c.requires_grad, e.requires_grad, f.requires_grad)
+        print(a.grad_fn, b.grad_fn.name(), e.grad_fn, b.grad_fn.next_functions[0][0].variable is a)
+        g = a.clone()
+        g.retain_grad()
+        (g * g).sum().backward()
+        print(a.grad, g.grad, g.retains_grad, b.retains_grad)
+    """,
     "no_grad_detach_modes": """
         x = torch.tensor([1.0, 2.0], requires_grad=True)
         with torch.no_grad():
