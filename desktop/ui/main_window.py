@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
                                              "Ctrl+E", "Export the graph view as a PNG image")
         self.act_export_plot = self._action("Export &Plot as PNG…", self.export_plot_dialog,
                                             None, "Export the current plot as a PNG image")
-        self.act_quit = self._action("&Quit", self.close, K.Quit, "Quit stepgrad")
+        self.act_quit = self._action("&Quit", self.close, "Ctrl+Q", "Quit stepgrad")
         self.act_undo = self._action("&Undo", e.undo, K.Undo)
         self.act_redo = self._action("&Redo", e.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
         self.act_find = self._action("&Find…", self.editor_panel.find_bar.open_bar, K.Find,
@@ -209,12 +209,13 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&Run")
         m.addActions([self.act_run, self.act_stop])
         m = mb.addMenu("&View")
+        self.view_menu = m
         tm = m.addMenu("&Theme")
         tm.addActions(list(self.theme_actions.values()))
         m.addSeparator()
         for dock in self.docks.values():
             m.addAction(dock.toggleViewAction())
-        m.addSeparator()
+        self._panels_end = m.addSeparator()  # add_panel() inserts its toggles before this
         m.addActions([self.act_fit, self.act_reset_layout])
         m = mb.addMenu("&Help")
         m.addActions([self.act_shortcuts, self.act_about])
@@ -247,6 +248,31 @@ class MainWindow(QMainWindow):
         e.cursorPositionChanged.connect(self._update_cursor_label)
         e.breakpoints_changed.connect(self.breakpoints_changed)
         self.output.jump_to_line.connect(e.goto_line)
+
+    # ---- extension points for the integrator -----------------------------------------------
+    def add_panel(self, key: str, title: str, widget: QWidget,
+                  area: Qt.DockWidgetArea = Qt.DockWidgetArea.BottomDockWidgetArea,
+                  tabify_with: str | None = "output") -> QDockWidget:
+        """Add a dockable panel after construction (lessons, landscape, …): it gets a View menu
+        toggle and takes the place remembered in QSettings, if any."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock_{key}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        if tabify_with in self.docks:
+            self.tabifyDockWidget(self.docks[tabify_with], dock)
+        self.docks[key] = dock
+        self.view_menu.insertAction(self._panels_end, dock.toggleViewAction())
+        self.restoreDockWidget(dock)  # restoreState() ran before this dock existed
+        return dock
+
+    def set_run_shortcuts(self, run: str | None = "F5", stop: str | None = "Shift+F5") -> None:
+        """Rebind Run/Stop, e.g. to Ctrl+F5 when a debugger toolbar takes F5 for Continue:
+        two enabled actions with one shortcut make Qt fire neither ("ambiguous shortcut")."""
+        for act, keys, tip in ((self.act_run, run, "Run the script on the stepgrad engine"),
+                               (self.act_stop, stop, "Stop the running script")):
+            act.setShortcut(QKeySequence(keys) if keys else QKeySequence())
+            act.setToolTip(f"{tip} ({_keys(keys)})" if keys else tip)
 
     # ---- files -------------------------------------------------------------------------------
     def source(self) -> str:

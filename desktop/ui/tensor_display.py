@@ -119,12 +119,18 @@ class TensorDisplay(QWidget):
             self.heatmap.addItem(self.image)
             self.stack.addWidget(self.heatmap)
         self.mode = "heatmap"
+        self.heatmap.setBackground(self.theme.base)  # pyqtgraph's default black ignores themes
+        for axis in ("left", "bottom"):
+            ax = self.heatmap.getPlotItem().getAxis(axis)
+            ax.setPen(self.theme.muted)
+            ax.setTextPen(self.theme.text)
         m = as_2d(a).astype(np.float64)
         finite = np.isfinite(m)
         lo, hi = (m[finite].min(), m[finite].max()) if finite.any() else (0.0, 1.0)
         # Non-finite cells get the bottom colour; the header already counts them in red.
         m = np.where(finite, m, lo)
         self.image.setImage(m, levels=(lo, hi if hi > lo else lo + 1))
-        self.heatmap.getPlotItem().setTitle(f"min {number_text(lo)}  max {number_text(hi)}")
+        self.heatmap.getPlotItem().setTitle(f"min {number_text(lo)}  max {number_text(hi)}",
+                                            color=self.theme.text)
         self.heatmap.autoRange()
         self.stack.setCurrentWidget(self.heatmap)

@@ -181,3 +181,18 @@ def test_export_graph_png(window, tmp_path, monkeypatch):
     window.act_export_graph.trigger()
     assert out.exists() and out.stat().st_size > 1000
     assert np.isfinite(out.stat().st_size)
+
+
+def test_add_panel_and_rebind_run(window, qtbot):
+    from PySide6.QtWidgets import QLabel
+
+    dock = window.add_panel("lessons", "Lessons", QLabel("lessons"))
+    assert window.docks["lessons"] is dock
+    assert dock.toggleViewAction() in window.view_menu.actions()
+    window.set_run_shortcuts("Ctrl+F5", None)
+    assert window.act_run.shortcut().toString() == "Ctrl+F5"
+    assert "(Ctrl+F5)" in window.act_run.toolTip()
+    assert window.act_stop.shortcut().isEmpty()
+    window.run_requested.connect(lambda src: None)
+    with qtbot.waitSignal(window.run_requested):
+        qtbot.keyClick(window.windowHandle(), Qt.Key.Key_F5, Qt.KeyboardModifier.ControlModifier)
