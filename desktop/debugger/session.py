@@ -25,7 +25,7 @@ import time
 from desktop import capture
 from desktop.debugger.backward_stepper import BackwardStepper, RawStep, graph_id, op_name
 from desktop.debugger.history import MAX_STATES, DebugState, History, state_label
-from desktop.debugger.snapshots import Sharer
+from desktop.debugger.snapshots import Sharer, after_backward_step, same_graph
 from desktop.debugger.tracer import (
     MAX_STEPS,
     Tracer,
@@ -46,6 +46,7 @@ from desktop.runner import (
 
 STOP_GRACE = 0.9  # seconds Stop keeps interrupting before abandoning the worker thread
 COMMANDS = ("into", "over", "out", "continue", "cursor", "stop")
+CHECK_INCREMENTAL = False  # tests: compare each incremental backward graph with a full one
 
 
 def _checkpoint() -> None:
@@ -253,6 +254,8 @@ class _Run:
         self.namespace: dict = {}
         self.lines: set[int] = set()
         self.sharer = Sharer()
+        self.mismatches: list[tuple[str, int]] = []  # see CHECK_INCREMENTAL
+        self.incremental = 0  # backward stops whose graph was derived from the previous one
         self._lock = threading.Lock()  # guards _in_user against the stopper
         self._in_user = False
         self._finished = False
@@ -312,6 +315,7 @@ class _Run:
             except StopScript as exc:
                 outcome = exc if outcome is _UNSET else outcome
         sys.settrace(None)
+        self.tracer.clear_all_breaks()  # again: a late StopScript may have cut run_code's
         _detach(self._ident)
         capture.unregister()
         self._finish(outcome)
@@ -465,7 +469,7 @@ class _Run:
             highlight = frozenset({info.node})
         else:
             highlight = frozenset(k for k, _ in new_nodes)
-        graph = self.recorder.snapshot(ns, highlight) if self.recorder else GraphSnapshot()
+        graph = self._graph(ns, highlight, raw, new_nodes)
         graph = self.sharer.graph(graph)
         infos = self.sharer.tensors(tensor_infos(ns))
         line = frame.f_lineno if frame is not None else (error.line if error else None)
@@ -481,6 +485,27 @@ class _Run:
             from_line=prev.line if prev is not None else None,
             watches=self._eval_watches(frame), output_len=len(self.sink.text()),
             note=self.session.history.note)
+
+    def _graph(self, ns, highlight, raw, new_nodes) -> GraphSnapshot:
+        if self.recorder is None:
+            return GraphSnapshot()
+        prev = self.session.history.live
+        if (raw is not None and raw.kind == "backward" and not new_nodes and prev is not None
+                and prev.kind == "backward" and prev.backward.call == raw.call
+                and prev.backward.step == raw.step - 1):
+            try:
+                graph = after_backward_step(prev.graph, self.recorder, ns, raw.node,
+                                            raw.flows, raw.freed)
+            except (AttributeError, ImportError, KeyError, TypeError):  # recorder changed
+                graph = None
+            if graph is not None:
+                self.incremental += 1
+                if CHECK_INCREMENTAL:
+                    full = self.recorder.snapshot(ns, highlight)
+                    if not same_graph(graph, full):
+                        self.mismatches.append((raw.op, raw.step))
+                return graph
+        return self.recorder.snapshot(ns, highlight)
 
     def _new_nodes(self) -> tuple[tuple[int, str], ...]:
         rec = self.recorder

@@ -56,3 +56,54 @@ class Sharer:
             return old
         cache[key] = new
         return new
+
+
+def same_graph(a: GraphSnapshot, b: GraphSnapshot) -> bool:
+    """Equal nodes (by id, any order), edges (as a multiset) and highlight."""
+    na, nb = {n.id: n for n in a.nodes}, {n.id: n for n in b.nodes}
+    if na.keys() != nb.keys() or a.highlight != b.highlight or a.note != b.note:
+        return False
+    if not all(_same_node(na[k], nb[k]) and na[k].id == nb[k].id for k in na):
+        return False
+    ea = sorted(a.edges, key=lambda e: (e.src, e.dst))
+    eb = sorted(b.edges, key=lambda e: (e.src, e.dst))
+    if [(e.src, e.dst) for e in ea] != [(e.src, e.dst) for e in eb]:
+        return False
+    # edges between the same pair (x * x) may list their grads in either order
+    key = lambda e: (e.src, e.dst, b"" if e.grad is None else e.grad.tobytes())  # noqa: E731
+    return [key(e) for e in sorted(ea, key=key)] == [key(e) for e in sorted(eb, key=key)]
+
+
+def after_backward_step(prev: GraphSnapshot, recorder, namespace: dict, node, flows,
+                        freed) -> GraphSnapshot | None:
+    """The graph after one more backward node, from the previous backward stop's graph: only
+    the node that ran (its grad, freed flag, saved list), the leaf it accumulated into and the
+    grads on its edges change. A full recorder snapshot walks and copies every node, about
+    10 ms at 200 nodes; this is well under 1 ms. None when it can't be derived (then take a
+    full snapshot)."""
+    from desktop.debugger.backward_stepper import graph_id
+    from desktop.recorder import MAX_NODES, _Snapshotter
+    from desktop.tensors import small_numpy
+
+    gid = graph_id(node)
+    if any(f != gid for f in freed):
+        return None
+    nodes = {n.id: n for n in prev.nodes}
+    if gid not in nodes:
+        return None
+    snap = _Snapshotter(recorder, namespace, MAX_NODES)  # builds nodes exactly as snapshot()
+    var = getattr(node, "variable", None)
+    if var is not None:
+        snap._leaf(var)
+        nodes[gid] = snap.nodes[gid]
+    else:
+        nodes[gid] = snap._op_node(node)
+    grads: dict[tuple[int, int], list] = {}
+    for target, _op, grad in flows:
+        if target is not None:
+            grads.setdefault((target, gid), []).append(small_numpy(grad))
+    edges = []
+    for e in prev.edges:
+        queue = grads.get((e.src, e.dst))
+        edges.append(GraphEdge(e.src, e.dst, queue.pop(0)) if queue else e)
+    return GraphSnapshot(tuple(nodes.values()), tuple(edges), prev.note, frozenset({gid}))
