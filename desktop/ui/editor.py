@@ -85,6 +85,8 @@ class CodeEditor(QPlainTextEdit):
         self.blockCountChanged.connect(self._update_gutter_width)
         self.updateRequest.connect(self._on_update_request)
         self.cursorPositionChanged.connect(self._refresh_selections)
+        self._line_count = 1
+        self.document().contentsChange.connect(self._shift_breakpoints)
         self._update_gutter_width()
         self._refresh_selections()
 
@@ -102,6 +104,29 @@ class CodeEditor(QPlainTextEdit):
         self._breakpoints ^= {line}
         self.gutter.update()
         self.breakpoints_changed.emit(self.breakpoints)
+
+    def _shift_breakpoints(self, pos: int, _removed: int, _added: int) -> None:
+        """Keep breakpoints on their code when lines are inserted or deleted above them."""
+        count = self.blockCount()
+        delta, self._line_count = count - self._line_count, count
+        if not delta or not self._breakpoints:
+            return
+        block = self.document().findBlock(pos)
+        line = block.blockNumber() + 1
+        # An edit that starts at column 0 moves (or deletes) its own line too.
+        first_moved = line if pos == block.position() else line + 1
+        moved = set()
+        for b in self._breakpoints:
+            if b < first_moved:
+                moved.add(b)
+            elif delta < 0 and b < first_moved - delta:
+                continue  # its line was deleted
+            else:
+                moved.add(b + delta)
+        if moved != self._breakpoints:
+            self._breakpoints = moved
+            self.gutter.update()
+            self.breakpoints_changed.emit(self.breakpoints)
 
     # ---- markers -----------------------------------------------------------------------------
     def set_current_line(self, line: int | None) -> None:

@@ -117,3 +117,20 @@ def test_zoom_and_dedent(qtbot):
     editor.setFocus()
     qtbot.keyClick(editor, Qt.Key.Key_Backtab)
     assert editor.toPlainText() == "x = 1\n"
+
+
+def test_breakpoints_follow_their_code(qtbot):
+    panel = make_panel(qtbot, "a = 1\nb = 2\nc = 3\nd = 4\n")
+    editor = panel.editor
+    editor.set_breakpoints({1, 3})
+    cur = editor.textCursor()
+    cur.setPosition(editor.document().findBlockByNumber(1).position())  # start of line 2
+    cur.insertText("new = 0\n")
+    assert editor.breakpoints == {1, 4}
+    assert editor.document().findBlockByNumber(3).text() == "c = 3"
+    cur = editor.textCursor()
+    cur.setPosition(editor.document().findBlockByNumber(1).position())
+    cur.movePosition(QTextCursor.MoveOperation.Down, QTextCursor.MoveMode.KeepAnchor, 2)
+    cur.removeSelectedText()  # delete lines 2-3 ("new = 0", "b = 2")
+    assert editor.breakpoints == {1, 2}
+    assert editor.document().findBlockByNumber(1).text() == "c = 3"

@@ -196,3 +196,11 @@ def test_add_panel_and_rebind_run(window, qtbot):
     window.run_requested.connect(lambda src: None)
     with qtbot.waitSignal(window.run_requested):
         qtbot.keyClick(window.windowHandle(), Qt.Key.Key_F5, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_screenshot_tool_renders_a_real_run(tmp_path):
+    from desktop.ui import screenshot
+
+    out = tmp_path / "shot.png"
+    assert screenshot.main([str(out)]) == 0
+    assert out.stat().st_size > 10_000
