@@ -13,6 +13,7 @@ from sympy.core.parameters import distribute
 
 from . import derive
 from .finite import NumericCall, replay_mismatches
+from .grad import gradient
 from .graph import Evaluator, NotReplayable
 from .limits import Budget, CancelToken, run_limited
 from .report import CheckReport, CustomCheck, ElementCheck, MatrixForm, TargetReport
@@ -113,13 +114,16 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
                           opts.constants_as_symbols, cache=cache)
         expr = sc.output()
         state["L"], state["point"] = expr, sc.point
+        wanted = []
         for ti, flats in sample.items():
             syms = sc.target_symbols[ti]
             shape = call.targets[ti].shape
-            for flat in flats:
-                s = syms[np.unravel_index(flat, shape)] if shape else syms[()]
-                d = sp.diff(expr, s)
-                sym[(ti, flat)] = (s, d, derive.value(d, sc.point))
+            wanted += [(ti, flat, syms[np.unravel_index(flat, shape)] if shape else syms[()])
+                       for flat in flats]
+        derivs = gradient(expr, [s for _, _, s in wanted])
+        memo: dict = {}
+        for (ti, flat, s), d in zip(wanted, derivs, strict=True):
+            sym[(ti, flat)] = (s, d, derive.value(d, sc.point, memo))
 
     out = budget.run(sym_stage)
     timed_out, cancelled = out.timed_out, out.cancelled
@@ -188,6 +192,8 @@ def _row(name, idx, s_entry, e, f_entry, budget, opts, rtol, atol, scale, no_eng
         (text, pretty, latex), why = _texts(d)
         if why:
             notes.append(why)
+        elif not pretty:
+            notes.append("closed form too large to lay out; plain text abbreviated")
         symbol = str(s)
     else:
         symbol = symbol_name(name, idx)
@@ -286,10 +292,10 @@ def _custom_arg_rows(c, k, argname, x0, seeds, user, opts, budget, rtol, atol):
                              for a, b in zip(SYM.arr(ev.value(r)).reshape(-1),
                                              SYM.arr(s).reshape(-1), strict=False)])
             xs = args[k]
-            for flat in flats:
-                s = xs[np.unravel_index(flat, x0.shape)] if x0.shape else xs[()]
-                d = sp.diff(total, s)
-                sym[flat] = (s, d, derive.value(d, point))
+            picked = [xs[np.unravel_index(f, x0.shape)] if x0.shape else xs[()] for f in flats]
+            memo: dict = {}
+            for flat, s, d in zip(flats, picked, gradient(total, picked), strict=True):
+                sym[flat] = (s, d, derive.value(d, point, memo))
 
         budget.run(stage)
     scale = max([1.0] + [abs(v[2]) for v in sym.values() if v[2] is not None]

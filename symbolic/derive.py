@@ -4,18 +4,37 @@ unicode / LaTeX text with constants rounded for reading, and a matrix form for t
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import sympy as sp
 
 DIGITS = 4  # significant digits of constants in displayed closed forms
+SIMPLIFY_OPS = 150  # sp.simplify only below this size: above it, it is slow and rarely shorter
+DISPLAY_OPS = 400  # above this, no pretty/LaTeX form (unreadable, and slow to lay out)
+
+
+def size(expr, limit: int = 10_000) -> int:
+    """Number of nodes of ``expr`` as a tree, counting at most ``limit`` (cheap on huge ones)."""
+    n = 0
+    for _ in sp.preorder_traversal(expr):
+        n += 1
+        if n >= limit:
+            break
+    return n
 
 
 def simplify(expr):
     """The shortest of: as derived, expanded, ``sp.simplify``-ed (may be slow: time-limit it)."""
     if expr.is_Number or expr.is_Symbol:
         return expr
+    if size(expr, 8 * SIMPLIFY_OPS) >= 8 * SIMPLIFY_OPS:
+        return expr
+    ops = sp.count_ops(expr)
     if expr.is_polynomial(*expr.free_symbols):
         return sp.expand(expr)  # canonical already; sp.simplify would only cost time
+    if ops > SIMPLIFY_OPS:
+        return expr
     cands = [expr]
     if not expr.has(sp.Piecewise):
         cands.append(sp.expand(expr))
@@ -33,22 +52,147 @@ def rounded(expr, digits: int = DIGITS):
 
 
 def texts(expr) -> tuple[str, str, str]:
-    """(plain, unicode pretty, LaTeX) of ``expr`` with constants rounded."""
+    """(plain, unicode pretty, LaTeX) of ``expr`` with constants rounded; large expressions get
+    only an abbreviated plain form."""
+    if size(expr, 3 * DISPLAY_OPS) >= 3 * DISPLAY_OPS:
+        # printing a huge tree in full takes sympy ~0.5 s and nobody reads it: sketch its top
+        return sketch(expr), "", ""
     e = rounded(expr)
     return str(e), sp.pretty(e, use_unicode=True), sp.latex(e)
 
 
-def value(expr, point) -> float | None:
+def value(expr, point, memo=None) -> float | None:
+    """``expr`` at ``point`` ({symbol: number}) as a float; ``memo`` may be shared between
+    expressions that share subexpressions (derivatives of one output do)."""
+    memo = {} if memo is None else memo
     try:
-        v = expr.xreplace(point)
-        v = v.evalf() if not v.is_Number else v
-        return float(v)
-    except (TypeError, ValueError):
-        return None
+        return float(_evaluate(expr, point, memo))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        try:
+            v = expr.xreplace(point)
+            return float(v.evalf() if not v.is_Number else v)
+        except (TypeError, ValueError):
+            return None
+
+
+def _heaviside(x, h0=None):
+    return 1.0 if x > 0 else 0.0 if x < 0 else (0.5 if h0 is None else float(h0))
+
+
+_NUMERIC = {
+    sp.exp: math.exp, sp.log: math.log, sp.sin: math.sin, sp.cos: math.cos, sp.tanh: math.tanh,
+    sp.Abs: abs, sp.sign: lambda x: float(np.sign(x)), sp.Heaviside: _heaviside,
+    sp.DiracDelta: lambda x, *k: 0.0 if x != 0 else math.inf,
+    sp.Max: max, sp.Min: min,
+}
+
+
+def _evaluate(expr, point, memo):
+    """Bottom-up float evaluation, memoised per distinct subexpression (iterative)."""
+    stack = [(expr, False)]
+    while stack:
+        node, done = stack.pop()
+        if node in memo:
+            continue
+        if not done:
+            stack.append((node, True))
+            if isinstance(node, sp.Piecewise):
+                kids = [a for pair in node.args for a in pair]
+            else:
+                kids = list(node.args)
+            stack.extend((a, False) for a in kids if a not in memo)
+            continue
+        memo[node] = _node_value(node, point, memo)
+    return memo[expr]
+
+
+def _node_value(node, point, memo):
+    if node.is_Symbol:
+        return float(point[node])
+    if node.is_Number:
+        return float(node)
+    if node is sp.true or node is sp.false:
+        return bool(node)
+    vals = [memo[a] for a in node.args] if not isinstance(node, sp.Piecewise) else None
+    if node.is_Add:
+        return math.fsum(vals)
+    if node.is_Mul:
+        return math.prod(vals)
+    if node.is_Pow:
+        return vals[0] ** vals[1]
+    if isinstance(node, sp.Piecewise):
+        for e, c in node.args:
+            if memo[c]:
+                return memo[e]
+        return math.nan
+    if node.is_Relational:
+        return {"<": vals[0] < vals[1], "<=": vals[0] <= vals[1], ">": vals[0] > vals[1],
+                ">=": vals[0] >= vals[1], "==": vals[0] == vals[1],
+                "!=": vals[0] != vals[1]}[node.rel_op]
+    if isinstance(node, sp.And):
+        return all(vals)
+    if isinstance(node, sp.Or):
+        return any(vals)
+    if isinstance(node, sp.Not):
+        return not vals[0]
+    if node.func.__name__ == "relu":
+        return max(vals[0], 0.0)
+    if hasattr(node.func, "numeric"):
+        return float(node.func.numeric(vals[0]))
+    fn = _NUMERIC.get(node.func)
+    if fn is None:
+        raise TypeError(f"no float evaluation for {node.func}")
+    return fn(*vals)
 
 
 def abbreviate(text: str, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def sketch(expr, budget: int = 400) -> str:
+    """The top of a huge expression as text, deeper parts elided with "…" (cost ~ budget)."""
+    out: list[str] = []
+    left = [budget]
+
+    def emit(text):
+        out.append(text)
+        left[0] -= len(text)
+
+    def walk(e, depth):
+        if left[0] <= 0:
+            emit("…")
+            return
+        if e.is_Atom:
+            emit(str(rounded(e)) if e.is_Float else str(e))
+            return
+        if depth > 6:
+            emit("…")
+            return
+        if e.is_Add or e.is_Mul:
+            sep = " + " if e.is_Add else "*"
+            emit("(")
+            for i, a in enumerate(e.args):
+                if i:
+                    emit(sep)
+                if left[0] <= 0:
+                    emit(f"… {len(e.args) - i} more")
+                    break
+                walk(a, depth + 1)
+            emit(")")
+        elif e.is_Pow:
+            walk(e.args[0], depth + 1)
+            emit("**")
+            walk(e.args[1], depth + 1)
+        else:
+            emit(f"{type(e).__name__}(")
+            for i, a in enumerate(e.args):
+                if i:
+                    emit(", ")
+                walk(a, depth + 1)
+            emit(")")
+
+    walk(expr, 0)
+    return "".join(out)
 
 
 # ---- matrix form of the linear model -----------------------------------------------------------

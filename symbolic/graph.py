@@ -125,8 +125,8 @@ class Evaluator:
         """``node``'s outputs for the given input values."""
         if node.custom is not None:
             return self._custom(node, args)
-        shape = node.out_values[0].shape
-        return (rules.apply(self.m, node.key, args, node.attrs, shape),)
+        return rules.apply(self.m, node.key, args, node.attrs,
+                           [o.shape for o in node.out_values])
 
     def _custom(self, node: Node, args) -> tuple:
         c = node.custom

@@ -82,8 +82,37 @@ def _sym_reduce(x, dims, keepdim, combine):
     return out
 
 
-def _piece_relu(x):
-    return sp.Piecewise((x, x > 0), (0, True))
+class relu(sp.Function):  # reads as relu(x) in closed forms
+    """max(x, 0) with the engine's convention relu'(0) = 0 (``Heaviside(x, 0)``)."""
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_Number:
+            return x if x > 0 else sp.Integer(0)
+        return None
+
+    def fdiff(self, argindex=1):
+        return sp.Heaviside(self.args[0], 0)
+
+
+def _flat_function(name: str, f):
+    """A sympy function that is piecewise constant (sign, floor, ...): derivative 0, as the
+    engine's (and PyTorch's) backward says, and a float value through numpy."""
+
+    def eval_(cls, x):
+        return nice_number(f(float(x))) if x.is_Number else None
+
+    def fdiff(self, argindex=1):
+        return sp.Integer(0)
+
+    return type(name, (sp.Function,), {"eval": classmethod(eval_), "fdiff": fdiff,
+                                       "numeric": staticmethod(f)})
+
+
+sign_fn = _flat_function("sign", np.sign)
+floor_fn = _flat_function("floor", np.floor)
+ceil_fn = _flat_function("ceil", np.ceil)
+round_fn = _flat_function("round", np.round)
 
 
 def _piece_clamp(lo, hi):
@@ -120,7 +149,11 @@ class SYM:
     tanh = staticmethod(_elementwise(sp.tanh))
     abs = staticmethod(_elementwise(sp.Abs))
     sigmoid = staticmethod(_elementwise(lambda x: 1 / (1 + sp.exp(-x))))
-    relu = staticmethod(_elementwise(_piece_relu))
+    relu = staticmethod(_elementwise(relu))
+    sign = staticmethod(_elementwise(sign_fn))
+    floor = staticmethod(_elementwise(floor_fn))
+    ceil = staticmethod(_elementwise(ceil_fn))
+    round = staticmethod(_elementwise(round_fn))
     maximum = staticmethod(_elementwise2(_piece_max))
     minimum = staticmethod(_elementwise2(_piece_min))
 
@@ -185,6 +218,7 @@ class NUM:
     exp, log, sqrt, sin, cos, tanh, abs = np.exp, np.log, np.sqrt, np.sin, np.cos, np.tanh, np.abs
     sigmoid = staticmethod(lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)))
     relu = staticmethod(lambda x: np.where(x > 0, x, 0.0))
+    sign, floor, ceil, round = np.sign, np.floor, np.ceil, np.round
     maximum, minimum = np.maximum, np.minimum
     clamp = staticmethod(lambda x, lo, hi: np.clip(x, lo, hi))
     pow = staticmethod(lambda x, e: np.power(x, float(e)))
@@ -276,7 +310,23 @@ def _rpow(m, a, at, s):
     return _elementwise(lambda v: base**v)(a[0])
 
 
-# key -> rule(m, args, attrs, out_shape)
+def _norm(m, a, at, s):
+    dims, keepdim = at
+    x = a[0]
+    return m.sqrt(m.sum(x * x, dims, keepdim))
+
+
+def _split(m, a, at, s):
+    d, sizes = at[0], at[1]
+    return np.split(a[0], np.cumsum(sizes)[:-1], axis=d)
+
+
+def _unbind(m, a, at, s):
+    d = at[0]
+    return [np.take(a[0], i, axis=d) for i in range(a[0].shape[d])]
+
+
+# key -> rule(m, args, attrs, out_shape); multi-output rules (split) return a list of arrays
 RULES = {
     "add": lambda m, a, at, s: a[0] + a[1],
     "sub": lambda m, a, at, s: a[0] - a[1],
@@ -297,6 +347,16 @@ RULES = {
     "sigmoid": lambda m, a, at, s: m.sigmoid(a[0]),
     "relu": lambda m, a, at, s: m.relu(a[0]),
     "abs": lambda m, a, at, s: m.abs(a[0]),
+    "sign": lambda m, a, at, s: m.sign(a[0]),
+    "floor": lambda m, a, at, s: m.floor(a[0]),
+    "ceil": lambda m, a, at, s: m.ceil(a[0]),
+    "round": lambda m, a, at, s: m.round(a[0]),
+    "amax": lambda m, a, at, s: m.amax(a[0], at[0], at[1]),
+    "amin": lambda m, a, at, s: m.amin(a[0], at[0], at[1]),
+    "norm": _norm,
+    "split": _split,
+    "split_sizes": _split,
+    "unbind": _unbind,
     "clamp": lambda m, a, at, s: m.clamp(a[0], at[0], at[1]),
     "clamp_min": lambda m, a, at, s: m.clamp(a[0], at, None),
     "maximum": lambda m, a, at, s: m.maximum(a[0], a[1]),
@@ -410,14 +470,19 @@ def register(key: str, rule) -> None:
     RULES[key] = rule
 
 
-def apply(m, key: str, args, attrs, out_shape):
-    """Run ``key``'s rule in namespace ``m``; the result is an array of ``out_shape``."""
+def apply(m, key: str, args, attrs, out_shapes) -> tuple:
+    """Run ``key``'s rule in namespace ``m``: one array per output, shaped as recorded."""
     rule = RULES.get(key)
     if rule is None:
         raise KeyError(f"no symbolic rule for engine op {key!r}")
     conv = tuple(m.arr(x) if isinstance(x, np.ndarray) else
                  x if isinstance(x, tuple | list) else m.scalar(x) for x in args)
-    out = m.arr(rule(m, conv, attrs, tuple(out_shape)))
-    if out.shape != tuple(out_shape):
-        out = np.broadcast_to(out, out_shape) if out.size == 1 else out.reshape(out_shape)
-    return out
+    res = rule(m, conv, attrs, tuple(out_shapes[0]) if len(out_shapes) == 1 else None)
+    res = list(res) if len(out_shapes) > 1 else [res]
+    outs = []
+    for r, shape in zip(res, out_shapes, strict=True):
+        out = m.arr(r)
+        if out.shape != tuple(shape):
+            out = np.broadcast_to(out, shape) if out.size == 1 else out.reshape(shape)
+        outs.append(out)
+    return tuple(outs)

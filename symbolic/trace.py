@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from .grad import gradient
 from .graph import Evaluator
 from .rules import SYM, nice_number
 
@@ -92,8 +93,7 @@ class SymbolicCall:
             expr = sub.output()
             syms = sub.target_symbols[ti]
             out = np.empty(syms.shape, dtype=object)
-            for idx in np.ndindex(*syms.shape):
-                out[idx] = sp.diff(expr, syms[idx])
+            out.reshape(-1)[:] = gradient(expr, list(syms.reshape(-1)))
             self.cache[key] = (out, sub.point)
         out, point = self.cache[key]
         for s, v in point.items():

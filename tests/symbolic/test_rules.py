@@ -45,6 +45,16 @@ CASES = {
     "sigmoid": lambda: t(3).sigmoid().sum(),
     "relu": lambda: (t(4).relu() * t(4, seed=1)).sum(),
     "abs": lambda: (t(3).abs() * t(3, seed=1)).sum(),
+    "sign": lambda: (t(3).sign() * t(3, seed=1)).sum(),
+    "floor": lambda: (t(3).floor() * t(3, seed=1)).sum() + t(3).sum(),
+    "ceil": lambda: (t(3).ceil() * t(3, seed=1)).sum(),
+    "round": lambda: (t(3).round() * t(3, seed=1)).sum(),
+    "amax": lambda: t(2, 3).amax(1).sum() + t(4, seed=1).amax(),
+    "amin": lambda: (t(2, 3).amin(0, keepdim=True) ** 2).sum(),
+    "norm": lambda: t(2, 3).norm() + t(2, 3, seed=1).norm(dim=1).sum(),
+    "split": lambda: _parts(t(5).split(2)),
+    "split_sizes": lambda: _parts(t(5).split([2, 3])),
+    "unbind": lambda: _parts(t(3, 2).unbind(1)),
     "clamp": lambda: (t(5).clamp(-0.5, 0.7) * t(5, seed=2)).sum() + t(3).clamp(min=0).sum(),
     "clamp_min": lambda: (t(4).clamp_min(0.1) * t(4, seed=1)).sum(),
     "maximum": lambda: torch.maximum(t(3), t(3, seed=1)).sum(),
@@ -97,6 +107,10 @@ CASES = {
         t(4), torch.tensor([0.0, 1.0, 0.3, 0.0], dtype=torch.float64),
         pos_weight=torch.tensor([2.0], dtype=torch.float64)),
 }
+
+
+def _parts(parts):
+    return sum((p**2).sum() * (k + 1) for k, p in enumerate(parts))
 
 
 def _setitem():

@@ -1,0 +1,85 @@
+"""Reverse-mode differentiation of one sympy expression with respect to many symbols.
+
+``sp.diff(L, s)`` walks the whole of ``L`` once per symbol (and recomputes free symbols on the
+way), which for a small MLP's loss costs ~0.2 s per parameter. Here every distinct subexpression
+is visited once, adjoints are accumulated from the root down using each node's own local
+derivative (``Add``/``Mul``/``Pow`` by hand, functions through their sympy ``fdiff``, Piecewise
+piecewise), and all the partials come out of one pass. Conditions of Piecewise are constant almost
+everywhere and are not differentiated, as in ``sp.diff``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sympy as sp
+
+
+def _children(node):
+    if isinstance(node, sp.Piecewise):
+        return [e for e, _ in node.args]
+    if isinstance(node, sp.logic.boolalg.Boolean) or node.is_Relational:
+        return []
+    return list(node.args)
+
+
+def gradient(expr, wrt, check=None) -> list:
+    """``[d expr / d s for s in wrt]``; ``check()`` is called now and then (cancellation)."""
+    targets = set(wrt)
+    dep: dict = {}
+    order = []
+    stack = [(expr, False)]
+    while stack:
+        node, done = stack.pop()
+        if node in dep:
+            continue
+        if done:
+            if node.is_Symbol:
+                d = node in targets
+            else:
+                d = any(dep.get(a, False) for a in _children(node))
+            dep[node] = d
+            if d:
+                order.append(node)
+            continue
+        stack.append((node, True))
+        stack.extend((a, False) for a in _children(node) if a not in dep)
+    adj = defaultdict(list)
+    adj[expr].append(sp.Integer(1))
+    result = {}
+    for k, node in enumerate(reversed(order)):
+        if check is not None and k % 256 == 0:
+            check()
+        terms = adj.pop(node, None)
+        if not terms:
+            continue
+        a = sp.Add(*terms)
+        if node.is_Symbol:
+            result[node] = a
+            continue
+        args = node.args
+        if node.is_Add:
+            for arg in args:
+                if dep.get(arg):
+                    adj[arg].append(a)
+        elif node.is_Mul:
+            for i, arg in enumerate(args):
+                if dep.get(arg):
+                    adj[arg].append(sp.Mul(a, *args[:i], *args[i + 1:]))
+        elif node.is_Pow:
+            base, e = args
+            if dep.get(base):
+                adj[base].append(a * e * base ** (e - 1))
+            if dep.get(e):
+                adj[e].append(a * node * sp.log(base))
+        elif isinstance(node, sp.Piecewise):
+            pieces = node.args
+            for i, (e, c) in enumerate(pieces):
+                if dep.get(e):
+                    ind = sp.Piecewise(*[(0, cc) for _, cc in pieces[:i]], (1, c), (0, True))
+                    adj[e].append(a * ind)
+        else:
+            for i, arg in enumerate(args):
+                if dep.get(arg):
+                    adj[arg].append(a * node.fdiff(i + 1))
+    return [result.get(s, sp.Integer(0)) for s in wrt]
