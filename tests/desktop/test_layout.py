@@ -1,7 +1,6 @@
 """desktop.layout: every node gets a position, leaves above the loss, components side by side."""
 
 import random
-import time
 
 import pytest
 from seed_scripts import SEED
@@ -95,9 +94,7 @@ def test_big_graph_takes_the_fast_path(monkeypatch):
         > layout_mod.GRANDALF_MAX_COST
     called = []
     monkeypatch.setattr(layout_mod, "_grandalf", lambda *a: called.append(1))
-    t0 = time.perf_counter()
-    pos = layout(graph)
-    assert time.perf_counter() - t0 < 1.0
+    pos = layout(graph)  # ~25 ms; timing is measured in bench/, not asserted here
     assert not called and len(pos) == 2000
     assert_edges_point_down(graph, pos)
 
@@ -109,10 +106,12 @@ def test_grandalf_failure_falls_back(monkeypatch, seed_graph):
     assert_edges_point_down(seed_graph, pos)
 
 
-def test_mid_size_graph_uses_grandalf_quickly():
+def test_mid_size_graph_uses_grandalf(monkeypatch):
     nodes, edges = chain_graph(150, fan=1)
     graph = GraphSnapshot(tuple(nodes), tuple(edges))
-    t0 = time.perf_counter()
+    calls = []
+    real = layout_mod._grandalf
+    monkeypatch.setattr(layout_mod, "_grandalf", lambda *a: calls.append(1) or real(*a))
     pos = layout(graph)
-    assert time.perf_counter() - t0 < 2.0  # generous: a slow CI machine
+    assert calls == [1]
     assert_edges_point_down(graph, pos)
