@@ -15,7 +15,7 @@ layer an edge skips), faster than linearly: an MLP-like graph of 300 nodes (cost
 of 600 nodes ~4 s. So a component goes to grandalf only when its estimated cost is at most
 ``GRANDALF_MAX_COST`` (1000) and it has at most ``GRANDALF_MAX_NODES`` (500) nodes; otherwise,
 or if grandalf fails, ``simple_layers`` (longest path to a sink plus two barycentre sweeps,
-linear: ~25 ms at 2000 nodes) lays it out.
+linear: 25-150 ms at 2000 nodes) lays it out.
 Callers should still run the layout off the GUI thread past a few hundred nodes.
 """
 
