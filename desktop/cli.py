@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -71,6 +72,7 @@ def run_command(argv: Sequence[str]) -> int:
                         help="stop the script after this many seconds")
     parser.add_argument("--graph", action="store_true",
                         help="after the run, list the autograd graph's nodes")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
     opts = parser.parse_args(argv)
     try:
         with open(opts.file, encoding="utf-8") as f:
@@ -92,6 +94,10 @@ def run_command(argv: Sequence[str]) -> int:
 
     run = ScriptRun(source, filename=opts.file, script_path=opts.file, on_output=echo,
                     max_seconds=opts.max_seconds, record=opts.graph)
+    # As `python FILE.py` would: the script sees its arguments and imports its neighbours.
+    # (Process-wide, hence only here, never in the app.)
+    sys.argv = [opts.file, *opts.args]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(opts.file)))
     run.start()
     try:
         while run.wait(0.1) is None:

@@ -50,6 +50,15 @@ def test_run_graph_listing_and_time_limit(tmp_path):
     assert proc.returncode == 1 and "time limit" in proc.stderr
 
 
+def test_run_passes_argv_and_imports_neighbours(tmp_path):
+    (tmp_path / "helper.py").write_text("VALUE = 42\n")
+    script = tmp_path / "main.py"
+    script.write_text("import sys\nimport helper\nprint(sys.argv[1:], helper.VALUE)\n")
+    proc = stepgrad("run", str(script), "a", "--b")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "['a', '--b'] 42\n"
+
+
 def test_run_missing_file():
     assert cli.main(["run", "/no/such/file.py"]) == 2
 
