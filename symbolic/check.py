@@ -28,6 +28,7 @@ class Options:
     max_elements: int = 64  # per tensor; larger tensors are checked on a random sample
     time_limit: float | None = 30.0  # total sympy time per call
     simplify_limit: float = 2.0  # per expression
+    simplify_budget: float = 4.0  # all simplification in one call; later forms shown as derived
     constants_as_symbols: bool = False
     seed: int = 0
 
@@ -77,6 +78,7 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
                            error=call.error, seconds=time.monotonic() - t0)
     notes = list(call.notes)
     budget = Budget(opts.time_limit, cancel)
+    sbudget = Budget(opts.simplify_budget, cancel)
     rtol, atol = tolerance(_graph_dtype(call))
 
     rng = np.random.default_rng(opts.seed + call.index)
@@ -151,7 +153,7 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
             e = None if eng is None else float(np.asarray(eng).reshape(-1)[flat])
             s_entry = sym.get((ti, flat))
             f_entry = fd.get((ti, flat))
-            rows.append(_row(t.name, idx, s_entry, e, f_entry, budget, opts, rtol, atol, scale,
+            rows.append(_row(t.name, idx, s_entry, e, f_entry, sbudget, opts, rtol, atol, scale,
                              eng is None))
         mf = None
         if lm and ti in lm:
@@ -166,7 +168,7 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
         if eng is None:
             notes.append(f"the engine produced no gradient for {t.name}")
 
-    customs = tuple(_custom_checks(call, opts, budget, rtol, atol))
+    customs = tuple(_custom_checks(call, opts, budget, sbudget, rtol, atol))
     output = ""
     if "L" in state:
         o = run_limited(lambda: derive.abbreviate(str(derive.rounded(state["L"])), 300),
@@ -178,16 +180,16 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
                        seconds=time.monotonic() - t0)
 
 
-def _row(name, idx, s_entry, e, f_entry, budget, opts, rtol, atol, scale, no_engine):
+def _row(name, idx, s_entry, e, f_entry, sbudget, opts, rtol, atol, scale, no_engine):
     notes = []
     s_val = None
     text = pretty = latex = ""
     if s_entry is not None:
         s, d, s_val = s_entry
-        o = budget.run(lambda: derive.simplify(d), cap=opts.simplify_limit)
+        o = sbudget.run(lambda: derive.simplify(d), cap=opts.simplify_limit)
         if o.ok:
             d = o.value
-        else:
+        elif not o.cancelled:
             notes.append("shown unsimplified (time limit)")
         (text, pretty, latex), why = _texts(d)
         if why:
@@ -227,7 +229,7 @@ def _row(name, idx, s_entry, e, f_entry, budget, opts, rtol, atol, scale, no_eng
                         "; ".join(notes))
 
 
-def _custom_checks(call, opts, budget, rtol, atol):
+def _custom_checks(call, opts, budget, sbudget, rtol, atol):
     g = call.graph
     for node_idx, (gin, gout) in sorted(call.custom_steps.items()):
         node = g.nodes[node_idx]
@@ -241,7 +243,7 @@ def _custom_checks(call, opts, budget, rtol, atol):
             if user is None:
                 continue
             rows.extend(_custom_arg_rows(c, k, argname, x0, seeds, np.asarray(user, np.float64),
-                                         opts, budget, rtol, atol))
+                                         opts, budget, sbudget, rtol, atol))
         yield CustomCheck(c.name, node.where, c.replay is not None, c.reason or "", tuple(rows))
 
 
@@ -251,7 +253,7 @@ def _custom_vjp_numeric(c, seeds, values):
                for r, s in zip(c.outputs, seeds, strict=False))
 
 
-def _custom_arg_rows(c, k, argname, x0, seeds, user, opts, budget, rtol, atol):
+def _custom_arg_rows(c, k, argname, x0, seeds, user, opts, budget, sbudget, rtol, atol):
     n = x0.size
     flats = list(range(n)) if n <= opts.max_elements else sorted(
         int(i) for i in np.random.default_rng(opts.seed).choice(n, opts.max_elements, False))
@@ -305,8 +307,8 @@ def _custom_arg_rows(c, k, argname, x0, seeds, user, opts, budget, rtol, atol):
         idx = tuple(int(i) for i in np.unravel_index(flat, x0.shape)) if x0.shape else ()
         e = float(user.reshape(-1)[flat]) if user.size > flat else None
         f = fd.get(flat)
-        yield _row(label, idx, sym.get(flat), e, None if f is None else (f, True), budget, opts,
-                   rtol, atol, scale, False)
+        yield _row(label, idx, sym.get(flat), e, None if f is None else (f, True), sbudget,
+                   opts, rtol, atol, scale, False)
 
 
 def check_all(calls, options: Options | None = None, cancel: CancelToken | None = None):
