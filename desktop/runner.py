@@ -68,9 +68,29 @@ def compile_script(source: str, filename: str = SCRIPT_FILENAME):
     return compile(source, filename, "exec", dont_inherit=True)
 
 
-def make_namespace(sink: capture.OutputSink | None = None) -> dict:
+def fresh_engine_state() -> None:
+    """Reset the engine's process-wide settings to what a new ``python script.py`` sees, so
+    running a script twice in the app prints the same numbers (and an exported script run
+    outside the app prints the numbers the app showed): the default generator re-seeded as at
+    import (engine/random.py seeds it with 0), float32 default dtype, default print options.
+    Grad mode needs nothing: it is thread-local and each run has a new thread."""
+    import engine
+
+    engine.manual_seed(0)
+    engine.set_default_dtype(engine.float32)
+    engine.set_printoptions(profile="default")
+    opts = getattr(getattr(engine, "printing", None), "PRINT_OPTS", None)
+    if opts is not None:
+        opts.sci_mode = None  # not part of the "default" profile, as in PyTorch
+
+
+def make_namespace(sink: capture.OutputSink | None = None, reset_engine: bool = True) -> dict:
     """A fresh module namespace whose builtins map ``import torch`` to the engine and ``print``
-    to ``sink`` (or the calling thread's registered sink)."""
+    to ``sink`` (or the calling thread's registered sink). ``reset_engine``: also call
+    ``fresh_engine_state()`` (skipped when the engine can't be imported)."""
+    if reset_engine:
+        with contextlib.suppress(ImportError):
+            fresh_engine_state()
 
     def script_print(*args, sep=" ", end="\n", file=None, flush=False):
         out = sink or capture.current_sink()

@@ -257,3 +257,19 @@ def test_executor_hook_runs_the_script_under_bdb():
     assert created[6] == ["AddBackward0", "MmBackward0", "TBackward0"]
     assert created[7] == ["MeanBackward0", "PowBackward0", "SubBackward0"]
     assert created[2] == created[8] == []
+
+
+def test_each_run_starts_from_fresh_engine_state():
+    source = ("import torch\nx = torch.randn(3)\nprint(x)\n"
+              "torch.set_default_dtype(torch.float64)\ntorch.set_printoptions(precision=8)\n"
+              "torch.manual_seed(123)\n")
+    first = run_script(source)
+    second = run_script(source)
+    assert first.status == "finished", first.error
+    assert first.output == second.output
+    assert by_name(second)["x"].dtype == "float32"
+    import engine
+
+    assert engine.get_default_dtype() == engine.float64  # left as the script set it...
+    run_script("pass\n")
+    assert engine.get_default_dtype() == engine.float32  # ...until the next run starts
