@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import traceback
+import types
 from collections.abc import Callable
 
 from desktop import capture
@@ -60,6 +61,14 @@ def torch_import(name, globals=None, locals=None, fromlist=(), level=0):
                 f"No module named '{torch_name}' (stepgrad runs torch on its engine, which has"
                 f" no {exc.name})", name=torch_name) from None
         raise
+
+
+def engine_modules(namespace: dict) -> dict[str, str]:
+    """Names the script bound to engine modules, e.g. {"torch": "engine", "nn": "engine.nn"}:
+    what the window shows to say that ``import torch`` ran on the engine."""
+    return {name: value.__name__ for name, value in list(namespace.items())
+            if isinstance(value, types.ModuleType)
+            and (value.__name__ == "engine" or value.__name__.startswith("engine."))}
 
 
 def compile_script(source: str, filename: str = SCRIPT_FILENAME):
@@ -403,6 +412,9 @@ class ScriptRun:
         elif isinstance(outcome, BaseException):
             status, error = "error", error_info(outcome, self.filename)
         extras: dict = {"abandoned": abandoned} if abandoned else {}
+        engine_names = engine_modules(self.namespace)
+        if engine_names:
+            extras["engine_modules"] = engine_names  # for "import torch runs on the engine"
         tensors, graph, values = (), GraphSnapshot(), ()
         try:
             from desktop.tensors import tensor_infos

@@ -56,6 +56,8 @@ def test_import_torch_maps_to_engine_without_touching_sys_modules():
     assert result.output.split() == ["engine", "engine.autograd", "engine.autograd",
                                      "engine.autograd"]
     assert sys.modules.get("torch") is before
+    assert result.extras["engine_modules"] == {"torch": "engine", "A": "engine.autograd",
+                                               "B": "engine.autograd"}
 
 
 def test_import_torch_nn_and_optim():
