@@ -83,20 +83,32 @@ def tensor_info(name: str, t) -> TensorInfo:
     )
 
 
+MAX_ITEMS = 16  # tensors named per list/tuple/dict (``losses`` may hold thousands)
+
+
 def namespace_tensors(namespace: dict, ttype) -> list[tuple[str, object]]:
-    """(name, tensor) for every tensor bound to a top-level name, then the parameters of
-    modules (``model.weight``) that aren't bound to a name themselves, in definition order."""
+    """(name, tensor) for every tensor bound to a top-level name; then, for tensors not named
+    that way, the parameters of modules (``model.weight``) and the first items of lists, tuples
+    and dicts (``ws[0]``, ``params['w']``), in definition order."""
     found: list[tuple[str, object]] = []
     seen: set[int] = set()
-    modules = []
+    modules, containers = [], []
     for name, value in list(namespace.items()):
         if name.startswith("__"):
             continue
         if isinstance(value, ttype):
             found.append((name, value))
             seen.add(id(value))
+        elif isinstance(value, (list, tuple, dict)):
+            containers.append((name, value))
         elif callable(getattr(value, "named_parameters", None)) and not isinstance(value, type):
             modules.append((name, value))
+    for name, value in containers:
+        items = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+        for key, item in items[:MAX_ITEMS]:
+            if isinstance(item, ttype) and id(item) not in seen:
+                found.append((f"{name}[{key!r}]", item))
+                seen.add(id(item))
     for name, module in modules:
         try:
             params = list(module.named_parameters())

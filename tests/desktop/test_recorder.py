@@ -243,3 +243,11 @@ def test_router_keeps_an_observer_installed_before():
         assert Counter.nodes == 1
     finally:
         engine.observe.set_observer(previous)
+
+
+def test_tensors_in_containers_are_named():
+    result = run_script("import torch\nws = [torch.ones(2, requires_grad=True) for _ in range(3)]\n"
+                        "p = {'b': torch.zeros(1, requires_grad=True)}\nw0 = ws[0]\n"
+                        "out = (ws[1] * 2).sum()\n")
+    assert {"w0", "ws[1]", "ws[2]", "p['b']", "out"} <= {n.label for n in result.graph.nodes}
+    assert "ws[0]" not in {t.name for t in result.tensors}  # already named w0
