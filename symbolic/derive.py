@@ -66,7 +66,7 @@ def value(expr, point, memo=None) -> float | None:
     expressions that share subexpressions (derivatives of one output do)."""
     memo = {} if memo is None else memo
     try:
-        return float(_evaluate(expr, point, memo))
+        return float(_evaluate(expr, point, memo)) + 0.0  # + 0.0: no "-0" in reports
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         try:
             v = expr.xreplace(point)

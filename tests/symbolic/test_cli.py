@@ -1,0 +1,107 @@
+"""`stepgrad check FILE.py`: a table per backward/grad call, exit 1 on any disagreement."""
+
+import textwrap
+
+import pytest
+
+from symbolic.cli import main
+
+SEED = """
+import torch
+w = torch.tensor([[3.0, 1.0]], requires_grad=True)
+b = torch.tensor([[3.0]], requires_grad=True)
+X = torch.tensor([[-1.0, -1.0], [1.0, 1.0]])
+Y = torch.tensor([[2.0, 3.0]])
+
+class MyReLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, input):
+        print("forward called")
+        ctx.save_for_backward(input)
+        return input.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, = ctx.saved_tensors
+        grad_input = grad_output.clone()
+        {mask}
+        return grad_input
+
+loss = torch.mean(torch.pow(MyReLU.apply(X @ w.t() + b) - Y, 2))
+loss.backward()
+print(w.grad)
+"""
+
+
+def script(tmp_path, text, name="model.py"):
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(text))
+    return str(p)
+
+
+@pytest.mark.parametrize("argv0", [["check"], []])
+def test_all_agree_exits_zero_and_prints_a_table(tmp_path, capsys, argv0):
+    path = script(tmp_path, SEED.format(mask="grad_input[input < 0] = 0"))
+    assert main([*argv0, path]) == 0
+    out = capsys.readouterr().out
+    assert out.count("forward called") == 1  # the check's replays of forward print nothing
+    assert "tensor([[4.5000, 4.5000]])" in out
+    assert "call 1: backward() at model.py:" in out
+    assert "w[0, 0]" in out and "b[0, 0]" in out and "MISMATCH" not in out
+    assert "custom Function MyReLU" in out
+    assert "all agree" in out
+
+
+def test_wrong_backward_exits_one_and_shows_where(tmp_path, capsys):
+    path = script(tmp_path, SEED.format(mask="pass"))
+    assert main(["check", path]) == 1
+    out = capsys.readouterr().out
+    assert "MISMATCH w[0, 0]: engine 7, closed form 4.5, finite difference 4.5" in out
+    assert "MISMATCH MyReLU.backward: input[0, 0]: engine -2.5, closed form 0" in out
+    assert "∂/∂input_0_0 = Piecewise((0, input_0_0 < 0), (-2.5, True))" in out
+
+
+def test_higher_order_and_script_errors(tmp_path, capsys):
+    path = script(tmp_path, """
+        import torch
+        x = torch.tensor(0.0, requires_grad=True)
+        y = torch.pow(x, 2) - 2 * x + 1
+        g = torch.autograd.grad(y, x, create_graph=True)[0]
+        torch.autograd.grad(g, x)
+        raise ValueError("boom")
+    """)
+    assert main(["check", path]) == 2
+    captured = capsys.readouterr()
+    assert "ValueError: boom" in captured.err
+    assert "call 2: autograd.grad() at model.py:6, 2nd order  [ok" in captured.out
+
+
+def test_no_gradients_and_missing_file(tmp_path, capsys):
+    assert main(["check", script(tmp_path, "x = 1\n")]) == 0
+    assert "computed no gradients" in capsys.readouterr().out
+    assert main(["check", str(tmp_path / "nope.py")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_real_torch_is_left_alone(tmp_path, capsys):
+    import sys
+
+    before = sys.modules.get("torch")
+    path = script(tmp_path, "import torch\nimport torch.nn as nn\n"
+                            "assert torch.__name__ == 'engine'\n"
+                            "assert nn.__name__ == 'engine.nn'\n")
+    assert main(["check", path]) == 0
+    assert sys.modules.get("torch") is before
+
+
+def test_max_calls(tmp_path, capsys):
+    path = script(tmp_path, """
+        import torch
+        w = torch.tensor([1.0], requires_grad=True)
+        for i in range(5):
+            (w * w).sum().backward()
+    """)
+    assert main(["check", "--max-calls", "2", path]) == 0
+    out = capsys.readouterr().out
+    assert "call 2:" in out and "call 3:" not in out
+    assert "3 later calls not checked" in out

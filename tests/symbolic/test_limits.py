@@ -1,0 +1,102 @@
+"""Time limits and cancellation never hang; a check over its limit still reports, with a note."""
+
+import threading
+import time
+
+import sympy as sp
+
+import engine as torch
+from symbolic import CancelToken, Options, check
+from symbolic.limits import Budget, run_limited
+
+
+def spin():
+    while True:  # pure Python, like sympy
+        pass
+
+
+def test_run_limited_returns_on_time_and_stops_the_work():
+    before = threading.active_count()
+    t0 = time.monotonic()
+    out = run_limited(spin, 0.2)
+    assert out.timed_out and not out.cancelled and out.value is None
+    assert time.monotonic() - t0 < 1.0
+    deadline = time.monotonic() + 2.0
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert threading.active_count() == before  # the helper thread was interrupted
+
+
+def test_run_limited_passes_values_and_errors():
+    assert run_limited(lambda: 42, 1.0).value == 42
+    out = run_limited(lambda: 1 / 0, 1.0)
+    assert isinstance(out.error, ZeroDivisionError) and not out.ok
+
+
+def test_cancel_from_another_thread():
+    token = CancelToken()
+    threading.Timer(0.1, token.cancel).start()
+    t0 = time.monotonic()
+    out = run_limited(spin, None, token)
+    assert out.cancelled and time.monotonic() - t0 < 1.0
+    assert run_limited(lambda: 1, 1.0, token).cancelled  # already cancelled: nothing runs
+
+
+def test_interrupt_is_not_swallowed_by_except_exception():
+    def stubborn():
+        while True:
+            try:
+                while True:
+                    pass
+            except Exception:  # sympy has such handlers; Interrupted is a BaseException
+                continue
+
+    assert run_limited(stubborn, 0.1).timed_out
+
+
+def test_budget_is_shared():
+    b = Budget(0.3)
+    assert b.run(spin).timed_out
+    assert b.remaining() == 0.0 and b.run(lambda: 1).timed_out
+
+
+def _big_call(record):
+    with record() as rec:
+        w = torch.randn(8, requires_grad=True)
+        x = w
+        for _ in range(12):  # bounded values, but a closed form that takes sympy a long while
+            x = (x * w).sin() + x.cos() * (w * 0.5).tanh().sum()
+        x.sum().backward()
+    return rec.calls[0]
+
+
+def test_check_over_its_time_limit_reports_finite_differences(record):
+    call = _big_call(record)
+    t0 = time.monotonic()
+    report = check(call, Options(time_limit=0.3))
+    assert time.monotonic() - t0 < 10
+    assert report.timed_out
+    assert any("time limit" in n for n in report.notes)
+    for e in report.elements:
+        assert e.symbolic is None and e.finite is not None and e.ok
+
+
+def test_cancelled_check_says_so(record):
+    call = _big_call(record)
+    token = CancelToken()
+    token.cancel()
+    report = check(call, Options(time_limit=30), cancel=token)
+    assert report.cancelled and "cancelled" in report.notes
+
+
+def test_simplification_over_its_limit_shows_the_form_unsimplified(monkeypatch, record):
+    from symbolic import derive
+
+    monkeypatch.setattr(derive, "simplify", lambda e: spin())
+    with record() as rec:
+        x = torch.tensor(0.5, requires_grad=True)
+        (x.sin() * x.exp()).backward()
+    report = check(rec.calls[0], Options(simplify_limit=0.1))
+    (e,) = report.elements
+    assert e.ok and "unsimplified" in e.note
+    assert sp.sympify(e.closed_form).free_symbols == {sp.Symbol("x")}
