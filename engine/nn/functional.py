@@ -190,13 +190,17 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     t = target._data if isinstance(target, Tensor) else np.asarray(target)
     _class_targets(x, t)
     c = x.shape[0] if x.ndim == 1 else x.shape[1]
-    if x.ndim == 2 and weight is None and reduction != "none" and t.size:
-        lo, hi = t.min(), t.max()
-        if lo >= 0 and hi < c and not (lo <= ignore_index <= hi):
-            # the training-loop case: every target valid, no class weights
-            pick = (np.arange(x.shape[0]), t)
+    if (x.ndim == 2 and weight is None and reduction != "none" and t.size
+            and not 0 <= ignore_index < c and t.min() >= 0):
+        # the training-loop case: no class weights, nothing ignored (targets >= 0 > the default
+        # ignore_index); a target >= C makes the indexing fail and the general path report it
+        n = x.shape[0]
+        pick = (np.arange(n), t)
+        try:
             total = x[pick].sum()
-            n = x.shape[0]
+        except IndexError:
+            pass
+        else:
             out = np.asarray(-total / n if reduction == "mean" else -total, dtype=x.dtype)
             coef = np.asarray(1.0 / n if reduction == "mean" else 1.0, dtype=x.dtype)
             return _result(_NLL, out, (input,), (x.shape, pick, coef, (n,)))

@@ -130,8 +130,16 @@ def test_cross_entropy_is_stable_at_huge_logits():
     np.testing.assert_allclose(x.grad.numpy(), [[0, 0], [-0.5, 0.5]], atol=1e-6)  # (p - 1hot) / 2
 
 
+def test_cross_entropy_ignore_index_inside_the_class_range():
+    out = F.cross_entropy(t64(X), engine.tensor(TGT), ignore_index=1)
+    keep = TGT != 1
+    np.testing.assert_allclose(out.item(), ce_np(X[keep], TGT[keep]), rtol=1e-12)
+
+
 def test_nll_loss_errors_match_pytorch():
     x = engine.randn(4, 3)
+    with pytest.raises(IndexError, match=r"Target -1 is out of bounds\."):
+        F.nll_loss(x, engine.tensor([0, 1, -1, 0]))
     with pytest.raises(IndexError, match=r"Target 3 is out of bounds\."):
         F.nll_loss(x, engine.tensor([0, 1, 3, 0]))
     with pytest.raises(ValueError, match=r"Expected input batch_size \(4\) to match target "
