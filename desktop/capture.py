@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import traceback
 from collections.abc import Callable
 
 from desktop.model import OutputChunk
@@ -41,7 +42,10 @@ class OutputSink:
             self._size += len(text)
             self._parts.append(text)
         if self.on_output is not None:
-            self.on_output(OutputChunk(text, stream))
+            try:
+                self.on_output(OutputChunk(text, stream))
+            except Exception:  # a GUI bug must not surface as an error at the script's print()
+                traceback.print_exc(file=sys.__stderr__)
 
     def text(self) -> str:
         with self._lock:
