@@ -45,7 +45,8 @@ class OutputSink:
             try:
                 self.on_output(OutputChunk(text, stream))
             except Exception:  # a GUI bug must not surface as an error at the script's print()
-                traceback.print_exc(file=sys.__stderr__)
+                if sys.__stderr__ is not None:  # (never via sys.stderr: that routes back here)
+                    traceback.print_exc(file=sys.__stderr__)
 
     def text(self) -> str:
         with self._lock:
