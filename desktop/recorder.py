@@ -1,8 +1,9 @@
 """Record the autograd graph a script builds, as an ``engine.observe.Observer`` (no Qt).
 
-The per-op callback (``on_node``) only stores references (the node, its constant inputs, small
-outputs) in a bounded dict; everything costly (names, numpy copies, walking ``next_functions``)
-happens in ``snapshot()``. Holding the node keeps its ``id()`` unique while we key on it.
+The per-op callback (``on_node``) only stores references (a weak one to the node, its constant
+inputs, the array of a small output) in a bounded dict keyed by ``id(node)``; everything costly
+(names, numpy copies, walking ``next_functions``) happens in ``snapshot()``. A record is dropped
+by its weakref callback when the node dies, before the id can be reused.
 
 Which nodes a snapshot shows: the graphs reachable from tensors bound in the script's
 namespace, from the roots of the last backward call, and every node created since that backward
