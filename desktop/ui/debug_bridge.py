@@ -4,6 +4,7 @@ queued to the receivers' GUI thread)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
@@ -22,13 +23,22 @@ class DebugBridge(QObject):
                  parent: QObject | None = None, **session_kwargs):
         super().__init__(parent)
         self.source_provider = source_provider
-        self.session = DebugSession(on_paused=self.paused.emit, on_finished=self.finished.emit,
-                                    on_output=self.output.emit, on_view=self.viewed.emit,
-                                    **session_kwargs)
+        self.session = session = DebugSession(
+            on_paused=self._relay("paused"), on_finished=self._relay("finished"),
+            on_output=self._relay("output"), on_view=self._relay("viewed"), **session_kwargs)
+        self.destroyed.connect(lambda *_: session.stop())  # window closed: end the script
         self.status = "idle"
         # Status follows the signals, i.e. what the GUI has seen, not the worker's instant state.
         self.paused.connect(lambda _s: self._set_status("paused"))
         self.finished.connect(lambda _r: self._set_status("finished"))
+
+    def _relay(self, name: str):
+        def emit(arg) -> None:
+            # RuntimeError: the bridge is gone (window closed); drop the report
+            with contextlib.suppress(RuntimeError):
+                getattr(self, name).emit(arg)
+
+        return emit
 
     def _set_status(self, status: str) -> None:
         if status != self.status:

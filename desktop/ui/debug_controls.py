@@ -77,9 +77,10 @@ class DebugControls(QToolBar):
             act.triggered.connect(lambda _=False, h=handlers[key]: h())
             self.addAction(act)
             self.actions_by_key[key] = act
-        bridge.status_changed.connect(lambda _s: self.refresh())
-        bridge.paused.connect(lambda _s: self.refresh())
-        bridge.viewed.connect(lambda _s: self.refresh())
+        # bound methods, not lambdas: Qt drops these connections when the toolbar is deleted
+        bridge.status_changed.connect(self.refresh)
+        bridge.paused.connect(self.refresh)
+        bridge.viewed.connect(self.refresh)
         self.refresh()
 
     def _run_to_cursor(self) -> None:
@@ -87,7 +88,7 @@ class DebugControls(QToolBar):
         if line is not None:
             self.bridge.run_to_cursor(line)
 
-    def refresh(self) -> None:
+    def refresh(self, *_args) -> None:
         history = self.bridge.history
         on = enabled_actions(self.bridge.status, history.position, len(history),
                              self.cursor_line is not None)

