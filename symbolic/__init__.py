@@ -11,11 +11,11 @@ Typical use (the GUI calls ``check`` from a worker thread with a ``CancelToken``
 
 from .check import Options, check, check_all, tolerance
 from .limits import CancelToken
-from .record import CallTrace, Recorder
+from .record import CallTrace, Recorder, Tee
 from .report import CheckReport, CustomCheck, ElementCheck, MatrixForm, TargetReport
 from .rules import RULES
 
 __all__ = [
     "RULES", "CallTrace", "CancelToken", "CheckReport", "CustomCheck", "ElementCheck",
-    "MatrixForm", "Options", "Recorder", "TargetReport", "check", "check_all", "tolerance",
+    "MatrixForm", "Options", "Recorder", "TargetReport", "Tee", "check", "check_all", "tolerance",
 ]

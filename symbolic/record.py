@@ -70,6 +70,25 @@ class CallTrace:
         return f"call {self.index + 1}: {what}{at}{nth}"
 
 
+class Tee(observe.Observer):
+    """Forward every callback to several observers (e.g. the desktop's graph recorder and a
+    symbolic ``Recorder``) -- ``engine.observe`` has one slot."""
+
+    def __init__(self, *observers):
+        self.observers = observers
+
+    def __getattribute__(self, name):
+        if name.startswith("on_"):
+            obs = object.__getattribute__(self, "observers")
+
+            def fan_out(*args, **kwargs):
+                for o in obs:
+                    getattr(o, name)(*args, **kwargs)
+
+            return fan_out
+        return object.__getattribute__(self, name)
+
+
 class _Rec:
     __slots__ = ("attrs", "custom", "inputs", "key", "name", "outs", "where")
 
@@ -134,6 +153,7 @@ class Recorder(observe.Observer):
         # id(tensor) -> (weakref, name); not a WeakKeyDictionary: Tensor.__eq__ is elementwise
         self._names: dict[int, tuple[weakref.ref, str]] = {}
         self._active: list[_Active | None] = []
+        self.errors: list[str] = []  # our own failures (the script is never interrupted)
         self._keys: dict[int, str] = {}
         self._lock = threading.RLock()
 
@@ -146,7 +166,11 @@ class Recorder(observe.Observer):
         return key
 
     def on_node(self, node, inputs, output, where):
-        rec = make_rec(node, inputs, output, where, self.replay_custom, self._key)
+        try:
+            rec = make_rec(node, inputs, output, where, self.replay_custom, self._key)
+        except Exception as exc:  # recording must never break the user's script
+            self.errors.append(f"recording {node.name()}: {type(exc).__name__}: {exc}")
+            return
         with self._lock:
             self._recs[node] = rec
 
@@ -163,7 +187,7 @@ class Recorder(observe.Observer):
             where = _user_location()
             try:
                 call = self._snapshot(act, kind, where, roots, grads, create_graph, inputs)
-            except Unrecorded as exc:
+            except Exception as exc:  # Unrecorded, or a bug of ours: the script goes on
                 call = CallTrace(len(self.calls), kind, where, Graph([], []), (), (), create_graph,
                                  [], error=str(exc))
             act.call = call
@@ -258,6 +282,12 @@ class Recorder(observe.Observer):
                          bool(create_graph), targets, order=max_order + 1)
 
     def on_backward_step(self, node, grads_in, grads_out):
+        try:
+            self._step(node, grads_in, grads_out)
+        except Exception as exc:
+            self.errors.append(f"backward step {node.name()}: {type(exc).__name__}: {exc}")
+
+    def _step(self, node, grads_in, grads_out):
         act = self._active[-1] if self._active else None
         if act is None:
             return
