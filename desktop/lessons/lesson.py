@@ -104,3 +104,22 @@ class Lesson:
     @property
     def expected_error(self) -> ExpectError | None:
         return next((e for e in self.expected if isinstance(e, ExpectError)), None)
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def describe(expectation: Expectation, code: str = "") -> str:
+    """One line for "what you should see" lists: ``w.grad → [[3.33333, 1.33333]]``."""
+    if isinstance(expectation, Expect):
+        return f"{expectation.expr} → {_fmt(expectation.value)}"
+    if isinstance(expectation, ExpectOutput):
+        return f"prints “{expectation.text}”"
+    line = expectation.resolve_line(code) if code else expectation.line
+    where = f" at line {line}" if line else ""
+    return f"stops{where} with {expectation.kind}: “…{expectation.message}…”"

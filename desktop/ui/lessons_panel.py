@@ -1,0 +1,142 @@
+"""The start page / Lessons panel: the built-in lessons, each with its explanation, what to
+watch while stepping, and what you should see; "Open in editor" hands the code to the editor.
+
+The panel only renders ``desktop.lessons`` data and emits ``open_requested(code, lesson_id)``;
+the main window decides what opening means (ask to save the current file, load the code, set
+the session's lesson).
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import lessons
+from desktop.lessons.lesson import Lesson, describe
+from desktop.ui import pyside_refcount
+
+pyside_refcount.apply()  # PySide6 6.12 drops a ref to True on every emit
+
+GROUPS = {"article": "Autograd, idea by idea", "training": "Training models"}
+ID_ROLE = Qt.ItemDataRole.UserRole
+
+
+def lesson_html(lesson: Lesson) -> str:
+    """The lesson page: title, explanation, what to watch, what you should see."""
+    esc = html.escape
+    paras = "".join(f"<p>{_inline_code(esc(p.strip()))}</p>"
+                    for p in lesson.explanation.split("\n\n") if p.strip())
+    watch = "".join(f"<li>{_inline_code(esc(w))}</li>" for w in lesson.watch)
+    expected = "".join(f"<li><code>{esc(describe(e, lesson.code))}</code></li>"
+                       for e in lesson.expected)
+    return (f"<h2>{esc(lesson.title)}</h2>{paras}"
+            f"<h3>What to watch while stepping</h3><ul>{watch}</ul>"
+            f"<h3>What you should see</h3><ul>{expected}</ul>")
+
+
+def _inline_code(text: str) -> str:
+    """`backticks` in the lesson text become code spans."""
+    parts = text.split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+class LessonsPanel(QWidget):
+    """Lesson list on the left, the selected lesson's page on the right."""
+
+    open_requested = Signal(str, str)  # (code, lesson id)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderHidden(True)
+        self.tree.setRootIsDecorated(False)
+        self.page = QTextBrowser()
+        self.page.setOpenExternalLinks(False)
+        self.open_button = QPushButton("Open in editor")
+        self.open_button.setToolTip("Put this lesson's code into the editor (Enter)")
+        self.open_button.setDefault(True)
+        self.intro = QLabel("Pick a lesson: each one is a short script to run and step through.")
+        self.intro.setWordWrap(True)
+
+        right = QWidget()
+        rlay = QVBoxLayout(right)
+        rlay.setContentsMargins(0, 0, 0, 0)
+        rlay.addWidget(self.page, 1)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_button)
+        rlay.addLayout(buttons)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.tree)
+        split.addWidget(right)
+        split.setStretchFactor(1, 3)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.intro)
+        lay.addWidget(split, 1)
+
+        self._items: dict[str, QTreeWidgetItem] = {}
+        self._fill()
+        self.tree.currentItemChanged.connect(self._on_current)
+        self.tree.itemActivated.connect(lambda item, _col: self._open(item))
+        self.open_button.clicked.connect(lambda: self._open(self.tree.currentItem()))
+        first = lessons.all_lessons()[0].id
+        self.select(first)
+
+    def _fill(self) -> None:
+        groups: dict[str, QTreeWidgetItem] = {}
+        for n, lesson in enumerate(lessons.all_lessons(), 1):
+            group = groups.get(lesson.topic)
+            if group is None:
+                group = QTreeWidgetItem([GROUPS.get(lesson.topic, lesson.topic.title())])
+                group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                font = group.font(0)
+                font.setBold(True)
+                group.setFont(0, font)
+                self.tree.addTopLevelItem(group)
+                groups[lesson.topic] = group
+            item = QTreeWidgetItem([f"{n}. {lesson.title}"])
+            item.setData(0, ID_ROLE, lesson.id)
+            item.setToolTip(0, lesson.explanation.split("\n\n", 1)[0])
+            group.addChild(item)
+            self._items[lesson.id] = item
+        self.tree.expandAll()
+
+    # --- API ---
+    def lesson_ids(self) -> list[str]:
+        return list(self._items)
+
+    def current_lesson(self) -> Lesson | None:
+        item = self.tree.currentItem()
+        return lessons.find(item.data(0, ID_ROLE)) if item is not None else None
+
+    def select(self, lesson_id: str) -> bool:
+        item = self._items.get(lesson_id)
+        if item is None:
+            return False
+        self.tree.setCurrentItem(item)
+        return True
+
+    # --- slots ---
+    def _on_current(self, item, _previous=None) -> None:
+        lesson = lessons.find(item.data(0, ID_ROLE)) if item is not None else None
+        self.open_button.setEnabled(lesson is not None)
+        if lesson is not None:
+            self.page.setHtml(lesson_html(lesson))
+
+    def _open(self, item) -> None:
+        lesson = lessons.find(item.data(0, ID_ROLE)) if item is not None else None
+        if lesson is not None:
+            self.open_requested.emit(lesson.code, lesson.id)
