@@ -315,3 +315,42 @@ def test_node_order_matches_pytorch(driver, source, line):
     expected = _torch_order(source, line)
     states, _ = driver(source).run(stepping_into(line))
     assert leaf_runs_sorted(labels(backward_steps(states))) == leaf_runs_sorted(expected)
+
+
+TRAIN = """\
+import torch
+X = torch.tensor([[1.0], [2.0], [3.0]])
+Y = 2 * X + 1
+w = torch.zeros(1, 1, requires_grad=True)
+opt = torch.optim.SGD([w], lr=0.1)
+def step():
+    opt.zero_grad()
+    loss = ((X @ w - Y) ** 2).mean()
+    loss.backward()
+    opt.step()
+    return loss
+for epoch in range(4):
+    loss = step()
+print(w)
+"""
+
+
+def test_backward_inside_a_training_loop_function(driver):
+    d = driver(TRAIN)
+    d.session.set_watches(["epoch", "w.grad"])
+    commands = iter(["step_into", "step_over", "step_out", "continue_"])
+    states, result = d.run(lambda s: next(commands), start="continue_",
+                           breakpoints={9: "epoch == 2"})
+    at9, mean, pw, after = states[:4]
+    assert (at9.line, at9.function, at9.depth) == (9, "step", 2)
+    # zero_grad() sets grads to None (set_to_none=True by default, as in PyTorch 2)
+    assert dict(at9.watches) == {"epoch": "2", "w.grad": "None"}
+    assert [mean.backward.op, pw.backward.op] == ["MeanBackward0", "PowBackward0"]
+    assert mean.backward.label == "loss"  # the function's local name
+    # step out of the backward pass: the rest runs, then the next line of step()
+    assert (after.kind, after.line, after.function) == ("line", 10, "step")
+    Xv = np.array([[1.0], [2.0], [3.0]])
+    w_now = by_name(after)["w"].value
+    expected = 2 * (Xv * (Xv @ w_now - (2 * Xv + 1))).mean()
+    np.testing.assert_allclose(by_name(after)["w"].grad, [[expected]], rtol=1e-5)
+    assert states[-1].kind == "finished" and result.status == "finished"
