@@ -33,7 +33,10 @@ _default = _dtype._default
 def _finish(arr, requires_grad):
     t = _wrap(arr)
     if requires_grad:
-        t.requires_grad = True
+        if arr.dtype.kind != "f":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        t._rg = True
     return t
 
 

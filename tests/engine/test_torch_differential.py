@@ -269,6 +269,16 @@ ERRORS = {
     "dim_range": """
         torch.ones(2, 3).sum(2)
     """,
+    "int_requires_grad_ctor": """
+        torch.tensor([1, 2], requires_grad=True)
+    """,
+    "int_requires_grad_method": """
+        torch.tensor([1, 2]).requires_grad_()
+    """,
+    "int_requires_grad_attr": """
+        t = torch.zeros(2, dtype=torch.int64)
+        t.requires_grad = True
+    """,
     "item_many": """
         torch.ones(3).item()
     """,
