@@ -29,11 +29,11 @@ CASES = {
         loss = nn.functional.mse_loss(model(X), Y)
         loss.backward()
     """,
-    "MLP 4-16-3 relu, batch 8, cross-entropy (131 params, 64-sampled)": """
+    "MLP 4-32-3 relu, batch 8, cross-entropy (259 params; 32x4 and 3x32 weights sampled)": """
         import engine as torch
         from engine import nn
         torch.manual_seed(0)
-        model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
+        model = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 3))
         X = torch.randn(8, 4)
         t = torch.randint(0, 3, (8,))
         loss = nn.functional.cross_entropy(model(X), t)
