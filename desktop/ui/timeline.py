@@ -6,6 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QSlider, QVBoxLayout, QWidget
 
+from desktop.debugger.describe import describe
+
 
 class Timeline(QWidget):
     position_changed = Signal(int)  # the user picked a recorded stop (position in history)
@@ -69,6 +71,8 @@ class Timeline(QWidget):
             return
         live = " (now)" if pos == len(self.labels) - 1 else ""
         self.label.setText(f"{pos + 1} / {len(self.labels)} · {self.labels[pos]}{live}")
+        if self.bridge is not None and pos < len(self.bridge.history):
+            self.label.setToolTip(describe(self.bridge.history[pos]))
 
     def _on_slider(self, pos: int) -> None:
         self._show(pos)

@@ -82,6 +82,8 @@ def test_shortcuts_step_the_script_and_enable_actions_by_state(qtbot, window):
     state = press(qtbot, window, Qt.Key.Key_F11)
     assert state.label == "backward: MulBackward0 (loss)"
     assert window.timeline.label.text().endswith("backward: MulBackward0 (loss) (now)")
+    assert window.timeline.label.toolTip().splitlines()[:2] == [
+        "Backward call 1, node 1: MulBackward0 (loss) ran.", "  grad in: 1"]
     state = press(qtbot, window, Qt.Key.Key_F11, Qt.KeyboardModifier.ShiftModifier)
     assert state.label == "line 6"  # Step out finished the backward pass
     result = press(qtbot, window, Qt.Key.Key_F5, signal="finished")
