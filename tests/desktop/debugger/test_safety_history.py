@@ -247,3 +247,15 @@ def test_stop_twice_is_harmless(driver):
     d.session.stop()
     d.session.stop()
     assert d.session.wait(2).status == "stopped" and len(d.finished) == 1
+
+
+def test_stop_abandons_a_script_stuck_in_a_long_c_call():
+    done = []
+    s = DebugSession("import time\ntime.sleep(30)\n", on_finished=done.append)
+    s.continue_()
+    time.sleep(0.2)
+    t0 = time.monotonic()
+    s.stop()
+    result = s.wait(3)
+    assert time.monotonic() - t0 < 1.5
+    assert result.status == "stopped" and result.extras["abandoned"] and done == [result]
