@@ -249,3 +249,23 @@ def test_updates_match_torch_for_the_same_gradients(name, kw):
             opt.step()
         results.append(p.detach().numpy().copy())
     np.testing.assert_allclose(results[1], results[0], rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_float32_updates_stay_within_rounding_of_torch(name):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    p0 = rng.standard_normal((30, 40)).astype(np.float32)
+    grads = [rng.standard_normal((30, 40)).astype(np.float32) for _ in range(50)]
+    kw = {"lr": 1e-2, "weight_decay": 0.01} | ({"momentum": 0.9} if name == "SGD" else {})
+    results = []
+    for lib in (torch, engine):
+        p = lib.nn.Parameter(lib.tensor(p0))
+        opt = getattr(lib.optim, name)([p], **kw)
+        for g in grads:
+            p.grad = lib.tensor(g)
+            opt.step()
+        results.append(p.detach().numpy().copy())
+    assert results[1].dtype == np.float32
+    np.testing.assert_allclose(results[1], results[0], rtol=0, atol=1e-6)
