@@ -5,7 +5,7 @@ import pytest
 from debug_driver import stepping_into
 from debug_scripts import SEED_GRAD_TENSORS, SEED_HOOKS, SEED_LINEAR, SEED_MULTI, SEED_RELU
 
-from desktop.debugger import session as session_mod
+from desktop.debugger import run as run_mod
 from desktop.debugger.snapshots import same_graph
 
 SQUARE = """\
@@ -21,7 +21,7 @@ y.backward()
     (SEED_LINEAR, (8,)), (SEED_RELU, (20,)), (SEED_HOOKS, (10,)), (SEED_GRAD_TENSORS, (10,)),
     (SEED_MULTI, (6, 7)), (SQUARE, (4, 5))])
 def test_incremental_backward_graph_equals_a_full_snapshot(driver, monkeypatch, source, lines):
-    monkeypatch.setattr(session_mod, "CHECK_INCREMENTAL", True)
+    monkeypatch.setattr(run_mod, "CHECK_INCREMENTAL", True)
     d = driver(source)
     states, result = d.run(stepping_into(*lines))
     run = d.session._run

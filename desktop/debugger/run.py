@@ -1,0 +1,456 @@
+"""One run of the script under the debugger (no Qt): the worker thread, its stops (line,
+backward node, error), the state recorded at each, and stopping it (cooperatively through the
+tracer, by an async exception in the thread, or by abandoning a thread stuck in C code).
+
+A run's ``status`` goes "running" <-> "paused" -> "finished". While paused, the worker blocks on
+its command queue with the "user code" flag down, so Stop never interrupts our own code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import sys
+import threading
+import time
+
+from desktop import capture
+from desktop.debugger.backward_stepper import BackwardStepper, RawStep, graph_id, op_name
+from desktop.debugger.history import DebugState, state_label
+from desktop.debugger.snapshots import Sharer, after_backward_step, same_graph
+from desktop.debugger.tracer import Tracer, code_lines, innermost_user_frame, snap_line
+from desktop.model import ErrorInfo, GraphSnapshot, RunResult
+from desktop.runner import (
+    StopScript,
+    _async_raise,
+    _clear_async_flag,
+    compile_script,
+    error_info,
+    make_namespace,
+)
+
+STOP_GRACE = 0.9  # seconds Stop keeps interrupting before abandoning the worker thread
+CHECK_INCREMENTAL = False  # tests: compare each incremental backward graph with a full one
+
+
+def _checkpoint() -> None:
+    """A Python call: a pending async StopScript of this thread is raised here."""
+
+
+class DebugRun:
+    """One execution of the script under the debugger, in its own worker thread (a new one
+    per start/restart); ``DebugSession`` drives it."""
+
+    def __init__(self, session, source: str, stop_at_start: bool,
+                 cursor: int | None):
+        self.session = session
+        self.source = source
+        self.filename = session.filename
+        self.stop_at_start = stop_at_start
+        self.cursor = cursor
+        self.status = "running"
+        self.pending = 0  # commands queued but not yet taken by the worker
+        self.commands: queue.SimpleQueue = queue.SimpleQueue()
+        self.done = threading.Event()
+        self.sink = capture.OutputSink(self._output)
+        self.tracer = Tracer(self.filename, self._on_line, session.max_steps)
+        self.tracer.start_running = not stop_at_start
+        self.recorder = None
+        self.stepper: BackwardStepper | None = None
+        self.namespace: dict = {}
+        self.lines: set[int] = set()
+        self.sharer = Sharer()
+        self.mismatches: list[tuple[str, int]] = []  # see CHECK_INCREMENTAL
+        self.incremental = 0  # backward stops whose graph was derived from the previous one
+        self._lock = threading.Lock()  # guards _in_user against the stopper
+        self._in_user = False
+        self._finished = False
+        self._ident: int | None = None
+        self._thread: threading.Thread | None = None
+        self._stop_reason: str | None = None
+        self._stops = 0
+        self._mark = 0
+        self._t0 = 0.0
+
+    # --- controller side ---
+    def start(self) -> None:
+        self._t0 = time.perf_counter()
+        self._thread = threading.Thread(target=self._main, name="stepgrad-debug", daemon=True)
+        self._thread.start()
+
+    def send(self, name: str, arg=None) -> bool:
+        with self.session._cond:
+            if self.status != "paused" or self.pending:
+                return False
+            self.pending += 1
+        self.commands.put((name, arg))
+        return True
+
+    def request_stop(self, reason: str) -> None:
+        with self._lock:
+            if self._stop_reason is not None:
+                return  # already stopping
+            self._stop_reason = reason
+        self.tracer.request_stop(reason)
+        with self.session._cond:
+            self.pending += 1
+        self.commands.put(("stop", None))
+        threading.Thread(target=self._stopper, name="stepgrad-debug-stop", daemon=True).start()
+
+    def effective_breaks(self, breaks: dict[int, str | None]) -> dict[int, str | None]:
+        if not self.lines:
+            return dict(breaks)
+        out = {}
+        for line, cond in breaks.items():
+            snapped = snap_line(self.lines, line)
+            if snapped is not None:
+                out[snapped] = cond
+        return out
+
+    # --- worker thread ---
+    def _main(self) -> None:
+        self._ident = threading.get_ident()
+        capture.register(self.sink)
+        outcome: object = _UNSET
+        while True:  # a late async StopScript may land anywhere up to _leave_user()
+            try:
+                if outcome is _UNSET:
+                    outcome = self._execute()
+                self._leave_user()
+                break
+            except StopScript as exc:
+                outcome = exc if outcome is _UNSET else outcome
+        sys.settrace(None)
+        self.tracer.clear_all_breaks()  # again: a late StopScript may have cut run_code's
+        _detach(self._ident)
+        capture.unregister()
+        self._finish(outcome)
+
+    def _execute(self):
+        from desktop.recorder import Recorder, attach
+
+        try:
+            code = compile_script(self.source, self.filename)
+        except SyntaxError as exc:
+            return exc
+        self.lines = code_lines(code)
+        self.namespace = ns = make_namespace(self.sink)
+        if self.session.script_path:
+            ns["__file__"] = self.session.script_path
+        self.recorder = Recorder(self.filename)
+        self.stepper = BackwardStepper(self.recorder, self._on_backward)
+        self.stepper.tracer = self.tracer
+        attach(self.stepper)
+        self.tracer.install_breakpoints(self.effective_breaks(self.session.breakpoints))
+        if self.cursor is not None:
+            line = snap_line(self.lines, self.cursor)
+            if line is not None:
+                self.tracer.set_cursor(line)
+        with self._lock:
+            if self._stop_reason is not None:
+                return StopScript()
+            self._in_user = True
+        try:
+            self.tracer.run_code(code, ns)
+        except (StopScript, SystemExit) as exc:
+            return exc
+        except BaseException as exc:  # the script's error: stop at its line
+            self._leave_user()
+            self._stop_at_error(exc)
+            return exc
+        return None
+
+    def _leave_user(self) -> None:
+        with self._lock:
+            self._in_user = False
+        _checkpoint()
+        _checkpoint()
+
+    # --- stops ---
+    def _on_line(self, frame) -> None:
+        cmd, arg = self._pause("line", frame)
+        tracer, stepper = self.tracer, self.stepper
+        if cmd == "into":
+            stepper.armed = True
+            if stepper.active is not None:
+                stepper.active.stepping = True
+            tracer.set_step()
+        elif cmd == "over":
+            stepper.armed = False
+            tracer.set_next(frame)
+        elif cmd == "out":
+            stepper.armed = False
+            tracer.set_return(frame)
+        else:
+            self._run_freely(cmd, arg)
+
+    def _on_backward(self, raw: RawStep) -> None:
+        frame = innermost_user_frame(self.filename)
+        sys.settrace(None)  # our own code must not be traced while paused here
+        cmd, arg = self._pause(raw.kind, frame, raw)  # on Stop, tracing stays off
+        tracer, stepper = self.tracer, self.stepper
+        tracer.fast = False
+        if cmd == "into":
+            stepper.armed = True
+            tracer.set_step()
+        elif cmd in ("over", "out") and frame is not None:
+            if cmd == "out" and raw.kind == "backward":
+                stepper.stop_stepping()  # finish this backward pass, stop at the next line
+            if cmd == "out" and raw.kind == "backward_end":
+                tracer.set_return(frame)
+            else:
+                tracer.set_next(frame)
+        else:
+            self._run_freely("continue" if cmd in ("over", "out") else cmd, arg)
+        if not tracer.fast:
+            sys.settrace(tracer.global_trace)
+
+    def _run_freely(self, cmd: str, arg) -> None:
+        self.stepper.stop_stepping()
+        if cmd == "cursor":
+            line = snap_line(self.lines, arg) if self.lines else arg
+            if line is not None:
+                self.tracer.set_cursor(line)
+        self.tracer.set_continue()
+
+    def _pause(self, kind: str, frame, raw: RawStep | None = None, error=None):
+        """Record a state, report it, block until a command; raises StopScript on Stop."""
+        with self._lock:
+            self._in_user = False
+        with contextlib.suppress(StopScript):  # a Stop that raced us: handled just below
+            _checkpoint()
+            _checkpoint()
+        if self.tracer.stop_reason is not None:
+            raise StopScript()
+        if frame is not None:
+            self.tracer.trace_frames(frame)
+        if self.session._run is not self:  # restarted meanwhile: end quietly
+            raise StopScript()
+        state = self._capture(kind, frame, raw, error)
+        self.session.history.append(state)
+        with self.session._cond:
+            self.status = "paused"
+            self.session._cond.notify_all()
+        self._emit("on_paused", state)
+        cmd, arg = self.commands.get()
+        with self.session._cond:
+            self.pending = max(0, self.pending - 1)
+            self.status = "running"
+        if cmd == "stop" or self.tracer.stop_reason is not None:
+            raise StopScript()
+        with self._lock:
+            self._in_user = True
+        return cmd, arg
+
+    def _stop_at_error(self, exc: BaseException) -> None:
+        frame = None
+        tb = exc.__traceback__
+        while tb is not None:  # the innermost frame of the script's own code
+            if tb.tb_frame.f_code.co_filename == self.filename:
+                frame = tb.tb_frame
+            tb = tb.tb_next
+        with contextlib.suppress(StopScript):  # any command ends the run
+            self._pause("error", frame, error=error_info(exc, self.filename))
+
+    def _capture(self, kind, frame, raw, error) -> DebugState:
+        from desktop.tensors import namespace_tensors, tensor_infos
+
+        ns = _frame_namespace(frame, self.namespace)
+        names: dict[int, str] = {}
+        tensors = namespace_tensors(ns, self.recorder.ttype) if self.recorder else []
+        for name, t in tensors:
+            names.setdefault(id(t), name)
+            fn = getattr(t, "grad_fn", None)
+            if fn is not None:
+                names.setdefault(id(fn), name)
+        new_nodes = self._new_nodes()
+        info = None
+        if raw is not None:
+            discarded = ()
+            if raw.kind == "backward_end":
+                discarded = tuple(n for n, t in tensors
+                                  if t.grad_fn is not None and not t.retains_grad)
+            info = raw.info(names, discarded)
+        if info is not None and info.node is not None:
+            highlight = frozenset({info.node})
+        else:
+            highlight = frozenset(k for k, _ in new_nodes)
+        graph = self._graph(ns, highlight, raw, new_nodes)
+        graph = self.sharer.graph(graph)
+        infos = self.sharer.tensors(tensor_infos(ns))
+        line = frame.f_lineno if frame is not None else (error.line if error else None)
+        if error is not None and error.line is not None:
+            line = error.line
+        self._stops += 1
+        prev = self.session.history.live
+        return DebugState(
+            index=self._stops - 1, kind=kind, line=line,
+            function=frame.f_code.co_name if frame is not None else "<module>",
+            depth=_depth(frame, self.filename), label=state_label(kind, line, info),
+            graph=graph, tensors=infos, new_nodes=new_nodes, backward=info, error=error,
+            from_line=prev.line if prev is not None else None,
+            watches=self._eval_watches(frame), output_len=len(self.sink.text()),
+            note=self.session.history.note)
+
+    def _graph(self, ns, highlight, raw, new_nodes) -> GraphSnapshot:
+        if self.recorder is None:
+            return GraphSnapshot()
+        prev = self.session.history.live
+        if (raw is not None and raw.kind == "backward" and not new_nodes and prev is not None
+                and prev.kind == "backward" and prev.backward.call == raw.call
+                and prev.backward.step == raw.step - 1):
+            try:
+                graph = after_backward_step(prev.graph, self.recorder, ns, raw.node,
+                                            raw.flows, raw.freed)
+            except (AttributeError, ImportError, KeyError, TypeError):  # recorder changed
+                graph = None
+            if graph is not None:
+                self.incremental += 1
+                if CHECK_INCREMENTAL:
+                    full = self.recorder.snapshot(ns, highlight)
+                    if not same_graph(graph, full):
+                        self.mismatches.append((raw.op, raw.step))
+                return graph
+        return self.recorder.snapshot(ns, highlight)
+
+    def _new_nodes(self) -> tuple[tuple[int, str], ...]:
+        rec = self.recorder
+        if rec is None:
+            return ()
+        mark, self._mark = self._mark, rec.seq
+        found = []
+        for r in list(rec.records.values()):
+            if r.seq > mark:
+                node = r()
+                if node is not None:
+                    found.append((r.seq, graph_id(node), op_name(node)))
+        found.sort()
+        return tuple((gid, op) for _, gid, op in found)
+
+    def _eval_watches(self, frame) -> tuple[tuple[str, str], ...]:
+        exprs = self.session._watches
+        if not exprs or frame is None:
+            return ()
+        import engine
+
+        out = []
+        self.stepper.muted = True
+        try:
+            with engine.no_grad():
+                for expr in exprs:
+                    try:
+                        value = eval(expr, frame.f_globals, frame.f_locals)
+                        out.append((expr, repr(value)))
+                    except Exception as exc:
+                        out.append((expr, f"{type(exc).__name__}: {exc}"))
+        finally:
+            self.stepper.muted = False
+        return tuple(out)
+
+    # --- stopping ---
+    def _stopper(self) -> None:
+        deadline = time.monotonic() + STOP_GRACE
+        while not self.done.is_set() and time.monotonic() < deadline:
+            with self._lock:
+                if self._in_user and self._ident is not None:
+                    _async_raise(self._ident, StopScript)
+            self.done.wait(0.05)
+        if self.done.is_set():
+            return
+        if not self._in_user:
+            self.done.wait(STOP_GRACE)
+            if self.done.is_set():
+                return
+        # Stuck in a long C call (time.sleep, a huge matmul): abandon the daemon thread.
+        self.sink.closed = True
+        if self._ident is not None:
+            capture.unregister(self._ident)
+            _detach(self._ident)
+        _clear_async_flag()
+        self._finish(StopScript(), abandoned=True)
+
+    # --- result ---
+    def _finish(self, outcome, abandoned: bool = False) -> None:
+        with self._lock:
+            if self._finished:
+                return
+            self._finished = True
+        from desktop.tensors import tensor_infos
+
+        status, error = "finished", None
+        if isinstance(outcome, StopScript):
+            status = "stopped"
+            err = error_info(outcome, self.filename)
+            reason = self.tracer.stop_reason or self._stop_reason or "stopped"
+            error = ErrorInfo("Stopped", reason, err.line, err.traceback)
+        elif isinstance(outcome, SystemExit) and outcome.code in (None, 0):
+            pass
+        elif isinstance(outcome, BaseException):
+            status, error = "error", error_info(outcome, self.filename)
+        extras: dict = {"steps": self.tracer.steps, "stops": self._stops,
+                        "history_note": self.session.history.note}
+        if abandoned:
+            extras["abandoned"] = True
+        tensors, graph, values = (), GraphSnapshot(), ()
+        try:
+            tensors = tensor_infos(self.namespace) if self.namespace else ()
+            if self.recorder is not None:
+                graph = self.recorder.snapshot(self.namespace)
+                values = tuple(self.recorder.backward_values)
+            if status == "finished" and not abandoned and self.session._run is self:
+                self._stops += 1
+                prev = self.session.history.live
+                self.session.history.append(DebugState(
+                    index=self._stops - 1, kind="finished", line=None, function="<module>",
+                    depth=0, label=state_label("finished", None), graph=graph,
+                    tensors=tensors, new_nodes=self._new_nodes(),
+                    from_line=prev.line if prev is not None else None,
+                    output_len=len(self.sink.text()), note=self.session.history.note))
+        except Exception as exc:  # an engine bug must not lose the output and error
+            extras["snapshot_error"] = f"{type(exc).__name__}: {exc}"
+        result = RunResult(status, self.sink.text(), error, tensors, graph, values,
+                           time.perf_counter() - self._t0, extras)
+        current = self.session._run is self
+        if current:
+            self.session.result = result
+        with self.session._cond:
+            self.status = "finished"
+            self.done.set()
+            self.session._cond.notify_all()
+        if current:
+            self._emit("on_finished", result)
+
+    def _output(self, chunk) -> None:
+        self._emit("on_output", chunk)
+
+    def _emit(self, name: str, arg) -> None:
+        cb = getattr(self.session, name)
+        if cb is not None and self.session._run is self:
+            cb(arg)
+
+
+_UNSET = object()
+
+
+def _frame_namespace(frame, fallback: dict) -> dict:
+    if frame is None:
+        return fallback
+    ns = frame.f_globals
+    if frame.f_locals is not ns:
+        ns = dict(ns)
+        ns.update(frame.f_locals)
+    return ns
+
+
+def _depth(frame, filename: str) -> int:
+    n = 0
+    while frame is not None:
+        n += frame.f_code.co_filename == filename
+        frame = frame.f_back
+    return n
+
+
+def _detach(ident: int) -> None:
+    from desktop.recorder import detach
+
+    detach(ident)
