@@ -22,8 +22,9 @@ from desktop.ui.theme import LIGHT, Theme
 
 pyside_refcount.apply()  # PySide6 6.12 drops a ref to True on every emit
 
-ARROW_FRACTION = 0.15  # drawn arrow length, as a fraction of the plot's diagonal
+ARROW_FRACTION = 0.15  # longest arrow, as a fraction of the plot's diagonal
 CONTOURS = 10
+HEAD_PX = 18  # arrows shorter than this on screen are drawn without a head
 
 
 class LandscapeView(QWidget):
@@ -45,8 +46,8 @@ class LandscapeView(QWidget):
         self.path = pg.PlotDataItem(pen=pg.mkPen("#ffffff", width=1.5), symbol="o",
                                     symbolSize=4, symbolBrush="#ffffff")
         self.arrow_line = pg.PlotDataItem(pen=pg.mkPen(theme.accent, width=3))
-        self.arrow_head = pg.ArrowItem(angle=0, headLen=14, tipAngle=35, brush=theme.accent,
-                                       pen=pg.mkPen(theme.accent))
+        self.arrow_head = pg.ArrowItem(angle=0, headLen=HEAD_PX - 4, tipAngle=35,
+                                       brush=theme.accent, pen=pg.mkPen(theme.accent))
         self.point_item = pg.ScatterPlotItem(size=11, brush=pg.mkBrush(theme.accent),
                                              pen=pg.mkPen("#000000"))
         for item in (self.path, self.arrow_line, self.arrow_head, self.point_item):
@@ -63,6 +64,7 @@ class LandscapeView(QWidget):
         self.landscape: Landscape | None = None
         self.trail: list[tuple[float, float]] = []
         self.arrow_end: tuple[float, float] | None = None
+        self.grad_ref = 1.0  # |gradient| drawn at full arrow length
 
     # --- drawing ---
     def set_landscape(self, land: Landscape, keep_trail: bool = False) -> None:
@@ -84,6 +86,7 @@ class LandscapeView(QWidget):
         self.plot.setRange(xRange=(w0, w1), yRange=(b0, b1), padding=0)
         if not keep_trail:
             self.trail = []
+        self.grad_ref = math.hypot(*land.neg_grad) or 1.0
         self.set_point(land.point, land.neg_grad, land.point_loss)
 
     def set_point(self, point: tuple[float, float], neg_grad: tuple[float, float],
@@ -105,27 +108,30 @@ class LandscapeView(QWidget):
         else:
             land = self.landscape
             diag = math.hypot(land.w[-1] - land.w[0], land.b[-1] - land.b[0])
-            length = ARROW_FRACTION * diag
+            # full length for the gradient where the picture was drawn, shorter as it flattens
+            length = ARROW_FRACTION * diag * min(1.0, norm / self.grad_ref)
             end = (w + gw / norm * length, b + gb / norm * length)
             self.arrow_end = end
             self.arrow_line.setData([w, end[0]], [b, end[1]])
             self.arrow_line.show()
             # ArrowItem angles are in screen space (y down) and point back along the shaft
-            self._aim_head(w, b, end)
-            self.arrow_head.show()
+            self.arrow_head.setVisible(self._aim_head(w, b, end))
         loss_text = "" if loss is None else f"loss {loss:.6g}   "
         self.caption.setText(f"{loss_text}w = {w:.4g}, b = {b:.4g}   "
                              f"−∇loss = ({gw:.4g}, {gb:.4g})")
 
-    def _aim_head(self, w: float, b: float, end: tuple[float, float]) -> None:
+    def _aim_head(self, w: float, b: float, end: tuple[float, float]) -> bool:
+        """Point the head along the arrow; False when the shaft is too short to carry it."""
         vb = self.plot.getPlotItem().getViewBox()
         start_px = vb.mapViewToScene(pg.Point(w, b))
         end_px = vb.mapViewToScene(pg.Point(*end))
         dx, dy = end_px.x() - start_px.x(), end_px.y() - start_px.y()
-        if dx == 0 and dy == 0:  # not laid out yet: fall back to data-space direction
+        laid_out = vb.width() > 1
+        if not laid_out:  # no pixels yet: aim in data space (y up, scene y down)
             dx, dy = end[0] - w, -(end[1] - b)
         self.arrow_head.setStyle(angle=180 + math.degrees(math.atan2(dy, dx)))
         self.arrow_head.setPos(*end)
+        return not laid_out or math.hypot(dx, dy) > HEAD_PX
 
     def clear(self) -> None:
         self.landscape = None

@@ -83,6 +83,7 @@ class LessonsPanel(QWidget):
         split.addWidget(self.tree)
         split.addWidget(right)
         split.setStretchFactor(1, 3)
+        split.setSizes([340, 660])
         lay = QVBoxLayout(self)
         lay.addWidget(self.intro)
         lay.addWidget(split, 1)

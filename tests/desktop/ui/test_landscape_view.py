@@ -43,6 +43,10 @@ def test_landscape_arrow_points_along_the_negative_gradient(qtbot):
     assert np.allclose(direction / np.linalg.norm(direction), neg / np.linalg.norm(neg))
     assert np.linalg.norm(direction) == pytest.approx(ARROW_FRACTION * math.hypot(6, 4))
     assert view.arrow_end == pytest.approx((x1, y1))
+    half = (neg[0] / 2, neg[1] / 2)  # a flatter spot: a shorter arrow, same direction
+    view.set_point((0.0, 2.0), half, 1.0)
+    (x0, x1), (y0, y1) = view.arrow_line.getData()
+    assert np.hypot(x1 - x0, y1 - y0) == pytest.approx(ARROW_FRACTION * math.hypot(6, 4) / 2)
     assert view.arrow_head.pos().x() == pytest.approx(x1)
     view.set_point((2.0, 1.0), (0.0, 0.0), 0.0)  # at the minimum: no arrow
     assert view.arrow_end is None
