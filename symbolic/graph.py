@@ -111,9 +111,28 @@ class Evaluator:
                     return v
         outs = self.memo.get(ref.index)
         if outs is None:
-            outs = self._run(ref.index)
-            self.memo[ref.index] = outs
+            self._ensure(ref.index)
+            outs = self.memo[ref.index]
         return outs[ref.out_nr]
+
+    def _ensure(self, i: int) -> None:
+        """Evaluate node i and what it needs in index (= topological) order: no recursion, so
+        a graph thousands of ops deep is fine."""
+        need, stack = set(), [i]
+        while stack:
+            j = stack.pop()
+            if j in need or j in self.memo:
+                continue
+            need.add(j)
+            for r in self.graph.nodes[j].inputs:
+                if r.kind != "node" or (r.index, r.out_nr) in self.override:
+                    continue
+                if self.origin_value is not None and r.out_nr in self.graph.nodes[r.index].origin:
+                    continue  # replaced by an earlier call's derivative: its inputs aren't needed
+                stack.append(r.index)
+        for j in sorted(need):
+            if j not in self.memo:
+                self.memo[j] = self._run(j)
 
     def _run(self, i: int) -> tuple:
         if self.check is not None:

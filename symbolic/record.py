@@ -166,6 +166,8 @@ class Recorder(observe.Observer):
         return key
 
     def on_node(self, node, inputs, output, where):
+        if len(self.calls) >= self.max_calls:
+            return  # no call will be recorded any more: don't pay for copies and replays
         try:
             rec = make_rec(node, inputs, output, where, self.replay_custom, self._key)
         except Exception as exc:  # recording must never break the user's script

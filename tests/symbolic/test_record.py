@@ -65,3 +65,15 @@ def test_names_come_from_variables_and_module_attributes(record):
         (layer(torch.ones(3, 2) * weights).sum()).backward()
     names = [t.name for t in rec.calls[0].targets]
     assert set(names) == {"layer_weight", "layer_bias", "weights"}
+
+
+def test_a_deep_graph_does_not_hit_the_recursion_limit(record):
+    with record() as rec:
+        w = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
+        x = w
+        for _ in range(1500):
+            x = x * 0.999 + 0.001
+        x.backward()
+    report = check(rec.calls[0])
+    (e,) = report.elements
+    assert e.ok and abs(e.engine - 0.999**1500) < 1e-12 and e.finite is not None
