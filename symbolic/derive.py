@@ -138,7 +138,7 @@ def _node_value(node, point, memo):
     if node.func.__name__ == "relu":
         return max(vals[0], 0.0)
     if hasattr(node.func, "numeric"):
-        return float(node.func.numeric(vals[0]))
+        return float(node.func.numeric(*vals))
     fn = _NUMERIC.get(node.func)
     if fn is None:
         raise TypeError(f"no float evaluation for {node.func}")

@@ -115,14 +115,45 @@ ceil_fn = _flat_function("ceil", np.ceil)
 round_fn = _flat_function("round", np.round)
 
 
+def _bound(name: str, pick, step_x, step_bound, tex: str):
+    """``Max(x, lo)`` / ``Min(x, hi)`` as the engine's clamp differentiates them: the grad
+    passes through at the bound itself (``Heaviside(x - lo, 1)``), unlike sympy's ``Max``."""
+
+    def eval_(cls, x, b):
+        return pick(x, b) if x.is_Number and b.is_Number else None
+
+    def fdiff(self, argindex=1):
+        x, b = self.args
+        return step_x(x, b) if argindex == 1 else step_bound(x, b)
+
+    def printed(fmt):
+        return lambda self, p: fmt.format(p._print(self.args[0]), p._print(self.args[1]))
+
+    return type(name, (sp.Function,), {
+        "eval": classmethod(eval_), "fdiff": fdiff,
+        "numeric": staticmethod(lambda x, b: float(pick(x, b))),
+        "_sympystr": printed(name.split("_")[0].capitalize() + "({}, {})"),
+        "_latex": printed(tex),
+        "_pretty": lambda self, p: p._print(sp.Function(name.split("_")[0].capitalize())(
+            *self.args)),
+    })
+
+
+clamp_min = _bound("max_clamp", lambda x, b: x if x >= b else b,
+                   lambda x, b: sp.Heaviside(x - b, 1), lambda x, b: sp.Heaviside(b - x, 0),
+                   r"\max\left({}, {}\right)")
+clamp_max = _bound("min_clamp", lambda x, b: x if x <= b else b,
+                   lambda x, b: sp.Heaviside(b - x, 1), lambda x, b: sp.Heaviside(x - b, 0),
+                   r"\min\left({}, {}\right)")
+
+
 def _piece_clamp(lo, hi):
     def f(x):
-        pieces = []
         if lo is not None:
-            pieces.append((nice_number(lo), x < lo))
+            x = clamp_min(x, nice_number(lo))
         if hi is not None:
-            pieces.append((nice_number(hi), x > hi))
-        return sp.Piecewise(*pieces, (x, True))
+            x = clamp_max(x, nice_number(hi))
+        return x
 
     return f
 

@@ -58,7 +58,7 @@ def test_wrong_backward_exits_one_and_shows_where(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "MISMATCH w[0, 0]: engine 7, closed form 4.5, finite difference 4.5" in out
     assert "MISMATCH MyReLU.backward: input[0, 0]: engine -2.5, closed form 0" in out
-    assert "∂/∂input_0_0 = Piecewise((0, input_0_0 < 0), (-2.5, True))" in out
+    assert "∂/∂input_0_0 = -2.5*Heaviside(input_0_0, 1)" in out
 
 
 def test_higher_order_and_script_errors(tmp_path, capsys):

@@ -75,9 +75,10 @@ def test_custom_relu_agrees_and_matches_article(record):
     assert [e.symbolic for e in report.elements] == pytest.approx([4.5, 4.5, 4.5])
     (custom,) = report.custom
     assert custom.function == "MyReLU" and custom.replayed and custom.ok
-    # the replayed clamp(min=0) is a Piecewise: grad 0 where the input (-1) is negative
+    # the replayed clamp(min=0) is Max(x, 0): grad 0 where the input (-1) is negative
     first = custom.elements[0]
-    assert first.symbol == "input_0_0" and "Piecewise" in first.closed_form
+    assert first.symbol == "input_0_0" and "Heaviside(input_0_0, 1)" in first.closed_form
+    assert "Max(b_0_0 - w_0_0 - w_0_1, 0)" in report.output
     assert first.symbolic == 0.0 and first.engine == 0.0
 
 
