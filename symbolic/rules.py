@@ -517,3 +517,18 @@ def apply(m, key: str, args, attrs, out_shapes) -> tuple:
             out = np.broadcast_to(out, shape) if out.size == 1 else out.reshape(shape)
         outs.append(out)
     return tuple(outs)
+
+
+# numpy versions of the sympy functions these rules introduce (for ``sp.lambdify(..., modules=
+# [NUMPY_FUNCS, "numpy"])``): relu, the clamp bounds (printed Max/Min), the flat functions
+NUMPY_FUNCS = {
+    "relu": lambda v: np.maximum(v, 0.0),
+    "max_clamp": np.maximum,
+    "min_clamp": np.minimum,
+    "sign": np.sign,
+    "floor": np.floor,
+    "ceil": np.ceil,
+    "round": np.round,
+    "Heaviside": lambda v, h0=0.5: np.heaviside(v, h0),
+    "DiracDelta": lambda v, *_k: np.zeros_like(np.asarray(v, dtype=float)),
+}
