@@ -101,24 +101,36 @@ def _engine_imports_by_line(code: str) -> str:
 # --- the script ----------------------------------------------------------------------------------
 
 def _report_function(backend: str, watches: Sequence[str]) -> str:
+    """The inspector's listing (``desktop.tensors.namespace_tensors``), as standalone code."""
     module = "engine" if backend == "engine" else "torch"
+    max_items = _max_items()
     return f'''\
 def _stepgrad_report(namespace):
     """Print every tensor as stepgrad's inspector shows it: value, then grad; then watches."""
     import {module} as _torch
 
-    found, seen = [], set()
+    found, seen, containers, modules = [], set(), [], []
     for name, value in list(namespace.items()):
         if name.startswith("__"):
             continue
         if isinstance(value, _torch.Tensor):
             found.append((name, value))
             seen.add(id(value))
+        elif isinstance(value, (list, tuple, dict)):
+            containers.append((name, value))
         elif hasattr(value, "named_parameters") and not isinstance(value, type):
-            for pname, p in value.named_parameters():  # parameters of nn.Modules
-                if id(p) not in seen:
-                    found.append((f"{{name}}.{{pname}}", p))
-                    seen.add(id(p))
+            modules.append((name, value))
+    for name, value in containers:  # ws[0], params['w']: the first items of each
+        items = list(value.items()) if isinstance(value, dict) else list(enumerate(value))
+        for key, item in items[:{max_items}]:
+            if isinstance(item, _torch.Tensor) and id(item) not in seen:
+                found.append((f"{{name}}[{{key!r}}]", item))
+                seen.add(id(item))
+    for name, module in modules:  # model.weight: parameters of nn.Modules
+        for pname, p in module.named_parameters():
+            if id(p) not in seen:
+                found.append((f"{{name}}.{{pname}}", p))
+                seen.add(id(p))
     print()
     print({REPORT_HEADER!r})
     for name, t in found:
@@ -136,6 +148,14 @@ def _stepgrad_report(namespace):
         except Exception as exc:
             print(f"watch {{expr}} -> {{type(exc).__name__}}: {{exc}}")
 '''
+
+
+def _max_items() -> int:
+    try:
+        from desktop.tensors import MAX_ITEMS
+    except ImportError:
+        return 8
+    return MAX_ITEMS
 
 
 CHECK_FUNCTION = f'''\

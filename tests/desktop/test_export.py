@@ -26,7 +26,7 @@ def parse_report(stdout: str) -> dict[str, str]:
     """{"w": "tensor([[2., -1.]])", "w.grad": "tensor(...)", ...} from the printed report."""
     section = stdout.split(REPORT_HEADER, 1)[1].split("\n== ", 1)[0]
     section = re.sub(r"^(\S+: shape=|watch ).*\n", "", section, flags=re.M)
-    parts = re.split(r"^([\w.]+?) = ", section, flags=re.M)
+    parts = re.split(r"^(\S+?) = ", section, flags=re.M)
     return {parts[i]: parts[i + 1].strip() for i in range(1, len(parts), 2)}
 
 
