@@ -142,3 +142,31 @@ def test_random_forward_is_not_trusted_and_rng_state_is_kept(record):
     (custom,) = report.custom
     assert not custom.replayed
     assert not replaying()
+
+
+class TwoOutputs(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, scale, n):
+        ctx.save_for_backward(x)
+        ctx.scale = scale
+        return x * scale, x.pow(n)
+
+    @staticmethod
+    def backward(ctx, g1, g2):
+        (x,) = ctx.saved_tensors
+        return g1 * ctx.scale + g2 * 3 * x**2, None, None
+
+
+def test_multi_output_function_with_non_tensor_arguments(record):
+    with record() as rec:
+        x = torch.tensor([1.0, -2.0], requires_grad=True)
+        a, b = TwoOutputs.apply(x, 0.5, 3)
+        (a.sum() + (b * torch.tensor([1.0, 2.0])).sum()).backward()
+    assert x.grad.tolist() == [0.5 + 3.0, 0.5 + 24.0]
+    (report,) = check_all(rec.calls)
+    assert report.ok
+    (custom,) = report.custom
+    assert custom.replayed and [e.label for e in custom.elements] == [
+        "TwoOutputs.backward: x[0]", "TwoOutputs.backward: x[1]"]
+    assert [e.symbolic for e in custom.elements] == [3.5, 24.5]
+    assert [e.closed_form for e in report.elements] == ["3*x_0**2 + 0.5", "6*x_1**2 + 0.5"]
