@@ -144,3 +144,17 @@ def test_seed_graph_is_plain_data_checkable_after_the_graph_is_gone(record):
     del w
     report = check(rec.calls[0], Options(time_limit=10))
     assert report.ok and [e.symbolic for e in report.elements] == [4.0, -2.0]
+
+
+def test_constants_as_symbols_on_request(record):
+    with record() as rec:
+        w = torch.tensor([2.0], requires_grad=True)
+        X = torch.tensor([3.0])
+        Y = torch.tensor([1.0])
+        ((X * w - Y) ** 2).sum().backward()
+    plain = check(rec.calls[0])
+    named = check(rec.calls[0], Options(constants_as_symbols=True))
+    assert plain.elements[0].closed_form == "18*w_0 - 6"
+    assert named.elements[0].closed_form == "2*X_0**2*w_0 - 2*X_0*Y_0"
+    assert plain.elements[0].symbolic == named.elements[0].symbolic == 30.0
+    assert named.ok
