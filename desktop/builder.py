@@ -379,6 +379,13 @@ def landscape_from_namespace(namespace: dict, spec: ModelSpec | None = None,
                           loss=spec.loss, **kwargs)
 
 
+def landscape_from_tensors(tensors, spec: ModelSpec | None = None,
+                           **kwargs) -> Landscape | None:
+    """The same from snapshot data: ``desktop.model.TensorInfo`` items, as a ``RunResult`` or
+    a debugger stop carries them (so the view can follow every step, back in time too)."""
+    return landscape_from_namespace({t.name: t.value for t in tensors}, spec, **kwargs)
+
+
 def _plain(t):
     if hasattr(t, "detach"):
         t = t.detach()

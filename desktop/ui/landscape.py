@@ -144,6 +144,11 @@ class LandscapeView(QWidget):
             item.hide()
 
     # --- from a script's state ---
+    def update_from_tensors(self, tensors, spec: ModelSpec | None = None) -> bool:
+        """``update_from_namespace`` for snapshot data (``RunResult.tensors`` or a debugger
+        stop's ``tensors``), e.g. on every step or when stepping back."""
+        return self.update_from_namespace({t.name: t.value for t in tensors}, spec)
+
     def update_from_namespace(self, namespace: dict, spec: ModelSpec | None = None) -> bool:
         """Redraw for the script's current ``X, y, w, b``: the first call draws the surface,
         later ones with the same data only move the point (ranges stay fixed). Returns False

@@ -177,3 +177,19 @@ def test_landscape_from_a_builder_run_sits_at_the_learned_parameters():
     assert np.hypot(*land.neg_grad) < 0.05  # trained: the slope is almost flat
     assert landscape_from_namespace(ns, default_spec("mlp")) is None
     assert landscape_from_namespace({"X": 1}, spec) is None
+
+
+def test_landscape_from_snapshot_tensors_matches_the_live_namespace():
+    from desktop.builder import landscape_from_tensors
+    from desktop.runner import run_script
+
+    spec = default_spec("linear")
+    code = generate_code(spec).replace(f"range({spec.steps})", "range(5)")
+    result = run_script(code)
+    from_snapshot = landscape_from_tensors(result.tensors, spec, w_range=(-1, 3),
+                                           b_range=(-1, 2), resolution=21)
+    live = landscape_from_namespace(_run(code), spec, w_range=(-1, 3), b_range=(-1, 2),
+                                    resolution=21)
+    assert from_snapshot.point == pytest.approx(live.point)
+    assert from_snapshot.neg_grad == pytest.approx(live.neg_grad)
+    np.testing.assert_allclose(from_snapshot.loss, live.loss)

@@ -113,3 +113,22 @@ print(len(view.trail))
                           timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["3001"]
+
+
+def test_landscape_follows_debugger_stops(qtbot):
+    debugger = pytest.importorskip("desktop.debugger")
+    spec = default_spec("linear")
+    code = generate_code(spec).replace(f"range({spec.steps})", "range(3)")
+    view = LandscapeView()
+    qtbot.addWidget(view)
+    session = debugger.DebugSession()
+    session.start(code, stop_at_start=True)
+    points = []
+    while (state := session.wait_stop(timeout=20)) is not None:
+        if view.update_from_tensors(state.tensors, spec):
+            points.append(view.landscape.point)
+        session.step_over()
+    assert points[0] == (0.0, 0.0)  # drawn as soon as X, y, w and b exist
+    distinct = list(dict.fromkeys(points))
+    assert len(distinct) == 4  # the start and one point per optimizer.step()
+    assert view.trail == distinct
