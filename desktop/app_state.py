@@ -1,0 +1,168 @@
+"""What the GUI controller tracks between runs, as plain Python (no Qt), so it is testable alone.
+
+- ``AppState``: the last run (result, namespace, the symbolic recorder's calls), the open lesson,
+  the model-builder spec, the session file; evaluates watch expressions against the last run's
+  namespace and turns the window's contents into a ``desktop.session.Session``.
+- ``SymbolicTee``: the engine observer a GUI run installs so that one execution feeds both the
+  graph recorder (graph view, inspector) and ``symbolic.Recorder`` (the three-way check). The
+  check then works on exactly the numbers the user saw, with no second run of the script.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from desktop.model import RunResult
+from desktop.session import Breakpoint, Session
+from engine.observe import Observer
+
+SYMBOLIC_CALLS = 20  # backward()/grad() calls recorded for the check; later ones are not
+WATCH_TEXT_LIMIT = 400  # characters of a watch value shown
+
+
+class SymbolicTee(Observer):
+    """Forward engine events to ``primary`` (the desktop recorder) and to ``extra`` (a
+    ``symbolic.Recorder``). Once ``extra`` has recorded all the calls it keeps, it is dropped:
+    its per-node input copies cost as much as the run itself in a long training loop."""
+
+    def __init__(self, primary: Observer, extra):
+        self.primary = primary
+        self.extra = extra
+
+    def _both(self, name: str, *args, **kwargs) -> None:
+        getattr(self.primary, name)(*args, **kwargs)
+        extra = self.extra
+        if extra is not None:
+            getattr(extra, name)(*args, **kwargs)
+
+    def on_node(self, node, inputs, output, where):
+        self.primary.on_node(node, inputs, output, where)
+        extra = self.extra
+        if extra is not None:
+            extra.on_node(node, inputs, output, where)
+
+    def on_backward_begin(self, *args):
+        self._both("on_backward_begin", *args)
+
+    def on_backward_step(self, *args):
+        self._both("on_backward_step", *args)
+
+    def on_accumulate(self, *args):
+        self._both("on_accumulate", *args)
+
+    def on_hook(self, *args):
+        self._both("on_hook", *args)
+
+    def on_retain_grad(self, *args):
+        self._both("on_retain_grad", *args)
+
+    def on_free(self, *args):
+        self._both("on_free", *args)
+
+    def on_backward_end(self, *args, **kwargs):
+        self._both("on_backward_end", *args, **kwargs)
+        extra = self.extra
+        if (extra is not None and len(extra.calls) >= extra.max_calls
+                and not getattr(extra, "_active", None)):
+            self.extra = None
+
+
+def symbolic_executor(run, holder: dict, max_calls: int = SYMBOLIC_CALLS):
+    """An ``executor`` for ``desktop.runner.ScriptRun``: runs the code with a ``SymbolicTee``
+    routed for the worker thread, and leaves the ``symbolic.Recorder`` in ``holder["recorder"]``.
+    Prints made while ``symbolic`` replays a custom Function's forward are not the script's and
+    are dropped. If symbolic can't be imported the script still runs, without the check."""
+
+    def execute(code, namespace):
+        try:
+            from symbolic import Recorder
+            from symbolic.custom import replaying
+        except ImportError as exc:  # the check is optional; the run is not
+            holder["error"] = f"symbolic check unavailable: {exc}"
+            exec(code, namespace)
+            return
+        from desktop.recorder import attach
+
+        rec = Recorder(max_calls=max_calls)
+        holder["recorder"] = rec
+        if run.recorder is not None:
+            attach(SymbolicTee(run.recorder, rec))
+        else:
+            attach(rec)
+        builtins = namespace["__builtins__"]
+        script_print = builtins["print"]
+
+        def print_(*args, **kwargs):
+            if not replaying():
+                script_print(*args, **kwargs)
+
+        builtins["print"] = print_
+        exec(code, namespace)
+
+    return execute
+
+
+def format_value(value, limit: int = WATCH_TEXT_LIMIT) -> str:
+    """A watch value as one readable string (tensors print as PyTorch prints them)."""
+    text = str(value)
+    text = " ".join(text.split()) if "\n" in text and len(text) < 200 else text
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@dataclass
+class AppState:
+    """The controller's memory. ``namespace`` is the finished script's globals (its tensors are
+    no longer touched by any thread once the run is done, so the GUI thread may read them)."""
+
+    result: RunResult | None = None
+    namespace: dict = field(default_factory=dict)
+    symbolic_calls: list = field(default_factory=list)
+    symbolic_note: str = ""
+    lesson: str | None = None
+    spec: object | None = None  # desktop.builder.ModelSpec chosen in the builder
+    session_path: str | None = None
+    runs: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def finish_run(self, result: RunResult, namespace: dict, holder: dict) -> None:
+        rec = holder.get("recorder")
+        with self._lock:
+            self.result = result
+            self.namespace = namespace
+            self.symbolic_calls = list(rec.calls) if rec is not None else []
+            self.symbolic_note = holder.get("error", "")
+            if rec is not None and rec.skipped:
+                self.symbolic_note = (f"only the first {rec.max_calls} backward()/grad() calls "
+                                      f"are checked ({rec.skipped} more were not recorded)")
+            self.runs += 1
+
+    @property
+    def checkable(self) -> bool:
+        return bool(self.symbolic_calls)
+
+    def evaluate(self, expr: str) -> str:
+        """A watch expression evaluated in the last run's namespace, without recording a graph.
+        Raises what the expression raises (the inspector shows it)."""
+        if self.result is None:
+            return "(run to evaluate)"
+        ns = self.namespace
+        import engine
+
+        with engine.no_grad():
+            value = eval(compile(expr, "<watch>", "eval"), ns)  # the user's own watch expression
+        return format_value(value)
+
+    # --- sessions ---
+    def session(self, code: str, breakpoints=(), watches=(), settings: dict | None = None
+                ) -> Session:
+        bps = tuple(Breakpoint(int(b)) for b in sorted(breakpoints))
+        return Session(code=code, breakpoints=bps,
+                       watches=tuple(watches), settings=dict(settings or {}), lesson=self.lesson)
+
+    def reset_run(self) -> None:
+        with self._lock:
+            self.result = None
+            self.namespace = {}
+            self.symbolic_calls = []
+            self.symbolic_note = ""

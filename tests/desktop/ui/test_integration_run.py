@@ -1,0 +1,141 @@
+"""End to end through the real controller: Run on a worker thread, output batching, the result
+in every panel, errors with jump-to-line, watches, and Stop on an infinite loop."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from integration_helpers import SEED, app_fixture, run_source
+from PySide6.QtCore import Qt, QTimer
+
+import engine
+
+
+@pytest.fixture
+def app(qtbot, settings, tmp_path, monkeypatch):
+    yield from app_fixture(qtbot, settings, tmp_path, monkeypatch)
+
+
+def _engine_seed_grads():
+    """The seed computed directly on the engine, from the state a fresh run starts with."""
+    engine.manual_seed(0)
+    w = engine.tensor([[3.0, 1.0]], requires_grad=True)
+    b = engine.tensor([[3.0]], requires_grad=True)
+    X = engine.randn(10, 2)
+    Y = engine.randn(10, 1)
+    loss = engine.mean(engine.pow(X @ w.t() + b - Y, 2))
+    loss.backward()
+    r = (X.numpy() @ np.array([[3.0], [1.0]]) + 3.0 - Y.numpy())  # by hand, float64
+    by_hand = (2 * r.T @ X.numpy() / 10, np.array([[2 * r.mean()]]))
+    return w.grad.numpy(), b.grad.numpy(), float(loss.item()), by_hand
+
+
+def test_seed_runs_end_to_end(app, qtbot):
+    window, controller = app
+    window.editor.setPlainText(SEED)
+    with qtbot.waitSignal(controller.run_finished, timeout=20000):
+        qtbot.keyClick(window.windowHandle(), Qt.Key.Key_F5)  # the Run shortcut
+    qtbot.waitUntil(lambda: len(window.graph_view.node_items) > 0, timeout=5000)
+
+    nodes = window.graph_view.snapshot.nodes
+    ops = sorted(n.op for n in nodes)
+    assert ops == sorted(["MmBackward0", "TBackward0", "AddBackward0", "SubBackward0",
+                          "PowBackward0", "MeanBackward0", "AccumulateGrad", "AccumulateGrad",
+                          "const", "const"])
+    labels = {n.op: n.label for n in nodes if n.op not in ("AccumulateGrad", "const")}
+    assert labels["MeanBackward0"] == "loss" and labels["AddBackward0"] == "Y_hat"
+    assert sorted(n.label for n in nodes if n.op == "AccumulateGrad") == ["b", "w"]
+    assert sorted(n.label for n in nodes if n.op == "const") == ["X", "Y"]
+    assert set(window.graph_view.node_items) == {n.id for n in nodes}  # all drawn
+
+    dw, db, loss, (hand_w, hand_b) = _engine_seed_grads()
+    by_name = {t.name: t for t in window.inspector.tensors}
+    np.testing.assert_allclose(by_name["w"].grad, dw, rtol=1e-6)
+    np.testing.assert_allclose(by_name["b"].grad, db, rtol=1e-6)
+    np.testing.assert_allclose(by_name["w"].grad, hand_w, rtol=1e-5)
+    np.testing.assert_allclose(by_name["b"].grad, hand_b, rtol=1e-5)
+    rows = {r[0]: r for r in window.inspector.row_texts()}
+    assert rows["w"][3] == "True" and rows["Y_hat"][5] == "AddBackward0"
+    assert by_name["X"].grad is None
+
+    _, ys = window.plots.loss_curve.getData()  # one backward() call, one point
+    assert list(ys) == pytest.approx([loss], rel=1e-6)
+    assert "tensor([[" in window.output.text.toPlainText()
+    assert "finished" in window.run_label.text()
+    assert window.symbolic.compute.isEnabled()  # the same run recorded the check's input
+    assert "engine" in window.statusBar().currentMessage()
+
+
+def test_watch_expressions_use_the_last_runs_namespace(app, qtbot):
+    window, controller = app
+    window.inspector.add_watch("w.grad.sum()")
+    window.inspector.add_watch("undefined_name")
+    run_source(qtbot, window, controller, SEED)
+    dw = _engine_seed_grads()[0]
+    values = window.inspector.watch_values()
+    assert values["w.grad.sum()"] == f"tensor({dw.sum():.4f})"
+    assert values["undefined_name"].startswith("NameError")
+    # a watch never builds graph: it is evaluated under no_grad
+    window.inspector.add_watch("(w * 2).requires_grad")
+    assert window.inspector.watch_values()["(w * 2).requires_grad"] == "False"
+
+
+def test_error_marks_the_line_and_the_traceback_jumps(app, qtbot):
+    window, controller = app
+    source = "import torch\nx = torch.ones(2)\n\ny = x.mm(x)\n"
+    result = run_source(qtbot, window, controller, source)
+    assert result.status == "error"
+    assert window.editor.error_line == 4
+    assert result.error.kind in window.editor.error_message
+    assert not window.output.error_box.isHidden()
+    frame = window.output.frames.item(window.output.frames.count() - 1)
+    window.editor.goto_line(1)
+    window.output._frame_clicked(frame)
+    assert window.editor.textCursor().blockNumber() == 3
+
+
+def test_output_streams_while_the_script_runs(app, qtbot):
+    window, controller = app
+    window.editor.setPlainText("import time\nprint('first')\ntime.sleep(1.0)\nprint('last')\n")
+    window.act_run.trigger()
+    qtbot.waitUntil(lambda: "first" in window.output.text.toPlainText(), timeout=3000)
+    assert controller.running  # shown before the run finished
+    assert "last" not in window.output.text.toPlainText()
+    qtbot.waitSignal(controller.run_finished, timeout=5000).wait()
+    text = window.output.text.toPlainText()
+    assert text.count("first") == 1 and "last" in text
+
+
+def test_stop_ends_an_infinite_loop_while_the_gui_keeps_running(app, qtbot):
+    window, controller = app
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start()
+    window.editor.setPlainText("n = 0\nwhile True:\n    n += 1\n")
+    window.act_run.trigger()
+    qtbot.wait(300)
+    assert controller.running and window.act_stop.isEnabled()
+    during = len(ticks)
+    assert during >= 10  # the event loop ran while the script spun
+    t0 = time.monotonic()
+    with qtbot.waitSignal(controller.run_finished, timeout=3000) as blocker:
+        qtbot.keyClick(window.windowHandle(), Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier)
+    assert time.monotonic() - t0 < 1.5
+    timer.stop()
+    assert blocker.args[0].status == "stopped"
+    assert not controller.running and window.act_run.isEnabled()
+    assert len(ticks) > during
+    assert controller.state.namespace["n"] > 1000  # it really ran, and its state is kept
+
+
+def test_a_second_run_replaces_the_first_results(app, qtbot):
+    window, controller = app
+    run_source(qtbot, window, controller, SEED)
+    run_source(qtbot, window, controller, "import torch\na = torch.ones(3, requires_grad=True)\n")
+    assert [t.name for t in window.inspector.tensors] == ["a"]
+    assert [n.op for n in window.graph_view.snapshot.nodes] == ["AccumulateGrad"]
+    assert not window.symbolic.compute.isEnabled()  # no backward: nothing to check
