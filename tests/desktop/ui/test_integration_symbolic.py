@@ -1,0 +1,139 @@
+"""The Symbolic panel through the controller: the run records, Compute checks in a worker,
+agreement for the seed model, a disagreement for a wrong custom backward, Cancel; and the
+f, f', f'' plot from the engine with sympy's closed forms overlaid."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from integration_helpers import SEED, app_fixture, run_source
+
+from desktop.ui.symbolic_view import BAD_MARK, OK_MARK
+
+WRONG_RELU = """\
+import torch
+
+class MyReLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, = ctx.saved_tensors
+        return grad_output * 2 * (x > 0).float()   # wrong: relu' is 1, not 2
+
+x = torch.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+y = MyReLU.apply(x).sum()
+y.backward()
+"""
+
+
+@pytest.fixture
+def app(qtbot, settings, tmp_path, monkeypatch):
+    yield from app_fixture(qtbot, settings, tmp_path, monkeypatch)
+
+
+def _check(qtbot, window, controller, timeout=60000):
+    with qtbot.waitSignal(controller.symbolic_finished, timeout=timeout) as blocker:
+        window.symbolic.compute.click()
+    return blocker.args[0]
+
+
+def test_seed_model_agrees_three_ways(app, qtbot):
+    window, controller = app
+    run_source(qtbot, window, controller, SEED)
+    reports = _check(qtbot, window, controller)
+    view = window.symbolic
+    assert len(reports) == 1 and reports[0].ok
+    assert view.all_agree and OK_MARK in view.badge.text()
+    window.inspector.select("w")  # the inspector's selection picks the leaf
+    assert view.current_target() == "w"
+    rows = view.row_texts()
+    assert [r[0] for r in rows] == ["w[0, 0]", "w[0, 1]"]
+    grads = {t.name: t.grad for t in window.inspector.tensors}
+    for r, expected in zip(rows, grads["w"].reshape(-1), strict=True):
+        symbolic, engine_value, finite = (float(r[k]) for k in (2, 3, 4))
+        assert engine_value == pytest.approx(expected, rel=1e-5)
+        assert symbolic == pytest.approx(expected, rel=1e-4)
+        assert finite == pytest.approx(expected, rel=1e-4)
+        assert r[5] == OK_MARK
+    assert view.select_target("b")
+    assert [r[0] for r in view.row_texts()] == ["b[0, 0]"]
+    assert view.formula.rendered  # the closed form drawn as math (ziamath), not as text
+
+
+def test_wrong_custom_backward_disagrees(app, qtbot):
+    window, controller = app
+    run_source(qtbot, window, controller, WRONG_RELU)
+    reports = _check(qtbot, window, controller)
+    view = window.symbolic
+    assert not reports[0].ok
+    assert view.all_agree is False and BAD_MARK in view.badge.text()
+    assert view.current_target() == "x"  # the first failing group: x.grad itself
+    rows = {r[0]: r for r in view.row_texts()}
+    # the user's backward gives 2 where x > 0; the derivative of clamp(min=0) is 1 there
+    assert [k for k, r in rows.items() if r[5] == BAD_MARK] == ["x[1]", "x[2]"]
+    assert rows["x[0]"][5] == OK_MARK and float(rows["x[0]"][3]) == 0.0
+    for k in ("x[1]", "x[2]"):
+        assert float(rows[k][3]) == pytest.approx(2.0)  # engine (the user's backward)
+        assert float(rows[k][2]) == pytest.approx(1.0)  # closed form
+        assert float(rows[k][4]) == pytest.approx(1.0)  # finite difference
+    assert view.select_target("custom MyReLU.backward")
+    assert sum(r[5] == BAD_MARK for r in view.row_texts()) == 2
+
+
+def test_cancel_returns_at_once(app, qtbot, monkeypatch):
+    window, controller = app
+    run_source(qtbot, window, controller, SEED)
+    import symbolic
+
+    real = symbolic.check_all
+
+    def slow(calls, options=None, cancel=None):
+        while not cancel.cancelled:  # stands in for a long sympy simplification
+            pass
+        return real(calls, options, cancel)
+
+    monkeypatch.setattr(symbolic, "check_all", slow)
+    with qtbot.waitSignal(controller.symbolic_finished, timeout=10000) as blocker:
+        window.symbolic.compute.click()
+        assert window.symbolic.cancel.isEnabled()
+        qtbot.wait(100)
+        window.symbolic.cancel.click()
+    reports = blocker.args[0]
+    assert reports[0].cancelled
+    assert "cancelled" in window.symbolic.state.text()
+    assert window.symbolic.compute.isEnabled()
+
+
+def test_function_plot_overlays_engine_and_sympy(app, qtbot):
+    window, controller = app
+    with qtbot.waitSignal(controller.function_plotted, timeout=60000) as blocker:
+        controller.plot_function("torch.sin(x) * x**2, -2, 2")
+    curves = blocker.args[0]
+    xs = curves.xs
+    assert xs[0] == -2 and xs[-1] == 2
+    np.testing.assert_allclose(curves.f, np.sin(xs) * xs**2, atol=1e-12)
+    np.testing.assert_allclose(curves.df, 2 * xs * np.sin(xs) + xs**2 * np.cos(xs), atol=1e-12)
+    np.testing.assert_allclose(curves.d2f, (2 - xs**2) * np.sin(xs) + 4 * xs * np.cos(xs),
+                               atol=1e-12)
+    for key in ("f", "df", "d2f"):
+        assert curves.max_gap(key) < 1e-9
+    assert "cos" in curves.forms["df"]
+    plotted = window.plots.func_curves["d2f"].getData()[1]
+    np.testing.assert_allclose(plotted, curves.d2f)
+    assert set(controller.closed_curves) == {"f", "df", "d2f"}
+
+
+def test_function_plot_of_a_script_function(app, qtbot):
+    window, controller = app
+    run_source(qtbot, window, controller,
+               "import torch\ndef f(x):\n    return torch.tanh(x) * 3\n")
+    assert controller._guess_function() == "f"
+    with qtbot.waitSignal(controller.function_plotted, timeout=60000) as blocker:
+        controller.plot_function("f")
+    curves = blocker.args[0]
+    np.testing.assert_allclose(curves.df, 3 / np.cosh(curves.xs) ** 2, atol=1e-12)
+    assert curves.max_gap("d2f") < 1e-9
