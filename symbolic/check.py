@@ -171,8 +171,7 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
     customs = tuple(_custom_checks(call, opts, budget, sbudget, rtol, atol))
     output = ""
     if "L" in state:
-        o = run_limited(lambda: derive.abbreviate(str(derive.rounded(state["L"])), 300),
-                        TEXT_LIMIT)
+        o = run_limited(lambda: derive.abbreviate(derive.plain(state["L"]), 300), TEXT_LIMIT)
         output = o.value if o.ok else "(too large to print)"
     return CheckReport(**base, output=output, targets=tuple(targets), custom=customs,
                        notes=tuple(dict.fromkeys(notes)), timed_out=timed_out,

@@ -51,11 +51,18 @@ def rounded(expr, digits: int = DIGITS):
     return expr.xreplace({f: sp.Float(f, digits) for f in floats})
 
 
+def plain(expr) -> str:
+    """Plain text with constants rounded; a sketch of the top for a huge expression."""
+    if size(expr, 3 * DISPLAY_OPS) >= 3 * DISPLAY_OPS:
+        # printing a huge tree in full takes sympy ~0.5 s and nobody reads it
+        return sketch(expr)
+    return str(rounded(expr))
+
+
 def texts(expr) -> tuple[str, str, str]:
     """(plain, unicode pretty, LaTeX) of ``expr`` with constants rounded; large expressions get
-    only an abbreviated plain form."""
+    only a plain sketch."""
     if size(expr, 3 * DISPLAY_OPS) >= 3 * DISPLAY_OPS:
-        # printing a huge tree in full takes sympy ~0.5 s and nobody reads it: sketch its top
         return sketch(expr), "", ""
     e = rounded(expr)
     return str(e), sp.pretty(e, use_unicode=True), sp.latex(e)
