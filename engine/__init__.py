@@ -21,8 +21,8 @@ from ._dtype import (
     short,
     uint8,
 )
-from .functions import *  # noqa: F403
-from .functions import max, min, pow  # noqa: F401
+from .functions import *
+from .functions import max, min, pow
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .printing import set_printoptions
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
@@ -41,7 +41,7 @@ def __getattr__(name):
     raise AttributeError(f"module 'engine' has no attribute '{name}'")
 
 
-class device:  # noqa: N801
+class device:
     def __init__(self, spec="cpu"):
         self.type = str(spec).split(":")[0]
 
@@ -49,7 +49,7 @@ class device:  # noqa: N801
         return f"device(type='{self.type}')"
 
 
-class cuda:  # noqa: N801
+class cuda:
     @staticmethod
     def is_available():
         return False

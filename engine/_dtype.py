@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 
-class dtype:  # noqa: N801 - mirrors torch.dtype
+class dtype:
     __slots__ = ("is_floating_point", "itemsize", "name", "np", "tensor_type")
 
     def __init__(self, name: str, np_type, tensor_type: str):
@@ -34,14 +34,14 @@ class dtype:  # noqa: N801 - mirrors torch.dtype
 
 
 float16 = half = dtype("float16", np.float16, "HalfTensor")
-float32 = float = dtype("float32", np.float32, "FloatTensor")  # noqa: A001
+float32 = float = dtype("float32", np.float32, "FloatTensor")
 float64 = double = dtype("float64", np.float64, "DoubleTensor")
 int8 = dtype("int8", np.int8, "CharTensor")
 uint8 = dtype("uint8", np.uint8, "ByteTensor")
 int16 = short = dtype("int16", np.int16, "ShortTensor")
-int32 = int = dtype("int32", np.int32, "IntTensor")  # noqa: A001
+int32 = int = dtype("int32", np.int32, "IntTensor")
 int64 = long = dtype("int64", np.int64, "LongTensor")
-bool = dtype("bool", np.bool_, "BoolTensor")  # noqa: A001
+bool = dtype("bool", np.bool_, "BoolTensor")
 
 ALL = (float16, float32, float64, int8, uint8, int16, int32, int64, bool)
 _BY_NP = {d.np: d for d in ALL}

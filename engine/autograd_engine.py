@@ -12,6 +12,7 @@ import heapq
 import itertools
 import re
 import sys
+from collections import deque
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -95,7 +96,8 @@ def unpack_saved(node, create_graph, wrap=False):
         return saved, out
     if len(saved) == 2:
         a, b = saved
-        return (a._data if isinstance(a, Tensor) else a, b._data if isinstance(b, Tensor) else b), out
+        return (a._data if isinstance(a, Tensor) else a,
+                b._data if isinstance(b, Tensor) else b), out
     return tuple(t._data if isinstance(t, Tensor) else t for t in saved), out
 
 
@@ -482,6 +484,9 @@ def _store_retained(t, g, create_graph):
         obs.on_retain_grad(t, t._grad)
 
 
+_consume = deque(maxlen=0).extend
+
+
 def _drain(gen):
     """Run a ``backward_steps`` generator to the end and return its value."""
     try:
@@ -508,6 +513,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         raise RuntimeError("'inputs' argument to backward() cannot be empty.")
     gen = backward_steps(tensors, grad_tensors, retain_graph, create_graph, inputs,
                          accumulate=True)
+    if inputs is None:
+        _consume(gen)  # runs the steps in C; the return value is only needed with inputs
+        return
     results = _drain(gen)
     if inputs is not None:  # non-leaf inputs get their .grad too, as in PyTorch
         for t, g in zip(inputs, results):

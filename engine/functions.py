@@ -29,7 +29,7 @@ from .tensor import (
 _default = _dtype._default
 
 
-# ---- creation ------------------------------------------------------------------------------------
+# ---- creation ---------------------------------------------------------------------------------
 def _finish(arr, requires_grad):
     t = _wrap(arr)
     if requires_grad:
@@ -162,7 +162,7 @@ def rand_like(t, dtype=None, device=None, requires_grad=False):
     return rand(*t._data.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
-# ---- math ----------------------------------------------------------------------------------------
+# ---- math -------------------------------------------------------------------------------------
 def _t(x):
     return x if isinstance(x, Tensor) else _wrap(as_array(x))
 
@@ -183,7 +183,7 @@ def div(a, b, *, rounding_mode=None):
     return _t(a).div(b, rounding_mode=rounding_mode)
 
 
-def pow(a, b):  # noqa: A001
+def pow(a, b):
     if not isinstance(a, Tensor):
         return _t(b).__rpow__(a)
     return a ** b
@@ -202,9 +202,10 @@ def _unary_fn(name):
 
 
 for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "neg",
-              "negative", "reciprocal", "sign", "square", "rsqrt", "log1p", "expm1", "clamp", "clip",
-              "clamp_min", "clamp_max", "sum", "mean", "prod", "var", "std", "argmax", "argmin",
-              "amax", "amin", "all", "any", "norm", "reshape", "flatten", "squeeze", "unsqueeze", "t",
+              "negative", "reciprocal", "sign", "square", "rsqrt", "log1p", "expm1", "clamp",
+              "clip", "clamp_min", "clamp_max", "sum", "mean", "prod", "var", "std", "argmax",
+              "argmin", "amax", "amin", "all", "any", "norm", "reshape", "flatten", "squeeze",
+              "unsqueeze", "t",
               "transpose", "swapaxes", "permute", "clone", "detach", "isnan", "isinf", "isfinite",
               "floor", "ceil", "round", "numel", "select", "narrow", "index_select", "gather",
               "chunk", "split", "unbind", "split"):
@@ -221,11 +222,11 @@ def _return_types(kind):
     return cls
 
 
-def max(x, dim=None, keepdim=False):  # noqa: A001
+def max(x, dim=None, keepdim=False):
     return _t(x).max(dim, keepdim)
 
 
-def min(x, dim=None, keepdim=False):  # noqa: A001
+def min(x, dim=None, keepdim=False):
     return _t(x).min(dim, keepdim)
 
 
@@ -248,12 +249,16 @@ def minimum(a, b):
     return _tensor_binary("minimum", a, b)
 
 
-def where(condition, input=None, other=None):  # noqa: A002
+def where(condition, input=None, other=None):
     c = _arr(condition)
     if input is None:
         return tuple(_wrap(i) for i in np.nonzero(c))
-    a = input if isinstance(input, Tensor) else _wrap(np.asarray(input, dtype=_scalar_dtype(input, other)))
-    b = other if isinstance(other, Tensor) else _wrap(np.asarray(other, dtype=_scalar_dtype(other, a)))
+    if not isinstance(input, Tensor):
+        input = _wrap(np.asarray(input, dtype=_scalar_dtype(input, other)))
+    a = input
+    if not isinstance(other, Tensor):
+        other = _wrap(np.asarray(other, dtype=_scalar_dtype(other, a)))
+    b = other
     dt = _promote(a, b)
     out = np.where(c, a._data.astype(dt, copy=False), b._data.astype(dt, copy=False))
     return _result(OPS["where"], out, (a, b), (c, a._data.shape, b._data.shape))
@@ -399,7 +404,7 @@ def broadcast_shapes(*shapes):
     return Size(np.broadcast_shapes(*shapes))
 
 
-# ---- the Tensor namespace used by VJPs under create_graph=True --------------------------------------
+# ---- the Tensor namespace used by VJPs under create_graph=True --------------------------------
 def _index_scatter(g, shape, idx):
     out = np.zeros(shape, dtype=g._data.dtype)
     if ns._is_basic(idx):
@@ -487,7 +492,7 @@ T.select = staticmethod(lambda g, dim, i: g.select(dim, i))
 def _join_grads(grads, dim, sizes, shape, dtype):
     parts = []
     for g, n in zip(grads, sizes):
-        part_shape = shape[:dim] + (n,) + shape[dim + 1:]
+        part_shape = (*shape[:dim], n, *shape[dim + 1:])
         parts.append(_wrap(np.zeros(part_shape, dtype)) if g is None else g)
     return cat(parts, dim)
 

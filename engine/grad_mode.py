@@ -42,22 +42,22 @@ class _GradModeContext:
         return type(self)()
 
 
-class no_grad(_GradModeContext):  # noqa: N801
+class no_grad(_GradModeContext):
     """Context manager and decorator that disables graph recording."""
 
     _target = False
 
 
-class enable_grad(_GradModeContext):  # noqa: N801
+class enable_grad(_GradModeContext):
     _target = True
 
 
-class inference_mode(no_grad):  # noqa: N801
+class inference_mode(no_grad):
     def __init__(self, mode: bool = True):
         self._target = not mode
 
 
-class set_grad_enabled(_GradModeContext):  # noqa: N801
+class set_grad_enabled(_GradModeContext):
     """Sets grad mode at construction (so it works as a plain call) and restores it on exit."""
 
     def __init__(self, enabled: bool):

@@ -54,6 +54,7 @@ class Node:
     __slots__ = (
         "__weakref__",
         "_attrs",
+        "_metadata",
         "_out",  # (array, version list) when the op saves its output, else None
         "_out_meta",  # tuple of (shape, dtype) per output
         "_pre_hooks",  # {output_nr: OrderedDict of tensor hooks}
@@ -61,7 +62,6 @@ class Node:
         "_saved",
         "_seq",
         "_versions",
-        "_metadata",
         "next_functions",
     )
     op = None
@@ -90,7 +90,8 @@ class Node:
         return self._out_meta
 
     def register_hook(self, fn):
-        raise NotImplementedError("grad_fn.register_hook is not supported; use tensor.register_hook")
+        raise NotImplementedError("grad_fn.register_hook is not supported; use "
+                                  "tensor.register_hook")
 
     @property
     def saved_tensors(self):

@@ -159,7 +159,7 @@ class NP:
     def join_grads(grads, dim, sizes, shape, dtype):
         parts = []
         for g, n in zip(grads, sizes):
-            part_shape = shape[:dim] + (n,) + shape[dim + 1:]
+            part_shape = (*shape[:dim], n, *shape[dim + 1:])
             parts.append(np.zeros(part_shape, dtype) if g is None else g)
         return np.concatenate(parts, axis=dim)
 

@@ -39,7 +39,7 @@ class Observer:
         """``grad`` was accumulated into leaf ``tensor.grad``, which is now ``total``."""
 
     def on_hook(self, tensor, hook, grad, result):
-        """A hook registered with ``tensor.register_hook`` ran on ``grad`` and returned ``result``."""
+        """A hook from ``tensor.register_hook`` ran on ``grad`` and returned ``result``."""
 
     def on_retain_grad(self, tensor, grad):
         """A non-leaf tensor that called ``retain_grad()`` stored ``grad``."""

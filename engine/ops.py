@@ -44,7 +44,7 @@ def _two(need, f0, f1):
     return (f0() if need[0] else None, f1() if need[1] else None)
 
 
-# ---- elementwise binary (inputs may be Python scalars: then their grad is never needed) --------
+# ---- elementwise binary (inputs may be Python scalars: then their grad is never needed) -------
 def _add_vjp(m, g, out, s, a, need):
     return (m.sum_to(g, a[0]) if need[0] else None, m.sum_to(g, a[1]) if need[1] else None)
 
@@ -83,7 +83,8 @@ def _pow_scalar_vjp(m, g, out, s, a, need):
     return (g * e * s[0] ** (e - 1),)
 
 
-register("pow", "PowBackward0", np.power, _pow_scalar_vjp, save_inputs=True, doc="a ** e (e a number)")
+register("pow", "PowBackward0", np.power, _pow_scalar_vjp, save_inputs=True,
+         doc="a ** e (e a number)")
 
 
 def _pow_tensor_vjp(m, g, out, s, a, need):
@@ -105,7 +106,7 @@ register("pow_tt", "PowBackward1", np.power, _pow_tensor_vjp, save_inputs=True, 
 register("rpow", "PowBackward2", None,
          lambda m, g, out, s, a, need: (g * out * float(np.log(a)),), save_out=True, doc="c ** a")
 
-# ---- elementwise unary ---------------------------------------------------------------------------
+# ---- elementwise unary -------------------------------------------------------------------------
 register("neg", "NegBackward0", np.negative, lambda m, g, out, s, a, need: (-g,), doc="-a")
 register("exp", "ExpBackward0", np.exp, lambda m, g, out, s, a, need: (g * out,), save_out=True,
          doc="exp(a)")
@@ -168,7 +169,7 @@ register("where", "WhereBackward0", None,
                                             lambda: m.sum_to(m.where(a[0], 0.0, g), a[2])),
          doc="cond ? a : b")
 
-# ---- reductions ----------------------------------------------------------------------------------
+# ---- reductions --------------------------------------------------------------------------------
 
 
 def _sum_vjp(m, g, out, s, a, need):
@@ -214,7 +215,8 @@ def _select_dim_vjp(m, g, out, s, a, need):
     shape, dim, keepdim, idx = a  # idx: int64 array of winning positions (keepdim shape)
     if not keepdim:
         g = m.unsqueeze_dims(g, (dim,))
-    onehot = np.arange(shape[dim]).reshape([-1 if d == dim else 1 for d in range(len(shape))]) == idx
+    positions = np.arange(shape[dim]).reshape([-1 if d == dim else 1 for d in range(len(shape))])
+    onehot = positions == idx
     return (g * onehot,)
 
 
@@ -293,7 +295,7 @@ def _std_vjp(m, g, out, s, a, need):
 register("var", "VarBackward0", None, _var_vjp, save_inputs=True, doc="var(a)")
 register("std", "StdBackward0", None, _std_vjp, save_inputs=True, save_out=True, doc="std(a)")
 
-# ---- shape -----------------------------------------------------------------------------------------
+# ---- shape -------------------------------------------------------------------------------------
 _reshape_back = lambda m, g, out, s, a, need: (m.reshape(g, a),)  # noqa: E731
 register("view", "ViewBackward0", None, _reshape_back, doc="a.view(shape)")
 register("unsafe_view", "UnsafeViewBackward0", None, _reshape_back, doc="a.reshape(shape)")
@@ -368,7 +370,7 @@ register("unbind", "UnbindBackward0", None, _unbind_vjp, doc="a.unbind(dim)")
 register("stack", "StackBackward0", None, _stack_vjp, doc="stack(tensors, dim)")
 
 
-# ---- linear algebra --------------------------------------------------------------------------------
+# ---- linear algebra ---------------------------------------------------------------------------
 def _matmul_vjp(m, g, out, s, a, need):
     x, y = s
     sx, sy = a
@@ -401,7 +403,7 @@ register("mv", "MvBackward0", np.matmul, _matmul_vjp, save_inputs=True, doc="a @
 register("bmm", "BmmBackward0", np.matmul, _matmul_vjp, save_inputs=True, doc="a @ b (batched)")
 
 
-# ---- softmax family ----------------------------------------------------------------------------------
+# ---- softmax family ---------------------------------------------------------------------------
 register("softmax", "SoftmaxBackward0", None,
          lambda m, g, out, s, a, need: (out * (g - m.sum(g * out, (a,), True)),), save_out=True,
          doc="exp(a) / sum(exp(a), dim)")

@@ -9,10 +9,24 @@ import numpy as np
 
 from . import _dtype, observe
 from .grad_mode import mode as _mode
-from .node import FREED, accumulate_node, add_hook, next_seq
+from .node import accumulate_node, add_hook, next_seq
 from .ops import OPS
 
 _default = _dtype._default
+
+
+class _Lazy:
+    """Modules that import this one, reached without a per-call import statement."""
+
+    def __getattr__(self, name):
+        import importlib
+
+        module = importlib.import_module(f"{__package__}.{name}")
+        setattr(self, name, module)
+        return module
+
+
+_lazy = _Lazy()
 _SCALARS = (builtins.float, builtins.int, builtins.bool)
 _CAT = {"b": 0, "u": 1, "i": 1, "f": 2}
 _NOT_LEAF_GRAD_WARNING = (
@@ -37,7 +51,7 @@ class Size(tuple):
         return int(np.prod(self, dtype=np.int64))
 
 
-# ---- array conversion ------------------------------------------------------------------------------
+# ---- array conversion -------------------------------------------------------------------------
 
 
 def _flatten_tensors(data):
@@ -86,7 +100,7 @@ def _arr(x):
     return x._data if isinstance(x, Tensor) else x
 
 
-# ---- recording -------------------------------------------------------------------------------------
+# ---- recording --------------------------------------------------------------------------------
 
 
 def _edge(t):
@@ -167,7 +181,7 @@ def _result(op, arr, inputs, attrs=None, rg=None):
     return out
 
 
-# ---- type promotion ----------------------------------------------------------------------------------
+# ---- type promotion ---------------------------------------------------------------------------
 
 
 def _promote(a, b):
@@ -389,7 +403,7 @@ class Tensor:
         self._vc = [0]
         self._out_nr = 0
 
-    # ---- metadata --------------------------------------------------------------------------------
+    # ---- metadata ------------------------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
         return self._rg
@@ -494,7 +508,7 @@ class Tensor:
     def element_size(self) -> int:
         return self._data.itemsize
 
-    # ---- conversion ------------------------------------------------------------------------------
+    # ---- conversion ----------------------------------------------------------------------------
     def numpy(self, *, force=False):
         if self._rg and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
@@ -521,7 +535,7 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return builtins.bool(self._data.reshape(()).item())
 
     def __index__(self):
@@ -616,7 +630,7 @@ class Tensor:
         self._rg = False
         return self
 
-    # ---- printing --------------------------------------------------------------------------------
+    # ---- printing ------------------------------------------------------------------------------
     def __repr__(self, *, tensor_contents=None):
         from .printing import format_tensor
 
@@ -636,12 +650,10 @@ class Tensor:
             return format(self.item(), spec)
         return format(repr(self), spec)
 
-    # ---- autograd --------------------------------------------------------------------------------
+    # ---- autograd ------------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd_engine import backward
-
-        backward((self,), None if gradient is None else (gradient,), retain_graph, create_graph,
-                 inputs=inputs)
+        _lazy.autograd_engine.backward((self,), None if gradient is None else (gradient,),
+                                       retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         if not self._rg:
@@ -673,7 +685,7 @@ class Tensor:
     def retains_grad(self) -> bool:
         return self._retains
 
-    # ---- arithmetic ------------------------------------------------------------------------------
+    # ---- arithmetic ----------------------------------------------------------------------------
     def __add__(self, other):
         return _binary("add", self, other)
 
@@ -734,14 +746,10 @@ class Tensor:
         return _result(OPS["rpow"], out, (self,), builtins.float(base), self._rg)
 
     def __matmul__(self, other):
-        from .functions import matmul
-
-        return matmul(self, other)
+        return _lazy.functions.matmul(self, other)
 
     def __rmatmul__(self, other):
-        from .functions import matmul
-
-        return matmul(_wrap(as_array(other)), self)
+        return _lazy.functions.matmul(_wrap(as_array(other)), self)
 
     def __neg__(self):
         return _unary("neg", self)
@@ -815,7 +823,7 @@ class Tensor:
 
     negative = neg
 
-    # ---- elementwise functions -------------------------------------------------------------------
+    # ---- elementwise functions -----------------------------------------------------------------
     def exp(self):
         return _unary("exp", self)
 
@@ -863,7 +871,7 @@ class Tensor:
     def expm1(self):
         return self.exp() - 1
 
-    def clamp(self, min=None, max=None):  # noqa: A002
+    def clamp(self, min=None, max=None):
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             from .functions import maximum, minimum
 
@@ -885,12 +893,12 @@ class Tensor:
 
     clip = clamp
 
-    def clamp_min(self, min):  # noqa: A002
+    def clamp_min(self, min):
         x = self._data
         out = np.maximum(x, min).astype(x.dtype, copy=False)
         return _result(OPS["clamp_min"], out, (self,), min, self._rg)
 
-    def clamp_max(self, max):  # noqa: A002
+    def clamp_max(self, max):
         return self.clamp(max=max)
 
     def maximum(self, other):
@@ -933,7 +941,7 @@ class Tensor:
             return _wrap(np.round(self._data, decimals))
         return self._piecewise("round")
 
-    # ---- reductions ------------------------------------------------------------------------------
+    # ---- reductions ----------------------------------------------------------------------------
     def sum(self, dim=None, keepdim=False, dtype=None):
         x = self._data
         if x.dtype.kind in "bui" and dtype is None:
@@ -969,8 +977,9 @@ class Tensor:
 
         x = self._data
         if x.size == 0:
-            raise RuntimeError(f"{kind}(): Expected reduction dim to be specified for input.numel() "
-                               "== 0. Specify the reduction dim with the 'dim' argument.")
+            raise RuntimeError(f"{kind}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
         if dim is None:
             out = np.asarray(x.max() if kind == "max" else x.min())
             return _result(OPS[kind + "_all"], out, (self,), None, self._rg)
@@ -1067,7 +1076,7 @@ class Tensor:
             return self.abs().sum(dim, keepdim)
         return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
 
-    # ---- shape -----------------------------------------------------------------------------------
+    # ---- shape ---------------------------------------------------------------------------------
     def _reshaped(self, key, new_shape):
         return _result(OPS[key], self._data.reshape(new_shape), (self,), self._data.shape,
                        self._rg)._share(self)
@@ -1282,7 +1291,7 @@ class Tensor:
         idx[d] = index._data
         return self[tuple(idx)]
 
-    # ---- indexing --------------------------------------------------------------------------------
+    # ---- indexing ------------------------------------------------------------------------------
     def __getitem__(self, idx):
         idx = _convert_index(idx)
         items = idx if isinstance(idx, tuple) else (idx,)
@@ -1357,20 +1366,22 @@ class Tensor:
         old._acc = self._acc
         return old
 
-    # ---- in-place ----------------------------------------------------------------------------------
+    # ---- in-place ------------------------------------------------------------------------------
     def _inplace(self, fn, other=None, ufunc=None):
         track = _mode.enabled and (self._rg or (isinstance(other, Tensor) and other._rg))
         if ufunc is not None and not track:
             # optimiser steps under no_grad land here: numpy in place, no temporaries
             x = self._data
             o = other._data if isinstance(other, Tensor) else other
-            if np.can_cast(np.result_type(x, o), x.dtype, "same_kind"):
+            if (o.dtype is x.dtype if type(o) is np.ndarray else
+                    (type(o) is builtins.float and x.dtype.kind == "f")) or np.can_cast(
+                    np.result_type(x, o), x.dtype, "same_kind"):
                 try:
                     ufunc(x, o, out=x)
                 except ValueError:
+                    shape = list(np.broadcast_shapes(x.shape, np.shape(o)))
                     raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the "
-                                       f"broadcast shape "
-                                       f"{list(np.broadcast_shapes(x.shape, np.shape(o)))}") from None
+                                       f"broadcast shape {shape}") from None
                 self._vc[0] += 1
                 return self
         if track and self.grad_fn is None and self._rg:
@@ -1419,7 +1430,7 @@ class Tensor:
     def pow_(self, other):
         return self._inplace(Tensor.__pow__, other)
 
-    def clamp_(self, min=None, max=None):  # noqa: A002
+    def clamp_(self, min=None, max=None):
         return self._inplace(lambda a: a.clamp(min, max))
 
     clip_ = clamp_

@@ -23,7 +23,7 @@ def set_detect_anomaly(mode: bool, check_nan: bool = True):
     return None
 
 
-class detect_anomaly:  # noqa: N801
+class detect_anomaly:
     def __init__(self, check_nan=True):
         pass
 
@@ -43,5 +43,5 @@ __all__ = [
 ]
 
 # issue 3: torch.autograd.gradcheck(...) and torch.autograd.functional.jacobian(...)
-from . import functional  # noqa: E402
-from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
+from . import functional  # noqa: E402, F401
+from .gradcheck import gradcheck, gradgradcheck  # noqa: E402, F401

@@ -6,6 +6,8 @@ named ``<ClassName>Backward``.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from .. import observe
@@ -60,7 +62,9 @@ class BackwardCFunction(FunctionCtx, Node):
         for g, (shape, dtype) in zip(grads_in, self._out_meta):
             if g is None and self._materialize:
                 g = np.zeros(shape, dtype)
-            grads.append(None if g is None else g if isinstance(g, Tensor) else _wrap(np.asarray(g)))
+            if g is not None and not isinstance(g, Tensor):
+                g = _wrap(np.asarray(g))
+            grads.append(g)
         with set_grad_enabled(create_graph):
             result = cls.backward(self, *grads)
         if not isinstance(result, tuple):
@@ -87,10 +91,8 @@ class BackwardCFunction(FunctionCtx, Node):
                 raise TypeError(f"function {self._name} returned a gradient of type "
                                 f"{type(r).__name__} for a Tensor input; expected a Tensor")
             if tuple(r._data.shape) != shape:
-                try:
+                with contextlib.suppress(RuntimeError):  # broadcastable grads are accepted
                     r = r.expand(shape) if r._data.ndim < len(shape) or r._data.size == 1 else r
-                except RuntimeError:
-                    pass
                 if tuple(r._data.shape) != shape:
                     raise RuntimeError(
                         f"Function {self._name} returned an invalid gradient at index {k - 1} - "
@@ -158,8 +160,8 @@ class Function:
         ctx.next_functions = tuple(_edge(t) if t._rg else (None, 0) for t in tensor_args)
         ctx._in_shapes = tuple(tuple(t._data.shape) for t in tensor_args)
         ctx._seq = next_seq()
-        ctx._out_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else ((), None)
-                              for o in outs)
+        ctx._out_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else
+                              ((), None) for o in outs)
         wrapped = []
         input_ids = {id(t) for t in tensor_args}
         for i, o in enumerate(outs):
