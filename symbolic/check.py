@@ -98,7 +98,8 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
     try:
         for ti, flats in sample.items():
             for flat in flats:
-                if budget.cancelled:
+                if budget.cancelled or budget.remaining() == 0.0:
+                    notes.append("finite differences stopped at the time limit")
                     break
                 fd[(ti, flat)] = num.stable(ti, flat)
     except NotReplayable as exc:
