@@ -1,0 +1,140 @@
+"""The local derivative of one backward node, for the debugger's "Backward step" panel (no Qt).
+
+The closed form comes from ``symbolic.rules`` (the same forward rules the gradient check uses),
+differentiated by sympy on symbols ``a``, ``b``; reductions use one symbol per element of the
+input. Ops without a usable rule fall back to the engine's one-line description of the op.
+sympy is slow to import and may be slow on big expressions: callers run this off the GUI thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MAX_ELEMENTS = 64  # reductions over more elements are shown generically (1/N), not expanded
+INPUT_NAMES = "abcd"
+# Ops that move or combine whole arrays: their per-element derivative is 0/1 everywhere, so the
+# useful statement is the vector-Jacobian product with the incoming grad g.
+MATRIX_RULES = {
+    "mm": (("grad a", "g @ bᵀ"), ("grad b", "aᵀ @ g")),
+    "matmul": (("grad a", "g @ bᵀ"), ("grad b", "aᵀ @ g")),
+    "bmm": (("grad a", "g @ bᵀ"), ("grad b", "aᵀ @ g")),
+    "mv": (("grad a", "outer(g, b)"), ("grad b", "aᵀ @ g")),
+    "dot": (("grad a", "g * b"), ("grad b", "g * a")),
+    "t": (("grad a", "gᵀ"),),
+    "transpose": (("grad a", "g transposed back"),),
+    "permute": (("grad a", "g permuted back"),),
+    "view": (("grad a", "g reshaped to a's shape"),),
+    "unsafe_view": (("grad a", "g reshaped to a's shape"),),
+    "squeeze": (("grad a", "g reshaped to a's shape"),),
+    "squeeze_dim": (("grad a", "g reshaped to a's shape"),),
+    "unsqueeze": (("grad a", "g reshaped to a's shape"),),
+    "expand": (("grad a", "g summed over the expanded dimensions"),),
+}
+
+
+@dataclass(frozen=True)
+class LocalDerivative:
+    op: str  # "MulBackward0"
+    forward: str  # "a*b"
+    partials: tuple[tuple[str, str], ...]  # ("∂out/∂a", "b")
+    source: str  # "sympy": closed form from symbolic.rules; "rule": the op's VJP; "doc": its doc
+    note: str = ""
+
+    def text(self) -> str:
+        lines = [f"out = {self.forward}"]
+        lines += [f"{lhs} = {rhs}" for lhs, rhs in self.partials]
+        if self.note:
+            lines.append(self.note)
+        return "\n".join(lines)
+
+
+def op_keys(op: str) -> list[str]:
+    from engine.ops import OPS
+
+    return [k for k, o in OPS.items() if o.name == op]
+
+
+def doc_of(op: str) -> str:
+    from engine.ops import OPS
+
+    docs = [OPS[k].doc for k in op_keys(op) if OPS[k].doc]
+    return docs[0] if docs else ""
+
+
+def fallback(op: str, note: str = "") -> LocalDerivative:
+    doc = doc_of(op)
+    if op == "AccumulateGrad":
+        return LocalDerivative(op, "leaf.grad", (), "doc",
+                               "adds the incoming grad to the leaf's .grad (None counts as 0)")
+    return LocalDerivative(op, doc or op, (), "doc", note or (
+        "no per-element closed form here; the grads below are the vector-Jacobian products"))
+
+
+def _scalar_attrs(key: str, sp):
+    """Attributes for a rule applied to 0-d symbols (scalar parameters become symbols)."""
+    if key == "pow":
+        return sp.Symbol("p")
+    if key == "clamp_min":
+        return sp.Symbol("lo")
+    if key == "clamp":
+        return (sp.Symbol("lo"), sp.Symbol("hi"))
+    return None
+
+
+def _reduction_attrs(key: str, shape):
+    if key in ("mean", "sum"):
+        return (tuple(shape), None, False)
+    return None
+
+
+def local_derivative(op: str, input_shapes: tuple[tuple[int, ...], ...] = ()) -> LocalDerivative:
+    """``op`` is the node's name; ``input_shapes`` the shapes of the grads it sends out (the
+    shapes of its inputs), used for reductions."""
+    import sympy as sp
+
+    from symbolic.rules import RULES, SYM, apply
+
+    keys = [k for k in op_keys(op) if k in RULES]
+    if not keys:
+        return fallback(op)
+    key = keys[0]
+    if key in MATRIX_RULES:
+        return LocalDerivative(op, doc_of(op) or key, MATRIX_RULES[key], "rule")
+    shape = tuple(input_shapes[0]) if input_shapes else ()
+    try:
+        reduce_attrs = _reduction_attrs(key, shape)
+        if reduce_attrs is not None:
+            return _reduction(op, key, shape, reduce_attrs, sp, apply, SYM)
+        n_in = max(1, len(input_shapes)) if key not in ("pow", "clamp", "clamp_min") else 1
+        names = INPUT_NAMES[:n_in]
+        syms = [sp.Symbol(n, real=True) for n in names]
+        (out,) = apply(SYM, key, tuple(np.array(s, dtype=object) for s in syms),
+                       _scalar_attrs(key, sp), [()])
+        expr = out[()]
+        # sp.diff as is: simplify() turns sigmoid' into 1/(4 cosh(a/2)**2), true but unfamiliar
+        partials = tuple((f"∂out/∂{n}", str(sp.diff(expr, s)))
+                         for n, s in zip(names, syms, strict=True))
+        return LocalDerivative(op, str(expr), partials, "sympy")
+    except Exception as exc:  # a rule that needs real shapes or attributes: describe the op
+        return fallback(op, f"no closed form here ({type(exc).__name__})")
+
+
+def _reduction(op, key, shape, attrs, sp, apply, SYM) -> LocalDerivative:
+    n = int(np.prod(shape, dtype=np.int64)) if shape else 1
+    what = "mean" if key == "mean" else "sum"
+    if n > MAX_ELEMENTS:
+        d = sp.Rational(1, n) if key == "mean" else sp.Integer(1)
+        return LocalDerivative(op, f"{what}(a) over {n} elements",
+                               (("∂out/∂a[i]", str(d)),), "sympy")
+    x = np.empty(shape, dtype=object)
+    flat = x.reshape(-1)
+    for i in range(n):
+        flat[i] = sp.Symbol(f"a{i}", real=True)
+    (out,) = apply(SYM, key, (x,), attrs, [()])
+    expr = out[()]
+    d = sp.diff(expr, flat[0])
+    forward = f"{what}(a) over {n} element{'s' if n != 1 else ''}"
+    return LocalDerivative(op, forward, (("∂out/∂a[i]", str(d)),), "sympy",
+                           "the same for every element i" if n > 1 else "")

@@ -1,0 +1,266 @@
+"""Wire the step-through debugger into the main window (issue 6):
+
+    wiring = attach_debugger(window)
+
+adds the Debug toolbar and menu, the Timeline and Backward step panels, and renders every stop
+(current line, graph with the step's nodes highlighted, inspector, watches, the backward step).
+
+Shortcuts, one owner each (two enabled actions on one key make Qt fire neither):
+F5 Continue while debugging; otherwise it starts the debugger when breakpoints are set and runs
+the script plainly when none are (Ctrl+F5 always runs without the debugger). Shift+F5 stops the
+debugged script or the plain run. F10/F11/Shift+F11 step, Ctrl+F10 runs to the cursor, F9 (the
+window's) toggles a breakpoint, Alt+Left/Right move through recorded stops.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import SIGNAL, QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+
+from desktop.debugger.history import DebugState
+from desktop.model import RunResult
+from desktop.ui.backward_step_panel import BackwardStepPanel
+from desktop.ui.debug_bridge import DebugBridge
+from desktop.ui.debug_controls import DebugControls
+from desktop.ui.graph_patch import patch_graph, structure
+from desktop.ui.timeline import Timeline
+
+PLAIN_RUN_KEYS = "Ctrl+F5"
+NOT_YET = "(evaluated at the next stop)"
+
+
+class CachedLayout:
+    """Remembers positions per graph structure: a backward step changes grads and styles but
+    not the nodes and edges, so stepping through a 200-node pass lays it out once."""
+
+    def __init__(self, layout_fn, accepts_sizes: bool):
+        self.layout_fn = layout_fn
+        self.accepts_sizes = accepts_sizes
+        self._key = None
+        self._positions = None
+
+    def __call__(self, snapshot, sizes=None):
+        key = (structure(snapshot),
+               None if sizes is None else tuple(sorted(sizes.items())))
+        if key != self._key:
+            if self.accepts_sizes:
+                positions = self.layout_fn(snapshot, sizes=sizes)
+            else:
+                positions = self.layout_fn(snapshot)
+            self._key, self._positions = key, positions
+        return self._positions
+
+
+class DebugWiring(QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.window = window
+        self.state: DebugState | None = None  # the stop being shown
+        self._shown_structure = None
+        self._pass_shown = None  # (call) of the backward pass whose panel was raised
+        self._fallback_eval = None
+        self._last_status = "idle"
+
+        self.bridge = DebugBridge(source_provider=window.source, parent=window)
+        self.controls = DebugControls(self.bridge, cursor_line=self._cursor_line, parent=window)
+        window.addToolBar(self.controls)
+        self.timeline = Timeline(self.bridge)
+        self.timeline_dock = window.add_panel(
+            "timeline", "Timeline", self.timeline, area=Qt.DockWidgetArea.TopDockWidgetArea,
+            tabify_with=None)
+        self.panel = BackwardStepPanel()
+        self.panel_dock = window.add_panel(
+            "backward_step", "Backward step", self.panel,
+            area=Qt.DockWidgetArea.RightDockWidgetArea, tabify_with="inspector")
+        self._install_layout_cache()
+        self._build_shortcuts()
+        self._build_menu()
+
+        b = self.bridge
+        b.paused.connect(self.show_state)
+        b.viewed.connect(self.show_state)
+        b.finished.connect(self._on_finished)
+        b.output.connect(self._on_output)
+        b.status_changed.connect(self._on_status)
+        window.breakpoints_changed.connect(self._push_breakpoints)
+        window.inspector.watches_changed.connect(self._push_watches)
+        window.run_requested.connect(self._plain_run_started)
+        self._push_breakpoints()
+        self._push_watches()
+
+    # ---- construction ------------------------------------------------------------------------
+    def _install_layout_cache(self) -> None:
+        from desktop.ui.graph_view import _accepts_sizes
+
+        gv = self.window.graph_view
+        if not isinstance(gv.layout_fn, CachedLayout):
+            gv.layout_fn = CachedLayout(gv.layout_fn, _accepts_sizes(gv.layout_fn))
+
+    def _build_shortcuts(self) -> None:
+        w, acts = self.window, self.controls.actions_by_key
+        w.set_run_shortcuts(run=PLAIN_RUN_KEYS, stop=None)
+        w.act_run.setText("&Run without Debugger")
+        for key in ("continue", "stop"):  # the dispatchers below own F5 / Shift+F5
+            acts[key].setShortcut(QKeySequence())
+        acts["continue"].setToolTip(
+            "Continue (F5) — run to the next breakpoint; when not debugging, F5 starts the "
+            "debugger if breakpoints are set, else runs the script (Ctrl+F5: always plain)")
+        self.act_f5 = self._action("Run / &Continue", "F5", self.run_or_continue,
+                                   "Continue the debugged script; otherwise run the script "
+                                   "(with the debugger when breakpoints are set)")
+        self.act_shift_f5 = self._action("&Stop", "Shift+F5", self.stop,
+                                         "Stop the debugged script or the running script")
+
+    def _action(self, text: str, keys: str, slot, tip: str) -> QAction:
+        act = QAction(text, self.window)
+        act.setObjectName(f"debug_dispatch_{keys.replace('+', '_')}")
+        act.setShortcut(QKeySequence(keys))
+        native = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        act.setToolTip(f"{text.replace('&', '')} ({native}) — {tip}")
+        act.setStatusTip(tip)
+        act.triggered.connect(slot)
+        self.window.addAction(act)
+        return act
+
+    def _build_menu(self) -> None:
+        mb = self.window.menuBar()
+        view = self.window.view_menu.menuAction()
+        self.menu = menu = mb.addMenu("&Debug")
+        mb.insertMenu(view, menu)
+        acts = self.controls.actions_by_key
+        menu.addActions([self.act_f5, self.act_shift_f5])
+        menu.addSeparator()
+        menu.addActions([acts[k] for k in ("step_over", "step_into", "step_out",
+                                          "run_to_cursor", "restart")])
+        menu.addSeparator()
+        menu.addActions([acts["step_back"], acts["step_forward"]])
+        menu.addSeparator()
+        menu.addAction(self.window.act_breakpoint)
+
+    # ---- commands ----------------------------------------------------------------------------
+    def _cursor_line(self) -> int:
+        return self.window.editor.textCursor().blockNumber() + 1
+
+    @property
+    def debugging(self) -> bool:
+        return self.bridge.status in ("running", "paused")
+
+    def _runner_connected(self) -> bool:
+        return self.window.receivers(SIGNAL("run_requested(QString)")) > 1  # besides ours
+
+    def run_or_continue(self) -> None:
+        if self.debugging:
+            if self.bridge.status == "paused":
+                self.bridge.continue_()
+            return
+        if self.window.running:
+            return
+        if self.window.breakpoints or not self._runner_connected():
+            self._new_run()
+            self.bridge.continue_()
+        else:
+            self.window.act_run.trigger()
+
+    def stop(self) -> None:
+        if self.debugging:
+            self.window.run_label.setText("stopping…")
+            self.bridge.stop()
+        elif self.window.running:
+            self.window.act_stop.trigger()
+
+    def _new_run(self) -> None:
+        self.window.output.clear()
+        self.window.editor.clear_error()
+        self._pass_shown = None
+
+    def _plain_run_started(self, _source: str) -> None:
+        self.state = None
+        self._restore_evaluator()
+
+    # ---- session input -----------------------------------------------------------------------
+    def _push_breakpoints(self, *_args) -> None:
+        editor = self.window.editor
+        conditions = getattr(editor, "breakpoint_conditions", None)
+        lines = self.window.breakpoints
+        if isinstance(conditions, dict):
+            self.bridge.set_breakpoints({n: conditions.get(n) for n in lines})
+        else:
+            self.bridge.set_breakpoints(lines)
+
+    def _push_watches(self, *_args) -> None:
+        self.bridge.session.set_watches(self.window.inspector.watches)
+
+    # ---- rendering ---------------------------------------------------------------------------
+    def show_state(self, state: DebugState) -> None:
+        """Render one stop (live or from history) in every panel."""
+        w = self.window
+        self.state = state
+        w.set_current_line(state.line if state.kind != "finished" else None)
+        if state.kind == "error" and state.error is not None:
+            e = state.error
+            w.editor.mark_error(state.line, f"{e.kind}: {e.message}")
+            w.output.show_error(e)
+        else:
+            w.editor.clear_error()
+        shape = structure(state.graph)
+        if not patch_graph(w.graph_view, state.graph):
+            w.graph_view.set_snapshot(state.graph, keep_view=shape == self._shown_structure)
+        self._shown_structure = shape
+        w.inspector.set_tensors(state.tensors)
+        self._use_state_evaluator()
+        w.inspector.refresh_watches()
+        self.panel.show_state(state)
+        b = state.backward
+        if state.kind in ("backward", "backward_end") and b is not None \
+                and self._pass_shown != b.call:
+            self._pass_shown = b.call
+            self.panel_dock.show()
+            self.panel_dock.raise_()
+        past = " (past state)" if self.bridge.history.viewing_past else ""
+        w.run_label.setText(f"debugger: {state.label}{past}")
+
+    def _use_state_evaluator(self) -> None:
+        insp = self.window.inspector
+        if insp.evaluate != self._watch_value:
+            self._fallback_eval = insp.evaluate
+            insp.evaluate = self._watch_value
+
+    def _restore_evaluator(self) -> None:
+        insp = self.window.inspector
+        if insp.evaluate == self._watch_value:
+            insp.evaluate = self._fallback_eval
+
+    def _watch_value(self, expr: str) -> str:
+        state = self.state
+        if state is None:
+            return NOT_YET
+        return dict(state.watches).get(expr, NOT_YET)
+
+    def _on_output(self, chunk) -> None:
+        self.window.append_output(chunk.text, chunk.stream)
+
+    def _on_status(self, status: str) -> None:
+        if status == "running" and self._last_status in ("idle", "finished"):
+            self._new_run()
+        self._last_status = status
+        if status == "running":
+            self.window.run_label.setText("debugger: running…")
+
+    def _on_finished(self, result: RunResult) -> None:
+        w = self.window
+        last = self.bridge.history.live
+        w.show_result(result)  # output, error marker, graph, inspector, plots of the whole run
+        self._shown_structure = structure(result.graph)
+        if last is not None and last.kind == "finished":
+            self.state = last
+        w.set_current_line(None)
+        w.run_label.setText(f"debugger: {result.status}" + (
+            f" — {result.error.kind}" if result.error is not None else ""))
+
+
+def attach_debugger(window) -> DebugWiring:
+    """Add the debugger to ``window`` (a ``MainWindow``); keep the returned object (it is also
+    parented to the window). Call once, after the window is built."""
+    wiring = DebugWiring(window)
+    window.debugger = wiring
+    return wiring

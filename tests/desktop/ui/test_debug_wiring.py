@@ -1,0 +1,227 @@
+"""The debugger wired into the real main window: shortcuts (no clash with Run/Stop), the current
+line, graph highlights, the Backward step panel, step back, errors and Stop on an endless loop."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QTextCursor
+
+from desktop.debugger.describe import fmt
+from desktop.ui.debug_wiring import attach_debugger
+from desktop.ui.main_window import MainWindow
+
+K = Qt.Key
+SHIFT = Qt.KeyboardModifier.ShiftModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
+ALT = Qt.KeyboardModifier.AltModifier
+
+SEED = """\
+import torch
+w = torch.tensor([[3.0, 1.0]], requires_grad=True)
+b = torch.tensor([[3.0]], requires_grad=True)
+X = torch.randn(10, 2)
+Y = torch.randn(10, 1)
+Y_hat = X @ w.t() + b
+loss = torch.mean(torch.pow(Y_hat - Y, 2))
+loss.backward()
+print(w.grad, b.grad)
+"""
+SEED_TWICE = SEED.replace("print(w.grad, b.grad)\n", "print(w.grad)\nloss.backward()\n")
+FREED = "Trying to backward through the graph a second time"
+
+
+@pytest.fixture
+def win(qtbot, settings):
+    w = MainWindow(settings=settings)
+    qtbot.addWidget(w)
+    wiring = attach_debugger(w)
+    w.resize(1300, 850)
+    with qtbot.waitExposed(w):
+        w.show()
+    w.editor.setPlainText(SEED)
+    w.wiring = wiring
+    yield w
+    wiring.bridge.shutdown()
+    w.editor.document().setModified(False)
+
+
+def press(qtbot, w, key, modifier=Qt.KeyboardModifier.NoModifier, signal="paused"):
+    with qtbot.waitSignal(getattr(w.wiring.bridge, signal), timeout=10000) as blocker:
+        qtbot.keyClick(w.windowHandle(), key, modifier)
+    return blocker.args[0]
+
+
+def step_until(qtbot, w, kind, key=K.Key_F10):
+    state = w.wiring.state
+    for _ in range(40):
+        if state.kind == kind:
+            return state
+        state = press(qtbot, w, key)
+    raise AssertionError(f"no {kind} stop")
+
+
+def to_backward(qtbot, w):
+    """F11 to start, F10 to line 8 (loss.backward()), F11 into the backward pass."""
+    assert press(qtbot, w, K.Key_F11).line == 1
+    state = None
+    for _ in range(7):
+        state = press(qtbot, w, K.Key_F10)
+    assert state.line == 8
+    return press(qtbot, w, K.Key_F11)
+
+
+def cursor_to(w, line):
+    cur = w.editor.textCursor()
+    cur.movePosition(QTextCursor.MoveOperation.Start)
+    cur.movePosition(QTextCursor.MoveOperation.Down, n=line - 1)
+    w.editor.setTextCursor(cur)
+
+
+def test_no_two_enabled_actions_share_a_shortcut(win):
+    seen = {}
+    for act in win.findChildren(QAction):
+        for seq in act.shortcuts():
+            key = seq.toString()
+            if key and act.isEnabled():
+                assert key not in seen, f"{key}: {seen[key]} and {act.text()}"
+                seen[key] = act.text()
+    assert seen["F5"] == "Run / &Continue" and seen["Shift+F5"] == "&Stop"
+    assert win.act_run.shortcut().toString() == "Ctrl+F5"
+    acts = win.wiring.controls.actions_by_key
+    assert {k: acts[k].shortcut().toString() for k in ("step_over", "step_into", "step_out",
+                                                       "run_to_cursor")} == {
+        "step_over": "F10", "step_into": "F11", "step_out": "Shift+F11",
+        "run_to_cursor": "Ctrl+F10"}
+    assert "(F5)" in acts["continue"].toolTip()
+
+
+def test_f5_runs_plainly_without_breakpoints_and_debugs_with_one(qtbot, win):
+    runs = []
+    win.run_requested.connect(runs.append)
+    qtbot.keyClick(win.windowHandle(), K.Key_F5)
+    assert runs == [SEED] and win.wiring.bridge.status == "idle"
+    win.set_running(False)  # no runner answers in this test
+    qtbot.keyClick(win.windowHandle(), K.Key_F5, CTRL)
+    assert len(runs) == 2
+    win.set_running(False)
+    cursor_to(win, 7)
+    qtbot.keyClick(win.windowHandle(), K.Key_F9)
+    assert win.breakpoints == {7} and win.wiring.bridge.session.breakpoints == {7: None}
+    state = press(qtbot, win, K.Key_F5)
+    assert state.line == 7 and win.editor.current_line == 7 and len(runs) == 2
+    result = press(qtbot, win, K.Key_F5, SHIFT, signal="finished")
+    assert result.status == "stopped"
+
+
+def test_forward_steps_move_the_line_and_highlight_the_new_nodes(qtbot, win):
+    state = press(qtbot, win, K.Key_F11)
+    assert state.line == 1 and win.editor.current_line == 1
+    assert win.wiring.controls.actions_by_key["step_out"].isEnabled()
+    for line in range(2, 8):
+        state = press(qtbot, win, K.Key_F10)
+        assert state.line == line and win.editor.current_line == line
+    # line 6 (Y_hat = X @ w.t() + b) built the transpose, the matmul and the add
+    assert state.from_line == 6
+    assert sorted(op for _, op in state.new_nodes) == ["AddBackward0", "MmBackward0",
+                                                      "TBackward0"]
+    gv = win.graph_view
+    lit = {i for i, item in gv.node_items.items() if item.highlighted}
+    assert lit == {i for i, _ in state.new_nodes} == set(gv.snapshot.highlight)
+    assert "Y_hat" in [t.name for t in win.inspector.tensors]
+    cursor_to(win, 9)
+    state = press(qtbot, win, K.Key_F10, CTRL)  # run to cursor: line 8 runs backward freely
+    assert state.line == 9
+    rows = {r[0]: r for r in win.inspector.row_texts()}
+    assert rows["w"][6] != "None" and rows["b"][6] != "None"
+
+
+def test_step_into_backward_shows_each_node_and_its_grads(qtbot, win):
+    win.inspector.add_watch("b.grad")
+    first = to_backward(qtbot, win)
+    b = first.backward
+    assert (first.kind, b.op, b.label, first.line) == ("backward", "MeanBackward0", "loss", 8)
+    assert win.editor.current_line == 8
+    np.testing.assert_allclose(b.grads_in[0], 1.0)
+    np.testing.assert_allclose(b.flows[0].grad, np.full((10, 1), 0.1), rtol=1e-6)
+    gv = win.graph_view
+    assert {i for i, it in gv.node_items.items() if it.highlighted} == {b.node}
+    assert gv.node_items[b.node].node.op == "MeanBackward0"
+    panel = win.wiring.panel
+    assert not win.wiring.panel_dock.visibleRegion().isEmpty()
+    text = panel.text()
+    assert "MeanBackward0 (loss)" in text and "→ PowBackward0" in text
+    assert "[10, 1] values in [0.1, 0.1]" in text
+    qtbot.waitUntil(lambda: panel.derivative() is not None, timeout=20000)
+    assert panel.derivative().source == "sympy"
+    assert "∂out/∂a[i]1/10" in "".join(panel.text().split())
+    assert win.inspector.watch_values()["b.grad"] == "None"
+
+    # on to AccumulateGrad (b): b.grad goes from None to the summed grad
+    state = first
+    while state.backward.op != "AccumulateGrad":
+        state = press(qtbot, win, K.Key_F10)
+    t = {x.name: x.value for x in state.tensors}
+    d = 2 * (t["X"] @ t["w"].T + t["b"] - t["Y"]) / 10
+    (acc,) = state.backward.accumulations
+    np.testing.assert_allclose(acc.total, d.sum(0, keepdims=True), rtol=1e-5)
+    assert "".join(f"b.grad {fmt(None)} -> {fmt(acc.total)}".split()) in \
+        "".join(panel.text().split())
+    assert win.inspector.watch_values()["b.grad"].startswith("tensor(")
+
+
+def test_stepping_to_the_end_shows_freed_nodes_and_step_back_restores_the_graph(qtbot, win):
+    first = to_backward(qtbot, win)
+    end = step_until(qtbot, win, "backward_end")
+    gv = win.graph_view
+    freed = sorted(it.node.op for it in gv.node_items.values() if it.node.freed)
+    assert freed == ["MmBackward0", "PowBackward0"]
+    text = win.wiring.panel.text()
+    assert "Freed nodes" in text and "MmBackward0" in text and "PowBackward0" in text
+    assert "Y_hat" in text and "loss" in text  # discarded non-leaf grads
+    assert set(end.backward.discarded) == {"Y_hat", "loss"}
+    # Step back (Alt+Left) until the first backward node: nothing is freed there yet
+    h = win.wiring.bridge.history
+    pos = h.position
+    state = press(qtbot, win, K.Key_Left, ALT, signal="viewed")
+    assert h.position == pos - 1 and gv.snapshot is state.graph
+    while state is not first:
+        state = press(qtbot, win, K.Key_Left, ALT, signal="viewed")
+    assert gv.snapshot is first.graph
+    assert not any(it.node.freed for it in gv.node_items.values())
+    assert {i for i, it in gv.node_items.items() if it.highlighted} == {first.backward.node}
+    assert "MeanBackward0 (loss)" in win.wiring.panel.text()
+    assert "past state" in win.run_label.text()
+    assert win.wiring.timeline.slider.value() == h.position
+
+
+def test_second_backward_error_is_shown_at_its_line_and_the_session_goes_on(qtbot, win):
+    win.editor.setPlainText(SEED_TWICE)
+    press(qtbot, win, K.Key_F11)
+    state = press(qtbot, win, K.Key_F5)
+    assert state.kind == "error" and state.line == 10
+    assert win.editor.error_line == 10 and FREED in win.editor.error_message
+    assert win.editor.error_message.startswith("RuntimeError: ")
+    assert FREED in win.wiring.panel.text()
+    result = press(qtbot, win, K.Key_F5, signal="finished")
+    assert result.status == "error" and win.wiring.bridge.status == "finished"
+    assert win.editor.error_line == 10
+    assert press(qtbot, win, K.Key_F11).line == 1  # a new run starts
+    assert win.editor.error_line is None
+
+
+def test_stop_ends_an_endless_loop_while_the_gui_keeps_running(qtbot, win):
+    win.editor.setPlainText("n = 0\nwhile True:\n    n += 1\n")
+    press(qtbot, win, K.Key_F11)
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(20)
+    with qtbot.waitSignal(win.wiring.bridge.status_changed, timeout=5000):
+        qtbot.keyClick(win.windowHandle(), K.Key_F5)  # Continue: runs forever
+    qtbot.wait(400)
+    assert win.wiring.bridge.status == "running" and len(ticks) >= 5
+    before = len(ticks)
+    result = press(qtbot, win, K.Key_F5, SHIFT, signal="finished")
+    timer.stop()
+    assert result.status == "stopped" and len(ticks) >= before
+    assert win.wiring.bridge.status == "finished"
