@@ -225,3 +225,32 @@ def test_stop_ends_an_endless_loop_while_the_gui_keeps_running(qtbot, win):
     timer.stop()
     assert result.status == "stopped" and len(ticks) >= before
     assert win.wiring.bridge.status == "finished"
+
+
+def drawn(gv):
+    """What the graph view shows: nodes with their highlight and position, and edge grads."""
+    nodes = {i: (it.node, it.highlighted, (it.pos().x(), it.pos().y()))
+             for i, it in gv.node_items.items()}
+    edges = sorted((e.edge.src, e.edge.dst, fmt(e.edge.grad)) for e in gv.edge_items)
+    return nodes, edges
+
+
+def test_in_place_graph_updates_draw_what_a_full_rebuild_draws(qtbot, win):
+    from desktop.ui.graph_view import GraphView
+
+    to_backward(qtbot, win)
+    end = step_until(qtbot, win, "backward_end")
+    gv = win.graph_view
+    fresh = GraphView(layout_fn=gv.layout_fn)
+    qtbot.addWidget(fresh)
+    h = win.wiring.bridge.history
+    for pos in range(len(h) - 1, -1, -1):  # every stop, walking back from the end
+        state = h[pos]
+        if state.kind not in ("backward", "backward_end"):
+            continue
+        win.wiring.bridge.go_to(pos)
+        qtbot.waitUntil(lambda s=state: gv.snapshot is s.graph, timeout=5000)
+        fresh.set_snapshot(state.graph)
+        assert drawn(gv) == drawn(fresh)
+        assert len(gv.scene.items()) == len(fresh.scene.items())
+    assert end.graph is not h[0].graph
