@@ -21,6 +21,13 @@ def _sum_to_np(g, shape):
     return r.reshape(shape) if lead or r.shape != shape else r
 
 
+def _numel(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
 def _unsqueeze_shape(shape, dims):
     out = list(shape)
     n = len(shape) + len(dims)
@@ -76,9 +83,19 @@ class NP:
     def expand(g, shape):
         if g.shape == shape:
             return g
-        if g.size == 1:  # np.full is far cheaper than broadcast_to for the scalar case
-            return np.full(shape, g, dtype=g.dtype)
+        if g.size == 1 and _numel(shape) <= 4096:
+            return np.full(shape, g, dtype=g.dtype)  # cheaper than broadcast_to when small
+        # large: a read-only view, no allocation (consumers never write into grads in place)
         return np.broadcast_to(g, shape)
+
+    @staticmethod
+    def scaled_mul(g, x, k):
+        """g * x * k in one allocation; g may be a broadcast scalar (mean/sum backward)."""
+        if g.size == 1:
+            return x * (g.reshape(()).item() * k)
+        r = g * x
+        r *= k
+        return r
 
     @staticmethod
     def reshape(g, shape):

@@ -79,7 +79,7 @@ def _pow_scalar_vjp(m, g, out, s, a, need):
     if e == 1:
         return (g,)
     if e == 2:
-        return (g * 2.0 * s[0],)
+        return (m.scaled_mul(g, s[0], 2.0),)
     return (g * e * s[0] ** (e - 1),)
 
 

@@ -733,7 +733,8 @@ class Tensor:
         x = self._data
         if x.dtype.kind != "f" and type(exponent) is builtins.float:
             x = x.astype(_default[0].np)
-        out = np.asarray(np.power(x, exponent))
+        # x * x is several times faster than np.power for the common square
+        out = np.asarray(x * x if exponent == 2 else np.power(x, exponent))
         if out.dtype != x.dtype:
             out = out.astype(x.dtype)
         return _result(OPS["pow"], out, (self,), exponent, self._rg)
