@@ -149,18 +149,23 @@ def _seed(root, grad, i):
 
 
 def _dependencies(roots):
+    """How many edges reach each node from ``roots``; the dict's keys are every node reached
+    (roots are walked once even when another root also reaches them)."""
     deps = {}
+    get = deps.get
     stack = list(roots)
-    seen = set(roots)
     while stack:
         node = stack.pop()
         for fn, _ in node.next_functions:
             if fn is not None:
-                deps[fn] = deps.get(fn, 0) + 1
-                if fn not in seen:
-                    seen.add(fn)
-                    stack.append(fn)
-    return deps, seen
+                c = get(fn)
+                if c is None:
+                    deps[fn] = 1
+                    if fn not in roots:
+                        stack.append(fn)
+                else:
+                    deps[fn] = c + 1
+    return deps, roots | deps.keys()
 
 
 def _needed(nodes, targets):
@@ -251,21 +256,22 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
 
     prev_mode = _mode.enabled
     fast = not capture and needed is None  # no per-node bookkeeping beyond the VJP itself
-    pop, push, get = heapq.heappop, heapq.heappush, buffers.get
+    pop, push, get, bpop = heapq.heappop, heapq.heappush, buffers.get, buffers.pop
+    acc_type, new_step = AccumulateGrad, tuple.__new__
     try:
         while ready:
             # drop the previous step's references so a grad array nobody else holds can be
             # recognised (by its reference count) and kept by the leaf without a copy
             step = grads_out = g = prev = None
             node = pop(ready)[2]
-            buf = buffers.pop(node, None)
+            buf = bpop(node, None)
             if create_graph:
                 _mode.enabled = True  # the VJPs' own ops are recorded; restored before yield
-            if type(node) is AccumulateGrad:
+            if type(node) is acc_type:
                 if buf is not None:
                     _accumulate_leaf(node, buf, create_graph, capture, results, accumulate,
                                      only_inputs)
-                step = _step((node, (buf,), ()))
+                step = new_step(BackwardStep, (node, (buf,), ()))
             elif fast and node._out_meta is None and not node._pre_hooks and not node._retain:
                 # the common case, inlined: a built-in op with one output and no hooks
                 nexts = node.next_functions
@@ -300,7 +306,7 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
                     deps[fn] = left
                     if not left:
                         push(ready, (-fn._seq, tick(), fn))
-                step = _step((node, (buf,), grads_out))
+                step = new_step(BackwardStep, (node, (buf,), grads_out))
             else:
                 step = _run_node(node, buf, m, create_graph, retain_graph, capture, results,
                                  needed, buffers, deps, ready, grad_only, tick)
