@@ -32,10 +32,9 @@ def main(argv: Sequence[str] | None = None,
     args = list(sys.argv[1:] if argv is None else argv)
     path = next((a for a in args if not a.startswith("-")), None)
 
-    from desktop.ui import refcount_guard
-
-    refcount_guard.install()  # before any Qt call: PySide6 6.12 on Python 3.11, see the module
     from PySide6.QtWidgets import QApplication
+
+    import desktop.ui  # noqa: F401  (applies the PySide6 6.12 refcount workaround first)
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "stepgrad"])
     app.setOrganizationName("stepgrad")
