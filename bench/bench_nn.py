@@ -97,12 +97,15 @@ def numpy_step():
     return step, (w1, b1, w2, b2)
 
 
+CLOCK = time.perf_counter
+
+
 def best_ms(fn, number):
     """Milliseconds per call of one round of ``number`` calls."""
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     for _ in range(number):
         fn()
-    return (time.perf_counter() - t0) / number * 1e3
+    return (CLOCK() - t0) / number * 1e3
 
 
 def check_same_math(steps=5):
@@ -121,7 +124,12 @@ def check_same_math(steps=5):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer rounds")
+    ap.add_argument("--cpu-time", action="store_true",
+                    help="time with process CPU time instead of wall time: on a busy machine, "
+                         "run with OPENBLAS_NUM_THREADS=1 so neighbours' load does not count")
     args = ap.parse_args(argv)
+    global CLOCK
+    CLOCK = time.process_time if args.cpu_time else time.perf_counter
     rounds, number = (20, 5) if args.quick else (60, 10)
     check_same_math()
     contenders = [("numpy", numpy_step()[0]), ("engine", library_step(engine)[0])]
@@ -137,11 +145,14 @@ def main(argv=None):
     if torch is not None:
         # last and on its own: torch's OpenMP workers keep spinning after each call and would
         # steal the BLAS threads' cores from the other two on a small machine
+        if args.cpu_time:  # CPU time would count its idle workers' spinning
+            torch.set_num_threads(1)
         fn = library_step(torch)[0]
         fn()
         contenders.append(("torch", fn))
         best["torch"] = min(best_ms(fn, number) for _ in range(rounds))
-    print(f"MLP {D}-{H}-{C}, batch {N}, float32: nn.Linear + nn.ReLU + CrossEntropyLoss + SGD")
+    print(f"MLP {D}-{H}-{C}, batch {N}, float32: nn.Linear + nn.ReLU + CrossEntropyLoss + SGD"
+          f" ({'process CPU' if args.cpu_time else 'wall'} time, best of {rounds} x {number})")
     for name, _ in contenders:
         print(f"  {name:7s} {best[name]:8.3f} ms/step   x{best[name] / best['numpy']:.3f} of numpy")
     ratio = best["engine"] / best["numpy"]
