@@ -72,10 +72,42 @@ def fallback(op: str, note: str = "") -> LocalDerivative:
         "no per-element closed form here; the grads below are the vector-Jacobian products"))
 
 
-def _scalar_attrs(key: str, sp):
+def _tidy(sp, expr):
+    """The shortest of a few cheap rewritings (a**p*p/a -> p*a**(p - 1)). Not sp.simplify: it
+    turns sigmoid' into 1/(4 cosh(a/2)**2), true but unfamiliar, and can be slow."""
+    cands = [expr, sp.powsimp(expr, force=True), sp.factor(expr)]
+    if not expr.has(sp.exp, sp.tanh):
+        cands.append(sp.simplify(expr))
+    # fewest divisions first: p*a**(p - 1) reads better than the as-derived a**p*p/a
+    return min(cands, key=lambda e: (str(e).count("/"), sp.count_ops(e), len(str(e))))
+
+
+def infer_exponent(a, out) -> float | None:
+    """The exponent p of ``out = a ** p`` from the values (a PowBackward0 node keeps neither
+    its exponent nor a readable attribute in a snapshot); None unless it explains every value
+    and is a simple number (an integer or a half)."""
+    if a is None or out is None:
+        return None
+    a, out = np.asarray(a, dtype=np.float64), np.asarray(out, dtype=np.float64)
+    if a.shape != out.shape or a.size == 0:
+        return None
+    ok = (np.abs(a) > 1e-3) & (np.abs(np.abs(a) - 1) > 1e-2) & (out != 0) & np.isfinite(out)
+    if not ok.any():
+        return None
+    with np.errstate(all="ignore"):
+        guess = np.median(np.log(np.abs(out[ok])) / np.log(np.abs(a[ok])))
+    p = round(float(guess) * 2) / 2
+    with np.errstate(all="ignore"):
+        back = np.power(a, p)
+    if not np.allclose(back, out, rtol=1e-4, atol=1e-6, equal_nan=False):
+        return None
+    return p
+
+
+def _scalar_attrs(key: str, sp, exponent=None):
     """Attributes for a rule applied to 0-d symbols (scalar parameters become symbols)."""
     if key == "pow":
-        return sp.Symbol("p")
+        return sp.Symbol("p") if exponent is None else exponent
     if key == "clamp_min":
         return sp.Symbol("lo")
     if key == "clamp":
@@ -89,9 +121,11 @@ def _reduction_attrs(key: str, shape):
     return None
 
 
-def local_derivative(op: str, input_shapes: tuple[tuple[int, ...], ...] = ()) -> LocalDerivative:
+def local_derivative(op: str, input_shapes: tuple[tuple[int, ...], ...] = (),
+                     exponent: float | None = None) -> LocalDerivative:
     """``op`` is the node's name; ``input_shapes`` the shapes of the grads it sends out (the
-    shapes of its inputs), used for reductions."""
+    shapes of its inputs), used for reductions; ``exponent`` p of a PowBackward0 when known
+    (``infer_exponent``), else it stays a symbol."""
     import sympy as sp
 
     from symbolic.rules import RULES, SYM, apply
@@ -111,12 +145,14 @@ def local_derivative(op: str, input_shapes: tuple[tuple[int, ...], ...] = ()) ->
         names = INPUT_NAMES[:n_in]
         syms = [sp.Symbol(n, real=True) for n in names]
         (out,) = apply(SYM, key, tuple(np.array(s, dtype=object) for s in syms),
-                       _scalar_attrs(key, sp), [()])
+                       _scalar_attrs(key, sp, exponent), [()])
         expr = out[()]
-        # sp.diff as is: simplify() turns sigmoid' into 1/(4 cosh(a/2)**2), true but unfamiliar
-        partials = tuple((f"∂out/∂{n}", str(sp.diff(expr, s)))
+        partials = tuple((f"∂out/∂{n}", str(_tidy(sp, sp.diff(expr, s))))
                          for n, s in zip(names, syms, strict=True))
-        return LocalDerivative(op, str(expr), partials, "sympy")
+        note = ""
+        if key == "pow" and exponent is not None:
+            note = f"p = {exponent:g}, read off the node's input and output values"
+        return LocalDerivative(op, str(expr), partials, "sympy", note)
     except Exception as exc:  # a rule that needs real shapes or attributes: describe the op
         return fallback(op, f"no closed form here ({type(exc).__name__})")
 

@@ -14,7 +14,12 @@ from PySide6.QtWidgets import QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from desktop.debugger.describe import describe, fmt
 from desktop.debugger.history import DebugState
-from desktop.debugger.local_derivative import LocalDerivative, fallback, local_derivative
+from desktop.debugger.local_derivative import (
+    LocalDerivative,
+    fallback,
+    infer_exponent,
+    local_derivative,
+)
 
 IDLE_TEXT = ("Step into (F11) on a line that calls backward() or autograd.grad() to run the "
              "backward pass one node at a time.")
@@ -44,10 +49,16 @@ def input_shapes(state: DebugState) -> tuple[tuple[int, ...], ...]:
     return tuple(out)
 
 
-def derivative_key(state: DebugState) -> tuple[str, tuple] | None:
-    if state.kind != "backward" or state.backward is None:
+def derivative_key(state: DebugState) -> tuple | None:
+    """Arguments of ``local_derivative`` for this stop (also the cache key)."""
+    b = state.backward
+    if state.kind != "backward" or b is None:
         return None
-    return state.backward.op, input_shapes(state)
+    exponent = None
+    if b.op == "PowBackward0" and b.flows and b.flows[0].target is not None:
+        values = {n.id: n.value for n in state.graph.nodes}
+        exponent = infer_exponent(values.get(b.flows[0].target), values.get(b.node))
+    return b.op, input_shapes(state), exponent
 
 
 class DerivativeCache(QObject):

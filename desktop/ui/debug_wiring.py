@@ -71,7 +71,14 @@ class DebugWiring(QObject):
         self.panel = BackwardStepPanel()
         self.panel_dock = window.add_panel(
             "backward_step", "Backward step", self.panel,
-            area=Qt.DockWidgetArea.RightDockWidgetArea, tabify_with="inspector")
+            area=Qt.DockWidgetArea.RightDockWidgetArea, tabify_with=None)
+        # Re-docked before tabifying: tabified straight after add_panel's restoreDockWidget, the
+        # group got a second, stale tab bar drawn over the status bar (PySide6 6.12).
+        window.removeDockWidget(self.panel_dock)
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel_dock)
+        window.tabifyDockWidget(window.docks["inspector"], self.panel_dock)
+        self.panel_dock.show()
+        window.docks["inspector"].raise_()
         self._install_layout_cache()
         self._build_shortcuts()
         self._build_menu()
@@ -216,6 +223,8 @@ class DebugWiring(QObject):
             self._pass_shown = b.call
             self.panel_dock.show()
             self.panel_dock.raise_()
+        if state.kind == "backward" and b is not None and b.node in w.graph_view.node_items:
+            w.graph_view.select_node(b.node, center=False)  # its values in the detail pane
         past = " (past state)" if self.bridge.history.viewing_past else ""
         w.run_label.setText(f"debugger: {state.label}{past}")
 

@@ -59,3 +59,24 @@ def test_matrix_and_leaf_nodes_fall_back_to_their_vjp_or_description():
     assert acc.source == "doc" and "adds the incoming grad" in acc.text()
     unknown = local_derivative("NoSuchBackward0", ())
     assert unknown.source == "doc" and unknown.partials == ()
+
+
+def test_the_exponent_of_pow_is_read_off_the_values_when_it_explains_them():
+    import numpy as np
+
+    from desktop.debugger.local_derivative import infer_exponent
+
+    x = np.array([[1.5], [-2.0], [0.3], [1.0], [0.0]])
+    assert infer_exponent(x, x**2) == 2.0
+    assert infer_exponent(x, x**3) == 3.0
+    assert infer_exponent(np.abs(x), np.sqrt(np.abs(x))) == 0.5
+    assert infer_exponent(x, 3 * x) is None  # not a power
+    with np.errstate(invalid="ignore"):
+        assert infer_exponent(x, x**2.3) is None  # not a simple number (NaN for x < 0)
+    assert infer_exponent(np.ones(3), np.ones(3)) is None  # any p fits: unknown
+    assert infer_exponent(None, x) is None
+    d = local_derivative("PowBackward0", ((5, 1),), 2.0)
+    assert (d.forward, dict(d.partials)["∂out/∂a"]) == ("a**2", "2*a")
+    assert "p = 2" in d.note
+    assert dict(local_derivative("PowBackward0", ((5, 1),)).partials)["∂out/∂a"] == \
+        "a**(p - 1)*p"

@@ -156,8 +156,14 @@ def test_step_into_backward_shows_each_node_and_its_grads(qtbot, win):
     assert "∂out/∂a[i]1/10" in "".join(panel.text().split())
     assert win.inspector.watch_values()["b.grad"] == "None"
 
+    state = press(qtbot, win, K.Key_F10)
+    assert state.backward.op == "PowBackward0"
+    qtbot.waitUntil(lambda: panel.derivative() is not None, timeout=20000)
+    text = "".join(panel.text().split())
+    assert "out a**2" in panel.text().replace("\n", " ") and "∂out/∂a2*a" in text
+    assert "SavedtensorsfreedPowBackward0" in text
+
     # on to AccumulateGrad (b): b.grad goes from None to the summed grad
-    state = first
     while state.backward.op != "AccumulateGrad":
         state = press(qtbot, win, K.Key_F10)
     t = {x.name: x.value for x in state.tensors}
