@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import engine
 from engine.autograd import gradcheck, gradgradcheck
@@ -348,3 +350,27 @@ def test_losses_match_torch_values_and_grads(case):
     np.testing.assert_allclose(eg, tg, rtol=1e-9, atol=1e-12)
     if case not in ("ce_smooth",):  # PyTorch fuses label smoothing differently
         assert ename == tname
+
+
+@pytest.mark.torch
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 6), c=st.integers(2, 5), scale=st.sampled_from([1.0, 30.0, 1000.0]),
+       seed=st.integers(0, 2**16), reduction=st.sampled_from(["mean", "sum", "none"]))
+def test_losses_match_torch_on_random_shapes_and_scales(n, c, scale, seed, reduction):
+    torch = pytest.importorskip("torch")
+    r = np.random.default_rng(seed)
+    x = r.standard_normal((n, c)) * scale
+    t = r.integers(0, c, n)
+    y = r.uniform(0, 1, (n, c))
+    got = []
+    for lib in (engine, torch):
+        Fl = lib.nn.functional
+        xt = lib.tensor(x, requires_grad=True)
+        outs = [Fl.cross_entropy(xt, lib.tensor(t), reduction=reduction),
+                Fl.binary_cross_entropy_with_logits(xt, lib.tensor(y), reduction=reduction),
+                Fl.mse_loss(xt, lib.tensor(y), reduction=reduction)]
+        sum(o.sum() for o in outs).backward()
+        got.append([o.detach().numpy() for o in outs] + [xt.grad.numpy()])
+    for e, tv in zip(*got, strict=True):
+        np.testing.assert_allclose(e, tv, rtol=1e-9, atol=1e-9 * scale)
+        assert np.all(np.isfinite(e))
