@@ -22,12 +22,23 @@ def create_window(path: str | None = None, settings=None, layout_fn=None):
     return window
 
 
+def wire(window) -> None:
+    """Connect a window to everything that does the work: the controller (runner off the GUI
+    thread, layout, watches, symbolic check, plots, lessons, sessions) and then the debugger,
+    which takes F5 over from plain Run while breakpoints are set."""
+    from desktop.ui.controller import install
+    from desktop.ui.debug_wiring import attach_debugger
+
+    install(window)
+    window.debugger = attach_debugger(window)
+
+
 def main(argv: Sequence[str] | None = None,
          setup: Callable[[object], None] | None = None) -> int:
     """Run the app. ``argv`` excludes the program name; its optional first item is a file.
 
-    ``setup(window)`` runs before the window is shown: the integrator connects
-    ``run_requested``/``stop_requested`` to the runner there and plugs in the layout.
+    ``setup(window)`` runs before the window is shown; it defaults to ``wire``. Tests pass their
+    own to get a bare window.
     """
     args = list(sys.argv[1:] if argv is None else argv)
     path = next((a for a in args if not a.startswith("-")), None)
@@ -41,8 +52,7 @@ def main(argv: Sequence[str] | None = None,
     app.setApplicationName("stepgrad")
     app.setApplicationDisplayName("stepgrad")
     window = create_window(path)
-    if setup is not None:
-        setup(window)
+    (setup or wire)(window)
     window.show()
     return app.exec()
 

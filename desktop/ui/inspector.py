@@ -119,8 +119,8 @@ class Inspector(QWidget):
         if selected in names:
             self.select(selected)
         else:
-            self.value_view.show_array(None)
-            self.grad_view.show_array(None, "grad")
+            self.value_view.clear()
+            self.grad_view.clear()
 
     @staticmethod
     def _problems(t: TensorInfo) -> str:

@@ -76,7 +76,7 @@ class PlotsPanel(QWidget):
         title = f"{len(ys)} backward() calls"
         if not ok.all():
             title += f" ({int((~ok).sum())} non-finite values not drawn)"
-        pw.setTitle(title)
+        pw.setTitle(title, color=self.theme.text)
         self._style(pw)
         if len(ys):
             self.tabs.setCurrentWidget(self.loss)

@@ -60,6 +60,13 @@ class TensorDisplay(QWidget):
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
 
+    def clear(self) -> None:
+        """Nothing selected (as opposed to a selected tensor whose grad is None)."""
+        self.mode = "none"
+        self.header.setText("")
+        self.empty.setText("Select a tensor above.")
+        self.stack.setCurrentWidget(self.empty)
+
     def show_array(self, arr: np.ndarray | None, what: str = "value") -> None:
         if arr is None:
             self.mode = "none"

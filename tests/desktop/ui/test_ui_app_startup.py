@@ -46,3 +46,36 @@ def test_app_starts_opens_a_file_and_stays_light(tmp_path):
     assert report["source"] == script.read_text()
     assert report["heavy"] == []  # loaded on first use only, to keep start-up fast
     assert report["seconds"] < 10  # generous for CI; typically ~0.5 s (see the report)
+
+
+WIRED = textwrap.dedent("""
+    import json, sys
+    from PySide6.QtCore import SIGNAL, QTimer
+    from desktop import app
+
+    def setup(window):
+        app.wire(window)  # what main() does by default
+        def report():
+            print(json.dumps({
+                "controller": hasattr(window, "controller"),
+                "debugger": hasattr(window, "debugger"),
+                "runner_connected": window.receivers(SIGNAL("run_requested(QString)")) > 0,
+                "heavy": sorted(m for m in ("pyqtgraph", "sympy", "symbolic") if m in sys.modules),
+            }))
+            window.close()
+        QTimer.singleShot(0, window, report)
+
+    sys.exit(app.main([], setup=setup))
+""")
+
+
+def test_default_setup_wires_controller_and_debugger(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+               STEPGRAD_NO_DIALOGS="1",
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-c", WIRED], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report == {"controller": True, "debugger": True, "runner_connected": True,
+                      "heavy": []}
