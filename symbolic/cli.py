@@ -123,6 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="seconds to simplify one closed form (else shown unsimplified)")
     parser.add_argument("--max-calls", type=int, default=20,
                         help="check at most this many backward()/grad() calls")
+    parser.add_argument("--per-line", type=int, default=2,
+                        help="check at most this many calls made from one line (a training "
+                             "loop's backward); 0 for no limit")
     parser.add_argument("--symbols", action="store_true",
                         help="show constant inputs (data) as symbols in the closed forms")
     parser.add_argument("--full", action="store_true",
@@ -138,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .check import Options, check_all
     from .record import Recorder
 
-    recorder = Recorder(max_calls=opts.max_calls)
+    recorder = Recorder(max_calls=opts.max_calls, max_per_line=opts.per_line or None)
     error = run_script(opts.file, source, recorder)
     out = sys.stdout
     if error is not None:
@@ -154,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print_report(r, out, opts.full)
     if recorder.skipped:
         out.write(f"\n({recorder.skipped} later calls not checked: --max-calls "
-                  f"{opts.max_calls})\n")
+                  f"{opts.max_calls}, --per-line {opts.per_line})\n")
     bad = [r for r in reports if not r.ok]
     total = sum(len(r.elements) + sum(len(c.elements) for c in r.custom) for r in reports)
     nbad = sum(len(r.failures) for r in reports)

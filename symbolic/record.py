@@ -143,8 +143,11 @@ class Recorder(observe.Observer):
     """The observer. ``calls``: one ``CallTrace`` per backward/grad call (up to ``max_calls``;
     ``skipped`` counts the rest). ``replay_custom``: replay custom Functions' forwards."""
 
-    def __init__(self, max_calls: int = 50, replay_custom: bool = True):
+    def __init__(self, max_calls: int = 50, replay_custom: bool = True,
+                 max_per_line: int | None = None):
         self.max_calls = max_calls
+        self.max_per_line = max_per_line  # calls kept per source line (a training loop's line)
+        self._per_line: dict = {}
         self.replay_custom = replay_custom
         self.calls: list[CallTrace] = []
         self.skipped = 0
@@ -183,10 +186,17 @@ class Recorder(observe.Observer):
                 self.skipped += 1
                 self._active.append(None)
                 return
+            where = _user_location()
+            if self.max_per_line is not None:
+                seen = self._per_line.get(where, 0)
+                if seen >= self.max_per_line:
+                    self.skipped += 1
+                    self._active.append(None)
+                    return
+                self._per_line[where] = seen + 1
             act = _Active()
             act.leaf_ids, act.cut, act.custom, act.keep = {}, {}, {}, []
             kind = "grad" if _called_from_grad() else "backward"
-            where = _user_location()
             try:
                 call = self._snapshot(act, kind, where, roots, grads, create_graph, inputs)
             except Exception as exc:  # Unrecorded, or a bug of ours: the script goes on

@@ -101,7 +101,10 @@ def test_max_calls(tmp_path, capsys):
         for i in range(5):
             (w * w).sum().backward()
     """)
-    assert main(["check", "--max-calls", "2", path]) == 0
+    assert main(["check", "--max-calls", "3", "--per-line", "0", path]) == 0
     out = capsys.readouterr().out
-    assert "call 2:" in out and "call 3:" not in out
-    assert "3 later calls not checked" in out
+    assert "call 3:" in out and "call 4:" not in out
+    assert "2 later calls not checked" in out
+    assert main(["check", path]) == 0  # default: two calls per line
+    out = capsys.readouterr().out
+    assert "call 2:" in out and "call 3:" not in out and "3 later calls" in out
