@@ -77,6 +77,8 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
         return CheckReport(**base, output="", targets=(), notes=tuple(call.notes),
                            error=call.error, seconds=time.monotonic() - t0)
     notes = list(call.notes)
+    if not call.done:
+        notes.append("the backward pass had not finished: engine values may be missing")
     budget = Budget(opts.time_limit, cancel)
     sbudget = Budget(opts.simplify_budget, cancel)
     rtol, atol = tolerance(_graph_dtype(call))

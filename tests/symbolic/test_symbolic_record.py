@@ -77,3 +77,18 @@ def test_a_deep_graph_does_not_hit_the_recursion_limit(record):
     report = check(rec.calls[0])
     (e,) = report.elements
     assert e.ok and abs(e.engine - 0.999**1500) < 1e-12 and e.finite is not None
+
+
+def test_grad_with_respect_to_a_non_leaf(record):
+    with record() as rec:
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        h = x * 3
+        y = (h**2).sum() + x.sum()
+        (gh,) = torch.autograd.grad(y, h)
+    assert gh.tolist() == [6.0, 12.0]
+    report = check(rec.calls[0])
+    (t,) = report.targets
+    assert t.name == "h" and report.ok
+    # h is held as independent symbols: dy/dh = 2 h, the x.sum() path does not count
+    assert [e.closed_form for e in t.elements] == ["2*h_0", "2*h_1"]
+    assert [e.symbolic for e in t.elements] == [6.0, 12.0]
