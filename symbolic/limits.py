@@ -69,13 +69,16 @@ def run_limited(fn: Callable[[], Any], seconds: float | None,
 
     def work():
         try:
-            box["value"] = fn()
-        except Interrupted:
-            box["interrupted"] = True
-        except BaseException as exc:  # handed to the caller
-            box["error"] = exc
-        finally:
-            done.set()
+            try:
+                box["value"] = fn()
+            except Interrupted:
+                box["interrupted"] = True
+            except BaseException as exc:  # handed to the caller
+                box["error"] = exc
+            finally:
+                done.set()
+        except Interrupted:  # arrived just as the work finished: nothing left to stop
+            pass
 
     helper = threading.Thread(target=work, name="stepgrad-sympy", daemon=True)
     helper.start()
