@@ -10,6 +10,7 @@ Target (issue 6): <= 50 ms per step for a 200-node graph.
 
 from __future__ import annotations
 
+import itertools
 import os
 import statistics
 import sys
@@ -51,6 +52,22 @@ def record_states():
     s.stop()
     s.wait(5)
     return [st for st in states if st is not None]
+
+
+def record_forward_states(last: int = 40):
+    """The last ``last`` line stops of stepping over the script to the backward() line: loop
+    iterations each add 4 nodes to a graph of ~150-200 nodes."""
+    from desktop.debugger import DebugSession
+
+    s = DebugSession(GRAPH_200)
+    s.step_over()
+    states = [s.wait_stop(60)]
+    while states[-1] is not None and states[-1].line != BACKWARD_LINE:
+        s.step_over()
+        states.append(s.wait_stop(60))
+    s.stop()
+    s.wait(5)
+    return [st for st in states if st is not None][-last:]
 
 
 def main() -> int:
@@ -99,6 +116,17 @@ def main() -> int:
         print(f"per backward step, {name}: median {statistics.median(times):.1f} ms, "
               f"p95 {p95:.1f} ms, max {times[-1]:.1f} ms over {len(times)} steps "
               "(target <= 50 ms)")
+    forward = record_forward_states()
+    render(forward[0])
+    grown, same = [], []
+    for prev, s in itertools.pairwise(forward):
+        t = render(s)[0]
+        (grown if len(s.graph.nodes) != len(prev.graph.nodes) else same).append(t)
+    for name, times in (("adding nodes (new layout)", grown), ("adding none", same)):
+        if times:
+            print(f"forward line step {name}: median {statistics.median(times):.1f} ms, "
+                  f"max {max(times):.1f} ms over {len(times)} steps, graph "
+                  f"{len(forward[0].graph.nodes)}-{len(forward[-1].graph.nodes)} nodes")
     back = sorted(render(s)[0] for s in reversed(steps[-21:]))
     print(f"step back through 20 stops: median {statistics.median(back):.1f} ms")
     window.close()

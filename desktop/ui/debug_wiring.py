@@ -209,22 +209,23 @@ class DebugWiring(QObject):
             w.output.show_error(e)
         else:
             w.editor.clear_error()
+        b = state.backward
+        ran = b.node if state.kind == "backward" and b is not None else None
         shape = structure(state.graph)
-        if not patch_graph(w.graph_view, state.graph):
+        if not patch_graph(w.graph_view, state.graph, select=ran):
             w.graph_view.set_snapshot(state.graph, keep_view=shape == self._shown_structure)
+            if ran in w.graph_view.node_items:
+                w.graph_view.select_node(ran, center=False)  # its values in the detail pane
         self._shown_structure = shape
         w.inspector.set_tensors(state.tensors)
         self._use_state_evaluator()
         w.inspector.refresh_watches()
         self.panel.show_state(state)
-        b = state.backward
         if state.kind in ("backward", "backward_end") and b is not None \
                 and self._pass_shown != b.call:
             self._pass_shown = b.call
             self.panel_dock.show()
             self.panel_dock.raise_()
-        if state.kind == "backward" and b is not None and b.node in w.graph_view.node_items:
-            w.graph_view.select_node(b.node, center=False)  # its values in the detail pane
         past = " (past state)" if self.bridge.history.viewing_past else ""
         w.run_label.setText(f"debugger: {state.label}{past}")
 

@@ -4,12 +4,17 @@
 step changes the node that ran, the leaf it accumulated into and the grads on its edges. The
 debugger's snapshots share unchanged ``GraphNode``/``GraphEdge`` objects between consecutive
 stops, so identity tells what changed: only those items are replaced, at their old positions.
+A forward line that adds nodes needs a new layout; the unchanged boxes are kept and moved.
 """
 
 from __future__ import annotations
 
+from PySide6.QtCore import QPointF
+
 from desktop.model import GraphSnapshot
 from desktop.ui.graph_items import EdgeItem, NodeItem
+
+MAX_SYNC_LAYOUT = 250  # nodes: layered layout ~3 ms, grandalf ~8 ms at 200; the view goes async
 
 _memo: list = []  # [(snapshot, structure)] of the last few snapshots asked about
 
@@ -26,52 +31,83 @@ def structure(snapshot: GraphSnapshot) -> tuple:
     return key
 
 
-def patch_graph(view, new: GraphSnapshot) -> bool:
-    """Show ``new`` in ``view`` by replacing changed items only. False (nothing done) when it
-    can't: a different set of nodes or edges, a note, or a layout still running."""
+def patch_graph(view, new: GraphSnapshot, select: int | None = None) -> bool:
+    """Show ``new`` in ``view`` by replacing changed items only; when nodes were added or
+    removed, lay the graph out again (a few ms at 200 nodes) and move the kept boxes. False
+    (nothing done) when it can't: nothing drawn yet, a note, a layout still running, or a graph
+    too big to lay out on the GUI thread. ``select``: the node to select afterwards (default:
+    keep the selection)."""
     old = view.snapshot
-    if (view._pending is not None or not view.node_items or new.note != old.note
-            or len(new.nodes) != len(view.node_items) or structure(old) != structure(new)):
+    if view._pending is not None or not view.node_items or new.note != old.note:
         return False
-    items = view.node_items
-    if any(n.id not in items for n in new.nodes):
+    same = structure(old) == structure(new)
+    if not same and len(new.nodes) > MAX_SYNC_LAYOUT:
         return False
-    scene, theme = view.scene, view.theme
+    scene, theme, items = view.scene, view.theme, view.node_items
+    if same and any(n.id not in items for n in new.nodes):
+        return False
     selected = view.selected_id()
-    replaced: set[int] = set()
+    fresh: dict[int, NodeItem] = {}
+    kept: dict[int, NodeItem] = {}
     for n in new.nodes:
-        item = items[n.id]
+        item = items.get(n.id)
         hl = n.id in new.highlight
-        if item.node is n:
+        if item is not None and item.node is n:
             if item.highlighted != hl:
                 item.highlighted = hl
                 item.update()
-            continue
-        fresh = NodeItem(n, theme, highlighted=hl)
-        fresh.setPos(item.pos())
-        scene.removeItem(item)
-        scene.addItem(fresh)
-        items[n.id] = fresh
-        replaced.add(n.id)
+            kept[n.id] = item
+        else:
+            fresh[n.id] = NodeItem(n, theme, highlighted=hl)
+            if item is not None:
+                fresh[n.id].setPos(item.pos())
+    now = {n.id: kept.get(n.id) or fresh[n.id] for n in new.nodes}
+    for nid, item in items.items():
+        if now.get(nid) is not item:
+            scene.removeItem(item)
+    moved: set[int] = set(fresh)
+    if not same:
+        sizes = {i: (it.rect.width(), it.rect.height()) for i, it in now.items()}
+        positions = view._run_layout(new, sizes)
+        for nid, item in now.items():
+            x, y = positions.get(nid, (0.0, 0.0))
+            if item.pos() != QPointF(x, y):
+                item.setPos(QPointF(x, y))
+                moved.add(nid)
+    for item in fresh.values():
+        scene.addItem(item)
     by_pair: dict[tuple[int, int], list[EdgeItem]] = {}
     for e_item in view.edge_items:
         by_pair.setdefault((e_item.edge.src, e_item.edge.dst), []).append(e_item)
     edge_items = []
     for e in new.edges:
-        queue = by_pair.get((e.src, e.dst))
-        if not queue:
+        if e.src not in now or e.dst not in now:
             continue  # an edge to a node outside the drawing (as set_snapshot skips it)
-        e_item = queue.pop(0)
-        if e_item.edge is not e or e.src in replaced or e.dst in replaced:
-            scene.removeItem(e_item)
-            e_item = EdgeItem(e, items[e.src], items[e.dst], theme)
+        queue = by_pair.get((e.src, e.dst))
+        e_item = queue.pop(0) if queue else None
+        if e_item is None or e_item.edge is not e or e.src in moved or e.dst in moved:
+            if e_item is not None:
+                scene.removeItem(e_item)
+            e_item = EdgeItem(e, now[e.src], now[e.dst], theme)
             scene.addItem(e_item)
         edge_items.append(e_item)
+    for rest in by_pair.values():
+        for e_item in rest:
+            scene.removeItem(e_item)
+    view.node_items = now
     view.edge_items = edge_items
     view.snapshot = new
     view._token += 1  # a late layout from an older snapshot must not land on this one
     view._find_hits = []
-    if selected in items:
-        items[selected].setSelected(True)
-        view.detail.show_node(items[selected].node, new)
+    if select in now:
+        selected = select
+    if selected in now:
+        scene.clearSelection()
+        now[selected].setSelected(True)
+        view.detail.show_node(now[selected].node, new)  # one detail render per step
+    else:
+        view.detail.show_node(None, None)
+    if not same:
+        scene.setSceneRect(scene.itemsBoundingRect().adjusted(-40, -40, 40, 40))
+        view.fit()
     return True

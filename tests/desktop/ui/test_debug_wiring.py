@@ -250,13 +250,21 @@ def test_in_place_graph_updates_draw_what_a_full_rebuild_draws(qtbot, win):
     fresh = GraphView(layout_fn=gv.layout_fn)
     qtbot.addWidget(fresh)
     h = win.wiring.bridge.history
-    for pos in range(len(h) - 1, -1, -1):  # every stop, walking back from the end
+    # every stop, walking back from the end: backward steps patch boxes in place, forward
+    # lines remove the nodes they had added and lay the rest out again
+    for pos in range(len(h) - 1, -1, -1):
         state = h[pos]
-        if state.kind not in ("backward", "backward_end"):
-            continue
+        if not state.graph.nodes:
+            break  # nothing drawn: the view shows its empty-graph text instead
         win.wiring.bridge.go_to(pos)
         qtbot.waitUntil(lambda s=state: gv.snapshot is s.graph, timeout=5000)
         fresh.set_snapshot(state.graph)
         assert drawn(gv) == drawn(fresh)
         assert len(gv.scene.items()) == len(fresh.scene.items())
-    assert end.graph is not h[0].graph
+    assert end.graph is not h[0].graph and pos < 4
+    for later in range(pos + 1, len(h)):  # and forward again: the graph grows line by line
+        state = h[later]
+        win.wiring.bridge.go_to(later)
+        qtbot.waitUntil(lambda s=state: gv.snapshot is s.graph, timeout=5000)
+        fresh.set_snapshot(state.graph)
+        assert drawn(gv) == drawn(fresh)
