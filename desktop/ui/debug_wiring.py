@@ -27,6 +27,7 @@ from desktop.ui.timeline import Timeline
 
 PLAIN_RUN_KEYS = "Ctrl+F5"
 NOT_YET = "(evaluated at the next stop)"
+ENDED = "(the debugged run ended; watches are evaluated at its stops)"
 
 
 class CachedLayout:
@@ -244,6 +245,8 @@ class DebugWiring(QObject):
         state = self.state
         if state is None:
             return NOT_YET
+        if state.kind == "finished":
+            return ENDED
         return dict(state.watches).get(expr, NOT_YET)
 
     def _on_output(self, chunk) -> None:
@@ -253,6 +256,9 @@ class DebugWiring(QObject):
         if status == "running" and self._last_status in ("idle", "finished"):
             self._new_run()
         self._last_status = status
+        # a plain run beside a debugged one would share nothing but the panels: one at a time
+        self.window.act_run.setEnabled(status not in ("running", "paused")
+                                       and not self.window.running)
         if status == "running":
             self.window.run_label.setText("debugger: running…")
 

@@ -109,8 +109,10 @@ def test_f5_runs_plainly_without_breakpoints_and_debugs_with_one(qtbot, win):
     assert win.breakpoints == {7} and win.wiring.bridge.session.breakpoints == {7: None}
     state = press(qtbot, win, K.Key_F5)
     assert state.line == 7 and win.editor.current_line == 7 and len(runs) == 2
+    qtbot.keyClick(win.windowHandle(), K.Key_F5, CTRL)  # no plain run while debugging
+    assert len(runs) == 2 and not win.act_run.isEnabled()
     result = press(qtbot, win, K.Key_F5, SHIFT, signal="finished")
-    assert result.status == "stopped"
+    assert result.status == "stopped" and win.act_run.isEnabled()
 
 
 def test_forward_steps_move_the_line_and_highlight_the_new_nodes(qtbot, win):
