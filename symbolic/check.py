@@ -28,7 +28,7 @@ class Options:
     max_elements: int = 64  # per tensor; larger tensors are checked on a random sample
     time_limit: float | None = 30.0  # total sympy time per call
     simplify_limit: float = 2.0  # per expression
-    simplify_budget: float = 4.0  # all simplification in one call; later forms shown as derived
+    simplify_budget: float = 3.0  # all simplification in one call; later forms shown as derived
     constants_as_symbols: bool = False
     seed: int = 0
 

@@ -10,7 +10,7 @@ import numpy as np
 import sympy as sp
 
 DIGITS = 4  # significant digits of constants in displayed closed forms
-SIMPLIFY_OPS = 150  # sp.simplify only below this size: above it, it is slow and rarely shorter
+SIMPLIFY_OPS = 80  # sp.simplify only below this size: above it, it is slow and rarely shorter
 DISPLAY_OPS = 400  # above this, no pretty/LaTeX form (unreadable, and slow to lay out)
 
 
