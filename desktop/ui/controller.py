@@ -461,13 +461,27 @@ class Controller(QObject):
         return self.landscape
 
     def _update_landscape(self) -> None:
-        spec = self.state.spec
-        if spec is None or not spec.two_parameter:
+        """After a run: the landscape of the builder's two-parameter model, or of any script
+        with a one-element ``w`` and ``b`` and data ``X``, ``y`` (or ``Y``), taken as linear
+        regression with the mean squared error."""
+        spec, ns = self.state.spec, self.state.namespace
+        if spec is not None and not spec.two_parameter:
             return
+        if spec is None:
+            from desktop.builder import ModelSpec
+
+            if "y" not in ns and "Y" in ns:
+                ns = {**ns, "y": ns["Y"]}
+            if not all(_one_element(ns.get(k)) for k in "wb") or "X" not in ns or "y" not in ns:
+                return
+            spec = ModelSpec()
         try:
-            self._landscape_view().update_from_namespace(self.state.namespace, spec)
+            shown = self._landscape_view().update_from_namespace(ns, spec)
         except Exception as exc:  # a landscape problem must not spoil the run's display
             self.window.statusBar().showMessage(f"No loss landscape: {exc}", 6000)
+            return
+        if shown and self.state.spec is None:
+            self.window.docks["landscape"].show()
 
     # ---- sessions ----------------------------------------------------------------------------
     def current_session(self) -> sessions.Session:
@@ -630,6 +644,10 @@ class Controller(QObject):
             self.window.statusBar().showMessage(f"{title}: {text}", 8000)
             return
         QMessageBox.warning(self.window, title, text)
+
+
+def _one_element(value) -> bool:
+    return value is not None and hasattr(value, "numel") and value.numel() == 1
 
 
 def install(window, **kwargs) -> Controller:

@@ -21,7 +21,8 @@ print(w.grad, b.grad)
 
 def make_app(qtbot, settings, tmp_path, ask=None):
     window = MainWindow(settings=settings)
-    qtbot.addWidget(window)
+    # never let the unsaved-changes guard open a modal dialog at teardown
+    qtbot.addWidget(window, before_close_func=lambda w: w.editor.document().setModified(False))
     controller = install(window, config_dir=str(tmp_path / "config"),
                          ask=ask or (lambda _title, _text: False))
     window.resize(1300, 850)

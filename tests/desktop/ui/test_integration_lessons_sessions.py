@@ -1,0 +1,173 @@
+"""Lessons, the model builder with its loss landscape, sessions (save/open round trip; opening
+never runs code), autosave with recovery, and export, all through the controller."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from integration_helpers import SEED, app_fixture, make_app, run_source
+
+from desktop import lessons
+from desktop import session as sessions
+from desktop.builder import default_spec
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture
+def app(qtbot, settings, tmp_path, monkeypatch):
+    yield from app_fixture(qtbot, settings, tmp_path, monkeypatch)
+
+
+def test_lessons_menu_and_start_page(app, qtbot):
+    window, controller = app
+    dock = window.docks["lessons"]
+    assert dock.widget() is controller.lessons_panel
+    titles = [a.text() for a in controller.lessons_menu.actions() if a.text()]
+    assert len([t for t in titles if t[0].isdigit()]) == len(lessons.all_lessons())
+    # the start page: choose a lesson, "Open in editor"
+    panel = controller.lessons_panel
+    panel.select("graph-freed")
+    panel.open_button.click()
+    lesson = lessons.get("graph-freed")
+    assert window.source() == lesson.code
+    assert controller.state.lesson == "graph-freed"
+    assert lesson.title in window.windowTitle()
+    assert not window.is_modified()
+    # it runs like any script and shows PyTorch's freed-graph error at its line
+    result = run_source(qtbot, window, controller, window.source())
+    assert result.status == "error" and "second time" in result.error.message
+    assert window.editor.error_line == result.error.line is not None
+
+
+def test_lesson_from_the_menu_with_the_loss_landscape(app, qtbot):
+    window, controller = app
+    act = next(a for a in controller.lessons_menu.actions()
+               if a.text().endswith(lessons.get("linear-sgd").title))
+    act.trigger()
+    assert window.source() == lessons.get("linear-sgd").code
+    run_source(qtbot, window, controller, window.source())
+    _, ys = window.plots.loss_curve.getData()
+    assert len(ys) == 60 and ys[0] == pytest.approx(3.55, abs=1e-4)  # the loss curve
+    land = controller.landscape.landscape  # w, b are single numbers: a landscape is drawn
+    assert land.point == pytest.approx((3.0, 0.5), abs=1e-3)
+    assert land.point_loss < 1e-6
+
+
+def test_builder_writes_code_and_shows_the_landscape(app, qtbot):
+    window, controller = app
+    dialog = controller.open_builder(exec_dialog=False)
+    qtbot.addWidget(dialog)
+    dialog.set_spec(default_spec("linear"))
+    dialog.insert_button.click()
+    code = window.source()
+    assert code == dialog.preview.toPlainText() and "requires_grad=True" in code
+    assert window.is_modified()  # new work, guarded on close
+    assert controller.state.spec.two_parameter
+    assert not window.docks["landscape"].isHidden()
+    result = run_source(qtbot, window, controller, code)
+    assert result.status == "finished"
+    land = controller.landscape.landscape
+    w = controller.state.namespace["w"].item()
+    b = controller.state.namespace["b"].item()
+    assert land.point == pytest.approx((w, b))
+    assert abs(w - 2.0) < 0.2 and abs(b - 0.5) < 0.2  # trained towards the true weights
+    x, y = (controller.state.namespace[k].numpy().reshape(-1) for k in "Xy")
+    r = w * x + b - y
+    # converged: the float64 gradient at the float32 point is rounding-sized, as by hand
+    assert land.neg_grad == pytest.approx((-2 * np.mean(r * x), -2 * np.mean(r)), abs=1e-7)
+    assert land.loss.min() <= land.point_loss + 1e-9 < land.loss.max()
+
+
+def test_session_round_trip_and_open_never_runs(app, qtbot, tmp_path):
+    window, controller = app
+    marker = tmp_path / "ran.txt"
+    code = f"import torch\nopen({str(marker)!r}, 'w').write('ran')\nx = torch.ones(2)\n"
+    window.editor.setPlainText(code)
+    window.editor.set_breakpoints({2, 3})
+    window.inspector.add_watch("x.sum()")
+    controller.state.lesson = "leaf-nodes"
+    path = tmp_path / "work.stepgrad"
+    assert controller.save_session(str(path))
+    saved = sessions.load(path)
+    assert saved.code == code and [b.line for b in saved.breakpoints] == [2, 3]
+    assert saved.watches == ("x.sum()",) and saved.lesson == "leaf-nodes"
+
+    window.new_file(ask=False)
+    window.inspector.remove_watch("x.sum()")
+    controller.state.lesson = None
+    assert controller.open_session(str(path))
+    qtbot.wait(200)
+    assert not marker.exists() and not controller.running  # opening runs nothing
+    assert window.source() == code
+    assert window.editor.breakpoints == frozenset({2, 3})
+    assert window.inspector.watches == ["x.sum()"]
+    assert controller.state.lesson == "leaf-nodes"
+    assert "work.stepgrad" in window.windowTitle()
+    assert controller.current_session() == saved  # exactly what was saved
+
+    # a truncated file: a message, and the editor keeps its text
+    bad = tmp_path / "cut.stepgrad"
+    bad.write_text(path.read_text()[:40])
+    assert not controller.open_session(str(bad))
+    assert window.source() == code
+    assert "truncated" in window.statusBar().currentMessage()
+
+
+def test_session_from_the_command_line_or_recent_files(qtbot, settings, tmp_path, monkeypatch):
+    monkeypatch.setenv("STEPGRAD_NO_DIALOGS", "1")
+    path = tmp_path / "cli.stepgrad"
+    sessions.save(sessions.Session(code="print('hi')\n", watches=("1 + 1",)), path)
+    window, controller = make_app(qtbot, settings, tmp_path)
+    window.open_file(str(path), ask=False)  # what Open Recent and `stepgrad FILE` do
+    assert window.source() == "print('hi')\n"
+    assert window.inspector.watches == ["1 + 1"]
+    controller.shutdown()
+
+
+def test_autosave_and_recovery(qtbot, settings, tmp_path, monkeypatch):
+    monkeypatch.setenv("STEPGRAD_NO_DIALOGS", "1")
+    window, controller = make_app(qtbot, settings, tmp_path)
+    assert not controller.autosave_now()  # nothing unsaved, nothing written
+    window.editor.insertPlainText("w = 1  # unsaved\n")  # typed: the document is modified
+    assert controller.autosave_now()
+    left_behind = controller.autosave.path
+    assert left_behind.exists()
+    # pretend that process died: its autosave carries another (dead) pid
+    dead = left_behind.with_name(f"autosave-999999999{sessions.SUFFIX}")
+    left_behind.rename(dead)
+    window.editor.document().setModified(False)
+    controller.shutdown()
+
+    asked = []
+    window2, controller2 = make_app(qtbot, settings, tmp_path,
+                                    ask=lambda title, text: asked.append(text) or True)
+    qtbot.waitUntil(lambda: bool(asked), timeout=3000)  # offered as soon as the window is up
+    assert len(asked) == 1 and "not run" in asked[0]
+    assert window2.source() == "w = 1  # unsaved\n" and window2.is_modified()
+    assert not dead.exists()  # offered once
+    assert not controller2.offer_recovery()
+    window2.editor.document().setModified(False)
+    controller2.shutdown()
+    assert not controller2.autosave.path.exists()  # a clean exit leaves no autosave
+
+
+def test_export_runs_standalone_and_prints_the_apps_grads(app, qtbot, tmp_path):
+    window, controller = app
+    run_source(qtbot, window, controller, SEED)
+    grads = {t.name: t.grad for t in window.inspector.tensors if t.grad is not None}
+    out = tmp_path / "exported.py"
+    assert controller.export_to(str(out), "engine")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, str(out)], capture_output=True, text=True,
+                          timeout=60, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for value in grads["w"].reshape(-1):
+        assert f"{value:.4f}" in proc.stdout
+    torch_text = controller.export_text("torch")
+    assert "import torch" in torch_text and "import engine" not in torch_text
