@@ -25,6 +25,9 @@ class Parameter(Tensor):
             data = _wrap(np.zeros((0,), dtype=np.float32))
         # Tensor.__new__, not _retype (that would call this __new__ again); copying every slot
         # of a detached alias shares the data and the version counter, as PyTorch's Parameter does
+        if requires_grad and data._data.dtype.kind not in "fc":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
         base = data.detach()
         p = Tensor.__new__(cls)
         for slot in Tensor.__slots__:
