@@ -68,8 +68,8 @@ def test_parameter_from_non_leaf_is_a_detached_leaf_and_ops_return_tensors():
 
 
 def test_parameter_requires_float():
-    with pytest.raises(RuntimeError, match="^Only Tensors of floating point and complex dtype "
-                                           "can require gradients$"):
+    with pytest.raises(RuntimeError, match=r"^Only Tensors of floating point and complex dtype "
+                                           r"can require gradients$"):
         nn.Parameter(engine.tensor([1, 2]))
     assert not nn.Parameter(engine.tensor([1, 2]), requires_grad=False).requires_grad
 
