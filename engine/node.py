@@ -104,14 +104,17 @@ class Node:
         return self._saved is FREED
 
 
-_node_classes: dict[str, type] = {}
+_node_classes: dict[tuple, type] = {}
 
 
 def node_class(name: str, op) -> type:
-    cls = _node_classes.get(name)
+    """The grad_fn class for ``op``: one per op row, so two rows may share PyTorch's printed name
+    (several overloads print AddBackward0) and still keep their own VJP."""
+    key = (name, id(op))
+    cls = _node_classes.get(key)
     if cls is None:
         cls = type(name, (Node,), {"__slots__": (), "op": op, "_name": name})
-        _node_classes[name] = cls
+        _node_classes[key] = cls
     return cls
 
 

@@ -701,7 +701,8 @@ class Tensor:
         if other is NotImplemented:
             return other
         dt = _promote(self, other)
-        return _unary("rsub", self, lambda x: np.asarray(other, dtype=dt) - x.astype(dt))
+        # the constant goes in the node's attrs so replays (symbolic/, debugger) can read it
+        return _unary("rsub", self, lambda x: np.asarray(other, dtype=dt) - x.astype(dt), other)
 
     def __mul__(self, other):
         return _binary("mul", self, other)

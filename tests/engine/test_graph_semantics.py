@@ -307,3 +307,26 @@ def test_augmented_assignment_on_an_index_of_a_non_leaf():
     y.sum().backward()
     assert y.tolist() == [[3.0, 4.0], [7.0, 8.0]]
     assert x.grad.tolist() == [[2.0, 2.0], [2.0, 2.0]]
+
+
+def test_rows_sharing_a_node_name_keep_their_own_vjp():
+    from engine.ops import OPS, register
+    from engine.tensor import _result
+
+    try:
+        register("test_a", "SharedNameBackward0", None, lambda m, g, out, s, a, need: (g * 1,))
+        op2 = register("test_b", "SharedNameBackward0", None,
+                       lambda m, g, out, s, a, need: (g * 100,))
+        x = torch.ones(1, requires_grad=True)
+        y = _result(op2, x._data * 100, (x,))
+        assert y.grad_fn.name() == "SharedNameBackward0"
+        y.sum().backward()
+        assert x.grad.tolist() == [100.0]
+    finally:
+        OPS.pop("test_a", None)
+        OPS.pop("test_b", None)
+
+
+def test_rsub_keeps_its_constant_for_replay():
+    x = torch.ones(2, requires_grad=True)
+    assert (2.5 - x).grad_fn._attrs == 2.5
