@@ -25,14 +25,16 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from desktop.ui.debug_wiring import attach_debugger
+    import desktop.ui  # noqa: F401  (the PySide6 refcount workaround, as the app applies it)
+    from desktop.app import wire
     from desktop.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
     tmp = tempfile.mkdtemp()
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
     window = MainWindow(settings=QSettings(f"{tmp}/shot.ini", QSettings.Format.IniFormat))
-    wiring = attach_debugger(window)
+    wire(window)  # as the app does: the controller, then the debugger
+    wiring = window.debugger
     window.editor.setPlainText(SEED)
     window.editor.document().setModified(False)
     window.inspector.add_watch("b.grad")

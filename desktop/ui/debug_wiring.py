@@ -266,6 +266,10 @@ class DebugWiring(QObject):
         w = self.window
         last = self.bridge.history.live
         w.show_result(result)  # output, error marker, graph, inspector, plots of the whole run
+        # the symbolic check reads the recorder of the last plain Run, not of this debugged one
+        w.symbolic.set_not_computed("The symbolic check runs on plain runs: press Ctrl+F5 "
+                                    "(or F5 without breakpoints) to run the script, then "
+                                    "Compute.")
         self._shown_structure = structure(result.graph)
         if last is not None and last.kind == "finished":
             self.state = last

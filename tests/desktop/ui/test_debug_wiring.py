@@ -212,6 +212,7 @@ def test_second_backward_error_is_shown_at_its_line_and_the_session_goes_on(qtbo
     assert FREED in win.wiring.panel.text()
     result = press(qtbot, win, K.Key_F5, signal="finished")
     assert result.status == "error" and win.wiring.bridge.status == "finished"
+    assert not win.symbolic.compute.isEnabled()  # it would check the last plain run instead
     assert win.editor.error_line == 10
     assert press(qtbot, win, K.Key_F11).line == 1  # a new run starts
     assert win.editor.error_line is None
