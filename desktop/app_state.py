@@ -15,18 +15,19 @@ from dataclasses import dataclass, field
 
 from desktop.model import RunResult
 from desktop.session import Breakpoint, Session
-from engine.observe import Observer
 
 SYMBOLIC_CALLS = 20  # backward()/grad() calls recorded for the check; later ones are not
 WATCH_TEXT_LIMIT = 400  # characters of a watch value shown
 
 
-class SymbolicTee(Observer):
+class SymbolicTee:
     """Forward engine events to ``primary`` (the desktop recorder) and to ``extra`` (a
     ``symbolic.Recorder``). Once ``extra`` has recorded all the calls it keeps, it is dropped:
-    its per-node input copies cost as much as the run itself in a long training loop."""
+    its per-node input copies cost as much as the run itself in a long training loop.
+    (Every callback of ``engine.observe.Observer`` is defined here; not subclassing it keeps
+    the engine out of the app's start-up imports.)"""
 
-    def __init__(self, primary: Observer, extra):
+    def __init__(self, primary, extra):
         self.primary = primary
         self.extra = extra
 
@@ -35,6 +36,11 @@ class SymbolicTee(Observer):
         extra = self.extra
         if extra is not None:
             getattr(extra, name)(*args, **kwargs)
+
+    def __getattr__(self, name):  # a callback added to the observer protocol later
+        if name.startswith("on_"):
+            return lambda *args, **kwargs: self._both(name, *args, **kwargs)
+        raise AttributeError(name)
 
     def on_node(self, node, inputs, output, where):
         self.primary.on_node(node, inputs, output, where)

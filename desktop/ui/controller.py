@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 
 from desktop import session as sessions
 from desktop.app_state import AppState, symbolic_executor
-from desktop.model import OutputChunk, RunResult
+from desktop.model import GraphSnapshot, OutputChunk, RunResult
 from desktop.runner import ScriptRun
 from desktop.ui import pyside_refcount
 from desktop.ui.symbolic_view import SymbolicView
@@ -270,6 +270,23 @@ class Controller(QObject):
         self._update_landscape()
         self.run_finished.emit(result)
 
+    def clear_results(self, reason: str = "New code in the editor: run it (F5).") -> None:
+        """Forget the last run's display when other code replaces the editor's (a lesson, a
+        session, generated code): its graph and grads would describe code no longer there."""
+        if self.run is not None:
+            return  # the running script's result will replace everything anyway
+        self.state.reset_run()
+        w = self.window
+        w.graph_view.set_snapshot(GraphSnapshot())
+        w.inspector.set_tensors(())
+        w.inspector.refresh_watches()
+        w.plots.set_backward_values(())
+        w.output.clear()
+        w.editor.clear_error()
+        w.symbolic.set_not_computed()
+        w.run_label.setText("ready")
+        w.statusBar().showMessage(reason, 4000)
+
     # ---- watches / inspector -----------------------------------------------------------------
     def _on_tensor_selected(self, name: str) -> None:
         view = self.window.symbolic
@@ -313,7 +330,7 @@ class Controller(QObject):
         selected = self.window.inspector.selected_name()
         if selected:
             view.select_target(selected)
-        self.window.docks["symbolic"].raise_()
+        self._show_bottom("symbolic")
         self.symbolic_finished.emit(reports)
 
     def _on_check_failed(self, job: Job, exc: BaseException) -> None:
@@ -322,6 +339,17 @@ class Controller(QObject):
         self._check_job, self._cancel = None, None
         self.window.symbolic.show_failure(
             f"The symbolic check failed: {type(exc).__name__}: {exc}")
+
+    def _show_bottom(self, key: str, share: float = 0.42) -> None:
+        """Raise a bottom panel and give it room for its table or plot, unless the user
+        already made it at least that tall."""
+        w = self.window
+        dock = w.docks[key]
+        dock.show()
+        dock.raise_()
+        want = int(w.height() * share)
+        if not dock.isFloating() and dock.height() < want:
+            w.resizeDocks([dock], [want], Qt.Orientation.Vertical)
 
     def _start_job(self, fn, name: str) -> Job:
         job = Job(fn, name, parent=self)
@@ -376,7 +404,7 @@ class Controller(QObject):
         forms = dict(curves.forms)
         self.window.plots.show_function(curves.xs, curves.f, curves.df, curves.d2f, forms)
         self._overlay_closed_forms(curves)
-        self.window.docks["plots"].raise_()
+        self._show_bottom("plots")
         if curves.notes:
             self.window.statusBar().showMessage("; ".join(curves.notes), 8000)
         self.function_plotted.emit(curves)
@@ -389,13 +417,15 @@ class Controller(QObject):
         pw = plots.func.plot()
         pens = plots.theme.plot_pens
         self.closed_curves = {}
-        for k, (key, name) in enumerate((("f", "f"), ("df", "f′"), ("d2f", "f″"))):
+        for k, key in enumerate(("f", "df", "d2f")):
             ys = curves.closed.get(key)
             if ys is None:
                 continue
             pen = pg.mkPen(pens[k % len(pens)], width=1.5, style=Qt.PenStyle.DashLine)
-            self.closed_curves[key] = pw.plot(curves.xs, ys, pen=pen,
-                                              name=f"{name} sympy", connect="finite")
+            # one legend line for all three: the formulas are already in the engine curves'
+            label = "dashed: sympy closed forms" if not self.closed_curves else None
+            self.closed_curves[key] = pw.plot(curves.xs, ys, pen=pen, name=label,
+                                              connect="finite")
 
     # ---- lessons -----------------------------------------------------------------------------
     def open_lesson(self, code: str, lesson_id: str) -> bool:
@@ -407,6 +437,7 @@ class Controller(QObject):
         w.new_file(ask=False)
         w.editor.setPlainText(code)
         w.editor.document().setModified(False)
+        self.clear_results()
         self.state.lesson = lesson_id
         self.state.session_path = None
         lesson = lessons.find(lesson_id)
@@ -414,6 +445,7 @@ class Controller(QObject):
         w.setWindowTitle(f"Lesson: {title}[*] — stepgrad")
         if self.lessons_panel is not None:
             self.lessons_panel.select(lesson_id)
+            self._show_bottom("lessons", 0.45)
         w.statusBar().showMessage(f"Lesson “{title}” is in the editor: press F5 to run it", 6000)
         return True
 
@@ -435,6 +467,7 @@ class Controller(QObject):
         w.new_file(ask=False)
         w.editor.setPlainText(code)
         w.editor.document().setModified(True)  # generated code is the user's new, unsaved work
+        self.clear_results()
         self.state.lesson = None
         w.statusBar().showMessage("The model's code is in the editor: press F5 to train it",
                                   6000)
@@ -528,8 +561,8 @@ class Controller(QObject):
         theme = s.settings.get("theme") if isinstance(s.settings, dict) else None
         if isinstance(theme, str) and theme in w.theme_actions:
             w.set_theme(theme)
+        self.clear_results()
         self.state.lesson = s.lesson
-        self.state.reset_run()
         w.editor.document().setModified(modified)
 
     def open_session_dialog(self) -> None:

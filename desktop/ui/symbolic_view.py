@@ -8,6 +8,8 @@ controller runs ``symbolic.check`` in a worker and hands the reports here.
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -43,12 +45,22 @@ def _sym_latex(symbol: str) -> str:
     return symbol.replace("_", r"\_")
 
 
+_INDEX = re.compile(r"_\{(\d+(?: \d+)+)\}")
+
+
+def comma_indices(latex: str) -> str:
+    """sympy writes the symbol w_0_1 as w_{0 1}; show it as w_{0,1}."""
+    return _INDEX.sub(lambda m: "_{" + m.group(1).replace(" ", ",") + "}", latex)
+
+
 class SymbolicView(SymbolicPanel):
     def __init__(self, parent=None, theme: Theme = LIGHT):
         super().__init__(parent, theme)
         self.reports: list = []
         self.call_box = QComboBox(toolTip="The backward() / autograd.grad() call to check")
         self.target_box = QComboBox(toolTip="The leaf (or custom Function) whose gradient to show")
+        for box in (self.call_box, self.target_box):
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.limit = QDoubleSpinBox(toolTip="Seconds of sympy work per call; after that, finite "
                                             "differences only")
         self.limit.setRange(0.5, 600.0)
@@ -139,7 +151,11 @@ class SymbolicView(SymbolicPanel):
         self.call_box.clear()
         for r in self.reports:
             mark = OK_MARK if r.ok else BAD_MARK
-            self.call_box.addItem(f"{mark} {r.title}")
+            # the script's code has no file name: "at <stepgrad>:8" reads better as "at line 8"
+            title = re.sub(r" at <[^>]*>:(\d+)", r" at line \1", r.title)
+            self.call_box.addItem(f"{mark} {title}")
+            self.call_box.setItemData(self.call_box.count() - 1, r.title,
+                                      Qt.ItemDataRole.ToolTipRole)
         self.call_box.blockSignals(False)
         self.call_box.setEnabled(bool(self.reports))
         first_bad = next((i for i, r in enumerate(self.reports) if not r.ok), 0)
@@ -212,7 +228,8 @@ class SymbolicView(SymbolicPanel):
         self.table.resizeColumnsToContents()
         if mf is not None and mf.latex:
             self.formula.set_math(
-                rf"\frac{{\partial L}}{{\partial {_sym_latex(mf.target)}}} = {mf.latex}",
+                rf"\frac{{\partial L}}{{\partial {_sym_latex(mf.target)}}} = "
+                + comma_indices(mf.latex),
                 plain=f"∂L/∂{mf.target} = {mf.text}")
         elif elements:
             first_bad = next((k for k, e in enumerate(elements) if not e.ok), 0)
@@ -230,7 +247,7 @@ class SymbolicView(SymbolicPanel):
             self.formula.clear()
             return
         lhs = rf"\frac{{\partial L}}{{\partial {_sym_latex(e.symbol)}}}"
-        self.formula.set_math(f"{lhs} = {e.latex}" if e.latex else "",
+        self.formula.set_math(f"{lhs} = {comma_indices(e.latex)}" if e.latex else "",
                               plain=f"∂L/∂{e.symbol} = {e.pretty or e.closed_form}")
 
     # ---- for tests and the controller ----------------------------------------------------------

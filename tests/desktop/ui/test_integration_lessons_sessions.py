@@ -26,6 +26,10 @@ def app(qtbot, settings, tmp_path, monkeypatch):
 
 def test_lessons_menu_and_start_page(app, qtbot):
     window, controller = app
+    window.inspector.add_watch("w.grad")
+    run_source(qtbot, window, controller, SEED)
+    assert window.graph_view.snapshot.nodes and window.inspector.watch_values()["w.grad"] != \
+        "(run to evaluate)"
     dock = window.docks["lessons"]
     assert dock.widget() is controller.lessons_panel
     titles = [a.text() for a in controller.lessons_menu.actions() if a.text()]
@@ -39,6 +43,10 @@ def test_lessons_menu_and_start_page(app, qtbot):
     assert controller.state.lesson == "graph-freed"
     assert lesson.title in window.windowTitle()
     assert not window.is_modified()
+    # the seed's results no longer describe the editor's code: they are gone
+    assert not window.graph_view.snapshot.nodes and not window.inspector.tensors
+    assert window.inspector.watch_values()["w.grad"] == "(run to evaluate)"
+    assert not window.symbolic.compute.isEnabled()
     # it runs like any script and shows PyTorch's freed-graph error at its line
     result = run_source(qtbot, window, controller, window.source())
     assert result.status == "error" and "second time" in result.error.message
