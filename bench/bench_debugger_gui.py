@@ -79,7 +79,10 @@ def main() -> int:
 
     app = QApplication.instance() or QApplication([])
     tmp = tempfile.mkdtemp()
-    window = MainWindow(settings=QSettings(f"{tmp}/bench.ini", QSettings.Format.IniFormat))
+    from desktop.layout import layout  # grandalf, as the app's controller installs it
+
+    window = MainWindow(settings=QSettings(f"{tmp}/bench.ini", QSettings.Format.IniFormat),
+                        layout_fn=layout)
     wiring = attach_debugger(window)
     window.editor.setPlainText(GRAPH_200)
     window.inspector.add_watch("loss")

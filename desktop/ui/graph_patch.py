@@ -65,15 +65,16 @@ def patch_graph(view, new: GraphSnapshot, select: int | None = None) -> bool:
     for nid, item in items.items():
         if now.get(nid) is not item:
             scene.removeItem(item)
-    moved: set[int] = set(fresh)
+    shift: dict[int, tuple[float, float]] = {}  # kept boxes that moved: by how much
     if not same:
         sizes = {i: (it.rect.width(), it.rect.height()) for i, it in now.items()}
         positions = view._run_layout(new, sizes)
         for nid, item in now.items():
             x, y = positions.get(nid, (0.0, 0.0))
-            if item.pos() != QPointF(x, y):
+            old_pos = item.pos()
+            if old_pos != QPointF(x, y):
                 item.setPos(QPointF(x, y))
-                moved.add(nid)
+                shift[nid] = (x - old_pos.x(), y - old_pos.y())
     for item in fresh.values():
         scene.addItem(item)
     by_pair: dict[tuple[int, int], list[EdgeItem]] = {}
@@ -85,7 +86,15 @@ def patch_graph(view, new: GraphSnapshot, select: int | None = None) -> bool:
             continue  # an edge to a node outside the drawing (as set_snapshot skips it)
         queue = by_pair.get((e.src, e.dst))
         e_item = queue.pop(0) if queue else None
-        if e_item is None or e_item.edge is not e or e.src in moved or e.dst in moved:
+        reuse = (e_item is not None and e_item.edge is e and e.src not in fresh
+                 and e.dst not in fresh)
+        if reuse and shift.get(e.src) != shift.get(e.dst):
+            reuse = False  # the arrow's direction or length changed: draw it again
+        if reuse:
+            dx, dy = shift.get(e.src, (0.0, 0.0))
+            if dx or dy:
+                e_item.moveBy(dx, dy)  # both ends moved alike (a layer re-centred)
+        else:
             if e_item is not None:
                 scene.removeItem(e_item)
             e_item = EdgeItem(e, now[e.src], now[e.dst], theme)

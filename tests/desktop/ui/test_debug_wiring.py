@@ -237,10 +237,15 @@ def test_stop_ends_an_endless_loop_while_the_gui_keeps_running(qtbot, win):
 
 
 def drawn(gv):
-    """What the graph view shows: nodes with their highlight and position, and edge grads."""
+    """What the graph view shows: nodes with their highlight and position, edges with their
+    grads and place."""
     nodes = {i: (it.node, it.highlighted, (it.pos().x(), it.pos().y()))
              for i, it in gv.node_items.items()}
-    edges = sorted((e.edge.src, e.edge.dst, fmt(e.edge.grad)) for e in gv.edge_items)
+    def where(e):  # the arrow in scene coordinates (a reused arrow may have been moved)
+        r = e.mapRectToScene(e.path().boundingRect())
+        return tuple(round(v, 3) for v in (r.x(), r.y(), r.width(), r.height()))
+
+    edges = sorted((e.edge.src, e.edge.dst, fmt(e.edge.grad), where(e)) for e in gv.edge_items)
     return nodes, edges
 
 
