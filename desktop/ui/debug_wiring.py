@@ -61,6 +61,8 @@ class DebugWiring(QObject):
         self._pass_shown = None  # (call) of the backward pass whose panel was raised
         self._fallback_eval = None
         self._last_status = "idle"
+        self._chunks = []
+        self._output_len = self._shown_len = 0  # characters printed / shown in the output pane
 
         self.bridge = DebugBridge(source_provider=window.source, parent=window)
         self.controls = DebugControls(self.bridge, cursor_line=self._cursor_line, parent=window)
@@ -83,6 +85,8 @@ class DebugWiring(QObject):
         self._install_layout_cache()
         self._build_shortcuts()
         self._build_menu()
+        # after the toolbar's own handler (which restarts): a fresh output pane for the new run
+        self.controls.actions_by_key["restart"].triggered.connect(self._new_run)
 
         b = self.bridge
         b.paused.connect(self.show_state)
@@ -177,6 +181,8 @@ class DebugWiring(QObject):
             self.window.act_stop.trigger()
 
     def _new_run(self) -> None:
+        self._chunks: list[tuple[str, str]] = []
+        self._output_len = self._shown_len = 0
         self.window.output.clear()
         self.window.editor.clear_error()
         self._pass_shown = None
@@ -203,6 +209,9 @@ class DebugWiring(QObject):
         """Render one stop (live or from history) in every panel."""
         w = self.window
         self.state = state
+        past = self.bridge.history.viewing_past
+        if state.kind != "finished":
+            self._show_output(state.output_len if past else self._output_len)
         w.set_current_line(state.line if state.kind != "finished" else None)
         if state.kind == "error" and state.error is not None:
             e = state.error
@@ -210,6 +219,7 @@ class DebugWiring(QObject):
             w.output.show_error(e)
         else:
             w.editor.clear_error()
+            w.output.show_error(None)
         b = state.backward
         ran = b.node if state.kind == "backward" and b is not None else None
         shape = structure(state.graph)
@@ -227,8 +237,7 @@ class DebugWiring(QObject):
             self._pass_shown = b.call
             self.panel_dock.show()
             self.panel_dock.raise_()
-        past = " (past state)" if self.bridge.history.viewing_past else ""
-        w.run_label.setText(f"debugger: {state.label}{past}")
+        w.run_label.setText(f"debugger: {state.label}" + (" (past state)" if past else ""))
 
     def _use_state_evaluator(self) -> None:
         insp = self.window.inspector
@@ -250,7 +259,27 @@ class DebugWiring(QObject):
         return dict(state.watches).get(expr, NOT_YET)
 
     def _on_output(self, chunk) -> None:
-        self.window.append_output(chunk.text, chunk.stream)
+        showing_all = self._shown_len == self._output_len
+        self._chunks.append((chunk.text, chunk.stream))
+        self._output_len += len(chunk.text)
+        if showing_all:  # else a past state is shown with the output printed by then
+            self.window.append_output(chunk.text, chunk.stream)
+            self._shown_len = self._output_len
+
+    def _show_output(self, length: int) -> None:
+        """The debugged run's output up to ``length`` characters (a past state's output)."""
+        length = min(length, self._output_len)
+        if length == self._shown_len:
+            return
+        out = self.window.output
+        out.text.clear()
+        left = length
+        for text, stream in self._chunks:
+            if left <= 0:
+                break
+            out.append(text[:left], stream)
+            left -= len(text)
+        self._shown_len = length
 
     def _on_status(self, status: str) -> None:
         if status == "running" and self._last_status in ("idle", "finished"):
@@ -266,6 +295,8 @@ class DebugWiring(QObject):
         w = self.window
         last = self.bridge.history.live
         w.show_result(result)  # output, error marker, graph, inspector, plots of the whole run
+        self._shown_len = self._output_len = len(result.output)
+        self._chunks = [(result.output, "stdout")]
         # the symbolic check reads the recorder of the last plain Run, not of this debugged one
         w.symbolic.set_not_computed("The symbolic check runs on plain runs: press Ctrl+F5 "
                                     "(or F5 without breakpoints) to run the script, then "

@@ -276,3 +276,22 @@ def test_in_place_graph_updates_draw_what_a_full_rebuild_draws(qtbot, win):
         qtbot.waitUntil(lambda s=state: gv.snapshot is s.graph, timeout=5000)
         fresh.set_snapshot(state.graph)
         assert drawn(gv) == drawn(fresh)
+
+
+def test_past_states_show_the_output_printed_by_then_and_restart_clears_it(qtbot, win):
+    win.editor.setPlainText('print("one")\nx = 1\nprint("two")\ny = 2\n')
+    out = win.output.text
+    press(qtbot, win, K.Key_F11)
+    for _ in range(3):
+        state = press(qtbot, win, K.Key_F10)
+    assert state.line == 4 and out.toPlainText() == "one\ntwo\n"
+    press(qtbot, win, K.Key_Left, ALT, signal="viewed")
+    state = press(qtbot, win, K.Key_Left, ALT, signal="viewed")
+    assert state.line == 2 and out.toPlainText() == "one\n"
+    press(qtbot, win, K.Key_Right, ALT, signal="viewed")
+    press(qtbot, win, K.Key_Right, ALT, signal="viewed")
+    assert out.toPlainText() == "one\ntwo\n"
+    state = press(qtbot, win, K.Key_F5, CTRL | SHIFT)  # Restart
+    assert state.line == 1 and out.toPlainText() == ""
+    press(qtbot, win, K.Key_F10)
+    assert out.toPlainText() == "one\n"
