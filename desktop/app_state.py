@@ -74,21 +74,59 @@ class SymbolicTee:
             self.extra = None
 
 
-def symbolic_executor(run, holder: dict, max_calls: int = SYMBOLIC_CALLS):
+class SymbolicLoader:
+    """Imports ``symbolic`` (and sympy, ~1 s) once, in a background thread, never in a script's
+    thread: a Stop landing mid-import there could leave half-initialised modules behind.
+    ``start()`` is idempotent; ``wait()`` polls, so a Stop still reaches a waiting script."""
+
+    def __init__(self):
+        self.ready = threading.Event()
+        self.error: str | None = None
+        self._started = False
+        self._lock = threading.Lock()
+
+    def start(self) -> SymbolicLoader:
+        with self._lock:
+            if self._started:
+                return self
+            self._started = True
+        threading.Thread(target=self._load, name="stepgrad-symbolic-import", daemon=True).start()
+        return self
+
+    def _load(self) -> None:
+        try:
+            import symbolic
+            import symbolic.custom  # noqa: F401
+        except Exception as exc:  # the check is optional; runs go on without it
+            self.error = f"symbolic check unavailable: {type(exc).__name__}: {exc}"
+        finally:
+            self.ready.set()
+
+    def wait(self) -> bool:
+        self.start()
+        while not self.ready.wait(0.05):  # short waits: an async StopScript gets delivered
+            pass
+        return self.error is None
+
+
+LOADER = SymbolicLoader()
+
+
+def symbolic_executor(run, holder: dict, max_calls: int = SYMBOLIC_CALLS,
+                      loader: SymbolicLoader = LOADER):
     """An ``executor`` for ``desktop.runner.ScriptRun``: runs the code with a ``SymbolicTee``
     routed for the worker thread, and leaves the ``symbolic.Recorder`` in ``holder["recorder"]``.
     Prints made while ``symbolic`` replays a custom Function's forward are not the script's and
     are dropped. If symbolic can't be imported the script still runs, without the check."""
 
     def execute(code, namespace):
-        try:
-            from symbolic import Recorder
-            from symbolic.custom import replaying
-        except ImportError as exc:  # the check is optional; the run is not
-            holder["error"] = f"symbolic check unavailable: {exc}"
+        if not loader.wait():
+            holder["error"] = loader.error
             exec(code, namespace)
             return
         from desktop.recorder import attach
+        from symbolic import Recorder
+        from symbolic.custom import replaying
 
         rec = Recorder(max_calls=max_calls)
         holder["recorder"] = rec

@@ -204,7 +204,7 @@ class Controller(QObject):
                         on_done=lambda result: self._emit_done(run, result),
                         script_path=self.window.path if self.window.path and
                         self.window.path.endswith(".py") else None)
-        run.executor = symbolic_executor(run, holder)
+        run.executor = symbolic_executor(run, holder)  # waits for the symbolic import if needed
         self.run, self._holder = run, holder
         with self._lock:
             self._buffer, self._buffered, self._dropped = [], 0, 0
@@ -693,16 +693,13 @@ def install(window, **kwargs) -> Controller:
         QTimer.singleShot(0, controller, QApplication.quit)
     else:
         QTimer.singleShot(0, controller, controller.offer_recovery)
-        QTimer.singleShot(2500, controller, _prewarm)
+        QTimer.singleShot(500, controller, _prewarm)
     return controller
 
 
 def _prewarm() -> None:
     """Import symbolic (and sympy) in the background once the window is up, so the first run's
     recorder and the first check don't wait for it."""
+    from desktop.app_state import LOADER
 
-    def work():
-        with contextlib.suppress(Exception):
-            import symbolic  # noqa: F401
-
-    threading.Thread(target=work, name="stepgrad-prewarm", daemon=True).start()
+    LOADER.start()

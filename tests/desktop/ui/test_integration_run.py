@@ -117,7 +117,9 @@ def test_stop_ends_an_infinite_loop_while_the_gui_keeps_running(app, qtbot):
     timer.start()
     window.editor.setPlainText("n = 0\nwhile True:\n    n += 1\n")
     window.act_run.trigger()
-    qtbot.wait(300)
+    run = controller.run
+    qtbot.waitUntil(lambda: run.namespace.get("n", 0) > 1000, timeout=10000)  # in the loop
+    qtbot.wait(200)
     assert controller.running and window.act_stop.isEnabled()
     during = len(ticks)
     assert during >= 10  # the event loop ran while the script spun
