@@ -47,18 +47,20 @@ def main(argv: list[str] | None = None) -> int:
     out = args[0]
     os.makedirs(out, exist_ok=True)
     os.environ.setdefault("STEPGRAD_NO_DIALOGS", "1")
+    tmp = tempfile.mkdtemp()
+    os.environ["XDG_CONFIG_HOME"] = tmp  # autosaves and recovery look here, not in ~/.config
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from desktop.ui.controller import install
+    from desktop.app import wire
     from desktop.ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
-    tmp = tempfile.mkdtemp()
     settings = QSettings(os.path.join(tmp, "stepgrad.ini"), QSettings.Format.IniFormat)
     settings.setValue("theme", "dark" if dark else "light")
     window = MainWindow(settings=settings)
-    controller = install(window, config_dir=tmp, ask=lambda *_: False)
+    wire(window)  # as the app does: the controller, then the debugger
+    controller = window.controller
     window.resize(1400, 900)
     window.show()
     _wait(app, lambda: window.isVisible(), 5)
@@ -78,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     window.act_run.trigger()
     _wait(app, lambda: bool(done))
     window.inspector.select("w")
+    window.inspector.tabs.setCurrentIndex(1)  # w's grad
     window.docks["plots"].raise_()
     shot("main.png")
 
