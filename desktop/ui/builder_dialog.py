@@ -36,7 +36,7 @@ from desktop.builder import (
 )
 from desktop.ui import pyside_refcount
 
-pyside_refcount.apply()  # PySide6 6.12 drops a ref to True on every emit
+pyside_refcount.apply()  # PySide6 6.12 drops refs to None/True on calls (see module)
 
 
 def parse_weights(text: str) -> tuple[float, ...] | None:

@@ -20,7 +20,7 @@ from desktop.builder import Landscape, ModelSpec, landscape_from_namespace
 from desktop.ui import pyside_refcount
 from desktop.ui.theme import LIGHT, Theme
 
-pyside_refcount.apply()  # PySide6 6.12 drops a ref to True on every emit
+pyside_refcount.apply()  # PySide6 6.12 drops refs to None/True on calls (see module)
 
 ARROW_FRACTION = 0.15  # longest arrow, as a fraction of the plot's diagonal
 CONTOURS = 10

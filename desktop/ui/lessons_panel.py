@@ -27,7 +27,7 @@ from desktop import lessons
 from desktop.lessons.lesson import Lesson, describe
 from desktop.ui import pyside_refcount
 
-pyside_refcount.apply()  # PySide6 6.12 drops a ref to True on every emit
+pyside_refcount.apply()  # PySide6 6.12 drops refs to None/True on calls (see module)
 
 GROUPS = {"article": "Autograd, idea by idea", "training": "Training models"}
 ID_ROLE = Qt.ItemDataRole.UserRole
