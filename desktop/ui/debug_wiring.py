@@ -9,13 +9,15 @@ Shortcuts, one owner each (two enabled actions on one key make Qt fire neither):
 F5 Continue while debugging; otherwise it starts the debugger when breakpoints are set and runs
 the script plainly when none are (Ctrl+F5 always runs without the debugger). Shift+F5 stops the
 debugged script or the plain run. F10/F11/Shift+F11 step, Ctrl+F10 runs to the cursor, F9 (the
-window's) toggles a breakpoint, Alt+Left/Right move through recorded stops.
+window's) toggles a breakpoint, Ctrl+Shift+F9 gives it a condition, Alt+Left/Right move through
+recorded stops.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import SIGNAL, QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QTextBlockUserData
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from desktop.debugger.history import DebugState
 from desktop.model import RunResult
@@ -28,6 +30,15 @@ from desktop.ui.timeline import Timeline
 PLAIN_RUN_KEYS = "Ctrl+F5"
 NOT_YET = "(evaluated at the next stop)"
 ENDED = "(the debugged run ended; watches are evaluated at its stops)"
+
+
+class _Condition(QTextBlockUserData):
+    """A breakpoint condition stored on its line's text block, so it moves with the line when
+    lines are inserted or deleted above it (as the editor's breakpoints do)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.text = text
 
 
 class CachedLayout:
@@ -61,6 +72,7 @@ class DebugWiring(QObject):
         self._pass_shown = None  # (call) of the backward pass whose panel was raised
         self._fallback_eval = None
         self._last_status = "idle"
+        self._keep: list[_Condition] = []
         self._chunks = []
         self._output_len = self._shown_len = 0  # characters printed / shown in the output pane
 
@@ -148,6 +160,10 @@ class DebugWiring(QObject):
         menu.addActions([acts["step_back"], acts["step_forward"]])
         menu.addSeparator()
         menu.addAction(self.window.act_breakpoint)
+        self.act_condition = self._action(
+            "Breakpoint &Condition…", "Ctrl+Shift+F9", self._condition_dialog,
+            "Stop at the cursor's line only when an expression is true")
+        menu.addAction(self.act_condition)
 
     # ---- commands ----------------------------------------------------------------------------
     def _cursor_line(self) -> int:
@@ -192,14 +208,51 @@ class DebugWiring(QObject):
         self._restore_evaluator()
 
     # ---- session input -----------------------------------------------------------------------
-    def _push_breakpoints(self, *_args) -> None:
-        editor = self.window.editor
-        conditions = getattr(editor, "breakpoint_conditions", None)
-        lines = self.window.breakpoints
-        if isinstance(conditions, dict):
-            self.bridge.set_breakpoints({n: conditions.get(n) for n in lines})
+    def conditions(self) -> dict[int, str]:
+        """{line: condition} of the breakpoints that have one."""
+        doc, out = self.window.editor.document(), {}
+        for line in self.window.breakpoints:
+            data = doc.findBlockByNumber(line - 1).userData()
+            if isinstance(data, _Condition) and data.text:
+                out[line] = data.text
+        return out
+
+    def set_condition(self, line: int, condition: str) -> str | None:
+        """Make ``line`` a breakpoint that stops only when ``condition`` (a Python expression
+        evaluated in the paused frame) is true; an empty condition makes it unconditional.
+        Returns the SyntaxError's text for a bad condition (nothing changes then)."""
+        condition = condition.strip()
+        if condition:
+            try:
+                compile(condition, "<condition>", "eval")
+            except SyntaxError as exc:
+                return f"SyntaxError: {exc.msg}"
+        block = self.window.editor.document().findBlockByNumber(line - 1)
+        if not block.isValid():
+            return f"there is no line {line}"
+        data = _Condition(condition)
+        self._keep.append(data)  # Python keeps a reference too: PySide may drop the wrapper
+        block.setUserData(data)
+        if line not in self.window.breakpoints:
+            self.window.editor.toggle_breakpoint(line)  # pushes through breakpoints_changed
         else:
-            self.bridge.set_breakpoints(lines)
+            self._push_breakpoints()
+        return None
+
+    def _condition_dialog(self) -> None:
+        line = self._cursor_line()
+        current = self.conditions().get(line, "")
+        text, ok = QInputDialog.getText(
+            self.window, "Breakpoint condition",
+            f"Stop at line {line} only when this is true (empty: always):", text=current)
+        if ok:
+            error = self.set_condition(line, text)
+            if error is not None:
+                QMessageBox.warning(self.window, "Breakpoint condition", error)
+
+    def _push_breakpoints(self, *_args) -> None:
+        conditions = self.conditions()
+        self.bridge.set_breakpoints({n: conditions.get(n) for n in self.window.breakpoints})
 
     def _push_watches(self, *_args) -> None:
         self.bridge.session.set_watches(self.window.inspector.watches)

@@ -295,3 +295,33 @@ def test_past_states_show_the_output_printed_by_then_and_restart_clears_it(qtbot
     assert state.line == 1 and out.toPlainText() == ""
     press(qtbot, win, K.Key_F10)
     assert out.toPlainText() == "one\n"
+
+
+LOOP = """\
+total = 0
+for i in range(6):
+    total += i
+print(total)
+"""
+
+
+def test_conditional_breakpoints_stop_when_true_and_follow_their_line(qtbot, win):
+    win.editor.setPlainText(LOOP)
+    wiring = win.wiring
+    assert wiring.set_condition(3, "i ==").startswith("SyntaxError")
+    assert win.breakpoints == frozenset()
+    assert wiring.set_condition(3, "i == 4") is None
+    assert win.breakpoints == {3} and wiring.bridge.session.breakpoints == {3: "i == 4"}
+    win.inspector.add_watch("i")
+    state = press(qtbot, win, K.Key_F5)
+    assert state.line == 3 and dict(state.watches)["i"] == "4"
+    assert win.inspector.watch_values()["i"] == "4"
+    result = press(qtbot, win, K.Key_F5, signal="finished")
+    assert result.output == "15\n"
+    cur = win.editor.textCursor()
+    cur.movePosition(QTextCursor.MoveOperation.Start)
+    cur.insertText("# a new first line\n")
+    win.editor.document().setModified(False)  # no unsaved-changes prompt when the test ends
+    assert win.breakpoints == {4} and wiring.bridge.session.breakpoints == {4: "i == 4"}
+    assert wiring.set_condition(4, "") is None  # unconditional now
+    assert wiring.bridge.session.breakpoints == {4: None}
