@@ -586,6 +586,7 @@ class Controller(QObject):
         if path.endswith(sessions.SUFFIX):  # from Open Recent or the command line
             self.open_session(path)
         else:
+            self.clear_results(f"Opened {os.path.basename(path)}: run it (F5).")
             self.state.lesson = None
             self.state.session_path = None
 

@@ -72,19 +72,28 @@ class SymbolicView(SymbolicPanel):
         self.notes.setWordWrap(True)
         row = QHBoxLayout()
         row.addWidget(QLabel("Call"))
-        row.addWidget(self.call_box, 2)
-        row.addWidget(QLabel("Gradient of"))
-        row.addWidget(self.target_box, 1)
-        row.addWidget(QLabel("Time limit"))
-        row.addWidget(self.limit)
+        row.addWidget(self.call_box, 1)
         row.addWidget(self.badge)
+        row2 = QHBoxLayout()
+        row2.addWidget(QLabel("Gradient of"))
+        row2.addWidget(self.target_box, 1)
+        row2.addWidget(QLabel("Time limit"))
+        row2.addWidget(self.limit)
         lay = self.layout()
         lay.insertLayout(1, row)
+        lay.insertLayout(2, row2)
         lay.addWidget(self.notes)
         self.table.setSelectionBehavior(self.table.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(self.table.SelectionMode.SingleSelection)
         self.table.setEditTriggers(self.table.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        for c in range(self.table.columnCount()):  # the closed form takes what is left
+            header.setSectionResizeMode(c, header.ResizeMode.Stretch if c == 1
+                                        else header.ResizeMode.ResizeToContents)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setWordWrap(False)  # one line per element; the full form is the tooltip
         self.call_box.currentIndexChanged.connect(self._fill_targets)
         self.target_box.currentIndexChanged.connect(self._fill_table)
         self.table.itemSelectionChanged.connect(self._show_selected_formula)
@@ -225,7 +234,6 @@ class SymbolicView(SymbolicPanel):
                 elif not e.ok:
                     item.setForeground(QColor(self.theme.stderr))
                 self.table.setItem(r, c, item)
-        self.table.resizeColumnsToContents()
         if mf is not None and mf.latex:
             self.formula.set_math(
                 rf"\frac{{\partial L}}{{\partial {_sym_latex(mf.target)}}} = "
