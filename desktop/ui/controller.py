@@ -236,6 +236,10 @@ class Controller(QObject):
         with self._lock:
             chunks, self._buffer = self._buffer, []
             self._buffered = 0
+            dropped, self._dropped = self._dropped, 0
+        if dropped:  # the full output arrives with the result; say what was skipped meanwhile
+            chunks.append(OutputChunk(f"\n[… {dropped} characters not shown while running …]\n",
+                                      "stderr"))
         if not chunks:
             return
         # consecutive chunks of one stream become one insert

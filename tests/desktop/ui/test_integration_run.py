@@ -108,6 +108,20 @@ def test_output_streams_while_the_script_runs(app, qtbot):
     assert text.count("first") == 1 and "last" in text
 
 
+def test_a_flood_of_prints_is_batched_and_complete(app, qtbot, monkeypatch):
+    window, controller = app
+    appends = []
+    real = window.append_output
+    monkeypatch.setattr(window, "append_output",
+                        lambda text, stream="stdout": appends.append(text) or real(text, stream))
+    result = run_source(qtbot, window, controller, "for i in range(10000):\n    print(i)\n")
+    assert result.status == "finished"
+    lines = window.output.text.toPlainText().split()
+    assert lines[0] == "0" and lines[-1] == "9999" and len(lines) == 10000
+    # 10000 writes reached the window in a few timer-driven batches, not one call each
+    assert 0 < len(appends) < 200
+
+
 def test_stop_ends_an_infinite_loop_while_the_gui_keeps_running(app, qtbot):
     window, controller = app
     ticks = []
