@@ -301,7 +301,9 @@ class Controller(QObject):
     def compute_symbolic(self) -> bool:
         calls = list(self.state.symbolic_calls)
         view = self.window.symbolic
-        if not calls or self._check_job is not None:
+        # a disabled Compute means the panel no longer shows the recorded run (e.g. a debugged
+        # run came after it): checking those calls would answer for other code
+        if not calls or self._check_job is not None or not view.compute.isEnabled():
             return False
         from symbolic import CancelToken
 
