@@ -176,9 +176,13 @@ class AppState:
             self.namespace = namespace
             self.symbolic_calls = list(rec.calls) if rec is not None else []
             self.symbolic_note = holder.get("error", "")
-            if rec is not None and rec.skipped:
+            # the recorder stops listening once full (SymbolicTee), so count the rest from the
+            # run's own list of backward() calls
+            missed = 0 if rec is None else max(rec.skipped,
+                                               len(result.backward_values) - len(rec.calls))
+            if missed > 0:
                 self.symbolic_note = (f"only the first {rec.max_calls} backward()/grad() calls "
-                                      f"are checked ({rec.skipped} more were not recorded)")
+                                      f"were recorded for the check ({missed} more were not)")
             self.runs += 1
 
     @property

@@ -49,6 +49,7 @@ OUTPUT_FLUSH_MS = 30
 AUTOSAVE_MS = 30_000
 OUTPUT_BUFFER_LIMIT = 2_000_000  # characters held between flushes; the rest is summarised
 SESSION_FILTER = "stepgrad sessions (*.stepgrad);;All files (*)"
+CHECK_CALLS = 5  # calls checked per Compute (the first ones and the last): ~1 s each for an MLP
 QUIT_ENV = "STEPGRAD_QUIT_AFTER_START"  # "1": quit after the first event-loop tick (start-up test)
 
 
@@ -307,6 +308,13 @@ class Controller(QObject):
             return False
         from symbolic import CancelToken
 
+        note = self.state.symbolic_note
+        if len(calls) > CHECK_CALLS:  # a training loop: its first steps and its last are enough
+            skipped = len(calls) - CHECK_CALLS
+            calls = calls[:CHECK_CALLS - 1] + calls[-1:]
+            note = "; ".join(n for n in (note, f"{skipped} recorded calls in between were not "
+                                         "checked (the first and the last ones were)") if n)
+        self._check_note = note
         token = CancelToken()
         self._cancel = token
         limit = view.time_limit()
@@ -332,7 +340,7 @@ class Controller(QObject):
             return
         self._check_job, self._cancel = None, None
         view = self.window.symbolic
-        view.show_reports(reports, self.state.symbolic_note)
+        view.show_reports(reports, getattr(self, "_check_note", ""))
         selected = self.window.inspector.selected_name()
         if selected:
             view.select_target(selected)
