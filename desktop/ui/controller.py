@@ -103,6 +103,7 @@ class Controller(QObject):
         self._install_lessons()
         window.installEventFilter(self)
         self._autosave_timer.start()
+        QTimer.singleShot(0, self, self._follow_debugger)  # wire() attaches it after us
         if window.path and window.path.endswith(sessions.SUFFIX):
             self.open_session(window.path)  # `stepgrad work.stepgrad`: loaded as text so far
 
@@ -507,11 +508,28 @@ class Controller(QObject):
                                   tabify_with="graph")
         return self.landscape
 
-    def _update_landscape(self) -> None:
+    def _follow_debugger(self) -> None:
+        """Move the loss landscape's point at every debugger stop (and through its history):
+        the landscape follows the user stepping through training, not only finished runs."""
+        wiring = getattr(self.window, "debugger", None)
+        bridge = getattr(wiring, "bridge", None)
+        if bridge is None:
+            return
+        bridge.paused.connect(self._on_debug_state)
+        bridge.viewed.connect(self._on_debug_state)
+
+    def _on_debug_state(self, state) -> None:
+        if self.landscape is None and self.state.spec is None:
+            return  # no landscape in use: stepping stays as fast as it can be
+        values = {t.name: t.value for t in getattr(state, "tensors", ())}
+        self._update_landscape(values)
+
+    def _update_landscape(self, namespace: dict | None = None) -> None:
         """After a run: the landscape of the builder's two-parameter model, or of any script
         with a one-element ``w`` and ``b`` and data ``X``, ``y`` (or ``Y``), taken as linear
         regression with the mean squared error."""
-        spec, ns = self.state.spec, self.state.namespace
+        spec = self.state.spec
+        ns = self.state.namespace if namespace is None else namespace
         if spec is not None and not spec.two_parameter:
             return
         if spec is None:
@@ -695,7 +713,11 @@ class Controller(QObject):
 
 
 def _one_element(value) -> bool:
-    return value is not None and hasattr(value, "numel") and value.numel() == 1
+    """A one-element tensor (or a snapshot's numpy array of one element)."""
+    if value is None:
+        return False
+    size = value.numel() if hasattr(value, "numel") else getattr(value, "size", None)
+    return size == 1
 
 
 def install(window, **kwargs) -> Controller:

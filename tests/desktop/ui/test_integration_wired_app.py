@@ -53,3 +53,25 @@ def test_f5_plain_run_then_debug_then_plain_run_and_check(win, qtbot):
     with qtbot.waitSignal(c.symbolic_finished, timeout=60000) as blocker:
         win.symbolic.compute.click()
     assert all(r.ok for r in blocker.args[0])
+
+
+def test_the_loss_landscape_follows_debugger_steps(win, qtbot):
+    c, dbg = win.controller, win.debugger
+    dialog = c.open_builder(exec_dialog=False)
+    qtbot.addWidget(dialog)
+    dialog.steps.setValue(3)
+    dialog.insert_button.click()
+    code = win.source()
+    step_line = next(i for i, t in enumerate(code.splitlines(), 1) if "optimizer.step()" in t)
+    win.editor.set_breakpoints({step_line})
+    points = []
+    for _ in range(3):  # pause before each optimizer step
+        with qtbot.waitSignal(dbg.bridge.paused, timeout=20000) as blocker:
+            qtbot.keyClick(win.windowHandle(), K.Key_F5)
+        state = blocker.args[0]
+        values = {t.name: t.value for t in state.tensors}
+        points.append(c.landscape.landscape.point)
+        assert points[-1] == pytest.approx((values["w"].item(), values["b"].item()))
+    assert len(set(points)) == 3  # the point moved at every step
+    assert c.landscape.trail[-3:] == points
+    dbg.bridge.stop()
