@@ -1,5 +1,6 @@
 """Time limits and cancellation never hang; a check over its limit still reports, with a note."""
 
+import sys
 import threading
 import time
 
@@ -70,7 +71,10 @@ def _big_call(record):
     return rec.calls[0]
 
 
-def test_check_over_its_time_limit_reports_finite_differences(record):
+def test_check_over_its_time_limit_reports_finite_differences(monkeypatch, record):
+    # A derivation that never ends, so the limit is hit on any machine (a merely large
+    # expression finished in 0.35 s on a fast CI runner).
+    monkeypatch.setattr(sys.modules["symbolic.check"], "gradient", lambda expr, syms: spin())
     call = _big_call(record)
     t0 = time.monotonic()
     report = check(call, Options(time_limit=0.3))
