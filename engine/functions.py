@@ -271,6 +271,15 @@ def _scalar_dtype(x, partner):
 
 
 def matmul(a, b):
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        x, y = a._data, b._data
+        # the common case first: two matrices of one float dtype that fit
+        if (x.ndim == 2 and y.ndim == 2 and x.dtype is y.dtype and x.shape[1] == y.shape[0]
+                and x.dtype.kind == "f"):
+            out = _wrap(x @ y)
+            if (a._rg or b._rg) and _mode.enabled:
+                record(_MM, out, (a, b), (x.shape, y.shape))
+            return out
     a, b = _t(a), _t(b)
     x, y = a._data, b._data
     if x.ndim == 0 or y.ndim == 0:
@@ -296,6 +305,7 @@ def matmul(a, b):
 
 
 mm = bmm = matmul
+_MM = OPS["mm"]
 
 
 def dot(a, b):
@@ -473,6 +483,8 @@ T.shape = staticmethod(lambda x: tuple(x._data.shape) if isinstance(x, Tensor) e
 T.ndim = staticmethod(lambda x: x._data.ndim if isinstance(x, Tensor) else np.ndim(x))
 T.sum_to = staticmethod(_sum_to)
 T.expand = staticmethod(lambda g, shape: g.expand(shape) if g._data.shape != tuple(shape) else g)
+T.expand_div = staticmethod(lambda g, n, shape: T.expand(g / n, shape))
+T.t2 = staticmethod(lambda g: g.t())
 T.reshape = staticmethod(lambda g, shape: g if g._data.shape == tuple(shape) else g.reshape(shape))
 T.unsqueeze_dims = staticmethod(_unsqueeze_dims)
 T.permute = staticmethod(lambda g, axes: g.permute(axes))

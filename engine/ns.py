@@ -17,7 +17,7 @@ def _sum_to_np(g, shape):
     axes = tuple(range(lead)) + tuple(
         i + lead for i, n in enumerate(shape) if n == 1 and gs[i + lead] != 1
     )
-    r = g.sum(axis=axes, keepdims=True) if axes else g
+    r = np.add.reduce(g, axis=axes, keepdims=True) if axes else g
     return r.reshape(shape) if lead or r.shape != shape else r
 
 
@@ -87,6 +87,18 @@ class NP:
             return np.full(shape, g, dtype=g.dtype)  # cheaper than broadcast_to when small
         # large: a read-only view, no allocation (consumers never write into grads in place)
         return np.broadcast_to(g, shape)
+
+    @staticmethod
+    def expand_div(g, n, shape):
+        """expand(g / n, shape): mean's backward."""
+        if g.size == 1 and n and g.dtype.kind == "f" and _numel(shape) <= 4096:
+            # one rounding from the exact quotient, as float32 division gives (53 >= 2*24 + 2)
+            return np.full(shape, g.item() / n, dtype=g.dtype)
+        return NP.expand(g / n, shape)
+
+    @staticmethod
+    def t2(g):
+        return g.T
 
     @staticmethod
     def scaled_mul(g, x, k):

@@ -10,6 +10,7 @@ scalars), ``a`` the op's attributes and ``need[i]`` tells whether input i wants 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -184,13 +185,13 @@ def _mean_vjp(m, g, out, s, a, need):
     n = _count(shape, dims)
     if dims is not None and not keepdim:
         g = m.unsqueeze_dims(g, dims)
-    return (m.expand(g / n, shape),)
+    return (m.expand_div(g, n, shape),)
 
 
 def _count(shape, dims):
     if dims is None:
-        return int(np.prod(shape, dtype=np.int64))
-    return int(np.prod([shape[d] for d in dims], dtype=np.int64))
+        return math.prod(shape)
+    return math.prod([shape[d] for d in dims])
 
 
 register("sum", "SumBackward0", None, _sum_vjp, doc="sum(a)")
@@ -377,8 +378,7 @@ def _matmul_vjp(m, g, out, s, a, need):
     if len(sx) == 2 and len(sy) == 2:
         # grads laid out like their inputs, so a transposed weight (x @ W.t()) gets a grad whose
         # transpose is contiguous: no strided copy when it reaches W.grad
-        return _two(need, lambda: m.mm_like(g, m.swap_last(y), x),
-                    lambda: m.mm_like(m.swap_last(x), g, y))
+        return _two(need, lambda: m.mm_like(g, m.t2(y), x), lambda: m.mm_like(m.t2(x), g, y))
     x2 = m.reshape(x, (1, *sx)) if len(sx) == 1 else x
     y2 = m.reshape(y, (*sy, 1)) if len(sy) == 1 else y
     if len(sx) == 1:

@@ -168,6 +168,7 @@ def record(op, out, inputs, attrs=None):
 
 
 _NO_EDGE = (None, 0)
+_MEAN, _POW = OPS["mean"], OPS["pow"]
 
 
 def _result(op, arr, inputs, attrs=None, rg=None):
@@ -727,6 +728,13 @@ class Tensor:
         return _wrap(np.asarray(np.mod(self._data, _arr(_operand(other)))))
 
     def __pow__(self, exponent):
+        x = self._data
+        if type(exponent) is builtins.int and x.dtype.kind == "f":
+            out = x * x if exponent == 2 else np.power(x, exponent)
+            t = _wrap(out if type(out) is np.ndarray else np.asarray(out))
+            if self._rg and _mode.enabled:
+                record(_POW, t, (self,), exponent)
+            return t
         if isinstance(exponent, Tensor | np.ndarray | list):
             return _binary("pow_tt", self, exponent)
         if isinstance(exponent, np.generic):
@@ -958,6 +966,12 @@ class Tensor:
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         x = self._data
+        if dim is None and not keepdim and dtype is None and x.dtype.kind == "f" and x.size:
+            # the loss case, kept short: sum * (1/n) as PyTorch's MeanOps does
+            t = _wrap(np.asarray(np.add.reduce(x, axis=None) * (1.0 / x.size)))
+            if self._rg and _mode.enabled:
+                record(_MEAN, t, (self,), (x.shape, None, False))
+            return t
         if x.dtype.kind != "f":
             if dtype is None:
                 raise RuntimeError(
