@@ -14,7 +14,12 @@ import time
 import tracemalloc
 from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _threads import describe, pin_from_argv, pin_torch
+
+THREADS = pin_from_argv()  # before numpy: BLAS reads its thread count when it loads
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -25,6 +30,7 @@ try:
     import torch
 except ImportError:  # the oracle is optional
     torch = None
+pin_torch(torch, THREADS)
 
 TARGETS = {"W1": 4.5, "W2": 4.5, "W3": 1.12, "W4": 8.0, "W5": 1.5}
 
@@ -47,7 +53,7 @@ def best_time(fn, repeat=7, number=None, min_time=0.2):
     return best
 
 
-# ---- W1: the seed's y = X w^T + b, loss = mean((y - Y)^2), one SGD step ----------------------------
+# ---- W1: the seed's y = X w^T + b, loss = mean((y - Y)^2), one SGD step --------------------------
 def w1(lib, n=10):
     rng = np.random.default_rng(0)
     Xn, Yn = rng.standard_normal((n, 2)).astype(np.float32), rng.standard_normal((n, 1)).astype(
@@ -88,7 +94,7 @@ def w1_numpy(n=10):
     return step
 
 
-# ---- W2: a chain of 200 elementwise ops on 4 elements ------------------------------------------------
+# ---- W2: a chain of 200 elementwise ops on 4 elements --------------------------------------------
 def w2(lib):
     x = lib.tensor([0.1, 0.2, 0.3, 0.4], requires_grad=True)
 
@@ -125,7 +131,7 @@ def w2_numpy():
     return step
 
 
-# ---- W3: MLP 784-256-10 training step, batch 128, float32 -------------------------------------------
+# ---- W3: MLP 784-256-10 training step, batch 128, float32 ----------------------------------------
 def w3(lib):
     rng = np.random.default_rng(0)
     X = lib.tensor(rng.standard_normal((128, 784)).astype(np.float32))
@@ -186,7 +192,7 @@ def w3_numpy():
     return step
 
 
-# ---- W4: Hessian-vector product of sum(tanh(x)**3 * x), x of 1000 ------------------------------------
+# ---- W4: Hessian-vector product of sum(tanh(x)**3 * x), x of 1000 --------------------------------
 def w4(lib):
     rng = np.random.default_rng(0)
     x = lib.tensor(rng.standard_normal(1000), requires_grad=True)
@@ -216,7 +222,7 @@ def w4_numpy():
     return step
 
 
-# ---- W5: y = X w^T + b on 100,000 samples: time, peak memory, graph freed by backward -----------------
+# ---- W5: y = X w^T + b on 100,000 samples: time, peak memory, graph freed by backward ------------
 def w5_memory(lib):
     rng = np.random.default_rng(0)
     X = lib.tensor(rng.standard_normal((100_000, 2)).astype(np.float32))
@@ -241,7 +247,8 @@ def report(name, t_engine, t_numpy, t_torch, unit_div=1.0, unit="ms"):
     tt = f"{t_torch * scale / unit_div:9.3f}" if t_torch else "      n/a"
     tr = f"{t_torch / t_numpy:6.2f}" if t_torch else "   n/a"
     ok = "ok" if ratio <= TARGETS[name] else "OVER"
-    print(f"{name}  engine {t_engine * scale / unit_div:9.3f} {unit}  numpy {t_numpy * scale / unit_div:9.3f}"
+    te, tn = t_engine * scale / unit_div, t_numpy * scale / unit_div
+    print(f"{name}  engine {te:9.3f} {unit}  numpy {tn:9.3f}"
           f" {unit}  torch {tt} {unit}  ratio {ratio:6.2f} (torch {tr})  target <= "
           f"{TARGETS[name]}  {ok}")
     return ratio
@@ -250,16 +257,19 @@ def report(name, t_engine, t_numpy, t_torch, unit_div=1.0, unit="ms"):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="BLAS/OpenMP threads for all three libraries (0: their defaults)")
     args = ap.parse_args(argv)
     rep = 3 if args.quick else 7
-    print(f"numpy {np.__version__}; torch {torch.__version__ if torch else 'not installed'}")
+    print(f"numpy {np.__version__}; torch {torch.__version__ if torch else 'not installed'}; "
+          f"{describe(THREADS)}")
     rows = [
         ("W1", w1, w1_numpy, (), 1.0, "us"),
         ("W2", w2, w2_numpy, (), 200.0, "us"),
         ("W3", w3, w3_numpy, (), 1.0, "ms"),
         ("W4", w4, w4_numpy, (), 1.0, "ms"),
     ]
-    for name, make, make_np, extra, div, unit in rows:
+    for name, make, make_np, _extra, div, unit in rows:
         te = best_time(make(engine), rep)
         tn = best_time(make_np(), rep)
         tt = best_time(make(torch), rep) if torch is not None else None

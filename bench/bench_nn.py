@@ -15,16 +15,22 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _threads import describe, pin_from_argv, pin_torch
+
+THREADS = pin_from_argv()  # before numpy: BLAS reads its thread count when it loads
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import engine
+import engine  # noqa: E402
 
 try:
     import torch
 except ImportError:  # the oracle is optional
     torch = None
+pin_torch(torch, THREADS)
 
 TARGET = 1.15
 N, D, H, C = 128, 784, 256, 10
@@ -124,9 +130,11 @@ def check_same_math(steps=5):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer rounds")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="BLAS/OpenMP threads for all three libraries (0: their defaults)")
     ap.add_argument("--cpu-time", action="store_true",
-                    help="time with process CPU time instead of wall time: on a busy machine, "
-                         "run with OPENBLAS_NUM_THREADS=1 so neighbours' load does not count")
+                    help="time with process CPU time instead of wall time (with one BLAS "
+                         "thread, neighbours' load on a busy machine then does not count)")
     args = ap.parse_args(argv)
     global CLOCK
     CLOCK = time.process_time if args.cpu_time else time.perf_counter
@@ -146,13 +154,14 @@ def main(argv=None):
         # last and on its own: torch's OpenMP workers keep spinning after each call and would
         # steal the BLAS threads' cores from the other two on a small machine
         if args.cpu_time:  # CPU time would count its idle workers' spinning
-            torch.set_num_threads(1)
+            torch.set_num_threads(1)  # (already so unless --threads 0)
         fn = library_step(torch)[0]
         fn()
         contenders.append(("torch", fn))
         best["torch"] = min(best_ms(fn, number) for _ in range(rounds))
     print(f"MLP {D}-{H}-{C}, batch {N}, float32: nn.Linear + nn.ReLU + CrossEntropyLoss + SGD"
-          f" ({'process CPU' if args.cpu_time else 'wall'} time, best of {rounds} x {number})")
+          f" ({'process CPU' if args.cpu_time else 'wall'} time, best of {rounds} x {number}, "
+          f"{describe(THREADS)})")
     for name, _ in contenders:
         print(f"  {name:7s} {best[name]:8.3f} ms/step   x{best[name] / best['numpy']:.3f} of numpy")
     ratio = best["engine"] / best["numpy"]

@@ -12,7 +12,7 @@ from enum import Enum
 import numpy as np
 
 
-class NodeKind(str, Enum):
+class NodeKind(str, Enum):  # noqa: UP042 -- str() must stay "NodeKind.X"
     LEAF_GRAD = "leaf_grad"  # leaf that requires grad (shown via its AccumulateGrad)
     LEAF_CONST = "leaf_const"  # leaf input that does not require grad (X, Y, constants)
     OP = "op"  # a grad_fn such as MulBackward0

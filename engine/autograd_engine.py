@@ -57,6 +57,7 @@ def _modified_error(t, expected, node):
 
 
 _NEED1 = (True,)
+_PLAIN = frozenset((Tensor, int, float, bool))  # saved values the inline unpack handles
 
 
 def _step(values, _new=tuple.__new__):
@@ -259,7 +260,7 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
     prev_mode = _mode.enabled
     fast = not capture and needed is None  # no per-node bookkeeping beyond the VJP itself
     pop, push, get, bpop = heapq.heappop, heapq.heappush, buffers.get, buffers.pop
-    acc_type, new_step = AccumulateGrad, tuple.__new__
+    acc_type, new_step, tensor_type = AccumulateGrad, tuple.__new__, Tensor
     try:
         while ready:
             # drop the previous step's references so a grad array nobody else holds can be
@@ -280,13 +281,27 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
                 if buf is None:
                     grads_out = (None,) * len(nexts)
                 else:
-                    if len(nexts) == 2:
+                    n_next = len(nexts)
+                    if n_next == 2:
                         need = (nexts[0][0] is not None, nexts[1][0] is not None)
                     else:
-                        need = _need(nexts)
+                        need = _NEED1 if n_next == 1 else _need(nexts)
                     saved = node._saved
                     if saved or node._out is not None:
-                        saved, out = unpack_saved(node, create_graph)
+                        if (not create_graph and node._out is None and len(saved) == 2
+                                and type(saved[0]) is tensor_type and type(saved[1]) in _PLAIN):
+                            # a tensor and a tensor or number (mul, mm, ...), unpacked here
+                            a, b = saved
+                            va, vb = node._versions
+                            if a._vc[0] != va:
+                                raise _modified_error(a, va, node)
+                            if vb is not None:
+                                if b._vc[0] != vb:
+                                    raise _modified_error(b, vb, node)
+                                b = b._data
+                            saved, out = (a._data, b), None
+                        else:
+                            saved, out = unpack_saved(node, create_graph)
                         grads_out = node.op.vjp(m, buf, out, saved, node._attrs, need)
                         if not retain_graph:
                             node._saved = FREED

@@ -160,7 +160,7 @@ def test_custom_function_ctx_features():
 
         @staticmethod
         def backward(ctx, g, g_idx):
-            (x,) = ctx.saved_tensors
+            (_x,) = ctx.saved_tensors
             assert ctx.needs_input_grad == (True, False)
             return g * ctx.scale, None
 

@@ -19,7 +19,7 @@ def linear_model(X, Y):
 def test_forward_runs_immediately():
     X = torch.tensor([[1.0, 2.0], [0.0, -1.0]])
     Y = torch.tensor([[1.0], [1.0]])
-    w, b, Y_hat, loss = linear_model(X, Y)
+    _w, _b, Y_hat, loss = linear_model(X, Y)
     # values exist before anything else is defined: Y_hat = [3+2+3, 0-1+3] = [8, 2]
     assert Y_hat.tolist() == [[8.0], [2.0]]
     assert loss.item() == pytest.approx((49 + 1) / 2)
@@ -28,7 +28,7 @@ def test_forward_runs_immediately():
 
 def test_graph_is_freed_after_backward_and_retain_graph_keeps_it():
     X, Y = torch.randn(10, 2), torch.randn(10, 1)
-    w, b, Y_hat, loss = linear_model(X, Y)
+    w, _b, _Y_hat, loss = linear_model(X, Y)
     loss.backward(retain_graph=True)
     first = w.grad.clone()
     loss.backward()  # allowed: the graph was retained
