@@ -35,22 +35,30 @@ pin_torch(torch, THREADS)
 TARGETS = {"W1": 4.5, "W2": 4.5, "W3": 1.12, "W4": 8.0, "W5": 1.5}
 
 
-def best_time(fn, repeat=7, number=None, min_time=0.2):
-    """Best per-call seconds over ``repeat`` rounds of ``number`` calls."""
+def _calls_per_round(fn, min_time):
     fn()
-    if number is None:
-        number, t0 = 1, time.perf_counter()
-        fn()
-        one = max(time.perf_counter() - t0, 1e-7)
-        number = max(1, int(min_time / one))
-    best = float("inf")
-    for _ in range(repeat):
-        gc.collect()
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / number)
+    t0 = time.perf_counter()
+    fn()
+    return max(1, int(min_time / max(time.perf_counter() - t0, 1e-7)))
+
+
+def best_times(fns, rounds=7, min_time=0.1):
+    """Best per-call seconds of each of ``fns``, their rounds interleaved so that a busy moment
+    of the machine slows every contender alike (the best round of each is kept)."""
+    numbers = [_calls_per_round(fn, min_time) for fn in fns]
+    best = [float("inf")] * len(fns)
+    for _ in range(rounds):
+        for i, (fn, number) in enumerate(zip(fns, numbers)):
+            gc.collect()
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            best[i] = min(best[i], (time.perf_counter() - t0) / number)
     return best
+
+
+def best_time(fn, repeat=7, min_time=0.1):
+    return best_times([fn], repeat, min_time)[0]
 
 
 # ---- W1: the seed's y = X w^T + b, loss = mean((y - Y)^2), one SGD step --------------------------
@@ -260,7 +268,7 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=1,
                     help="BLAS/OpenMP threads for all three libraries (0: their defaults)")
     args = ap.parse_args(argv)
-    rep = 3 if args.quick else 7
+    rep = 4 if args.quick else 12
     print(f"numpy {np.__version__}; torch {torch.__version__ if torch else 'not installed'}; "
           f"{describe(THREADS)}")
     rows = [
@@ -270,8 +278,8 @@ def main(argv=None):
         ("W4", w4, w4_numpy, (), 1.0, "ms"),
     ]
     for name, make, make_np, _extra, div, unit in rows:
-        te = best_time(make(engine), rep)
-        tn = best_time(make_np(), rep)
+        te, tn = best_times([make(engine), make_np()], rep)
+        # torch on its own, after: its thread pool would disturb the interleaved pair
         tt = best_time(make(torch), rep) if torch is not None else None
         report(name, te, tn, tt, div, unit)
         if name == "W2":
@@ -284,9 +292,8 @@ def main(argv=None):
                   f"(no observer: {te * 1e6 / 200:.3f}); the detached check is one "
                   f"`is not None` per op")
 
-    te = best_time(_w5_step(engine), 3)
-    tn = best_time(_w5_numpy_step(), 3)
-    tt = best_time(_w5_step(torch), 3) if torch is not None else None
+    te, tn = best_times([_w5_step(engine), _w5_numpy_step()], max(3, rep // 2))
+    tt = best_time(_w5_step(torch), max(3, rep // 2)) if torch is not None else None
     report("W5", te, tn, tt, 1.0, "ms")
     held, after, peak = w5_memory(engine)
     print(f"    W5 memory: graph holds {held / 1e6:.1f} MB before backward; {after / 1e6:.1f} MB "

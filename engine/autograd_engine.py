@@ -152,8 +152,8 @@ def _seed(root, grad, i):
 
 
 def _dependencies(roots):
-    """How many edges reach each node from ``roots``; the dict's keys are every node reached
-    (roots are walked once even when another root also reaches them)."""
+    """How many edges reach each node from ``roots`` (a set; each root is walked once even when
+    another root also reaches it)."""
     deps = {}
     get = deps.get
     stack = list(roots)
@@ -168,7 +168,7 @@ def _dependencies(roots):
                         stack.append(fn)
                 else:
                     deps[fn] = c + 1
-    return deps, roots | deps.keys()
+    return deps
 
 
 def _needed(nodes, targets):
@@ -241,8 +241,9 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
             capture.setdefault(node, []).append((k, t._out_nr))
     results = [None] * (len(inputs) if inputs is not None else 0)
 
-    deps, reachable = _dependencies(set(root_nodes))
-    needed = _needed(reachable, set(capture)) if inputs is not None else None
+    root_set = set(root_nodes)
+    deps = _dependencies(root_set)
+    needed = _needed(root_set | deps.keys(), set(capture)) if inputs is not None else None
     # grads waiting at each node: the grad itself for single-output nodes (every built-in op),
     # {output_nr: grad} for custom Functions (their _out_meta is set)
     buffers = {}
@@ -252,8 +253,11 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
     # ties (every AccumulateGrad shares one priority) go first-pushed-first, as in PyTorch:
     # a node's leaves are accumulated in its next_functions order
     tick = itertools.count().__next__
-    ready = [(-n._seq, tick(), n) for n in buffers if deps.get(n, 0) == 0]
-    heapq.heapify(ready)
+    if len(buffers) == 1:
+        ready = [(-n._seq, tick(), n) for n in buffers]  # one root: nothing reaches it
+    else:
+        ready = [(-n._seq, tick(), n) for n in buffers if deps.get(n, 0) == 0]
+        heapq.heapify(ready)
     grad_only = inputs is not None and not accumulate
     only_inputs = inputs is not None
 
@@ -261,6 +265,8 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
     fast = not capture and needed is None  # no per-node bookkeeping beyond the VJP itself
     pop, push, get, bpop = heapq.heappop, heapq.heappush, buffers.get, buffers.pop
     acc_type, new_step, tensor_type = AccumulateGrad, tuple.__new__, Tensor
+    nd, getrefcount = np.ndarray, sys.getrefcount
+    plain_acc = fast and accumulate and not create_graph
     try:
         while ready:
             # drop the previous step's references so a grad array nobody else holds can be
@@ -272,8 +278,17 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
                 _mode.enabled = True  # the VJPs' own ops are recorded; restored before yield
             if type(node) is acc_type:
                 if buf is not None:
-                    _accumulate_leaf(node, buf, create_graph, capture, results, accumulate,
-                                     only_inputs)
+                    v = node.variable
+                    if (plain_acc and v._grad is None and not v._hooks and type(buf) is nd
+                            and _stealable(buf, v._data, getrefcount(buf), 3)):
+                        # the usual first accumulation, inlined: keep the fresh array (its
+                        # references: `buf`, _stealable's pending argument, getrefcount's)
+                        v._grad = _wrap(buf)
+                        if obs is not None:
+                            obs.on_accumulate(v, _as_tensor(buf), v._grad)
+                    else:
+                        _accumulate_leaf(node, buf, create_graph, capture, results, accumulate,
+                                         only_inputs)
                 step = new_step(BackwardStep, (node, (buf,), ()))
             elif fast and node._out_meta is None and not node._pre_hooks and not node._retain:
                 # the common case, inlined: a built-in op with one output and no hooks
@@ -455,8 +470,8 @@ def _accumulate_leaf(node, g, create_graph, capture, results, accumulate, only_i
 _FRESH_REFS = 5
 
 
-def _stealable(g, data, refs):
-    if refs > _FRESH_REFS or type(g) is not np.ndarray or g.dtype != data.dtype:
+def _stealable(g, data, refs, fresh=_FRESH_REFS):
+    if refs > fresh or type(g) is not np.ndarray or g.dtype != data.dtype:
         return False
     if g.shape != data.shape or not g.flags.writeable or not g.flags.c_contiguous:
         return False

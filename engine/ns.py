@@ -97,6 +97,14 @@ class NP:
         return NP.expand(g / n, shape)
 
     @staticmethod
+    def minus_exp_times(g, x, k):
+        """g - exp(x) * k with one allocation (log_softmax's backward)."""
+        r = np.exp(x)
+        r *= k
+        np.subtract(g, r, out=r)
+        return r
+
+    @staticmethod
     def t2(g):
         return g.T
 
@@ -129,7 +137,7 @@ class NP:
 
     @staticmethod
     def sum(g, dims, keepdim):
-        return np.sum(g, axis=dims, keepdims=keepdim)
+        return np.add.reduce(g, axis=dims, keepdims=keepdim)
 
     @staticmethod
     def mean(g, dims, keepdim):

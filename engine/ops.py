@@ -408,6 +408,7 @@ register("softmax", "SoftmaxBackward0", None,
          lambda m, g, out, s, a, need: (out * (g - m.sum(g * out, (a,), True)),), save_out=True,
          doc="exp(a) / sum(exp(a), dim)")
 register("log_softmax", "LogSoftmaxBackward0", None,
-         lambda m, g, out, s, a, need: (g - m.exp(out) * m.sum(g, (a,), True),), save_out=True,
+         lambda m, g, out, s, a, need: (m.minus_exp_times(g, out, m.sum(g, (a,), True)),),
+         save_out=True,
          doc="a - logsumexp(a, dim)")
 CORE_KEYS = frozenset(OPS)  # rows defined here; other modules may register more

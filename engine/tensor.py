@@ -168,7 +168,7 @@ def record(op, out, inputs, attrs=None):
 
 
 _NO_EDGE = (None, 0)
-_MEAN, _POW = OPS["mean"], OPS["pow"]
+_MEAN, _POW, _RELU = OPS["mean"], OPS["pow"], OPS["relu"]
 
 
 def _result(op, arr, inputs, attrs=None, rg=None):
@@ -653,8 +653,12 @@ class Tensor:
 
     # ---- autograd ------------------------------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        _lazy.autograd_engine.backward((self,), None if gradient is None else (gradient,),
-                                       retain_graph, create_graph, inputs=inputs)
+        eng = _lazy.autograd_engine
+        if gradient is None and inputs is None:  # loss.backward(): straight to the steps
+            eng._consume(eng.backward_steps((self,), None, retain_graph, create_graph))
+            return
+        eng.backward((self,), None if gradient is None else (gradient,), retain_graph,
+                     create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         if not self._rg:
@@ -856,6 +860,12 @@ class Tensor:
         return _unary("sigmoid", self, _sigmoid)
 
     def relu(self):
+        x = self._data
+        if x.dtype.kind == "f":
+            t = _wrap(np.maximum(x, 0.0))  # a float32 array stays float32 with a Python float
+            if self._rg and _mode.enabled:
+                record(_RELU, t, (self,))
+            return t
         return _unary("relu", self, lambda x: np.maximum(x, 0, dtype=x.dtype))
 
     def abs(self):
