@@ -378,8 +378,11 @@ def log_softmax(x, dim, dtype=None):
     x = _t(x)
     d = _dims(dim, x._data.ndim)[0] if x._data.ndim else 0
     data = x._data if x._data.ndim else x._data.reshape(1)
-    z = data - data.max(axis=d, keepdims=True)
-    out = (z - np.log(np.exp(z).sum(axis=d, keepdims=True))).reshape(x._data.shape)
+    z = data - np.maximum.reduce(data, axis=d, keepdims=True)
+    lse = np.add.reduce(np.exp(z), axis=d, keepdims=True)
+    np.log(lse, out=lse)
+    z -= lse  # z is ours: no third temporary
+    out = z.reshape(x._data.shape)
     return _result(OPS["log_softmax"], out, (x,), d if x._data.ndim else None)
 
 

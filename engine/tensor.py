@@ -1328,7 +1328,9 @@ class Tensor:
             out = x[idx]
         except IndexError as e:
             raise IndexError(str(e)) from None
-        return _result(OPS["index"], np.array(out), (self,), (x.shape, idx), self._rg)
+        # advanced indexing already made a fresh array; a 0-d result may be a numpy scalar
+        return _result(OPS["index"], out if type(out) is np.ndarray else np.array(out), (self,),
+                       (x.shape, idx), self._rg)
 
     def _basic_index(self, items):
         # one node per indexed dim, as PyTorch records x[0, 1:] as SliceBackward0(SelectBackward0)

@@ -58,6 +58,22 @@ def _interrupt(thread: threading.Thread) -> None:
                                                    ctypes.py_object(Interrupted))
 
 
+def _clear_pending() -> None:
+    """Drop an interrupt sent to this thread that has not fired yet."""
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(threading.get_ident()), None)
+
+
+def _reap(helper: threading.Thread, done: threading.Event, lock: threading.Lock,
+          every: float = 0.05) -> None:
+    """Keep interrupting an abandoned helper until it ends: one interrupt can be lost (it may
+    land in a gc callback or a ``__del__``, which swallow it, or during a long C call), and a
+    helper left running would burn a core behind the GUI's back."""
+    while not done.wait(every):
+        with lock:
+            if not done.is_set():
+                _interrupt(helper)
+
+
 def run_limited(fn: Callable[[], Any], seconds: float | None,
                 token: CancelToken | None = None, poll: float = 0.02) -> Outcome:
     """Run ``fn()`` with a time limit (None: unlimited) and cancellation; never blocks longer
@@ -66,6 +82,7 @@ def run_limited(fn: Callable[[], Any], seconds: float | None,
         return Outcome(cancelled=True)
     box: dict[str, Any] = {}
     done = threading.Event()
+    lock = threading.Lock()  # no interrupt is sent once `done` is set
 
     def work():
         try:
@@ -76,9 +93,11 @@ def run_limited(fn: Callable[[], Any], seconds: float | None,
             except BaseException as exc:  # handed to the caller
                 box["error"] = exc
             finally:
-                done.set()
+                with lock:
+                    done.set()
+                    _clear_pending()
         except Interrupted:  # arrived just as the work finished: nothing left to stop
-            pass
+            _clear_pending()
 
     helper = threading.Thread(target=work, name="stepgrad-sympy", daemon=True)
     helper.start()
@@ -86,8 +105,12 @@ def run_limited(fn: Callable[[], Any], seconds: float | None,
     while not done.wait(poll):
         cancelled = token is not None and token.cancelled
         if cancelled or (deadline is not None and time.monotonic() >= deadline):
-            _interrupt(helper)
-            done.wait(poll)
+            with lock:
+                if not done.is_set():
+                    _interrupt(helper)
+            if not done.wait(poll):
+                threading.Thread(target=_reap, args=(helper, done, lock), daemon=True,
+                                 name="stepgrad-sympy-reaper").start()
             return Outcome(timed_out=not cancelled, cancelled=cancelled)
     if "error" in box:
         return Outcome(error=box["error"])

@@ -104,3 +104,24 @@ def test_simplification_over_its_limit_shows_the_form_unsimplified(monkeypatch, 
     (e,) = report.elements
     assert e.ok and "unsimplified" in e.note
     assert sp.sympify(e.closed_form).free_symbols == {sp.Symbol("x")}
+
+
+def test_an_interrupt_swallowed_once_is_sent_again_until_the_work_stops():
+    swallowed = threading.Event()
+    stopped = threading.Event()
+
+    def swallows_the_first():
+        try:
+            try:
+                spin()
+            except BaseException:  # e.g. a __del__ or gc callback that eats the exception
+                swallowed.set()
+            spin()
+        finally:
+            stopped.set()
+
+    t0 = time.monotonic()
+    out = run_limited(swallows_the_first, 0.1)
+    assert out.timed_out and time.monotonic() - t0 < 1.0
+    assert stopped.wait(2.0), "the abandoned helper kept running"
+    assert swallowed.is_set()
