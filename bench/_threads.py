@@ -1,9 +1,11 @@
 """Pin the BLAS / OpenMP thread pools before numpy is imported (``--threads N``, default 1).
 
-On a small machine a multi-threaded BLAS makes one 128x784x256 matmul swing between 0.6 and
-1.5 ms from call to call, which buries the per-op overhead these benchmarks measure; with one
-thread the same matmul is stable (and, on 2 vCPUs, faster). Engine, numpy and PyTorch get the
-same setting, so the ratios stay a like-for-like comparison. ``--threads 0`` leaves the
+What these benchmarks measure is the engine's overhead over numpy doing the same math. On a small
+machine a multi-threaded BLAS makes one 128x784x256 matmul swing between 0.5 and 1.5 ms from call
+to call, which buries that overhead in noise; with one thread the matmul is slower but steady.
+Engine, numpy and PyTorch get the same setting, so the ratios stay like for like. With more
+threads the matmuls shrink and the same absolute overhead becomes a larger ratio (W3 reads about
+1.20 with two threads on a 2-vCPU machine, against 1.11 with one). ``--threads 0`` leaves the
 libraries' defaults alone.
 """
 
