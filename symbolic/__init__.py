@@ -9,13 +9,30 @@ Typical use (the GUI calls ``check`` from a worker thread with a ``CancelToken``
     reports = check_all(rec.calls)      # one CheckReport per backward()/autograd.grad()
 """
 
-from .check import Options, check, check_all, tolerance
-from .limits import CancelToken
-from .record import CallTrace, Recorder, Tee
-from .report import CheckReport, CustomCheck, ElementCheck, MatrixForm, TargetReport
-from .rules import RULES
+import importlib
 
-__all__ = [
-    "RULES", "CallTrace", "CancelToken", "CheckReport", "CustomCheck", "ElementCheck",
-    "MatrixForm", "Options", "Recorder", "TargetReport", "Tee", "check", "check_all", "tolerance",
-]
+# Loaded on first use (PEP 562): `symbolic.limits` alone must not pull in sympy (0.5 s), since
+# the app's start-up uses it for watch expressions.
+_WHERE = {
+    "Options": "checker", "check": "checker", "check_all": "checker", "tolerance": "checker",
+    "CancelToken": "limits",
+    "CallTrace": "record", "Recorder": "record", "Tee": "record",
+    "CheckReport": "report", "CustomCheck": "report", "ElementCheck": "report",
+    "MatrixForm": "report", "TargetReport": "report",
+    "RULES": "rules",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'symbolic' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_WHERE))

@@ -138,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"stepgrad check: cannot read {opts.file}: {exc.strerror}", file=sys.stderr)
         return 2
 
-    from .check import Options, check_all
+    from .checker import Options, check_all
     from .record import Recorder
 
     recorder = Recorder(max_calls=opts.max_calls, max_per_line=opts.per_line or None)

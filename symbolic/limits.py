@@ -53,14 +53,12 @@ class Outcome:
 
 
 def _interrupt(thread: threading.Thread) -> None:
+    # Never "clear" a pending interrupt with SetAsyncExc(id, NULL): on 3.11 that leaves the
+    # interpreter-wide async flag set, and a traced thread (the debugger) then spins forever in
+    # the eval breaker at its next function entry.
     if thread.ident is not None:
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
                                                    ctypes.py_object(Interrupted))
-
-
-def _clear_pending() -> None:
-    """Drop an interrupt sent to this thread that has not fired yet."""
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(threading.get_ident()), None)
 
 
 def _reap(helper: threading.Thread, done: threading.Event, lock: threading.Lock,
@@ -95,9 +93,8 @@ def run_limited(fn: Callable[[], Any], seconds: float | None,
             finally:
                 with lock:
                     done.set()
-                    _clear_pending()
         except Interrupted:  # arrived just as the work finished: nothing left to stop
-            _clear_pending()
+            pass
 
     helper = threading.Thread(target=work, name="stepgrad-sympy", daemon=True)
     helper.start()

@@ -28,8 +28,11 @@ from desktop.runner import (
     error_info,
     make_namespace,
 )
+from desktop.watch_eval import describe_outcome
+from symbolic.limits import run_limited
 
 STOP_GRACE = 0.9  # seconds Stop keeps interrupting before abandoning the worker thread
+WATCH_LIMIT = 2.0  # seconds one watch expression may take at a stop
 CHECK_INCREMENTAL = False  # tests: compare each incremental backward graph with a full one
 
 
@@ -333,16 +336,17 @@ class DebugRun:
             return ()
         import engine
 
+        def value_of(expr):
+            with engine.no_grad():  # grad mode is per thread: set it where the eval runs
+                return repr(eval(expr, frame.f_globals, frame.f_locals))
+
         out = []
         self.stepper.muted = True
         try:
-            with engine.no_grad():
-                for expr in exprs:
-                    try:
-                        value = eval(expr, frame.f_globals, frame.f_locals)
-                        out.append((expr, repr(value)))
-                    except Exception as exc:
-                        out.append((expr, f"{type(exc).__name__}: {exc}"))
+            for expr in exprs:
+                # a runaway watch must not hang the paused session (nor Stop, which waits on it)
+                outcome = run_limited(lambda e=expr: value_of(e), WATCH_LIMIT)
+                out.append((expr, describe_outcome(outcome, WATCH_LIMIT)))
         finally:
             self.stepper.muted = False
         return tuple(out)

@@ -42,6 +42,7 @@ from desktop.runner import ScriptRun
 from desktop.ui import pyside_refcount
 from desktop.ui.symbolic_view import SymbolicView
 from desktop.ui.workers import Job
+from desktop.watch_eval import WatchEvaluator
 
 pyside_refcount.apply()  # PySide6 6.12 drops a ref to True on every emit
 
@@ -97,7 +98,9 @@ class Controller(QObject):
         window.run_requested.connect(self.start_run)
         window.stop_requested.connect(self.stop_run)
         window.file_opened.connect(self._on_file_opened)
-        window.inspector.set_evaluator(self.state.evaluate)
+        # watches are the user's code: evaluated off the GUI thread, with a time limit
+        window.inspector.set_evaluator(
+            WatchEvaluator(self.state.evaluate, on_late=window.inspector.deliver_late))
         window.inspector.tensor_selected.connect(self._on_tensor_selected)
         self._build_menus()
         self._install_lessons()

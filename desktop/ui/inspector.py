@@ -32,12 +32,15 @@ NOT_EVALUATED = "(run to evaluate)"
 class Inspector(QWidget):
     tensor_selected = Signal(str)
     watches_changed = Signal(list)
+    # a watch value that arrived after the evaluator's short wait; emitted from a worker thread
+    late_watch_value = Signal(str, str)
 
     def __init__(self, parent: QWidget | None = None, theme: Theme = LIGHT):
         super().__init__(parent)
         self.theme = theme
         self.tensors: tuple[TensorInfo, ...] = ()
         self.evaluate: Callable[[str], str] | None = None
+        self.late_watch_value.connect(self._set_late_value, Qt.ConnectionType.QueuedConnection)
 
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -200,6 +203,15 @@ class Inspector(QWidget):
         for r in range(self.watch_table.rowCount()):
             expr = self.watch_table.item(r, 0).text()
             self.watch_table.setItem(r, 1, QTableWidgetItem(self._eval(expr)))
+
+    def deliver_late(self, expr: str, text: str) -> None:
+        """Thread-safe: hand a slow watch's value to the GUI thread."""
+        self.late_watch_value.emit(expr, text)
+
+    def _set_late_value(self, expr: str, text: str) -> None:
+        for r in range(self.watch_table.rowCount()):
+            if self.watch_table.item(r, 0).text() == expr:
+                self.watch_table.setItem(r, 1, QTableWidgetItem(text))
 
     def _eval(self, expr: str) -> str:
         if self.evaluate is None:

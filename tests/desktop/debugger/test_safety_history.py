@@ -259,3 +259,23 @@ def test_stop_abandons_a_script_stuck_in_a_long_c_call():
     result = s.wait(3)
     assert time.monotonic() - t0 < 1.5
     assert result.status == "stopped" and result.extras["abandoned"] and done == [result]
+
+
+def test_a_runaway_watch_is_stopped_and_stepping_goes_on(driver, monkeypatch):
+    import desktop.debugger.run as run
+
+    monkeypatch.setattr(run, "WATCH_LIMIT", 0.3)
+    d = driver(SEED_LINEAR)
+    # runs Python bytecode forever (a single C call such as sum(range(10**12)) could not be
+    # interrupted by any in-process limit)
+    forever = "any(x for x in iter(int, 1))"
+    d.session.set_watches([forever, "1 + 1"])
+    t0 = time.monotonic()
+    states, result = d.run(stepping_into(8))
+    lines = [s for s in states if s.kind == "line"]
+    assert len(lines) >= 3 and result.status == "finished"
+    for s in lines:
+        assert dict(s.watches) == {forever: "(stopped: still running after 0.3 s)", "1 + 1": "2"}
+    # into backward too: the interrupt sent to the watch must not disturb the traced thread
+    assert any(s.kind == "backward" for s in states)
+    assert time.monotonic() - t0 < 0.3 * len(lines) + 10

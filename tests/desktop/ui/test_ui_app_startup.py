@@ -22,7 +22,7 @@ PROBE = textwrap.dedent("""
                 "title": window.windowTitle(),
                 "source": window.source(),
                 "visible": window.isVisible(),
-                "heavy": sorted(m for m in ("pyqtgraph", "sympy", "symbolic", "ziamath")
+                "heavy": sorted(m for m in ("pyqtgraph", "sympy", "symbolic.checker", "ziamath")
                                 if m in sys.modules),
             }))
             window.close()
@@ -60,7 +60,8 @@ WIRED = textwrap.dedent("""
                 "controller": hasattr(window, "controller"),
                 "debugger": hasattr(window, "debugger"),
                 "runner_connected": window.receivers(SIGNAL("run_requested(QString)")) > 0,
-                "heavy": sorted(m for m in ("pyqtgraph", "sympy", "symbolic") if m in sys.modules),
+                "heavy": sorted(m for m in ("pyqtgraph", "sympy", "symbolic.checker")
+                                if m in sys.modules),
             }))
             window.close()
         QTimer.singleShot(0, window, report)

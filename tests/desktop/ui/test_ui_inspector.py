@@ -1,3 +1,5 @@
+import time
+
 import numpy as np
 from conftest import linear_tensors, tensor
 
@@ -95,3 +97,17 @@ def test_watches(qtbot):
     ins.watch_field.setText("w.grad * 2")
     ins.watch_field.returnPressed.emit()
     assert ins.watches == ["w.grad", "w.grad * 2"]
+
+
+def test_a_slow_watch_does_not_block_and_fills_in_later(qtbot):
+    from desktop.watch_eval import EVALUATING, WatchEvaluator
+
+    ins = make(qtbot)
+    ins.add_watch("slow")
+    ins.set_evaluator(WatchEvaluator(lambda e: (time.sleep(0.5), "done")[1],
+                                     on_late=ins.deliver_late, wait=0.05))
+    t0 = time.monotonic()
+    ins.refresh_watches()
+    assert time.monotonic() - t0 < 0.4  # the GUI thread was not held for the 0.5 s
+    assert ins.watch_values()["slow"] == EVALUATING
+    qtbot.waitUntil(lambda: ins.watch_values()["slow"] == "done", timeout=3000)
