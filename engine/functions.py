@@ -366,17 +366,28 @@ def _softmax_np(x, d):
     return e / e.sum(axis=d, keepdims=True)
 
 
-def softmax(x, dim, dtype=None):
+def _softmax_input(x, dim, dtype, name):
+    """The (cast) input and the reduced dim; PyTorch's error for integer and bool inputs."""
     x = _t(x)
+    if dtype is not None:
+        x = x.to(dtype)
     d = _dims(dim, x._data.ndim)[0] if x._data.ndim else 0
+    if x._data.dtype.kind != "f":
+        last = "lastdim_" if d == builtins.max(x._data.ndim - 1, 0) else ""
+        kind = _dtype._BY_NP[x._data.dtype].tensor_type[:-len("Tensor")]
+        raise NotImplementedError(f'"{name}_{last}kernel_impl" not implemented for \'{kind}\'')
+    return x, d
+
+
+def softmax(x, dim, dtype=None):
+    x, d = _softmax_input(x, dim, dtype, "softmax")
     data = x._data if x._data.ndim else x._data.reshape(1)
     out = _softmax_np(data, d).reshape(x._data.shape)
     return _result(OPS["softmax"], out, (x,), d if x._data.ndim else None)
 
 
 def log_softmax(x, dim, dtype=None):
-    x = _t(x)
-    d = _dims(dim, x._data.ndim)[0] if x._data.ndim else 0
+    x, d = _softmax_input(x, dim, dtype, "log_softmax")
     data = x._data if x._data.ndim else x._data.reshape(1)
     z = data - np.maximum.reduce(data, axis=d, keepdims=True)
     lse = np.add.reduce(np.exp(z), axis=d, keepdims=True)

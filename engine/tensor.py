@@ -932,14 +932,10 @@ class Tensor:
         return minimum(self, other)
 
     def softmax(self, dim, dtype=None):
-        from .functions import softmax
-
-        return softmax(self, dim)
+        return _lazy.functions.softmax(self, dim, dtype)
 
     def log_softmax(self, dim, dtype=None):
-        from .functions import log_softmax
-
-        return log_softmax(self, dim)
+        return _lazy.functions.log_softmax(self, dim, dtype)
 
     def isnan(self):
         return _wrap(np.isnan(self._data))
