@@ -30,7 +30,7 @@ GRANDALF_MAX_NODES = 500
 GRANDALF_MAX_COST = 1000  # nodes + dummy vertices, see above
 DEFAULT_SIZE = (190.0, 64.0)  # the graph view's widest box (labels elided past 170 px)
 X_GAP = 30.0  # between boxes on one layer
-Y_GAP = 70.0  # between layers (edges carry grad labels after backward)
+Y_GAP = 46.0  # between layers (edges carry grad labels after backward: one text line)
 COMPONENT_GAP = 80.0  # between components side by side
 
 Size = tuple[float, float]
