@@ -126,13 +126,13 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    arr = _rng(generator).standard_normal(_shape_arg(size))
-    return _finish(arr.astype(_np_dtype(dtype)), requires_grad)
+    dt = _np_dtype(dtype)
+    return _finish(_rng(generator).normal(0.0, 1.0, _shape_arg(size), dt), requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    arr = _rng(generator).random(_shape_arg(size))
-    return _finish(arr.astype(_np_dtype(dtype)), requires_grad)
+    dt = _np_dtype(dtype)
+    return _finish(_rng(generator).uniform(0.0, 1.0, _shape_arg(size), dt), requires_grad)
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
@@ -140,7 +140,7 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
     if high is None:
         low, high = 0, low
     arr = _rng(generator).integers(low, high, _shape_arg((size,)))
-    return _finish(arr.astype(_np_dtype(dtype, np.dtype(np.int64))), requires_grad)
+    return _finish(arr.astype(_np_dtype(dtype, np.dtype(np.int64)), copy=False), requires_grad)
 
 
 def randperm(n, generator=None, dtype=None, device=None):
@@ -148,10 +148,15 @@ def randperm(n, generator=None, dtype=None, device=None):
 
 
 def normal(mean, std, size=None, generator=None):
+    dt = _default[0].np
     if size is not None:
-        return _wrap(_rng(generator).normal(mean, std, _shape_arg((size,))).astype(_default[0].np))
-    m, s = _arr(mean), _arr(std)
-    return _wrap(np.asarray(_rng(generator).normal(m, s)).astype(_default[0].np))
+        return _wrap(_rng(generator).normal(mean, std, _shape_arg((size,)), dt))
+    # tensor mean/std: standard normals of the broadcast shape, scaled (PyTorch's order)
+    m, s = np.asarray(_arr(mean)), np.asarray(_arr(std))
+    if m.dtype.kind == "f":
+        dt = m.dtype
+    z = _rng(generator).normal(0.0, 1.0, np.broadcast_shapes(m.shape, s.shape), dt)
+    return _wrap(np.asarray(z * s + m, dtype=dt))
 
 
 def randn_like(t, dtype=None, device=None, requires_grad=False):

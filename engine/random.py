@@ -1,57 +1,193 @@
-"""Random numbers: one seeded numpy Generator, like torch's global default generator."""
+"""Random numbers that are PyTorch's, number for number: after ``manual_seed(s)``, ``rand``,
+``randn``, ``randint``, ``randperm``, ``uniform_``/``normal_`` (so ``nn.Linear``'s initial weights)
+and DataLoader shuffling give what PyTorch's CPU generator gives, so a tutorial's printed values
+reproduce in stepgrad.
+
+PyTorch's CPU generator is a 32-bit Mersenne Twister seeded with ``init_genrand`` (numpy's MT19937
+runs the same recurrence; only the seeding is done here); each distribution below follows ATen's
+(``DistributionsHelper.h``, ``TransformationHelper.h``, ``cpu/DistributionTemplates.h``):
+uniform floats from the low 24 (float) or 53 (double, from two draws) bits; normals by
+Box-Muller, element by element with a cached second value below 16 elements, and in blocks of 16
+(8 pairs) from 16 uniforms above. One known difference: for float32 tensors of 16 or more
+elements PyTorch computes log/sin/cos with AVX2 approximations, so those normals may differ from
+PyTorch's in the last bit or two (never in the digits printed).
+"""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-_state = {"rng": np.random.default_rng(0), "seed": 0}
+DEFAULT_SEED = 67280421310721  # PyTorch's default_rng_seed_val
+_TWO_PI = 2.0 * math.pi
+
+
+def _init_genrand(seed: int) -> np.ndarray:
+    key = np.empty(624, dtype=np.uint32)
+    x = seed & 0xFFFFFFFF
+    key[0] = x
+    for i in range(1, 624):
+        x = (1812433253 * (x ^ (x >> 30)) + i) & 0xFFFFFFFF
+        key[i] = x
+    return key
 
 
 class Generator:
-    """``torch.Generator``: its own stream, seeded with ``manual_seed``."""
+    """``torch.Generator``: a Mersenne Twister stream with PyTorch's distributions."""
 
     def __init__(self, device="cpu"):
-        self._rng = np.random.default_rng()
-        self._seed = None
+        self._bits = np.random.MT19937()
+        self.manual_seed(DEFAULT_SEED)
 
+    # ---- seeding and state ---------------------------------------------------------------------
     def manual_seed(self, seed):
-        self._seed = int(seed)
-        self._rng = np.random.default_rng(self._seed)
+        self._seed = int(seed) & 0xFFFFFFFFFFFFFFFF
+        self._bits.state = {"bit_generator": "MT19937",
+                            "state": {"key": _init_genrand(self._seed), "pos": 624}}
+        self._cached_normal = None  # Box-Muller's second value, as PyTorch keeps it
         return self
+
+    def seed(self):
+        s = int(np.random.SeedSequence().entropy % (2**63))
+        self.manual_seed(s)
+        return s
 
     def initial_seed(self):
         return self._seed
 
     def get_state(self):
-        return self._rng.bit_generator.state
+        return {"bits": self._bits.state, "cached_normal": self._cached_normal,
+                "seed": self._seed}
 
     def set_state(self, state):
-        self._rng.bit_generator.state = state
+        self._bits.state = state["bits"]
+        self._cached_normal = state["cached_normal"]
+        self._seed = state["seed"]
+        return self
+
+    # ---- raw draws -----------------------------------------------------------------------------
+    def _u32(self, n: int) -> np.ndarray:
+        return self._bits.random_raw(n)  # uint64 holding the 32-bit outputs
+
+    def _u64(self, n: int) -> np.ndarray:
+        w = self._u32(2 * n)
+        return (w[0::2] << np.uint64(32)) | w[1::2]  # first draw is the high word
+
+    def _unit(self, n: int, dtype) -> np.ndarray:
+        """n uniforms in [0, 1) as PyTorch's uniform_real_distribution makes them."""
+        dtype = np.dtype(dtype)
+        if dtype == np.float64:
+            return (self._u64(n) & np.uint64((1 << 53) - 1)).astype(np.float64) * 2.0**-53
+        digits = 11 if dtype == np.float16 else 24
+        return ((self._u32(n) & np.uint64((1 << digits) - 1)).astype(np.float32)
+                * np.float32(2.0**-digits))
+
+    # ---- distributions (shape, dtype) -> ndarray -------------------------------------------------
+    def uniform(self, low, high, shape, dtype=np.float32) -> np.ndarray:
+        dtype = np.dtype(dtype)
+        n = math.prod(shape)
+        x = self._unit(n, dtype)
+        if dtype == np.float64:
+            out = x * (high - low) + low
+        else:
+            lo, hi = np.float32(low), np.float32(high)
+            # x * (to - from) + from with one rounding (ATen's kernel is built with FMA): the
+            # product of two floats is exact in float64
+            out = (x.astype(np.float64) * np.float64(hi - lo) + np.float64(lo)).astype(np.float32)
+        return out.astype(dtype, copy=False).reshape(shape)
+
+    def normal(self, mean, std, shape, dtype=np.float32) -> np.ndarray:
+        dtype = np.dtype(dtype)
+        n = math.prod(shape)
+        if n >= 16:
+            out = self._normal_blocks(n, dtype, mean, std)
+        else:
+            out = np.array([self._normal_one(mean, std) for _ in range(n)], dtype=np.float64)
+        return out.astype(dtype, copy=False).reshape(shape)
+
+    def _normal_one(self, mean, std) -> float:
+        cached = self._cached_normal
+        if cached is not None:
+            self._cached_normal = None
+            return cached * std + mean
+        u1, u2 = self._unit(2, np.float64)
+        r = math.sqrt(-2.0 * math.log1p(-u2))
+        theta = _TWO_PI * u1
+        self._cached_normal = r * math.sin(theta)
+        return r * math.cos(theta) * std + mean
+
+    def _normal_blocks(self, n, dtype, mean, std) -> np.ndarray:
+        work = np.float64 if dtype == np.float64 else np.float32
+        data = self._unit(n, work if dtype != np.float16 else np.float16).astype(work)
+        full = n - n % 16
+        _box_muller_16(data[:full].reshape(-1, 16), work)
+        if n % 16:  # PyTorch redraws the last 16 and transforms them as one more block
+            tail = self._unit(16, work if dtype != np.float16 else np.float16).astype(work)
+            _box_muller_16(tail.reshape(1, 16), work)
+            data[n - 16:] = tail
+        if std != 1 or mean != 0:
+            data = data * work(std) + work(mean)
+        return data
+
+    def integers(self, low, high, shape) -> np.ndarray:
+        """randint: (draw % range) + low, with a 64-bit draw when the range needs it."""
+        span = int(high) - int(low)
+        if span <= 0:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
+                               f"from={low} >= to={high}")
+        n = math.prod(shape)
+        draws = self._u64(n) if span >= 1 << 32 else self._u32(n)
+        return ((draws % np.uint64(span)).astype(np.int64) + int(low)).reshape(shape)
+
+    def permutation(self, n: int) -> np.ndarray:
+        """randperm: PyTorch's swap loop, one 32-bit draw per position."""
+        out = np.arange(n, dtype=np.int64)
+        if n < 2:
+            return out
+        draws = self._u32(n - 1)
+        for i, d in enumerate(draws.tolist()):
+            z = i + d % (n - i)
+            out[i], out[z] = out[z], out[i]
+        return out
+
+    def random_int64(self) -> int:
+        """``torch.empty((), dtype=torch.int64).random_()``: what a sampler seeds itself with."""
+        return int(self._u64(1)[0] % np.uint64(2**63))
+
+
+def _box_muller_16(blocks: np.ndarray, work) -> None:
+    """In place on rows of 16 uniforms: pairs (j, j + 8) become two normals."""
+    u1 = work(1) - blocks[:, :8]
+    u2 = blocks[:, 8:]
+    radius = np.sqrt(work(-2) * np.log(u1))
+    theta = work(_TWO_PI) * u2
+    blocks[:, :8] = radius * np.cos(theta)
+    blocks[:, 8:] = radius * np.sin(theta)
+
+
+default_generator = Generator()
 
 
 def manual_seed(seed):
-    _state["seed"] = int(seed)
-    _state["rng"] = np.random.default_rng(int(seed))
-    return _state["rng"]
+    return default_generator.manual_seed(seed)
 
 
 def seed():
-    s = int(np.random.SeedSequence().entropy % (2**63))
-    manual_seed(s)
-    return s
+    return default_generator.seed()
 
 
 def initial_seed():
-    return _state["seed"]
+    return default_generator.initial_seed()
 
 
 def get_rng_state():
-    return _state["rng"].bit_generator.state
+    return default_generator.get_state()
 
 
 def set_rng_state(state):
-    _state["rng"].bit_generator.state = state
+    default_generator.set_state(state)
 
 
-def _rng(generator=None):
-    return generator._rng if generator is not None else _state["rng"]
+def _rng(generator=None) -> Generator:
+    return generator if generator is not None else default_generator

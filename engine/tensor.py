@@ -1492,12 +1492,14 @@ class Tensor:
     def uniform_(self, a=0.0, b=1.0, generator=None):
         from .random import _rng
 
-        return self._fill_random(_rng(generator).uniform(a, b, self._data.shape))
+        return self._fill_random(_rng(generator).uniform(a, b, self._data.shape,
+                                                         self._data.dtype))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
         from .random import _rng
 
-        return self._fill_random(_rng(generator).normal(mean, std, self._data.shape))
+        return self._fill_random(_rng(generator).normal(mean, std, self._data.shape,
+                                                        self._data.dtype))
 
     def _fill_random(self, values):
         if _mode.enabled and self._rg and self.grad_fn is None:

@@ -62,12 +62,13 @@ def _fill(tensor: Tensor, values) -> Tensor:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fill with U(a, b)."""
-    return _fill(tensor, _rng(generator).uniform(a, b, tensor._data.shape))
+    return _fill(tensor, _rng(generator).uniform(a, b, tensor._data.shape, tensor._data.dtype))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fill with N(mean, std^2)."""
-    return _fill(tensor, _rng(generator).normal(mean, std, tensor._data.shape))
+    return _fill(tensor, _rng(generator).normal(mean, std, tensor._data.shape,
+                                                tensor._data.dtype))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:

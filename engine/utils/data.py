@@ -9,7 +9,7 @@ import numpy as np
 
 from .._dtype import float64 as _float64
 from ..functions import stack, tensor
-from ..random import _rng
+from ..random import Generator, _rng
 from ..tensor import Tensor
 
 
@@ -118,10 +118,21 @@ class DataLoader:
         if self.sampler is not None:
             return list(self.sampler)
         if self.shuffle:
-            return _rng(self.generator).permutation(n).tolist()
+            # as torch's RandomSampler: without a generator, a fresh one seeded from the global
+            # stream; the second randperm is the one it draws for num_samples % n (here 0)
+            gen = self.generator
+            if gen is None:
+                gen = Generator().manual_seed(_rng().random_int64())
+            order = gen.permutation(n).tolist()
+            gen.permutation(n)
+            return order
         return list(range(n))
 
     def __iter__(self):
+        # torch's loader iterator draws a 64-bit base seed (for workers) on every pass, shuffled
+        # or not, from the loader's generator or the global one: drawn here too, so the random
+        # numbers a training loop takes after an epoch stay PyTorch's
+        _rng(self.generator).random_int64()
         order = self._order()
         if self.batch_size is None:
             for i in order:
