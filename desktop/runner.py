@@ -6,15 +6,14 @@
     result = run.wait()
 
 ``run_script(source)`` does the same synchronously (tests, ``stepgrad run``). The building blocks
-(``compile_script``, ``make_namespace``, ``error_info``) are public so the debugger can run the
-same namespace under bdb in its own thread.
+(``compile_script``, ``make_namespace``, ``error_info``, the ``ScriptThread`` base) are public so
+the debugger can run the same namespace under bdb in its own thread, stopped the same way.
 """
 
 from __future__ import annotations
 
 import builtins
 import contextlib
-import ctypes
 import linecache
 import sys
 import threading
@@ -24,10 +23,11 @@ import types
 from collections.abc import Callable
 
 from desktop import capture
+from desktop.async_stop import async_raise, checkpoint, clear_async_flag, reap
 from desktop.model import ErrorInfo, GraphSnapshot, OutputChunk, RunResult, TensorInfo
 
 SCRIPT_FILENAME = "<stepgrad>"
-STOP_GRACE = 0.9  # seconds Stop keeps retrying before giving the thread up (see stop())
+STOP_GRACE = 0.9  # seconds Stop keeps retrying before giving the thread up (see _stopper)
 
 
 class StopScript(BaseException):
@@ -146,65 +146,159 @@ def format_error(err: ErrorInfo) -> str:
     return "\n".join(lines) + "\n"
 
 
-# --- stopping a thread -------------------------------------------------------------------------
+# --- a script on its own thread ---------------------------------------------------------------
 
-def _async_raise(ident: int, exc_type) -> None:
-    """Make thread ``ident`` raise ``exc_type`` at its next bytecode boundary.
+class ScriptThread:
+    """A script's daemon worker thread and Stop, shared by ``ScriptRun`` and the debugger's
+    ``DebugRun`` so both end a runaway or stuck script the same way.
 
-    CPython has no other way to interrupt a thread running pure Python such as
-    ``while True: pass``: flags and events need the loop's cooperation, and signals only reach
-    the main thread. It cannot interrupt a long C call (a huge matmul, ``time.sleep``) until
-    that call returns, which is why ``stop()`` retries and finally abandons the thread.
+    A subclass provides ``_execute()`` (on the worker: runs the script with ``_in_user`` set
+    while its code may be interrupted; returns what ended it, None or the exception) and
+    ``_finish(outcome, abandoned)`` (``_claim_finish`` first, then ``_result``); it may override
+    ``_after_script()`` and ``_on_snapshot()``."""
 
-    Never call it with None to cancel: on CPython 3.11 that leaves the interpreter-wide "async
-    exception pending" flag set (only a thread *receiving* one clears it), and while it is set any
-    thread with a trace function (bdb, the debugger) spins forever at its next function entry.
-    Pending exceptions are instead delivered where they are harmless (``_leave_user``)."""
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc_type))
+    thread_name = "stepgrad-script"
+    stopper_name = "stepgrad-stop"
 
+    def __init__(self, source: str, filename: str, script_path: str | None,
+                 on_output: Callable[[OutputChunk], None] | None):
+        self.source = source
+        self.filename = filename
+        self.script_path = script_path
+        self.sink = capture.OutputSink(on_output)
+        self.namespace: dict = {}
+        self.recorder = None
+        self.done = threading.Event()  # set once the result is built
+        self._lock = threading.Lock()  # guards _in_user against the stopper
+        self._in_user = False
+        self._stop_reason: str | None = None
+        self._finished = False
+        self._thread: threading.Thread | None = None
+        self._ident: int | None = None
+        self._t0 = 0.0
 
-class _Flush(BaseException):
-    pass
+    def start(self):
+        self._t0 = time.perf_counter()
+        self._thread = threading.Thread(target=self._main, name=self.thread_name, daemon=True)
+        self._thread.start()
+        return self
 
+    def _start_stopper(self) -> threading.Thread:
+        stopper = threading.Thread(target=self._stopper, name=self.stopper_name, daemon=True)
+        stopper.start()
+        return stopper
 
-def _clear_async_flag() -> None:
-    """Clear the 3.11 interpreter-wide flag left by a StopScript pending in an abandoned thread
-    (see ``_async_raise``) by delivering a dummy exception to a throwaway thread. The abandoned
-    thread still gets its own StopScript: each thread checks its pending exception whenever it
-    handles the eval breaker, e.g. on the next GIL hand-over."""
-    ready = threading.Event()
+    # --- worker thread ---
+    def _main(self) -> None:
+        self._ident = threading.get_ident()
+        capture.register(self.sink)
+        outcome: object = _UNSET
+        # Loop because the async StopScript may land anywhere up to _leave_user(), even after
+        # the script returned; once _leave_user() ran, no further one can arrive (see _stopper).
+        while True:
+            try:
+                if outcome is _UNSET:
+                    outcome = self._execute()
+                self._leave_user()
+                break
+            except StopScript as exc:
+                outcome = exc if outcome is _UNSET else outcome
+        sys.settrace(None)
+        self._after_script()
+        _detach_observer(self._ident)
+        capture.unregister()
+        self._finish(outcome)
 
-    def spin():
-        deadline = time.monotonic() + 2.0
-        with contextlib.suppress(_Flush):
-            ready.set()
-            while time.monotonic() < deadline:
-                pass
+    def _execute(self) -> BaseException | None:
+        raise NotImplementedError
 
-    helper = threading.Thread(target=spin, name="stepgrad-flush", daemon=True)
-    helper.start()
-    ready.wait()
-    if helper.ident is not None:
-        _async_raise(helper.ident, _Flush)
-    helper.join()
+    def _new_namespace(self) -> dict:
+        self.namespace = ns = make_namespace(self.sink)
+        if self.script_path:
+            ns["__file__"] = self.script_path  # as `python path/to/script.py` sets it
+        return ns
 
+    def _after_script(self) -> None:
+        """Worker-side clean-up once no StopScript can arrive any more."""
 
-def _reap(thread: threading.Thread) -> None:
-    """Wake up every 0.1 s until an abandoned thread is gone. Waiting for the GIL makes a thread
-    that runs Python again handle its eval breaker, where its pending StopScript lands; without
-    this, an idle GUI (its event loop holds no GIL) could leave it spinning for a long time."""
-    while thread.is_alive():
-        thread.join(0.1)
+    def _leave_user(self) -> None:
+        with self._lock:
+            self._in_user = False  # from now on the stopper raises nothing more
+        # A StopScript raised just before (e.g. while the script was in a C call) may still be
+        # pending: let it land here, inside _main's retry loop, not in _finish or a callback.
+        checkpoint()
+        checkpoint()
 
+    # --- stopping ---
+    def _stopper(self) -> None:
+        # Re-raise every 50 ms: the user may catch it with a bare `except:`, and a raise made
+        # while the thread sits in a C call only lands when that call returns.
+        deadline = time.monotonic() + STOP_GRACE
+        while not self.done.is_set() and time.monotonic() < deadline:
+            with self._lock:
+                if self._in_user and self._ident is not None:
+                    async_raise(self._ident, StopScript)
+            self.done.wait(0.05)
+        if self.done.is_set() or not self._in_user:
+            self.done.wait(STOP_GRACE)  # the worker left user code and is building its result
+            if self.done.is_set():
+                return
+        # Still stuck (e.g. in time.sleep or a huge numpy call): abandon it. It is a daemon
+        # thread; its late output and engine events are dropped, and the pending StopScript
+        # ends it as soon as it runs Python again.
+        self.sink.closed = True
+        if self._ident is not None:
+            capture.unregister(self._ident)
+            _detach_observer(self._ident)
+        clear_async_flag()
+        if self._thread is not None:  # None: stopped before it was started
+            threading.Thread(target=reap, args=(self._thread,), name="stepgrad-reap",
+                             daemon=True).start()
+        self._finish(StopScript(), abandoned=True)
 
-def _checkpoint() -> None:
-    """Calling a Python function checks the eval breaker, so a pending async exception of the
-    calling thread is raised right here."""
+    # --- result ---
+    def _finish(self, outcome, abandoned: bool = False) -> None:
+        raise NotImplementedError
+
+    def _claim_finish(self) -> bool:
+        """True for the first caller only: the worker and an abandoning stopper may race."""
+        with self._lock:
+            if self._finished:
+                return False
+            self._finished = True
+            return True
+
+    def _result(self, outcome, stop_reason: str | None, extras: dict) -> RunResult:
+        status, error = "finished", None
+        if isinstance(outcome, StopScript):
+            status = "stopped"
+            err = error_info(outcome, self.filename)
+            error = ErrorInfo("Stopped", stop_reason or "stopped", err.line, err.traceback)
+        elif isinstance(outcome, SystemExit) and outcome.code in (None, 0):
+            pass
+        elif isinstance(outcome, BaseException):
+            status, error = "error", error_info(outcome, self.filename)
+        tensors, graph, values = (), GraphSnapshot(), ()
+        try:
+            from desktop.tensors import tensor_infos
+
+            tensors = tensor_infos(self.namespace)
+            if self.recorder is not None:
+                graph = self.recorder.snapshot(self.namespace)
+                values = tuple(self.recorder.backward_values)
+            self._on_snapshot(status, tensors, graph)
+        except Exception as exc:  # an engine bug must not lose the output and error
+            extras["snapshot_error"] = f"{type(exc).__name__}: {exc}"
+        return RunResult(status, self.sink.text(), error, tensors, graph, values,
+                         time.perf_counter() - self._t0, extras)
+
+    def _on_snapshot(self, status: str, tensors, graph: GraphSnapshot) -> None:
+        """Called with the final snapshots; what it raises is reported as a snapshot error."""
 
 
 # --- a run ------------------------------------------------------------------------------------
 
-class ScriptRun:
+class ScriptRun(ScriptThread):
     """One execution of a script in a daemon worker thread.
 
     Callbacks run on the worker thread (or, for a thread that Stop had to abandon, on the
@@ -228,37 +322,22 @@ class ScriptRun:
                  max_seconds: float | None = None, max_lines: int | None = None,
                  record: bool = True, script_path: str | None = None,
                  executor: Callable[[object, dict], object] | None = None):
-        self.source = source
+        super().__init__(source, filename, script_path, on_output)
         self.executor = executor
-        self.filename = filename
         self.on_done = on_done
         self.max_seconds = max_seconds
         self.max_lines = max_lines
         self.record = record
-        self.script_path = script_path
-        self.sink = capture.OutputSink(on_output)
         self.status = "idle"  # -> "running" -> "finished" | "error" | "stopped"
         self.result: RunResult | None = None
-        self.namespace: dict = {}
-        self.recorder = None
-        self._lock = threading.Lock()  # guards _in_user against the stopper
-        self._in_user = False
-        self._stop_reason: str | None = None
-        self._finished = False
-        self._done = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._ident: int | None = None
         self._lines = 0
-        self._t0 = 0.0
         self._timer: threading.Timer | None = None
         self._stopper_started = False
 
     # --- controller API ---
     def start(self) -> ScriptRun:
         self.status = "running"
-        self._t0 = time.perf_counter()
-        self._thread = threading.Thread(target=self._main, name="stepgrad-script", daemon=True)
-        self._thread.start()
+        super().start()
         if self.max_seconds is not None:
             self._timer = threading.Timer(
                 self.max_seconds, self.stop,
@@ -273,16 +352,15 @@ class ScriptRun:
         with self._lock:
             if self._stop_reason is None:
                 self._stop_reason = reason
-            if self._done.is_set() or self._stopper_started:
+            if self.done.is_set() or self._stopper_started:
                 return  # a second Stop press changes nothing
             self._stopper_started = True
-        stopper = threading.Thread(target=self._stopper, name="stepgrad-stop", daemon=True)
-        stopper.start()
+        stopper = self._start_stopper()
         if block:
             stopper.join()
 
     def wait(self, timeout: float | None = None) -> RunResult | None:
-        self._done.wait(timeout)
+        self.done.wait(timeout)
         return self.result
 
     def graph_snapshot(self, namespace: dict | None = None,
@@ -301,34 +379,13 @@ class ScriptRun:
 
     @property
     def running(self) -> bool:
-        return not self._done.is_set() and self._thread is not None
+        return not self.done.is_set() and self._thread is not None
 
     # --- worker thread ---
-    def _main(self) -> None:
-        self._ident = threading.get_ident()
-        capture.register(self.sink)
-        outcome: object = _UNSET
-        # Loop because the async StopScript may land anywhere up to _leave_user(), even after
-        # exec() returned; once _leave_user() ran, no further one can arrive (see stop()).
-        while True:
-            try:
-                if outcome is _UNSET:
-                    outcome = self._execute()
-                self._leave_user()
-                break
-            except StopScript as exc:
-                outcome = exc if outcome is _UNSET else outcome
-        sys.settrace(None)
-        _detach_observer(self._ident)
-        capture.unregister()
-        self._finish(outcome)
-
     def _execute(self) -> BaseException | None:
         try:
             code = compile_script(self.source, self.filename)
-            self.namespace = ns = make_namespace(self.sink)
-            if self.script_path:
-                ns["__file__"] = self.script_path
+            ns = self._new_namespace()
             if self.record:
                 from desktop.recorder import Recorder, attach
 
@@ -348,14 +405,6 @@ class ScriptRun:
             return exc
         return None
 
-    def _leave_user(self) -> None:
-        with self._lock:
-            self._in_user = False  # from now on the stopper raises nothing more
-        # A StopScript raised just before (e.g. while the script was in a C call) may still be
-        # pending: let it land here, inside _main's retry loop, not in _finish or on_done.
-        _checkpoint()
-        _checkpoint()
-
     def _trace(self, frame, event, arg):
         return self._trace_line if frame.f_code.co_filename == self.filename else None
 
@@ -368,67 +417,19 @@ class ScriptRun:
                 raise StopScript()
         return self._trace_line
 
-    # --- stopping ---
-    def _stopper(self) -> None:
-        # Re-raise every 50 ms: the user may catch it with a bare `except:`, and a raise made
-        # while the thread sits in a C call only lands when that call returns.
-        deadline = time.monotonic() + STOP_GRACE
-        while not self._done.is_set() and time.monotonic() < deadline:
-            with self._lock:
-                if self._in_user and self._ident is not None:
-                    _async_raise(self._ident, StopScript)
-            self._done.wait(0.05)
-        if self._done.is_set() or self._thread is None or not self._in_user:
-            self._done.wait(STOP_GRACE)  # the worker left user code and is building its result
-            if self._done.is_set():
-                return
-        # Still stuck (e.g. in time.sleep or a huge numpy call): abandon it. It is a daemon
-        # thread; its late output and engine events are dropped, and the pending StopScript
-        # ends it as soon as it runs Python again.
-        self.sink.closed = True
-        if self._ident is not None:
-            capture.unregister(self._ident)
-            _detach_observer(self._ident)
-        _clear_async_flag()
-        threading.Thread(target=_reap, args=(self._thread,), name="stepgrad-reap",
-                         daemon=True).start()
-        self._finish(StopScript(), abandoned=True)
-
     # --- result ---
     def _finish(self, outcome, abandoned: bool = False) -> None:
-        with self._lock:
-            if self._finished:
-                return
-            self._finished = True
+        if not self._claim_finish():
+            return
         if self._timer is not None:
             self._timer.cancel()
-        status, error = "finished", None
-        if isinstance(outcome, StopScript):
-            status = "stopped"
-            err = error_info(outcome, self.filename)
-            error = ErrorInfo("Stopped", self._stop_reason or "stopped", err.line, err.traceback)
-        elif isinstance(outcome, SystemExit) and outcome.code in (None, 0):
-            pass
-        elif isinstance(outcome, BaseException):
-            status, error = "error", error_info(outcome, self.filename)
         extras: dict = {"abandoned": abandoned} if abandoned else {}
         engine_names = engine_modules(self.namespace)
         if engine_names:
             extras["engine_modules"] = engine_names  # for "import torch runs on the engine"
-        tensors, graph, values = (), GraphSnapshot(), ()
-        try:
-            from desktop.tensors import tensor_infos
-
-            tensors = tensor_infos(self.namespace)
-            if self.recorder is not None:
-                graph = self.recorder.snapshot(self.namespace)
-                values = tuple(self.recorder.backward_values)
-        except Exception as exc:  # an engine bug must not lose the output and error
-            extras["snapshot_error"] = f"{type(exc).__name__}: {exc}"
-        self.result = RunResult(status, self.sink.text(), error, tensors, graph, values,
-                                time.perf_counter() - self._t0, extras)
-        self.status = status
-        self._done.set()
+        self.result = self._result(outcome, self._stop_reason, extras)
+        self.status = self.result.status
+        self.done.set()
         if self.on_done is not None:
             self.on_done(self.result)
 

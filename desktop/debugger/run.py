@@ -11,76 +11,48 @@ from __future__ import annotations
 import contextlib
 import queue
 import sys
-import threading
-import time
 
-from desktop import capture
+from desktop.async_stop import checkpoint
 from desktop.debugger.backward_stepper import BackwardStepper, RawStep, graph_id, op_name
 from desktop.debugger.history import DebugState, state_label
 from desktop.debugger.snapshots import Sharer, after_backward_step, same_graph
 from desktop.debugger.tracer import Tracer, code_lines, innermost_user_frame, snap_line
-from desktop.model import ErrorInfo, GraphSnapshot, RunResult
-from desktop.runner import (
-    StopScript,
-    _async_raise,
-    _clear_async_flag,
-    compile_script,
-    error_info,
-    make_namespace,
-)
+from desktop.model import GraphSnapshot
+from desktop.runner import ScriptThread, StopScript, compile_script, error_info
 from desktop.watch_eval import describe_outcome
 from symbolic.limits import run_limited
 
-STOP_GRACE = 0.9  # seconds Stop keeps interrupting before abandoning the worker thread
 WATCH_LIMIT = 2.0  # seconds one watch expression may take at a stop
 CHECK_INCREMENTAL = False  # tests: compare each incremental backward graph with a full one
 
 
-def _checkpoint() -> None:
-    """A Python call: a pending async StopScript of this thread is raised here."""
-
-
-class DebugRun:
+class DebugRun(ScriptThread):
     """One execution of the script under the debugger, in its own worker thread (a new one
     per start/restart); ``DebugSession`` drives it."""
 
+    thread_name = "stepgrad-debug"
+    stopper_name = "stepgrad-debug-stop"
+
     def __init__(self, session, source: str, stop_at_start: bool,
                  cursor: int | None):
+        super().__init__(source, session.filename, session.script_path, self._output)
         self.session = session
-        self.source = source
-        self.filename = session.filename
         self.stop_at_start = stop_at_start
         self.cursor = cursor
         self.status = "running"
         self.pending = 0  # commands queued but not yet taken by the worker
         self.commands: queue.SimpleQueue = queue.SimpleQueue()
-        self.done = threading.Event()
-        self.sink = capture.OutputSink(self._output)
         self.tracer = Tracer(self.filename, self._on_line, session.max_steps)
         self.tracer.start_running = not stop_at_start
-        self.recorder = None
         self.stepper: BackwardStepper | None = None
-        self.namespace: dict = {}
         self.lines: set[int] = set()
         self.sharer = Sharer()
         self.mismatches: list[tuple[str, int]] = []  # see CHECK_INCREMENTAL
         self.incremental = 0  # backward stops whose graph was derived from the previous one
-        self._lock = threading.Lock()  # guards _in_user against the stopper
-        self._in_user = False
-        self._finished = False
-        self._ident: int | None = None
-        self._thread: threading.Thread | None = None
-        self._stop_reason: str | None = None
         self._stops = 0
         self._mark = 0
-        self._t0 = 0.0
 
     # --- controller side ---
-    def start(self) -> None:
-        self._t0 = time.perf_counter()
-        self._thread = threading.Thread(target=self._main, name="stepgrad-debug", daemon=True)
-        self._thread.start()
-
     def send(self, name: str, arg=None) -> bool:
         with self.session._cond:
             if self.status != "paused" or self.pending:
@@ -98,7 +70,7 @@ class DebugRun:
         with self.session._cond:
             self.pending += 1
         self.commands.put(("stop", None))
-        threading.Thread(target=self._stopper, name="stepgrad-debug-stop", daemon=True).start()
+        self._start_stopper()
 
     def effective_breaks(self, breaks: dict[int, str | None]) -> dict[int, str | None]:
         if not self.lines:
@@ -111,23 +83,8 @@ class DebugRun:
         return out
 
     # --- worker thread ---
-    def _main(self) -> None:
-        self._ident = threading.get_ident()
-        capture.register(self.sink)
-        outcome: object = _UNSET
-        while True:  # a late async StopScript may land anywhere up to _leave_user()
-            try:
-                if outcome is _UNSET:
-                    outcome = self._execute()
-                self._leave_user()
-                break
-            except StopScript as exc:
-                outcome = exc if outcome is _UNSET else outcome
-        sys.settrace(None)
+    def _after_script(self) -> None:
         self.tracer.clear_all_breaks()  # again: a late StopScript may have cut run_code's
-        _detach(self._ident)
-        capture.unregister()
-        self._finish(outcome)
 
     def _execute(self):
         from desktop.recorder import Recorder, attach
@@ -137,9 +94,7 @@ class DebugRun:
         except SyntaxError as exc:
             return exc
         self.lines = code_lines(code)
-        self.namespace = ns = make_namespace(self.sink)
-        if self.session.script_path:
-            ns["__file__"] = self.session.script_path
+        ns = self._new_namespace()
         self.recorder = Recorder(self.filename)
         self.stepper = BackwardStepper(self.recorder, self._on_backward)
         self.stepper.tracer = self.tracer
@@ -162,12 +117,6 @@ class DebugRun:
             self._stop_at_error(exc)
             return exc
         return None
-
-    def _leave_user(self) -> None:
-        with self._lock:
-            self._in_user = False
-        _checkpoint()
-        _checkpoint()
 
     # --- stops ---
     def _on_line(self, frame) -> None:
@@ -221,8 +170,8 @@ class DebugRun:
         with self._lock:
             self._in_user = False
         with contextlib.suppress(StopScript):  # a Stop that raced us: handled just below
-            _checkpoint()
-            _checkpoint()
+            checkpoint()
+            checkpoint()
         if self.tracer.stop_reason is not None:
             raise StopScript()
         if frame is not None:
@@ -351,69 +300,15 @@ class DebugRun:
             self.stepper.muted = False
         return tuple(out)
 
-    # --- stopping ---
-    def _stopper(self) -> None:
-        deadline = time.monotonic() + STOP_GRACE
-        while not self.done.is_set() and time.monotonic() < deadline:
-            with self._lock:
-                if self._in_user and self._ident is not None:
-                    _async_raise(self._ident, StopScript)
-            self.done.wait(0.05)
-        if self.done.is_set():
-            return
-        if not self._in_user:
-            self.done.wait(STOP_GRACE)
-            if self.done.is_set():
-                return
-        # Stuck in a long C call (time.sleep, a huge matmul): abandon the daemon thread.
-        self.sink.closed = True
-        if self._ident is not None:
-            capture.unregister(self._ident)
-            _detach(self._ident)
-        _clear_async_flag()
-        self._finish(StopScript(), abandoned=True)
-
     # --- result ---
     def _finish(self, outcome, abandoned: bool = False) -> None:
-        with self._lock:
-            if self._finished:
-                return
-            self._finished = True
-        from desktop.tensors import tensor_infos
-
-        status, error = "finished", None
-        if isinstance(outcome, StopScript):
-            status = "stopped"
-            err = error_info(outcome, self.filename)
-            reason = self.tracer.stop_reason or self._stop_reason or "stopped"
-            error = ErrorInfo("Stopped", reason, err.line, err.traceback)
-        elif isinstance(outcome, SystemExit) and outcome.code in (None, 0):
-            pass
-        elif isinstance(outcome, BaseException):
-            status, error = "error", error_info(outcome, self.filename)
+        if not self._claim_finish():
+            return
         extras: dict = {"steps": self.tracer.steps, "stops": self._stops,
                         "history_note": self.session.history.note}
         if abandoned:
             extras["abandoned"] = True
-        tensors, graph, values = (), GraphSnapshot(), ()
-        try:
-            tensors = tensor_infos(self.namespace) if self.namespace else ()
-            if self.recorder is not None:
-                graph = self.recorder.snapshot(self.namespace)
-                values = tuple(self.recorder.backward_values)
-            if status == "finished" and not abandoned and self.session._run is self:
-                self._stops += 1
-                prev = self.session.history.live
-                self.session.history.append(DebugState(
-                    index=self._stops - 1, kind="finished", line=None, function="<module>",
-                    depth=0, label=state_label("finished", None), graph=graph,
-                    tensors=tensors, new_nodes=self._new_nodes(),
-                    from_line=prev.line if prev is not None else None,
-                    output_len=len(self.sink.text()), note=self.session.history.note))
-        except Exception as exc:  # an engine bug must not lose the output and error
-            extras["snapshot_error"] = f"{type(exc).__name__}: {exc}"
-        result = RunResult(status, self.sink.text(), error, tensors, graph, values,
-                           time.perf_counter() - self._t0, extras)
+        result = self._result(outcome, self.tracer.stop_reason or self._stop_reason, extras)
         current = self.session._run is self
         if current:
             self.session.result = result
@@ -424,6 +319,18 @@ class DebugRun:
         if current:
             self._emit("on_finished", result)
 
+    def _on_snapshot(self, status: str, tensors, graph: GraphSnapshot) -> None:
+        if status != "finished" or self.session._run is not self:
+            return  # an abandoned run is always "stopped"
+        self._stops += 1
+        prev = self.session.history.live
+        self.session.history.append(DebugState(
+            index=self._stops - 1, kind="finished", line=None, function="<module>",
+            depth=0, label=state_label("finished", None), graph=graph,
+            tensors=tensors, new_nodes=self._new_nodes(),
+            from_line=prev.line if prev is not None else None,
+            output_len=len(self.sink.text()), note=self.session.history.note))
+
     def _output(self, chunk) -> None:
         self._emit("on_output", chunk)
 
@@ -431,9 +338,6 @@ class DebugRun:
         cb = getattr(self.session, name)
         if cb is not None and self.session._run is self:
             cb(arg)
-
-
-_UNSET = object()
 
 
 def _frame_namespace(frame, fallback: dict) -> dict:
@@ -452,9 +356,3 @@ def _depth(frame, filename: str) -> int:
         n += frame.f_code.co_filename == filename
         frame = frame.f_back
     return n
-
-
-def _detach(ident: int) -> None:
-    from desktop.recorder import detach
-
-    detach(ident)
