@@ -24,6 +24,7 @@ from desktop.session import Session, SessionError, atomic_write_text, load
 ROOT = str(Path(__file__).resolve().parents[1])  # the folder holding engine/, symbolic/, desktop/
 REPORT_HEADER = "== stepgrad: tensors after the run =="
 CHECK_HEADER = "== stepgrad: three-way gradient check =="
+RUN_SEED = 67280421310721  # engine.random.DEFAULT_SEED, which the app's runs start from
 
 
 # --- import torch -> import engine as torch ---------------------------------------------------
@@ -251,8 +252,15 @@ def export_script(code: str, *, backend: str = "engine", check: bool = False,
         ]
     # atexit runs last-registered first: the report, then the check. It also runs when the code
     # stops with an error, just as the app still shows the tensors then.
+    module = "engine" if backend == "engine" else "torch"
     parts += [
         "atexit.register(_stepgrad_report, globals())",
+        "",
+        "# stepgrad runs every script from this seed (real PyTorch picks a new one per process),",
+        "# so unseeded random numbers here are the ones the app showed, on either backend",
+        f"import {module} as _stepgrad_seed  # noqa: E402",
+        "",
+        f"_stepgrad_seed.manual_seed({RUN_SEED})",
         "",
         "# ---- the session's code " + "-" * 66,
     ]

@@ -81,11 +81,13 @@ def fresh_engine_state() -> None:
     """Reset the engine's process-wide settings to what a new ``python script.py`` sees, so
     running a script twice in the app prints the same numbers (and an exported script run
     outside the app prints the numbers the app showed): the default generator re-seeded as at
-    import (engine/random.py seeds it with 0), float32 default dtype, default print options.
+    import with PyTorch's default seed (so an unseeded ``torch.randn`` prints what a fresh
+    PyTorch process prints), float32 default dtype, default print options.
     Grad mode needs nothing: it is thread-local and each run has a new thread."""
     import engine
+    from engine.random import DEFAULT_SEED
 
-    engine.manual_seed(0)
+    engine.manual_seed(DEFAULT_SEED)
     engine.set_default_dtype(engine.float32)
     engine.set_printoptions(profile="default")
     opts = getattr(getattr(engine, "printing", None), "PRINT_OPTS", None)
