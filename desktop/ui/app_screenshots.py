@@ -14,17 +14,7 @@ import sys
 import tempfile
 import time
 
-SEED = """\
-import torch
-w = torch.tensor([[3.0, 1.0]], requires_grad=True)
-b = torch.tensor([[3.0]], requires_grad=True)
-X = torch.randn(10, 2)
-Y = torch.randn(10, 1)
-Y_hat = X @ w.t() + b
-loss = torch.mean(torch.pow(Y_hat - Y, 2))
-loss.backward()
-print(w.grad, b.grad)
-"""
+from desktop.ui.screenshot import SEED, parse_args
 
 
 def _wait(app, cond, seconds: float = 60.0) -> bool:
@@ -38,9 +28,7 @@ def _wait(app, cond, seconds: float = 60.0) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    dark = "--dark" in args
-    args = [a for a in args if a != "--dark"]
+    args, dark = parse_args(argv)
     if not args:
         print(__doc__)
         return 2

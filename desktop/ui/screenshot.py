@@ -13,6 +13,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+# The seed article's y = wx + b example: the program all three screenshot scripts show, and the
+# one the tests step through (they import it and rely on its lines: 6 builds Y_hat, 7 the loss,
+# 8 is loss.backward()), so change it knowingly.
 SEED = """\
 import torch
 w = torch.tensor([[3.0, 1.0]], requires_grad=True)
@@ -26,10 +29,15 @@ print(w.grad, b.grad)
 """
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> tuple[list[str], bool]:
+    """The screenshot scripts' command line (``sys.argv[1:]`` when ``argv`` is None): the
+    positional arguments, and whether ``--dark`` was given."""
     args = list(sys.argv[1:] if argv is None else argv)
-    dark = "--dark" in args
-    args = [a for a in args if a != "--dark"]
+    return [a for a in args if a != "--dark"], "--dark" in args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, dark = parse_args(argv)
     if not args:
         print(__doc__)
         return 2

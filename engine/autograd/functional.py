@@ -112,20 +112,27 @@ def _check_shapes(vs, ref, vname, refname):
                                f"got {a.shape!r}.")
 
 
+def _inputs_and_v(inputs, v, create_graph, fn_name):
+    """(in_tuple, inputs, vs) for jvp and vhp, whose v is shaped like the inputs: the inputs
+    checked and preprocessed, v checked against them (v=None only for one single-element
+    input, then 1)."""
+    in_tuple, inputs = _as_tuple(inputs, "inputs", fn_name)
+    inputs = _preprocess(inputs, create_graph)
+    if v is None:
+        if len(inputs) != 1 or inputs[0]._data.size != 1:
+            raise RuntimeError("The vector v can only be None if the input to the "
+                               "user-provided function is a single Tensor with a single "
+                               "element.")
+        return in_tuple, inputs, (_ones_like(inputs[0]),)
+    _, vs = _as_tuple(v, "v", fn_name)
+    _check_shapes(vs, inputs, "v", "inputs")
+    return in_tuple, inputs, vs
+
+
 def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """(func(inputs), J v), by the double-backward trick: J v = d/du [u^T J] applied to v."""
     with enable_grad():
-        _in_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
-        inputs = _preprocess(inputs, create_graph)
-        if v is None:
-            if len(inputs) != 1 or inputs[0]._data.size != 1:
-                raise RuntimeError("The vector v can only be None if the input to the "
-                                   "user-provided function is a single Tensor with a single "
-                                   "element.")
-            vs = (_ones_like(inputs[0]),)
-        else:
-            _, vs = _as_tuple(v, "v", "jvp")
-            _check_shapes(vs, inputs, "v", "inputs")
+        _in_tuple, inputs, vs = _inputs_and_v(inputs, v, create_graph, "jvp")
         out_tuple, outputs = _check_outputs(func(*inputs), "jvp")
         us = tuple(_wrap(np.zeros(o._data.shape, o._data.dtype), True) for o in outputs)
         grad_in = _grads_or_zeros(outputs, inputs, us, True, strict, "jvp")
@@ -229,17 +236,7 @@ def hessian(func, inputs, create_graph: bool = False, strict: bool = False,
 def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """(func(inputs), v^T H) for a function returning a single element."""
     with enable_grad():
-        in_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
-        inputs = _preprocess(inputs, create_graph)
-        if v is None:
-            if len(inputs) != 1 or inputs[0]._data.size != 1:
-                raise RuntimeError("The vector v can only be None if the input to the "
-                                   "user-provided function is a single Tensor with a single "
-                                   "element.")
-            vs = (_ones_like(inputs[0]),)
-        else:
-            _, vs = _as_tuple(v, "v", "vhp")
-            _check_shapes(vs, inputs, "v", "inputs")
+        in_tuple, inputs, vs = _inputs_and_v(inputs, v, create_graph, "vhp")
         out = func(*inputs)
         if not isinstance(out, Tensor) or out._data.size != 1:
             raise RuntimeError("The Tensor returned by the function given to hessian should "

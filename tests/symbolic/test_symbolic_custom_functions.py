@@ -3,28 +3,14 @@ forward, and a wrong backward is reported with the element, the numbers and the 
 
 import numpy as np
 import pytest
+from seed_programs import MyReLU, relu_model
 
 import engine as torch
 from symbolic import check_all
 from symbolic.custom import replaying
 
 
-def relu_model(fn):
-    w = torch.tensor([[3.0, 1.0]], requires_grad=True)
-    b = torch.tensor([[3.0]], requires_grad=True)
-    X = torch.tensor([[-1.0, -1.0], [1.0, 1.0]])
-    Y = torch.tensor([[2.0, 3.0]])
-    loss = torch.mean(torch.pow(fn.apply(X @ w.t() + b) - Y, 2))
-    loss.backward()
-    return w, b
-
-
-class ForgetsMask(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, input):
-        ctx.save_for_backward(input)
-        return input.clamp(min=0)
-
+class ForgetsMask(MyReLU):  # the article's forward, a wrong backward
     @staticmethod
     def backward(ctx, grad_output):
         return grad_output.clone()  # bug: no `grad_input[input < 0] = 0`

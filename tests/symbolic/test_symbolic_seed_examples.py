@@ -2,6 +2,14 @@
 
 import numpy as np
 import pytest
+from seed_programs import (
+    SEED_GRAD_TENSORS,
+    SEED_LINEAR,
+    SEED_MULTI,
+    MyReLU,
+    relu_model,
+    run_program,
+)
 
 import engine as torch
 from symbolic import Options, check, check_all
@@ -10,13 +18,8 @@ from symbolic import Options, check, check_all
 def test_linear_model_all_agree_with_matrix_form(record):
     torch.manual_seed(0)
     with record() as rec:
-        w = torch.tensor([[3.0, 1.0]], requires_grad=True)
-        b = torch.tensor([[3.0]], requires_grad=True)
-        X = torch.randn(10, 2)
-        Y = torch.randn(10, 1)
-        Y_hat = X @ w.t() + b
-        loss = torch.mean(torch.pow(Y_hat - Y, 2))
-        loss.backward()
+        seed = run_program(SEED_LINEAR)
+    X, Y = seed["X"], seed["Y"]
     (report,) = check_all(rec.calls)
     assert report.ok, report
     names = [t.name for t in report.targets]
@@ -41,34 +44,9 @@ def test_linear_model_all_agree_with_matrix_form(record):
     assert "2*b_0_0" in b_rep.elements[0].closed_form
 
 
-class MyReLU(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, input):
-        ctx.save_for_backward(input)
-        return input.clamp(min=0)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (input,) = ctx.saved_tensors
-        grad_input = grad_output.clone()
-        grad_input[input < 0] = 0
-        return grad_input
-
-
-def relu_model(fn):
-    w = torch.tensor([[3.0, 1.0]], requires_grad=True)
-    b = torch.tensor([[3.0]], requires_grad=True)
-    X = torch.tensor([[-1.0, -1.0], [1.0, 1.0]])
-    Y = torch.tensor([[2.0, 3.0]])
-    Y_hat = fn.apply(X @ w.t() + b)
-    loss = torch.mean(torch.pow(Y_hat - Y, 2))
-    loss.backward()
-    return w, b
-
-
 def test_custom_relu_agrees_and_matches_article(record):
     with record() as rec:
-        w, b = relu_model(MyReLU)
+        w, b, _ = relu_model(MyReLU)
     assert w.grad.tolist() == [[4.5, 4.5]] and b.grad.tolist() == [[4.5]]
     (report,) = check_all(rec.calls)
     assert report.ok, report.failures
@@ -84,14 +62,7 @@ def test_custom_relu_agrees_and_matches_article(record):
 
 def test_weighted_backward_of_cat(record):
     with record() as rec:
-        w = torch.tensor([1.0], requires_grad=True)
-        x = torch.tensor([2.0], requires_grad=True)
-        a = torch.add(w, x)
-        b = torch.add(w, 1)
-        y0 = torch.mul(a, b)
-        y1 = torch.add(a, b)
-        loss = torch.cat([y0, y1], dim=0)
-        loss.backward(gradient=torch.tensor([1.0, 2.0]))
+        w = run_program(SEED_GRAD_TENSORS)["w"]
     assert w.grad.tolist() == [9.0]
     (report,) = check_all(rec.calls)
     assert report.ok
@@ -124,12 +95,7 @@ def test_quadratic_first_second_and_third_derivative(record):
 
 def test_two_variables_and_two_outputs(record):
     with record() as rec:
-        x1 = torch.tensor(1.0, requires_grad=True)
-        x2 = torch.tensor(2.0, requires_grad=True)
-        y1 = x1 * x2
-        y2 = x1 + x2
-        torch.autograd.grad(outputs=y1, inputs=[x1, x2], retain_graph=True)
-        torch.autograd.grad(outputs=[y1, y2], inputs=[x1, x2])
+        run_program(SEED_MULTI)
     one, both = check_all(rec.calls)
     assert one.kind == "grad" and one.ok and both.ok
     assert [(e.closed_form, e.symbolic) for e in one.elements] == [("x2", 2.0), ("x1", 1.0)]

@@ -3,20 +3,12 @@
 
 from __future__ import annotations
 
+from seed_programs import SEED_LINEAR as SEED
+
 from desktop.ui.controller import install
 from desktop.ui.main_window import MainWindow
 
-SEED = """\
-import torch
-w = torch.tensor([[3.0, 1.0]], requires_grad=True)
-b = torch.tensor([[3.0]], requires_grad=True)
-X = torch.randn(10, 2)
-Y = torch.randn(10, 1)
-Y_hat = X @ w.t() + b
-loss = torch.mean(torch.pow(Y_hat - Y, 2))
-loss.backward()
-print(w.grad, b.grad)
-"""
+__all__ = ["SEED", "app_fixture", "make_app", "run_source"]
 
 
 def make_app(qtbot, settings, tmp_path, ask=None):

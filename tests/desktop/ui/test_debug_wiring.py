@@ -5,6 +5,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QTextCursor
+from seed_programs import SEED_LINEAR as SEED
+from seed_programs import SEED_TWICE
 
 from desktop.debugger.describe import fmt
 from desktop.ui.debug_wiring import attach_debugger
@@ -15,18 +17,6 @@ SHIFT = Qt.KeyboardModifier.ShiftModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
 ALT = Qt.KeyboardModifier.AltModifier
 
-SEED = """\
-import torch
-w = torch.tensor([[3.0, 1.0]], requires_grad=True)
-b = torch.tensor([[3.0]], requires_grad=True)
-X = torch.randn(10, 2)
-Y = torch.randn(10, 1)
-Y_hat = X @ w.t() + b
-loss = torch.mean(torch.pow(Y_hat - Y, 2))
-loss.backward()
-print(w.grad, b.grad)
-"""
-SEED_TWICE = SEED.replace("print(w.grad, b.grad)\n", "print(w.grad)\nloss.backward()\n")
 FREED = "Trying to backward through the graph a second time"
 
 
