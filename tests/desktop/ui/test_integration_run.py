@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 from integration_helpers import SEED, app_fixture, run_source
 from PySide6.QtCore import Qt, QTimer
+from seed_programs import run_program
 
 import engine
+from engine.random import DEFAULT_SEED
 
 
 @pytest.fixture
@@ -20,13 +22,9 @@ def app(qtbot, settings, tmp_path, monkeypatch):
 
 def _engine_seed_grads():
     """The seed computed directly on the engine, from the state a fresh run starts with."""
-    engine.manual_seed(0)
-    w = engine.tensor([[3.0, 1.0]], requires_grad=True)
-    b = engine.tensor([[3.0]], requires_grad=True)
-    X = engine.randn(10, 2)
-    Y = engine.randn(10, 1)
-    loss = engine.mean(engine.pow(X @ w.t() + b - Y, 2))
-    loss.backward()
+    engine.manual_seed(DEFAULT_SEED)  # what desktop.runner.fresh_engine_state seeds runs with
+    seed = run_program(SEED)
+    w, b, X, Y, loss = (seed[k] for k in ("w", "b", "X", "Y", "loss"))
     r = (X.numpy() @ np.array([[3.0], [1.0]]) + 3.0 - Y.numpy())  # by hand, float64
     by_hand = (2 * r.T @ X.numpy() / 10, np.array([[2 * r.mean()]]))
     return w.grad.numpy(), b.grad.numpy(), float(loss.item()), by_hand
