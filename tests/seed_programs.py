@@ -13,8 +13,8 @@ import builtins
 
 # 1.1 / 1.3.1: y = w x + b, then backward (lines: 6 builds Y_hat, 7 the loss, 8 backward).
 # The screenshot scripts show the same program and ship with the app, so the one copy is
-# theirs (desktop code must not import tests/).
-from desktop.ui.screenshot import SEED as SEED_LINEAR
+# theirs, in the Qt-free desktop.examples (desktop code must not import tests/).
+from desktop.examples import SEED as SEED_LINEAR
 
 # 1.1: backward a second time through the freed graph (line 9 fails).
 SEED_TWICE = SEED_LINEAR.replace("print(w.grad, b.grad)\n", "print(w.grad)\nloss.backward()\n")
