@@ -21,8 +21,8 @@ def short_array(arr: np.ndarray | None, max_chars: int = 40) -> str:
     if a.size == 1:
         return number_text(a.reshape(()))
     if a.size <= 8:
-        text = np.array2string(a.ravel(), precision=3, separator=", ", suppress_small=True)
-        text = " ".join(text.split())
+        # joined by hand: array2string pads numbers to a common width ("[5.296, 3.03 ]")
+        text = "[" + ", ".join(number_text(v) for v in a.ravel()) + "]"
         if len(text) <= max_chars:
             return text
     return f"{shape_text(a.shape)} {summary_range(a)}"

@@ -73,7 +73,7 @@ class PlotsPanel(QWidget):
         self.loss_curve = pw.plot(xs[ok], ys[ok], pen=pg.mkPen(self.theme.plot_pens[0], width=2),
                                   symbol="o", symbolSize=5,
                                   symbolBrush=self.theme.plot_pens[0])
-        title = f"{len(ys)} backward() calls"
+        title = f"{len(ys)} backward() call{'' if len(ys) == 1 else 's'}"
         if not ok.all():
             title += f" ({int((~ok).sum())} non-finite values not drawn)"
         pw.setTitle(title, color=self.theme.text)
