@@ -8,9 +8,11 @@ runs the same recurrence; only the seeding is done here); each distribution belo
 (``DistributionsHelper.h``, ``TransformationHelper.h``, ``cpu/DistributionTemplates.h``):
 uniform floats from the low 24 (float) or 53 (double, from two draws) bits; normals by
 Box-Muller, element by element with a cached second value below 16 elements, and in blocks of 16
-(8 pairs) from 16 uniforms above. One known difference: for float32 tensors of 16 or more
+(8 pairs) from 16 uniforms above. Known differences: for float32 tensors of 16 or more
 elements PyTorch computes log/sin/cos with AVX2 approximations, so those normals may differ from
-PyTorch's in the last bit or two (never in the digits printed).
+PyTorch's in the last bit or two (never in the digits printed); float16 normals of 16 or more
+elements follow a path of PyTorch's not reproduced here (other numbers, and the stream after
+them differs).
 """
 
 from __future__ import annotations
@@ -79,9 +81,9 @@ class Generator:
         dtype = np.dtype(dtype)
         if dtype == np.float64:
             return (self._u64(n) & np.uint64((1 << 53) - 1)).astype(np.float64) * 2.0**-53
-        digits = 11 if dtype == np.float16 else 24
-        return ((self._u32(n) & np.uint64((1 << digits) - 1)).astype(np.float32)
-                * np.float32(2.0**-digits))
+        # float16 too takes float's 24 bits (then rounds), as PyTorch's Half kernels do
+        return ((self._u32(n) & np.uint64((1 << 24) - 1)).astype(np.float32)
+                * np.float32(2.0**-24))
 
     # ---- distributions (shape, dtype) -> ndarray -------------------------------------------------
     def uniform(self, low, high, shape, dtype=np.float32) -> np.ndarray:
@@ -118,12 +120,14 @@ class Generator:
         return r * math.cos(theta) * std + mean
 
     def _normal_blocks(self, n, dtype, mean, std) -> np.ndarray:
-        work = np.float64 if dtype == np.float64 else np.float32
-        data = self._unit(n, work if dtype != np.float16 else np.float16).astype(work)
+        # the arithmetic runs in the tensor's own dtype (Half rounds after every step)
+        work = {np.dtype(np.float64): np.float64, np.dtype(np.float16): np.float16}.get(
+            dtype, np.float32)
+        data = self._unit(n, work).astype(work)
         full = n - n % 16
         _box_muller_16(data[:full].reshape(-1, 16), work)
         if n % 16:  # PyTorch redraws the last 16 and transforms them as one more block
-            tail = self._unit(16, work if dtype != np.float16 else np.float16).astype(work)
+            tail = self._unit(16, work).astype(work)
             _box_muller_16(tail.reshape(1, 16), work)
             data[n - 16:] = tail
         if std != 1 or mean != 0:

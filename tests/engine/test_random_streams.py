@@ -77,7 +77,9 @@ def test_streams_match_pytorch(seed):
                  lambda m: m.randn(9, dtype=m.float64), lambda m: m.randn(33, dtype=m.float64),
                  lambda m: m.randint(-5, 5, (11,)), lambda m: m.randint(0, 2**40, (3,)),
                  lambda m: m.randperm(17), lambda m: m.nn.Linear(5, 4).weight.detach(),
-                 lambda m: m.empty(6).uniform_(-2.5, 0.5), lambda m: m.empty(4).normal_(2, 3)):
+                 lambda m: m.empty(6).uniform_(-2.5, 0.5), lambda m: m.empty(4).normal_(2, 3),
+                 lambda m: m.rand(4, dtype=m.float16), lambda m: m.randn(5, dtype=m.float16),
+                 lambda m: m.empty(3, dtype=m.float16).uniform_(-1, 2)):
         np.testing.assert_array_equal(make(engine).numpy(), make(torch).numpy())
     # float32 blocks of 16+: PyTorch's AVX2 log/sin/cos differ in the last bits only
     np.testing.assert_allclose(engine.randn(40).numpy(), torch.randn(40).numpy(), rtol=0,
