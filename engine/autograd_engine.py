@@ -57,7 +57,6 @@ def _modified_error(t, expected, node):
 
 
 _NEED1 = (True,)
-_PLAIN = frozenset((Tensor, int, float, bool))  # saved values the inline unpack handles
 
 
 def _step(values, _new=tuple.__new__):
@@ -264,9 +263,7 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
     prev_mode = _mode.enabled
     fast = not capture and needed is None  # no per-node bookkeeping beyond the VJP itself
     pop, push, get, bpop = heapq.heappop, heapq.heappush, buffers.get, buffers.pop
-    acc_type, new_step, tensor_type = AccumulateGrad, tuple.__new__, Tensor
-    nd, getrefcount = np.ndarray, sys.getrefcount
-    plain_acc = fast and accumulate and not create_graph
+    acc_type, new_step = AccumulateGrad, tuple.__new__
     try:
         while ready:
             # drop the previous step's references so a grad array nobody else holds can be
@@ -278,17 +275,8 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
                 _mode.enabled = True  # the VJPs' own ops are recorded; restored before yield
             if type(node) is acc_type:
                 if buf is not None:
-                    v = node.variable
-                    if (plain_acc and v._grad is None and not v._hooks and type(buf) is nd
-                            and _stealable(buf, v._data, getrefcount(buf), 3)):
-                        # the usual first accumulation, inlined: keep the fresh array (its
-                        # references: `buf`, _stealable's pending argument, getrefcount's)
-                        v._grad = _wrap(buf)
-                        if obs is not None:
-                            obs.on_accumulate(v, _as_tensor(buf), v._grad)
-                    else:
-                        _accumulate_leaf(node, buf, create_graph, capture, results, accumulate,
-                                         only_inputs)
+                    _accumulate_leaf(node, buf, create_graph, capture, results, accumulate,
+                                     only_inputs)
                 step = new_step(BackwardStep, (node, (buf,), ()))
             elif fast and node._out_meta is None and not node._pre_hooks and not node._retain:
                 # the common case, inlined: a built-in op with one output and no hooks
@@ -303,20 +291,7 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
                         need = _NEED1 if n_next == 1 else _need(nexts)
                     saved = node._saved
                     if saved or node._out is not None:
-                        if (not create_graph and node._out is None and len(saved) == 2
-                                and type(saved[0]) is tensor_type and type(saved[1]) in _PLAIN):
-                            # a tensor and a tensor or number (mul, mm, ...), unpacked here
-                            a, b = saved
-                            va, vb = node._versions
-                            if a._vc[0] != va:
-                                raise _modified_error(a, va, node)
-                            if vb is not None:
-                                if b._vc[0] != vb:
-                                    raise _modified_error(b, vb, node)
-                                b = b._data
-                            saved, out = (a._data, b), None
-                        else:
-                            saved, out = unpack_saved(node, create_graph)
+                        saved, out = unpack_saved(node, create_graph)
                         grads_out = node.op.vjp(m, buf, out, saved, node._attrs, need)
                         if not retain_graph:
                             node._saved = FREED
@@ -470,8 +445,8 @@ def _accumulate_leaf(node, g, create_graph, capture, results, accumulate, only_i
 _FRESH_REFS = 5
 
 
-def _stealable(g, data, refs, fresh=_FRESH_REFS):
-    if refs > fresh or type(g) is not np.ndarray or g.dtype != data.dtype:
+def _stealable(g, data, refs):
+    if refs > _FRESH_REFS or type(g) is not np.ndarray or g.dtype != data.dtype:
         return False
     if g.shape != data.shape or not g.flags.writeable or not g.flags.c_contiguous:
         return False
