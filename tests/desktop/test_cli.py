@@ -7,7 +7,7 @@ import types
 from pathlib import Path
 
 import pytest
-from seed_scripts import SEED
+from seed_programs import SEED_LINEAR as SEED
 
 from desktop import cli
 

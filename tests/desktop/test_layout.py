@@ -3,7 +3,7 @@
 import random
 
 import pytest
-from seed_scripts import SEED
+from seed_programs import SEED_LINEAR as SEED
 
 from desktop import layout as layout_mod
 from desktop.layout import DEFAULT_SIZE, layout, layout_cost

@@ -4,7 +4,7 @@ import threading
 
 import numpy as np
 import pytest
-from seed_scripts import SEED
+from seed_programs import SEED_LINEAR as SEED
 
 from desktop.model import NodeKind
 from desktop.recorder import MAX_NODES, Recorder, attach, detach

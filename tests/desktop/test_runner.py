@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pytest
-from seed_scripts import SEED
+from seed_programs import SEED_LINEAR as SEED
 
 from desktop import capture
 from desktop.runner import SCRIPT_FILENAME, ScriptRun, format_error, run_script

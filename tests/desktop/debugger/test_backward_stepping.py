@@ -5,7 +5,7 @@ of a second backward through a freed graph."""
 import numpy as np
 import pytest
 from debug_driver import stepping_into
-from debug_scripts import (
+from seed_programs import (
     SEED_GRAD_TENSORS,
     SEED_HIGHER,
     SEED_HOOKS,

@@ -2,7 +2,7 @@
 
 import numpy as np
 from debug_driver import over, stepping_into
-from debug_scripts import SEED_GRAD_TENSORS, SEED_HOOKS, SEED_LINEAR
+from seed_programs import SEED_GRAD_TENSORS, SEED_HOOKS, SEED_LINEAR
 
 from desktop.debugger.describe import describe, fmt
 

@@ -4,7 +4,7 @@ user functions and custom Function.forward, breakpoints with conditions, run to 
 import numpy as np
 import pytest
 from debug_driver import into, over
-from debug_scripts import SEED_LINEAR, SEED_RELU
+from seed_programs import SEED_LINEAR, SEED_RELU
 
 
 def ops(state):

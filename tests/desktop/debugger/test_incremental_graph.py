@@ -3,7 +3,7 @@ recorder's full snapshot at every step."""
 
 import pytest
 from debug_driver import stepping_into
-from debug_scripts import SEED_GRAD_TENSORS, SEED_HOOKS, SEED_LINEAR, SEED_MULTI, SEED_RELU
+from seed_programs import SEED_GRAD_TENSORS, SEED_HOOKS, SEED_LINEAR, SEED_MULTI, SEED_RELU
 
 from desktop.debugger import run as run_mod
 from desktop.debugger.snapshots import same_graph

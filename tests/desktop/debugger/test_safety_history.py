@@ -5,7 +5,7 @@ import time
 
 import numpy as np
 from debug_driver import over, stepping_into
-from debug_scripts import SEED_LINEAR
+from seed_programs import SEED_LINEAR
 
 from desktop.debugger import DebugSession
 from desktop.debugger.history import History
