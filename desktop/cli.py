@@ -3,6 +3,7 @@
     stepgrad                      open the app
     stepgrad FILE.py              open the app with FILE.py in the editor
     stepgrad run FILE.py          run FILE.py headless on the engine (exit 1 on error)
+    stepgrad run SESSION          run a .stepgrad session's code the same way
     stepgrad check FILE.py        three-way gradient report (symbolic.cli)
     stepgrad export SESSION -o F  export a session as a script (desktop.export)
 """
@@ -67,18 +68,19 @@ def _dispatch(module: str, args: list[str], command: str) -> int:
 def run_command(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="stepgrad run",
                                      description="Run a script headless on the engine.")
-    parser.add_argument("file", help="Python script; its `import torch` runs on the engine")
+    parser.add_argument("file", nargs="?",
+                        help="Python script (its `import torch` runs on the engine) or a "
+                             ".stepgrad session, whose code is run")
     parser.add_argument("--max-seconds", type=float, default=None,
                         help="stop the script after this many seconds")
     parser.add_argument("--graph", action="store_true",
                         help="after the run, list the autograd graph's nodes")
     parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
     opts = parser.parse_args(argv)
-    try:
-        with open(opts.file, encoding="utf-8") as f:
-            source = f.read()
-    except OSError as exc:
-        print(f"stepgrad run: cannot read {opts.file}: {exc.strerror}", file=sys.stderr)
+    if opts.file is None:  # optional for argparse only so its message does not name `args`
+        parser.error("the following argument is required: file")
+    source = _read_source(opts.file)
+    if source is None:
         return 2
 
     from desktop.runner import ScriptRun, format_error
@@ -114,6 +116,26 @@ def run_command(argv: Sequence[str]) -> int:
         err.write(format_error(result.error))
         return 1
     return 0
+
+
+def _read_source(path: str) -> str | None:
+    """The code to run: the file's text, or a session's code. None (and a message) when it
+    cannot be read."""
+    from desktop.session import SUFFIX, SessionError, load
+
+    try:
+        if path.endswith(SUFFIX):
+            return load(path).code
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except SessionError as exc:
+        print(f"stepgrad run: {exc}", file=sys.stderr)
+    except OSError as exc:
+        print(f"stepgrad run: cannot read {path}: {exc.strerror}", file=sys.stderr)
+    except UnicodeDecodeError as exc:
+        print(f"stepgrad run: cannot read {path}: byte {exc.start} is not UTF-8 text "
+              "(is it a Python script?)", file=sys.stderr)
+    return None
 
 
 def _print_graph(graph, out) -> None:

@@ -304,6 +304,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  title=os.path.basename(opts.source))
         else:
             text = export_session(load(opts.source), backend=backend, check=opts.check)
+    except UnicodeDecodeError as exc:
+        print(f"stepgrad export: cannot read {opts.source}: byte {exc.start} is not UTF-8 text",
+              file=sys.stderr)
+        return 2
     except (SessionError, ValueError) as exc:
         print(f"stepgrad export: {exc}", file=sys.stderr)
         return 2

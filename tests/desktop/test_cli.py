@@ -59,8 +59,64 @@ def test_run_passes_argv_and_imports_neighbours(tmp_path):
     assert proc.stdout == "['a', '--b'] 42\n"
 
 
-def test_run_missing_file():
+def test_run_missing_file(capsys):
     assert cli.main(["run", "/no/such/file.py"]) == 2
+    assert "cannot read /no/such/file.py: No such file" in capsys.readouterr().err
+
+
+def test_run_a_session_runs_its_code(tmp_path):
+    from desktop.session import Session, save
+
+    path = tmp_path / "work.stepgrad"
+    save(Session(code="import torch\nx = torch.tensor(3.0, requires_grad=True)\n"
+                      "(x * x).backward()\nprint(x.grad)\n"), path)
+    proc = stepgrad("run", str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "tensor(6.)\n"
+
+
+BAD_SESSION = '{"format": "stepgrad-session", "version": 1, "code": "x = 1'
+FUTURE = '{"format": "stepgrad-session", "version": 99}'
+
+
+@pytest.mark.parametrize(("args", "files", "code", "message"), [
+    (["run", "missing.py"], {}, 2, "stepgrad run: cannot read missing.py: No such file"),
+    (["run", "bin.py"], {"bin.py": b"\xff\xfe x"}, 2, "bin.py: byte 0 is not UTF-8 text"),
+    (["run", "dir.py"], {"dir.py": None}, 2, "cannot read dir.py: Is a directory"),
+    (["run", "cut.stepgrad"], {"cut.stepgrad": BAD_SESSION}, 2, "looks truncated"),
+    (["run", "new.stepgrad"], {"new.stepgrad": FUTURE}, 2, "saved by a newer stepgrad"),
+    (["run"], {}, 2, "the following argument is required: file\n"),
+    (["run", "raise.py"], {"raise.py": "x = 1\nraise ValueError('boom')\n"}, 1,
+     'File "raise.py", line 2'),
+    (["run", "syntax.py"], {"syntax.py": "x = (\n"}, 1, "SyntaxError: '(' was never closed"),
+    (["export", "missing.stepgrad", "-o", "o.py"], {}, 2, "cannot open missing.stepgrad"),
+    (["export", "cut.stepgrad", "-o", "o.py"], {"cut.stepgrad": BAD_SESSION}, 2,
+     "looks truncated"),
+    (["export", "new.stepgrad"], {"new.stepgrad": FUTURE}, 2, "Update stepgrad to open it"),
+    (["export", "junk.stepgrad"], {"junk.stepgrad": "[1, 2]"}, 2, "not a stepgrad session"),
+    (["export", "bin.py"], {"bin.py": b"\xff\xfe x"}, 2, "bin.py: byte 0 is not UTF-8 text"),
+    (["export", "ok.py", "-o", "no/such/dir/o.py"], {"ok.py": "x = 1\n"}, 2,
+     "cannot write no/such/dir/o.py"),
+    (["export", "ok.py", "--torch", "--check"], {"ok.py": "x = 1\n"}, 2,
+     "export for the engine to include it"),
+    (["check", "missing.py"], {}, 2, "stepgrad check: cannot read missing.py"),
+])
+def test_bad_input_gets_a_message_and_a_nonzero_exit_without_our_traceback(
+        tmp_path, args, files, code, message):
+    for name, content in files.items():
+        if content is None:
+            (tmp_path / name).mkdir()
+        elif isinstance(content, bytes):
+            (tmp_path / name).write_bytes(content)
+        else:
+            (tmp_path / name).write_text(content)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "desktop.cli", *args], capture_output=True,
+                          text=True, timeout=60, cwd=tmp_path, env=env)
+    assert proc.returncode == code, proc.stderr
+    assert message in proc.stderr
+    assert str(ROOT) not in proc.stderr  # a traceback, if any, is of the user's script only
+    assert not (tmp_path / "o.py").exists()
 
 
 def test_help(capsys):
