@@ -40,6 +40,8 @@ def describe(state: DebugState) -> str:
             ops = ", ".join(op for _, op in state.new_nodes)
             where = f" (line {state.from_line})" if state.from_line else ""
             text += f" The last step{where} added to the graph: {ops}."
+        if state.warning:
+            text += f"\nNote: {state.warning}."
         return text
     if state.kind == "backward" and state.backward is not None:
         return _describe_step(state.backward, _names(state))

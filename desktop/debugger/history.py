@@ -111,6 +111,7 @@ class DebugState:
     watches: tuple[tuple[str, str], ...] = ()  # (expression, repr or error text)
     output_len: int = 0  # characters of output printed before this stop
     note: str = ""
+    warning: str = ""  # e.g. a breakpoint condition that raised: shown with the stop
 
 
 def state_label(kind: str, line: int | None, backward: BackwardInfo | None = None) -> str:

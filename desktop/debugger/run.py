@@ -42,7 +42,8 @@ class DebugRun(ScriptThread):
         self.status = "running"
         self.pending = 0  # commands queued but not yet taken by the worker
         self.commands: queue.SimpleQueue = queue.SimpleQueue()
-        self.tracer = Tracer(self.filename, self._on_line, session.max_steps)
+        self.tracer = Tracer(self.filename, self._on_line, session.max_steps,
+                             evaluate=self._evaluate)
         self.tracer.start_running = not stop_at_start
         self.stepper: BackwardStepper | None = None
         self.lines: set[int] = set()
@@ -235,6 +236,7 @@ class DebugRun(ScriptThread):
             line = error.line
         self._stops += 1
         prev = self.session.history.live
+        warning, self.tracer.condition_error = self.tracer.condition_error or "", None
         return DebugState(
             index=self._stops - 1, kind=kind, line=line,
             function=frame.f_code.co_name if frame is not None else "<module>",
@@ -242,7 +244,7 @@ class DebugRun(ScriptThread):
             graph=graph, tensors=infos, new_nodes=new_nodes, backward=info, error=error,
             from_line=prev.line if prev is not None else None,
             watches=self._eval_watches(frame), output_len=len(self.sink.text()),
-            note=self.session.history.note)
+            note=self.session.history.note, warning=warning)
 
     def _graph(self, ns, highlight, raw, new_nodes) -> GraphSnapshot:
         if self.recorder is None:
@@ -278,6 +280,17 @@ class DebugRun(ScriptThread):
                     found.append((r.seq, graph_id(node), op_name(node)))
         found.sort()
         return tuple((gid, op) for _, gid, op in found)
+
+    def _evaluate(self, expr: str, frame):
+        """A breakpoint condition, as a watch is evaluated: it must not add to the graph."""
+        import engine
+
+        self.stepper.muted = True
+        try:
+            with engine.no_grad():
+                return eval(expr, frame.f_globals, frame.f_locals)
+        finally:
+            self.stepper.muted = False
 
     def _eval_watches(self, frame) -> tuple[tuple[str, str], ...]:
         exprs = self.session._watches

@@ -49,10 +49,14 @@ class Tracer(bdb.Bdb):
     ``on_line(frame)`` is called at every stop (line stepping, breakpoints, run to cursor).
     """
 
-    def __init__(self, filename: str, on_line, max_steps: int = MAX_STEPS):
+    def __init__(self, filename: str, on_line, max_steps: int = MAX_STEPS, evaluate=None):
         super().__init__()
         self.filename = filename
         self.on_line = on_line
+        self.evaluate = evaluate or (lambda expr, frame: eval(expr, frame.f_globals,
+                                                              frame.f_locals))
+        self.conditions: dict[int, str] = {}  # line -> condition (bdb's own bps stay plain)
+        self.condition_error: str | None = None  # why the last stop ignored its condition
         self.max_steps = max_steps
         self.steps = 0  # traced script lines executed
         self.start_running = False  # True: run to the first breakpoint instead of line 1
@@ -115,8 +119,9 @@ class Tracer(bdb.Bdb):
         cursor = self._cursor_bp
         self.clear_all_breaks()
         self._cursor_bp = None
-        for line, cond in sorted(breaks.items()):
-            self.set_break(self.filename, line, cond=cond or None)
+        self.conditions = {line: cond for line, cond in breaks.items() if cond}
+        for line in sorted(breaks):
+            self.set_break(self.filename, line)
         if cursor is not None:
             self.set_cursor(cursor)
 
@@ -137,6 +142,25 @@ class Tracer(bdb.Bdb):
         if frame.f_code.co_filename != self.filename:
             return False
         return super().stop_here(frame)
+
+    def break_here(self, frame):
+        """bdb's test, with conditions evaluated here: bdb stops silently when a condition
+        raises, and the user would never learn their condition is broken."""
+        if not super().break_here(frame):
+            return False
+        line = frame.f_lineno
+        cond = self.conditions.get(line)
+        if cond is None or line == self._cursor_bp:
+            return True
+        try:
+            return bool(self.evaluate(cond, frame))
+        except StopScript:
+            raise
+        except Exception as exc:  # any error of the user's expression
+            self.condition_error = (f"the condition of the breakpoint on line {line} "
+                                    f"({cond}) raised {type(exc).__name__}: {exc}; stopped "
+                                    "here so you can fix it")
+            return True
 
     def dispatch_call(self, frame, arg):
         first = self.botframe is None

@@ -125,6 +125,9 @@ def state_html(state: DebugState, derivative: LocalDerivative | None = None) -> 
     names = node_names(state)
     b = state.backward
     parts: list[str] = []
+    if state.warning:
+        parts.append(f"<p style='color:#c0392b;margin:2px 0'><b>Breakpoint condition "
+                     f"failed</b><br>{html.escape(state.warning)}</p>")
     if state.kind == "backward" and b is not None:
         who = f"{b.op} ({b.label})" if b.label else b.op
         parts.append(f"<h3 style='margin:2px 0'>{html.escape(who)}</h3>"

@@ -290,7 +290,13 @@ class DebugWiring(QObject):
             self._pass_shown = b.call
             self.panel_dock.show()
             self.panel_dock.raise_()
-        w.run_label.setText(f"debugger: {state.label}" + (" (past state)" if past else ""))
+        w.run_label.setText(f"debugger: {state.label}" + (" (past state)" if past else "")
+                            + (" — the breakpoint's condition raised an error" if state.warning
+                               else ""))
+        w.run_label.setToolTip(state.warning)
+        if state.warning and not past:  # the panel says what went wrong with the condition
+            self.panel_dock.show()
+            self.panel_dock.raise_()
 
     def _use_state_evaluator(self) -> None:
         insp = self.window.inspector

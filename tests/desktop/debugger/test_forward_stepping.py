@@ -160,3 +160,40 @@ def test_run_to_cursor_stops_at_an_earlier_breakpoint_first(driver):
     assert d.session.wait_stop().line == 5
     d.session.continue_()  # the cursor was a one-shot: not hit again
     assert d.session.wait_stop() is None
+
+
+def test_a_condition_that_raises_stops_there_with_a_clear_message(driver):
+    from desktop.debugger.describe import describe
+
+    d = driver(LOOP)
+    d.session.set_watches(["i"])
+    # i = 2 divides by zero; i = 3 is true; i = 0, 1, 4, 5 are false
+    states, result = d.run(lambda s: "continue_", start="continue_",
+                           breakpoints={5: "1 / (i - 2) > 0.5"})
+    assert result.status == "finished" and result.output == "15\n"
+    assert [(s.line, dict(s.watches)["i"]) for s in states[:-1]] == [(5, "2"), (5, "3")]
+    failed, true = states[:2]
+    assert failed.warning == ("the condition of the breakpoint on line 5 (1 / (i - 2) > 0.5) "
+                              "raised ZeroDivisionError: division by zero; stopped here so you "
+                              "can fix it")
+    assert true.warning == ""  # the message belongs to the stop it explains
+    assert "Note: the condition of the breakpoint on line 5" in describe(failed)
+
+
+def test_a_condition_naming_an_unknown_variable_stops_every_time_and_says_why(driver):
+    d = driver(LOOP)
+    d.session.set_watches(["i"])
+    states, result = d.run(lambda s: "continue_", start="continue_",
+                           breakpoints={5: "j > 1"})
+    assert [dict(s.watches)["i"] for s in states[:-1]] == ["0", "1", "2", "3", "4", "5"]
+    assert all("raised NameError: name 'j' is not defined" in s.warning for s in states[:-1])
+    assert result.status == "finished"
+
+
+def test_run_to_cursor_stops_on_a_conditional_breakpoints_line_whatever_the_condition(driver):
+    d = driver(LOOP)
+    d.session.set_breakpoint(5, "i == 100")
+    d.session.run_to_cursor(5)
+    assert d.session.wait_stop().line == 5
+    d.session.continue_()  # the cursor was a one-shot and the condition is never true
+    assert d.session.wait_stop() is None

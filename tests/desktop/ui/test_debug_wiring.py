@@ -315,3 +315,60 @@ def test_conditional_breakpoints_stop_when_true_and_follow_their_line(qtbot, win
     assert win.breakpoints == {4} and wiring.bridge.session.breakpoints == {4: "i == 4"}
     assert wiring.set_condition(4, "") is None  # unconditional now
     assert wiring.bridge.session.breakpoints == {4: None}
+
+
+def test_a_condition_that_raises_stops_with_its_error_in_view_and_the_run_goes_on(qtbot, win):
+    win.editor.setPlainText(LOOP)
+    wiring = win.wiring
+    assert wiring.set_condition(3, "total / (i - 2) > 0") is None
+    state = press(qtbot, win, K.Key_F5)  # i = 0, 1: false; i = 2: ZeroDivisionError
+    assert state.line == 3 and "ZeroDivisionError: division by zero" in state.warning
+    text = " ".join(wiring.panel.text().split())
+    assert text.startswith("Breakpoint condition failed the condition of the breakpoint on "
+                           "line 3 (total / (i - 2) > 0) raised ZeroDivisionError")
+    assert not wiring.panel_dock.visibleRegion().isEmpty()  # raised over the inspector
+    assert "condition raised an error" in win.run_label.text()
+    assert "ZeroDivisionError" in win.run_label.toolTip()
+    assert win.editor.error_line is None  # the script itself did not fail
+    state = press(qtbot, win, K.Key_F5)  # i = 3: 3 / 1 > 0
+    assert state.line == 3 and state.warning == ""
+    assert "Breakpoint condition failed" not in wiring.panel.text()
+    assert "condition" not in win.run_label.text()
+    for _ in range(2):
+        press(qtbot, win, K.Key_F5)
+    result = press(qtbot, win, K.Key_F5, signal="finished")
+    assert result.status == "finished" and result.output == "15\n"
+
+
+def test_the_condition_dialog_explains_a_syntax_error_and_changes_nothing(qtbot, win,
+                                                                          monkeypatch):
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+    win.editor.setPlainText(LOOP)
+    cursor_to(win, 3)
+    answers = iter([("i ==", True), ("i == 4", True)])
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: next(answers))
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: warned.append(a[1:]))
+    menu = {a.text(): a for a in win.wiring.menu.actions()}
+    menu["Breakpoint &Condition…"].trigger()
+    assert warned == [("Breakpoint condition", "SyntaxError: invalid syntax")]
+    assert win.breakpoints == frozenset() and win.wiring.bridge.session.breakpoints == {}
+    menu["Breakpoint &Condition…"].trigger()
+    assert len(warned) == 1 and win.wiring.bridge.session.breakpoints == {3: "i == 4"}
+    assert press(qtbot, win, K.Key_F5).line == 3
+
+
+def test_the_debug_menu_lists_every_command_with_its_shortcut(win):
+    menu = {a.text().replace("&", ""): a.shortcut().toString()
+            for a in win.wiring.menu.actions() if not a.isSeparator()}
+    assert menu == {
+        "Run / Continue": "F5", "Stop": "Shift+F5", "Step over": "F10", "Step into": "F11",
+        "Step out": "Shift+F11", "Run to cursor": "Ctrl+F10", "Restart": "Ctrl+Shift+F5",
+        "Step back": "Alt+Left", "Step forward": "Alt+Right", "Toggle Breakpoint": "F9",
+        "Breakpoint Condition…": "Ctrl+Shift+F9"}
+    for act in win.wiring.menu.actions():
+        if not act.isSeparator():  # the toolbar and menu tooltips name the key too
+            assert f"({act.shortcut().toString()})" in act.toolTip(), act.text()
+    toolbar = win.wiring.controls.actions_by_key
+    assert "(F5)" in toolbar["continue"].toolTip() and "(Shift+F5)" in toolbar["stop"].toolTip()
