@@ -157,5 +157,8 @@ def apply_palette(theme: Theme) -> None:
     app = QApplication.instance()
     if app is None:
         return
-    app.setStyle("Fusion")
+    # setStyle replaces (and deletes) the style object every call, and widgets of an earlier
+    # window still being torn down can touch the deleted one: a segfault seen in the suite.
+    if app.style().name().lower() != "fusion":
+        app.setStyle("Fusion")
     app.setPalette(make_palette(theme))
