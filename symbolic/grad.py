@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import sympy as sp
+from sympy.core.parameters import distribute
 
 
 def _children(node):
@@ -81,5 +82,7 @@ def gradient(expr, wrt, check=None) -> list:
         else:
             for i, arg in enumerate(args):
                 if dep.get(arg):
-                    adj[arg].append(a * node.fdiff(i + 1))
+                    with distribute(True):  # see rules._elementwise: f(-u) -> ±f(u) must end
+                        local = node.fdiff(i + 1)
+                    adj[arg].append(a * local)
     return [result.get(s, sp.Integer(0)) for s in wrt]

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import sympy as sp
+from sympy.core.parameters import distribute
 
 
 def nice_number(v):
@@ -54,7 +55,16 @@ def _obj(x):
 
 def _elementwise(f):
     vf = np.frompyfunc(f, 1, 1)
-    return lambda x: _obj(vf(_obj(x)))
+
+    def apply_(x):
+        # The check derives under distribute(False), where -(a + b) stays Mul(-1, a + b) and
+        # both u and -u "could extract a minus sign": sin/cos/tanh/Abs, which rewrite f(-u) as
+        # ±f(u), then recurse until RecursionError. Built with distribution on, -u is a plain
+        # sum again and the rewrite happens once.
+        with distribute(True):
+            return _obj(vf(_obj(x)))
+
+    return apply_
 
 
 def _elementwise2(f):

@@ -94,3 +94,21 @@ def test_hook_that_changes_a_grad_is_a_disagreement(record):
     # the grad the engine computed (before the hook) is right; the note says a hook ran
     assert report.ok and [e.engine for e in report.elements] == [2.0, 4.0]
     assert any("hook" in n for n in report.notes)
+
+
+def test_odd_and_even_functions_of_sums_get_closed_forms(record):
+    # sin/cos/tanh/abs rewrite f(-u) as ±f(u); of a sum with negative terms that once recursed
+    # without end under the check's distribute(False), leaving a tanh MLP with no closed forms
+    torch.manual_seed(4)
+    with record() as rec:
+        model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+        X = torch.randn(5, 3)
+        h = model(X)
+        (h.sin() + (1 - 2 * h).cos() + (h - 3).abs() + nn.functional.mse_loss(h, X[:, :1])).sum(
+            ).backward()
+    (report,) = check_all(rec.calls)
+    assert not [n for n in report.notes if "failed" in n], report.notes
+    assert report.ok and len(report.elements) == 21
+    for e in report.elements:
+        assert e.symbolic is not None and "tanh(" in e.closed_form, e
+        assert e.finite == pytest.approx(e.symbolic, rel=1e-5, abs=1e-7)
