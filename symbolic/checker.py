@@ -188,9 +188,13 @@ def _row(name, idx, s_entry, e, f_entry, sbudget, opts, rtol, atol, scale, no_en
     text = pretty = latex = ""
     if s_entry is not None:
         s, d, s_val = s_entry
-        o = sbudget.run(lambda: derive.simplify(d), cap=opts.simplify_limit)
+        o = sbudget.run(lambda: (derive.too_large_to_simplify(d), derive.simplify(d)),
+                        cap=opts.simplify_limit)
         if o.ok:
-            d = o.value
+            large, d = o.value
+            if large:
+                notes.append(f"shown unsimplified (over {derive.SIMPLIFY_OPS} operations: too "
+                             "large to simplify)")
         elif not o.cancelled:
             notes.append("shown unsimplified (time limit)")
         (text, pretty, latex), why = _texts(d)

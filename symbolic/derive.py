@@ -24,16 +24,26 @@ def size(expr, limit: int = 10_000) -> int:
     return n
 
 
+def too_large_to_simplify(expr) -> bool:
+    """True when ``simplify`` leaves ``expr`` as derived (the report then says so)."""
+    if expr.is_Number or expr.is_Symbol:
+        return False
+    if size(expr, 8 * SIMPLIFY_OPS) >= 8 * SIMPLIFY_OPS:
+        return True
+    if expr.is_polynomial(*expr.free_symbols):
+        return False  # expanded: canonical already, and cheap
+    return sp.count_ops(expr) > SIMPLIFY_OPS
+
+
 def simplify(expr):
     """The shortest of: as derived, expanded, ``sp.simplify``-ed (may be slow: time-limit it)."""
     if expr.is_Number or expr.is_Symbol:
         return expr
     if size(expr, 8 * SIMPLIFY_OPS) >= 8 * SIMPLIFY_OPS:
         return expr
-    ops = sp.count_ops(expr)
     if expr.is_polynomial(*expr.free_symbols):
         return sp.expand(expr)  # canonical already; sp.simplify would only cost time
-    if ops > SIMPLIFY_OPS:
+    if sp.count_ops(expr) > SIMPLIFY_OPS:
         return expr
     cands = [expr]
     if not expr.has(sp.Piecewise):

@@ -4,6 +4,7 @@ import sys
 import threading
 import time
 
+import pytest
 import sympy as sp
 
 import engine as torch
@@ -125,3 +126,26 @@ def test_an_interrupt_swallowed_once_is_sent_again_until_the_work_stops():
     assert out.timed_out and time.monotonic() - t0 < 1.0
     assert stopped.wait(2.0), "the abandoned helper kept running"
     assert swallowed.is_set()
+
+
+def test_a_form_too_large_to_simplify_is_shown_as_derived_with_a_note(record):
+    import math
+
+    with record() as rec:
+        x = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
+        y = sum((x * k).sin() * (x / k).exp() for k in range(1, 13))
+        y.backward()
+    t0 = time.monotonic()
+    (e,) = check(rec.calls[0]).elements
+    assert time.monotonic() - t0 < 10
+    assert "too large to simplify" in e.note and e.ok
+    assert e.pretty and e.latex and "sin" in e.closed_form
+    # d/dx sum sin(kx) e^(x/k) = sum k cos(kx) e^(x/k) + sin(kx) e^(x/k) / k
+    want = sum(k * math.cos(k * 0.3) * math.exp(0.3 / k) + math.sin(k * 0.3) * math.exp(0.3 / k) / k
+               for k in range(1, 13))
+    assert e.symbolic == pytest.approx(want, rel=1e-12)
+    with record() as rec:
+        x = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
+        (x.sin() * x.exp()).backward()
+    (small,) = check(rec.calls[0]).elements
+    assert small.note == "" and small.ok
