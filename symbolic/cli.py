@@ -13,6 +13,9 @@ import traceback
 from collections.abc import Sequence
 
 CLOSED_FORM_WIDTH = 44
+# frames in these folders are stepgrad's, not the user's: left out of a script's traceback
+_OWN_DIRS = tuple(os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep + d + os.sep
+                  for d in ("engine", "symbolic"))
 
 
 def _torch_import(name, globals=None, locals=None, fromlist=(), level=0):
@@ -49,6 +52,39 @@ def run_script(path: str, source: str, recorder) -> BaseException | None:
         return exc
     finally:
         sys.argv, sys.path[:] = old_argv, old_path
+    return None
+
+
+def script_error(exc: BaseException) -> str:
+    """What the script's failure looks like to its author: Python's traceback of the script's
+    own frames (stepgrad's runner and engine internals left out), or its exit status."""
+    if isinstance(exc, SystemExit):
+        return f"stepgrad check: the script exited with status {exc.code}\n"
+    te = traceback.TracebackException.from_exception(exc)
+    todo, seen = [te], set()
+    while todo:
+        t = todo.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        t.stack = traceback.StackSummary.from_list(
+            [f for f in t.stack if not f.filename.startswith(_OWN_DIRS)])
+        todo += [c for c in (t.__cause__, t.__context__) if c is not None]
+    return "".join(te.format())
+
+
+def read_source(path: str) -> str | None:
+    """The script's text (PEP 263 encodings honoured), or None after saying why not."""
+    import tokenize
+
+    try:
+        with tokenize.open(path) as f:
+            return f.read()
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+    except (SyntaxError, UnicodeDecodeError) as exc:  # bad coding cookie, or not text
+        why = f"not Python source text ({exc})"
+    print(f"stepgrad check: cannot read {path}: {why}", file=sys.stderr)
     return None
 
 
@@ -131,29 +167,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--full", action="store_true",
                         help="print every closed form in full, not only the mismatches")
     opts = parser.parse_args(args)
-    try:
-        with open(opts.file, encoding="utf-8") as f:
-            source = f.read()
-    except OSError as exc:
-        print(f"stepgrad check: cannot read {opts.file}: {exc.strerror}", file=sys.stderr)
+    source = read_source(opts.file)
+    if source is None:
         return 2
+    try:
+        return _check_file(opts, source)
+    except KeyboardInterrupt:
+        print("stepgrad check: interrupted", file=sys.stderr)
+        return 130
 
-    from .checker import Options, check_all
+
+def _check_file(opts, source: str) -> int:
+    from .checker import Options, check
     from .record import Recorder
 
     recorder = Recorder(max_calls=opts.max_calls, max_per_line=opts.per_line or None)
     error = run_script(opts.file, source, recorder)
     out = sys.stdout
     if error is not None:
-        sys.stderr.write("".join(traceback.format_exception(error)))
+        sys.stderr.write(script_error(error))
     if not recorder.calls:
-        out.write("stepgrad check: the script computed no gradients (no backward() or "
-                  "autograd.grad() call)\n")
+        if isinstance(error, SyntaxError) and error.filename == opts.file:
+            print("stepgrad check: the script does not compile; nothing was run",
+                  file=sys.stderr)
+        elif error is not None:
+            print("stepgrad check: the script failed before any backward() or autograd.grad() "
+                  "call; nothing to check", file=sys.stderr)
+        else:
+            out.write("stepgrad check: the script computed no gradients (no backward() or "
+                      "autograd.grad() call)\n")
         return 2 if error is not None else 0
     options = Options(max_elements=opts.max_elements, time_limit=opts.time_limit,
                       simplify_limit=opts.simplify_limit, constants_as_symbols=opts.symbols)
-    reports = check_all(recorder.calls, options)
-    for r in reports:
+    reports, cache, broken = [], {}, 0
+    for call in recorder.calls:
+        try:
+            r = check(call, options, cache=cache)
+        except Exception as exc:  # a bug of ours: say so, check the other calls
+            broken += 1
+            print(f"stepgrad check: internal error checking {call.title}: "
+                  f"{type(exc).__name__}: {exc}", file=sys.stderr)
+            continue
+        reports.append(r)
         print_report(r, out, opts.full)
     if recorder.skipped:
         out.write(f"\n({recorder.skipped} later calls not checked: --max-calls "
@@ -163,9 +218,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     nbad = sum(len(r.failures) for r in reports)
     out.write(f"\n{len(reports)} calls, {total} gradient elements checked: "
               + (f"{nbad} disagree\n" if bad else "all agree\n"))
+    if error is not None:
+        out.write(f"(the script then failed: {type(error).__name__}; see above)\n")
     if bad:
         return 1
-    return 2 if error is not None else 0
+    return 2 if error is not None or broken else 0
 
 
 if __name__ == "__main__":

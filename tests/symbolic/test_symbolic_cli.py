@@ -108,3 +108,71 @@ def test_max_calls(tmp_path, capsys):
     assert main(["check", path]) == 0  # default: two calls per line
     out = capsys.readouterr().out
     assert "call 2:" in out and "call 3:" not in out and "3 later calls" in out
+
+
+BAD_SCRIPTS = {
+    "syntax": ("import torch\ny = (1 +\n", ["model.py\", line 2", "SyntaxError:",
+                                            "does not compile"]),
+    "raises": ("import torch\ndef f(x):\n    return x @ torch.ones(3)\n"
+               "f(torch.ones(2, requires_grad=True)).backward()\n",
+               ["Traceback (most recent call last):", "model.py\", line 4, in <module>",
+                "model.py\", line 3, in f", "RuntimeError: inconsistent tensor size",
+                "failed before any backward()"]),
+    "exits": ("import sys\nsys.exit(3)\n", ["exited with status 3"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SCRIPTS))
+def test_bad_scripts_get_a_clear_message_without_our_frames(tmp_path, capsys, case):
+    text, expected = BAD_SCRIPTS[case]
+    assert main(["check", script(tmp_path, text)]) == 2
+    err = capsys.readouterr().err
+    for piece in expected:
+        assert piece in err, (piece, err)
+    for ours in ("symbolic/cli.py", "engine/", "exec(code"):
+        assert ours not in err, err
+
+
+def test_unreadable_files(tmp_path, capsys):
+    binary = tmp_path / "data.py"
+    binary.write_bytes(b"\xff\xfe\x00junk")
+    assert main(["check", str(binary)]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    assert main(["check", str(tmp_path)]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    latin = tmp_path / "latin.py"  # a declared encoding is honoured, as python does
+    latin.write_bytes(b"# -*- coding: latin-1 -*-\nprint('caf\xe9')\n")
+    assert main(["check", str(latin)]) == 0
+    assert "café" in capsys.readouterr().out
+
+
+def test_interrupt_exits_130(tmp_path, capsys):
+    assert main(["check", script(tmp_path, "raise KeyboardInterrupt\n")]) == 130
+    assert "interrupted" in capsys.readouterr().err
+
+
+def test_an_internal_error_is_reported_and_the_other_calls_still_checked(
+        tmp_path, capsys, monkeypatch):
+    import symbolic.checker as checker
+
+    real = checker.check
+    calls = []
+
+    def flaky(call, *a, **k):
+        calls.append(call)
+        if len(calls) == 1:
+            raise ValueError("bug of ours")
+        return real(call, *a, **k)
+
+    monkeypatch.setattr(checker, "check", flaky)
+    path = script(tmp_path, """
+        import torch
+        w = torch.tensor([1.0], requires_grad=True)
+        (w * w).sum().backward()
+        (w * 3).sum().backward()
+    """)
+    assert main(["check", path]) == 2
+    captured = capsys.readouterr()
+    assert "internal error checking call 1: backward() at model.py:4: ValueError: bug of ours" \
+        in captured.err
+    assert "call 2: backward() at model.py:5  [ok" in captured.out
