@@ -130,3 +130,14 @@ def tensor_infos(namespace: dict, ttype=None) -> tuple[TensorInfo, ...]:
         except Exception:  # one odd tensor must not lose the whole inspector
             continue
     return tuple(infos)
+
+
+def nonfinite_names(tensors) -> list[str]:
+    """Which of ``tensors`` (TensorInfo) hold a NaN or an infinity: ``["y", "w.grad"]``."""
+    out = []
+    for t in tensors:
+        for suffix, arr in (("", t.value), (".grad", t.grad)):
+            a = None if arr is None else np.asarray(arr)
+            if a is not None and a.dtype.kind in "fc" and not np.isfinite(a).all():
+                out.append(t.name + suffix)
+    return out

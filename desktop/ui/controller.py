@@ -419,31 +419,17 @@ class Controller(QObject):
         return job
 
     def _show_curves(self, curves) -> None:
-        forms = dict(curves.forms)
-        self.window.plots.show_function(curves.xs, curves.f, curves.df, curves.d2f, forms)
-        self._overlay_closed_forms(curves)
+        self.window.plots.show_function(curves.xs, curves.f, curves.df, curves.d2f,
+                                        dict(curves.forms), dict(curves.closed))
         self._show_bottom("plots")
         if curves.notes:
             self.window.statusBar().showMessage("; ".join(curves.notes), 8000)
         self.function_plotted.emit(curves)
 
-    def _overlay_closed_forms(self, curves) -> None:
-        """The sympy closed forms, sampled, as dashed curves over the engine's solid ones."""
-        import pyqtgraph as pg
-
-        plots = self.window.plots
-        pw = plots.func.plot()
-        pens = plots.theme.plot_pens
-        self.closed_curves = {}
-        for k, key in enumerate(("f", "df", "d2f")):
-            ys = curves.closed.get(key)
-            if ys is None:
-                continue
-            pen = pg.mkPen(pens[k % len(pens)], width=1.5, style=Qt.PenStyle.DashLine)
-            # one legend line for all three: the formulas are already in the engine curves'
-            label = "dashed: sympy closed forms" if not self.closed_curves else None
-            self.closed_curves[key] = pw.plot(curves.xs, ys, pen=pen, name=label,
-                                              connect="finite")
+    @property
+    def closed_curves(self) -> dict:
+        """The dashed sympy curves over the engine's f, f', f''."""
+        return self.window.plots.closed_curves
 
     # ---- lessons -----------------------------------------------------------------------------
     def open_lesson(self, code: str, lesson_id: str) -> bool:

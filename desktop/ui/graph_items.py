@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.model import GraphEdge, GraphNode, NodeKind
-from desktop.ui.formatting import long_array, shape_text, short_array
+from desktop.ui.formatting import long_array, nonfinite_counts, shape_text, short_array
 from desktop.ui.theme import Theme
 
 _PAD_X, _PAD_Y = 10.0, 6.0
@@ -41,11 +41,25 @@ def node_fill(theme: Theme, node: GraphNode) -> str:
     }[node.kind]
 
 
+def nonfinite_note(node: GraphNode) -> str:
+    """'NaN in value, Inf in grad'-style text, or '' when every number is finite."""
+    parts = []
+    for what, arr in (("value", node.value), ("grad", node.grad)):
+        nan, inf = nonfinite_counts(arr)
+        kinds = "/".join(k for k, n in (("NaN", nan), ("Inf", inf)) if n)
+        if kinds:
+            parts.append(f"{kinds} in {what}")
+    return ", ".join(parts)
+
+
 def node_lines(node: GraphNode) -> list[str]:
-    """Variable name (when known), op name, shape: what the box says, top to bottom."""
+    """Variable name (when known), op name, shape: what the box says, top to bottom; a ⚠ on
+    the shape line when a value or grad is NaN or infinite."""
     lines = [node.label] if node.label else []
     lines.append(node.op + (" (freed)" if node.freed else ""))
-    lines.append(shape_text(node.shape))
+    bad = nonfinite_note(node)
+    kinds = "/".join(k for k in ("NaN", "Inf") if k in bad)  # the details are in the tooltip
+    lines.append(shape_text(node.shape) + (f"  ⚠ {kinds}" if bad else ""))
     return lines
 
 
@@ -65,6 +79,7 @@ class NodeItem(QGraphicsItem):
         self.small = QFont()
         self.small.setPointSizeF(max(6.0, self.plain.pointSizeF() - 1))
         self.lines = node_lines(node)
+        self.nonfinite = nonfinite_note(node)
         self._fonts = ([self.bold] if node.label else []) + [self.plain, self.small]
         width = max(QFontMetricsF(f).horizontalAdvance(t) for f, t in zip(self._fonts, self.lines,
                                                                            strict=True))
@@ -83,6 +98,8 @@ class NodeItem(QGraphicsItem):
             parts.append("grad: " + short_array(n.grad, 60))
         if n.line is not None:
             parts.append(f"line {n.line}")
+        if self.nonfinite:
+            parts.append("⚠ " + self.nonfinite)
         return "\n".join(parts)
 
     def boundingRect(self) -> QRectF:
@@ -100,6 +117,8 @@ class NodeItem(QGraphicsItem):
         border = QPen(QColor(t.muted if n.freed else t.node_border), 1.2)
         if n.freed:
             border.setStyle(Qt.PenStyle.DashLine)
+        if self.nonfinite:
+            border = QPen(QColor(t.stderr), 2.5)
         if self.isSelected():
             border = QPen(QColor(t.highlight), 2.5)
         p.setPen(border)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop.model import GraphNode, GraphSnapshot
 from desktop.ui.formatting import long_array, shape_text
-from desktop.ui.graph_items import EdgeItem, NodeItem
+from desktop.ui.graph_items import EdgeItem, NodeItem, nonfinite_note
 from desktop.ui.simple_layout import layered_layout
 from desktop.ui.theme import LIGHT, Theme
 
@@ -39,6 +39,31 @@ from desktop.ui.theme import LIGHT, Theme
 LayoutFn = Callable[..., dict[int, tuple[float, float]]]
 MAX_NODES = 400  # beyond this, building items and laying out would freeze the GUI thread
 ASYNC_NODES = 150  # above this the layout (grandalf: ~0.1-0.5 s) runs in a worker thread
+READABLE_SCALE = 0.5  # below this node labels are unreadable: show the output end instead
+
+
+def nearest_outputs(snapshot: GraphSnapshot, limit: int) -> GraphSnapshot:
+    """The ``limit`` nodes closest to the graph's outputs (breadth first from the nodes no edge
+    leaves, against the edges), with the edges among them: where a user looks first (loss,
+    the last layers) when the whole graph is too big to draw."""
+    inputs: dict[int, list[int]] = {}
+    has_users: set[int] = set()
+    for e in snapshot.edges:
+        inputs.setdefault(e.dst, []).append(e.src)
+        has_users.add(e.src)
+    order = [n.id for n in snapshot.nodes]
+    queue = [i for i in reversed(order) if i not in has_users] or order[-1:]
+    keep: set[int] = set()
+    while queue and len(keep) < limit:
+        nxt = []
+        for i in queue:
+            if i not in keep and len(keep) < limit:
+                keep.add(i)
+                nxt.extend(inputs.get(i, ()))
+        queue = nxt
+    return GraphSnapshot(tuple(n for n in snapshot.nodes if n.id in keep),
+                         tuple(e for e in snapshot.edges if e.src in keep and e.dst in keep),
+                         snapshot.note, snapshot.highlight & keep)
 
 
 class _ZoomView(QGraphicsView):
@@ -100,6 +125,8 @@ class NodeDetail(QTextBrowser):
             ("kind", node.kind.value + (" · <b>freed</b>" if node.freed else "")),
             ("shape", shape_text(node.shape)),
             ("line", str(node.line) if node.line is not None else "—"),
+            *([("⚠", f"<b style='color:#d32f2f'>{nonfinite_note(node)}</b>")]
+              if nonfinite_note(node) else []),
             ("next functions", ", ".join(inputs) or "—"),
             ("used by", ", ".join(users) or "—"),
         ]
@@ -141,6 +168,7 @@ class GraphView(QWidget):
         self._find_text = ""
         self._token = 0  # bumps per snapshot, so a late background layout is dropped
         self._pending = None
+        self._notes: list[str] = []
         self._layout_ready.connect(self._on_layout_ready, Qt.ConnectionType.QueuedConnection)
 
         self.scene = QGraphicsScene(self)
@@ -197,33 +225,29 @@ class GraphView(QWidget):
         self.node_items, self.edge_items = {}, []
         self._find_hits = []
         notes = [snapshot.note] if snapshot.note else []
+        drawn = snapshot
         if len(snapshot.nodes) > MAX_NODES:
-            notes.append(f"This graph has {len(snapshot.nodes)} nodes; only graphs up to "
-                         f"{MAX_NODES} nodes are drawn, to keep the window responsive.")
-            self._show_notes(notes)
-            text = self.scene.addText(notes[-1])
-            text.setDefaultTextColor(QColor(self.theme.muted))
-            self.detail.show_node(None, None)
-            return
+            drawn = nearest_outputs(snapshot, MAX_NODES)
+            notes.append(f"This graph has {len(snapshot.nodes)} nodes: the {MAX_NODES} nearest "
+                         f"its output are drawn, to keep the window responsive.")
         self._show_notes(notes)
         if not snapshot.nodes:
-            text = self.scene.addText("No graph yet: run a script (F5) that builds one.")
-            text.setDefaultTextColor(QColor(self.theme.muted))
+            self._show_message("No graph yet: run a script (F5) that builds one.")
             self.detail.show_node(None, None)
             return
         items = {n.id: NodeItem(n, self.theme, highlighted=n.id in snapshot.highlight)
-                 for n in snapshot.nodes}
+                 for n in drawn.nodes}
         sizes = {i: (it.rect.width(), it.rect.height()) for i, it in items.items()}
-        pending = (items, selected, keep_view, notes)
-        if len(snapshot.nodes) <= ASYNC_NODES:
-            self._place(self._token, self._run_layout(snapshot, sizes), pending)
+        pending = (items, selected, keep_view, notes, drawn)
+        if len(drawn.nodes) <= ASYNC_NODES:
+            self._place(self._token, self._run_layout(drawn, sizes), pending)
             return
         self._pending = pending
-        self._show_notes([*notes, f"Laying out {len(snapshot.nodes)} nodes…"])
+        self._show_notes([*notes, f"Laying out {len(drawn.nodes)} nodes…"])
         token, fn, ready = self._token, self._run_layout, self._layout_ready
 
         def work() -> None:
-            positions = fn(snapshot, sizes)
+            positions = fn(drawn, sizes)
             with contextlib.suppress(RuntimeError):  # the view was closed meanwhile
                 ready.emit(token, positions)
 
@@ -243,8 +267,7 @@ class GraphView(QWidget):
             self._place(token, positions, pending)
 
     def _place(self, token: int, positions, pending) -> None:
-        items, selected, keep_view, notes = pending
-        snapshot = self.snapshot
+        items, selected, keep_view, notes, snapshot = pending
         self._show_notes(notes)
         for nid, item in items.items():
             x, y = positions.get(nid, (0.0, 0.0))
@@ -262,7 +285,7 @@ class GraphView(QWidget):
         else:
             self.detail.show_node(None, None)
         if not keep_view:
-            self.fit()
+            self.fit_readable()
         self.layout_done.emit()
 
     def selected_id(self) -> int | None:
@@ -302,6 +325,7 @@ class GraphView(QWidget):
         return node_id
 
     def fit(self) -> None:
+        self._show_notes(self._notes)  # drops fit_readable's "output end" note
         rect = self.scene.itemsBoundingRect()
         if rect.isEmpty():
             return
@@ -311,6 +335,25 @@ class GraphView(QWidget):
             self.view.resetTransform()
             self.view.scale(1.5, 1.5)
             self.view.centerOn(rect.center())
+
+    def fit_readable(self) -> None:
+        """Fit, unless that makes the labels too small to read (a deep graph becomes a hairline):
+        then show the output end (the loss, usually what matters first) at a readable scale."""
+        self.fit()
+        if not self.node_items or self.view.transform().m11() >= READABLE_SCALE:
+            return
+        used = {e.src for e in self.snapshot.edges}
+        outputs = [it for i, it in self.node_items.items() if i not in used] or \
+            list(self.node_items.values())
+        target = max(outputs, key=lambda it: it.pos().y())
+        self.view.resetTransform()
+        self.view.scale(READABLE_SCALE, READABLE_SCALE)
+        self.view.centerOn(target)
+        note = (f"Showing the output end of {len(self.node_items)} nodes; scroll to zoom, drag "
+                f"to pan, Fit shows the whole graph.")
+        notes = self._notes
+        self._show_notes([*notes, note])
+        self._notes = notes
 
     def render_image(self, scale: float = 2.0) -> QImage:
         rect = self.scene.itemsBoundingRect().adjusted(-20, -20, 20, 20)
@@ -337,7 +380,16 @@ class GraphView(QWidget):
         self.detail.show_node(self.node_items[node_id].node, self.snapshot)
         self.node_selected.emit(node_id)
 
+    def _show_message(self, text: str) -> None:
+        """A hint in the middle of an empty view, at 1:1 whatever the last graph's zoom was."""
+        item = self.scene.addText(text)
+        item.setDefaultTextColor(QColor(self.theme.muted))
+        self.scene.setSceneRect(item.boundingRect())
+        self.view.resetTransform()
+        self.view.centerOn(item)
+
     def _show_notes(self, notes: list[str]) -> None:
+        self._notes = list(notes)
         self.note.setText("\n".join(notes))
         self.note.setVisible(bool(notes))
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QPushButton,
     QSplitter,
@@ -27,6 +28,7 @@ from desktop.ui.theme import LIGHT, Theme
 
 COLUMNS = ("name", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn", "grad")
 NOT_EVALUATED = "(run to evaluate)"
+EMPTY_HINT = "No tensors yet: run a script (F5) and every tensor it names appears here."
 
 
 class Inspector(QWidget):
@@ -51,6 +53,12 @@ class Inspector(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.itemSelectionChanged.connect(self._on_select)
+        # an empty table says what fills it, instead of a blank box
+        self.empty_hint = QLabel(EMPTY_HINT, self.table.viewport())
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.table.viewport().installEventFilter(self)
 
         self.value_view = TensorDisplay(theme=theme)
         self.grad_view = TensorDisplay(theme=theme)
@@ -110,15 +118,21 @@ class Inspector(QWidget):
             cells = (t.name, shape_text(t.shape), t.dtype, str(t.requires_grad), str(t.is_leaf),
                      t.grad_fn or "None", short_array(t.grad, 30))
             problems = self._problems(t)
+            grad_bad = any(nonfinite_counts(t.grad))
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if problems and c in (0, 6):
+                if problems and (c == 0 or (c == 6 and grad_bad)):
                     item.setForeground(QColor(self.theme.stderr))
                     item.setToolTip(problems)
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
-        self.table.blockSignals(False)
         names = [t.name for t in self.tensors]
+        if selected not in names:
+            # Qt keeps the old row index selected; it would now point at another tensor
+            self.table.clearSelection()
+            self.table.setCurrentItem(None)
+        self.table.blockSignals(False)
+        self.empty_hint.setVisible(not self.tensors)
         if selected in names:
             self.select(selected)
         else:
@@ -159,8 +173,22 @@ class Inspector(QWidget):
         if t is None:
             return
         self.value_view.show_array(t.value, "value")
-        self.grad_view.show_array(t.grad, "grad")
+        self.grad_view.show_array(t.grad, "grad", none_reason=self._why_no_grad(t))
         self.tensor_selected.emit(t.name)
+
+    @staticmethod
+    def _why_no_grad(t: TensorInfo) -> str:
+        if not t.requires_grad:
+            return f"{t.name} does not require grad, so nothing is accumulated into it."
+        if not t.is_leaf:
+            return (f"{t.name} is not a leaf: backward() keeps .grad only on leaves "
+                    f"(call {t.name}.retain_grad() before backward to keep it).")
+        return f"backward() has not reached {t.name} yet."
+
+    def eventFilter(self, obj, event) -> bool:
+        if obj is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self.empty_hint.setGeometry(self.table.viewport().rect().adjusted(8, 8, -8, -8))
+        return super().eventFilter(obj, event)
 
     # ---- watches -----------------------------------------------------------------------------
     @property

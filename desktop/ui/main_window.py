@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.model import RunResult
+from desktop.tensors import nonfinite_names
 from desktop.ui.editor import EditorPanel
 from desktop.ui.graph_view import GraphView, LayoutFn
 from desktop.ui.inspector import Inspector
@@ -435,6 +436,12 @@ class MainWindow(QMainWindow):
         self.symbolic.set_not_computed()
         self.symbolic.set_ready(result.status == "finished")
         text = f"{result.status} in {result.seconds:.2f} s"
+        bad = nonfinite_names(result.tensors)
+        if bad:  # said once per run, where the eye goes after Run, not only per tensor
+            shown = ", ".join(bad[:4]) + (f" and {len(bad) - 4} more" if len(bad) > 4 else "")
+            text += f" · ⚠ NaN/Inf in {shown}"
+            self.output.append(f"\n[stepgrad] ⚠ NaN or Inf in {shown} (the Inspector counts "
+                               "them; red cells mark them)\n", "stderr")
         if err is not None:
             text = f"{err.kind}" + (f" at line {err.line}" if err.line else "")
             self.docks["output"].raise_()

@@ -7,6 +7,7 @@ than at start-up. OpenGL stays off: it fails on the offscreen platform and gains
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from desktop.ui.theme import LIGHT, Theme
@@ -52,6 +53,7 @@ class PlotsPanel(QWidget):
         lay.addWidget(self.tabs)
         self.loss_curve = None
         self.func_curves: dict[str, object] = {}
+        self.closed_curves: dict[str, object] = {}  # the sympy overlay, dashed
         self._loss_values: tuple[float, ...] = ()
         self._func_args = None
 
@@ -82,12 +84,14 @@ class PlotsPanel(QWidget):
             self.tabs.setCurrentWidget(self.loss)
 
     # ---- f, f', f'' --------------------------------------------------------------------------
-    def show_function(self, xs, f, df, d2f, closed_forms: dict[str, str] | None = None) -> None:
+    def show_function(self, xs, f, df, d2f, closed_forms: dict[str, str] | None = None,
+                      closed_values: dict | None = None) -> None:
         """Overlay f, f' and f'' sampled at ``xs``; ``closed_forms`` maps "f", "df", "d2f" to
-        plain-text formulas shown in the legend (e.g. from sympy)."""
+        plain-text formulas shown in the legend (e.g. from sympy), ``closed_values`` the same
+        keys to those formulas sampled at ``xs``, drawn dashed over the engine's solid curves."""
         import pyqtgraph as pg
 
-        self._func_args = (xs, f, df, d2f, closed_forms)
+        self._func_args = (xs, f, df, d2f, closed_forms, closed_values)
         closed_forms = closed_forms or {}
         pw = self.func.plot()
         pw.clear()
@@ -109,6 +113,16 @@ class PlotsPanel(QWidget):
             ys = np.where(np.isfinite(ys), ys, np.nan)
             self.func_curves[key] = pw.plot(xs, ys, pen=pg.mkPen(pen, width=2), name=label,
                                             connect="finite")
+        self.closed_curves = {}
+        for k, key in enumerate(("f", "df", "d2f")):
+            ys = (closed_values or {}).get(key)
+            if ys is None:
+                continue
+            pen = pg.mkPen(self.theme.plot_pens[k], width=1.5, style=Qt.PenStyle.DashLine)
+            # one legend line for all three: the formulas are already in the solid curves'
+            label = None if self.closed_curves else "dashed: sympy closed forms"
+            self.closed_curves[key] = pw.plot(xs, np.asarray(ys, dtype=float), pen=pen,
+                                              name=label, connect="finite")
         pw.setLabel("bottom", "x")
         self._style(pw)
         self.tabs.setCurrentWidget(self.func)

@@ -67,11 +67,13 @@ class TensorDisplay(QWidget):
         self.empty.setText("Select a tensor above.")
         self.stack.setCurrentWidget(self.empty)
 
-    def show_array(self, arr: np.ndarray | None, what: str = "value") -> None:
+    def show_array(self, arr: np.ndarray | None, what: str = "value",
+                   none_reason: str = "") -> None:
         if arr is None:
             self.mode = "none"
             self.header.setText(f"{what}: None")
-            self.empty.setText(f"No {what}." if what != "grad" else
+            self.empty.setText(f"{what} is None: {none_reason}" if none_reason else
+                               f"No {what}." if what != "grad" else
                                "grad is None (not a leaf, or backward() has not reached it).")
             self.stack.setCurrentWidget(self.empty)
             return
@@ -137,7 +139,8 @@ class TensorDisplay(QWidget):
         # Non-finite cells get the bottom colour; the header already counts them in red.
         m = np.where(finite, m, lo)
         self.image.setImage(m, levels=(lo, hi if hi > lo else lo + 1))
-        self.heatmap.getPlotItem().setTitle(f"min {number_text(lo)}  max {number_text(hi)}",
-                                            color=self.theme.text)
+        # the range goes in the header line: a plot title would take a third of a short panel
+        self.header.setText(f"{self.header.text()}  ·  colour scale: min {number_text(lo)} "
+                            f"(dark) to max {number_text(hi)} (yellow)")
         self.heatmap.autoRange()
         self.stack.setCurrentWidget(self.heatmap)

@@ -1,11 +1,21 @@
 import numpy as np
+import pytest
 from conftest import ADD, MEAN, MM, X_, W, linear_graph
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent, QWheelEvent
+from PySide6.QtWidgets import QApplication, QGraphicsTextItem
 
 from desktop.model import GraphEdge, GraphNode, GraphSnapshot, NodeKind
-from desktop.ui.graph_items import EdgeItem, NodeItem
-from desktop.ui.graph_view import ASYNC_NODES, MAX_NODES, GraphView
+from desktop.ui.graph_items import EdgeItem, NodeItem, node_fill
+from desktop.ui.graph_view import (
+    ASYNC_NODES,
+    MAX_NODES,
+    READABLE_SCALE,
+    GraphView,
+    nearest_outputs,
+)
 from desktop.ui.simple_layout import layered_layout
+from desktop.ui.theme import DARK, LIGHT
 
 
 def make_view(qtbot, snapshot=None, **kw):
@@ -89,14 +99,106 @@ def test_fallback_layout_puts_outputs_below_inputs():
     assert len({p for p in pos.values()}) == len(pos)  # no two boxes on the same spot
 
 
-def test_huge_graph_shows_note_instead_of_items(qtbot):
+def test_huge_graph_draws_the_part_nearest_its_output_with_a_note(qtbot):
     n = MAX_NODES + 50
-    nodes = tuple(GraphNode(i, NodeKind.OP, "AddBackward0", "", (), None) for i in range(n))
-    edges = tuple(GraphEdge(i, i + 1) for i in range(n - 1))
-    view = make_view(qtbot, GraphSnapshot(nodes, edges))
-    assert view.node_items == {}
-    assert not view.note.isHidden()
-    assert str(n) in view.note.text()
+    view = make_view(qtbot)
+    with qtbot.waitSignal(view.layout_done, timeout=10000):
+        view.set_snapshot(chain(n))  # v0 -> v1 -> ... -> v449, the output
+    assert len(view.node_items) == MAX_NODES
+    assert n - 1 in view.node_items and 0 not in view.node_items
+    assert len(view.edge_items) == MAX_NODES - 1
+    assert f"{n} nodes" in view.note.text() and f"{MAX_NODES} nearest" in view.note.text()
+    assert view.snapshot.nodes[0].id == 0  # the full graph is kept for the detail pane
+
+
+def test_nearest_outputs_follows_every_branch_back_from_the_outputs():
+    # two outputs (5, 6); 5 <- 3 <- 1 <- 0, 6 <- 4 <- 2 <- 0
+    nodes = tuple(GraphNode(i, NodeKind.OP, "AddBackward0", "", (), None) for i in range(7))
+    edges = tuple(GraphEdge(a, b) for a, b in ((0, 1), (0, 2), (1, 3), (2, 4), (3, 5), (4, 6)))
+    kept = nearest_outputs(GraphSnapshot(nodes, edges), 4)
+    assert {nd.id for nd in kept.nodes} == {3, 4, 5, 6}
+    assert {(e.src, e.dst) for e in kept.edges} == {(3, 5), (4, 6)}
+
+
+def test_deep_graph_opens_readable_at_its_output_and_fit_shows_it_all(qtbot):
+    view = make_view(qtbot)
+    with qtbot.waitSignal(view.layout_done, timeout=10000):
+        view.set_snapshot(chain(ASYNC_NODES + 50))  # a tall column: fitting makes a hairline
+    assert view.view.transform().m11() == pytest.approx(READABLE_SCALE)
+    output = view.node_items[ASYNC_NODES + 49]
+    visible = view.view.mapToScene(view.view.viewport().rect()).boundingRect()
+    assert visible.contains(output.sceneBoundingRect())
+    assert "output end" in view.note.text()
+    view.fit()
+    assert view.view.transform().m11() < READABLE_SCALE
+    assert "output end" not in view.note.text()
+
+
+def test_empty_hint_is_shown_at_full_size_after_a_zoomed_out_graph(qtbot):
+    view = make_view(qtbot, linear_graph())
+    view.view.zoom(0.1)
+    view.set_snapshot(GraphSnapshot())
+    assert view.view.transform().m11() == 1.0
+    hint = next(i for i in view.scene.items() if isinstance(i, QGraphicsTextItem))
+    assert "No graph yet" in hint.toPlainText()
+    visible = view.view.mapToScene(view.view.viewport().rect()).boundingRect()
+    assert visible.contains(hint.sceneBoundingRect())
+
+
+def test_wheel_zooms_and_drag_pans(qtbot):
+    view = make_view(qtbot, linear_graph())
+    view.view.resetTransform()
+    vp = view.view.viewport()
+    centre = QPointF(vp.rect().center())
+
+    def wheel(dy):
+        ev = QWheelEvent(centre, vp.mapToGlobal(centre), QPoint(), QPoint(0, dy),
+                         Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                         Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(vp, ev)
+
+    wheel(120)
+    assert view.view.transform().m11() == pytest.approx(1.15)
+    wheel(-240)
+    assert view.view.transform().m11() == pytest.approx(1.15 ** -1)
+    view.view.zoom(4.0)  # big enough to scroll
+    bar = view.view.verticalScrollBar()
+    assert bar.maximum() > bar.minimum()
+    before = bar.value()
+
+    def mouse(kind, pos, buttons):
+        ev = QMouseEvent(kind, pos, vp.mapToGlobal(pos), Qt.MouseButton.LeftButton, buttons,
+                         Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(vp, ev)
+
+    start = QPointF(20, 20)  # empty scene corner: a drag there pans instead of selecting
+    mouse(QEvent.Type.MouseButtonPress, start, Qt.MouseButton.LeftButton)
+    mouse(QEvent.Type.MouseMove, start + QPointF(0, -80), Qt.MouseButton.LeftButton)
+    mouse(QEvent.Type.MouseButtonRelease, start + QPointF(0, -80), Qt.MouseButton.NoButton)
+    assert bar.value() != before
+
+
+def test_node_styles_tell_the_kinds_apart_in_both_themes():
+    def node(kind, freed=False):
+        return GraphNode(1, kind, "x", "", (), None, freed=freed)
+
+    for theme in (LIGHT, DARK):
+        fills = {node_fill(theme, node(k)) for k in NodeKind} | {
+            node_fill(theme, node(NodeKind.OP, freed=True))}
+        assert len(fills) == len(NodeKind) + 1
+
+
+def test_nan_and_inf_are_flagged_on_the_node(qtbot):
+    bad = GraphNode(1, NodeKind.OP, "LogBackward0", "y", (3,), None,
+                    value=np.array([0.0, np.nan, -np.inf]), grad=np.ones(3))
+    good = GraphNode(2, NodeKind.OP, "SumBackward0", "loss", (), None, value=np.array(1.0))
+    view = make_view(qtbot, GraphSnapshot((bad, good), (GraphEdge(1, 2),)))
+    item = view.node_items[1]
+    assert item.lines[-1].endswith("⚠ NaN/Inf")
+    assert "NaN/Inf in value" in item.toolTip()
+    assert "⚠" not in " ".join(view.node_items[2].lines)
+    view.select_node(1)
+    assert "NaN/Inf in value" in view.detail.toPlainText()
 
 
 def test_empty_graph_and_cycle_do_not_crash(qtbot):
@@ -150,7 +252,7 @@ def test_big_graph_is_laid_out_off_the_gui_thread(qtbot):
     assert threads[-1] is not threading.main_thread()
     assert len(view.node_items) == ASYNC_NODES + 20
     assert len(view.edge_items) == ASYNC_NODES + 19
-    assert view.note.isHidden()
+    assert "Laying out" not in view.note.text()
 
 
 def test_stale_background_layout_is_dropped(qtbot):

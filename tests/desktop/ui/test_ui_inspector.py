@@ -4,6 +4,7 @@ import numpy as np
 from conftest import linear_tensors, tensor
 
 from desktop.ui.inspector import NOT_EVALUATED, Inspector
+from desktop.ui.theme import LIGHT
 
 
 def make(qtbot, tensors=None):
@@ -111,3 +112,53 @@ def test_a_slow_watch_does_not_block_and_fills_in_later(qtbot):
     assert time.monotonic() - t0 < 0.4  # the GUI thread was not held for the 0.5 s
     assert ins.watch_values()["slow"] == EVALUATING
     qtbot.waitUntil(lambda: ins.watch_values()["slow"] == "done", timeout=3000)
+
+
+def test_a_new_run_without_the_selected_name_selects_nothing(qtbot):
+    ins = make(qtbot)
+    ins.select("X")  # row 0
+    ins.set_tensors((tensor("a", np.ones(2)), tensor("b", np.zeros(2))))
+    # Qt would keep row 0 highlighted, now showing "a" while the panes say "select a tensor"
+    assert ins.selected_name() is None
+    assert ins.table.selectionModel().selectedRows() == []
+    assert ins.value_view.mode == "none"
+
+
+def test_an_empty_table_says_how_to_fill_it(qtbot):
+    ins = make(qtbot, ())
+    assert ins.empty_hint.isVisible() and "F5" in ins.empty_hint.text()
+    ins.set_tensors(linear_tensors())
+    assert not ins.empty_hint.isVisible()
+
+
+def test_a_missing_grad_says_why(qtbot):
+    ins = make(qtbot, (
+        tensor("X", np.ones(2)),
+        tensor("h", np.ones(2), requires_grad=True, is_leaf=False, grad_fn="MulBackward0"),
+        tensor("w", np.ones(2), requires_grad=True),
+    ))
+    texts = {}
+    for name in ("X", "h", "w"):
+        ins.select(name)
+        texts[name] = ins.grad_view.empty.text()
+    assert "does not require grad" in texts["X"]
+    assert "not a leaf" in texts["h"] and "retain_grad" in texts["h"]
+    assert "has not reached w" in texts["w"]
+
+
+def test_only_the_cells_with_nan_or_inf_turn_red(qtbot):
+    bad_value = tensor("y", np.array([np.nan, 1.0], dtype=np.float32))
+    ok = tensor("z", np.ones(2, dtype=np.float32))
+    ins = make(qtbot, (bad_value, ok))
+    red = LIGHT.stderr
+    assert ins.table.item(0, 0).foreground().color().name() == red  # the name: y is bad
+    assert ins.table.item(0, 6).foreground().color().name() != red  # its grad (None) is not
+    assert ins.table.item(1, 0).foreground().color().name() != red
+
+
+def test_heatmap_header_gives_the_colour_scale(qtbot):
+    big = tensor("W1", np.linspace(-2, 3, 30 * 40, dtype=np.float32).reshape(30, 40))
+    ins = make(qtbot, (big,))
+    ins.select("W1")
+    header = ins.value_view.header.text()
+    assert "min -2" in header and "max 3" in header

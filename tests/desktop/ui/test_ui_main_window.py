@@ -204,3 +204,19 @@ def test_screenshot_tool_renders_a_real_run(tmp_path):
     out = tmp_path / "shot.png"
     assert screenshot.main([str(out)]) == 0
     assert out.stat().st_size > 10_000
+
+
+def test_nan_and_inf_after_a_run_are_said_once_for_the_whole_run(window):
+    from desktop.model import GraphSnapshot, RunResult, TensorInfo
+
+    y = np.array([0.0, np.nan, -np.inf], dtype=np.float32)
+    tensors = (TensorInfo("w", (3,), "float32", True, True, None, np.ones(3, np.float32),
+                          np.array([1.0, -1.0, np.inf], np.float32)),
+               TensorInfo("y", (3,), "float32", True, False, "LogBackward0", y, None),
+               TensorInfo("ok", (1,), "float32", False, True, None, np.ones(1), None))
+    window.show_result(RunResult("finished", "hi\n", None, tensors, GraphSnapshot()))
+    assert "NaN/Inf in w.grad, y" in window.run_label.text()
+    out = window.output.text.toPlainText()
+    assert out.startswith("hi\n") and "NaN or Inf in w.grad, y" in out and "ok" not in out
+    window.show_result(linear_result())
+    assert "NaN" not in window.run_label.text() + window.output.text.toPlainText()

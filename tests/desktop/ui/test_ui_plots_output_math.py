@@ -86,3 +86,21 @@ def test_math_renders_and_falls_back(qtbot):
 
     x = sympy.Symbol("x")
     assert "2" in plain_text("", x**2)
+
+
+def test_sympy_overlay_survives_a_theme_switch(qtbot):
+    from desktop.ui.theme import DARK
+
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    xs = np.linspace(-1, 1, 11)
+    panel.show_function(xs, xs**2, 2 * xs, np.full_like(xs, 2.0), {"f": "x**2"},
+                        {"f": xs**2, "df": 2 * xs, "d2f": np.full_like(xs, 2.0)})
+    assert set(panel.closed_curves) == {"f", "df", "d2f"}
+    panel.set_theme(DARK)  # redraws every curve in the new colours
+    assert set(panel.closed_curves) == {"f", "df", "d2f"}
+    items = panel.func.plot().getPlotItem().listDataItems()
+    assert panel.closed_curves["df"] in items and len(items) == 6
+    assert panel.closed_curves["df"].opts["pen"].color().name() == DARK.plot_pens[1]
+    labels = [label.text for _, label in panel.func.plot().getPlotItem().legend.items]
+    assert labels[-1] == "dashed: sympy closed forms" and len(labels) == 4
