@@ -22,6 +22,8 @@ def fmt(a) -> str:
             return f"{a.item():.4g}"
         return np.array2string(a, precision=4, separator=", ", suppress_small=True)
     lo, hi = float(np.nanmin(a)), float(np.nanmax(a))
+    if lo == hi:  # "values in [0.1, 0.1]" reads like a bug
+        return f"{list(a.shape)} all {lo:.4g}"
     return f"{list(a.shape)} values in [{lo:.4g}, {hi:.4g}]"
 
 

@@ -19,6 +19,7 @@ def test_fmt():
     assert fmt(None) == "None" and fmt(np.array(2.5)) == "2.5"
     assert fmt(np.array([1.0, 2.0])) == "[1., 2.]"
     assert fmt(np.arange(20.0).reshape(10, 2)) == "[10, 2] values in [0, 19]"
+    assert fmt(np.full((10, 1), 0.1)) == "[10, 1] all 0.1"
 
 
 def test_line_stops_say_what_the_last_step_built(driver):

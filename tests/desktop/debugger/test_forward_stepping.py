@@ -4,7 +4,15 @@ user functions and custom Function.forward, breakpoints with conditions, run to 
 import numpy as np
 import pytest
 from debug_driver import into, over
-from seed_programs import SEED_LINEAR, SEED_RELU
+from seed_programs import (
+    SEED_GRAD_TENSORS,
+    SEED_HIGHER,
+    SEED_HOOKS,
+    SEED_LINEAR,
+    SEED_MULTI,
+    SEED_RELU,
+    SEED_TWICE,
+)
 
 
 def ops(state):
@@ -31,6 +39,35 @@ def test_step_over_visits_every_line_and_shows_the_nodes_each_line_created(drive
     assert {n.op for n in at7.graph.nodes} >= {"TBackward0", "MmBackward0", "AddBackward0"}
     assert "MeanBackward0" not in {n.op for n in at7.graph.nodes}
     assert {n.op for n in states[7].graph.nodes} >= {"MeanBackward0", "PowBackward0"}
+
+
+LINEAR_NODES = {6: ["TBackward0", "MmBackward0", "AddBackward0"],
+                7: ["SubBackward0", "PowBackward0", "MeanBackward0"]}
+
+
+@pytest.mark.parametrize("source,lines,nodes", [
+    (SEED_TWICE, [*range(1, 11), 10], LINEAR_NODES),  # the second backward fails on line 10
+    (SEED_HOOKS, [*range(1, 12), None], {6: LINEAR_NODES[6], 8: LINEAR_NODES[7]}),
+    # Step over runs the class body (lines 3-12) without stopping in it
+    (SEED_RELU, [1, 2, *range(13, 24), None],
+     {18: [*LINEAR_NODES[6], "MyReLUBackward"], 19: LINEAR_NODES[7]}),
+    (SEED_GRAD_TENSORS, [*range(1, 12), None],
+     {4: ["AddBackward0"], 5: ["AddBackward0"], 6: ["MulBackward0"], 7: ["AddBackward0"],
+      8: ["CatBackward0"]}),
+    # line 7 is autograd.grad(create_graph=True): the derivative's own graph, kept by dy_dx
+    (SEED_HIGHER, [*range(1, 10), None],
+     {6: ["PowBackward0", "MulBackward0", "MulBackward0", "AddBackward0", "AddBackward0"],
+      7: ["MulBackward0", "AddBackward0"]}),
+    (SEED_MULTI, [*range(1, 9), None], {4: ["MulBackward0"], 5: ["AddBackward0"]}),
+], ids=["twice", "hooks", "relu", "grad_tensors", "higher", "multi"])
+def test_every_seed_example_steps_line_by_line_with_the_nodes_of_each_line(driver, source,
+                                                                           lines, nodes):
+    states, _ = driver(source).run(over)
+    assert [s.line for s in states] == lines
+    assert {s.from_line: ops(s) for s in states[1:] if s.new_nodes} == nodes
+    for s in states[1:]:
+        if s.kind == "line":  # the nodes a line built are the ones lit up at the next stop
+            assert s.graph.highlight == frozenset(k for k, _ in s.new_nodes)
 
 
 def test_tensors_at_each_stop_are_as_they_were_then(driver):

@@ -10,6 +10,7 @@ from seed_programs import SEED_TWICE
 
 from desktop.debugger.describe import fmt
 from desktop.ui.debug_wiring import attach_debugger
+from desktop.ui.graph_items import node_fill, node_lines
 from desktop.ui.main_window import MainWindow
 
 K = Qt.Key
@@ -142,7 +143,7 @@ def test_step_into_backward_shows_each_node_and_its_grads(qtbot, win):
     assert not win.wiring.panel_dock.visibleRegion().isEmpty()
     text = panel.text()
     assert "MeanBackward0 (loss)" in text and "→ PowBackward0" in text
-    assert "[10, 1] values in [0.1, 0.1]" in text
+    assert "[10, 1] all 0.1" in text
     qtbot.waitUntil(lambda: panel.derivative() is not None, timeout=20000)
     assert panel.derivative().source == "sympy"
     assert "∂out/∂a[i]1/10" in "".join(panel.text().split())
@@ -173,6 +174,10 @@ def test_stepping_to_the_end_shows_freed_nodes_and_step_back_restores_the_graph(
     gv = win.graph_view
     freed = sorted(it.node.op for it in gv.node_items.values() if it.node.freed)
     assert freed == ["MmBackward0", "PowBackward0"]
+    # drawn in the freed style: greyed fill and a "(freed)" caption, the others not
+    for it in gv.node_items.values():
+        freed_look = node_fill(gv.theme, it.node) == gv.theme.node_freed
+        assert freed_look == it.node.freed == any("(freed)" in t for t in node_lines(it.node))
     text = win.wiring.panel.text()
     assert "Freed nodes" in text and "MmBackward0" in text and "PowBackward0" in text
     assert "Y_hat" in text and "loss" in text  # discarded non-leaf grads
