@@ -377,3 +377,40 @@ def test_the_debug_menu_lists_every_command_with_its_shortcut(win):
             assert f"({act.shortcut().toString()})" in act.toolTip(), act.text()
     toolbar = win.wiring.controls.actions_by_key
     assert "(F5)" in toolbar["continue"].toolTip() and "(Shift+F5)" in toolbar["stop"].toolTip()
+
+
+def test_the_step_cap_ends_a_traced_run_with_its_message_in_the_output_pane(qtbot, win):
+    win.editor.setPlainText("i = 0\nwhile True:\n    i += 1\n    if i < 0:\n        print(i)\n")
+    win.wiring.bridge.session.max_steps = 300
+    cursor_to(win, 5)
+    qtbot.keyClick(win.windowHandle(), K.Key_F9)  # never reached: every line is traced
+    result = press(qtbot, win, K.Key_F5, signal="finished")
+    message = ("step limit reached: the debugger executed 300 lines of the script and "
+               "stopped it")
+    assert result.status == "stopped" and result.error.message == message
+    assert win.output.error is result.error and not win.output.error_box.isHidden()
+    assert message in win.output.error_title.text()
+    assert win.editor.error_line in (2, 3, 4)
+
+
+def test_the_timeline_slider_shows_a_past_backward_node_as_it_was(qtbot, win):
+    win.inspector.add_watch("b.grad")
+    first = to_backward(qtbot, win)
+    step_until(qtbot, win, "backward_end")
+    rows = {r[0]: r for r in win.inspector.row_texts()}
+    assert rows["b"][6] != "None"  # after the pass: b has its grad
+    h, tl = win.wiring.bridge.history, win.wiring.timeline
+    pos = next(i for i in range(len(h)) if h[i] is first)
+    with qtbot.waitSignal(win.wiring.bridge.viewed, timeout=5000) as blocker:
+        tl.slider.setValue(pos)
+    assert blocker.args[0] is first and win.wiring.state is first
+    assert tl.label.text() == f"{pos + 1} / {len(h)} · backward: MeanBackward0 (loss)"
+    # graph, inspector, watch and panel as they were at that node: nothing freed, no grads yet
+    gv = win.graph_view
+    assert gv.snapshot is first.graph and not any(it.node.freed for it in gv.node_items.values())
+    assert {i for i, it in gv.node_items.items() if it.highlighted} == {first.backward.node}
+    rows = {r[0]: r for r in win.inspector.row_texts()}
+    assert rows["b"][6] == "None" and rows["w"][6] == "None"
+    assert win.inspector.watch_values()["b.grad"] == "None"
+    assert win.wiring.panel.text().startswith("MeanBackward0 (loss)")
+    assert win.editor.current_line == 8 and "past state" in win.run_label.text()
