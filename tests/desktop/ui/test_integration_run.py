@@ -153,3 +153,29 @@ def test_a_second_run_replaces_the_first_results(app, qtbot):
     assert [t.name for t in window.inspector.tensors] == ["a"]
     assert [n.op for n in window.graph_view.snapshot.nodes] == ["AccumulateGrad"]
     assert not window.symbolic.compute.isEnabled()  # no backward: nothing to check
+
+
+@pytest.mark.parametrize("loop", ["while True:\n    pass\n",
+                                  "import torch\nx = torch.ones(3, requires_grad=True)\n"
+                                  "while True:\n    y = (x * 2).sum()\n    y.backward()\n"])
+def test_stop_ends_while_true_pass_within_a_second(app, qtbot, loop):
+    window, controller = app
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start()
+    window.editor.setPlainText(loop)
+    window.act_run.trigger()
+    qtbot.wait(500)  # well inside the loop
+    assert controller.running
+    t0 = time.monotonic()
+    with qtbot.waitSignal(controller.run_finished, timeout=3000) as blocker:
+        window.act_stop.trigger()
+    elapsed = time.monotonic() - t0
+    timer.stop()
+    print(f"\nStop took {elapsed * 1000:.0f} ms")
+    assert blocker.args[0].status == "stopped"
+    assert elapsed < 1.0
+    assert len(ticks) >= 15  # the event loop kept running all along (~50 ticks in 0.5 s)
+    assert window.act_run.isEnabled() and not window.act_stop.isEnabled()

@@ -4,6 +4,8 @@ f, f', f'' plot from the engine with sympy's closed forms overlaid."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from integration_helpers import SEED, app_fixture, run_source
@@ -151,3 +153,24 @@ def test_function_plot_of_a_script_function(app, qtbot):
     curves = blocker.args[0]
     np.testing.assert_allclose(curves.df, 3 / np.cosh(curves.xs) ** 2, atol=1e-12)
     assert curves.max_gap("d2f") < 1e-9
+
+
+def test_the_panels_time_limit_stops_a_derivation_that_never_ends(app, qtbot, monkeypatch):
+    window, controller = app
+    run_source(qtbot, window, controller, SEED)
+    import symbolic.checker
+
+    def never_ends(expr, syms):  # sympy stuck on a huge expression
+        while True:
+            time.sleep(0.01)
+
+    monkeypatch.setattr(symbolic.checker, "gradient", never_ends)
+    window.symbolic.limit.setValue(0.5)  # the panel's Time limit box
+    t0 = time.monotonic()
+    reports = _check(qtbot, window, controller, timeout=15000)
+    assert time.monotonic() - t0 < 8
+    assert reports[0].timed_out
+    assert "time limit reached" in window.symbolic.state.text()
+    # finite differences still answer, and agree with the engine
+    assert all(r[4] != "" for r in window.symbolic.row_texts())
+    assert window.symbolic.compute.isEnabled()

@@ -134,3 +134,51 @@ def test_breakpoints_follow_their_code(qtbot):
     cur.removeSelectedText()  # delete lines 2-3 ("new = 0", "b = 2")
     assert editor.breakpoints == {1, 2}
     assert editor.document().findBlockByNumber(1).text() == "c = 3"
+
+
+def _gutter_pixels(panel, line):
+    """Colours painted in the gutter across ``line``'s middle row."""
+    editor = panel.editor
+    img = editor.gutter.grab().toImage()
+    y = line_y(editor, line)
+    return [img.pixelColor(x, y).name() for x in range(img.width())]
+
+
+def test_gutter_paints_line_numbers_breakpoints_and_the_current_line(qtbot):
+    panel = make_panel(qtbot, "".join(f"x{i} = {i}\n" for i in range(120)))
+    editor = panel.editor
+    qtbot.waitExposed(panel)
+    # room for three digits of line numbers plus the marker column
+    assert editor.gutter.width() >= editor.fontMetrics().horizontalAdvance("999")
+    plain = _gutter_pixels(panel, 2)
+    assert set(plain) - {LIGHT.gutter}  # the number "2" is drawn
+    assert LIGHT.breakpoint not in plain
+    editor.toggle_breakpoint(2)
+    assert LIGHT.breakpoint in _gutter_pixels(panel, 2)  # the red dot
+    editor.set_current_line(3)
+    assert LIGHT.accent in _gutter_pixels(panel, 3)  # the arrow
+    assert LIGHT.accent not in _gutter_pixels(panel, 2)
+
+
+def test_undo_and_redo_from_the_window_with_their_shortcuts(qtbot, settings):
+    from desktop.ui.main_window import MainWindow
+
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window, before_close_func=lambda w: w.editor.document().setModified(False))
+    with qtbot.waitExposed(window):
+        window.show()
+    editor = window.editor
+    assert not window.act_undo.isEnabled()
+    editor.setFocus()
+    qtbot.keyClicks(editor, "w = 1")
+    assert window.act_undo.isEnabled()
+    assert "Ctrl+Z" in window.act_undo.toolTip() and "Ctrl+Shift+Z" in window.act_redo.toolTip()
+    qtbot.keyClick(window.windowHandle(), Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert editor.toPlainText() == ""
+    assert window.act_redo.isEnabled()
+    qtbot.keyClick(window.windowHandle(), Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert editor.toPlainText() == "w = 1"
+    window.act_undo.trigger()
+    window.act_redo.trigger()
+    assert editor.toPlainText() == "w = 1"

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from conftest import ADD, SOURCE, error_result, linear_result
 from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.ui import main_window as mw
@@ -180,7 +181,13 @@ def test_export_graph_png(window, tmp_path, monkeypatch):
     monkeypatch.setattr(mw.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
     window.act_export_graph.trigger()
     assert out.exists() and out.stat().st_size > 1000
-    assert np.isfinite(out.stat().st_size)
+    img = QImage(str(out))
+    # the whole graph at 2x, with the node fills in it (not a blank or clipped image)
+    rect = window.graph_view.scene.itemsBoundingRect()
+    assert img.width() >= 2 * rect.width() and img.height() >= 2 * rect.height()
+    colours = {img.pixelColor(x, y).name() for x in range(0, img.width(), 3)
+               for y in range(0, img.height(), 3)}
+    assert {LIGHT.node_leaf_grad, LIGHT.node_leaf_const, LIGHT.scene} <= colours
 
 
 def test_add_panel_and_rebind_run(window, qtbot):
