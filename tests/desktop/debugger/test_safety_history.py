@@ -279,3 +279,17 @@ def test_a_runaway_watch_is_stopped_and_stepping_goes_on(driver, monkeypatch):
     # into backward too: the interrupt sent to the watch must not disturb the traced thread
     assert any(s.kind == "backward" for s in states)
     assert time.monotonic() - t0 < 0.3 * len(lines) + 10
+
+
+def test_stop_ends_a_breakpoint_condition_that_never_returns():
+    s = DebugSession("x = 1\ny = 2\n")
+    s.set_breakpoint(2, "any(x for x in iter(int, 1))")  # evaluated at line 2, forever
+    s.continue_()
+    time.sleep(0.3)
+    assert s.status == "running"
+    t0 = time.monotonic()
+    s.stop()
+    result = s.wait(2.0)
+    assert time.monotonic() - t0 < 1.0
+    assert result.status == "stopped" and result.error.line == 2
+    assert not result.extras.get("abandoned")  # interrupted, not left behind
