@@ -23,8 +23,23 @@ from desktop.ui.theme import LIGHT, Theme
 pyside_refcount.apply()  # PySide6 6.12 drops refs to None/True on calls (see module)
 
 ARROW_FRACTION = 0.15  # longest arrow, as a fraction of the plot's diagonal
+STEEP_QUANTILE = 0.9  # |gradient| drawn at full length: this quantile over the picture
 CONTOURS = 10
 HEAD_PX = 18  # arrows shorter than this on screen are drawn without a head
+
+
+def steep_gradient(land: Landscape) -> float:
+    """A gradient size typical of the picture's steep parts. Arrows are scaled against the
+    picture, not against the first point shown: a model shown first when already trained
+    would otherwise get a full-length arrow for a rounding-sized gradient."""
+    if len(land.w) < 2 or len(land.b) < 2:
+        return math.hypot(*land.neg_grad) or 1.0
+    with np.errstate(invalid="ignore"):
+        db, dw = np.gradient(land.loss, land.b, land.w)  # rows follow b
+        norms = np.hypot(dw, db)
+    norms = norms[np.isfinite(norms)]
+    ref = float(np.quantile(norms, STEEP_QUANTILE)) if norms.size else 0.0
+    return ref if ref > 0 else (math.hypot(*land.neg_grad) or 1.0)
 
 
 class LandscapeView(QWidget):
@@ -86,7 +101,7 @@ class LandscapeView(QWidget):
         self.plot.setRange(xRange=(w0, w1), yRange=(b0, b1), padding=0)
         if not keep_trail:
             self.trail = []
-        self.grad_ref = math.hypot(*land.neg_grad) or 1.0
+        self.grad_ref = steep_gradient(land)
         self.set_point(land.point, land.neg_grad, land.point_loss)
 
     def set_point(self, point: tuple[float, float], neg_grad: tuple[float, float],
@@ -108,7 +123,7 @@ class LandscapeView(QWidget):
         else:
             land = self.landscape
             diag = math.hypot(land.w[-1] - land.w[0], land.b[-1] - land.b[0])
-            # full length for the gradient where the picture was drawn, shorter as it flattens
+            # full length on the picture's steep parts, shorter as the loss flattens
             length = ARROW_FRACTION * diag * min(1.0, norm / self.grad_ref)
             end = (w + gw / norm * length, b + gb / norm * length)
             self.arrow_end = end

@@ -7,7 +7,7 @@ import pytest
 
 from desktop.builder import default_spec, generate_code, loss_landscape
 from desktop.lessons.check import run_code
-from desktop.ui.landscape import ARROW_FRACTION, LandscapeView
+from desktop.ui.landscape import ARROW_FRACTION, LandscapeView, steep_gradient
 
 X = np.array([-1.0, 0.0, 1.0, 2.0])
 Y = 2 * X + 1
@@ -41,16 +41,43 @@ def test_landscape_arrow_points_along_the_negative_gradient(qtbot):
     direction = np.array([x1 - x0, y1 - y0])
     neg = np.array(land.neg_grad)
     assert np.allclose(direction / np.linalg.norm(direction), neg / np.linalg.norm(neg))
-    assert np.linalg.norm(direction) == pytest.approx(ARROW_FRACTION * math.hypot(6, 4))
+    full = ARROW_FRACTION * math.hypot(6, 4)
+    length = full * min(1.0, np.linalg.norm(neg) / view.grad_ref)
+    assert np.linalg.norm(direction) == pytest.approx(length)
     assert view.arrow_end == pytest.approx((x1, y1))
     half = (neg[0] / 2, neg[1] / 2)  # a flatter spot: a shorter arrow, same direction
     view.set_point((0.0, 2.0), half, 1.0)
     (x0, x1), (y0, y1) = view.arrow_line.getData()
-    assert np.hypot(x1 - x0, y1 - y0) == pytest.approx(ARROW_FRACTION * math.hypot(6, 4) / 2)
+    assert np.hypot(x1 - x0, y1 - y0) == pytest.approx(
+        full * min(1.0, np.linalg.norm(neg) / 2 / view.grad_ref))
     assert view.arrow_head.pos().x() == pytest.approx(x1)
     view.set_point((2.0, 1.0), (0.0, 0.0), 0.0)  # at the minimum: no arrow
     assert view.arrow_end is None
     assert not view.arrow_head.isVisible() and not view.arrow_line.isVisible()
+
+
+def test_arrow_length_follows_the_gradient_not_the_first_point_shown(qtbot):
+    view = LandscapeView()
+    qtbot.addWidget(view)
+    view.resize(500, 400)
+    # first shown at the minimum (a model already trained): the gradient is tiny, so the arrow
+    at_minimum = loss_landscape(X, Y, 2.0 + 1e-6, 1.0, w_range=(-2, 4), b_range=(-1, 3))
+    view.set_landscape(at_minimum)
+    (x0, x1), (y0, y1) = view.arrow_line.getData()
+    full = ARROW_FRACTION * math.hypot(6, 4)
+    assert np.hypot(x1 - x0, y1 - y0) < 1e-3 * full
+    assert not view.arrow_head.isVisible()  # too short to carry a head
+    # the reference is the picture's steep slope: by hand, the steepest corner exceeds it
+    def grad(w, b):
+        r = w * X + b - Y
+        return 2 * np.mean(r * X), 2 * np.mean(r), float(np.mean(r**2))
+
+    w, b = max(((w, b) for w in (-2, 4) for b in (-1, 3)), key=lambda p: math.hypot(*grad(*p)[:2]))
+    gw, gb, loss = grad(w, b)
+    assert 0 < steep_gradient(at_minimum) < math.hypot(gw, gb)
+    view.set_point((w, b), (-gw, -gb), loss)
+    (x0, x1), (y0, y1) = view.arrow_line.getData()
+    assert np.hypot(x1 - x0, y1 - y0) == pytest.approx(full)
 
 
 def test_landscape_follows_training_with_fixed_ranges(qtbot):
