@@ -211,7 +211,7 @@ def _row(name, idx, s_entry, e, f_entry, sbudget, opts, rtol, atol, scale, no_en
         notes.append("no engine grad (zero)")
     else:
         e_cmp = e
-    ok = True
+    ok, checked = True, True
     if s_val is not None:
         ok = _close(e_cmp, s_val, rtol, atol * scale)
         if f_val is not None and not _close(f_val, s_val, 1e-5, 1e-6 * scale):
@@ -224,15 +224,17 @@ def _row(name, idx, s_entry, e, f_entry, sbudget, opts, rtol, atol, scale, no_en
         if stable:
             ok = _close(e_cmp, f_val, max(rtol, 1e-5), max(atol, 1e-6) * scale)
         else:
+            checked = False
             notes.append("finite difference unreliable here; not checked")
     else:
+        checked = False
         notes.append("not checked (no closed form and no finite difference)")
     if not ok and s_val is not None:
         notes.append("engine disagrees with the closed form")
     elif not ok:
         notes.append("engine disagrees with the finite difference")
     return ElementCheck(name, idx, symbol, text, pretty, latex, s_val, e, f_val, ok,
-                        "; ".join(notes))
+                        "; ".join(notes), checked)
 
 
 def _custom_checks(call, opts, budget, sbudget, rtol, atol):

@@ -101,7 +101,8 @@ def _table(rows, out) -> None:
     head = ("element", "closed form", "its value", "engine", "finite diff", "")
     cells = [head] + [(e.label, _cut(e.closed_form or "(not derived)", CLOSED_FORM_WIDTH),
                        _num(e.symbolic), _num(e.engine), _num(e.finite),
-                       "ok" if e.ok else "MISMATCH") for e in rows]
+                       "MISMATCH" if not e.ok else "ok" if e.checked else "not checked")
+                      for e in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(head))]
     for r in cells:
         out.write("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
@@ -216,8 +217,12 @@ def _check_file(opts, source: str) -> int:
     bad = [r for r in reports if not r.ok]
     total = sum(len(r.elements) + sum(len(c.elements) for c in r.custom) for r in reports)
     nbad = sum(len(r.failures) for r in reports)
-    out.write(f"\n{len(reports)} calls, {total} gradient elements checked: "
-              + (f"{nbad} disagree\n" if bad else "all agree\n"))
+    nskip = sum(len(r.unchecked) for r in reports)
+    skipped = (f" ({nskip} of them not checked: no closed form, no finite difference)"
+               if nskip else "")
+    out.write(f"\n{len(reports)} calls, {total} gradient elements{skipped}: "
+              + (f"{nbad} disagree\n" if bad else "the checked ones agree\n" if nskip
+                 else "all agree\n"))
     if error is not None:
         out.write(f"(the script then failed: {type(error).__name__}; see above)\n")
     if bad:

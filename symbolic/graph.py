@@ -144,6 +144,8 @@ class Evaluator:
         """``node``'s outputs for the given input values."""
         if node.custom is not None:
             return self._custom(node, args)
+        if node.key not in rules.RULES:  # an op added to the engine without a rule here
+            raise NotReplayable(f"no symbolic rule for engine op {node.key!r} ({node.name})")
         return rules.apply(self.m, node.key, args, node.attrs,
                            [o.shape for o in node.out_values])
 

@@ -21,6 +21,7 @@ class ElementCheck:
     finite: float | None  # central finite difference in float64
     ok: bool
     note: str = ""
+    checked: bool = True  # False: neither a closed form nor a usable finite difference
 
     @property
     def label(self) -> str:
@@ -91,6 +92,11 @@ class CheckReport:
         bad = [e for e in self.elements if not e.ok]
         bad += [e for c in self.custom for e in c.elements if not e.ok]
         return tuple(bad)
+
+    @property
+    def unchecked(self) -> tuple[ElementCheck, ...]:
+        return tuple(e for e in (*self.elements, *(e for c in self.custom for e in c.elements))
+                     if not e.checked)
 
     @property
     def ok(self) -> bool:

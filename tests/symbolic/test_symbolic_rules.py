@@ -2,17 +2,22 @@
 closed form's value, the float64 finite difference and the engine's grad agree, and replaying the
 recorded graph with the rules reproduces the engine's forward values node by node."""
 
-import contextlib
+import importlib
+import pkgutil
 
 import numpy as np
 import pytest
 
+import engine
 import engine as torch
+import engine.nn.functional as F
 from engine.ops import OPS
-from symbolic import RULES, Options, check
+from symbolic import RULES, Options, check, tolerance
 
-with contextlib.suppress(ImportError):
-    import engine.nn.functional as F  # registers its op rows (addmm, losses)
+# Op rows can be registered by any engine module (engine.nn.functional adds addmm and the
+# losses): load them all, so OPS holds every row the engine can make.
+for _mod in pkgutil.walk_packages(engine.__path__, "engine."):
+    importlib.import_module(_mod.name)
 
 
 def t(*shape, lo=-2.0, hi=2.0, seed=0):
@@ -164,3 +169,63 @@ def test_kinks_follow_the_engine_convention(record):
     report = check(rec.calls[0])
     assert [e.symbolic for e in report.elements] == [0 + 1 + 0, 1 + 1 + 0.5]
     assert report.ok
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("key", [k for k, v in CASES.items() if v is not None])
+def test_closed_form_values_match_pytorch(record, monkeypatch, key):
+    """Differential: the closed forms' values are PyTorch's gradients for every op case."""
+    real = pytest.importorskip("torch")
+    made = []
+
+    def unique_t(*shape, lo=-2.0, hi=2.0, seed=0):
+        # values unique per creation, so each leaf of the report is found by value
+        rng = np.random.default_rng([seed + 7 * len(shape), len(made)])
+        lib = globals()["torch"]
+        made.append(lib.tensor(rng.uniform(lo, hi, shape), dtype=lib.float64,
+                               requires_grad=True))
+        return made[-1]
+
+    monkeypatch.setitem(globals(), "t", unique_t)
+    with record() as rec:
+        CASES[key]().backward()
+    ours = [x.detach().numpy() for x in made]
+    report = check(rec.calls[0], Options(time_limit=30))
+    made.clear()
+    monkeypatch.setitem(globals(), "torch", real)
+    monkeypatch.setitem(globals(), "F", real.nn.functional)
+    CASES[key]().backward()
+    theirs = [x.grad.numpy() for x in made]
+    assert len(theirs) == len(ours)
+    graph = rec.calls[0].graph
+    leaves = graph.leaves
+    # exact for float64 graphs; `.float()` rounds to float32 inside the graph, which the closed
+    # form (a cast is the identity to it) does not
+    f32 = any(o is not None and o.dtype == np.float32 for n in graph.nodes for o in n.out_values)
+    rtol, atol = tolerance(np.float32) if f32 else (1e-9, 1e-12)
+    for target, call_target in zip(report.targets, rec.calls[0].targets, strict=True):
+        value = leaves[call_target.leaf].value
+        (k,) = [k for k, v in enumerate(ours) if np.array_equal(v, value)]
+        for e in target.elements:
+            assert e.symbolic == pytest.approx(float(theirs[k][e.index]), rel=rtol, abs=atol), (
+                key, e)
+
+
+def test_an_op_without_a_rule_is_reported_not_crashed_on(record, monkeypatch, tmp_path, capsys):
+    from symbolic.cli import main
+
+    monkeypatch.delitem(RULES, "sin")
+    with record() as rec:
+        w = torch.tensor([1.0, 2.0], requires_grad=True)
+        (w.sin() * 3).sum().backward()
+    report = check(rec.calls[0])
+    assert any("no symbolic rule for engine op 'sin'" in n for n in report.notes)
+    assert [e.checked for e in report.elements] == [False, False]
+    assert len(report.unchecked) == 2 and [e.engine for e in report.elements] == pytest.approx(
+        (3 * np.cos([1.0, 2.0])).tolist())
+    path = tmp_path / "s.py"
+    path.write_text("import torch\nw = torch.ones(2, requires_grad=True)\n"
+                    "w.sin().sum().backward()\n")
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "not checked" in out and "2 of them not checked" in out and "all agree" not in out
