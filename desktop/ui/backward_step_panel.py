@@ -95,7 +95,8 @@ class DerivativeCache(QObject):
 
 
 def _pre(text: str) -> str:
-    return f"<pre style='margin:0'>{html.escape(text)}</pre>"
+    # pre-wrap: a long line wraps in a narrow dock instead of scrolling sideways
+    return f"<pre style='margin:0;white-space:pre-wrap'>{html.escape(text)}</pre>"
 
 
 def _section(title: str, body: str) -> str:
@@ -127,7 +128,8 @@ def state_html(state: DebugState, derivative: LocalDerivative | None = None) -> 
     parts: list[str] = []
     if state.warning:
         parts.append(f"<p style='color:#c0392b;margin:2px 0'><b>Breakpoint condition "
-                     f"failed</b><br>{html.escape(state.warning)}</p>")
+                     f"failed</b><br>{html.escape(state.warning[:1].upper())}"
+                     f"{html.escape(state.warning[1:])}</p>")
     if state.kind == "backward" and b is not None:
         who = f"{b.op} ({b.label})" if b.label else b.op
         parts.append(f"<h3 style='margin:2px 0'>{html.escape(who)}</h3>"
@@ -179,7 +181,10 @@ def state_html(state: DebugState, derivative: LocalDerivative | None = None) -> 
         return "".join(parts)
     else:
         parts.append(f"<p><i>{html.escape(IDLE_TEXT)}</i></p>")
-    parts.append(_section("In words", _pre(describe(state))))
+    words = describe(state)
+    if state.warning:  # already said at the top, in full
+        words = "\n".join(t for t in words.splitlines() if not t.startswith("Note: "))
+    parts.append(_section("In words", _pre(words)))
     return "".join(parts)
 
 

@@ -329,8 +329,9 @@ def test_a_condition_that_raises_stops_with_its_error_in_view_and_the_run_goes_o
     state = press(qtbot, win, K.Key_F5)  # i = 0, 1: false; i = 2: ZeroDivisionError
     assert state.line == 3 and "ZeroDivisionError: division by zero" in state.warning
     text = " ".join(wiring.panel.text().split())
-    assert text.startswith("Breakpoint condition failed the condition of the breakpoint on "
+    assert text.startswith("Breakpoint condition failed The condition of the breakpoint on "
                            "line 3 (total / (i - 2) > 0) raised ZeroDivisionError")
+    assert text.count("ZeroDivisionError") == 1  # not repeated under "In words"
     assert not wiring.panel_dock.visibleRegion().isEmpty()  # raised over the inspector
     assert "condition raised an error" in win.run_label.text()
     assert "ZeroDivisionError" in win.run_label.toolTip()
