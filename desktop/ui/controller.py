@@ -217,6 +217,11 @@ class Controller(QObject):
             self.window.output.clear()
             self.window.editor.clear_error()
             self.window.set_running(True)
+        lessons = self.window.docks.get("lessons")
+        if self.state.lesson is None and lessons is not None and \
+                not lessons.visibleRegion().isEmpty():
+            # the start page would hide the output of the user's own script
+            self.window.docks["output"].raise_()
         self._flush_timer.start()
         run.start()
         return True

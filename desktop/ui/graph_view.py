@@ -39,7 +39,8 @@ from desktop.ui.theme import LIGHT, Theme
 LayoutFn = Callable[..., dict[int, tuple[float, float]]]
 MAX_NODES = 400  # beyond this, building items and laying out would freeze the GUI thread
 ASYNC_NODES = 150  # above this the layout (grandalf: ~0.1-0.5 s) runs in a worker thread
-READABLE_SCALE = 0.5  # below this node labels are unreadable: show the output end instead
+READABLE_SCALE = 0.5  # below this node labels are unreadable: show the output end instead,
+OUTPUT_END_SCALE = 0.8  # at this scale
 
 
 def nearest_outputs(snapshot: GraphSnapshot, limit: int) -> GraphSnapshot:
@@ -347,7 +348,7 @@ class GraphView(QWidget):
             list(self.node_items.values())
         target = max(outputs, key=lambda it: it.pos().y())
         self.view.resetTransform()
-        self.view.scale(READABLE_SCALE, READABLE_SCALE)
+        self.view.scale(OUTPUT_END_SCALE, OUTPUT_END_SCALE)
         self.view.centerOn(target)
         note = (f"Showing the output end of {len(self.node_items)} nodes; scroll to zoom, drag "
                 f"to pan, Fit shows the whole graph.")

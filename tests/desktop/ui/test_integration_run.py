@@ -179,3 +179,18 @@ def test_stop_ends_while_true_pass_within_a_second(app, qtbot, loop):
     assert elapsed < 1.0
     assert len(ticks) >= 15  # the event loop kept running all along (~50 ticks in 0.5 s)
     assert window.act_run.isEnabled() and not window.act_stop.isEnabled()
+
+
+def test_running_own_code_brings_the_output_over_the_start_page(app, qtbot):
+    window, controller = app
+    lessons, output = window.docks["lessons"], window.docks["output"]
+    assert not lessons.visibleRegion().isEmpty()  # the start page, at launch
+    run_source(qtbot, window, controller, "print('mine')\n")
+    assert not output.visibleRegion().isEmpty() and lessons.visibleRegion().isEmpty()
+    from desktop import lessons as catalogue
+
+    lesson = catalogue.all_lessons()[0]
+    controller.open_lesson(lesson.code, lesson.id)
+    with qtbot.waitSignal(controller.run_finished, timeout=20000):
+        window.act_run.trigger()
+    assert not lessons.visibleRegion().isEmpty()  # a lesson's text stays beside its run

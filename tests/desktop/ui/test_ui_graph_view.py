@@ -10,6 +10,7 @@ from desktop.ui.graph_items import EdgeItem, NodeItem, node_fill
 from desktop.ui.graph_view import (
     ASYNC_NODES,
     MAX_NODES,
+    OUTPUT_END_SCALE,
     READABLE_SCALE,
     GraphView,
     nearest_outputs,
@@ -124,7 +125,7 @@ def test_deep_graph_opens_readable_at_its_output_and_fit_shows_it_all(qtbot):
     view = make_view(qtbot)
     with qtbot.waitSignal(view.layout_done, timeout=10000):
         view.set_snapshot(chain(ASYNC_NODES + 50))  # a tall column: fitting makes a hairline
-    assert view.view.transform().m11() == pytest.approx(READABLE_SCALE)
+    assert view.view.transform().m11() == pytest.approx(OUTPUT_END_SCALE)
     output = view.node_items[ASYNC_NODES + 49]
     visible = view.view.mapToScene(view.view.viewport().rect()).boundingRect()
     assert visible.contains(output.sceneBoundingRect())
