@@ -186,8 +186,8 @@ def generate_code(spec: ModelSpec) -> str:
     plist = ", ".join(params)
     lines = [
         f"# {TEMPLATES[s.template].split('  ')[0]}, written by the stepgrad model builder.",
-        f"# Loss: {LOSS_NAMES[s.loss]}. Optimiser: {OPTIMIZERS[s.optimizer]}. "
-        f"{s.steps} steps.",
+        f"# Loss: {LOSS_NAMES[s.loss]}. {s.steps} steps.",
+        f"# Optimiser: {OPTIMIZERS[s.optimizer]}.",
         "import torch",
         "",
         *_data_lines(s),
@@ -229,8 +229,8 @@ def generate_code(spec: ModelSpec) -> str:
         lines.append('print("final loss:", losses[-1])')
     else:
         lines += [
-            'print("learned w:", w.detach().flatten().tolist(), " true w:", '
-            "true_w.flatten().tolist())",
+            'print("learned w:", w.detach().flatten().tolist())',
+            'print("true w:   ", true_w.flatten().tolist())',
             'print("learned b:", b.detach().tolist(), " true b:", true_b)',
         ]
         if s.template == "logistic":

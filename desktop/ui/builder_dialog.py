@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFontDatabase, QFontMetrics
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -37,6 +37,8 @@ from desktop.builder import (
 from desktop.ui import pyside_refcount
 
 pyside_refcount.apply()  # PySide6 6.12 drops refs to None/True on calls (see module)
+
+PREVIEW_COLUMNS = 80  # generate_code keeps its lines within this
 
 
 def parse_weights(text: str) -> tuple[float, ...] | None:
@@ -118,8 +120,11 @@ class BuilderDialog(QDialog):
         self.problems.setStyleSheet("color: #c62828")
         self.preview = QPlainTextEdit()
         self.preview.setReadOnly(True)
-        self.preview.setFont(QFont("monospace"))
-        self.preview.setMinimumWidth(520)
+        self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        # code keeps its lines: wrapped code reads as different code
+        self.preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        chars = QFontMetrics(self.preview.font()).horizontalAdvance("x" * PREVIEW_COLUMNS)
+        self.preview.setMinimumWidth(chars + 30)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.insert_button = self.buttons.addButton(
             "Insert into editor", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -231,6 +236,7 @@ class BuilderDialog(QDialog):
             spec, problems = None, [str(exc)]
         self.problems.setText("\n".join(problems))
         self.insert_button.setEnabled(not problems)
+        self.preview.setEnabled(not problems)  # greyed: the code shown is the last valid form
         if not problems:
             self.preview.setPlainText(generate_code(spec))
 

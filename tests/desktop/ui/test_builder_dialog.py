@@ -54,6 +54,7 @@ def test_builder_dialog_explains_problems_and_blocks_insert(qtbot):
     dialog.weights.setText("1, 2")
     assert "true weights need 1 numbers" in dialog.problems.text()
     assert not dialog.insert_button.isEnabled()
+    assert not dialog.preview.isEnabled()  # the code shown is not this form's
     dialog.weights.setText("two")
     assert "numbers separated by commas" in dialog.problems.text()
     seen = []
@@ -62,7 +63,24 @@ def test_builder_dialog_explains_problems_and_blocks_insert(qtbot):
     assert seen == []
     dialog.weights.setText("")  # blank: drawn from the seed
     assert dialog.problems.text() == ""
+    assert dialog.preview.isEnabled()
     assert "true_w = torch.randn(n_in, n_out)" in dialog.preview.toPlainText()
+
+
+def test_builder_preview_shows_whole_lines_of_code(qtbot):
+    from PySide6.QtGui import QFontInfo, QFontMetrics
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    dialog = BuilderDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.preview.lineWrapMode() == QPlainTextEdit.LineWrapMode.NoWrap
+    assert QFontInfo(dialog.preview.font()).fixedPitch()
+    for template in ("linear", "logistic", "mlp"):
+        dialog.set_spec(default_spec(template))
+        longest = max(dialog.preview.toPlainText().splitlines(), key=len)
+        width = QFontMetrics(dialog.preview.font()).horizontalAdvance(longest)
+        assert width < dialog.preview.viewport().width(), longest
 
 
 def test_parse_weights():
