@@ -43,9 +43,9 @@ def record_states():
     s = DebugSession(GRAPH_200)
     s.set_breakpoint(BACKWARD_LINE)
     s.continue_()
-    s.wait_stop(60)
+    states = [s.wait_stop(60)]  # the backward() line, then one stop per node
     s.step_into()
-    states = [s.wait_stop(60)]
+    states.append(s.wait_stop(60))
     while states[-1] is not None and states[-1].kind == "backward":
         s.step_over()
         states.append(s.wait_stop(60))
@@ -109,8 +109,11 @@ def main() -> int:
             gv.view.viewport().repaint()
         return (t1 - t0) * 1000, (time.perf_counter() - t0) * 1000
 
-    first = render(steps[0])[1]
-    print(f"first backward stop (full rebuild and layout): {first:.1f} ms")
+    cold = render(states[0])[1]
+    print(f"first view of the graph at the backward() line (full rebuild and layout): "
+          f"{cold:.1f} ms")
+    first = render(steps[0])[1]  # the step the user takes from that line into backward
+    print(f"step into backward, to its first node: {first:.1f} ms (target <= 50 ms)")
     pairs = [render(s) for s in steps[1:]]
     for name, times in (("with Qt's own (partial) repaint", [a for a, _ in pairs]),
                         ("plus a forced full repaint of the graph", [b for _, b in pairs])):
