@@ -8,18 +8,21 @@ runs the same recurrence; only the seeding is done here); each distribution belo
 (``DistributionsHelper.h``, ``TransformationHelper.h``, ``cpu/DistributionTemplates.h``):
 uniform floats from the low 24 (float) or 53 (double, from two draws) bits; normals by
 Box-Muller, element by element with a cached second value below 16 elements, and in blocks of 16
-(8 pairs) from 16 uniforms above. Known differences: for float32 tensors of 16 or more
-elements PyTorch computes log/sin/cos with AVX2 approximations, so those normals may differ from
-PyTorch's in the last bit or two (never in the digits printed); float16 normals of 16 or more
-elements follow a path of PyTorch's not reproduced here (other numbers, and the stream after
-them differs).
+(8 pairs) from 16 uniforms above; for float32 the blocks use the AVX2 kernel's own log and
+sincos (``normal_avx2``), as PyTorch does on any x86-64 machine with AVX2. Known difference:
+float16 normals of 16 or more elements follow a path of PyTorch's not reproduced here (other
+numbers, and the stream after them differs).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
+
+from . import normal_avx2
+from .fused import fma, fma32, fma64
 
 DEFAULT_SEED = 67280421310721  # PyTorch's default_rng_seed_val
 _TWO_PI = 2.0 * math.pi
@@ -90,13 +93,12 @@ class Generator:
         dtype = np.dtype(dtype)
         n = math.prod(shape)
         x = self._unit(n, dtype)
+        # x * (to - from) + from with one rounding: ATen's kernel is built with FMA
         if dtype == np.float64:
-            out = x * (high - low) + low
+            out = fma64(x, high - low, low)
         else:
             lo, hi = np.float32(low), np.float32(high)
-            # x * (to - from) + from with one rounding (ATen's kernel is built with FMA): the
-            # product of two floats is exact in float64
-            out = (x.astype(np.float64) * np.float64(hi - lo) + np.float64(lo)).astype(np.float32)
+            out = fma32(x, hi - lo, lo)
         return out.astype(dtype, copy=False).reshape(shape)
 
     def normal(self, mean, std, shape, dtype=np.float32) -> np.ndarray:
@@ -112,26 +114,27 @@ class Generator:
         cached = self._cached_normal
         if cached is not None:
             self._cached_normal = None
-            return cached * std + mean
+            return float(fma64(cached, std, mean))
         u1, u2 = self._unit(2, np.float64)
         r = math.sqrt(-2.0 * math.log1p(-u2))
         theta = _TWO_PI * u1
         self._cached_normal = r * math.sin(theta)
-        return r * math.cos(theta) * std + mean
+        return float(fma64(r * math.cos(theta), std, mean))
 
     def _normal_blocks(self, n, dtype, mean, std) -> np.ndarray:
-        # the arithmetic runs in the tensor's own dtype (Half rounds after every step)
-        work = {np.dtype(np.float64): np.float64, np.dtype(np.float16): np.float16}.get(
-            dtype, np.float32)
+        if dtype == np.float32:
+            transform = functools.partial(normal_avx2.box_muller_16, mean=mean, std=std)
+            work = np.float32
+        else:  # ATen's scalar kernel, in the tensor's own dtype (Half rounds after every step)
+            work = np.float64 if dtype == np.float64 else np.float16
+            transform = functools.partial(_box_muller_16, work=work, mean=mean, std=std)
         data = self._unit(n, work).astype(work)
         full = n - n % 16
-        _box_muller_16(data[:full].reshape(-1, 16), work)
+        transform(data[:full].reshape(-1, 16))
         if n % 16:  # PyTorch redraws the last 16 and transforms them as one more block
             tail = self._unit(16, work).astype(work)
-            _box_muller_16(tail.reshape(1, 16), work)
+            transform(tail.reshape(1, 16))
             data[n - 16:] = tail
-        if std != 1 or mean != 0:
-            data = data * work(std) + work(mean)
         return data
 
     def integers(self, low, high, shape) -> np.ndarray:
@@ -160,7 +163,7 @@ class Generator:
         return int(self._u64(1)[0] % np.uint64(2**63))
 
 
-def _box_muller_16(blocks: np.ndarray, work) -> None:
+def _box_muller_16(blocks: np.ndarray, work, mean, std) -> None:
     """In place on rows of 16 uniforms: pairs (j, j + 8) become two normals."""
     u1 = work(1) - blocks[:, :8]
     u2 = blocks[:, 8:]
@@ -168,6 +171,8 @@ def _box_muller_16(blocks: np.ndarray, work) -> None:
     theta = work(_TWO_PI) * u2
     blocks[:, :8] = radius * np.cos(theta)
     blocks[:, 8:] = radius * np.sin(theta)
+    if std != 1 or mean != 0:
+        blocks[...] = fma(blocks, work(std), work(mean), work)
 
 
 default_generator = Generator()
