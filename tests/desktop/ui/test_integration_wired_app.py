@@ -75,3 +75,14 @@ def test_the_loss_landscape_follows_debugger_steps(win, qtbot):
     assert len(set(points)) == 3  # the point moved at every step
     assert c.landscape.trail[-3:] == points
     dbg.bridge.stop()
+
+
+def test_every_shortcut_of_the_wired_app_is_in_its_tooltip(win):
+    from PySide6.QtGui import QAction, QKeySequence
+
+    with_keys = [a for a in win.findChildren(QAction) if not a.shortcut().isEmpty()]
+    assert len(with_keys) >= 25  # file, edit, run, debug, view, tools, help
+    native = QKeySequence.SequenceFormat.NativeText
+    missing = [(a.text(), a.shortcut().toString(native)) for a in with_keys
+               if a.shortcut().toString(native) not in a.toolTip()]
+    assert missing == []  # (menus show an action's shortcut by themselves)
