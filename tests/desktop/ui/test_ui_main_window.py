@@ -227,3 +227,16 @@ def test_nan_and_inf_after_a_run_are_said_once_for_the_whole_run(window):
     assert out.startswith("hi\n") and "NaN or Inf in w.grad, y" in out and "ok" not in out
     window.show_result(linear_result())
     assert "NaN" not in window.run_label.text() + window.output.text.toPlainText()
+
+
+def test_export_plot_png_from_the_file_menu(window, tmp_path, monkeypatch):
+    window.show_result(linear_result())  # 30 backward() values: a loss curve
+    out = tmp_path / "loss.png"
+    monkeypatch.setattr(mw.QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    window.docks["plots"].raise_()
+    window.act_export_plot.trigger()
+    img = QImage(str(out))
+    assert img.width() >= 800
+    colours = {img.pixelColor(x, y).name() for x in range(0, img.width(), 2)
+               for y in range(0, img.height(), 2)}
+    assert LIGHT.plot_pens[0] in colours  # the curve is in the picture
