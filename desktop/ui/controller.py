@@ -98,6 +98,7 @@ class Controller(QObject):
         window.run_requested.connect(self.start_run)
         window.stop_requested.connect(self.stop_run)
         window.file_opened.connect(self._on_file_opened)
+        window.session_opener = self.open_session
         # watches are the user's code: evaluated off the GUI thread, with a time limit
         window.inspector.set_evaluator(
             WatchEvaluator(self.state.evaluate, on_late=window.inspector.deliver_late))
@@ -107,8 +108,10 @@ class Controller(QObject):
         window.installEventFilter(self)
         self._autosave_timer.start()
         QTimer.singleShot(0, self, self._follow_debugger)  # wire() attaches it after us
-        if window.path and window.path.endswith(sessions.SUFFIX):
-            self.open_session(window.path)  # `stepgrad work.stepgrad`: loaded as text so far
+        # `stepgrad work.stepgrad`: loaded as text so far, and that JSON is no one's code
+        session_arg = window.path and window.path.endswith(sessions.SUFFIX)
+        if session_arg and not self.open_session(window.path):
+            window.new_file(ask=False)
 
     # ---- wiring ------------------------------------------------------------------------------
     def _install_layout(self) -> None:
@@ -555,6 +558,7 @@ class Controller(QObject):
             self._warn("Cannot save the session", str(exc))
             return False
         self.state.session_path = os.path.abspath(path)
+        self.window._add_recent(self.state.session_path)
         self.window.editor.document().setModified(False)
         self.window.setWindowTitle(f"{os.path.basename(path)}[*] — stepgrad")
         self.window.statusBar().showMessage(f"Saved session {path}", 4000)
@@ -569,6 +573,7 @@ class Controller(QObject):
             return False
         self.apply_session(s)
         self.state.session_path = os.path.abspath(path)
+        self.window._add_recent(self.state.session_path)
         w = self.window
         w.path = None  # Save writes a .py script; the session is saved with Save Session
         w.setWindowTitle(f"{os.path.basename(path)}[*] — stepgrad")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Callable
 
 from PySide6.QtCore import SIGNAL, QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
@@ -54,6 +55,8 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings("stepgrad", "stepgrad")
         self.theme = theme_named(str(self.settings.value("theme", "light")))
         self.path: str | None = None
+        # set by the controller: opens a .stepgrad session (never loaded as script text)
+        self.session_opener: Callable[[str], bool] | None = None
         self.running = False
         self._sized = False
         self._state_restored = False
@@ -305,6 +308,8 @@ class MainWindow(QMainWindow):
     def open_file(self, path: str, ask: bool = True) -> bool:
         if ask and not self.maybe_save():
             return False
+        if path.endswith(".stepgrad") and self.session_opener is not None:
+            return self.session_opener(path)  # a bad session leaves the editor as it was
         try:
             with open(path, encoding="utf-8") as fh:
                 text = fh.read()

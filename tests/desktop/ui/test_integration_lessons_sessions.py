@@ -179,3 +179,51 @@ def test_export_runs_standalone_and_prints_the_apps_grads(app, qtbot, tmp_path):
         assert f"{value:.4f}" in proc.stdout
     torch_text = controller.export_text("torch")
     assert "import torch" in torch_text and "import engine" not in torch_text
+
+
+def test_sessions_join_recent_files_and_a_bad_one_changes_nothing(app, qtbot, tmp_path):
+    window, controller = app
+    path = tmp_path / "work.stepgrad"
+    window.editor.setPlainText("import torch\nx = 1\n")
+    assert controller.save_session(str(path))
+    assert window.recent_files()[0] == str(path)  # Save Session puts it in Open Recent
+    other = tmp_path / "other.stepgrad"
+    sessions.save(sessions.Session(code="y = 2\n"), other)
+    assert controller.open_session(str(other))
+    assert window.recent_files()[:2] == [str(other), str(path)]
+
+    script = tmp_path / "mine.py"
+    script.write_text("keep = 1\n")
+    assert window.open_file(str(script), ask=False)
+    for name, content, message in [
+        ("cut.stepgrad", path.read_text()[:30], "truncated"),
+        ("new.stepgrad", '{"format": "stepgrad-session", "version": 99}', "newer stepgrad"),
+    ]:
+        bad = tmp_path / name
+        bad.write_text(content)
+        # Open Recent and `stepgrad FILE` go through open_file: a session is never loaded as
+        # script text, so a bad one leaves the editor, its file name and the list alone
+        assert not window.open_file(str(bad), ask=False)
+        assert message in window.statusBar().currentMessage()
+        assert window.source() == "keep = 1\n" and window.path == str(script)
+        assert not window.is_modified()
+        assert str(bad) not in window.recent_files()
+    assert window.open_file(str(other), ask=False)
+    assert window.source() == "y = 2\n" and controller.state.session_path == str(other)
+
+
+def test_a_bad_session_on_the_command_line_leaves_an_empty_editor(qtbot, settings, tmp_path,
+                                                                  monkeypatch):
+    monkeypatch.setenv("STEPGRAD_NO_DIALOGS", "1")
+    bad = tmp_path / "cut.stepgrad"
+    bad.write_text('{"format": "stepgrad-session", "code": "x')
+    from desktop.app import create_window
+    from desktop.ui.controller import install
+
+    window = create_window(str(bad), settings=settings)  # as `stepgrad cut.stepgrad` does
+    qtbot.addWidget(window)
+    controller = install(window, config_dir=str(tmp_path / "config"), ask=lambda *a: False)
+    assert window.source() == "" and window.path is None  # not the file's JSON as code
+    assert not window.is_modified()
+    assert "truncated" in window.statusBar().currentMessage()
+    controller.shutdown()
