@@ -156,3 +156,30 @@ def test_multi_output_function_with_non_tensor_arguments(record):
         "TwoOutputs.backward: x[0]", "TwoOutputs.backward: x[1]"]
     assert [e.symbolic for e in custom.elements] == [3.5, 24.5]
     assert [e.closed_form for e in report.elements] == ["3*x_0**2 + 0.5", "6*x_1**2 + 0.5"]
+
+
+class DetachedSquare(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 2 * x.detach()  # right value, but not differentiable: d²/dx² is lost
+
+
+def test_a_backward_that_is_right_but_not_differentiable_is_caught_at_second_order(record):
+    with record() as rec:
+        x = torch.tensor(1.5, requires_grad=True)
+        y = DetachedSquare.apply(x) + x**3
+        (g,) = torch.autograd.grad(y, x, create_graph=True)
+        torch.autograd.grad(g, x)
+    first, second = check_all(rec.calls)
+    assert first.ok and first.elements[0].closed_form == "3*x**2 + 2*x"
+    assert not second.ok and second.order == 2
+    (e,) = second.elements
+    # d²/dx² (x² + x³) = 2 + 6x = 11 at 1.5; the engine lost the 2
+    assert (e.closed_form, e.symbolic, e.engine) == ("6*x + 2", 11.0, 9.0)
+    assert "engine disagrees with the closed form" in e.note
