@@ -149,3 +149,22 @@ def test_a_form_too_large_to_simplify_is_shown_as_derived_with_a_note(record):
         (x.sin() * x.exp()).backward()
     (small,) = check(rec.calls[0]).elements
     assert small.note == "" and small.ok
+
+
+def test_cancel_while_the_check_runs(monkeypatch, record):
+    # the GUI's Cancel: the check is deriving (forever, here) on a worker; it returns promptly
+    # with what finite differences could check, and the derivation thread is stopped
+    monkeypatch.setattr(sys.modules["symbolic.checker"], "gradient", lambda expr, syms: spin())
+    call = _big_call(record)
+    before = threading.active_count()
+    token = CancelToken()
+    threading.Timer(0.3, token.cancel).start()
+    t0 = time.monotonic()
+    report = check(call, Options(time_limit=60), cancel=token)
+    assert time.monotonic() - t0 < 5
+    assert report.cancelled and not report.timed_out and "cancelled" in report.notes
+    assert all(e.symbolic is None and e.finite is not None and e.ok for e in report.elements)
+    deadline = time.monotonic() + 2.0
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert threading.active_count() <= before
