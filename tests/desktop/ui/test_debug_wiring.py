@@ -223,11 +223,11 @@ def test_stop_ends_an_endless_loop_while_the_gui_keeps_running(qtbot, win):
     with qtbot.waitSignal(win.wiring.bridge.status_changed, timeout=5000):
         qtbot.keyClick(win.windowHandle(), K.Key_F5)  # Continue: runs forever
     qtbot.wait(400)
+    # the timer kept firing while the script ran: the event loop never waited on the worker
     assert win.wiring.bridge.status == "running" and len(ticks) >= 5
-    before = len(ticks)
     result = press(qtbot, win, K.Key_F5, SHIFT, signal="finished")
     timer.stop()
-    assert result.status == "stopped" and len(ticks) >= before
+    assert result.status == "stopped"
     assert win.wiring.bridge.status == "finished"
 
 
