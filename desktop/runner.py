@@ -20,6 +20,7 @@ import threading
 import time
 import traceback
 import types
+import warnings
 from collections.abc import Callable
 
 from desktop import capture
@@ -27,6 +28,14 @@ from desktop.async_stop import async_raise, checkpoint, clear_async_flag, reap
 from desktop.model import ErrorInfo, GraphSnapshot, OutputChunk, RunResult, TensorInfo
 
 SCRIPT_FILENAME = "<stepgrad>"
+
+
+def quiet_engine_warnings() -> None:
+    """numpy's floating-point warnings from inside the engine (log(0), 0/0 in a VJP) are noise
+    PyTorch never prints: a script's output should read as it would on PyTorch. Warnings the
+    engine raises on purpose (PyTorch's UserWarnings) and the script's own numpy warnings still
+    show. Installed at every start (idempotent), as a test harness may reset the filters."""
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"engine(\.|$)")
 STOP_GRACE = 0.9  # seconds Stop keeps retrying before giving the thread up (see _stopper)
 
 
@@ -180,6 +189,7 @@ class ScriptThread:
         self._t0 = 0.0
 
     def start(self):
+        quiet_engine_warnings()
         self._t0 = time.perf_counter()
         self._thread = threading.Thread(target=self._main, name=self.thread_name, daemon=True)
         self._thread.start()

@@ -275,3 +275,27 @@ def test_each_run_starts_from_fresh_engine_state():
     assert engine.get_default_dtype() == engine.float64  # left as the script set it...
     run_script("pass\n")
     assert engine.get_default_dtype() == engine.float32  # ...until the next run starts
+
+
+
+def test_numpy_warnings_from_inside_the_engine_stay_out_of_the_output(tmp_path):
+    # PyTorch prints nothing for log(0) or its backward; the engine's numpy would, three times.
+    # In a subprocess: pytest records warnings itself, so none would reach the output here.
+    import os
+    import subprocess
+    from pathlib import Path
+
+    script = tmp_path / "nan.py"
+    script.write_text("import torch\nimport numpy as np\n"
+                      "w = torch.tensor([1.0, -1.0, 0.0], requires_grad=True)\n"
+                      "torch.log(w).sum().backward()\nprint(w.grad)\n"
+                      "print(np.log(np.zeros(1)))\n")
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-m", "desktop.cli", "run", str(script)], env=env,
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "tensor([ 1., -1., inf])" in out
+    assert "engine" not in out
+    assert out.count("RuntimeWarning") == 1 and ":6: RuntimeWarning" in out  # the script's own

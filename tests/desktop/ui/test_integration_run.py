@@ -194,3 +194,34 @@ def test_running_own_code_brings_the_output_over_the_start_page(app, qtbot):
     with qtbot.waitSignal(controller.run_finished, timeout=20000):
         window.act_run.trigger()
     assert not lessons.visibleRegion().isEmpty()  # a lesson's text stays beside its run
+
+
+NAN_SCRIPT = """\
+import torch
+w = torch.tensor([1.0, -1.0, 0.0], requires_grad=True)
+y = torch.log(w)
+loss = y.sum()
+loss.backward()
+"""
+
+
+def test_bad_input_syntax_error_nan_and_a_huge_graph_each_get_a_message(app, qtbot):
+    window, controller = app
+    result = run_source(qtbot, window, controller, "import torch\nif True\n    pass\n")
+    assert result.status == "error" and result.error.kind == "SyntaxError"
+    assert window.editor.error_line == 2 and "line 2" in window.run_label.text()
+
+    run_source(qtbot, window, controller, NAN_SCRIPT)
+    assert "NaN/Inf in w.grad, y, loss" in window.run_label.text()
+    y_node = next(it for it in window.graph_view.node_items.values() if it.node.label == "y")
+    assert "⚠ NaN/Inf" in y_node.lines[-1]
+    window.inspector.select("y")
+    assert "1 NaN, 1 Inf" in window.inspector.value_view.header.text()
+
+    loop = ("import torch\nx = torch.tensor(1.0, requires_grad=True)\ny = x\n"
+            "for i in range(700):\n    y = torch.sin(y) * 1.01\ny.backward()\n")
+    with qtbot.waitSignal(window.graph_view.layout_done, timeout=20000):
+        result = run_source(qtbot, window, controller, loop)
+    assert result.status == "finished" and len(result.graph.nodes) == 1401
+    assert len(window.graph_view.node_items) == 400
+    assert "1401 nodes" in window.graph_view.note.text()
