@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import seed_programs
 from seed_programs import (
     SEED_GRAD_TENSORS,
     SEED_LINEAR,
@@ -91,6 +92,10 @@ def test_quadratic_first_second_and_third_derivative(record):
     assert second.elements[0].closed_form == "2" and second.elements[0].engine == 2.0
     assert third.elements[0].closed_form == "6" and third.elements[0].symbolic == 6.0
     assert "2nd order" in second.title and "3rd order" in third.title
+    # finite differences of the engine's own backward graphs: d/dx (2ax + b), d/dx (6x)
+    assert second.elements[0].finite == pytest.approx(2.0, rel=1e-6)
+    assert third.elements[0].finite == pytest.approx(6.0, rel=1e-6)
+    assert first.elements[0].finite == pytest.approx(-2.0, rel=1e-6)
 
 
 def test_two_variables_and_two_outputs(record):
@@ -124,3 +129,31 @@ def test_constants_as_symbols_on_request(record):
     assert named.elements[0].closed_form == "2*X_0**2*w_0 - 2*X_0*Y_0"
     assert plain.elements[0].symbolic == named.elements[0].symbolic == 30.0
     assert named.ok
+
+
+SEED_CALLS = {  # every SEED_* program: the calls it makes, as (order, failed call?)
+    "SEED_LINEAR": [(1, False)], "SEED_HOOKS": [(1, False)], "SEED_RELU": [(1, False)],
+    "SEED_GRAD_TENSORS": [(1, False)], "SEED_HIGHER": [(1, False), (2, False)],
+    "SEED_MULTI": [(1, False), (1, False)],
+    "SEED_TWICE": [(1, False), (1, True)],  # the second backward through a freed graph fails
+}
+
+
+@pytest.mark.parametrize("name", sorted(n for n in dir(seed_programs) if n.startswith("SEED_")))
+def test_every_seed_program_agrees_three_ways(record, name):
+    torch.manual_seed(0)
+    with record() as rec:
+        try:
+            run_program(getattr(seed_programs, name))
+        except RuntimeError as exc:
+            assert name == "SEED_TWICE" and "backward through the graph a second time" in str(exc)
+    reports = check_all(rec.calls)
+    assert [(r.order, r.error is not None) for r in reports] == SEED_CALLS[name]
+    for r in reports:
+        assert r.ok and not r.unchecked, (name, r.title, r.failures)
+        for e in r.elements:
+            assert e.closed_form and e.symbolic is not None
+            assert e.finite == pytest.approx(e.symbolic, rel=1e-5, abs=1e-6)
+            assert e.engine == pytest.approx(e.symbolic, rel=1e-4, abs=1e-5)
+        assert all(c.replayed and c.ok for c in r.custom)
+    assert (name == "SEED_RELU") == any(r.custom for r in reports)
