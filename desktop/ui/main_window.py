@@ -64,7 +64,8 @@ class MainWindow(QMainWindow):
         self.editor_panel = EditorPanel(theme=self.theme)
         self.editor = self.editor_panel.editor
         self.editor.setPlaceholderText(
-            "# Write PyTorch-style code here; `import torch` runs on the stepgrad engine.\n"
+            "# Write or paste PyTorch-style code here.\n"
+            "# `import torch` runs on stepgrad's own engine.\n"
             "# Run: F5    Stop: Shift+F5    Breakpoint: click the gutter")
         self.setCentralWidget(self.editor_panel)
         self.graph_view = GraphView(theme=self.theme, layout_fn=layout_fn)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from desktop.ui.theme import LIGHT, Theme
@@ -20,6 +21,9 @@ class _LazyPlot(QStackedWidget):
         super().__init__()
         self.label = QLabel(placeholder)
         self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.label.setMargin(16)
+        self.label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.addWidget(self.label)
         self._plot = None
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QVBoxLayout,
     QWidget,
@@ -31,6 +32,8 @@ class SymbolicPanel(QWidget):
         self.state = QLabel()
         self.state.setWordWrap(True)
         self.state.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # its wrapped height is a minimum: in a short dock the table shrinks, not this text
+        self.state.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.compute = QPushButton("Compute", toolTip="Run the three-way gradient check")
         self.compute.clicked.connect(self.compute_requested)
         self.cancel = QPushButton("Cancel", toolTip="Cancel the running symbolic check")
@@ -54,9 +57,9 @@ class SymbolicPanel(QWidget):
     def set_not_computed(self, reason: str = "") -> None:
         """The resting state: nothing computed yet (or the last result no longer applies)."""
         self.state.setText(f"<b>{NOT_COMPUTED}</b><br>" + (
-            reason or "Run the script, then select an output and a leaf; the closed-form "
-                      "derivative, the engine's grad and a finite-difference estimate will be "
-                      "compared here."))
+            reason or "Run the script (F5), then press Compute: each gradient of its "
+                      "backward() calls is compared three ways, the engine's value against "
+                      "sympy's closed form and a finite-difference estimate."))
         self.table.setRowCount(0)
         self.table.setEnabled(False)
         self.formula.clear()
