@@ -171,7 +171,7 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
         if eng is None:
             notes.append(f"the engine produced no gradient for {t.name}")
 
-    customs = tuple(_custom_checks(call, opts, budget, sbudget, rtol, atol))
+    customs = tuple(_custom_checks(call, opts, budget, sbudget, rtol, atol, notes))
     output = ""
     if "L" in state:
         o = run_limited(lambda: derive.abbreviate(derive.plain(state["L"]), 300), TEXT_LIMIT)
@@ -237,7 +237,7 @@ def _row(name, idx, s_entry, e, f_entry, sbudget, opts, rtol, atol, scale, no_en
                         "; ".join(notes), checked)
 
 
-def _custom_checks(call, opts, budget, sbudget, rtol, atol):
+def _custom_checks(call, opts, budget, sbudget, rtol, atol, notes):
     g = call.graph
     for node_idx, (gin, gout) in sorted(call.custom_steps.items()):
         node = g.nodes[node_idx]
@@ -250,6 +250,9 @@ def _custom_checks(call, opts, budget, sbudget, rtol, atol):
             user = gout[slot] if slot < len(gout) else None
             if user is None:
                 continue
+            if x0.size > opts.max_elements:
+                notes.append(f"{c.name}.backward: {argname} has {x0.size} elements: a random "
+                             f"sample of {opts.max_elements} is checked")
             rows.extend(_custom_arg_rows(c, k, argname, x0, seeds, np.asarray(user, np.float64),
                                          opts, budget, sbudget, rtol, atol))
         yield CustomCheck(c.name, node.where, c.replay is not None, c.reason or "", tuple(rows))

@@ -218,9 +218,9 @@ def _check_file(opts, source: str) -> int:
     total = sum(len(r.elements) + sum(len(c.elements) for c in r.custom) for r in reports)
     nbad = sum(len(r.failures) for r in reports)
     nskip = sum(len(r.unchecked) for r in reports)
-    skipped = (f" ({nskip} of them not checked: no closed form, no finite difference)"
+    skipped = (f" ({nskip} of them could not be: no closed form, no finite difference)"
                if nskip else "")
-    out.write(f"\n{len(reports)} calls, {total} gradient elements{skipped}: "
+    out.write(f"\n{len(reports)} calls, {total} gradient elements checked{skipped}: "
               + (f"{nbad} disagree\n" if bad else "the checked ones agree\n" if nskip
                  else "all agree\n"))
     if error is not None:

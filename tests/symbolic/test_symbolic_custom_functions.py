@@ -6,7 +6,7 @@ import pytest
 from seed_programs import MyReLU, relu_model
 
 import engine as torch
-from symbolic import check_all
+from symbolic import Options, check_all
 from symbolic.custom import replaying
 
 
@@ -183,3 +183,18 @@ def test_a_backward_that_is_right_but_not_differentiable_is_caught_at_second_ord
     # d²/dx² (x² + x³) = 2 + 6x = 11 at 1.5; the engine lost the 2
     assert (e.closed_form, e.symbolic, e.engine) == ("6*x + 2", 11.0, 9.0)
     assert "engine disagrees with the closed form" in e.note
+
+
+def test_a_large_function_input_is_sampled_and_the_report_says_so(record):
+    torch.manual_seed(8)
+    with record() as rec:
+        x = torch.randn(100, requires_grad=True)
+        MyReLU.apply(x * 1.0).sum().backward()
+    (report,) = check_all(rec.calls, Options(max_elements=10))
+    (custom,) = report.custom
+    assert len(custom.elements) == 10 and len({e.index for e in custom.elements}) == 10
+    assert "MyReLU.backward: input has 100 elements: a random sample of 10 is checked" in \
+        report.notes
+    xs = x.detach().numpy()
+    for e in custom.elements:  # relu' is the step at 0: 1 where the input is positive
+        assert e.ok and e.symbolic == (1.0 if xs[e.index] > 0 else 0.0)
