@@ -32,6 +32,10 @@ class Options:
     constants_as_symbols: bool = False
     seed: int = 0
 
+    def __post_init__(self):
+        if self.max_elements < 1:
+            raise ValueError(f"max_elements must be at least 1, not {self.max_elements}")
+
 
 def tolerance(dtype) -> tuple[float, float]:
     """(rtol, atol) for comparing the engine's grads in ``dtype`` with exact values."""

@@ -143,6 +143,19 @@ def print_report(report, out, full: bool = False) -> None:
             out.write(f"    ({e.note})\n")
 
 
+def _at_least(kind, low):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not value >= low:  # also rejects nan
+            raise argparse.ArgumentTypeError(f"must be at least {low}, not {text}")
+        return value
+
+    return parse
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "check":
@@ -152,15 +165,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Run a script on the engine and check every gradient it computes three "
                     "ways: engine, sympy closed form, finite difference.")
     parser.add_argument("file", help="Python script; its `import torch` runs on the engine")
-    parser.add_argument("--max-elements", type=int, default=64,
+    parser.add_argument("--max-elements", type=_at_least(int, 1), default=64,
                         help="check larger tensors on a random sample of this many elements")
-    parser.add_argument("--time-limit", type=float, default=30.0,
+    parser.add_argument("--time-limit", type=_at_least(float, 0), default=30.0,
                         help="seconds of sympy work per call (then finite differences only)")
-    parser.add_argument("--simplify-limit", type=float, default=2.0,
+    parser.add_argument("--simplify-limit", type=_at_least(float, 0), default=2.0,
                         help="seconds to simplify one closed form (else shown unsimplified)")
-    parser.add_argument("--max-calls", type=int, default=20,
+    parser.add_argument("--max-calls", type=_at_least(int, 1), default=20,
                         help="check at most this many backward()/grad() calls")
-    parser.add_argument("--per-line", type=int, default=2,
+    parser.add_argument("--per-line", type=_at_least(int, 0), default=2,
                         help="check at most this many calls made from one line (a training "
                              "loop's backward); 0 for no limit")
     parser.add_argument("--symbols", action="store_true",

@@ -176,3 +176,15 @@ def test_an_internal_error_is_reported_and_the_other_calls_still_checked(
     assert "internal error checking call 1: backward() at model.py:4: ValueError: bug of ours" \
         in captured.err
     assert "call 2: backward() at model.py:5  [ok" in captured.out
+
+
+@pytest.mark.parametrize(("flag", "value", "message"), [
+    ("--max-elements", "0", "must be at least 1, not 0"),
+    ("--time-limit", "-1", "must be at least 0, not -1"),
+    ("--max-calls", "many", "not a number: 'many'"),
+])
+def test_bad_options_are_usage_errors(tmp_path, capsys, flag, value, message):
+    with pytest.raises(SystemExit) as exc:
+        main(["check", flag, value, script(tmp_path, "x = 1\n")])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
