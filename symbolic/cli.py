@@ -127,16 +127,19 @@ def print_report(report, out, full: bool = False) -> None:
     for c in report.custom:
         how = "forward replayed symbolically" if c.replayed else (
             f"forward not replayed ({c.reason}); finite differences only")
-        out.write(f"  custom Function {c.function}: backward vs derivative of forward ({how})\n")
+        at = f" at {os.path.basename(c.where[0])}:{c.where[1]}" if c.where else ""
+        out.write(f"  custom Function {c.function}{at}: backward vs derivative of forward "
+                  f"({how})\n")
         _table(c.elements, out)
     for note in report.notes:
         out.write(f"  note: {note}\n")
-    bad = report.failures
-    for e in bad if not full else report.elements:
-        if e.ok and not full:
-            continue
-        out.write(f"  {'MISMATCH' if not e.ok else 'element'} {e.label}: engine {_num(e.engine)}, "
-                  f"closed form {_num(e.symbolic)}, finite difference {_num(e.finite)}\n")
+    custom = [e for c in report.custom for e in c.elements]
+    ids = {id(e) for e in custom}
+    for e in [*report.elements, *custom] if full else report.failures:
+        what = "backward returned" if id(e) in ids else "engine"
+        out.write(f"  {'MISMATCH' if not e.ok else 'element'} {e.label}: {what} "
+                  f"{_num(e.engine)}, closed form {_num(e.symbolic)}, finite difference "
+                  f"{_num(e.finite)}\n")
         if e.closed_form:
             out.write(f"    ∂/∂{e.symbol} = {e.closed_form}\n")
         if e.note:

@@ -57,7 +57,8 @@ def test_wrong_backward_exits_one_and_shows_where(tmp_path, capsys):
     assert main(["check", path]) == 1
     out = capsys.readouterr().out
     assert "MISMATCH w[0, 0]: engine 7, closed form 4.5, finite difference 4.5" in out
-    assert "MISMATCH MyReLU.backward: input[0, 0]: engine -2.5, closed form 0" in out
+    assert "custom Function MyReLU at model.py:22: backward vs derivative of forward" in out
+    assert "MISMATCH MyReLU.backward: input[0, 0]: backward returned -2.5, closed form 0" in out
     assert "∂/∂input_0_0 = -2.5*Heaviside(input_0_0, 1)" in out
 
 
@@ -188,3 +189,12 @@ def test_bad_options_are_usage_errors(tmp_path, capsys, flag, value, message):
         main(["check", flag, value, script(tmp_path, "x = 1\n")])
     assert exc.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_full_lists_every_element_including_the_functions(tmp_path, capsys):
+    path = script(tmp_path, SEED.format(mask="pass"))
+    assert main(["check", "--full", path]) == 1
+    out = capsys.readouterr().out
+    assert "element MyReLU.backward: input[1, 0]: backward returned 4.5, closed form 4.5" in out
+    assert "MISMATCH MyReLU.backward: input[0, 0]: backward returned -2.5" in out
+    assert "∂/∂input_1_0 = 4.5*Heaviside(input_1_0, 1)" in out
