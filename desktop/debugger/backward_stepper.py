@@ -47,6 +47,7 @@ class _Pass:
         self.pending: dict[tuple[int, int], list] = {}  # (graph id, output nr) -> [total, count]
         self.before: dict[int, np.ndarray | None] = {}  # leaf .grad before this pass
         self.freed_all: list[int] = []
+        self.inputs: set[int] = set()  # tensor ids of backward(inputs=) / autograd.grad inputs
         self.reset_events()
 
     def reset_events(self) -> None:
@@ -89,6 +90,9 @@ class RawStep:
         self.hooks = p.hooks
         self.retained = p.retained
         self.freed = tuple(p.freed_all) if kind == "backward_end" else tuple(p.freed)
+        # an input's AccumulateGrad that left .grad alone: autograd.grad captured the grad
+        self.returned = (self.op == ACC_NAME and self.node_id in p.inputs
+                         and not any(a[0] == self.node_id for a in p.accumulations))
 
     def info(self, names: dict[int, str], discarded: tuple[str, ...] = ()) -> BackwardInfo:
         label = names.get(self.node_id, "") if self.node_id is not None else ""
@@ -104,7 +108,7 @@ class RawStep:
                         for t, h, g, r in self.hooks),
             retained=tuple(Retained(t, names.get(t, ""), g) for t, g in self.retained),
             freed=self.freed, retain_graph=self.retain_graph, create_graph=self.create_graph,
-            discarded=discarded,
+            discarded=discarded, returned=self.returned,
         )
 
 
@@ -149,6 +153,7 @@ class BackwardStepper(Observer):
         p = _Pass(self.calls, self.armed, bool(retain_graph), bool(create_graph))
         if p.stepping:
             p.before = _leaf_grads(roots)
+            p.inputs = {id(t) for t in inputs or ()}
         self.passes.append(p)
 
     def on_backward_step(self, node, grads_in, grads_out):

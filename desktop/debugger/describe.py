@@ -82,6 +82,10 @@ def _describe_step(b: BackwardInfo, names: dict[int, str]) -> str:
         changed = "returned None (grad unchanged)" if h.result is None else \
             f"replaced the grad by {fmt(h.result)}"
         lines.append(f"  hook {h.hook}{on} called with {fmt(h.grad)}; {changed}")
+    if b.returned:
+        name = b.label or "the input"
+        lines.append(f"  autograd.grad() returns this grad for {name}; {name}.grad is not "
+                     "changed")
     for r in b.retained:
         lines.append(f"  {r.name or 'tensor'}.retain_grad(): .grad = {fmt(r.grad)}")
     if b.freed:

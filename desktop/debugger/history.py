@@ -90,6 +90,7 @@ class BackwardInfo:
     retain_graph: bool = False
     create_graph: bool = False
     discarded: tuple[str, ...] = ()  # at the end: non-leaf tensors whose grad is not kept
+    returned: bool = False  # AccumulateGrad of an autograd.grad input: grad returned, .grad kept
 
 
 @dataclass(frozen=True)

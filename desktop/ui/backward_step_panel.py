@@ -137,7 +137,13 @@ def state_html(state: DebugState, derivative: LocalDerivative | None = None) -> 
         parts.append(_section("Incoming grad", _rows(
             [(f"grad_output[{i}]" if len(b.grads_in) > 1 else "grad_output", fmt(g))
              for i, g in enumerate(b.grads_in)])))
-        parts.append(_section("Local derivative", derivative_html(derivative, b.op)))
+        if b.returned:  # the leaf's usual "adds to .grad" would be wrong here
+            name = html.escape(b.label or "the input")
+            parts.append(_section("Returned, not accumulated",
+                                  f"autograd.grad() returns this grad for {name}; "
+                                  f"{name}.grad is not changed"))
+        else:
+            parts.append(_section("Local derivative", derivative_html(derivative, b.op)))
         flows = [(f"→ {names.get(f.target, f.target_op)}",
                   fmt(f.grad) if f.grad is not None else "None (needs no grad)")
                  for f in b.flows if f.target is not None]

@@ -236,6 +236,13 @@ def test_autograd_grad_steps_without_touching_grad(driver):
     assert labels(first)[0] == ("MulBackward0", "y1")
     assert [float(f.grad) for f in first[0].backward.flows] == [2.0, 1.0]
     assert all(not s.backward.accumulations for s in backward_steps(states))
+    # the inputs' AccumulateGrad steps say the grad is returned, not added to .grad
+    returned = [(s.backward.label, float(s.backward.grads_in[0]))
+                for s in backward_steps(states) if s.backward.returned]
+    assert sorted(returned[:2]) == [("x1", 2.0), ("x2", 1.0)]
+    assert sorted(returned[2:]) == [("x1", 3.0), ("x2", 2.0)]
+    assert [s.backward.returned for s in backward_steps(states)
+            if s.backward.op != "AccumulateGrad"] == [False] * 3
     assert next(s for s in states if s.kind == "backward_end").backward.freed == ()
     second = backward_steps(states, call=2)
     assert labels(second)[:2] == [("AddBackward0", "y2"), ("MulBackward0", "y1")]
@@ -354,3 +361,82 @@ def test_backward_inside_a_training_loop_function(driver):
     expected = 2 * (Xv * (Xv @ w_now - (2 * Xv + 1))).mean()
     np.testing.assert_allclose(by_name(after)["w"].grad, [[expected]], rtol=1e-5)
     assert states[-1].kind == "finished" and result.status == "finished"
+
+
+def _torch_node_grads(source, backward_line):
+    """Real PyTorch's grads at each node of the backward call on ``backward_line``:
+    {(name, variable name): (grads in, grads sent along next_functions)}, from node hooks.
+    Names must tell the nodes apart (SEED_HIGHER's derivative graph has several unnamed
+    MulBackward0: not usable here)."""
+    torch = pytest.importorskip("torch")
+    from engine.random import DEFAULT_SEED
+
+    lines = source.splitlines(True)
+    torch.manual_seed(DEFAULT_SEED)  # the debugger's runs start from this seed (randn in SEEDs)
+    ns = {"torch": torch}
+    exec("".join(lines[1:backward_line - 1]), ns)
+    names = {id(v): k for k, v in ns.items() if isinstance(v, torch.Tensor)}
+    out_names = {id(v.grad_fn): k for k, v in ns.items()
+                 if isinstance(v, torch.Tensor) and v.grad_fn is not None}
+    grads, seen, seen_keys = {}, set(), []
+    stack = [v.grad_fn for v in ns.values() if isinstance(v, torch.Tensor) and v.grad_fn]
+    while stack:
+        fn = stack.pop()
+        if fn in seen:
+            continue
+        seen.add(fn)
+        var = getattr(fn, "variable", None)
+        key = (fn.name().split("::")[-1],
+               names.get(id(var), "") if var is not None else out_names.get(id(fn), ""))
+
+        def record(grad_in, grad_out, key=key):
+            def arr(g):
+                return None if g is None else g.detach().numpy().copy()
+            grads[key] = ([arr(g) for g in grad_out], [arr(g) for g in grad_in])
+
+        assert key not in {k for k, _ in seen_keys}, key
+        seen_keys.append((key, fn))
+        fn.register_hook(record)
+        stack.extend(n for n, _ in fn.next_functions if n is not None)
+    exec(lines[backward_line - 1], ns)
+    return grads
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("source,line", [(SEED_LINEAR, 8), (SEED_GRAD_TENSORS, 10),
+                                         (SEED_HOOKS, 10), (SEED_RELU, 20), (SEED_MULTI, 6),
+                                         (SEED_MULTI, 7)],
+                         ids=["linear", "grad_tensors", "hooks", "relu", "multi_6", "multi_7"])
+def test_the_grads_at_every_backward_step_are_pytorchs(driver, source, line):
+    expected = _torch_node_grads(source, line)
+    states, _ = driver(source).run(stepping_into(line))
+    steps = backward_steps(states)
+    # autograd.grad captures the grad at an input's AccumulateGrad, which PyTorch then skips;
+    # the debugger shows that step (marked returned) to say where the result comes from
+    returned = [s for s in steps if s.backward.returned]
+    steps = [s for s in steps if not s.backward.returned]
+    assert {(s.backward.op, s.backward.label) for s in steps} == set(expected)
+    for s in returned:
+        (arrived,) = [a for t in steps for a in t.backward.arrivals if a.target == s.backward.node
+                      and a.count == max(x.count for u in steps for x in u.backward.arrivals
+                                         if x.target == s.backward.node)]
+        np.testing.assert_allclose(s.backward.grads_in[0], arrived.total)
+    for s in steps:
+        b = s.backward
+        grads_in, sent = expected[(b.op, b.label)]
+        assert len(b.grads_in) == len(grads_in), b.op
+        for ours, theirs in zip(b.grads_in, grads_in, strict=True):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6, err_msg=b.op)
+        if b.op == "AccumulateGrad":
+            continue  # PyTorch reports no grad_inputs for a leaf; its .grad is checked below
+        assert len(b.flows) == len(sent), b.op
+        for flow, theirs in zip(b.flows, sent, strict=True):
+            if theirs is None:
+                assert flow.grad is None, b.op
+            else:
+                np.testing.assert_allclose(flow.grad, theirs, rtol=1e-5, atol=1e-6,
+                                           err_msg=b.op)
+    for s in steps:
+        for acc in s.backward.accumulations:
+            np.testing.assert_allclose(acc.total, expected[("AccumulateGrad", acc.name)][0][0],
+                                       rtol=1e-5, atol=1e-6)

@@ -3,7 +3,7 @@ leaf accumulation, hooks, retain_grad, freed nodes and discarded grads at the en
 the closed form filled in off the GUI thread."""
 
 import numpy as np
-from seed_programs import SEED_GRAD_TENSORS, SEED_HOOKS, SEED_LINEAR
+from seed_programs import SEED_GRAD_TENSORS, SEED_HOOKS, SEED_LINEAR, SEED_MULTI
 
 from desktop.debugger import DebugSession
 from desktop.debugger.describe import fmt
@@ -88,3 +88,22 @@ def test_the_closed_form_arrives_after_the_step_is_shown(qtbot):
     assert "computing" not in text
     np.testing.assert_allclose(pw.backward.grads_in[0], np.full((10, 1), 0.1), rtol=1e-6)
     assert "Incoming grad grad_output [10, 1] all 0.1" in text
+
+
+def test_an_autograd_grad_input_says_its_grad_is_returned_not_added_to_grad(qtbot):
+    states = stepped(SEED_MULTI, 6)
+    x1 = next(s for s in states if s.label == "backward: AccumulateGrad (x1)")
+    panel = BackwardStepPanel()
+    qtbot.addWidget(panel)
+    panel.show_state(x1)
+    text = " ".join(panel.text().split())
+    assert "Returned, not accumulated autograd.grad() returns this grad for x1; x1.grad is not " \
+        "changed" in text
+    assert "Local derivative" not in text and "adds the incoming grad" not in text
+    assert "Incoming grad grad_output 2" in text
+    assert "autograd.grad() returns this grad for x1; x1.grad is not changed" in text.split(
+        "In words")[1]
+    # a backward() pass still shows the leaf's accumulation
+    acc = next(s for s in stepped(SEED_LINEAR, 8) if s.label == "backward: AccumulateGrad (b)")
+    panel.show_state(acc)
+    assert "Returned, not accumulated" not in panel.text() and "Local derivative" in panel.text()
