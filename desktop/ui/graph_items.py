@@ -156,6 +156,8 @@ class EdgeItem(QGraphicsPathItem):
     flowed back along it is written at its middle and in its tooltip."""
 
     ARROW = 9.0
+    LONG_EDGE = 240.0  # vertical run (scene px) past which an edge skips at least two layers
+    LANE = 36.0  # how far beside the boxes such an edge runs
 
     def __init__(self, edge: GraphEdge, src: NodeItem, dst: NodeItem, theme: Theme):
         super().__init__()
@@ -164,9 +166,27 @@ class EdgeItem(QGraphicsPathItem):
         a_c, b_c = src.pos(), dst.pos()
         a = _clip_to_rect(a_c, b_c, src.rect.translated(a_c))
         b = _clip_to_rect(b_c, a_c, dst.rect.translated(b_c))
-        path = QPainterPath(a)
-        path.lineTo(b)
-        line = QLineF(b, a)
+        tail = a  # the arrow head points along tail -> b
+        run = b_c.y() - a_c.y()
+        if abs(run) > self.LONG_EDGE:
+            # An edge that skips layers would run straight through the boxes between its ends
+            # (a leaf used by every step of a loop hides behind the chain): it leaves its box
+            # sideways, runs down a lane beside the boxes and enters the target from the side.
+            side = -1.0 if b_c.x() < a_c.x() else 1.0
+            a = a_c + QPointF(side * src.rect.width() / 2, 0)
+            b = b_c + QPointF(side * dst.rect.width() / 2, 0)
+            lane = (max if side > 0 else min)(a.x(), b.x()) + side * self.LANE
+            r = math.copysign(min(30.0, abs(run) / 3), run)
+            path = QPainterPath(a)
+            path.quadTo(QPointF(lane, a.y()), QPointF(lane, a.y() + r))
+            path.lineTo(QPointF(lane, b.y() - r))
+            tail = QPointF(lane, b.y())
+            path.quadTo(tail, b)
+        else:
+            path = QPainterPath(a)
+            path.lineTo(b)
+        at = path.pointAtPercent(0.4)  # where the grad label goes, before the arrow is added
+        line = QLineF(b, tail)
         if line.length() > 0:
             unit = line.unitVector()
             d = QPointF(unit.dx(), unit.dy()) * self.ARROW
@@ -191,7 +211,6 @@ class EdgeItem(QGraphicsPathItem):
             # would otherwise stack their labels on top of each other just above the op.
             # Put it on the outer side: left of an edge running down-right, right otherwise,
             # so the labels of two edges that converge on one op end up apart.
-            at = a + (b - a) * 0.4
             box = self.grad_label.boundingRect()
             dx = -box.width() - 4 if (b.x() - a.x()) > 1 else 4
             self.grad_label.setPos(at + QPointF(dx, -box.height() / 2))

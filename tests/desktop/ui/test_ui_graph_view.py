@@ -271,3 +271,30 @@ def test_broken_layout_falls_back(qtbot):
 
     view = make_view(qtbot, linear_graph(), layout_fn=layout)
     assert len(view.node_items) == 10
+
+
+def test_an_edge_that_skips_layers_bows_around_the_boxes_between(qtbot):
+    # x feeds 1 and 3; 1 -> 2 -> 3 is a column right below it: a straight x -> 3 would hide
+    # behind that column
+    nodes = tuple(GraphNode(i, NodeKind.OP, "AddBackward0", "", (), None) for i in range(4))
+    edges = tuple(GraphEdge(a, b) for a, b in ((0, 1), (1, 2), (2, 3), (0, 3)))
+    view = make_view(qtbot, GraphSnapshot(nodes, edges),
+                     layout_fn=lambda snap: {i: (0.0, 120.0 * i) for i in range(4)})
+    long = next(e for e in view.edge_items if (e.edge.src, e.edge.dst) == (0, 3))
+    short = next(e for e in view.edge_items if (e.edge.src, e.edge.dst) == (0, 1))
+    between = [view.node_items[i].sceneBoundingRect() for i in (1, 2)]
+    samples = [long.path().pointAtPercent(t / 50) for t in range(45)]  # the curve, not the head
+    assert not any(r.contains(p) for r in between for p in samples)
+    assert max(p.x() for p in samples) > between[0].right()
+    assert {round(p.x()) for p in (short.path().pointAtPercent(t / 10) for t in range(8))} == {0}
+
+
+def test_a_very_long_edge_arrives_at_an_angle_not_along_the_column(qtbot):
+    nodes = tuple(GraphNode(i, NodeKind.OP, "AddBackward0", "", (), None) for i in range(40))
+    edges = tuple(GraphEdge(i, i + 1) for i in range(39)) + (GraphEdge(0, 39),)
+    view = make_view(qtbot, GraphSnapshot(nodes, edges),
+                     layout_fn=lambda snap: {i: (0.0, 120.0 * i) for i in range(40)})
+    long = next(e for e in view.edge_items if (e.edge.src, e.edge.dst) == (0, 39))
+    column = [view.node_items[i].sceneBoundingRect() for i in range(1, 39)]
+    samples = [long.path().pointAtPercent(t / 400) for t in range(395)]
+    assert not any(r.contains(p) for r in column for p in samples)
