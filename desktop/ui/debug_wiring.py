@@ -220,13 +220,14 @@ class DebugWiring(QObject):
     def set_condition(self, line: int, condition: str) -> str | None:
         """Make ``line`` a breakpoint that stops only when ``condition`` (a Python expression
         evaluated in the paused frame) is true; an empty condition makes it unconditional.
-        Returns the SyntaxError's text for a bad condition (nothing changes then)."""
+        Returns what is wrong with a bad condition (nothing changes then)."""
         condition = condition.strip()
         if condition:
             try:
                 compile(condition, "<condition>", "eval")
             except SyntaxError as exc:
-                return f"SyntaxError: {exc.msg}"
+                return (f"The condition {condition!r} is not a Python expression "
+                        f"(SyntaxError: {exc.msg}); the breakpoint was not changed.")
         block = self.window.editor.document().findBlockByNumber(line - 1)
         if not block.isValid():
             return f"there is no line {line}"

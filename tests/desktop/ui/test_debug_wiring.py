@@ -303,7 +303,9 @@ print(total)
 def test_conditional_breakpoints_stop_when_true_and_follow_their_line(qtbot, win):
     win.editor.setPlainText(LOOP)
     wiring = win.wiring
-    assert wiring.set_condition(3, "i ==").startswith("SyntaxError")
+    assert wiring.set_condition(3, "i ==") == ("The condition 'i ==' is not a Python "
+                                               "expression (SyntaxError: invalid syntax); the "
+                                               "breakpoint was not changed.")
     assert win.breakpoints == frozenset()
     assert wiring.set_condition(3, "i == 4") is None
     assert win.breakpoints == {3} and wiring.bridge.session.breakpoints == {3: "i == 4"}
@@ -358,7 +360,9 @@ def test_the_condition_dialog_explains_a_syntax_error_and_changes_nothing(qtbot,
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: warned.append(a[1:]))
     menu = {a.text(): a for a in win.wiring.menu.actions()}
     menu["Breakpoint &Condition…"].trigger()
-    assert warned == [("Breakpoint condition", "SyntaxError: invalid syntax")]
+    assert warned == [("Breakpoint condition", "The condition 'i ==' is not a Python "
+                       "expression (SyntaxError: invalid syntax); the breakpoint was not "
+                       "changed.")]
     assert win.breakpoints == frozenset() and win.wiring.bridge.session.breakpoints == {}
     menu["Breakpoint &Condition…"].trigger()
     assert len(warned) == 1 and win.wiring.bridge.session.breakpoints == {3: "i == 4"}
