@@ -95,8 +95,8 @@ class SymbolicLoader:
 
     def _load(self) -> None:
         try:
-            import symbolic
             import symbolic.custom  # noqa: F401
+            from symbolic import Recorder  # noqa: F401  (a stale install can lack it)
         except Exception as exc:  # the check is optional; runs go on without it
             self.error = f"symbolic check unavailable: {type(exc).__name__}: {exc}"
         finally:
