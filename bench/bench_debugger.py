@@ -124,6 +124,15 @@ def bench_continue(n: int, repeat: int) -> None:
         code = compile(source, "<plain>", "exec")
         exec(code, make_namespace(OutputSink()))
 
+    def traced():  # a trace function that ignores every frame: what tracing alone costs
+        code = compile(source, "<plain>", "exec")
+        ns = make_namespace(OutputSink())
+        sys.settrace(lambda frame, event, arg: None)
+        try:
+            exec(code, ns)
+        finally:
+            sys.settrace(None)
+
     def runner():
         r = run_script(source)
         assert r.status == "finished", r.error
@@ -146,6 +155,7 @@ def bench_continue(n: int, repeat: int) -> None:
     t_runner = best_of(runner, repeat)
     t_debug = best_of(debugger, repeat)
     t_bp = best_of(debugger_bp, repeat)
+    t_traced = best_of(traced, repeat)
     print(f"Continue, {n} training steps (no breakpoint hit):")
     print(f"  plain exec (no recorder)        {t_plain * 1e3:8.1f} ms")
     print(f"  stepgrad run (recorder)         {t_runner * 1e3:8.1f} ms")
@@ -153,6 +163,10 @@ def bench_continue(n: int, repeat: int) -> None:
           f"x{t_debug / t_plain:.2f} plain, x{t_debug / t_runner:.2f} run   (target <= 3x)")
     print(f"  debugger Continue, 1 breakpoint {t_bp * 1e3:8.1f} ms   "
           f"x{t_bp / t_plain:.2f} plain, x{t_bp / t_runner:.2f} run")
+    # a breakpoint needs sys.settrace, and on CPython 3.11 a trace function slows every frame
+    # of every module (the engine's too) even when it returns None at once
+    print(f"  plain exec under a no-op trace  {t_traced * 1e3:8.1f} ms   "
+          f"x{t_traced / t_plain:.2f} plain (the floor for any traced run on this Python)")
 
 
 def main() -> None:
