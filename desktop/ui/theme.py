@@ -49,6 +49,7 @@ class Theme:
     node_border: str
     # plots: f, f', f''
     plot_pens: tuple[str, str, str] = ("#1f77b4", "#d62728", "#2ca02c")
+    link: str = "#1a5fb4"  # links in rich text (the error's line, lessons)
 
 
 LIGHT = Theme(
@@ -116,6 +117,7 @@ DARK = Theme(
     node_freed="#2a2a2a",
     node_border="#c8c8c8",
     plot_pens=("#4fc3f7", "#ff7043", "#9ccc65"),
+    link="#7cb4ff",  # the highlight blue is too dark to read as text on the dark window
 )
 
 THEMES: dict[str, Theme] = {LIGHT.name: LIGHT, DARK.name: DARK}
@@ -141,7 +143,8 @@ def make_palette(theme: Theme) -> QPalette:
         p.setColor(group, QPalette.ColorRole.Highlight, c(theme.highlight))
         p.setColor(group, QPalette.ColorRole.HighlightedText, c("#ffffff"))
         p.setColor(group, QPalette.ColorRole.PlaceholderText, c(theme.muted))
-        p.setColor(group, QPalette.ColorRole.Link, c(theme.highlight))
+        p.setColor(group, QPalette.ColorRole.Link, c(theme.link))
+        p.setColor(group, QPalette.ColorRole.LinkVisited, c(theme.link))
     dis = QPalette.ColorGroup.Disabled
     for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text,
                  QPalette.ColorRole.ButtonText):
