@@ -196,6 +196,11 @@ class Controller(QObject):
             self.lessons_menu.addAction(act)
         if not self.window.source().strip():  # the start page when nothing is open
             dock.raise_()
+            QTimer.singleShot(0, self, self._show_start_page)  # once the window has its size
+
+    def _show_start_page(self) -> None:
+        if not self.window.source().strip():  # an empty editor needs no room: the lessons do
+            self._show_bottom("lessons", 0.5)
 
     # ---- running -----------------------------------------------------------------------------
     @property

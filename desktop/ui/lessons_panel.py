@@ -29,6 +29,7 @@ from desktop.ui import pyside_refcount
 
 pyside_refcount.apply()  # PySide6 6.12 drops refs to None/True on calls (see module)
 
+LIST_MIN, LIST_MAX, LIST_SHARE = 180, 330, 0.36  # the list's width, so the page gets the rest
 GROUPS = {"article": "Autograd, idea by idea", "training": "Training models"}
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -67,7 +68,9 @@ class LessonsPanel(QWidget):
         self.open_button = QPushButton("Open in editor")
         self.open_button.setToolTip("Put this lesson's code into the editor (Enter)")
         self.open_button.setDefault(True)
-        self.intro = QLabel("Pick a lesson: each one is a short script to run and step through.")
+        self.intro = QLabel(
+            "Welcome to stepgrad. Pick a lesson and press <b>Open in editor</b>: each one is "
+            "a short script to run (F5) and step through (set a breakpoint in the gutter).")
         self.intro.setWordWrap(True)
 
         right = QWidget()
@@ -79,11 +82,14 @@ class LessonsPanel(QWidget):
         buttons.addWidget(self.open_button)
         rlay.addLayout(buttons)
 
-        split = QSplitter(Qt.Orientation.Horizontal)
+        self.split = split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.tree)
         split.addWidget(right)
-        split.setStretchFactor(1, 3)
-        split.setSizes([340, 660])
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        self.tree.setMinimumWidth(LIST_MIN)
+        self._user_split = False  # once the user drags the divider, their choice stays
+        split.splitterMoved.connect(self._on_split_moved)
         lay = QVBoxLayout(self)
         lay.addWidget(self.intro)
         lay.addWidget(split, 1)
@@ -129,6 +135,16 @@ class LessonsPanel(QWidget):
             return False
         self.tree.setCurrentItem(item)
         return True
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if not self._user_split:
+            total = sum(self.split.sizes()) or self.width()
+            wanted = int(min(LIST_MAX, max(LIST_MIN, LIST_SHARE * total)))
+            self.split.setSizes([wanted, max(total - wanted, 1)])
+
+    def _on_split_moved(self, _pos: int, _index: int) -> None:
+        self._user_split = True
 
     # --- slots ---
     def _on_current(self, item, _previous=None) -> None:

@@ -227,3 +227,13 @@ def test_a_bad_session_on_the_command_line_leaves_an_empty_editor(qtbot, setting
     assert not window.is_modified()
     assert "truncated" in window.statusBar().currentMessage()
     controller.shutdown()
+
+
+def test_start_page_gets_half_the_window_when_the_editor_is_empty(qtbot, settings, tmp_path,
+                                                                 monkeypatch):
+    monkeypatch.setenv("STEPGRAD_NO_DIALOGS", "1")
+    window, controller = make_app(qtbot, settings, tmp_path)
+    dock = window.docks["lessons"]
+    qtbot.waitUntil(lambda: dock.height() >= 0.45 * window.height(), timeout=3000)
+    assert not dock.visibleRegion().isEmpty()  # raised over the other bottom panels
+    controller.shutdown()

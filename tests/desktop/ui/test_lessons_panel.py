@@ -53,3 +53,24 @@ def test_lessons_panel_group_headers_open_nothing(qtbot):
     assert not panel.open_button.isEnabled()
     panel.tree.itemActivated.emit(panel.tree.topLevelItem(1), 0)
     assert seen == []
+
+
+def test_lessons_panel_gives_the_page_the_room_the_list_does_not_need(qtbot):
+    from desktop.ui.lessons_panel import LIST_MAX, LIST_MIN
+
+    panel = LessonsPanel()
+    qtbot.addWidget(panel)
+    panel.resize(620, 450)  # the start page beside the editor
+    panel.show()
+    qtbot.waitExposed(panel)
+    tree, page = panel.split.sizes()
+    assert LIST_MIN <= tree < page
+    panel.resize(1600, 450)
+    qtbot.wait(10)
+    tree, page = panel.split.sizes()
+    assert tree <= LIST_MAX and page > 3 * tree
+    panel.split.splitterMoved.emit(500, 1)  # the user's own split is kept
+    panel.split.setSizes([500, 1100])
+    panel.resize(1500, 450)
+    qtbot.wait(10)
+    assert panel.split.sizes()[0] == 500
