@@ -428,6 +428,7 @@ class MainWindow(QMainWindow):
         self.set_running(False)
         self.output.clear()
         self.output.append(result.output)
+        self.output.script_name = os.path.basename(self.path) if self.path else "untitled.py"
         self.output.show_error(result.error)
         self.editor.set_current_line(None)
         err = result.error

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.model import ErrorInfo, OutputChunk
+from desktop.runner import SCRIPT_FILENAME
 from desktop.ui.theme import LIGHT, Theme
 
 _LINE_ROLE = Qt.ItemDataRole.UserRole
@@ -60,6 +61,7 @@ class OutputPane(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.split)
         self.error: ErrorInfo | None = None
+        self.script_name = "untitled.py"  # shown for the script's own traceback frames
 
     def clear(self) -> None:
         self.text.clear()
@@ -90,6 +92,8 @@ class OutputPane(QWidget):
             f"<b style='color:{self.theme.stderr}'>{html.escape(error.kind)}</b>{where}<br>"
             f"{html.escape(error.message)}")
         for filename, lineno, source in error.traceback:
+            if filename == SCRIPT_FILENAME:  # the editor's script: call it by its name
+                filename = self.script_name
             item = QListWidgetItem(f'File "{filename}", line {lineno}\n    {source.strip()}')
             item.setData(_LINE_ROLE, lineno)
             self.frames.addItem(item)

@@ -89,6 +89,7 @@ def test_error_marks_the_line_and_the_traceback_jumps(app, qtbot):
     assert result.error.kind in window.editor.error_message
     assert not window.output.error_box.isHidden()
     frame = window.output.frames.item(window.output.frames.count() - 1)
+    assert frame.text().startswith('File "untitled.py", line 4')  # not "<stepgrad>"
     window.editor.goto_line(1)
     window.output._frame_clicked(frame)
     assert window.editor.textCursor().blockNumber() == 3
