@@ -440,3 +440,22 @@ def test_the_grads_at_every_backward_step_are_pytorchs(driver, source, line):
         for acc in s.backward.accumulations:
             np.testing.assert_allclose(acc.total, expected[("AccumulateGrad", acc.name)][0][0],
                                        rtol=1e-5, atol=1e-6)
+
+
+def test_step_out_of_a_custom_backward_returns_to_the_node_by_node_pass(driver):
+    def plan(state):
+        if state.kind == "line" and state.function == "backward":
+            return "step_out"  # at its first line
+        if (state.kind == "line" and state.line == 20) or state.kind == "backward":
+            return "step_into"
+        return "step_over"
+
+    states, result = driver(SEED_RELU).run(plan)
+    walk = [(s.kind, s.function, s.line) for s in states]
+    i = walk.index(("line", "backward", 9))
+    assert walk[i + 1] == ("backward", "<module>", 20)  # lines 10-12 ran without a stop
+    assert states[i + 1].backward.op == "MyReLUBackward"
+    np.testing.assert_allclose(states[i + 1].backward.flows[0].grad, [[0.0], [4.5]])
+    assert [s.backward.op for s in states[i + 2:] if s.kind == "backward"] == [
+        "AddBackward0", "AccumulateGrad", "MmBackward0", "TBackward0", "AccumulateGrad"]
+    assert result.status == "finished"
