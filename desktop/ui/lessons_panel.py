@@ -29,7 +29,7 @@ from desktop.ui import pyside_refcount
 
 pyside_refcount.apply()  # PySide6 6.12 drops refs to None/True on calls (see module)
 
-LIST_MIN, LIST_MAX, LIST_SHARE = 180, 330, 0.36  # the list's width, so the page gets the rest
+LIST_MIN, LIST_MAX, LIST_SHARE = 180, 330, 0.4  # the list's width, so the page gets the rest
 GROUPS = {"article": "Autograd, idea by idea", "training": "Training models"}
 ID_ROLE = Qt.ItemDataRole.UserRole
 
@@ -116,7 +116,8 @@ class LessonsPanel(QWidget):
                 groups[lesson.topic] = group
             item = QTreeWidgetItem([f"{n}. {lesson.title}"])
             item.setData(0, ID_ROLE, lesson.id)
-            item.setToolTip(0, lesson.explanation.split("\n\n", 1)[0])
+            item.setToolTip(0, f"<b>{html.escape(lesson.title)}</b><p>"
+                               f"{html.escape(lesson.explanation.split(chr(10) * 2, 1)[0])}</p>")
             group.addChild(item)
             self._items[lesson.id] = item
         self.tree.expandAll()
