@@ -306,6 +306,8 @@ class Controller(QObject):
         w.output.clear()
         w.editor.clear_error()
         w.symbolic.set_not_computed()
+        if self.landscape is not None:
+            self.landscape.clear()
         w.run_label.setText("ready")
         w.statusBar().showMessage(reason, 4000)
 
@@ -457,6 +459,7 @@ class Controller(QObject):
         self.clear_results()
         self.state.lesson = lesson_id
         self.state.session_path = None
+        self.state.spec = None  # the builder's model is not the lesson's
         lesson = lessons.find(lesson_id)
         title = lesson.title if lesson else lesson_id
         w.setWindowTitle(f"Lesson: {title}[*] — stepgrad")
@@ -599,6 +602,7 @@ class Controller(QObject):
             w.set_theme(theme)
         self.clear_results()
         self.state.lesson = s.lesson
+        self.state.spec = None  # a builder spec is not saved with the session
         w.editor.document().setModified(modified)
 
     def open_session_dialog(self) -> None:
@@ -624,6 +628,7 @@ class Controller(QObject):
         else:
             self.clear_results(f"Opened {os.path.basename(path)}: run it (F5).")
             self.state.lesson = None
+            self.state.spec = None
             self.state.session_path = None
 
     # ---- export ------------------------------------------------------------------------------

@@ -237,3 +237,29 @@ def test_start_page_gets_half_the_window_when_the_editor_is_empty(qtbot, setting
     qtbot.waitUntil(lambda: dock.height() >= 0.45 * window.height(), timeout=3000)
     assert not dock.visibleRegion().isEmpty()  # raised over the other bottom panels
     controller.shutdown()
+
+
+def test_other_code_in_the_editor_forgets_the_builders_model_and_its_landscape(app, qtbot,
+                                                                              tmp_path):
+    window, controller = app
+    dialog = controller.open_builder(exec_dialog=False)
+    qtbot.addWidget(dialog)
+    dialog.set_spec(default_spec("logistic"))
+    dialog.insert_button.click()
+    run_source(qtbot, window, controller, window.source())
+    assert controller.landscape.landscape is not None
+    window.editor.document().setModified(False)
+
+    lesson = lessons.get("linear-sgd")
+    assert controller.open_lesson(lesson.code, lesson.id)
+    assert controller.landscape.landscape is None  # it described the builder's run
+    assert controller.state.spec is None
+    run_source(qtbot, window, controller, window.source())
+    land = controller.landscape.landscape  # the lesson's own model: linear, squared error
+    assert land.point == pytest.approx((3.0, 0.5), abs=1e-3) and land.point_loss < 1e-6
+
+    path = tmp_path / "s.stepgrad"
+    sessions.save(sessions.Session(code="x = 1\n"), path)
+    controller.state.spec = default_spec("linear")
+    assert controller.open_session(str(path))
+    assert controller.state.spec is None and controller.landscape.landscape is None
