@@ -271,6 +271,8 @@ class DebugWiring(QObject):
             e = state.error
             w.editor.mark_error(state.line, f"{e.kind}: {e.message}")
             w.output.show_error(e)
+            if not past:  # the message is the point of this stop: bring it to the front
+                w.docks["output"].raise_()
         else:
             w.editor.clear_error()
             w.output.show_error(None)

@@ -200,11 +200,15 @@ def test_stepping_to_the_end_shows_freed_nodes_and_step_back_restores_the_graph(
 def test_second_backward_error_is_shown_at_its_line_and_the_session_goes_on(qtbot, win):
     win.editor.setPlainText(SEED_TWICE)
     press(qtbot, win, K.Key_F11)
+    win.docks["plots"].raise_()  # the Output tab is hidden behind another
     state = press(qtbot, win, K.Key_F5)
     assert state.kind == "error" and state.line == 10
     assert win.editor.error_line == 10 and FREED in win.editor.error_message
     assert win.editor.error_message.startswith("RuntimeError: ")
     assert FREED in win.wiring.panel.text()
+    # the message is on screen, not only in a hidden tab
+    assert not win.output.error_box.visibleRegion().isEmpty()
+    assert FREED in win.output.error_title.text()
     result = press(qtbot, win, K.Key_F5, signal="finished")
     assert result.status == "error" and win.wiring.bridge.status == "finished"
     assert not win.symbolic.compute.isEnabled()  # it would check the last plain run instead
