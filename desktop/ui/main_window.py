@@ -263,12 +263,14 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title, self)
         dock.setObjectName(f"dock_{key}")
         dock.setWidget(widget)
-        self.addDockWidget(area, dock)
-        if tabify_with in self.docks:
-            self.tabifyDockWidget(self.docks[tabify_with], dock)
+        # restoreState() ran before this dock existed; its remembered place is used only if
+        # the dock is not in the layout yet (placed first, Qt keeps that place)
+        if not self.restoreDockWidget(dock):
+            self.addDockWidget(area, dock)
+            if tabify_with in self.docks:
+                self.tabifyDockWidget(self.docks[tabify_with], dock)
         self.docks[key] = dock
         self.view_menu.insertAction(self._panels_end, dock.toggleViewAction())
-        self.restoreDockWidget(dock)  # restoreState() ran before this dock existed
         return dock
 
     def set_run_shortcuts(self, run: str | None = "F5", stop: str | None = "Shift+F5") -> None:

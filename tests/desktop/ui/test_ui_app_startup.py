@@ -80,3 +80,48 @@ def test_default_setup_wires_controller_and_debugger(tmp_path):
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report == {"controller": True, "debugger": True, "runner_connected": True,
                       "heavy": []}
+
+
+LAYOUT = textwrap.dedent("""
+    import json, sys
+    from PySide6.QtCore import QTimer
+    from desktop import app
+
+    def setup(window):
+        app.wire(window)
+        def act():
+            if sys.argv[1] == "first":
+                window.docks["graph"].hide()
+                window.removeDockWidget(window.docks["lessons"])
+                window.addDockWidget(app_area(), window.docks["lessons"])
+                window.docks["lessons"].show()
+                window.set_theme("dark")
+            else:
+                print(json.dumps({
+                    "graph_hidden": window.docks["graph"].isHidden(),
+                    "lessons_area": window.dockWidgetArea(window.docks["lessons"]).name,
+                    "theme": window.theme.name,
+                }))
+            window.close()
+        QTimer.singleShot(0, window, act)
+
+    def app_area():
+        from PySide6.QtCore import Qt
+        return Qt.DockWidgetArea.LeftDockWidgetArea
+
+    sys.exit(app.main([], setup=setup))
+""")
+
+
+def test_dock_layout_and_theme_are_remembered_between_launches(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path / "cfg"),
+               STEPGRAD_NO_DIALOGS="1",
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    for which in ("first", "second"):
+        proc = subprocess.run([sys.executable, "-c", LAYOUT, which], env=env, cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "cfg" / "stepgrad" / "stepgrad.conf").exists()
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert report == {"graph_hidden": True, "lessons_area": "LeftDockWidgetArea",
+                      "theme": "dark"}
