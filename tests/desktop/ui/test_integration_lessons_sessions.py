@@ -263,3 +263,49 @@ def test_other_code_in_the_editor_forgets_the_builders_model_and_its_landscape(a
     controller.state.spec = default_spec("linear")
     assert controller.open_session(str(path))
     assert controller.state.spec is None and controller.landscape.landscape is None
+
+
+def test_landscape_follows_the_user_stepping_through_training(qtbot, settings, tmp_path,
+                                                              monkeypatch):
+    from dataclasses import replace
+
+    from PySide6.QtCore import Qt
+
+    from desktop.ui.controller import install
+    from desktop.ui.debug_wiring import attach_debugger
+    from desktop.ui.main_window import MainWindow
+
+    monkeypatch.setenv("STEPGRAD_NO_DIALOGS", "1")
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    # as desktop.app.wire does, before the event loop runs: the controller, then the debugger
+    controller = install(window, config_dir=str(tmp_path / "config"), ask=lambda *a: False)
+    window.debugger = attach_debugger(window)
+    window.resize(1300, 850)
+    with qtbot.waitExposed(window):
+        window.show()
+    dialog = controller.open_builder(exec_dialog=False)
+    qtbot.addWidget(dialog)
+    dialog.set_spec(replace(default_spec("linear"), steps=3))
+    dialog.insert_button.click()
+    code = window.source()
+    after_step = 2 + code.splitlines().index("    optimizer.step()")
+    window.editor.set_breakpoints({after_step})
+    bridge = window.debugger.bridge
+    points = []
+    for _ in range(3):  # F5 starts, then continues: one stop after each optimizer.step()
+        with qtbot.waitSignal(bridge.paused, timeout=20000) as blocker:
+            qtbot.keyClick(window.windowHandle(), Qt.Key.Key_F5)
+        state = blocker.args[0]
+        assert state.line == after_step
+        values = {t.name: t.value for t in state.tensors}
+        land = controller.landscape.landscape
+        assert land.point == pytest.approx((values["w"].item(), values["b"].item()))
+        points.append(land.point)
+    assert len(set(points)) == 3 and controller.landscape.trail == points
+    assert points[0][0] < points[1][0] < points[2][0] < 2.0  # w climbs towards the true 2
+    window.editor.document().setModified(False)
+    with qtbot.waitSignal(bridge.finished, timeout=20000):
+        qtbot.keyClick(window.windowHandle(), Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier)
+    bridge.shutdown()
+    controller.shutdown()
