@@ -47,6 +47,8 @@ class Tracer(bdb.Bdb):
     other threads change through ``request_breakpoints``.
 
     ``on_line(frame)`` is called at every stop (line stepping, breakpoints, run to cursor).
+    ``evaluate(expr, frame)`` evaluates breakpoint conditions (default: plain ``eval``); one
+    that raises stops at its line with ``condition_error`` saying why.
     """
 
     def __init__(self, filename: str, on_line, max_steps: int = MAX_STEPS, evaluate=None):
@@ -56,7 +58,7 @@ class Tracer(bdb.Bdb):
         self.evaluate = evaluate or (lambda expr, frame: eval(expr, frame.f_globals,
                                                               frame.f_locals))
         self.conditions: dict[int, str] = {}  # line -> condition (bdb's own bps stay plain)
-        self.condition_error: str | None = None  # why the last stop ignored its condition
+        self.condition_error: str | None = None  # a condition raised: why we stopped
         self.max_steps = max_steps
         self.steps = 0  # traced script lines executed
         self.start_running = False  # True: run to the first breakpoint instead of line 1
