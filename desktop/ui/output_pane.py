@@ -62,12 +62,24 @@ class OutputPane(QWidget):
         lay.addWidget(self.split)
         self.error: ErrorInfo | None = None
         self.script_name = "untitled.py"  # shown for the script's own traceback frames
+        self._runs: list[tuple[str, list[str]]] = []  # (stream, pieces) in order
 
     def clear(self) -> None:
         self.text.clear()
+        self._runs = []
         self.show_error(None)
 
     def append(self, text: str, stream: str = "stdout") -> None:
+        # kept by stream, so a theme switch can recolour what is already shown
+        if self.text.document().isEmpty():
+            self._runs = []  # emptied by someone calling self.text.clear() directly
+        if self._runs and self._runs[-1][0] == stream:
+            self._runs[-1][1].append(text)
+        else:
+            self._runs.append((stream, [text]))
+        self._insert(text, stream)
+
+    def _insert(self, text: str, stream: str) -> None:
         fmt = QTextCharFormat()
         fmt.setForeground(QColor(self.theme.stderr if stream == "stderr" else self.theme.stdout))
         cur = self.text.textCursor()
@@ -110,4 +122,8 @@ class OutputPane(QWidget):
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
+        runs = self._runs
+        self.text.clear()  # stdout was inserted in the old theme's text colour: redraw it
+        for stream, pieces in runs:
+            self._insert("".join(pieces), stream)
         self.show_error(self.error)

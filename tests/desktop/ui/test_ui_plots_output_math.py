@@ -104,3 +104,27 @@ def test_sympy_overlay_survives_a_theme_switch(qtbot):
     assert panel.closed_curves["df"].opts["pen"].color().name() == DARK.plot_pens[1]
     labels = [label.text for _, label in panel.func.plot().getPlotItem().legend.items]
     assert labels[-1] == "dashed: sympy closed forms" and len(labels) == 4
+
+
+def test_output_already_shown_takes_the_new_themes_colours(qtbot):
+    from desktop.ui.theme import DARK
+
+    pane = OutputPane()
+    qtbot.addWidget(pane)
+    pane.append("hello\n")
+    pane.append("more\n")
+    pane.append("warning\n", "stderr")
+    pane.set_theme(DARK)
+    doc = pane.text.document()
+
+    def colour(line):
+        cur = QTextCursor(doc.findBlockByNumber(line))
+        cur.movePosition(QTextCursor.MoveOperation.Right)
+        return cur.charFormat().foreground().color().name()
+
+    assert pane.text.toPlainText() == "hello\nmore\nwarning\n"
+    assert [colour(i) for i in range(3)] == [DARK.stdout, DARK.stdout, DARK.stderr]
+    pane.text.clear()  # as the debugger does when it shows a past state's output
+    pane.append("past\n")
+    pane.set_theme(LIGHT)
+    assert pane.text.toPlainText() == "past\n" and colour(0) == LIGHT.stdout
