@@ -28,6 +28,7 @@ class OutputSink:
         self.on_output = on_output
         self.closed = False  # set when the run is over: late writes of an abandoned thread drop
         self._parts: list[str] = []
+        self._streams: list[tuple[str, int]] = []  # (stream, number of parts) runs, in order
         self._size = 0
         self._lock = threading.Lock()
 
@@ -41,6 +42,10 @@ class OutputSink:
                 text = text[: MAX_OUTPUT_CHARS - self._size] + _TRUNCATED
             self._size += len(text)
             self._parts.append(text)
+            if self._streams and self._streams[-1][0] == stream:
+                self._streams[-1] = (stream, self._streams[-1][1] + 1)
+            else:
+                self._streams.append((stream, 1))
         if self.on_output is not None:
             try:
                 self.on_output(OutputChunk(text, stream))
@@ -51,6 +56,15 @@ class OutputSink:
     def text(self) -> str:
         with self._lock:
             return "".join(self._parts)
+
+    def chunks(self) -> tuple[OutputChunk, ...]:
+        """The output as it came, one chunk per run of one stream (stderr stays apart)."""
+        with self._lock:
+            out, start = [], 0
+            for stream, count in self._streams:
+                out.append(OutputChunk("".join(self._parts[start:start + count]), stream))
+                start += count
+            return tuple(out)
 
 
 _sinks: dict[int, OutputSink] = {}  # thread ident -> sink; the proxies stay while non-empty

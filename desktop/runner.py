@@ -301,6 +301,9 @@ class ScriptThread:
             self._on_snapshot(status, tensors, graph)
         except Exception as exc:  # an engine bug must not lose the output and error
             extras["snapshot_error"] = f"{type(exc).__name__}: {exc}"
+        chunks = self.sink.chunks()
+        if any(c.stream != "stdout" for c in chunks):  # the pane shows stderr in red
+            extras["output_chunks"] = chunks
         return RunResult(status, self.sink.text(), error, tensors, graph, values,
                          time.perf_counter() - self._t0, extras)
 

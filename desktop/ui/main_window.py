@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.model import RunResult
+from desktop.model import OutputChunk, RunResult
 from desktop.tensors import nonfinite_names
 from desktop.ui.editor import EditorPanel
 from desktop.ui.graph_view import GraphView, LayoutFn
@@ -429,7 +429,8 @@ class MainWindow(QMainWindow):
         """Push a finished (or failed, or stopped) run into every panel."""
         self.set_running(False)
         self.output.clear()
-        self.output.append(result.output)
+        for chunk in result.extras.get("output_chunks") or (OutputChunk(result.output),):
+            self.output.append(chunk.text, chunk.stream)
         self.output.script_name = os.path.basename(self.path) if self.path else "untitled.py"
         self.output.show_error(result.error)
         self.editor.set_current_line(None)

@@ -299,3 +299,13 @@ def test_numpy_warnings_from_inside_the_engine_stay_out_of_the_output(tmp_path):
     assert "tensor([ 1., -1., inf])" in out
     assert "engine" not in out
     assert out.count("RuntimeWarning") == 1 and ":6: RuntimeWarning" in out  # the script's own
+
+
+def test_stderr_output_is_kept_apart_for_the_pane():
+    result = run_script("import sys\nprint('a')\nprint('b')\nprint('oops', file=sys.stderr)\n"
+                        "print('c')\n")
+    assert result.output == "a\nb\noops\nc\n"
+    chunks = result.extras["output_chunks"]
+    assert [(c.text, c.stream) for c in chunks] == [
+        ("a\nb\n", "stdout"), ("oops\n", "stderr"), ("c\n", "stdout")]
+    assert "output_chunks" not in run_script("print(1)\n").extras  # plain output: just text

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from integration_helpers import SEED, app_fixture, run_source
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QTextCursor
 from seed_programs import run_program
 
 import engine
@@ -226,3 +227,18 @@ def test_bad_input_syntax_error_nan_and_a_huge_graph_each_get_a_message(app, qtb
     assert result.status == "finished" and len(result.graph.nodes) == 1401
     assert len(window.graph_view.node_items) == 400
     assert "1401 nodes" in window.graph_view.note.text()
+
+
+def test_stderr_stays_red_after_the_run(app, qtbot):
+    window, controller = app
+    run_source(qtbot, window, controller,
+               "import sys\nprint('fine')\nprint('careful', file=sys.stderr)\n")
+    doc = window.output.text.document()
+
+    def colour(line):
+        cur = QTextCursor(doc.findBlockByNumber(line))
+        cur.movePosition(QTextCursor.MoveOperation.Right)
+        return cur.charFormat().foreground().color().name()
+
+    assert window.output.text.toPlainText() == "fine\ncareful\n"
+    assert (colour(0), colour(1)) == (window.theme.stdout, window.theme.stderr)

@@ -291,7 +291,7 @@ def test_an_edge_that_skips_layers_bows_around_the_boxes_between(qtbot):
 
 def test_a_very_long_edge_arrives_at_an_angle_not_along_the_column(qtbot):
     nodes = tuple(GraphNode(i, NodeKind.OP, "AddBackward0", "", (), None) for i in range(40))
-    edges = tuple(GraphEdge(i, i + 1) for i in range(39)) + (GraphEdge(0, 39),)
+    edges = (*(GraphEdge(i, i + 1) for i in range(39)), GraphEdge(0, 39))
     view = make_view(qtbot, GraphSnapshot(nodes, edges),
                      layout_fn=lambda snap: {i: (0.0, 120.0 * i) for i in range(40)})
     long = next(e for e in view.edge_items if (e.edge.src, e.edge.dst) == (0, 39))
