@@ -31,7 +31,8 @@ x.grad stays None throughout: autograd.grad never touches .grad.""",
     watch=(
         "After the first grad call, df has a grad_fn: the backward pass was recorded.",
         "The graph view shows the derivative's nodes built on top of f's.",
-        "The plots panel draws f, f' and f'' over a range, with sympy's closed forms.",
+        "Tools → Plot f, f′, f″ (Ctrl+Shift+F) draws f and its derivatives over a range, "
+        "with sympy's closed forms.",
         "x.grad stays None: autograd.grad returns gradients instead of storing them.",
     ),
     expected=(
