@@ -21,6 +21,7 @@ from desktop.debugger.local_derivative import (
     local_derivative,
 )
 
+START_DELAY = 0.05  # s; a step renders in ~10-30 ms and a user does not step sooner
 IDLE_TEXT = ("Step into (F11) on a line that calls backward() or autograd.grad() to run the "
              "backward pass one node at a time.")
 
@@ -87,7 +88,12 @@ class DerivativeCache(QObject):
                 with contextlib.suppress(RuntimeError):  # the panel was closed meanwhile
                     emit(key, result)
 
-            threading.Thread(target=work, daemon=True, name="local-derivative").start()
+            # begins once this step is drawn: sympy (its first import alone is ~1 s of
+            # Python) would otherwise share the GIL with the step's own rendering
+            thread = threading.Timer(START_DELAY, work)
+            thread.daemon = True
+            thread.name = "local-derivative"
+            thread.start()
         return None
 
     def store(self, key, result) -> None:
