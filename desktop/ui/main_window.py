@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self.symbolic = SymbolicPanel(theme=self.theme)
         self.plots = PlotsPanel(theme=self.theme)
         self.docks: dict[str, QDockWidget] = {}
+        self._panel_homes: dict[str, tuple] = {}  # add_panel's docks: (area, tabify_with)
         self._build_docks()
         self._build_actions()
         self._build_menus()
@@ -270,6 +271,7 @@ class MainWindow(QMainWindow):
             if tabify_with in self.docks:
                 self.tabifyDockWidget(self.docks[tabify_with], dock)
         self.docks[key] = dock
+        self._panel_homes[key] = (area, tabify_with)
         self.view_menu.insertAction(self._panels_end, dock.toggleViewAction())
         return dock
 
@@ -478,6 +480,14 @@ class MainWindow(QMainWindow):
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state)
+        # panels added after start-up are not in that state: put them back by hand
+        for key, (area, tabify_with) in self._panel_homes.items():
+            dock = self.docks[key]
+            dock.setFloating(False)
+            self.removeDockWidget(dock)
+            self.addDockWidget(area, dock)
+            if tabify_with in self.docks:
+                self.tabifyDockWidget(self.docks[tabify_with], dock)
         for dock in self.docks.values():
             dock.show()
         self.docks["output"].raise_()

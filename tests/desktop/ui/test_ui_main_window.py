@@ -240,3 +240,16 @@ def test_export_plot_png_from_the_file_menu(window, tmp_path, monkeypatch):
     colours = {img.pixelColor(x, y).name() for x in range(0, img.width(), 2)
                for y in range(0, img.height(), 2)}
     assert LIGHT.plot_pens[0] in colours  # the curve is in the picture
+
+
+def test_reset_layout_also_puts_later_panels_back(window):
+    from PySide6.QtWidgets import QLabel
+
+    dock = window.add_panel("lessons", "Lessons", QLabel("lessons"))
+    area = Qt.DockWidgetArea
+    window.removeDockWidget(dock)
+    window.addDockWidget(area.LeftDockWidgetArea, dock)
+    dock.show()
+    window.reset_layout()
+    assert window.dockWidgetArea(dock) == area.BottomDockWidgetArea
+    assert dock in window.tabifiedDockWidgets(window.docks["output"])
