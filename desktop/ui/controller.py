@@ -157,10 +157,14 @@ class Controller(QObject):
         self.act_export_torch = self._action("Export as Script (&PyTorch)…",
                                              lambda: self.export_dialog("torch"), None,
                                              "A standalone script for real PyTorch")
+        self.act_export_check = self._action(
+            "Export as Script with Gradient &Check (engine)…",
+            lambda: self.export_dialog("engine", check=True), None,
+            "The engine script, followed by the three-way check of every backward()")
         for act in (self.act_open_session, self.act_save_session):
             file_menu.insertAction(before, act)
         file_menu.insertSeparator(before)
-        for act in (self.act_export_engine, self.act_export_torch):
+        for act in (self.act_export_engine, self.act_export_check, self.act_export_torch):
             file_menu.insertAction(before, act)
         file_menu.insertSeparator(before)
 
@@ -632,29 +636,29 @@ class Controller(QObject):
             self.state.session_path = None
 
     # ---- export ------------------------------------------------------------------------------
-    def export_text(self, backend: str = "engine") -> str:
+    def export_text(self, backend: str = "engine", check: bool = False) -> str:
         from desktop.export import export_session
 
         s = self.current_session()
         title = os.path.basename(self.window.path) if self.window.path else None
-        return export_session(s, backend=backend, title=title)
+        return export_session(s, backend=backend, title=title, check=check)
 
-    def export_to(self, path: str, backend: str = "engine") -> bool:
+    def export_to(self, path: str, backend: str = "engine", check: bool = False) -> bool:
         try:
-            sessions.atomic_write_text(path, self.export_text(backend))
+            sessions.atomic_write_text(path, self.export_text(backend, check))
         except (OSError, ValueError) as exc:
             self._warn("Export failed", f"{path}\n\n{exc}")
             return False
         self.window.statusBar().showMessage(f"Exported {path}", 4000)
         return True
 
-    def export_dialog(self, backend: str) -> None:
+    def export_dialog(self, backend: str, check: bool = False) -> None:
         name = "exported_torch.py" if backend == "torch" else "exported.py"
         path, _ = QFileDialog.getSaveFileName(
             self.window, "Export as script", os.path.join(self.window._last_dir(), name),
             "Python files (*.py)")
         if path:
-            self.export_to(path, backend)
+            self.export_to(path, backend, check)
 
     # ---- autosave and recovery ---------------------------------------------------------------
     def autosave_now(self) -> bool:

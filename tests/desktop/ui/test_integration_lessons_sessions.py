@@ -4,6 +4,7 @@ never runs code), autosave with recovery, and export, all through the controller
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -179,6 +180,17 @@ def test_export_runs_standalone_and_prints_the_apps_grads(app, qtbot, tmp_path):
         assert f"{value:.4f}" in proc.stdout
     torch_text = controller.export_text("torch")
     assert "import torch" in torch_text and "import engine" not in torch_text
+
+    checked = tmp_path / "checked.py"  # File → Export as Script with Gradient Check
+    assert "Gradient &Check" in controller.act_export_check.text()
+    assert controller.export_to(str(checked), "engine", check=True)
+    proc = subprocess.run([sys.executable, str(checked)], capture_output=True, text=True,
+                          timeout=120, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    report = proc.stdout.split("== stepgrad: three-way gradient check ==", 1)[1]
+    assert "engine, closed form and finite differences agree" in report
+    engine = [float(x) for x in re.findall(r"d/dw\[0, \d\]: .*? \| engine (\S+)", report)]
+    assert engine == pytest.approx(grads["w"].reshape(-1).tolist(), rel=1e-6)  # the app's
 
 
 def test_sessions_join_recent_files_and_a_bad_one_changes_nothing(app, qtbot, tmp_path):
