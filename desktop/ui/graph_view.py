@@ -131,9 +131,9 @@ class NodeDetail(QTextBrowser):
             ("next functions", ", ".join(inputs) or "—"),
             ("used by", ", ".join(users) or "—"),
         ]
-        parts = ["<table cellspacing=2>"]
-        parts += [f"<tr><td><b>{k}</b></td><td>{v}</td></tr>" for k, v in rows]
-        parts.append("</table>")
+        # one "key value" line each: a two-column table split op names mid-word in this
+        # narrow pane ("MmBackward" / "0")
+        parts = [f"<div style='margin-bottom:2px'><b>{k}</b>&nbsp; {v}</div>" for k, v in rows]
         for title, arr in (("value", node.value), ("grad", node.grad)):
             text = "not kept" if (arr is None and title == "value") else long_array(arr)
             parts.append(f"<p><b>{title}</b></p><pre>{html.escape(text)}</pre>")
