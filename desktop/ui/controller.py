@@ -21,6 +21,7 @@ Everything the controller remembers between runs is in ``desktop.app_state.AppSt
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import threading
 import time
@@ -560,8 +561,14 @@ class Controller(QObject):
     # ---- sessions ----------------------------------------------------------------------------
     def current_session(self) -> sessions.Session:
         w = self.window
-        return self.state.session(w.source(), w.editor.breakpoints, w.inspector.watches,
-                                  {"theme": w.theme.name})
+        s = self.state.session(w.source(), w.editor.breakpoints, w.inspector.watches,
+                               {"theme": w.theme.name})
+        debugger = getattr(w, "debugger", None)
+        conditions = debugger.conditions() if debugger is not None else {}
+        if not conditions:
+            return s
+        bps = tuple(sessions.Breakpoint(b.line, conditions.get(b.line)) for b in s.breakpoints)
+        return dataclasses.replace(s, breakpoints=bps)
 
     def save_session(self, path: str) -> bool:
         try:
@@ -597,6 +604,10 @@ class Controller(QObject):
         w.new_file(ask=False)
         w.editor.setPlainText(s.code)
         w.editor.set_breakpoints(b.line for b in s.breakpoints)
+        debugger = getattr(w, "debugger", None)
+        for b in s.breakpoints:
+            if b.condition and debugger is not None:
+                debugger.set_condition(b.line, b.condition)  # compiled, never evaluated here
         for expr in list(w.inspector.watches):
             w.inspector.remove_watch(expr)
         for expr in s.watches:

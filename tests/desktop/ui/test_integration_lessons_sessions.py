@@ -283,19 +283,8 @@ def test_landscape_follows_the_user_stepping_through_training(qtbot, settings, t
 
     from PySide6.QtCore import Qt
 
-    from desktop.ui.controller import install
-    from desktop.ui.debug_wiring import attach_debugger
-    from desktop.ui.main_window import MainWindow
-
     monkeypatch.setenv("STEPGRAD_NO_DIALOGS", "1")
-    window = MainWindow(settings=settings)
-    qtbot.addWidget(window)
-    # as desktop.app.wire does, before the event loop runs: the controller, then the debugger
-    controller = install(window, config_dir=str(tmp_path / "config"), ask=lambda *a: False)
-    window.debugger = attach_debugger(window)
-    window.resize(1300, 850)
-    with qtbot.waitExposed(window):
-        window.show()
+    window, controller = _wired_app(qtbot, settings, tmp_path)
     dialog = controller.open_builder(exec_dialog=False)
     qtbot.addWidget(dialog)
     dialog.set_spec(replace(default_spec("linear"), steps=3))
@@ -320,4 +309,45 @@ def test_landscape_follows_the_user_stepping_through_training(qtbot, settings, t
     with qtbot.waitSignal(bridge.finished, timeout=20000):
         qtbot.keyClick(window.windowHandle(), Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier)
     bridge.shutdown()
+    controller.shutdown()
+
+
+def _wired_app(qtbot, settings, tmp_path):
+    """As desktop.app.wire builds it, before the event loop runs: the controller, then the
+    debugger (whose breakpoint conditions sessions keep)."""
+    from desktop.ui.controller import install
+    from desktop.ui.debug_wiring import attach_debugger
+    from desktop.ui.main_window import MainWindow
+
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window, before_close_func=lambda w: w.editor.document().setModified(False))
+    controller = install(window, config_dir=str(tmp_path / "config"), ask=lambda *a: False)
+    window.debugger = attach_debugger(window)
+    window.resize(1300, 850)
+    with qtbot.waitExposed(window):
+        window.show()
+    return window, controller
+
+
+def test_breakpoint_conditions_round_trip_and_are_never_evaluated_on_open(
+        qtbot, settings, tmp_path, monkeypatch):
+    monkeypatch.setenv("STEPGRAD_NO_DIALOGS", "1")
+    window, controller = _wired_app(qtbot, settings, tmp_path)
+    marker = tmp_path / "ran.txt"
+    condition = f"open({str(marker)!r}, 'w').write('x') > 0"
+    window.editor.setPlainText("import torch\nx = 1\ny = 2\n")
+    assert window.debugger.set_condition(2, condition) is None
+    window.editor.toggle_breakpoint(3)
+    path = tmp_path / "bp.stepgrad"
+    assert controller.save_session(str(path))
+    saved = sessions.load(path)
+    assert [(b.line, b.condition) for b in saved.breakpoints] == [(2, condition), (3, None)]
+
+    window.new_file(ask=False)
+    assert controller.open_session(str(path))
+    assert window.debugger.conditions() == {2: condition}
+    assert window.editor.breakpoints == frozenset({2, 3})
+    assert controller.current_session() == saved  # exactly what was saved
+    assert not marker.exists()  # compiled to check it, never run
+    window.debugger.bridge.shutdown()
     controller.shutdown()
