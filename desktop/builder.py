@@ -66,7 +66,8 @@ class ModelSpec:
         if self.template == "logistic" and self.n_out != 1:
             out.append("logistic regression has one output (the probability of class 1)")
         if self.true_weights is not None and len(self.true_weights) != self.n_in * self.n_out:
-            out.append(f"true weights need {self.n_in * self.n_out} numbers (n_in × n_out), "
+            need = self.n_in * self.n_out
+            out.append(f"true weights need {need} number{'s' * (need != 1)} (n_in × n_out), "
                        f"got {len(self.true_weights)}")
         if self.loss not in LOSSES[self.template]:
             out.append(f"loss {self.loss!r} does not fit {self.template}; choose "

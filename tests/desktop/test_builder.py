@@ -93,7 +93,7 @@ def test_random_true_weights_come_from_the_seed():
 @pytest.mark.parametrize(("spec", "message"), [
     (ModelSpec(template="cnn"), "unknown template"),
     (ModelSpec(n_in=0), "n_in must be"),
-    (ModelSpec(true_weights=(1.0, 2.0)), "true weights need 1 numbers"),
+    (ModelSpec(true_weights=(1.0, 2.0)), "true weights need 1 number "),
     (ModelSpec(loss="bce"), "does not fit linear"),
     (ModelSpec("logistic", n_out=2, true_weights=(1.0, 1.0), loss="bce"), "one output"),
     (ModelSpec(optimizer="rmsprop"), "unknown optimiser"),

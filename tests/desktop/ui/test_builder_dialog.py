@@ -52,7 +52,7 @@ def test_builder_dialog_explains_problems_and_blocks_insert(qtbot):
     dialog = BuilderDialog()
     qtbot.addWidget(dialog)
     dialog.weights.setText("1, 2")
-    assert "true weights need 1 numbers" in dialog.problems.text()
+    assert "true weights need 1 number " in dialog.problems.text()
     assert not dialog.insert_button.isEnabled()
     assert not dialog.preview.isEnabled()  # the code shown is not this form's
     dialog.weights.setText("two")
