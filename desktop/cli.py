@@ -113,9 +113,22 @@ def run_command(argv: Sequence[str]) -> int:
     if opts.graph:
         _print_graph(result.graph, out)
     if result.error is not None:
+        if result.error.kind == "SystemExit":
+            return _exit_status(result.error.message, err)
         err.write(format_error(result.error))
         return 1
     return 0
+
+
+def _exit_status(message: str | None, err) -> int:
+    """sys.exit(n) in the script ends the command as it would end ``python FILE.py``: status n,
+    or the message on stderr and status 1, and no traceback."""
+    text = (message or "").strip()
+    try:
+        return int(text)
+    except ValueError:
+        err.write(text + "\n")
+        return 1
 
 
 def _read_source(path: str) -> str | None:

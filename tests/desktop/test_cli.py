@@ -153,3 +153,15 @@ def test_missing_subcommand_module(monkeypatch, capsys):
 def test_run_usage_error(argv):
     with pytest.raises(SystemExit):
         cli.main(argv)
+
+
+@pytest.mark.parametrize(("body", "code", "stderr"), [
+    ("sys.exit(3)", 3, ""),
+    ("sys.exit('fatal: bad config')", 1, "fatal: bad config\n"),
+    ("sys.exit(0)", 0, ""),
+])
+def test_run_ends_with_the_scripts_exit_status_as_python_does(tmp_path, body, code, stderr):
+    script = tmp_path / "leave.py"
+    script.write_text(f"import sys\nprint('before')\n{body}\nprint('never')\n")
+    proc = stepgrad("run", str(script))
+    assert (proc.returncode, proc.stdout, proc.stderr) == (code, "before\n", stderr)
