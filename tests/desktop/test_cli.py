@@ -100,6 +100,9 @@ FUTURE = '{"format": "stepgrad-session", "version": 99}'
     (["export", "ok.py", "--torch", "--check"], {"ok.py": "x = 1\n"}, 2,
      "export for the engine to include it"),
     (["check", "missing.py"], {}, 2, "stepgrad check: cannot read missing.py"),
+    (["check", "raise.py"], {"raise.py": "x = 1\nraise ValueError('boom')\n"}, 2,
+     "ValueError: boom"),
+    (["check", "bin.py"], {"bin.py": b"\xff\xfe x"}, 2, "stepgrad check: cannot read bin.py"),
 ])
 def test_bad_input_gets_a_message_and_a_nonzero_exit_without_our_traceback(
         tmp_path, args, files, code, message):
