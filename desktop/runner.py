@@ -91,12 +91,14 @@ def fresh_engine_state() -> None:
     running a script twice in the app prints the same numbers (and an exported script run
     outside the app prints the numbers the app showed): the default generator re-seeded as at
     import with PyTorch's default seed (so an unseeded ``torch.randn`` prints what a fresh
-    PyTorch process prints), float32 default dtype, default print options.
+    PyTorch process prints), float32 default dtype, default print options, and PyTorch's
+    once-per-process warnings armed again.
     Grad mode needs nothing: it is thread-local and each run has a new thread."""
     import engine
     from engine.random import DEFAULT_SEED
 
     engine.manual_seed(DEFAULT_SEED)
+    engine.autograd_engine.warned_once.clear()
     engine.set_default_dtype(engine.float32)
     engine.set_printoptions(profile="default")
     opts = getattr(getattr(engine, "printing", None), "PRINT_OPTS", None)

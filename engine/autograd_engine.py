@@ -12,6 +12,7 @@ import heapq
 import itertools
 import re
 import sys
+import warnings
 from collections import deque
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -202,6 +203,14 @@ def _needed(nodes, targets):
     return {n for n, v in memo.items() if v}
 
 
+warned_once: set[str] = set()  # a host that reruns scripts in one process clears it per run
+_CREATE_GRAPH_CYCLE = (
+    "Using backward() with create_graph=True will create a reference cycle between the parameter "
+    "and its gradient which can cause a memory leak. We recommend using autograd.grad when "
+    "creating the graph to avoid this. If you have to use this function, make sure to reset the "
+    ".grad fields of your parameters to None after use to break the cycle and avoid the leak.")
+
+
 def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inputs=None,
                    accumulate=True):
     """Run backward from ``roots`` one node per ``next()``, yielding a ``BackwardStep`` each time.
@@ -223,6 +232,9 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
                                "grad_fn")
         seeds.append(_seed(r, g, i))
     root_nodes = [r.grad_fn if r.grad_fn is not None else accumulate_node(r) for r in roots]
+    if create_graph and accumulate and "create_graph_cycle" not in warned_once:
+        warned_once.add("create_graph_cycle")  # PyTorch's TORCH_WARN_ONCE: once per process
+        warnings.warn(_CREATE_GRAPH_CYCLE, UserWarning, stacklevel=3)
 
     obs = observe.current
     if obs is not None:

@@ -69,7 +69,11 @@ def as_array(data, dtype=None) -> np.ndarray:
     elif isinstance(data, np.ndarray):
         arr = data
     else:
-        arr = np.asarray(_flatten_tensors(data))
+        try:
+            arr = np.asarray(_flatten_tensors(data))
+        except ValueError:
+            _check_nesting(data)
+            raise
         if dtype is None:
             kind = arr.dtype.kind
             if kind == "f":
@@ -83,6 +87,37 @@ def as_array(data, dtype=None) -> np.ndarray:
     elif arr.dtype not in _dtype._BY_NP:
         _dtype.from_numpy_dtype(arr.dtype)  # raises PyTorch's message
     return arr
+
+
+def _is_seq(x) -> bool:
+    return isinstance(x, list | tuple) or (isinstance(x, Tensor | np.ndarray) and x.ndim > 0)
+
+
+def _check_nesting(data) -> None:
+    """Raise PyTorch's message for ragged nested lists: the shape comes from the first element
+    at every depth, and each element is held to it."""
+    sizes, x = [], data
+    while _is_seq(x):
+        sizes.append(len(x))
+        x = x[0] if len(x) else None
+    as_int = isinstance(x, int)  # PyTorch's message is the failed conversion to the leaf's type
+
+    def walk(x, dim):
+        if dim == len(sizes):
+            if _is_seq(x):
+                raise TypeError(f"'{type(x).__name__}' object cannot be interpreted as an "
+                                "integer" if as_int else
+                                f"must be real number, not {type(x).__name__}")
+            return
+        if not _is_seq(x):
+            raise TypeError("not a sequence")
+        if len(x) != sizes[dim]:
+            raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} "
+                             f"(got {len(x)})")
+        for item in x:
+            walk(item, dim + 1)
+
+    walk(data, 0)
 
 
 def _wrap(arr, rg=False):
@@ -445,7 +480,12 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
                                 f"type {type(value).__name__}")
             if value._data.shape != self._data.shape:
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a "
+                    f"tensor of size '{list(self._data.shape)}'. Please ensure that the gradient "
+                    "and the tensor are the same size")
+            if value._data.dtype != self._data.dtype:
+                raise RuntimeError(_grad_dtype_message(value._data.dtype, self._data.dtype))
         self._grad = value
 
     @property
@@ -1543,3 +1583,18 @@ def _rebuild(data, rg):
     t = _wrap(data)
     t._rg = rg
     return t
+
+
+_C_TYPE_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
+                 "int8": "signed char", "uint8": "unsigned char", "int16": "short int",
+                 "int32": "int", "int64": "long int", "bool": "bool"}
+
+
+def _grad_dtype_message(got, want) -> str:
+    scalar_type = _dtype.from_numpy_dtype(want).tensor_type.removesuffix("Tensor")
+    return (f"attempting to assign a gradient with dtype '{_C_TYPE_NAMES[np.dtype(got).name]}' "
+            f"to a tensor with grad_dtype '{scalar_type}'. The gradient must match the tensor's "
+            "grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype "
+            "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with "
+            "caution. Diverging the dtypes of a tensor and its gradient may break downstream "
+            "systems that assume they match.")

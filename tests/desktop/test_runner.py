@@ -277,6 +277,16 @@ def test_each_run_starts_from_fresh_engine_state():
     assert engine.get_default_dtype() == engine.float32  # ...until the next run starts
 
 
+def test_each_run_arms_pytorchs_once_per_process_warnings_again():
+    import engine
+
+    run_script("import torch\nx = torch.ones(1, requires_grad=True)\n"
+               "(x * x).sum().backward(create_graph=True)\n")
+    assert "create_graph_cycle" in engine.autograd_engine.warned_once
+    result = run_script("import torch\nprint(sorted(torch.autograd_engine.warned_once))\n")
+    assert result.output.strip() == "[]"
+
+
 
 def test_numpy_warnings_from_inside_the_engine_stay_out_of_the_output(tmp_path):
     # PyTorch prints nothing for log(0) or its backward; the engine's numpy would, three times.

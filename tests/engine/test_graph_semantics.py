@@ -330,3 +330,21 @@ def test_rows_sharing_a_node_name_keep_their_own_vjp():
 def test_rsub_keeps_its_constant_for_replay():
     x = torch.ones(2, requires_grad=True)
     assert (2.5 - x).grad_fn._attrs == 2.5
+
+
+def test_backward_with_create_graph_warns_once_as_pytorch_does(recwarn):
+    import warnings
+
+    from engine import autograd_engine
+
+    autograd_engine.warned_once.clear()
+    warnings.simplefilter("always")
+    x = torch.ones(2, requires_grad=True)
+    torch.autograd.grad((x * x).sum(), x, create_graph=True)  # grad() keeps no cycle
+    assert not recwarn.list
+    (x * 2).sum().backward(create_graph=True)
+    (x * 3).sum().backward(create_graph=True)
+    cycle = [w for w in recwarn.list if "reference cycle" in str(w.message)]
+    assert len(cycle) == 1 and cycle[0].category is UserWarning
+    assert str(cycle[0].message).startswith("Using backward() with create_graph=True will create")
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [5.0, 5.0])

@@ -199,6 +199,29 @@ PROGRAMS = {
 }
 
 ERRORS = {
+    "ragged_list_length": """
+        torch.tensor([[1.0, 2.0], [3.0]])
+    """,
+    "ragged_list_deeper": """
+        torch.tensor([[[1], [2]], [[3]]])
+    """,
+    "scalar_where_a_list_is_expected": """
+        torch.tensor([[1], 2])
+    """,
+    "list_where_a_float_is_expected": """
+        torch.tensor([1.0, [2.0]])
+    """,
+    "list_where_an_int_is_expected": """
+        torch.tensor([1, [2]])
+    """,
+    "grad_of_another_size": """
+        x = torch.ones(2, requires_grad=True)
+        x.grad = torch.ones(3)
+    """,
+    "grad_of_another_dtype": """
+        x = torch.ones(2, requires_grad=True)
+        x.grad = torch.ones(2, dtype=torch.int64)
+    """,
     "backward_twice": """
         x = torch.tensor([1.0, 2.0], requires_grad=True)
         y = (x * x).sum()
