@@ -125,3 +125,22 @@ def test_dock_layout_and_theme_are_remembered_between_launches(tmp_path):
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report == {"graph_hidden": True, "lessons_area": "LeftDockWidgetArea",
                       "theme": "dark"}
+
+
+def test_qt_is_imported_only_when_the_window_is_asked_for(tmp_path):
+    script = tmp_path / "s.py"
+    script.write_text("import torch\nprint(torch.ones(2).sum())\n")
+    probe = textwrap.dedent("""
+        import json, sys
+        import desktop.app  # the GUI entry point itself imports no Qt
+        from desktop.cli import main
+        rc = main(["run", sys.argv[1]])
+        print(json.dumps({"rc": rc, "qt": sorted(m for m in sys.modules
+                                                 if m.startswith(("PySide6", "shiboken6")))}))
+    """)
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.run([sys.executable, "-c", probe, str(script)], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "tensor(2.)" in proc.stdout
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"rc": 0, "qt": []}
