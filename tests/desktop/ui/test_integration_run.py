@@ -58,6 +58,12 @@ def test_seed_runs_end_to_end(app, qtbot):
     rows = {r[0]: r for r in window.inspector.row_texts()}
     assert rows["w"][3] == "True" and rows["Y_hat"][5] == "AddBackward0"
     assert by_name["X"].grad is None
+    # what the user reads: the grad column, and the grad on the edge out of w's AccumulateGrad
+    assert rows["w"][6] == "[" + ", ".join(f"{v:.4g}" for v in dw.ravel()) + "]"
+    assert rows["b"][6] == f"{db.item():.4g}" and rows["X"][6] == "None"
+    w_id = next(n.id for n in nodes if n.label == "w")
+    w_edge = next(e for e in window.graph_view.edge_items if e.edge.src == w_id)
+    assert w_edge.grad_label is not None and w_edge.grad_label.text() == rows["w"][6]
 
     _, ys = window.plots.loss_curve.getData()  # one backward() call, one point
     assert list(ys) == pytest.approx([loss], rel=1e-6)
