@@ -224,7 +224,8 @@ def export_script(code: str, *, backend: str = "engine", check: bool = False,
         "inspector shows them" + (", then the three-way gradient check." if check else "."),
     ]
     if breakpoints:
-        doc.append(f"Breakpoints in the session (ignored here): lines "
+        lines = "line" if len(breakpoints) == 1 else "lines"
+        doc.append(f"Breakpoints in the session (ignored here): {lines} "
                    f"{', '.join(map(str, breakpoints))}.")
     doc.append('"""')
     parts = ["\n".join(doc), "import atexit", ""]

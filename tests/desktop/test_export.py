@@ -154,7 +154,7 @@ def test_export_writes_text_and_never_runs_the_session(tmp_path):
     assert export.main([str(path), "-o", str(out)]) == 0
     assert not target.exists()
     text = out.read_text()
-    assert code in text and "Breakpoints in the session (ignored here): lines 1." in text
+    assert code in text and "Breakpoints in the session (ignored here): line 1." in text
     run_python(out, tmp_path)  # running the exported script is the user's explicit choice
     assert target.read_text() == "ran"
 
