@@ -13,7 +13,13 @@ from __future__ import annotations
 from collections import defaultdict
 
 import sympy as sp
-from sympy.core.parameters import distribute
+
+from .rules import canonical
+
+# building functions and Piecewise under distribute(False) can recurse without end: see canonical
+_fdiff = canonical(lambda node, k: node.fdiff(k))
+_indicator = canonical(lambda before, c: sp.Piecewise(*[(0, cc) for _, cc in before], (1, c),
+                                                      (0, True)))
 
 
 def _children(node):
@@ -77,12 +83,10 @@ def gradient(expr, wrt, check=None) -> list:
             pieces = node.args
             for i, (e, c) in enumerate(pieces):
                 if dep.get(e):
-                    ind = sp.Piecewise(*[(0, cc) for _, cc in pieces[:i]], (1, c), (0, True))
+                    ind = _indicator(pieces[:i], c)
                     adj[e].append(a * ind)
         else:
             for i, arg in enumerate(args):
                 if dep.get(arg):
-                    with distribute(True):  # see rules._elementwise: f(-u) -> ±f(u) must end
-                        local = node.fdiff(i + 1)
-                    adj[arg].append(a * local)
+                    adj[arg].append(a * _fdiff(node, i + 1))
     return [result.get(s, sp.Integer(0)) for s in wrt]

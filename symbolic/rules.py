@@ -53,23 +53,28 @@ def _obj(x):
     return out
 
 
+def canonical(build):
+    """``build`` run with sympy's distribution on. The check derives under distribute(False),
+    where -(a + b) stays Mul(-1, a + b) and both u and -u "could extract a minus sign": even and
+    odd functions (sin, cos, cosh, tanh, Abs, ...), which rewrite f(-u) as ±f(u), then recurse
+    until RecursionError -- directly, or when Piecewise/Max rebuild their arguments. With
+    distribution on, -u is a plain sum again and the rewrite happens once."""
+
+    def run(*args):
+        with distribute(True):
+            return build(*args)
+
+    return run
+
+
 def _elementwise(f):
     vf = np.frompyfunc(f, 1, 1)
-
-    def apply_(x):
-        # The check derives under distribute(False), where -(a + b) stays Mul(-1, a + b) and
-        # both u and -u "could extract a minus sign": sin/cos/tanh/Abs, which rewrite f(-u) as
-        # ±f(u), then recurse until RecursionError. Built with distribution on, -u is a plain
-        # sum again and the rewrite happens once.
-        with distribute(True):
-            return _obj(vf(_obj(x)))
-
-    return apply_
+    return canonical(lambda x: _obj(vf(_obj(x))))
 
 
 def _elementwise2(f):
     vf = np.frompyfunc(f, 2, 1)
-    return lambda a, b: _obj(vf(_obj(a), _obj(b)))
+    return canonical(lambda a, b: _obj(vf(_obj(a), _obj(b))))
 
 
 def _reduce_axes(x, dims):
@@ -168,12 +173,16 @@ def _piece_clamp(lo, hi):
     return f
 
 
-def _piece_max(a, b):
-    return sp.Piecewise((a, a > b), (b, a < b), ((a + b) / 2, True))
-
-
-def _piece_min(a, b):
-    return sp.Piecewise((a, a < b), (b, a > b), ((a + b) / 2, True))
+# maximum/minimum split the grad of a tie in half (the engine's and PyTorch's convention). As
+# functions rather than Piecewise((a, a > b), (b, a < b), ((a + b)/2, True)): nested maxima of
+# Piecewise multiply out (piecewise_fold) into expressions sympy needs minutes to build.
+_half = sp.Rational(1, 2)
+max_tie = _bound("max_tie", lambda x, b: x if x >= b else b,
+                 lambda x, b: sp.Heaviside(x - b, _half), lambda x, b: sp.Heaviside(b - x, _half),
+                 r"\max\left({}, {}\right)")
+min_tie = _bound("min_tie", lambda x, b: x if x <= b else b,
+                 lambda x, b: sp.Heaviside(b - x, _half), lambda x, b: sp.Heaviside(x - b, _half),
+                 r"\min\left({}, {}\right)")
 
 
 class SYM:
@@ -195,8 +204,8 @@ class SYM:
     floor = staticmethod(_elementwise(floor_fn))
     ceil = staticmethod(_elementwise(ceil_fn))
     round = staticmethod(_elementwise(round_fn))
-    maximum = staticmethod(_elementwise2(_piece_max))
-    minimum = staticmethod(_elementwise2(_piece_min))
+    maximum = staticmethod(_elementwise2(max_tie))
+    minimum = staticmethod(_elementwise2(min_tie))
 
     @staticmethod
     def clamp(x, lo, hi):
@@ -220,11 +229,11 @@ class SYM:
 
     @staticmethod
     def amax(x, dims, keepdim):
-        return _sym_reduce(x, dims, keepdim, sp.Max)
+        return canonical(_sym_reduce)(x, dims, keepdim, sp.Max)
 
     @staticmethod
     def amin(x, dims, keepdim):
-        return _sym_reduce(x, dims, keepdim, sp.Min)
+        return canonical(_sym_reduce)(x, dims, keepdim, sp.Min)
 
     @staticmethod
     def matmul(a, b):
@@ -535,6 +544,8 @@ NUMPY_FUNCS = {
     "relu": lambda v: np.maximum(v, 0.0),
     "max_clamp": np.maximum,
     "min_clamp": np.minimum,
+    "max_tie": np.maximum,
+    "min_tie": np.minimum,
     "sign": np.sign,
     "floor": np.floor,
     "ceil": np.ceil,

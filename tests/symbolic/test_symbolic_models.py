@@ -112,3 +112,24 @@ def test_odd_and_even_functions_of_sums_get_closed_forms(record):
     for e in report.elements:
         assert e.symbolic is not None and "tanh(" in e.closed_form, e
         assert e.finite == pytest.approx(e.symbolic, rel=1e-5, abs=1e-7)
+
+
+def test_nested_maxima_stay_small(record):
+    # maximum as Piecewise multiplied out when nested (30 s and over the time limit for this);
+    # as Max with the engine's tie rule it is derived in well under a second
+    import time
+
+    torch.manual_seed(9)
+    with record() as rec:
+        w = torch.randn(3, dtype=torch.float64, requires_grad=True)
+        v = torch.randn(3, dtype=torch.float64, requires_grad=True)
+        u = w - 2 * v
+        h = (u - 0.05).abs() + u
+        for _ in range(3):
+            h = torch.maximum(h.sigmoid(), u + 0.01)
+        torch.maximum(h.sin(), u + 0.01).sum().backward()
+    t0 = time.monotonic()
+    (report,) = check_all(rec.calls)
+    assert time.monotonic() - t0 < 10 and not report.timed_out
+    assert report.ok and all(e.symbolic is not None for e in report.elements)
+    assert "Max(" in report.output
