@@ -22,7 +22,7 @@ import numpy as np
 from . import observe
 from .grad_mode import mode as _mode
 from .grad_mode import set_grad_enabled
-from .node import FREED, AccumulateGrad, accumulate_node
+from .node import FREED, NODE_POST, NODE_PRE, AccumulateGrad, accumulate_node
 from .ns import NP, T
 from .tensor import Tensor, _wrap
 
@@ -126,6 +126,26 @@ def _call_hooks(hooks, g, create_graph, tensor):
         if r is not None:
             g = r if create_graph else r._data
     return g
+
+
+def _call_node_hooks(hooks, args, grads, create_graph):
+    """Node hooks see tuples of Tensors (None where no grad); a hook that returns a tuple
+    replaces ``grads``, the first of ``args``, for the hooks after it and for the node."""
+    as_list = isinstance(grads, list)
+    for hook in list(hooks.values()):
+        wrapped = tuple(tuple(None if g is None else _as_tensor(g) for g in a) for a in args)
+        with set_grad_enabled(create_graph):
+            r = hook(*wrapped)
+        if r is None:
+            continue
+        r = tuple(r)
+        if len(r) != len(grads):
+            name = getattr(hook, "__name__", type(hook).__name__)
+            raise RuntimeError(f"hook '{name}' has returned an incorrect number of values "
+                               f"(got {len(r)}, but expected {len(grads)})")
+        grads = tuple(None if x is None else x if create_graph else x._data for x in r)
+        args = (grads, *args[1:])
+    return list(grads) if as_list else grads
 
 
 def _add(a, b):
@@ -383,9 +403,16 @@ def _run_node(node, buf, m, create_graph, retain_graph, capture, results, needed
             g is not None for g in grads_in)):
         grads_out = (None,) * len(nexts)
     else:
+        node_hooks = node._pre_hooks
+        if node_hooks and NODE_PRE in node_hooks:
+            grads_in = _call_node_hooks(node_hooks[NODE_PRE], (grads_in,), grads_in,
+                                        create_graph)
         grads_out = node_apply(node, grads_in, m, create_graph)
         if not retain_graph and (node._saved or node._out is not None):
             _release(node)
+        if node_hooks and NODE_POST in node_hooks:
+            grads_out = _call_node_hooks(node_hooks[NODE_POST], (grads_out, grads_in),
+                                         grads_out, create_graph)
     push = heapq.heappush
     for (fn, nr), g in zip(nexts, grads_out):
         if fn is None:
@@ -403,7 +430,7 @@ def _before_node(node, grads_in, create_graph, capture, results, grad_only):
     """Tensor hooks, retain_grad and autograd.grad capture for a non-leaf node's outputs."""
     if node._pre_hooks:
         for nr, hooks in node._pre_hooks.items():
-            if grads_in[nr] is not None and hooks:
+            if nr >= 0 and grads_in[nr] is not None and hooks:
                 ref = node._retain.get(nr) if node._retain else None
                 grads_in[nr] = _call_hooks(hooks, grads_in[nr], create_graph,
                                            ref() if ref is not None else None)
@@ -448,7 +475,13 @@ def _accumulate_leaf(node, g, create_graph, capture, results, accumulate, only_i
         return
     if only_inputs and node not in capture:
         return
+    node_hooks = node._pre_hooks
+    if node_hooks and NODE_PRE in node_hooks:
+        (g,) = _call_node_hooks(node_hooks[NODE_PRE], ((g,),), (g,), create_graph)
+        may_steal = False
     _accumulate_into(v, g, create_graph, may_steal)
+    if node_hooks and NODE_POST in node_hooks:
+        _call_node_hooks(node_hooks[NODE_POST], ((), (g,)), (), create_graph)
 
 
 # references to a fresh grad array when it reaches _accumulate_into: the generator's `buf`, the

@@ -44,6 +44,11 @@ def add_hook(hooks: dict | None, fn):
     return hooks, handle
 
 
+# Hooks on the node itself live in ``_pre_hooks`` beside the tensor hooks (keyed by output
+# number >= 0), so the backward loop's one "any hooks?" test covers both.
+NODE_PRE, NODE_POST = -1, -2
+
+
 class Node:
     """Base of every ``grad_fn``. Subclasses set ``op`` (an ``ops.Op`` row) as a class attribute.
 
@@ -57,7 +62,7 @@ class Node:
         "_metadata",
         "_out",  # (array, version list) when the op saves its output, else None
         "_out_meta",  # tuple of (shape, dtype) per output
-        "_pre_hooks",  # {output_nr: OrderedDict of tensor hooks}
+        "_pre_hooks",  # {output_nr: OrderedDict of tensor hooks}, NODE_PRE/NODE_POST: node's
         "_retain",  # {output_nr: weakref to a tensor that called retain_grad()}
         "_saved",
         "_seq",
@@ -89,9 +94,19 @@ class Node:
     def _input_metadata(self):
         return self._out_meta
 
+    def register_prehook(self, fn):
+        """``fn(grad_outputs) -> tuple | None`` before the node runs (after tensor hooks)."""
+        return self._add_node_hook(NODE_PRE, fn)
+
     def register_hook(self, fn):
-        raise NotImplementedError("grad_fn.register_hook is not supported; use "
-                                  "tensor.register_hook")
+        """``fn(grad_inputs, grad_outputs) -> tuple | None`` after the node has run."""
+        return self._add_node_hook(NODE_POST, fn)
+
+    def _add_node_hook(self, key, fn):
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        self._pre_hooks[key], handle = add_hook(self._pre_hooks.get(key), fn)
+        return handle
 
     @property
     def saved_tensors(self):

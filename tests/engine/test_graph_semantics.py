@@ -348,3 +348,41 @@ def test_backward_with_create_graph_warns_once_as_pytorch_does(recwarn):
     assert len(cycle) == 1 and cycle[0].category is UserWarning
     assert str(cycle[0].message).startswith("Using backward() with create_graph=True will create")
     np.testing.assert_array_equal(x.grad.detach().numpy(), [5.0, 5.0])
+
+
+def test_node_hooks_run_in_pytorchs_order_and_can_replace_grads():
+    calls = []
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    c = torch.tensor([3.0, 4.0])
+    m = x * c
+    y = (m * m).sum()  # dy/dm = 2m = [6, 16]
+    acc = m.grad_fn.next_functions[0][0]
+    x.register_hook(lambda g: calls.append(("tensor", g.tolist())) or g * 10)
+    acc.register_prehook(lambda go: calls.append(("acc pre", go[0].tolist())))
+    acc.register_hook(lambda gi, go: calls.append(("acc post", gi, go[0].tolist())))
+    m.grad_fn.register_prehook(lambda go: (go[0] / 2,))  # [3, 8]
+    handle = m.grad_fn.register_hook(lambda gi, go: (gi[0] + 1, None))  # [3, 8] * c + 1
+    y.backward(retain_graph=True)
+    assert x.grad.tolist() == [100.0, 330.0]
+    assert calls == [("tensor", [10.0, 33.0]), ("acc pre", [100.0, 330.0]),
+                     ("acc post", (), [100.0, 330.0])]
+    calls.clear()
+    (g,) = torch.autograd.grad(y, x, retain_graph=True)  # grad() does not run AccumulateGrad
+    assert g.tolist() == [100.0, 330.0] and calls == [("tensor", [10.0, 33.0])]
+    handle.remove()
+    x.grad = None
+    y.backward()
+    assert x.grad.tolist() == [90.0, 320.0]
+
+
+def test_a_node_hook_returning_the_wrong_number_of_grads_is_named():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 3).sum()
+
+    def double(grad_inputs, grad_outputs):
+        return (grad_inputs[0], grad_inputs[0])
+
+    y.grad_fn.register_hook(double)
+    with pytest.raises(RuntimeError, match=r"hook 'double' has returned an incorrect number of "
+                                           r"values \(got 2, but expected 1\)"):
+        y.backward()

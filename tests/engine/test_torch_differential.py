@@ -16,6 +16,32 @@ torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.torch
 
 PROGRAMS = {
+    "node_hooks": """
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        c = torch.tensor([3.0, 4.0])
+        x.register_hook(lambda g: print("tensor hook", g) or g * 10)
+        m = x * c
+        y = (m * m).sum()
+        acc = m.grad_fn.next_functions[0][0]
+        print(m.grad_fn.name(), acc.name(), m.grad_fn.next_functions[1])
+        acc.register_prehook(lambda go: print("acc prehook", go))
+        acc.register_hook(lambda gi, go: print("acc hook", gi, go))
+        h = m.grad_fn.register_prehook(lambda go: print("mul prehook", go) or (go[0] / 2,))
+        m.grad_fn.register_hook(lambda gi, go: print("mul hook", gi, go) or (gi[0] + 1, None))
+        (g,) = torch.autograd.grad(y, x, retain_graph=True)
+        print("grad", g, x.grad)
+        y.backward(retain_graph=True)
+        print("x.grad", x.grad)
+        h.remove()
+        x.grad = None
+        y.backward()
+        print("x.grad", x.grad)
+        z = torch.tensor(2.0, requires_grad=True)
+        w = z ** 3
+        w.grad_fn.register_hook(lambda gi, go: print("pow hook", gi, go))
+        (dz,) = torch.autograd.grad(w, z, create_graph=True)
+        print(dz, dz.grad_fn.name())
+    """,
     "linear_model": """
         w = torch.tensor([[3.0, 1.0]], requires_grad=True)
         b = torch.tensor([[3.0]], requires_grad=True)
@@ -199,6 +225,14 @@ PROGRAMS = {
 }
 
 ERRORS = {
+    "node_hook_returns_too_many": """
+        x = torch.tensor([1.0, 2.0], requires_grad=True)
+        y = (x * 3).sum()
+        def double(grad_inputs, grad_outputs):
+            return (grad_inputs[0], grad_inputs[0])
+        y.grad_fn.register_hook(double)
+        y.backward()
+    """,
     "ragged_list_length": """
         torch.tensor([[1.0, 2.0], [3.0]])
     """,
