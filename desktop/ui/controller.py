@@ -529,10 +529,11 @@ class Controller(QObject):
         bridge.viewed.connect(self._on_debug_state)
 
     def _on_debug_state(self, state) -> None:
-        if self.landscape is None and self.state.spec is None:
-            return  # no landscape in use: stepping stays as fast as it can be
-        values = {t.name: t.value for t in getattr(state, "tensors", ())}
-        self._update_landscape(values)
+        tensors = getattr(state, "tensors", ())
+        if self.landscape is None and self.state.spec is None and \
+                not {"w", "b"} <= {t.name for t in tensors}:
+            return  # no (w, b) model: stepping stays as fast as it can be
+        self._update_landscape({t.name: t.value for t in tensors})
 
     def _update_landscape(self, namespace: dict | None = None) -> None:
         """After a run: the landscape of the builder's two-parameter model, or of any script

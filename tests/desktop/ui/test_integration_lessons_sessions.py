@@ -351,3 +351,26 @@ def test_breakpoint_conditions_round_trip_and_are_never_evaluated_on_open(
     assert not marker.exists()  # compiled to check it, never run
     window.debugger.bridge.shutdown()
     controller.shutdown()
+
+
+def test_sgd_lesson_landscape_follows_breakpoint_stops_without_a_run_first(
+        qtbot, settings, tmp_path, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    monkeypatch.setenv("STEPGRAD_NO_DIALOGS", "1")
+    window, controller = _wired_app(qtbot, settings, tmp_path)
+    lesson = lessons.get("linear-sgd")
+    assert controller.open_lesson(lesson.code, lesson.id)
+    line = 1 + lesson.code.splitlines().index("    losses.append(loss.item())")
+    window.editor.set_breakpoints({line})
+    bridge = window.debugger.bridge
+    points = []
+    for _ in range(2):  # what the lesson's watch point promises: Continue moves the point
+        with qtbot.waitSignal(bridge.paused, timeout=20000):
+            qtbot.keyClick(window.windowHandle(), Qt.Key.Key_F5)
+        points.append(controller.landscape.landscape.point)
+    assert points[0] != points[1] and not window.docks["landscape"].isHidden()
+    with qtbot.waitSignal(bridge.finished, timeout=20000):
+        qtbot.keyClick(window.windowHandle(), Qt.Key.Key_F5, Qt.KeyboardModifier.ShiftModifier)
+    bridge.shutdown()
+    controller.shutdown()
