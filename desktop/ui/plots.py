@@ -13,6 +13,8 @@ from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QVBoxLayout, Q
 
 from desktop.ui.theme import LIGHT, Theme
 
+MAX_DOTS = 100  # loss points drawn as dots up to this many
+
 
 class _LazyPlot(QStackedWidget):
     """A placeholder label until ``plot()`` is first asked for, then a pyqtgraph PlotWidget."""
@@ -76,9 +78,13 @@ class PlotsPanel(QWidget):
         ys = np.array(self._loss_values, dtype=float)
         # NaN/Inf would blank the whole curve in pyqtgraph; plot finite points only.
         ok = np.isfinite(ys)
+        # a dot per call while they can be told apart; past that they only thicken the line
+        dots = {"symbol": "o", "symbolSize": 5, "symbolBrush": self.theme.plot_pens[0]} \
+            if ok.sum() <= MAX_DOTS else {}
         self.loss_curve = pw.plot(xs[ok], ys[ok], pen=pg.mkPen(self.theme.plot_pens[0], width=2),
-                                  symbol="o", symbolSize=5,
-                                  symbolBrush=self.theme.plot_pens[0])
+                                  **dots)
+        # the loss's own numbers on the axis: pyqtgraph's "value (x0.001)" read as 1000x the loss
+        pw.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
         title = f"{len(ys)} backward() call{'' if len(ys) == 1 else 's'}"
         if not ok.all():
             title += f" ({int((~ok).sum())} non-finite values not drawn)"

@@ -128,3 +128,16 @@ def test_output_already_shown_takes_the_new_themes_colours(qtbot):
     pane.append("past\n")
     pane.set_theme(LIGHT)
     assert pane.text.toPlainText() == "past\n" and colour(0) == LIGHT.stdout
+
+
+def test_a_long_loss_curve_is_a_plain_line_on_the_losss_own_scale(qtbot):
+    from desktop.ui.plots import MAX_DOTS
+
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.set_backward_values([0.25 * 0.99 ** k for k in range(1000)])
+    assert panel.loss_curve.opts["symbol"] is None  # 1000 dots would only thicken the line
+    axis = panel.loss.plot().getPlotItem().getAxis("left")
+    assert not axis.autoSIPrefix  # ticks read 0.25, not 250 with "(x0.001)"
+    panel.set_backward_values([1.0] * MAX_DOTS)
+    assert panel.loss_curve.opts["symbol"] == "o"
