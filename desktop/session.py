@@ -10,7 +10,7 @@ what and where, for the GUI to show as is.
     session = load("work.stepgrad")
 
 ``Autosave`` writes a per-process copy while the app runs; ``recoverable(dir)`` finds the
-copies left by a process that died. ``RecentFiles`` keeps the recent-files list.
+copies left by a process that died. (Open Recent is the main window's, in QSettings.)
 """
 
 from __future__ import annotations
@@ -299,42 +299,3 @@ def recoverable(directory: str | os.PathLike) -> list[Recovery]:
         original = meta.get("original") if isinstance(meta.get("original"), str) else None
         found.append(Recovery(str(path), pid, float(saved_at), original))
     return sorted(found, key=lambda r: r.saved_at, reverse=True)
-
-
-# --- recent files ------------------------------------------------------------------------------
-
-class RecentFiles:
-    """The recent-files list, as plain JSON in ``config_dir/recent.json``. A missing or damaged
-    list reads as empty; it never stops the app."""
-
-    def __init__(self, config_dir: str | os.PathLike, limit: int = 10):
-        self.path = Path(config_dir) / "recent.json"
-        self.limit = limit
-
-    def _read(self) -> list[str]:
-        try:
-            data = json.loads(self.path.read_text("utf-8"))
-        except (OSError, ValueError):
-            return []
-        files = data.get("files") if isinstance(data, dict) else None
-        return [f for f in files if isinstance(f, str)] if isinstance(files, list) else []
-
-    def _write(self, files: list[str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(self.path, json.dumps({"version": 1, "files": files}, indent=2) + "\n")
-
-    def list(self, existing_only: bool = True) -> list[str]:
-        files = self._read()
-        return [f for f in files if os.path.exists(f)] if existing_only else files
-
-    def add(self, path: str | os.PathLike) -> None:
-        entry = os.path.abspath(path)
-        files = [entry] + [f for f in self._read() if f != entry]
-        self._write(files[: self.limit])
-
-    def remove(self, path: str | os.PathLike) -> None:
-        entry = os.path.abspath(path)
-        self._write([f for f in self._read() if f != entry])
-
-    def clear(self) -> None:
-        self._write([])

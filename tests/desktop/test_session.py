@@ -17,7 +17,6 @@ from desktop import session as sess
 from desktop.session import (
     Autosave,
     Breakpoint,
-    RecentFiles,
     Session,
     SessionError,
     load,
@@ -225,35 +224,3 @@ def test_damaged_autosave_is_listed_and_its_load_explains(tmp_path):
     assert rec.original is None
     with pytest.raises(SessionError, match="truncated"):
         rec.load()
-
-
-def test_recent_files_most_recent_first_deduplicated_and_capped(tmp_path):
-    files = []
-    for i in range(5):
-        f = tmp_path / f"s{i}.stepgrad"
-        f.write_text("")
-        files.append(str(f))
-    recent = RecentFiles(tmp_path / "config", limit=3)
-    assert recent.list() == []
-    for f in files:
-        recent.add(f)
-    recent.add(files[2])
-    assert recent.list() == [files[2], files[4], files[3]]
-    os.unlink(files[4])
-    assert recent.list() == [files[2], files[3]]
-    assert recent.list(existing_only=False) == [files[2], files[4], files[3]]
-    assert RecentFiles(tmp_path / "config").list() == [files[2], files[3]]
-    recent.remove(files[2])
-    assert recent.list() == [files[3]]
-    recent.clear()
-    assert recent.list() == []
-
-
-def test_damaged_recent_list_reads_as_empty_and_is_repaired(tmp_path):
-    (tmp_path / "recent.json").write_text("{oops")
-    recent = RecentFiles(tmp_path)
-    assert recent.list() == []
-    f = tmp_path / "a.stepgrad"
-    f.write_text("")
-    recent.add(f)
-    assert recent.list() == [str(f)]
