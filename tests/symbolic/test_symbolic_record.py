@@ -92,3 +92,33 @@ def test_grad_with_respect_to_a_non_leaf(record):
     # h is held as independent symbols: dy/dh = 2 h, the x.sum() path does not count
     assert [e.closed_form for e in t.elements] == ["2*h_0", "2*h_1"]
     assert [e.symbolic for e in t.elements] == [6.0, 12.0]
+
+
+def _plain(value) -> bool:
+    import dataclasses
+
+    if dataclasses.is_dataclass(value):
+        return all(_plain(getattr(value, f.name)) for f in dataclasses.fields(value))
+    if isinstance(value, tuple):
+        return all(_plain(v) for v in value)
+    return value is None or type(value) in (str, float, int, bool)
+
+
+def test_reports_are_plain_data_made_on_worker_threads(record):
+    # the GUI checks on a worker thread, two at once when the user re-runs, and keeps the result
+    import pickle
+    from concurrent.futures import ThreadPoolExecutor
+
+    from seed_programs import MyReLU, relu_model
+
+    with record() as rec:
+        relu_model(MyReLU)
+        w = torch.tensor([2.0, -1.0], requires_grad=True)
+        (w * w).sum().backward()
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(check, rec.calls))
+    assert [r.ok for r in reports] == [True, True] and reports[0].custom
+    assert [e.symbolic for e in reports[1].elements] == [4.0, -2.0]
+    for r in reports:
+        assert _plain(r), r
+        assert pickle.loads(pickle.dumps(r)) == r
