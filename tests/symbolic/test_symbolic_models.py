@@ -84,7 +84,7 @@ def test_float64_tolerance_is_tighter_than_float32():
     assert tolerance(np.float64)[0] < tolerance(np.float32)[0] < tolerance(np.float16)[0]
 
 
-def test_hook_that_changes_a_grad_is_a_disagreement(record):
+def test_a_hook_that_changes_a_grad_is_noted(record):
     with record() as rec:
         w = torch.tensor([1.0, 2.0], requires_grad=True)
         w.register_hook(lambda g: g * 2)
