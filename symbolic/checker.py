@@ -105,7 +105,8 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
         for ti, flats in sample.items():
             for flat in flats:
                 if budget.cancelled or budget.remaining() == 0.0:
-                    notes.append("finite differences stopped at the time limit")
+                    notes.append("finite differences stopped: " + (
+                        "cancelled" if budget.cancelled else "time limit"))
                     break
                 fd[(ti, flat)] = num.stable(ti, flat)
     except NotReplayable as exc:

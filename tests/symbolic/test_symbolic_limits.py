@@ -92,6 +92,8 @@ def test_cancelled_check_says_so(record):
     token.cancel()
     report = check(call, Options(time_limit=30), cancel=token)
     assert report.cancelled and "cancelled" in report.notes
+    assert "finite differences stopped: cancelled" in report.notes
+    assert all(not e.checked for e in report.elements)  # nothing was, and it says so
 
 
 def test_simplification_over_its_limit_shows_the_form_unsimplified(monkeypatch, record):
