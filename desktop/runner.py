@@ -98,7 +98,7 @@ def fresh_engine_state() -> None:
     from engine.random import DEFAULT_SEED
 
     engine.manual_seed(DEFAULT_SEED)
-    engine.autograd_engine.warned_once.clear()
+    engine.warn_once.warned.clear()
     engine.set_default_dtype(engine.float32)
     engine.set_printoptions(profile="default")
     opts = getattr(getattr(engine, "printing", None), "PRINT_OPTS", None)

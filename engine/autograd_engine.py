@@ -12,7 +12,6 @@ import heapq
 import itertools
 import re
 import sys
-import warnings
 from collections import deque
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -25,6 +24,7 @@ from .grad_mode import set_grad_enabled
 from .node import FREED, NODE_POST, NODE_PRE, AccumulateGrad, accumulate_node
 from .ns import NP, T
 from .tensor import Tensor, _wrap
+from .warn_once import warn_once
 
 FREED_ERROR = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -223,7 +223,6 @@ def _needed(nodes, targets):
     return {n for n, v in memo.items() if v}
 
 
-warned_once: set[str] = set()  # a host that reruns scripts in one process clears it per run
 _CREATE_GRAPH_CYCLE = (
     "Using backward() with create_graph=True will create a reference cycle between the parameter "
     "and its gradient which can cause a memory leak. We recommend using autograd.grad when "
@@ -252,9 +251,8 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
                                "grad_fn")
         seeds.append(_seed(r, g, i))
     root_nodes = [r.grad_fn if r.grad_fn is not None else accumulate_node(r) for r in roots]
-    if create_graph and accumulate and "create_graph_cycle" not in warned_once:
-        warned_once.add("create_graph_cycle")  # PyTorch's TORCH_WARN_ONCE: once per process
-        warnings.warn(_CREATE_GRAPH_CYCLE, UserWarning, stacklevel=3)
+    if create_graph and accumulate:
+        warn_once("create_graph_cycle", _CREATE_GRAPH_CYCLE, stacklevel=3)
 
     obs = observe.current
     if obs is not None:

@@ -11,6 +11,7 @@ from . import _dtype, observe
 from .grad_mode import mode as _mode
 from .node import accumulate_node, add_hook, next_seq
 from .ops import OPS
+from .warn_once import warn_once
 
 _default = _dtype._default
 
@@ -1231,6 +1232,15 @@ class Tensor:
 
     @property
     def T(self):
+        if self._data.ndim == 0:
+            warn_once("T_0d", "Tensor.T is deprecated on 0-D tensors. This function is the "
+                      "identity in these cases.")
+        elif self._data.ndim != 2:
+            warn_once("T_nd", "The use of `x.T` on tensors of dimension other than 2 to reverse "
+                      "their shape is deprecated and it will throw an error in a future "
+                      "release. Consider `x.mT` to transpose batches of matrices or "
+                      "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions "
+                      "of a tensor.")
         axes = tuple(reversed(range(self._data.ndim)))
         return _result(OPS["permute"], self._data.transpose(axes), (self,), axes,
                        self._rg)._share(self)

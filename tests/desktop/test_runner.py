@@ -282,8 +282,8 @@ def test_each_run_arms_pytorchs_once_per_process_warnings_again():
 
     run_script("import torch\nx = torch.ones(1, requires_grad=True)\n"
                "(x * x).sum().backward(create_graph=True)\n")
-    assert "create_graph_cycle" in engine.autograd_engine.warned_once
-    result = run_script("import torch\nprint(sorted(torch.autograd_engine.warned_once))\n")
+    assert "create_graph_cycle" in engine.warn_once.warned
+    result = run_script("import torch\nprint(sorted(torch.warn_once.warned))\n")
     assert result.output.strip() == "[]"
 
 

@@ -335,9 +335,9 @@ def test_rsub_keeps_its_constant_for_replay():
 def test_backward_with_create_graph_warns_once_as_pytorch_does(recwarn):
     import warnings
 
-    from engine import autograd_engine
+    from engine import warn_once
 
-    autograd_engine.warned_once.clear()
+    warn_once.warned.clear()
     warnings.simplefilter("always")
     x = torch.ones(2, requires_grad=True)
     torch.autograd.grad((x * x).sum(), x, create_graph=True)  # grad() keeps no cycle
@@ -386,3 +386,20 @@ def test_a_node_hook_returning_the_wrong_number_of_grads_is_named():
     with pytest.raises(RuntimeError, match=r"hook 'double' has returned an incorrect number of "
                                            r"values \(got 2, but expected 1\)"):
         y.backward()
+
+
+def test_T_on_other_than_2d_warns_once_per_kind_as_pytorch_does(recwarn):
+    import warnings
+
+    from engine import warn_once
+
+    warn_once.warned.clear()
+    warnings.simplefilter("always")
+    shapes = [torch.ones(3).T.shape, torch.ones(2, 3, 4).T.shape, torch.ones(2, 3).T.shape,
+              torch.tensor(1.0).T.shape, torch.ones(5).T.shape]
+    assert shapes == [(3,), (4, 3, 2), (3, 2), (), (5,)]
+    messages = [str(w.message) for w in recwarn.list]
+    assert len(messages) == 2
+    assert messages[0].startswith("The use of `x.T` on tensors of dimension other than 2")
+    assert messages[1] == ("Tensor.T is deprecated on 0-D tensors. This function is the identity "
+                           "in these cases.")
