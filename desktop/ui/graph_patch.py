@@ -118,5 +118,5 @@ def patch_graph(view, new: GraphSnapshot, select: int | None = None) -> bool:
         view.detail.show_node(None, None)
     if not same:
         scene.setSceneRect(scene.itemsBoundingRect().adjusted(-40, -40, 40, 40))
-        view.fit()
+        view.fit_readable()  # as set_snapshot: a deep graph opens on its output end
     return True

@@ -298,3 +298,14 @@ def test_a_very_long_edge_arrives_at_an_angle_not_along_the_column(qtbot):
     column = [view.node_items[i].sceneBoundingRect() for i in range(1, 39)]
     samples = [long.path().pointAtPercent(t / 400) for t in range(395)]
     assert not any(r.contains(p) for r in column for p in samples)
+
+
+def test_a_debugger_step_that_grows_a_deep_graph_keeps_its_output_end_readable(qtbot):
+    from desktop.ui.graph_patch import patch_graph
+
+    view = make_view(qtbot, chain(60))
+    view.view.resetTransform()  # whatever the user had
+    assert patch_graph(view, chain(61))  # a forward step added node 60
+    assert view.view.transform().m11() == pytest.approx(OUTPUT_END_SCALE)
+    visible = view.view.mapToScene(view.view.viewport().rect()).boundingRect()
+    assert visible.contains(view.node_items[60].sceneBoundingRect())
