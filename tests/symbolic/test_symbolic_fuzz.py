@@ -27,14 +27,18 @@ programs = st.lists(st.tuples(st.sampled_from(sorted(UNARY)), st.sampled_from(so
                               st.integers(0, 2)), min_size=1, max_size=4)
 
 
+# A simplification cut off by its tiny budget may be interrupted inside a gc callback, which
+# reports the interrupt as unraisable; the limits' reaper then interrupts again (by design).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(program=programs, seed=st.integers(0, 10_000))
-def test_random_programs_agree_three_ways(record, program, seed):
+@given(program=programs, seed=st.integers(0, 10_000),
+       dtype=st.sampled_from([torch.float32, torch.float64]))
+def test_random_programs_agree_three_ways(record, program, seed, dtype):
     rng = np.random.default_rng(seed)
     with record() as rec:
-        w = torch.tensor(rng.uniform(-1.5, 1.5, 3), dtype=torch.float64, requires_grad=True)
-        v = torch.tensor(rng.uniform(-1.5, 1.5, 3), dtype=torch.float64, requires_grad=True)
+        w = torch.tensor(rng.uniform(-1.5, 1.5, 3), dtype=dtype, requires_grad=True)
+        v = torch.tensor(rng.uniform(-1.5, 1.5, 3), dtype=dtype, requires_grad=True)
         vals = [w, v, w - v * 2]
         for un, bi, pick in program:
             vals.append(BINARY[bi](UNARY[un](vals[-1]), vals[pick]))
