@@ -198,3 +198,36 @@ def test_full_lists_every_element_including_the_functions(tmp_path, capsys):
     assert "element MyReLU.backward: input[1, 0]: backward returned 4.5, closed form 4.5" in out
     assert "MISMATCH MyReLU.backward: input[0, 0]: backward returned -2.5" in out
     assert "∂/∂input_1_0 = 4.5*Heaviside(input_1_0, 1)" in out
+
+
+OPAQUE = """
+import numpy as np
+import torch
+
+class NumpyCube(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return torch.tensor(np.power(x.detach().numpy(), 3))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return {k} * x**2 * g
+
+x = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
+NumpyCube.apply(x).sum().backward()
+"""
+
+
+@pytest.mark.parametrize(("k", "status"), [(3, 0), (2, 1)])
+def test_a_forward_that_cannot_be_replayed_says_so_and_uses_finite_differences(
+        tmp_path, capsys, k, status):
+    assert main(["check", script(tmp_path, OPAQUE.format(k=k))]) == status
+    out = capsys.readouterr().out
+    assert "custom Function NumpyCube at model.py:17: backward vs derivative of forward " \
+           "(forward not replayed (its result does not depend on the inputs" in out
+    assert "finite differences only)" in out
+    if status:  # 2·(-2)² = 8 where d(x³)/dx = 12
+        assert "MISMATCH NumpyCube.backward: x[1]: backward returned 8, closed form —, " \
+               "finite difference 12" in out
