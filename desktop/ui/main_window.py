@@ -26,6 +26,7 @@ from desktop.model import OutputChunk, RunResult
 from desktop.tensors import nonfinite_names
 from desktop.ui.editor import EditorPanel
 from desktop.ui.graph_view import GraphView, LayoutFn
+from desktop.ui.gui_gc import collect_on_gui_thread
 from desktop.ui.inspector import Inspector
 from desktop.ui.output_pane import OutputPane
 from desktop.ui.plots import PlotsPanel
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self.running = False
         self._sized = False
         self._state_restored = False
+        collect_on_gui_thread()
 
         self.editor_panel = EditorPanel(theme=self.theme)
         self.editor = self.editor_panel.editor

@@ -252,3 +252,28 @@ def test_stderr_stays_red_after_the_run(app, qtbot):
 
     assert window.output.text.toPlainText() == "fine\ncareful\n"
     assert (colour(0), colour(1)) == (window.theme.stdout, window.theme.stderr)
+
+
+def test_cyclic_garbage_is_collected_on_the_gui_thread_only(app, qtbot):
+    # A collection in the script's thread that frees Qt widgets deadlocks with the painting GUI
+    # thread (seen in the suite); the window turns automatic collection off and collects itself.
+    import gc
+    import threading
+
+    window, controller = app
+    assert not gc.isenabled()
+    threads = []
+
+    def record(phase, info):
+        if phase == "start":
+            threads.append(threading.get_ident())
+
+    gc.callbacks.append(record)
+    try:
+        result = run_source(qtbot, window, controller,
+                            "for i in range(20000):\n    a = [i]\n    a.append(a)\n")
+        assert result.status == "finished"
+        qtbot.waitUntil(lambda: bool(threads), timeout=5000)  # the timer collected the cycles
+    finally:
+        gc.callbacks.remove(record)
+    assert set(threads) == {threading.main_thread().ident}
