@@ -213,18 +213,27 @@ for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "ab
               "unsqueeze", "t",
               "transpose", "swapaxes", "permute", "clone", "detach", "isnan", "isinf", "isfinite",
               "floor", "ceil", "round", "numel", "select", "narrow", "index_select", "gather",
-              "chunk", "split", "unbind", "split"):
+              "chunk", "split", "unbind", "split", "erf", "sort", "argsort", "topk", "cumsum",
+              "flip", "masked_fill", "tril", "triu"):
     globals()[_name] = _unary_fn(_name)
 
-_return_type_classes = {
-    k: namedtuple(k, ["values", "indices"]) for k in ("max", "min")
-}
+def _return_type_repr(self):
+    fields = ",\n".join(f"{k}={v!r}" for k, v in zip(self._fields, self))
+    return f"torch.return_types.{type(self).__name__}(\n{fields})"
+
+
+def _return_type(kind):
+    cls = namedtuple(kind, ["values", "indices"])
+    cls.__module__ = "torch.return_types"
+    cls.__repr__ = _return_type_repr  # PyTorch prints one field a line
+    return cls
+
+
+_return_type_classes = {k: _return_type(k) for k in ("max", "min", "sort", "topk")}
 
 
 def _return_types(kind):
-    cls = _return_type_classes[kind]
-    cls.__module__ = "torch.return_types"
-    return cls
+    return _return_type_classes[kind]
 
 
 def max(x, dim=None, keepdim=False):
@@ -536,6 +545,11 @@ def _stack_grads(grads, dim, shape, dtype):
 
 
 T.join_grads = staticmethod(_join_grads)
+T.tanh = staticmethod(lambda x: x.tanh())
+T.erf = staticmethod(lambda x: x.erf())
+T.sigmoid = staticmethod(lambda x: x.sigmoid())
+T.cumsum = staticmethod(lambda g, dim: g.cumsum(dim))
+T.flip = staticmethod(lambda g, dims: g.flip(dims))
 T.stack_grads = staticmethod(_stack_grads)
 
 __all__ = [n for n in dir() if not n.startswith("_")]

@@ -6,7 +6,30 @@ backward run with ``create_graph=True`` records its own graph. Both expose the s
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+# numpy has no erf; libm's, element by element in float64, rounds to within one float32 ulp of
+# ATen's vectorised erf (usually the same bits)
+_erf_elements = np.frompyfunc(math.erf, 1, 1)
+
+
+def erf_np(x):
+    x = np.asarray(x)
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
+    return np.asarray(_erf_elements(x.astype(np.float64)), dtype=np.float64).astype(dtype)
+
+
+def sigmoid_np(x):
+    # split by sign so exp never overflows
+    x = np.asarray(x)
+    out = np.empty_like(x)
+    pos = x >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
+    e = np.exp(x[~pos])
+    out[~pos] = e / (1.0 + e)
+    return out
 
 
 def _sum_to_np(g, shape):
@@ -47,6 +70,17 @@ class NP:
     cos = staticmethod(np.cos)
     sign = staticmethod(np.sign)
     matmul = staticmethod(np.matmul)
+    tanh = staticmethod(np.tanh)
+    erf = staticmethod(erf_np)
+    sigmoid = staticmethod(sigmoid_np)
+
+    @staticmethod
+    def cumsum(g, dim):
+        return np.cumsum(g, axis=dim)
+
+    @staticmethod
+    def flip(g, dims):
+        return np.flip(g, dims)
 
     @staticmethod
     def where(c, a, b):

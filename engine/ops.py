@@ -411,4 +411,89 @@ register("log_softmax", "LogSoftmaxBackward0", None,
          lambda m, g, out, s, a, need: (m.minus_exp_times(g, out, m.sum(g, (a,), True)),),
          save_out=True,
          doc="a - logsumexp(a, dim)")
+# ---- activations (forwards in engine.nn.activation_functions) ---------------------------------
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_GELU_KAPPA = 0.044715
+
+
+def _leaky_relu_vjp(m, g, out, s, a, need):
+    # PyTorch's convention: the slope applies at 0 too (x > 0 ? g : g * slope)
+    return (m.where(s[0] > 0, g, g * a),)
+
+
+def _elu_vjp(m, g, out, s, a, need):
+    x = s[0]
+    return (m.where(x > 0, g, g * a * m.exp(x)),)
+
+
+def _gelu_vjp(m, g, out, s, a, need):
+    x = s[0]
+    if a == "tanh":
+        x_sq = x * x
+        t = m.tanh((x + x_sq * x * _GELU_KAPPA) * _SQRT_2_OVER_PI)
+        right = x * 0.5 * (1.0 - t * t) * _SQRT_2_OVER_PI * (x_sq * (3.0 * _GELU_KAPPA) + 1.0)
+        return (g * ((t + 1.0) * 0.5 + right),)
+    cdf = (m.erf(x * math.sqrt(0.5)) + 1.0) * 0.5
+    pdf = m.exp(x * x * -0.5) * (1.0 / math.sqrt(2.0 * math.pi))
+    return (g * (cdf + x * pdf),)
+
+
+def _silu_vjp(m, g, out, s, a, need):
+    x = s[0]
+    sig = m.sigmoid(x)
+    return (g * sig * (x * (1.0 - sig) + 1.0),)
+
+
+def _softplus_vjp(m, g, out, s, a, need):
+    beta, threshold = a
+    x = s[0]
+    bx = x * beta
+    # sigmoid(beta * x) below the threshold, where the forward is log1p(exp(beta * x)) / beta
+    return (m.where(bx > threshold, g, g * m.sigmoid(bx)),)
+
+
+register("leaky_relu", "LeakyReluBackward0", None, _leaky_relu_vjp, save_inputs=True,
+         doc="x > 0 ? x : slope * x")
+register("elu", "EluBackward0", None, _elu_vjp, save_inputs=True,
+         doc="x > 0 ? x : alpha * (exp(x) - 1)")
+register("gelu", "GeluBackward0", None, _gelu_vjp, save_inputs=True,
+         doc="x * Phi(x) (or its tanh approximation)")
+register("silu", "SiluBackward0", None, _silu_vjp, save_inputs=True, doc="x * sigmoid(x)")
+register("softplus", "SoftplusBackward0", None, _softplus_vjp, save_inputs=True,
+         doc="log(1 + exp(beta * x)) / beta (x past threshold / beta)")
+register("erf", "ErfBackward0", None,
+         lambda m, g, out, s, a, need: (g * m.exp(-(s[0] * s[0])) * (2.0 / math.sqrt(math.pi)),),
+         save_inputs=True, doc="erf(a)")
+
+
+# ---- ordering and masking (forwards in engine.ordering) ----------------------------------------
+def _scatter_back_vjp(m, g, out, s, a, need):
+    # a[1] is the advanced index of the picked positions: their grads go back where they came from
+    shape, idx = a
+    return (m.index_scatter(g, shape, idx),)
+
+
+def _cumsum_vjp(m, g, out, s, a, need):
+    if a is None:  # 0-d input: the identity
+        return (g,)
+    d = (a,)
+    return (m.flip(m.cumsum(m.flip(g, d), a), d),)
+
+
+def _keep_vjp(m, g, out, s, a, need):
+    # a: (bool mask of the elements whose grad passes, input shape, fill value); the mask may
+    # broadcast the input (masked_fill)
+    keep, shape = a[0], a[1]
+    return (m.sum_to(m.where(keep, g, 0.0), shape),)
+
+
+register("sort", "SortBackward0", None, _scatter_back_vjp, doc="sort(a, dim).values")
+register("topk", "TopkBackward0", None, _scatter_back_vjp, doc="topk(a, k, dim).values")
+register("cumsum", "CumsumBackward0", None, _cumsum_vjp, doc="cumsum(a, dim)")
+register("flip", "FlipBackward0", None, lambda m, g, out, s, a, need: (m.flip(g, a),),
+         doc="a.flip(dims)")
+register("masked_fill", "MaskedFillBackward0", None, _keep_vjp, doc="mask ? value : a")
+register("tril", "TrilBackward0", None, _keep_vjp, doc="a below diagonal k, else 0")
+register("triu", "TriuBackward0", None, _keep_vjp, doc="a above diagonal k, else 0")
+
 CORE_KEYS = frozenset(OPS)  # rows defined here; other modules may register more

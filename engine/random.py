@@ -200,3 +200,16 @@ def set_rng_state(state):
 
 def _rng(generator=None) -> Generator:
     return generator if generator is not None else default_generator
+
+
+def bernoulli_mask(shape, p, generator=None) -> np.ndarray:
+    """``torch.empty(shape).bernoulli_(p)`` as a bool array (dropout's keep mask, p = 1 - drop).
+
+    ATen's serial CPU kernel: per element one double uniform (53 bits of a 64-bit draw, as
+    ``_unit``), kept when it is below ``p``. That is the kernel PyTorch runs on AMD and other
+    non-Intel x86 CPUs (checked bit for bit against torch 2.13 here). Builds with MKL may, on
+    Intel CPUs, draw ``bernoulli_(p)`` from an MKL VSL stream instead (``bernoulli_scalar_kernel``);
+    those masks are not reproduced.
+    """
+    n = math.prod(shape)
+    return (_rng(generator)._unit(n, np.float64) < p).reshape(shape)

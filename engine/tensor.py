@@ -10,6 +10,7 @@ import numpy as np
 from . import _dtype, observe
 from .grad_mode import mode as _mode
 from .node import accumulate_node, add_hook, next_seq
+from .ns import erf_np
 from .ops import OPS
 from .warn_once import warn_once
 
@@ -911,6 +912,37 @@ class Tensor:
 
     def abs(self):
         return _unary("abs", self)
+
+    def erf(self):
+        return _unary("erf", self, erf_np)
+
+    # ---- ordering and masking (engine/ordering.py) ---------------------------------------------
+    def sort(self, dim=-1, descending=False, stable=False):
+        return _lazy.ordering.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return _lazy.ordering.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        return _lazy.ordering.topk(self, k, dim, largest, sorted)
+
+    def cumsum(self, dim, dtype=None):
+        return _lazy.ordering.cumsum(self, dim, dtype)
+
+    def flip(self, *dims):
+        return _lazy.ordering.flip(self, *dims)
+
+    def masked_fill(self, mask, value):
+        return _lazy.ordering.masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask, value):
+        return self._inplace(lambda a: _lazy.ordering.masked_fill(a, mask, value))
+
+    def tril(self, diagonal=0):
+        return _lazy.ordering.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return _lazy.ordering.triu(self, diagonal)
 
     def sign(self):
         return self._piecewise("sign")

@@ -20,6 +20,7 @@ from ..grad_mode import mode as _mode
 from ..ns import NP
 from ..ops import register
 from ..tensor import Tensor, _result, _wrap, as_array
+from .activation_functions import dropout, elu, gelu, leaky_relu, silu, softplus
 
 _REDUCTIONS = ("none", "mean", "sum")
 
@@ -445,6 +446,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 
 
 __all__ = [
-    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "l1_loss",
-    "linear", "log_softmax", "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout", "elu",
+    "gelu", "l1_loss", "leaky_relu", "linear", "log_softmax", "mse_loss", "nll_loss", "relu",
+    "sigmoid", "silu", "softmax", "softplus", "tanh",
 ]

@@ -1,0 +1,92 @@
+"""``torch.nn.functional`` activations beyond relu/sigmoid/tanh: ``leaky_relu``, ``elu``,
+``gelu``, ``silu``, ``softplus``, and ``dropout``. Each activation is one op row of
+``engine/ops.py`` (PyTorch's node name); dropout is ``input * noise`` (MulBackward0), as ATen's
+CPU dropout is."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..ns import erf_np
+from ..ops import OPS
+from ..random import bernoulli_mask
+from ..tensor import Tensor, _result, _wrap
+
+
+def _float(x):
+    return x if x.dtype.kind == "f" else x.astype(np.float32)
+
+
+def _activation(key, input, fwd, attrs, inplace=False):
+    if inplace:
+        return input._inplace(lambda a: _activation(key, a, fwd, attrs))
+    x = _float(input._data)
+    return _result(OPS[key], np.asarray(fwd(x), dtype=x.dtype), (input,), attrs, input._rg)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x > 0 ? x : negative_slope * x."""
+    return _activation("leaky_relu", input, lambda x: np.where(x > 0, x, x * negative_slope),
+                       negative_slope, inplace)
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x > 0 ? x : alpha * (exp(x) - 1)."""
+    return _activation("elu", input, lambda x: np.where(x > 0, x, np.expm1(x) * alpha), alpha,
+                       inplace)
+
+
+def _gelu_np(x, approximate):
+    # in float64, rounded once to the input's dtype
+    w = x.astype(np.float64)
+    if approximate == "tanh":
+        inner = math.sqrt(2.0 / math.pi) * (w + 0.044715 * w * w * w)
+        return 0.5 * w * (1.0 + np.tanh(inner))
+    return w * 0.5 * (1.0 + erf_np(w * math.sqrt(0.5)))
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x), Phi the standard normal CDF; approximate='tanh' uses its tanh approximation."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _activation("gelu", input, lambda x: _gelu_np(x, approximate), approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x)."""
+
+    def fwd(x):
+        with np.errstate(over="ignore"):  # exp(-x) = inf for very negative x gives -0, rightly
+            return x / (1.0 + np.exp(-x))
+
+    return _activation("silu", input, fwd, None, inplace)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold."""
+
+    def fwd(x):
+        bx = x * beta
+        with np.errstate(over="ignore"):  # overflow only where the threshold branch is taken
+            return np.where(bx > threshold, x, np.log1p(np.exp(bx)) / beta)
+
+    return _activation("softplus", input, fwd, (beta, threshold))
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1 / (1 - p), with PyTorch's
+    mask after ``manual_seed`` (``engine.random.bernoulli_mask``)."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    x = input._data
+    if not training or p == 0 or x.size == 0:
+        return input  # ATen returns the input itself: no node
+    if p == 1:
+        noise = np.zeros((), dtype=x.dtype)
+    else:
+        keep = bernoulli_mask(x.shape, 1.0 - p)
+        noise = keep.astype(x.dtype) / np.asarray(1.0 - p, dtype=x.dtype)
+    noise = _wrap(noise)
+    return input.mul_(noise) if inplace else input * noise
