@@ -1,0 +1,165 @@
+"""Rules for the tutorial-MLP ops: activations (``leaky_relu``, ``elu``, ``gelu``, ``silu``,
+``softplus``, ``erf``) and ordering/masking (``sort``, ``topk``, ``cumsum``, ``flip``,
+``masked_fill``, ``tril``, ``triu``). Loaded by the last line of ``rules.py``.
+
+Kinks follow the engine (PyTorch): ``leaky_relu'(0) = slope`` and ``elu'(0) = alpha`` (both take
+the x <= 0 branch), softplus is linear strictly past its threshold. The kinked activations are
+sympy functions with those derivatives, as ``relu`` is, so the closed form agrees at a kink too.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import sympy as sp
+
+from engine.ns import erf_np
+
+from . import rules
+from .rules import nice_number
+
+
+def _function(name, numeric, derivatives, tex):
+    """A sympy function ``name(x, *params)``: ``numeric`` gives its float value (numbers fold to
+    it), ``derivatives[i](*args)`` its derivative in argument i."""
+
+    def eval_(cls, *args):
+        if all(a.is_Number for a in args):
+            return nice_number(numeric(*(float(a) for a in args)))
+        return None
+
+    def fdiff(self, argindex=1):
+        return derivatives[argindex - 1](*self.args)
+
+    def latex(self, printer):
+        inner = ", ".join(printer._print(a) for a in self.args)
+        return rf"\operatorname{{{tex}}}\left({inner}\right)"
+
+    return type(name, (sp.Function,), {"eval": classmethod(eval_), "fdiff": fdiff,
+                                       "numeric": staticmethod(numeric), "_latex": latex})
+
+
+def _leaky(x, k):
+    return x if x > 0 else k * x
+
+
+def _elu(x, alpha):
+    return x if x > 0 else alpha * math.expm1(x)
+
+
+def _softplus(x, beta, threshold):
+    return x if beta * x > threshold else math.log1p(math.exp(beta * x)) / beta
+
+
+def _softplus_grad(x, beta, threshold):
+    return 1.0 if beta * x > threshold else 0.5 * (1.0 + math.tanh(0.5 * beta * x))
+
+
+H = sp.Heaviside
+erf_fn = _function("erf", math.erf, [lambda x: 2 / sp.sqrt(sp.pi) * sp.exp(-x**2)], "erf")
+leaky_relu_fn = _function("leaky_relu", _leaky, [
+    lambda x, k: k + (1 - k) * H(x, 0),
+    lambda x, k: x * H(-x, 1),
+], "leaky\\_relu")
+elu_fn = _function("elu", _elu, [
+    lambda x, a: H(x, 0) + a * sp.exp(x) * H(-x, 1),
+    lambda x, a: (sp.exp(x) - 1) * H(-x, 1),
+], "elu")
+softplus_grad_fn = _function("softplus_grad", _softplus_grad, [
+    lambda x, b, t: b * softplus_grad_fn(x, b, t) * (1 - softplus_grad_fn(x, b, t)),
+    lambda x, b, t: sp.Integer(0),
+    lambda x, b, t: sp.Integer(0),
+], "softplus'")
+softplus_fn = _function("softplus", _softplus, [
+    softplus_grad_fn,
+    lambda x, b, t: sp.Integer(0),  # beta and threshold are recorded constants, never targets
+    lambda x, b, t: sp.Integer(0),
+], "softplus")
+
+# lambdify's names for them (``sp.lambdify(..., modules=[rules.NUMPY_FUNCS, "numpy"])``)
+rules.NUMPY_FUNCS.update({
+    "erf": erf_np,
+    "leaky_relu": lambda x, k: np.where(x > 0, x, k * x),
+    "elu": lambda x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0))),
+    "softplus": np.vectorize(_softplus),
+    "softplus_grad": np.vectorize(_softplus_grad),
+})
+
+
+def _each(m, x, sym, num):
+    """``sym`` per element on sympy arrays, ``num`` on the float64 array."""
+    if m.symbolic:
+        return rules._elementwise(sym)(x)
+    return num(np.asarray(x, dtype=np.float64))
+
+
+def _leaky_rule(m, a, at, s):
+    k = nice_number(at)
+    return _each(m, a[0], lambda v: leaky_relu_fn(v, k), lambda x: np.where(x > 0, x, x * at))
+
+
+def _elu_rule(m, a, at, s):
+    alpha = nice_number(at)
+    return _each(m, a[0], lambda v: elu_fn(v, alpha),
+                 lambda x: np.where(x > 0, x, at * np.expm1(np.minimum(x, 0))))
+
+
+_KAPPA = sp.Float("0.044715", 15)
+
+
+def _gelu_sym(approximate):
+    if approximate == "tanh":
+        c = sp.sqrt(2 / sp.pi)
+        return lambda v: v / 2 * (1 + sp.tanh(c * (v + _KAPPA * v**3)))
+    return lambda v: v / 2 * (1 + erf_fn(v / sp.sqrt(2)))
+
+
+def _gelu_num(approximate):
+    if approximate == "tanh":
+        c = math.sqrt(2 / math.pi)
+        return lambda x: 0.5 * x * (1 + np.tanh(c * (x + 0.044715 * x**3)))
+    return lambda x: 0.5 * x * (1 + erf_np(x * math.sqrt(0.5)))
+
+
+def _gelu_rule(m, a, at, s):
+    return _each(m, a[0], _gelu_sym(at), _gelu_num(at))
+
+
+def _silu_rule(m, a, at, s):
+    return _each(m, a[0], lambda v: v / (1 + sp.exp(-v)),
+                 lambda x: x * 0.5 * (1 + np.tanh(0.5 * x)))
+
+
+def _softplus_rule(m, a, at, s):
+    beta, threshold = at
+    b, t = nice_number(beta), nice_number(threshold)
+    return _each(m, a[0], lambda v: softplus_fn(v, b, t),
+                 lambda x: np.vectorize(_softplus, otypes=[float])(x, beta, threshold))
+
+
+def _erf_rule(m, a, at, s):
+    return _each(m, a[0], erf_fn, erf_np)
+
+
+def _picked(m, a, at, s):
+    return a[0][at[1]]  # the recorded positions: locally the op is this fixed selection
+
+
+def _cumsum(m, a, at, s):
+    return a[0] if at is None else np.cumsum(a[0], axis=at)
+
+
+def _kept(m, a, at, s):
+    keep, _, value = at
+    return m.where(keep, a[0], m.scalar(value))
+
+
+for _key, _rule in {
+    "leaky_relu": _leaky_rule, "elu": _elu_rule, "gelu": _gelu_rule, "silu": _silu_rule,
+    "softplus": _softplus_rule, "erf": _erf_rule,
+    "sort": _picked, "topk": _picked, "cumsum": _cumsum,
+    "flip": lambda m, a, at, s: np.flip(a[0], at),
+    "masked_fill": _kept, "tril": _kept, "triu": _kept,
+}.items():
+    rules.register(_key, _rule)
