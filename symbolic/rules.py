@@ -553,3 +553,5 @@ NUMPY_FUNCS = {
     "Heaviside": lambda v, h0=0.5: np.heaviside(v, h0),
     "DiracDelta": lambda v, *_k: np.zeros_like(np.asarray(v, dtype=float)),
 }
+
+from . import rules_nn_extra  # noqa: E402, F401  (registers its rules; imports this module)
