@@ -606,9 +606,13 @@ class Controller(QObject):
         w.editor.setPlainText(s.code)
         w.editor.set_breakpoints(b.line for b in s.breakpoints)
         debugger = getattr(w, "debugger", None)
+        problems = []
         for b in s.breakpoints:
             if b.condition and debugger is not None:
-                debugger.set_condition(b.line, b.condition)  # compiled, never evaluated here
+                problem = debugger.set_condition(b.line, b.condition)  # compiled, not evaluated
+                if problem:  # the breakpoint stays, unconditional
+                    problems.append(f"Breakpoint on line {b.line} kept without its condition: "
+                                    f"{problem}\n")
         for expr in list(w.inspector.watches):
             w.inspector.remove_watch(expr)
         for expr in s.watches:
@@ -617,6 +621,8 @@ class Controller(QObject):
         if isinstance(theme, str) and theme in w.theme_actions:
             w.set_theme(theme)
         self.clear_results()
+        for text in problems:  # after the clear, so the note stays until the next run
+            w.output.append(text, "stderr")
         self.state.lesson = s.lesson
         self.state.spec = None  # a builder spec is not saved with the session
         w.editor.document().setModified(modified)

@@ -353,6 +353,22 @@ def test_breakpoint_conditions_round_trip_and_are_never_evaluated_on_open(
     controller.shutdown()
 
 
+def test_a_session_condition_that_does_not_compile_is_reported_and_the_breakpoint_kept(
+        qtbot, settings, tmp_path, monkeypatch):
+    monkeypatch.setenv("STEPGRAD_NO_DIALOGS", "1")
+    window, controller = _wired_app(qtbot, settings, tmp_path)
+    path = tmp_path / "bad-condition.stepgrad"
+    sessions.save(sessions.Session(code="x = 1\ny = 2\n",
+                                   breakpoints=(sessions.Breakpoint(2, "x >"),)), path)
+    assert controller.open_session(str(path))
+    assert window.editor.breakpoints == frozenset({2})
+    assert window.debugger.conditions() == {}
+    text = window.output.text.toPlainText()
+    assert "Breakpoint on line 2 kept without its condition" in text and "'x >'" in text
+    window.debugger.bridge.shutdown()
+    controller.shutdown()
+
+
 def test_sgd_lesson_landscape_follows_breakpoint_stops_without_a_run_first(
         qtbot, settings, tmp_path, monkeypatch):
     from PySide6.QtCore import Qt
