@@ -187,15 +187,18 @@ class Controller(QObject):
 
     def _install_lessons(self) -> None:
         from desktop import lessons
-        from desktop.ui.lessons_panel import LessonsPanel
+        from desktop.ui.lessons_panel import GROUPS, LessonsPanel
 
         panel = LessonsPanel()
         panel.open_requested.connect(self.open_lesson)
         self.lessons_panel = panel
         dock = self.window.add_panel("lessons", "Lessons", panel)
         self.lessons_menu.addAction(dock.toggleViewAction())
-        self.lessons_menu.addSeparator()
+        topic = None
         for n, lesson in enumerate(lessons.all_lessons(), 1):
+            if lesson.topic != topic:  # one section per group, titled as in the panel
+                topic = lesson.topic
+                self.lessons_menu.addSection(GROUPS.get(topic, topic.title()))
             act = self._action(f"{n}. {lesson.title}", lambda lid=lesson.id: self.open_lesson(
                 lessons.get(lid).code, lid), None, lesson.explanation.split("\n\n", 1)[0][:200])
             self.lessons_menu.addAction(act)

@@ -35,6 +35,8 @@ def test_lessons_menu_and_start_page(app, qtbot):
     assert dock.widget() is controller.lessons_panel
     titles = [a.text() for a in controller.lessons_menu.actions() if a.text()]
     assert len([t for t in titles if t[0].isdigit()]) == len(lessons.all_lessons())
+    sections = [a.text() for a in controller.lessons_menu.actions() if a.isSeparator()]
+    assert sections == ["Autograd, idea by idea", "Training models"]
     # the start page: choose a lesson, "Open in editor"
     panel = controller.lessons_panel
     panel.select("graph-freed")
