@@ -244,6 +244,13 @@ def min(x, dim=None, keepdim=False):
     return _t(x).min(dim, keepdim)
 
 
+def dropout(input, p, train):
+    """``torch.dropout(input, p, train)``: ``nn.functional.dropout`` without its keywords."""
+    from .nn.activation_functions import dropout as _dropout
+
+    return _dropout(input, p, train)
+
+
 def _tensor_binary(key, a, b):
     a, b = _t(a), _t(b)
     dt = _promote(a, b)

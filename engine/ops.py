@@ -456,6 +456,13 @@ register("leaky_relu", "LeakyReluBackward0", None, _leaky_relu_vjp, save_inputs=
          doc="x > 0 ? x : slope * x")
 register("elu", "EluBackward0", None, _elu_vjp, save_inputs=True,
          doc="x > 0 ? x : alpha * (exp(x) - 1)")
+# in place (inplace=True) PyTorch saves the result instead: out > 0 exactly where x > 0
+register("leaky_relu_", "LeakyReluBackward1", None,
+         lambda m, g, out, s, a, need: (m.where(out > 0, g, g * a),), save_out=True,
+         doc="leaky_relu in place")
+register("elu_", "EluBackward1", None,
+         lambda m, g, out, s, a, need: (m.where(out > 0, g, g * (out + a)),), save_out=True,
+         doc="elu in place (alpha * exp(x) = out + alpha)")
 register("gelu", "GeluBackward0", None, _gelu_vjp, save_inputs=True,
          doc="x * Phi(x) (or its tanh approximation)")
 register("silu", "SiluBackward0", None, _silu_vjp, save_inputs=True, doc="x * sigmoid(x)")
@@ -488,11 +495,23 @@ def _keep_vjp(m, g, out, s, a, need):
 
 
 register("sort", "SortBackward0", None, _scatter_back_vjp, doc="sort(a, dim).values")
+register("sort_stable", "SortBackward1", None, _scatter_back_vjp,
+         doc="sort(a, dim, stable=s).values")
 register("topk", "TopkBackward0", None, _scatter_back_vjp, doc="topk(a, k, dim).values")
 register("cumsum", "CumsumBackward0", None, _cumsum_vjp, doc="cumsum(a, dim)")
 register("flip", "FlipBackward0", None, lambda m, g, out, s, a, need: (m.flip(g, a),),
          doc="a.flip(dims)")
 register("masked_fill", "MaskedFillBackward0", None, _keep_vjp, doc="mask ? value : a")
+
+
+def _masked_fill_tensor_vjp(m, g, out, s, a, need):
+    keep, shape = a[0], a[1]
+    return _two(need, lambda: m.sum_to(m.where(keep, g, 0.0), shape),
+                lambda: m.reshape(m.sum(m.where(keep, 0.0, g), None, False), ()))
+
+
+register("masked_fill_t", "MaskedFillBackward1", None, _masked_fill_tensor_vjp,
+         doc="mask ? value : a (value a 0-d tensor)")
 register("tril", "TrilBackward0", None, _keep_vjp, doc="a below diagonal k, else 0")
 register("triu", "TriuBackward0", None, _keep_vjp, doc="a above diagonal k, else 0")
 

@@ -25,7 +25,7 @@ def _pick(key, t, idx, d, result_type):
     values = np.take_along_axis(x, idx, d)
     grids = list(np.ix_(*[np.arange(n) for n in idx.shape]))
     grids[d] = idx
-    out = _result(OPS[key], values, (t,), (x.shape, tuple(grids)), t._rg)
+    out = _result(OPS[key], values, (t,), (x.shape, tuple(grids)))
     return result_type(out, _wrap(idx))
 
 
@@ -35,12 +35,14 @@ def _return_types(kind):
     return rt(kind)
 
 
-def sort(t, dim=-1, descending=False, stable=False):
+def sort(t, dim=-1, descending=False, stable=None):
     x = t._data
     if x.ndim == 0:
         return _return_types("sort")(t.clone(), _wrap(np.asarray(0)))
     d = _dims(dim, x.ndim)[0]
-    return _pick("sort", t, _order(x, d, descending), d, _return_types("sort"))
+    # always stable here; passing stable= selects PyTorch's other overload (SortBackward1)
+    key = "sort" if stable is None else "sort_stable"
+    return _pick(key, t, _order(x, d, descending), d, _return_types("sort"))
 
 
 def argsort(t, dim=-1, descending=False, stable=False):
@@ -89,14 +91,14 @@ def flip(t, *dims):
         if d in norm[:i]:
             raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
     axes = norm if x.ndim else ()
-    return _result(OPS["flip"], np.flip(x, axes).copy(), (t,), axes, t._rg)
+    return _result(OPS["flip"], np.flip(x, axes).copy(), (t,), axes)
 
 
-def _fill_where(key, t, keep, value):
+def _fill_where(key, t, keep, value, inputs=None):
     x = t._data
     out = np.where(keep, x, np.asarray(value).astype(x.dtype))
     keep = np.broadcast_to(keep, out.shape)
-    return _result(OPS[key], out, (t,), (keep, x.shape, value), t._rg)
+    return _result(OPS[key], out, inputs or (t,), (keep, x.shape, value))
 
 
 def masked_fill(t, mask, value):
@@ -108,7 +110,9 @@ def masked_fill(t, mask, value):
         if value._data.ndim:
             raise RuntimeError("masked_fill_ only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value._data.ndim} dimension(s).")
-        value = value.item()  # a constant here: no grad flows to a tensor value
+        if t._data.dtype.kind == "f":  # PyTorch's other overload: the value gets a grad too
+            return _fill_where("masked_fill_t", t, ~mask._data, value._data, (t, value))
+        value = value.item()
     return _fill_where("masked_fill", t, ~mask._data, value)
 
 

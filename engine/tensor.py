@@ -917,7 +917,7 @@ class Tensor:
         return _unary("erf", self, erf_np)
 
     # ---- ordering and masking (engine/ordering.py) ---------------------------------------------
-    def sort(self, dim=-1, descending=False, stable=False):
+    def sort(self, dim=-1, descending=False, stable=None):
         return _lazy.ordering.sort(self, dim, descending, stable)
 
     def argsort(self, dim=-1, descending=False, stable=False):

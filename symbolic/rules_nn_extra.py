@@ -152,14 +152,15 @@ def _cumsum(m, a, at, s):
 
 def _kept(m, a, at, s):
     keep, _, value = at
-    return m.where(keep, a[0], m.scalar(value))
+    return m.where(keep, a[0], a[1] if len(a) > 1 else m.scalar(value))
 
 
 for _key, _rule in {
-    "leaky_relu": _leaky_rule, "elu": _elu_rule, "gelu": _gelu_rule, "silu": _silu_rule,
+    "leaky_relu": _leaky_rule, "elu": _elu_rule, "leaky_relu_": _leaky_rule, "elu_": _elu_rule,
+    "gelu": _gelu_rule, "silu": _silu_rule,
     "softplus": _softplus_rule, "erf": _erf_rule,
-    "sort": _picked, "topk": _picked, "cumsum": _cumsum,
+    "sort": _picked, "sort_stable": _picked, "topk": _picked, "cumsum": _cumsum,
     "flip": lambda m, a, at, s: np.flip(a[0], at),
-    "masked_fill": _kept, "tril": _kept, "triu": _kept,
+    "masked_fill": _kept, "masked_fill_t": _kept, "tril": _kept, "triu": _kept,
 }.items():
     rules.register(_key, _rule)

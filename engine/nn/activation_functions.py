@@ -21,7 +21,9 @@ def _float(x):
 
 def _activation(key, input, fwd, attrs, inplace=False):
     if inplace:
-        return input._inplace(lambda a: _activation(key, a, fwd, attrs))
+        # leaky_relu_ and elu_ are other nodes in PyTorch (saving the result); silu_ is not
+        key_ = key + "_" if key + "_" in OPS else key
+        return input._inplace(lambda a: _activation(key_, a, fwd, attrs))
     x = _float(input._data)
     return _result(OPS[key], np.asarray(fwd(x), dtype=x.dtype), (input,), attrs, input._rg)
 
@@ -39,12 +41,13 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 
 def _gelu_np(x, approximate):
-    # in float64, rounded once to the input's dtype
-    w = x.astype(np.float64)
+    # ATen's order of operations in the input's dtype: float32 1 + erf(x / sqrt 2) cancels for
+    # x << 0, and PyTorch prints the cancelled digits
+    dt = x.dtype.type
     if approximate == "tanh":
-        inner = math.sqrt(2.0 / math.pi) * (w + 0.044715 * w * w * w)
-        return 0.5 * w * (1.0 + np.tanh(inner))
-    return w * 0.5 * (1.0 + erf_np(w * math.sqrt(0.5)))
+        inner = (x + x * x * x * dt(0.044715)) * dt(math.sqrt(2.0 / math.pi))
+        return dt(0.5) * x * (dt(1.0) + np.tanh(inner))
+    return x * dt(0.5) * (dt(1.0) + erf_np(x * dt(math.sqrt(0.5))))
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:

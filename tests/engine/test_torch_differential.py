@@ -371,3 +371,217 @@ def test_error_matches_pytorch(name):
         run(src, engine)
     assert type(ours.value).__name__ == type(theirs.value).__name__
     assert str(ours.value) == str(theirs.value)
+
+
+# ---- activations, dropout, ordering and masking ops (tutorial MLPs) ---------------------------
+NN_EXTRA_PROGRAMS = {
+    "activations_values_grads_and_nodes": """
+        F = torch.nn.functional
+        # float32 GELU below about -2.5 is not compared: PyTorch computes it with oneDNN's own erf
+        for dtype in (torch.float32, torch.float64):
+            x = torch.tensor([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.5, 25.0], dtype=dtype,
+                             requires_grad=True)
+            outs = [F.leaky_relu(x), F.leaky_relu(x, 0.2), F.elu(x), F.elu(x, alpha=0.5),
+                    F.gelu(x), F.gelu(x, approximate="tanh"), F.silu(x), F.softplus(x),
+                    F.softplus(x, beta=2.0, threshold=3.0), torch.erf(x), x.erf()]
+            for y in outs:
+                (g,) = torch.autograd.grad(y.sum(), x)
+                print(y, y.grad_fn.name(), g)
+                print(y.grad_fn.next_functions)
+    """,
+    "activations_in_place": """
+        F = torch.nn.functional
+        x = torch.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+        for f in (lambda h: F.leaky_relu(h, 0.2, inplace=True), lambda h: F.elu(h, 0.5, True),
+                  lambda h: F.silu(h, inplace=True), torch.nn.LeakyReLU(inplace=True),
+                  torch.nn.ELU(inplace=True), torch.nn.SiLU(inplace=True)):
+            h = x * 1
+            y = f(h)
+            print(y, y is h, h._version, torch.autograd.grad(y.sum(), x))
+    """,
+    "activations_second_order": """
+        F = torch.nn.functional
+        x = torch.tensor([-1.5, -0.25, 0.3, 1.7], dtype=torch.float64, requires_grad=True)
+        for f in (F.leaky_relu, F.elu, F.gelu, lambda t: F.gelu(t, approximate="tanh"), F.silu,
+                  F.softplus, torch.erf):
+            (g,) = torch.autograd.grad(f(x).pow(2).sum(), x, create_graph=True)
+            (h,) = torch.autograd.grad(g.sum(), x)
+            # values only: PyTorch's double-backward nodes (EluBackwardBackward0) are not named
+            print(g.detach(), h)
+    """,
+    "activation_modules": """
+        nn = torch.nn
+        mods = [nn.LeakyReLU(), nn.LeakyReLU(0.2, inplace=True), nn.ELU(), nn.ELU(0.5, True),
+                nn.GELU(), nn.GELU("tanh"), nn.SiLU(), nn.SiLU(inplace=True), nn.Softplus(),
+                nn.Softplus(beta=2, threshold=10), nn.Dropout(), nn.Dropout(0.25, inplace=True)]
+        for m in mods:
+            print(m, repr(m))
+        torch.manual_seed(1)
+        model = nn.Sequential(nn.Linear(3, 4), nn.GELU(), nn.Dropout(0.3), nn.Linear(4, 4),
+                              nn.LeakyReLU(0.1), nn.Linear(4, 2), nn.SiLU(), nn.Softplus())
+        print(model)
+        x = torch.randn(5, 3)
+        out = model(x)
+        print(out)
+        out.sum().backward()
+        for name, p in model.named_parameters():
+            print(name, p.grad)
+        model.eval()
+        print(model(x), model.training, model[2].training)
+        model.train()
+        print(model(x))
+    """,
+    "dropout_masks_follow_the_seed": """
+        F = torch.nn.functional
+        for seed in (0, 1, 42, 1234):
+            for p in (0.1, 0.2, 0.5, 0.9):
+                torch.manual_seed(seed)
+                x = torch.ones(3, 7, requires_grad=True)
+                y = F.dropout(x, p)
+                print(seed, p, y.grad_fn.name(), (y != 0).int().tolist(), y.max())
+                y.sum().backward()
+                print(x.grad)
+                print(torch.rand(2))
+        torch.manual_seed(3)
+        big = F.dropout(torch.ones(2000), 0.5)
+        print((big != 0).int().sum(), (big != 0).int()[:40].tolist(), torch.randint(0, 100, (3,)))
+        torch.manual_seed(3)
+        print(F.dropout(torch.ones(5, dtype=torch.float64), 0.3))
+        x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        print(F.dropout(x, 0.0) is x, F.dropout(x, 0.7, training=False) is x, F.dropout(x, 1.0))
+        torch.manual_seed(5)
+        h = x * 2
+        F.dropout(h, 0.5, inplace=True)
+        print(h, h.grad_fn.name())
+        torch.manual_seed(5)
+        print(torch.dropout(x, 0.5, True), torch.nn.Dropout(0.5)(x))
+    """,
+    "sort_topk_argsort": """
+        # topk's order among ties is the engine's (stable), not ATen's: no ties for topk here
+        x = torch.tensor([[3.0, 1.0, 2.0, 1.0], [0.5, -1.0, 4.0, 0.5]], requires_grad=True)
+        for kw in ({}, {"descending": True}, {"dim": 0}, {"dim": 0, "descending": True},
+                   {"stable": True}, {"stable": True, "descending": True}):
+            r = x.sort(**kw)
+            print(r)
+            print(r.values.grad_fn.name(), r[1], x.argsort(**kw))
+            (g,) = torch.autograd.grad((r.values * torch.arange(4.0)).sum(), x)
+            print(g)
+        print(torch.sort(x, 1, True), torch.argsort(x, dim=1))
+        x = torch.tensor([[3.0, 1.0, 2.0, 1.5], [0.5, -1.0, 4.0, 0.25]], requires_grad=True)
+        for k, kw in ((2, {}), (1, {"dim": 0}), (3, {"largest": False}), (0, {})):
+            r = torch.topk(x, k, **kw)
+            print(r, x.topk(k, **kw).indices)
+            if k:
+                (g,) = torch.autograd.grad((r.values ** 2).sum(), x)
+                print(g)
+        v, i = torch.tensor([5, 2, 9]).sort(descending=True)
+        print(v, i, torch.tensor([True, False, True]).sort())
+        n = torch.tensor([1.0, float("nan"), -1.0, 0.0])
+        print(n.sort(), n.sort(descending=True), n.topk(2), n.argsort())
+    """,
+    "cumsum_flip": """
+        x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        for d in (0, 1, -1):
+            y = x.cumsum(d)
+            (g,) = torch.autograd.grad((y * y).sum(), x, create_graph=True)
+            (h,) = torch.autograd.grad(g.sum(), x)
+            print(y, g, h)
+        print(torch.cumsum(x, dim=1), torch.tensor([1, 2, 3]).cumsum(0),
+              torch.tensor([True, True, False]).cumsum(0), x.cumsum(0, dtype=torch.float64))
+        print(torch.tensor([0.1] * 9).cumsum(0).tolist())
+        for dims in ((0,), (1,), (0, 1), [-1]):
+            y = x.flip(dims)
+            (g,) = torch.autograd.grad((y * torch.arange(6.0).view(2, 3)).sum(), x)
+            print(y, g)
+        print(torch.flip(x, [0]), x.flip(0, 1), torch.tensor([1, 2, 3]).flip(0))
+    """,
+    "masked_fill_tril_triu": """
+        x = torch.tensor([[1.0, -2.0, 3.0], [-4.0, 5.0, -6.0]], requires_grad=True)
+        y = x.masked_fill(x < 0, 0.0)
+        (g,) = torch.autograd.grad((y * 3).sum(), x)
+        print(y, g)
+        y = x.masked_fill(torch.tensor([True, False, True]), float("-inf"))
+        print(y, y.softmax(1))
+        (g,) = torch.autograd.grad(y.softmax(1)[:, 1].sum(), x)
+        print(g)
+        y = x.masked_fill(torch.tensor([[True], [False]]), torch.tensor(7.0))
+        print(y, torch.masked_fill(x, x > 2, -1), y.grad_fn.next_functions[1])
+        v = torch.tensor(2.0, requires_grad=True)
+        y = x.masked_fill(x > 0, v) * torch.arange(6.0).view(2, 3)
+        print(y, torch.autograd.grad(y.sum(), [x, v]))
+        h = x * 1
+        h.masked_fill_(h > 0, 0.5)
+        (g,) = torch.autograd.grad(h.sum(), x)
+        print(h, g)
+        print(torch.tensor([1, 2, 3]).masked_fill(torch.tensor([True, False, False]), 9))
+        m = torch.arange(1.0, 13.0).view(3, 4).requires_grad_()
+        for k in (0, 1, -1, 5, -5):
+            lo, up = m.tril(k), torch.triu(m, diagonal=k)
+            (g,) = torch.autograd.grad((lo * 2 + up).sum(), m)
+            print(lo, up, g)
+        print(torch.ones(2, 2, 3).tril(), torch.ones(2, 3, dtype=torch.int64).triu())
+        torch.manual_seed(0)
+        scores = torch.randn(4, 4)
+        causal = torch.tril(torch.ones(4, 4))
+        print(scores.masked_fill(causal == 0, float("-inf")).softmax(-1))
+    """,
+}
+
+NN_EXTRA_ERRORS = {
+    "gelu_approximate": """
+        torch.nn.functional.gelu(torch.ones(2), approximate="fast")
+    """,
+    "dropout_p_too_big": """
+        torch.nn.functional.dropout(torch.ones(2), 1.5)
+    """,
+    "dropout_module_p_negative": """
+        torch.nn.Dropout(-0.1)
+    """,
+    "masked_fill_float_mask": """
+        torch.ones(3).masked_fill(torch.tensor([1.0, 0.0, 1.0]), 0.0)
+    """,
+    "masked_fill_long_mask": """
+        torch.ones(3).masked_fill(torch.tensor([1, 0, 1]), 0.0)
+    """,
+    "masked_fill_value_not_0d": """
+        torch.ones(3).masked_fill(torch.tensor([True, False, True]), torch.ones(3))
+    """,
+    "tril_1d": """
+        torch.ones(3).tril()
+    """,
+    "triu_0d": """
+        torch.tensor(1.0).triu()
+    """,
+    "topk_k_too_large": """
+        torch.ones(3).topk(4)
+    """,
+    "sort_dim_out_of_range": """
+        torch.ones(3).sort(dim=1)
+    """,
+    "cumsum_dim_out_of_range": """
+        torch.ones(2, 3).cumsum(2)
+    """,
+    "flip_duplicate_dims": """
+        torch.ones(2, 3).flip(0, -2)
+    """,
+    "leaky_relu_inplace_leaf": """
+        torch.nn.functional.leaky_relu(torch.ones(2, requires_grad=True), inplace=True)
+    """,
+}
+
+
+@pytest.mark.parametrize("name", sorted(NN_EXTRA_PROGRAMS))
+def test_nn_extra_program_prints_what_pytorch_prints(name):
+    src = NN_EXTRA_PROGRAMS[name]
+    assert _normalise(run(src, engine)) == _normalise(run(src, torch))
+
+
+@pytest.mark.parametrize("name", sorted(NN_EXTRA_ERRORS))
+def test_nn_extra_error_matches_pytorch(name):
+    src = NN_EXTRA_ERRORS[name]
+    with pytest.raises(Exception) as theirs:
+        run(src, torch)
+    with pytest.raises(Exception) as ours:
+        run(src, engine)
+    assert type(ours.value).__name__ == type(theirs.value).__name__
+    assert str(ours.value) == str(theirs.value)
