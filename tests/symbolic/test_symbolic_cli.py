@@ -231,3 +231,13 @@ def test_a_forward_that_cannot_be_replayed_says_so_and_uses_finite_differences(
     if status:  # 2·(-2)² = 8 where d(x³)/dx = 12
         assert "MISMATCH NumpyCube.backward: x[1]: backward returned 8, closed form —, " \
                "finite difference 12" in out
+
+
+def test_a_kink_at_the_point_is_not_a_false_alarm(tmp_path, capsys):
+    # relu at exactly 0: the engine (and PyTorch) say 0, the central difference 0.5 at any step
+    path = script(tmp_path, "import torch\nx = torch.tensor([-1.0, 0.0, 2.0], requires_grad=True)\n"
+                            "x.relu().sum().backward()\n")
+    assert main(["check", "--full", path]) == 0
+    out = capsys.readouterr().out
+    assert "element x[1]: engine 0, closed form 0, finite difference 0.5" in out
+    assert "(finite difference unreliable here (kink or rounding))" in out
