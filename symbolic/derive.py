@@ -100,7 +100,7 @@ _NUMERIC = {
     sp.exp: math.exp, sp.log: math.log, sp.sin: math.sin, sp.cos: math.cos, sp.tanh: math.tanh,
     sp.Abs: abs, sp.sign: lambda x: float(np.sign(x)), sp.Heaviside: _heaviside,
     sp.DiracDelta: lambda x, *k: 0.0 if x != 0 else math.inf,
-    sp.Max: max, sp.Min: min,
+    sp.Max: max, sp.Min: min, sp.erf: math.erf,
 }
 
 
