@@ -124,7 +124,36 @@ CASES = [
     ("bmm_bcast", "bmm", lambda a, b: a @ b, [r(2, 2, 3), r(3, 2)]),
     ("softmax", "softmax", lambda a: a.softmax(1), [r(2, 3)]),
     ("log_softmax", "log_softmax", lambda a: a.log_softmax(0), [r(3, 2)]),
+    # activations, ordering and masking (tutorial MLPs); more in test_activations/test_sort_ops
+    ("leaky_relu", "leaky_relu", lambda a: _F().leaky_relu(a, 0.2), [away_from_zero(5)]),
+    ("leaky_relu_", "leaky_relu_", lambda a: _F().leaky_relu(a * 1, 0.2, inplace=True),
+     [away_from_zero(5)]),
+    ("elu", "elu", lambda a: _F().elu(a, 0.7), [away_from_zero(5)]),
+    ("elu_", "elu_", lambda a: _F().elu(a * 1, 0.7, inplace=True), [away_from_zero(5)]),
+    ("gelu", "gelu", lambda a: _F().gelu(a), [r(5)]),
+    ("gelu_tanh", "gelu", lambda a: _F().gelu(a, approximate="tanh"), [r(5)]),
+    ("silu", "silu", lambda a: _F().silu(a), [r(5)]),
+    ("softplus", "softplus", lambda a: _F().softplus(a, beta=2.0, threshold=1.5), [r(6)]),
+    ("erf", "erf", lambda a: a.erf(), [r(4)]),
+    ("sort", "sort", lambda a: a.sort(1).values, [distinct(2, 4)]),
+    ("sort_stable", "sort_stable",
+     lambda a: a.sort(0, descending=True, stable=True).values, [distinct(3, 2)]),
+    ("topk", "topk", lambda a: a.topk(2, 1).values, [distinct(2, 4)]),
+    ("cumsum", "cumsum", lambda a: a.cumsum(1), [r(2, 3)]),
+    ("flip", "flip", lambda a: a.flip(0, 1), [r(2, 3)]),
+    ("masked_fill", "masked_fill",
+     lambda a: a.masked_fill(engine.tensor([True, False, True]), 0.5), [r(2, 3)]),
+    ("masked_fill_t", "masked_fill_t",
+     lambda a, v: a.masked_fill(engine.tensor([[True], [False]]), v), [r(2, 3), r()]),
+    ("tril", "tril", lambda a: a.tril(), [r(3, 3)]),
+    ("triu", "triu", lambda a: a.triu(1), [r(3, 4)]),
 ]
+
+
+def _F():
+    import engine.nn.functional as F
+
+    return F
 
 
 def _setitem(a, b):
