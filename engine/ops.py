@@ -423,7 +423,9 @@ def _leaky_relu_vjp(m, g, out, s, a, need):
 
 def _elu_vjp(m, g, out, s, a, need):
     x = s[0]
-    return (m.where(x > 0, g, g * a * m.exp(x)),)
+    pos = x > 0
+    # exp of the x <= 0 side only: exp(large x) would overflow (and warn) for a discarded value
+    return (m.where(pos, g, g * a * m.exp(m.where(pos, 0.0, x))),)
 
 
 def _gelu_vjp(m, g, out, s, a, need):

@@ -36,8 +36,10 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """x > 0 ? x : alpha * (exp(x) - 1)."""
-    return _activation("elu", input, lambda x: np.where(x > 0, x, np.expm1(x) * alpha), alpha,
-                       inplace)
+    def fwd(x):
+        return np.where(x > 0, x, np.expm1(np.minimum(x, 0)) * alpha)
+
+    return _activation("elu", input, fwd, alpha, inplace)
 
 
 def _gelu_np(x, approximate):
