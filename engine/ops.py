@@ -448,10 +448,11 @@ def _silu_vjp(m, g, out, s, a, need):
 
 def _softplus_vjp(m, g, out, s, a, need):
     beta, threshold = a
-    x = s[0]
-    bx = x * beta
-    # sigmoid(beta * x) below the threshold, where the forward is log1p(exp(beta * x)) / beta
-    return (m.where(bx > threshold, g, g * m.sigmoid(bx)),)
+    bx = s[0] * beta
+    linear = bx > threshold
+    # ATen's z / (z + 1), z = exp(beta x), on the log1p(exp(beta x)) / beta side only
+    z = m.exp(m.where(linear, 0.0, bx))
+    return (m.where(linear, g, g * z / (z + 1.0)),)
 
 
 register("leaky_relu", "LeakyReluBackward0", None, _leaky_relu_vjp, save_inputs=True,

@@ -234,3 +234,21 @@ def test_dropout_gradient_matches_finite_differences_with_a_fixed_mask():
     numeric, probe = numeric_grads(fn, inputs)
     _, grads = engine_grads(fn, inputs, probe)
     np.testing.assert_allclose(grads[0].numpy(), numeric[0], rtol=1e-6, atol=1e-8)
+
+
+def test_numpy_erf_matches_libm():
+    from engine.erf_numpy import erf_np
+
+    rng = np.random.default_rng(5)
+    x64 = np.concatenate([rng.uniform(-7, 7, 20000), rng.uniform(-1e-4, 1e-4, 100)])
+    want = np.array([math.erf(v) for v in x64])
+    np.testing.assert_array_equal(erf_np(x64), want)  # float64: libm itself
+    x32 = x64.astype(np.float32)
+    want32 = np.array([math.erf(v) for v in x32.astype(np.float64)]).astype(np.float32)
+    np.testing.assert_array_equal(erf_np(x32), want32)  # the table, correctly rounded
+    special = np.array([0.0, -0.0, 6.0, -7.5, np.inf, -np.inf, np.nan], dtype=np.float32)
+    got = erf_np(special)
+    np.testing.assert_array_equal(got[:6], [0.0, -0.0, 1.0, -1.0, 1.0, -1.0])
+    assert np.signbit(got[1]) and np.isnan(got[6])
+    assert erf_np(np.array(0.5, np.float32)).shape == ()
+    assert erf_np(np.array([1])).dtype == np.float32
