@@ -4,6 +4,7 @@ derivative of its forward."""
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -52,6 +53,8 @@ def _close(a, b, rtol, atol) -> bool:
         return False
     if np.isnan(a) and np.isnan(b):
         return True
+    if np.isinf(a) or np.isinf(b):  # inf - x <= inf would call any pair close
+        return a == b
     return abs(a - b) <= atol + rtol * max(abs(a), abs(b))
 
 
@@ -85,7 +88,9 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
         notes.append("the backward pass had not finished: engine values may be missing")
     budget = Budget(opts.time_limit, cancel)
     sbudget = Budget(opts.simplify_budget, cancel)
-    rtol, atol = tolerance(_graph_dtype(call))
+    dtype = _graph_dtype(call)
+    rtol, atol = tolerance(dtype)
+    fmax = float(np.finfo(dtype).max)
 
     rng = np.random.default_rng(opts.seed + call.index)
     sample: dict[int, list[int]] = {}
@@ -162,7 +167,7 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
             s_entry = sym.get((ti, flat))
             f_entry = fd.get((ti, flat))
             rows.append(_row(t.name, idx, s_entry, e, f_entry, sbudget, opts, rtol, atol, scale,
-                             eng is None))
+                             eng is None, fmax))
         mf = None
         if lm and ti in lm:
             text, tex, grad = lm[ti]
@@ -176,7 +181,7 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
         if eng is None:
             notes.append(f"the engine produced no gradient for {t.name}")
 
-    customs = tuple(_custom_checks(call, opts, budget, sbudget, rtol, atol, notes))
+    customs = tuple(_custom_checks(call, opts, budget, sbudget, rtol, atol, notes, fmax))
     output = ""
     if "L" in state:
         o = run_limited(lambda: derive.abbreviate(derive.plain(state["L"]), 300), TEXT_LIMIT)
@@ -187,7 +192,8 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
                        seconds=time.monotonic() - t0)
 
 
-def _row(name, idx, s_entry, e, f_entry, sbudget, opts, rtol, atol, scale, no_engine):
+def _row(name, idx, s_entry, e, f_entry, sbudget, opts, rtol, atol, scale, no_engine,
+         fmax=math.inf):
     notes = []
     s_val = None
     text = pretty = latex = ""
@@ -210,16 +216,21 @@ def _row(name, idx, s_entry, e, f_entry, sbudget, opts, rtol, atol, scale, no_en
         symbol = str(s)
     else:
         symbol = symbol_name(name, idx)
-    f_val, stable = f_entry if f_entry is not None else (None, False)
+    f_val, stable, f_err = f_entry if f_entry is not None else (None, False, 0.0)
     if no_engine:
         e_cmp = 0.0  # no grad reached this leaf: that is a zero gradient
         notes.append("no engine grad (zero)")
     else:
         e_cmp = e
     ok, checked = True, True
+    s_cmp = s_val
+    if s_val is not None and abs(s_val) > fmax:  # the exact value, rounded to the dtype: inf
+        s_cmp = math.copysign(math.inf, s_val)
+        notes.append("the closed form's value overflows the dtype")
     if s_val is not None:
-        ok = _close(e_cmp, s_val, rtol, atol * scale)
-        if f_val is not None and not _close(f_val, s_val, 1e-5, 1e-6 * scale):
+        ok = _close(e_cmp, s_cmp, rtol, atol * scale)
+        # f_err: how far the estimate moved between steps, its own error bar (steep functions)
+        if f_val is not None and not _close(f_val, s_val, 1e-5, 1e-6 * scale + 3 * f_err):
             if stable:
                 ok = False
                 notes.append("finite difference disagrees with the closed form")
@@ -227,7 +238,7 @@ def _row(name, idx, s_entry, e, f_entry, sbudget, opts, rtol, atol, scale, no_en
                 notes.append("finite difference unreliable here (kink or rounding)")
     elif f_val is not None:
         if stable:
-            ok = _close(e_cmp, f_val, max(rtol, 1e-5), max(atol, 1e-6) * scale)
+            ok = _close(e_cmp, f_val, max(rtol, 1e-5), max(atol, 1e-6) * scale + 3 * f_err)
         else:
             checked = False
             notes.append("finite difference unreliable here; not checked")
@@ -235,7 +246,7 @@ def _row(name, idx, s_entry, e, f_entry, sbudget, opts, rtol, atol, scale, no_en
         checked = False
         notes.append("not checked (no closed form and no finite difference)")
     if not ok and s_val is not None:
-        if not _close(e_cmp, s_val, rtol, atol * scale):
+        if not _close(e_cmp, s_cmp, rtol, atol * scale):
             notes.append("engine disagrees with the closed form")
     elif not ok:
         notes.append("engine disagrees with the finite difference")
@@ -243,7 +254,7 @@ def _row(name, idx, s_entry, e, f_entry, sbudget, opts, rtol, atol, scale, no_en
                         "; ".join(notes), checked)
 
 
-def _custom_checks(call, opts, budget, sbudget, rtol, atol, notes):
+def _custom_checks(call, opts, budget, sbudget, rtol, atol, notes, fmax):
     g = call.graph
     for node_idx, (gin, gout) in sorted(call.custom_steps.items()):
         node = g.nodes[node_idx]
@@ -260,7 +271,7 @@ def _custom_checks(call, opts, budget, sbudget, rtol, atol, notes):
                 notes.append(f"{c.name}.backward: {argname} has {x0.size} elements: a random "
                              f"sample of {opts.max_elements} is checked")
             rows.extend(_custom_arg_rows(c, k, argname, x0, seeds, np.asarray(user, np.float64),
-                                         opts, budget, sbudget, rtol, atol))
+                                         opts, budget, sbudget, rtol, atol, fmax))
         yield CustomCheck(c.name, node.where, c.replay is not None, c.reason or "", tuple(rows))
 
 
@@ -270,7 +281,7 @@ def _custom_vjp_numeric(c, seeds, values):
                for r, s in zip(c.outputs, seeds, strict=False))
 
 
-def _custom_arg_rows(c, k, argname, x0, seeds, user, opts, budget, sbudget, rtol, atol):
+def _custom_arg_rows(c, k, argname, x0, seeds, user, opts, budget, sbudget, rtol, atol, fmax):
     n = x0.size
     flats = list(range(n)) if n <= opts.max_elements else sorted(
         int(i) for i in np.random.default_rng(opts.seed).choice(n, opts.max_elements, False))
@@ -324,8 +335,8 @@ def _custom_arg_rows(c, k, argname, x0, seeds, user, opts, budget, sbudget, rtol
         idx = tuple(int(i) for i in np.unravel_index(flat, x0.shape)) if x0.shape else ()
         e = float(user.reshape(-1)[flat]) if user.size > flat else None
         f = fd.get(flat)
-        yield _row(label, idx, sym.get(flat), e, None if f is None else (f, True), sbudget,
-                   opts, rtol, atol, scale, False)
+        yield _row(label, idx, sym.get(flat), e, None if f is None else (f, True, 0.0), sbudget,
+                   opts, rtol, atol, scale, False, fmax)
 
 
 def check_all(calls, options: Options | None = None, cancel: CancelToken | None = None):

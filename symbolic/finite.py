@@ -56,8 +56,9 @@ class NumericCall:
         plus, minus, h = self._sides(ti, flat, rel)
         return (plus - minus) / (2 * h)
 
-    def stable(self, ti: int, flat: int) -> tuple[float, bool]:
-        """The central difference and whether it is trustworthy: steps 1e-5 and 1e-6 agree, and
+    def stable(self, ti: int, flat: int) -> tuple[float, bool, float]:
+        """The central difference, whether it is trustworthy, and its error estimate (how much it
+        moved between the steps). Trustworthy: steps 1e-5 and 1e-6 agree, and
         the point is not on a kink. At a kink (relu at 0) the central difference is the mean of
         the two one-sided slopes at every step size, so agreement alone does not tell; there the
         second difference (L(x+h) - 2 L(x) + L(x-h)) / h stays at the jump in slope as h
@@ -72,7 +73,7 @@ class NumericCall:
         bend2 = (p2 - 2 * self._f0 + m2) / h2
         noise = 1e-8 * abs(self._f0) / h2  # rounding in L, amplified by the step
         kink = abs(bend2) > max(1e-5 * scale, 10 * noise) and abs(bend2) > 0.3 * abs(bend1)
-        return a, abs(a - b) <= 1e-4 * scale and not kink
+        return a, abs(a - b) <= 1e-4 * scale and not kink, abs(a - b)
 
 
 def replay_mismatches(call, rtol: float, atol: float, limit: int = 3) -> list[str]:

@@ -555,9 +555,3 @@ NUMPY_FUNCS = {
 }
 
 from . import rules_nn_extra  # noqa: E402, F401  (registers its rules; imports this module)
-
-# activations, ordering and masking: a module of their own (they build on the helpers above)
-from .rules_extra import EXTRA_NUMPY_FUNCS, EXTRA_RULES  # noqa: E402
-
-RULES.update(EXTRA_RULES)
-NUMPY_FUNCS.update(EXTRA_NUMPY_FUNCS)

@@ -133,3 +133,19 @@ def test_no_matrix_form_for_other_models(record):
         torch.mean((X @ w.t() - Y).abs()).backward()
     (report,) = check_all(rec.calls)
     assert report.ok and report.targets[0].matrix_form is None
+
+
+def test_an_infinite_engine_grad_agrees_only_with_an_overflowing_exact_value(record):
+    # float32: d/dx exp(x) at 100 is e^100 ~ 2.7e43, beyond float32's range: inf, rightly
+    with record() as rec, np.errstate(over="ignore"):
+        x = torch.tensor([100.0, 1.0], requires_grad=True)
+        x.exp().sum().backward()
+    call = rec.calls[0]
+    report = check(call)
+    big, small = report.elements
+    assert big.engine == math.inf and big.symbolic == pytest.approx(math.exp(100))
+    assert big.ok and "overflows the dtype" in big.note and small.ok
+    # but an inf where the exact value is e (representable) is a disagreement
+    wrong = dataclasses.replace(call, engine={0: np.array([np.inf, np.inf], np.float32)})
+    bad = check(wrong).elements[1]
+    assert not bad.ok and "engine disagrees with the closed form" in bad.note

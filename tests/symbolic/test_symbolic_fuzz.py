@@ -3,7 +3,7 @@ once recursed without end): every element gets a closed form, and the three ways
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import engine as torch
@@ -43,10 +43,13 @@ def test_random_programs_agree_three_ways(record, program, seed, dtype):
         for un, bi, pick in program:
             vals.append(BINARY[bi](UNARY[un](vals[-1]), vals[pick]))
         vals[-1].sum().backward()
+    # float32 overflow (inf in the forward) leaves nothing to compare finite differences with
+    assume(np.isfinite(vals[-1].detach().numpy()).all())
     report = check(rec.calls[0], Options(simplify_budget=0.2))
     assert not [n for n in report.notes if "failed" in n], (program, report.notes)
     assert report.ok, (program, report.failures)
+    scale = max([1.0] + [abs(e.symbolic) for e in report.elements if e.symbolic is not None])
     for e in report.elements:
         assert e.symbolic is not None, (program, e)
         if "unreliable" not in e.note:  # a kink (relu, abs, max) under the step
-            assert e.finite == pytest.approx(e.symbolic, rel=1e-5, abs=1e-6), (program, e)
+            assert e.finite == pytest.approx(e.symbolic, rel=1e-4, abs=1e-6 * scale), (program, e)
