@@ -29,6 +29,12 @@ def _pick(key, t, idx, d, result_type):
     return result_type(out, _wrap(idx))
 
 
+def _pick_scalar(key, t, result_type):
+    # a 0-d input is its own sort/topk: still the op's node, as in PyTorch
+    out = _result(OPS[key], t._data.copy(), (t,), ((), ()))
+    return result_type(out, _wrap(np.asarray(0)))
+
+
 def _return_types(kind):
     from .functions import _return_types as rt
 
@@ -37,11 +43,11 @@ def _return_types(kind):
 
 def sort(t, dim=-1, descending=False, stable=None):
     x = t._data
-    if x.ndim == 0:
-        return _return_types("sort")(t.clone(), _wrap(np.asarray(0)))
-    d = _dims(dim, x.ndim)[0]
     # always stable here; passing stable= selects PyTorch's other overload (SortBackward1)
     key = "sort" if stable is None else "sort_stable"
+    d = _dims(dim, x.ndim)[0]
+    if x.ndim == 0:
+        return _pick_scalar(key, t, _return_types("sort"))
     return _pick(key, t, _order(x, d, descending), d, _return_types("sort"))
 
 
@@ -59,7 +65,7 @@ def topk(t, k, dim=-1, largest=True, sorted=True):
     if not 0 <= k <= size:
         raise RuntimeError("selected index k out of range")
     if x.ndim == 0:
-        return _return_types("topk")(t.clone(), _wrap(np.asarray(0)))
+        return _pick_scalar("topk", t, _return_types("topk"))
     idx = _order(x, d, largest)
     idx = idx[(slice(None),) * d + (slice(0, k),)]
     return _pick("topk", t, idx, d, _return_types("topk"))

@@ -478,6 +478,9 @@ NN_EXTRA_PROGRAMS = {
         print(v, i, torch.tensor([True, False, True]).sort())
         n = torch.tensor([1.0, float("nan"), -1.0, 0.0])
         print(n.sort(), n.sort(descending=True), n.topk(2), n.argsort())
+        s = torch.tensor(3.0, requires_grad=True)
+        print(s.sort(), s.sort(stable=True), s.topk(1), s.argsort())
+        print(torch.autograd.grad(s.sort().values * 2, s))
     """,
     "cumsum_flip": """
         x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
