@@ -142,7 +142,10 @@ def _bound(name: str, pick, step_x, step_bound, tex: str):
         return step_x(x, b) if argindex == 1 else step_bound(x, b)
 
     def printed(fmt):
-        return lambda self, p: fmt.format(p._print(self.args[0]), p._print(self.args[1]))
+        def show(self, p, exp=None):  # LaTeX passes exp= for a power of the function
+            text = fmt.format(p._print(self.args[0]), p._print(self.args[1]))
+            return text if exp is None else rf"\left({text}\right)^{{{exp}}}"
+        return show
 
     return type(name, (sp.Function,), {
         "eval": classmethod(eval_), "fdiff": fdiff,

@@ -32,9 +32,10 @@ def _function(name, numeric, derivatives, tex):
     def fdiff(self, argindex=1):
         return derivatives[argindex - 1](*self.args)
 
-    def latex(self, printer):
+    def latex(self, printer, exp=None):  # exp= when the function is raised to a power
         inner = ", ".join(printer._print(a) for a in self.args)
-        return rf"\operatorname{{{tex}}}\left({inner}\right)"
+        text = rf"\operatorname{{{tex}}}\left({inner}\right)"
+        return text if exp is None else rf"{text}^{{{exp}}}"
 
     return type(name, (sp.Function,), {"eval": classmethod(eval_), "fdiff": fdiff,
                                        "numeric": staticmethod(numeric), "_latex": latex})

@@ -17,11 +17,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 SAMPLES = 201
-# sympy functions of symbolic.rules that lambdify's numpy module does not know
-NUMPY_FUNCS = {"relu": lambda v: np.maximum(v, 0.0),
-               "Heaviside": lambda v, h0=0.5: np.heaviside(v, h0),
-               # a spike of zero width: not drawable, and the engine's f'' is 0 there too
-               "DiracDelta": lambda v, *_k: np.zeros_like(np.asarray(v, dtype=float))}
 
 
 @dataclass
@@ -146,6 +141,10 @@ def function_curves(fn: Callable, lo: float = -3.0, hi: float = 3.0, samples: in
         return out
     try:
         import sympy as sp
+
+        # numpy versions of the functions symbolic's rules introduce (relu, Max/Min bounds,
+        # leaky_relu, erf, ...), which lambdify's numpy module does not know
+        from symbolic.rules import NUMPY_FUNCS
 
         x0 = float(xs[len(xs) // 3]) + 0.1234  # away from kinks at round numbers
         exprs = closed_forms(fn, x0)

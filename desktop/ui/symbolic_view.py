@@ -223,7 +223,8 @@ class SymbolicView(SymbolicPanel):
         self.table.setRowCount(len(elements))
         for r, e in enumerate(elements):
             cells = (e.label, _short(e.closed_form or "(not derived)"), _num(e.symbolic),
-                     _num(e.engine), _num(e.finite), OK_MARK if e.ok else BAD_MARK)
+                     _num(e.engine), _num(e.finite),
+                     (OK_MARK if e.checked else "–") if e.ok else BAD_MARK)
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c == 1:

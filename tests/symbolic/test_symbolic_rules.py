@@ -271,3 +271,21 @@ def test_activation_kinks_follow_the_engine_convention(record):
         [e.symbolic for e in report.elements])
     assert "Heaviside(x_0, 0)" in report.elements[0].closed_form  # the slopes as steps
     assert "unreliable" in report.elements[0].note  # the central difference at a kink
+
+
+def test_custom_functions_print_as_latex_when_raised_to_a_power():
+    # sympy's LaTeX printer passes exp= to a function's _latex when it is a power's base
+    import sympy as sp
+
+    from symbolic import rules, rules_nn_extra
+
+    x = sp.Symbol("x")
+    clamp = rules.clamp_max(rules.clamp_min(x, -1), 1)
+    assert sp.latex(clamp**2) == r"\left(\min\left(\max\left(x, -1\right), 1\right)\right)^{2}"
+    customs = [obj for obj in vars(rules_nn_extra).values()
+               if isinstance(obj, type) and issubclass(obj, sp.Function) and "_latex" in vars(obj)]
+    assert customs
+    for fn in customs:
+        nargs = min(fn.nargs) if isinstance(fn.nargs, sp.FiniteSet) else 2
+        text = sp.latex(fn(x, *[sp.Rational(1, 10)] * (nargs - 1)) ** 3)
+        assert text.endswith("^{3}"), (fn, text)
