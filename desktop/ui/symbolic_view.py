@@ -153,6 +153,9 @@ class SymbolicView(SymbolicPanel):
         self.state.setText(head)
         color = self.theme.stderr if bad else "#2e8b57"
         text = f"{BAD_MARK} {bad} disagree" if bad else f"{OK_MARK} all agree"
+        unchecked = sum(len(r.unchecked) for r in self.reports)
+        if unchecked:  # no closed form and no usable finite difference: not an agreement
+            text += f" ({unchecked} not checked)"
         self.badge.setText(f"<b style='color:{color}'>{text}</b>")
         self.badge.setToolTip(text)
         self.notes.setText(note)

@@ -66,6 +66,24 @@ def test_seed_model_agrees_three_ways(app, qtbot):
     assert view.formula.rendered  # the closed form drawn as math (ziamath), not as text
 
 
+def test_elements_nobody_could_check_are_not_counted_as_agreeing(app, qtbot):
+    import dataclasses
+
+    window, controller = app
+    run_source(qtbot, window, controller, SEED)
+    (report,) = _check(qtbot, window, controller)
+    w_target = report.targets[0]
+    first = dataclasses.replace(w_target.elements[0], closed_form="", symbolic=None,
+                                finite=None, checked=False)
+    w_target = dataclasses.replace(w_target, elements=(first, *w_target.elements[1:]))
+    report = dataclasses.replace(report, targets=(w_target, *report.targets[1:]))
+    view = window.symbolic
+    view.show_reports([report])
+    assert "all agree (1 not checked)" in view.badge.text()
+    assert view.select_target(w_target.name)
+    assert [r[5] for r in view.row_texts()] == ["–", OK_MARK]
+
+
 def test_wrong_custom_backward_disagrees(app, qtbot):
     window, controller = app
     run_source(qtbot, window, controller, WRONG_RELU)
