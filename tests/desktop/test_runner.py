@@ -280,8 +280,9 @@ def test_each_run_starts_from_fresh_engine_state():
 def test_each_run_arms_pytorchs_once_per_process_warnings_again():
     import engine
 
-    run_script("import torch\nx = torch.ones(1, requires_grad=True)\n"
-               "(x * x).sum().backward(create_graph=True)\n")
+    with pytest.warns(UserWarning, match="reference cycle"):
+        run_script("import torch\nx = torch.ones(1, requires_grad=True)\n"
+                   "(x * x).sum().backward(create_graph=True)\n")
     assert "create_graph_cycle" in engine.warn_once.warned
     result = run_script("import torch\nprint(sorted(torch.warn_once.warned))\n")
     assert result.output.strip() == "[]"
