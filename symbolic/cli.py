@@ -18,6 +18,10 @@ _OWN_DIRS = tuple(os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + 
                   for d in ("engine", "symbolic"))
 
 
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
 def _torch_import(name, globals=None, locals=None, fromlist=(), level=0):
     # `import torch[.x]` gets `engine[.x]`; sys.modules["torch"] is left alone
     if level == 0 and (name == "torch" or name.startswith("torch.")):
@@ -118,7 +122,8 @@ def print_report(report, out, full: bool = False) -> None:
     if report.output:
         out.write(f"  L = {_cut(report.output, 200)}\n")
     for t in report.targets:
-        size = f"{t.checked} of {t.total} elements, sampled" if t.sampled else f"{t.total} elements"
+        size = (f"{t.checked} of {t.total} elements, sampled" if t.sampled
+                else _count(t.total, "element"))
         out.write(f"  ∂L/∂{t.name}  {list(t.shape)} {t.dtype}  ({size})\n")
         _table(t.elements, out)
         if t.matrix_form is not None:
@@ -236,7 +241,8 @@ def _check_file(opts, source: str) -> int:
     nskip = sum(len(r.unchecked) for r in reports)
     skipped = (f" ({nskip} of them could not be: no closed form, no finite difference)"
                if nskip else "")
-    out.write(f"\n{len(reports)} calls, {total} gradient elements checked{skipped}: "
+    out.write(f"\n{_count(len(reports), 'call')}, {_count(total, 'gradient element')} "
+              f"checked{skipped}: "
               + (f"{nbad} disagree\n" if bad else "the checked ones agree\n" if nskip
                  else "all agree\n"))
     if error is not None:

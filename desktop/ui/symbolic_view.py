@@ -144,7 +144,7 @@ class SymbolicView(SymbolicPanel):
                     for r in self.reports)
         stopped = [r for r in self.reports if r.cancelled or r.timed_out]
         head = (f"<b>{len(self.reports)} call{'s' if len(self.reports) != 1 else ''}, "
-                f"{total} gradient elements checked</b> "
+                f"{total} gradient element{'s' if total != 1 else ''} checked</b> "
                 "(engine vs sympy closed form vs finite difference)")
         if stopped:
             head += " — " + ("cancelled" if any(r.cancelled for r in stopped)
