@@ -67,7 +67,9 @@ class Tracer(bdb.Bdb):
         self._cursor_bp = None
         self._attention = False  # one flag for the hot path: stop or breakpoints pending
         self.fast = False  # running untraced (Continue with no breakpoints)
+        self._continuing = False  # a Continue with breakpoints: script lines take _fast_local
         self.global_trace = self._make_global_trace()
+        self._fast_local = self._make_fast_local()
 
     # --- called from other threads ---
     def request_stop(self, reason: str) -> None:
@@ -95,7 +97,38 @@ class Tracer(bdb.Bdb):
 
         return global_trace
 
+    def _make_fast_local(self):
+        """The local trace function of script frames during a Continue with breakpoints set:
+        a line that holds no breakpoint costs one lookup instead of bdb's dispatch, which made
+        such a Continue about 3x the plain run. Everything else (a breakpoint's line, a stop
+        request, returns, exceptions, the step cap) goes through ``trace_dispatch``."""
+        tracer = self
+        canon = self.canonic(self.filename)
+        slow = self.trace_dispatch
+
+        def fast_local(frame, event, arg):
+            if (event == "line" and tracer._continuing and not tracer._attention
+                    and tracer.steps < tracer.max_steps):
+                lines = tracer.breaks.get(canon)  # bdb rebinds .breaks: look it up each time
+                if not lines or frame.f_lineno not in lines:
+                    tracer.steps += 1
+                    return fast_local
+            return slow(frame, event, arg)
+
+        return fast_local
+
+    def _set_stopinfo(self, stopframe, returnframe, stoplineno=0):
+        super()._set_stopinfo(stopframe, returnframe, stoplineno)
+        # bdb's Continue: stop nowhere but at breakpoints (stepping commands pass other values)
+        self._continuing = stoplineno == -1 and stopframe is self.botframe
+
     def trace_dispatch(self, frame, event, arg):
+        result = self._dispatch(frame, event, arg)
+        if result is not None and self._continuing and frame.f_code.co_filename == self.filename:
+            return self._fast_local  # back to the cheap path once bdb has had its say
+        return result
+
+    def _dispatch(self, frame, event, arg):
         if self._attention:
             self._attend()
         if event == "call":

@@ -234,3 +234,42 @@ def test_run_to_cursor_stops_on_a_conditional_breakpoints_line_whatever_the_cond
     assert d.session.wait_stop().line == 5
     d.session.continue_()  # the cursor was a one-shot and the condition is never true
     assert d.session.wait_stop() is None
+
+
+def test_continue_with_breakpoints_still_steps_line_by_line_after_a_stop():
+    # during a Continue, script lines skip bdb (a cheap local trace); a stop must bring
+    # line stepping back to every frame, and a Continue the cheap path again
+    from desktop.debugger import DebugSession
+
+    s = DebugSession(LOOP)
+    s.set_watches(["i"])
+    s.set_breakpoint(5)
+    s.continue_()
+    assert s.wait_stop().line == 5
+    s.step_over()
+    assert s.wait_stop().line == 6
+    s.step_over()
+    assert s.wait_stop().line == 4
+    s.continue_()
+    state = s.wait_stop()
+    assert state.line == 5 and dict(state.watches)["i"] == "1"  # the next iteration
+    s.set_breakpoints([])
+    s.continue_()
+    assert s.wait(5.0).output == "15\n"
+
+
+def test_a_breakpoint_set_while_a_traced_continue_runs_is_honoured():
+    import time
+
+    from desktop.debugger import DebugSession
+
+    s = DebugSession("i = 0\nwhile True:\n    i += 1\n    if i < 0:\n        print(i)\n")
+    s.set_breakpoint(5)  # never hit: the Continue is traced, every line takes the cheap path
+    s.continue_()
+    time.sleep(0.2)
+    with pytest.raises(TimeoutError):
+        s.wait_stop(0.0)  # still running
+    s.set_breakpoint(3)
+    assert s.wait_stop(5.0).line == 3
+    s.stop()
+    assert s.wait(5.0).status == "stopped"
