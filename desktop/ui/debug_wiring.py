@@ -87,13 +87,14 @@ class DebugWiring(QObject):
         self.panel_dock = window.add_panel(
             "backward_step", "Backward step", self.panel,
             area=Qt.DockWidgetArea.RightDockWidgetArea, tabify_with=None)
-        # Re-docked before tabifying: tabified straight after add_panel's restoreDockWidget, the
-        # group got a second, stale tab bar drawn over the status bar (PySide6 6.12).
-        window.removeDockWidget(self.panel_dock)
-        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel_dock)
-        window.tabifyDockWidget(window.docks["inspector"], self.panel_dock)
-        self.panel_dock.show()
-        window.docks["inspector"].raise_()
+        if not self.panel_dock.property("restored"):  # else: where the user left it
+            # Re-docked before tabifying: tabified straight after add_panel's restoreDockWidget,
+            # the group got a second, stale tab bar drawn over the status bar (PySide6 6.12).
+            window.removeDockWidget(self.panel_dock)
+            window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.panel_dock)
+            window.tabifyDockWidget(window.docks["inspector"], self.panel_dock)
+            self.panel_dock.show()
+            window.docks["inspector"].raise_()
         self._install_layout_cache()
         self._build_shortcuts()
         self._build_menu()

@@ -268,10 +268,12 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         # restoreState() ran before this dock existed; its remembered place is used only if
         # the dock is not in the layout yet (placed first, Qt keeps that place)
-        if not self.restoreDockWidget(dock):
+        restored = self.restoreDockWidget(dock)
+        if not restored:
             self.addDockWidget(area, dock)
             if tabify_with in self.docks:
                 self.tabifyDockWidget(self.docks[tabify_with], dock)
+        dock.setProperty("restored", restored)  # callers placing it further must leave it be
         self.docks[key] = dock
         self._panel_homes[key] = (area, tabify_with)
         self.view_menu.insertAction(self._panels_end, dock.toggleViewAction())

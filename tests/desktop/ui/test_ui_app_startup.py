@@ -95,11 +95,16 @@ LAYOUT = textwrap.dedent("""
                 window.removeDockWidget(window.docks["lessons"])
                 window.addDockWidget(app_area(), window.docks["lessons"])
                 window.docks["lessons"].show()
+                step = window.docks["backward_step"]
+                window.removeDockWidget(step)
+                window.addDockWidget(app_area(), step)
+                step.show()
                 window.set_theme("dark")
             else:
                 print(json.dumps({
                     "graph_hidden": window.docks["graph"].isHidden(),
                     "lessons_area": window.dockWidgetArea(window.docks["lessons"]).name,
+                    "step_area": window.dockWidgetArea(window.docks["backward_step"]).name,
                     "theme": window.theme.name,
                 }))
             window.close()
@@ -124,7 +129,7 @@ def test_dock_layout_and_theme_are_remembered_between_launches(tmp_path):
     assert (tmp_path / "cfg" / "stepgrad" / "stepgrad.conf").exists()
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert report == {"graph_hidden": True, "lessons_area": "LeftDockWidgetArea",
-                      "theme": "dark"}
+                      "step_area": "LeftDockWidgetArea", "theme": "dark"}
 
 
 def test_qt_is_imported_only_when_the_window_is_asked_for(tmp_path):
