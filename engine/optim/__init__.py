@@ -1,7 +1,9 @@
-"""``torch.optim``: ``SGD``, ``Adam``, ``AdamW`` on the ``Optimizer`` base."""
+"""``torch.optim``: ``SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad`` on the ``Optimizer``
+base."""
 
 from .adam import Adam, AdamW
 from .optimizer import Optimizer
+from .rmsprop import Adagrad, RMSprop
 from .sgd import SGD
 
-__all__ = ["SGD", "Adam", "AdamW", "Optimizer"]
+__all__ = ["SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop"]

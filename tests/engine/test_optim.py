@@ -1,6 +1,7 @@
-"""engine.optim: SGD (momentum, dampening, Nesterov, weight decay, maximize) and Adam/AdamW
-(bias correction, L2 vs decoupled decay, amsgrad) against steps computed by hand; parameter
-groups, state_dict, zero_grad, errors; and the same updates as torch from the same gradients."""
+"""engine.optim: SGD (momentum, dampening, Nesterov, weight decay, maximize), Adam/AdamW
+(bias correction, L2 vs decoupled decay, amsgrad), RMSprop and Adagrad against steps computed by
+hand; parameter groups, state_dict, zero_grad, errors; and the same updates as torch from the
+same gradients."""
 
 from __future__ import annotations
 
@@ -225,6 +226,47 @@ def test_optimizer_repr_lists_group_options():
     assert "    lr: 0.1\n" in r and r.endswith("\n)")
 
 
+# ---- RMSprop and Adagrad: hand-computed ----------------------------------------------------------
+def test_rmsprop_matches_hand_computed_steps():
+    # v1 = 0.01 g1^2 = [0.0025, 0.01] -> sqrt = [0.05, 0.1]: the first step moves by lr * 10
+    # v2 = 0.99 v1 + 0.01 g2^2 = [0.012475, 0.0499]
+    step1, step2 = run(optim.RMSprop, [G1, G2], lr=0.1)
+    np.testing.assert_allclose(step1, [0.0, -3.0], atol=1e-6)
+    avg2 = np.sqrt([0.012475, 0.0499]) + 1e-8
+    np.testing.assert_allclose(step2, step1 - 0.1 * np.array(G2) / avg2, rtol=1e-12)
+
+
+def test_rmsprop_momentum_and_centering():
+    # centered: gbar1 = 0.01 g1, avg1 = sqrt(v1 - gbar1^2); momentum: b1 = g1 / avg1
+    (step1,) = run(optim.RMSprop, [G1], lr=0.1, momentum=0.9, centered=True)
+    g1 = np.array(G1)
+    avg = np.sqrt(0.01 * g1**2 - (0.01 * g1) ** 2) + 1e-8
+    np.testing.assert_allclose(step1, np.array(P0) - 0.1 * g1 / avg, rtol=1e-12)
+
+
+def test_adagrad_matches_hand_computed_steps():
+    # s1 = g1^2 -> p1 = p0 - lr sign(g1); s2 = [1.25, 5] -> p2 = p1 - lr g2 / sqrt(s2)
+    step1, step2 = run(optim.Adagrad, [G1, G2], lr=0.1)
+    np.testing.assert_allclose(step1, [0.9, -2.1], rtol=1e-9)
+    np.testing.assert_allclose(step2, [0.9 + 0.1 / np.sqrt(1.25), -2.1 - 0.2 / np.sqrt(5)],
+                               rtol=1e-9)  # eps = 1e-10 beside sqrt(s)
+    # lr_decay: the second step's rate is lr / (1 + lr_decay)
+    _, decayed = run(optim.Adagrad, [G1, G2], lr=0.1, lr_decay=1.0)
+    np.testing.assert_allclose(decayed, [0.9 + 0.05 / np.sqrt(1.25), -2.1 - 0.1 / np.sqrt(5)],
+                               rtol=1e-9)
+
+
+def test_rmsprop_and_adagrad_argument_errors_match_pytorch():
+    w = param()
+    for cls, kw, msg in ((optim.RMSprop, {"alpha": -1}, "Invalid alpha value: -1"),
+                         (optim.RMSprop, {"momentum": -0.5}, "Invalid momentum value: -0.5"),
+                         (optim.Adagrad, {"lr_decay": -1}, "Invalid lr_decay value: -1"),
+                         (optim.Adagrad, {"initial_accumulator_value": -1},
+                          "Invalid initial_accumulator_value value: -1")):
+        with pytest.raises(ValueError, match=msg):
+            cls([w], **kw)
+
+
 # ---- differential: real torch --------------------------------------------------------------------
 @pytest.mark.torch
 @pytest.mark.parametrize("name,kw", [
@@ -234,6 +276,12 @@ def test_optimizer_repr_lists_group_options():
     ("Adam", {"lr": 0.01}),
     ("Adam", {"lr": 0.01, "betas": (0.8, 0.99), "weight_decay": 0.1, "amsgrad": True}),
     ("AdamW", {"lr": 0.01, "weight_decay": 0.1}),
+    ("RMSprop", {"lr": 0.01}),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.9, "centered": True, "weight_decay": 0.1}),
+    ("RMSprop", {"lr": 0.01, "centered": True, "maximize": True}),
+    ("Adagrad", {"lr": 0.1}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01, "weight_decay": 0.1,
+                 "initial_accumulator_value": 0.5}),
 ])
 def test_updates_match_torch_for_the_same_gradients(name, kw):
     torch = pytest.importorskip("torch")
@@ -252,7 +300,7 @@ def test_updates_match_torch_for_the_same_gradients(name, kw):
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("name", ["SGD", "Adam"])
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad"])
 def test_float32_updates_stay_within_rounding_of_torch(name):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(1)
