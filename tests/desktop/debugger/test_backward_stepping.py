@@ -288,17 +288,20 @@ def test_freed_error_matches_pytorch():
     assert str(exc.value) == FREED_MESSAGE
 
 
-def _torch_order(source, backward_line):
-    """Execution order of real PyTorch's nodes for the backward call on ``backward_line``:
-    (name, variable name for AccumulateGrad)."""
+def _hook_every_torch_node(source, backward_line, make_hook):
+    """Run ``source`` on real PyTorch up to ``backward_line``, register
+    ``make_hook(name, label)`` on every node of the graph (label: the variable name of a leaf or
+    of a node's output), then run the backward line."""
     torch = pytest.importorskip("torch")
+    from engine.random import DEFAULT_SEED
+
     lines = source.splitlines(True)
+    torch.manual_seed(DEFAULT_SEED)  # the debugger's runs start from this seed (randn in SEEDs)
     ns = {"torch": torch}
     exec("".join(lines[1:backward_line - 1]), ns)
     names = {id(v): k for k, v in ns.items() if isinstance(v, torch.Tensor)}
     out_names = {id(v.grad_fn): k for k, v in ns.items()
                  if isinstance(v, torch.Tensor) and v.grad_fn is not None}
-    order = []
     seen = set()
     stack = [v.grad_fn for v in ns.values() if isinstance(v, torch.Tensor) and v.grad_fn]
     while stack:
@@ -307,11 +310,18 @@ def _torch_order(source, backward_line):
             continue
         seen.add(fn)
         var = getattr(fn, "variable", None)
-        name = fn.name().split("::")[-1]
         label = names.get(id(var), "") if var is not None else out_names.get(id(fn), "")
-        fn.register_hook(lambda gi, go, name=name, label=label: order.append((name, label)))
+        fn.register_hook(make_hook(fn.name().split("::")[-1], label))
         stack.extend(n for n, _ in fn.next_functions if n is not None)
     exec(lines[backward_line - 1], ns)
+
+
+def _torch_order(source, backward_line):
+    """Execution order of real PyTorch's nodes for the backward call on ``backward_line``:
+    (name, variable name for AccumulateGrad)."""
+    order = []
+    _hook_every_torch_node(source, backward_line, lambda name, label: (
+        lambda gi, go: order.append((name, label))))
     return order
 
 
@@ -368,37 +378,21 @@ def _torch_node_grads(source, backward_line):
     {(name, variable name): (grads in, grads sent along next_functions)}, from node hooks.
     Names must tell the nodes apart (SEED_HIGHER's derivative graph has several unnamed
     MulBackward0: not usable here)."""
-    torch = pytest.importorskip("torch")
-    from engine.random import DEFAULT_SEED
+    grads, keys = {}, set()
 
-    lines = source.splitlines(True)
-    torch.manual_seed(DEFAULT_SEED)  # the debugger's runs start from this seed (randn in SEEDs)
-    ns = {"torch": torch}
-    exec("".join(lines[1:backward_line - 1]), ns)
-    names = {id(v): k for k, v in ns.items() if isinstance(v, torch.Tensor)}
-    out_names = {id(v.grad_fn): k for k, v in ns.items()
-                 if isinstance(v, torch.Tensor) and v.grad_fn is not None}
-    grads, seen, seen_keys = {}, set(), []
-    stack = [v.grad_fn for v in ns.values() if isinstance(v, torch.Tensor) and v.grad_fn]
-    while stack:
-        fn = stack.pop()
-        if fn in seen:
-            continue
-        seen.add(fn)
-        var = getattr(fn, "variable", None)
-        key = (fn.name().split("::")[-1],
-               names.get(id(var), "") if var is not None else out_names.get(id(fn), ""))
+    def make_hook(name, label):
+        key = (name, label)
+        assert key not in keys, key  # each (op, variable) names one node
+        keys.add(key)
 
-        def record(grad_in, grad_out, key=key):
+        def record(grad_in, grad_out):
             def arr(g):
                 return None if g is None else g.detach().numpy().copy()
             grads[key] = ([arr(g) for g in grad_out], [arr(g) for g in grad_in])
 
-        assert key not in {k for k, _ in seen_keys}, key
-        seen_keys.append((key, fn))
-        fn.register_hook(record)
-        stack.extend(n for n, _ in fn.next_functions if n is not None)
-    exec(lines[backward_line - 1], ns)
+        return record
+
+    _hook_every_torch_node(source, backward_line, make_hook)
     return grads
 
 
