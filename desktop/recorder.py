@@ -18,6 +18,7 @@ constant input, ``id(tensor)``.
 
 from __future__ import annotations
 
+import sys
 import threading
 import weakref
 
@@ -57,6 +58,9 @@ class Recorder(Observer):
         self.hook_calls: list[tuple[int, str]] = []  # (tensor id, hook name)
         self.retained: list[int] = []  # ids of non-leaf tensors that stored a grad
         self.backward_calls = 0
+        # (w, b) of the script at each backward() call, when it has one-element w and b: the
+        # path a training loop took, drawn on the loss landscape
+        self.point_trail: list[tuple[float, float]] = []
         self.dropped = 0  # records evicted (a long run); for the snapshot's note
         self._backward_seq = 0  # seq when the last backward began
         self._last_roots: tuple = ()
@@ -101,6 +105,25 @@ class Recorder(Observer):
             data = to_numpy(root) if data is None else data
             if data is not None and data.size == 1:  # the loss curve plots scalar roots only
                 self.backward_values.append(float(data.reshape(-1)[0]))
+        if len(self.point_trail) < MAX_EVENTS:
+            point = self._script_point()
+            if point is not None:
+                self.point_trail.append(point)
+
+    def _script_point(self) -> tuple[float, float] | None:
+        frame = sys._getframe(2)
+        while frame is not None and frame.f_code.co_filename != self.filename:
+            frame = frame.f_back
+        if frame is None:
+            return None
+        values = []
+        for name in ("w", "b"):
+            t = frame.f_locals.get(name, frame.f_globals.get(name))
+            data = getattr(t, "_data", None)
+            if data is None or data.size != 1:
+                return None
+            values.append(float(data.reshape(-1)[0]))
+        return values[0], values[1]
 
     def on_backward_step(self, node, grads_in, grads_out):
         rec = self.records.get(id(node))

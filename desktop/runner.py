@@ -300,6 +300,8 @@ class ScriptThread:
             if self.recorder is not None:
                 graph = self.recorder.snapshot(self.namespace)
                 values = tuple(self.recorder.backward_values)
+                if self.recorder.point_trail:
+                    extras["point_trail"] = tuple(self.recorder.point_trail)
             self._on_snapshot(status, tensors, graph)
         except Exception as exc:  # an engine bug must not lose the output and error
             extras["snapshot_error"] = f"{type(exc).__name__}: {exc}"

@@ -43,8 +43,9 @@ backward() is called on. Try lr = 1.5 to watch the loss blow up instead.""",
         "The plots panel: one point per backward() call, falling towards 0.",
         "Each iteration the old graph is replaced by a new one of the same shape.",
         "w.grad and b.grad shrink as the fit improves: the steps get smaller.",
-        "The Loss Landscape tab (beside the graph) shows (w, b) on the loss surface; with a "
-        "breakpoint inside the loop, each Continue moves the point one step downhill.",
+        "The Loss Landscape tab (beside the graph) shows (w, b) on the loss surface and, after "
+        "a run, the path the 60 steps took; with a breakpoint inside the loop, each Continue "
+        "moves the point one step downhill.",
     ),
     expected=(
         ("len(losses)", 60),

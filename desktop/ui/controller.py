@@ -297,7 +297,7 @@ class Controller(QObject):
             w.symbolic.set_not_computed(
                 self.state.symbolic_note or "The script made no backward() or autograd.grad() "
                 "call, so there is no gradient to check.")
-        self._update_landscape()
+        self._update_landscape(trail=result.extras.get("point_trail"))
         self.run_finished.emit(result)
 
     def clear_results(self, reason: str = "New code in the editor: run it (F5).") -> None:
@@ -538,7 +538,7 @@ class Controller(QObject):
             return  # no (w, b) model: stepping stays as fast as it can be
         self._update_landscape({t.name: t.value for t in tensors})
 
-    def _update_landscape(self, namespace: dict | None = None) -> None:
+    def _update_landscape(self, namespace: dict | None = None, trail=None) -> None:
         """After a run: the landscape of the builder's two-parameter model, or of any script
         with a one-element ``w`` and ``b`` and data ``X``, ``y`` (or ``Y``), taken as linear
         regression with the mean squared error."""
@@ -555,7 +555,10 @@ class Controller(QObject):
                 return
             spec = ModelSpec()
         try:
-            shown = self._landscape_view().update_from_namespace(ns, spec)
+            view = self._landscape_view()
+            shown = view.update_from_namespace(ns, spec)
+            if shown and trail:
+                view.show_run(ns, spec, trail)
         except Exception as exc:  # a landscape problem must not spoil the run's display
             self.window.statusBar().showMessage(f"No loss landscape: {exc}", 6000)
             return

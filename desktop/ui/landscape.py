@@ -135,6 +135,38 @@ class LandscapeView(QWidget):
         self.caption.setText(f"{loss_text}w = {w:.4g}, b = {b:.4g}   "
                              f"−∇loss = ({gw:.4g}, {gb:.4g})")
 
+    def show_run(self, namespace: dict, spec: ModelSpec | None, points) -> None:
+        """After a finished run: the surface framed to hold the path the run took (its (w, b)
+        at each backward() call) as well as the valley, with that path drawn to the end point."""
+        land = self.landscape
+        if land is None or not points:
+            return
+        inside = all(land.w[0] <= w <= land.w[-1] and land.b[0] <= b <= land.b[-1]
+                     for w, b in points)
+        if not inside:
+            # centred on the point, so that it is a grid node and the valley floor is drawn
+            w0, b0 = land.point
+            rw = 1.08 * max([abs(p[0] - w0) for p in points] + [w0 - land.w[0], land.w[-1] - w0])
+            rb = 1.08 * max([abs(p[1] - b0) for p in points] + [b0 - land.b[0], land.b[-1] - b0])
+            wider = landscape_from_namespace(namespace, spec, w_range=(w0 - rw, w0 + rw),
+                                             b_range=(b0 - rb, b0 + rb),
+                                             resolution=len(land.w))
+            if wider is not None:
+                self.set_landscape(wider)
+        self.show_trail(points)
+
+    def show_trail(self, points) -> None:
+        """Draw ``points`` as the path taken, ending at the current point."""
+        if self.landscape is None or not points:
+            return
+        current = self.trail[-1:] if self.trail else []
+        self.trail = [(float(w), float(b)) for w, b in points]
+        if current and self.trail[-1] != current[0]:
+            self.trail.append(current[0])
+        xs, ys = zip(*self.trail, strict=True)
+        self.path.setData(list(xs), list(ys))
+        self.path.show()
+
     def _aim_head(self, w: float, b: float, end: tuple[float, float]) -> bool:
         """Point the head along the arrow; False when the shaft is too short to carry it."""
         vb = self.plot.getPlotItem().getViewBox()

@@ -68,6 +68,15 @@ def test_lesson_from_the_menu_with_the_loss_landscape(app, qtbot):
     land = controller.landscape.landscape  # w, b are single numbers: a landscape is drawn
     assert land.point == pytest.approx((3.0, 0.5), abs=1e-3)
     assert land.point_loss < 1e-6
+    # the path the loop took: (w, b) at each of the 60 backward() calls, then the end point
+    trail = controller.landscape.trail
+    assert len(trail) == 61 and trail[-1] == pytest.approx(land.point)
+    assert trail[0] == pytest.approx((0.0, 0.0)) and trail[1] != trail[0]
+    xs, _ = controller.landscape.path.getData()
+    assert len(xs) == 61
+    land = controller.landscape.landscape  # framed to hold the whole path, start included
+    assert land.w[0] < 0.0 < land.w[-1] and land.b[0] < 0.0 < land.b[-1]
+    assert land.point == pytest.approx((3.0, 0.5), abs=1e-3)
 
 
 def test_builder_writes_code_and_shows_the_landscape(app, qtbot):
