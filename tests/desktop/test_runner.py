@@ -320,3 +320,19 @@ def test_stderr_output_is_kept_apart_for_the_pane():
     assert [(c.text, c.stream) for c in chunks] == [
         ("a\nb\n", "stdout"), ("oops\n", "stderr"), ("c\n", "stdout")]
     assert "output_chunks" not in run_script("print(1)\n").extras  # plain output: just text
+
+
+def test_a_training_loop_leaves_its_w_b_path_for_the_landscape():
+    source = ("import torch\nw = torch.zeros(1, requires_grad=True)\n"
+              "b = torch.zeros(1, requires_grad=True)\n"
+              "for step in range(3):\n    loss = ((2 * w + b - 1) ** 2).sum()\n"
+              "    loss.backward()\n    with torch.no_grad():\n"
+              "        w -= 0.1 * w.grad\n        b -= 0.1 * b.grad\n"
+              "    w.grad = None\n    b.grad = None\n")
+    result = run_script(source)
+    assert result.status == "finished", result.error
+    trail = result.extras["point_trail"]
+    # d/dw = 4 r, d/db = 2 r with r = 2w + b - 1: from (0, 0), r = -1 -> (0.4, 0.2)
+    assert len(trail) == 3 and trail[0] == (0.0, 0.0)
+    assert trail[1] == pytest.approx((0.4, 0.2))
+    assert "point_trail" not in run_script(SEED).extras  # its w has two elements
