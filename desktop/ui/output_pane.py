@@ -23,6 +23,15 @@ from desktop.runner import SCRIPT_FILENAME
 from desktop.ui.theme import LIGHT, Theme
 
 _LINE_ROLE = Qt.ItemDataRole.UserRole
+MAX_LINES = 20000  # lines the pane keeps; older ones scroll away
+
+
+def _last_lines(text: str, n: int) -> str:
+    """The last ``n`` lines of ``text``: what the pane would keep of it anyway. Inserting the
+    rest first (a print() loop's 200,000 lines) froze the window for half a second."""
+    if text.count("\n") <= n:
+        return text
+    return "\n".join(text.rsplit("\n", n)[1:])
 
 
 class OutputPane(QWidget):
@@ -34,7 +43,7 @@ class OutputPane(QWidget):
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self.text = QPlainTextEdit(readOnly=True)
         self.text.setFont(mono)
-        self.text.setMaximumBlockCount(20000)  # a print() in a long loop must not eat memory
+        self.text.setMaximumBlockCount(MAX_LINES)  # a print() in a long loop must not eat memory
         self.text.setPlaceholderText("Output of the script appears here (Run: F5).")
 
         self.error_box = QFrame()
@@ -63,20 +72,29 @@ class OutputPane(QWidget):
         self.error: ErrorInfo | None = None
         self.script_name = "untitled.py"  # shown for the script's own traceback frames
         self._runs: list[tuple[str, list[str]]] = []  # (stream, pieces) in order
+        self._kept = 0  # lines in _runs
 
     def clear(self) -> None:
         self.text.clear()
-        self._runs = []
+        self._runs, self._kept = [], 0
         self.show_error(None)
 
     def append(self, text: str, stream: str = "stdout") -> None:
+        text = _last_lines(text, MAX_LINES)
         # kept by stream, so a theme switch can recolour what is already shown
         if self.text.document().isEmpty():
-            self._runs = []  # emptied by someone calling self.text.clear() directly
+            self._runs, self._kept = [], 0  # emptied by a direct self.text.clear()
         if self._runs and self._runs[-1][0] == stream:
             self._runs[-1][1].append(text)
         else:
             self._runs.append((stream, [text]))
+        self._kept += text.count("\n")
+        while self._kept > 2 * MAX_LINES and len(self._runs[0][1]) + len(self._runs) > 2:
+            # forget pieces the pane has long scrolled away (memory stays bounded)
+            _, pieces = self._runs[0]
+            self._kept -= pieces.pop(0).count("\n")
+            if not pieces:
+                self._runs.pop(0)
         self._insert(text, stream)
 
     def _insert(self, text: str, stream: str) -> None:
@@ -125,5 +143,5 @@ class OutputPane(QWidget):
         runs = self._runs
         self.text.clear()  # stdout was inserted in the old theme's text colour: redraw it
         for stream, pieces in runs:
-            self._insert("".join(pieces), stream)
+            self._insert(_last_lines("".join(pieces), MAX_LINES), stream)
         self.show_error(self.error)

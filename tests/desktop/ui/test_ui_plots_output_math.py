@@ -6,7 +6,7 @@ from PySide6.QtGui import QTextCursor
 from desktop.ui.math_view import MathLabel, plain_text, render_latex
 from desktop.ui.output_pane import OutputPane
 from desktop.ui.plots import PlotsPanel
-from desktop.ui.theme import LIGHT
+from desktop.ui.theme import DARK, LIGHT
 
 
 def test_loss_curve_from_backward_values(qtbot):
@@ -37,6 +37,26 @@ def test_function_overlay_with_legend(qtbot, tmp_path):
     out = tmp_path / "f.png"
     assert panel.export_png(str(out), "function")
     assert out.stat().st_size > 1000
+
+
+def test_a_flood_of_output_keeps_the_last_lines_without_inserting_the_rest(qtbot):
+    from desktop.ui import output_pane
+
+    pane = OutputPane()
+    qtbot.addWidget(pane)
+    flood = "".join(f"line {i}\n" for i in range(5 * output_pane.MAX_LINES))
+    pane.append(flood)  # only its tail is inserted (and kept): the rest would scroll away
+    assert pane._kept <= output_pane.MAX_LINES
+    pane.append("after\n")
+    for i in range(40):  # many small pieces: what is kept for a theme switch stays bounded
+        pane.append(f"more {i}\n" * 1000)
+    doc = pane.text.document()
+    assert doc.blockCount() <= output_pane.MAX_LINES + 1
+    assert pane.text.toPlainText().rstrip().endswith("more 39")
+    assert pane._kept <= 2 * output_pane.MAX_LINES + 1000
+    pane.set_theme(DARK)  # redraws what is kept, still only the tail
+    assert pane.text.toPlainText().rstrip().endswith("more 39")
+    assert doc.blockCount() <= output_pane.MAX_LINES + 1
 
 
 def test_output_colours_and_error_frames_jump(qtbot):
