@@ -17,7 +17,9 @@ def create_window(path: str | None = None, settings=None, layout_fn=None):
     from desktop.ui.main_window import MainWindow
 
     window = MainWindow(settings=settings, layout_fn=layout_fn)
-    if path:
+    if path and path.endswith(".stepgrad"):
+        window.pending_session = path  # the controller opens it: it knows sessions
+    elif path:
         window.open_file(path, ask=False)
     return window
 

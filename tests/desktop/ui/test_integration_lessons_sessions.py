@@ -249,6 +249,25 @@ def test_a_bad_session_on_the_command_line_leaves_an_empty_editor(qtbot, setting
     assert window.source() == "" and window.path is None  # not the file's JSON as code
     assert not window.is_modified()
     assert "truncated" in window.statusBar().currentMessage()
+    assert str(bad) not in window.recent_files() and os.path.abspath(bad) not in \
+        window.recent_files()  # a file that did not open is not offered again
+    controller.shutdown()
+
+
+def test_a_session_on_the_command_line_opens_as_a_session(qtbot, settings, tmp_path,
+                                                          monkeypatch):
+    monkeypatch.setenv("STEPGRAD_NO_DIALOGS", "1")
+    good = tmp_path / "work.stepgrad"
+    sessions.save(sessions.Session(code="x = 1\n", watches=("x",)), good)
+    from desktop.app import create_window
+    from desktop.ui.controller import install
+
+    window = create_window(str(good), settings=settings)  # as `stepgrad work.stepgrad` does
+    qtbot.addWidget(window)
+    controller = install(window, config_dir=str(tmp_path / "config"), ask=lambda *a: False)
+    assert window.source() == "x = 1\n" and window.inspector.watches == ["x"]
+    assert controller.state.session_path == str(good)
+    assert str(good) in window.recent_files()
     controller.shutdown()
 
 
