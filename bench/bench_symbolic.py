@@ -24,26 +24,16 @@ CASES = {
         loss = torch.mean(torch.pow(X @ w.t() + b - Y, 2))
         loss.backward()
     """,
-    "MLP 3-8-1 relu, batch 16, MSE (41 params)": """
+    **{f"MLP 3-8-1 {act.lower()}, batch 16, MSE (41 params)": f"""
         import engine as torch
         from engine import nn
         torch.manual_seed(0)
-        model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
+        model = nn.Sequential(nn.Linear(3, 8), nn.{act}(), nn.Linear(8, 1))
         X = torch.randn(16, 3)
         Y = torch.randn(16, 1)
         loss = nn.functional.mse_loss(model(X), Y)
         loss.backward()
-    """,
-    "MLP 3-8-1 tanh, batch 16, MSE (41 params)": """
-        import engine as torch
-        from engine import nn
-        torch.manual_seed(0)
-        model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
-        X = torch.randn(16, 3)
-        Y = torch.randn(16, 1)
-        loss = nn.functional.mse_loss(model(X), Y)
-        loss.backward()
-    """,
+    """ for act in ("ReLU", "Tanh")},
     "MLP 4-32-3 relu, batch 8, cross-entropy (259 params; 32x4 and 3x32 weights sampled)": """
         import engine as torch
         from engine import nn
