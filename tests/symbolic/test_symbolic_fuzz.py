@@ -30,6 +30,7 @@ programs = st.lists(st.tuples(st.sampled_from(sorted(UNARY)), st.sampled_from(so
 # A simplification cut off by its tiny budget may be interrupted inside a gc callback, which
 # reports the interrupt as unraisable; the limits' reaper then interrupts again (by design).
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # drawn programs may overflow, as in torch
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(program=programs, seed=st.integers(0, 10_000),
