@@ -23,6 +23,7 @@ from ._dtype import (
     short,
     uint8,
 )
+from .device import device
 from .functions import *
 from .functions import max, min, pow
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -40,19 +41,11 @@ __version__ = "2.13.0+stepgrad"
 
 def __getattr__(name):
     # nn, optim, utils load on first use so `import engine` stays light
-    if name in ("nn", "optim", "utils"):
+    if name in ("nn", "optim", "utils", "backends"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'engine' has no attribute '{name}'")
-
-
-class device:
-    def __init__(self, spec="cpu"):
-        self.type = str(spec).split(":")[0]
-
-    def __repr__(self):
-        return f"device(type='{self.type}')"
 
 
 class cuda:

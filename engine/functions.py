@@ -9,6 +9,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import _dtype, ns
+from .device import check_device
 from .grad_mode import mode as _mode
 from .ops import OPS
 from .random import _rng
@@ -47,6 +48,7 @@ def _np_dtype(dtype, fallback=None):
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    check_device(device)
     arr = as_array(data, dtype)
     if arr is _arr(data) or (isinstance(data, np.ndarray) and np.shares_memory(arr, data)):
         arr = arr.copy()
@@ -54,6 +56,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
 
 
 def as_tensor(data, dtype=None, device=None):
+    check_device(device)
     if isinstance(data, Tensor) and dtype is None:
         return data
     return _wrap(as_array(data, dtype))
@@ -67,18 +70,22 @@ def from_numpy(arr):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+    check_device(device)
     return _finish(np.zeros(_shape_arg(size), _np_dtype(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
+    check_device(device)
     return _finish(np.ones(_shape_arg(size), _np_dtype(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
+    check_device(device)
     return zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    check_device(device)
     if dtype is None:
         kind = type(fill_value)
         fallback = (np.dtype(np.bool_) if kind is builtins.bool else
@@ -94,26 +101,32 @@ def _like(t, dtype):
 
 
 def zeros_like(t, dtype=None, device=None, requires_grad=False):
+    check_device(device)
     return _finish(np.zeros(t._data.shape, _like(t, dtype)), requires_grad)
 
 
 def ones_like(t, dtype=None, device=None, requires_grad=False):
+    check_device(device)
     return _finish(np.ones(t._data.shape, _like(t, dtype)), requires_grad)
 
 
 def full_like(t, fill_value, dtype=None, device=None, requires_grad=False):
+    check_device(device)
     return _finish(np.full(t._data.shape, fill_value, _like(t, dtype)), requires_grad)
 
 
 def empty_like(t, dtype=None, device=None, requires_grad=False):
+    check_device(device)
     return zeros_like(t, dtype, requires_grad=requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    check_device(device)
     return _finish(np.eye(n, m, dtype=_np_dtype(dtype)), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    check_device(device)
     if end is None:
         start, end = 0, start
     is_float = builtins.any(isinstance(v, builtins.float) for v in (start, end, step))
@@ -122,21 +135,25 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    check_device(device)
     return _finish(np.linspace(start, end, steps).astype(_np_dtype(dtype)), requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    check_device(device)
     dt = _np_dtype(dtype)
     return _finish(_rng(generator).normal(0.0, 1.0, _shape_arg(size), dt), requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    check_device(device)
     dt = _np_dtype(dtype)
     return _finish(_rng(generator).uniform(0.0, 1.0, _shape_arg(size), dt), requires_grad)
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
             requires_grad=False):
+    check_device(device)
     if high is None:
         low, high = 0, low
     arr = _rng(generator).integers(low, high, _shape_arg((size,)))
@@ -144,6 +161,7 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
 
 
 def randperm(n, generator=None, dtype=None, device=None):
+    check_device(device)
     return _wrap(_rng(generator).permutation(n).astype(_np_dtype(dtype, np.dtype(np.int64))))
 
 
@@ -160,10 +178,12 @@ def normal(mean, std, size=None, generator=None):
 
 
 def randn_like(t, dtype=None, device=None, requires_grad=False):
+    check_device(device)
     return randn(*t._data.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
 def rand_like(t, dtype=None, device=None, requires_grad=False):
+    check_device(device)
     return rand(*t._data.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
@@ -325,15 +345,48 @@ def matmul(a, b):
     return _result(OPS[key], np.asarray(np.matmul(x, y)), (a, b), (x.shape, y.shape))
 
 
-mm = bmm = matmul
 _MM = OPS["mm"]
 
 
-def dot(a, b):
+# the fixed-rank products check ranks as ATen does (matmul itself broadcasts and would accept)
+def mm(a, b):
+    a, b = _t(a), _t(b)
+    if a._data.ndim != 2:
+        raise RuntimeError("self must be a matrix")
+    if b._data.ndim != 2:
+        raise RuntimeError("mat2 must be a matrix")
     return matmul(a, b)
 
 
 def mv(a, b):
+    a, b = _t(a), _t(b)
+    if a._data.ndim != 2 or b._data.ndim != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a._data.ndim}, "
+                           f"{b._data.ndim}")
+    if a._data.shape[1] != b._data.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({a._data.shape[0]}), mat "
+                           f"({a._data.shape[0]}x{a._data.shape[1]}), vec ({b._data.shape[0]})")
+    return matmul(a, b)
+
+
+def dot(a, b):
+    a, b = _t(a), _t(b)
+    if a._data.ndim != 1 or b._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {a._data.ndim}D and "
+                           f"{b._data.ndim}D tensors")
+    return matmul(a, b)
+
+
+def bmm(a, b):
+    a, b = _t(a), _t(b)
+    if a._data.ndim != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if b._data.ndim != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    (n, _, k), (n2, k2, _) = a._data.shape, b._data.shape
+    if (n2, k2) != (n, k):
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{n}, {k}] but got: [{n2}, {k2}].")
     return matmul(a, b)
 
 

@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from . import _dtype, observe
+from .device import CPU, check_device
 from .grad_mode import mode as _mode
 from .node import accumulate_node, add_hook, next_seq
 from .ns import erf_np
@@ -525,7 +526,7 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        return CPU
 
     @property
     def is_cuda(self) -> bool:
@@ -616,11 +617,14 @@ class Tensor:
 
     def to(self, *args, **kwargs):
         dtype = kwargs.get("dtype")
+        check_device(kwargs.get("device"))
         for a in args:
             if isinstance(a, _dtype.dtype):
                 dtype = a
             elif isinstance(a, Tensor):
                 dtype = a.dtype
+            else:
+                check_device(a)
         if dtype is None or _dtype.to_numpy_dtype(dtype) == self._data.dtype:
             return self
         target = _dtype.to_numpy_dtype(dtype)
@@ -803,6 +807,21 @@ class Tensor:
 
     def __matmul__(self, other):
         return _lazy.functions.matmul(self, other)
+
+    def matmul(self, other):
+        return _lazy.functions.matmul(self, other)
+
+    def mm(self, mat2):
+        return _lazy.functions.mm(self, mat2)
+
+    def mv(self, vec):
+        return _lazy.functions.mv(self, vec)
+
+    def dot(self, other):
+        return _lazy.functions.dot(self, other)
+
+    def bmm(self, mat2):
+        return _lazy.functions.bmm(self, mat2)
 
     def __rmatmul__(self, other):
         return _lazy.functions.matmul(_wrap(as_array(other)), self)
