@@ -84,6 +84,13 @@ class Optimizer:
                     g._data[...] = 0
                     g._vc[0] += 1
 
+    @staticmethod
+    def _grad_of(group, p):
+        """The gradient an update uses: negated under ``maximize``, plus ``wd * p`` (L2)."""
+        g = -p._grad._data if group["maximize"] else p._grad._data
+        wd = group["weight_decay"]
+        return g + wd * p._data if wd != 0 else g
+
     def _run_closure(self, closure):
         if closure is None:
             return None

@@ -14,12 +14,6 @@ def _check(name: str, value, ok: bool) -> None:
         raise ValueError(f"Invalid {name}: {value}")
 
 
-def _grad_of(group, p):
-    g = -p._grad._data if group["maximize"] else p._grad._data
-    wd = group["weight_decay"]
-    return g + wd * p._data if wd != 0 else g
-
-
 class RMSprop(Optimizer):
     r"""Per parameter p with gradient g (after ``g <- g + wd * p``):
 
@@ -51,7 +45,7 @@ class RMSprop(Optimizer):
                 if p._grad is None:
                     continue
                 x = p._data
-                g = _grad_of(group, p)
+                g = self._grad_of(group, p)
                 state = self.state[p]
                 if not state:
                     state["step"] = _wrap(np.array(0.0, dtype=np.float32))
@@ -113,7 +107,7 @@ class Adagrad(Optimizer):
             for p in group["params"]:
                 if p._grad is None:
                     continue
-                g = _grad_of(group, p)
+                g = self._grad_of(group, p)
                 state = self.state[p]
                 state["step"]._data += 1
                 t = float(state["step"]._data)

@@ -34,18 +34,13 @@ class SGD(Optimizer):
     def step(self, closure=None):
         loss = self._run_closure(closure)
         for group in self.param_groups:
-            lr, mu, damp = group["lr"], group["momentum"], group["dampening"]
-            wd, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+            lr, mu, damp, nesterov = (group["lr"], group["momentum"], group["dampening"],
+                                      group["nesterov"])
             for p in group["params"]:
-                grad = p._grad
-                if grad is None:
+                if p._grad is None:
                     continue
                 x = p._data
-                d = grad._data
-                if maximize:
-                    d = -d
-                if wd != 0:
-                    d = d + wd * x
+                d = self._grad_of(group, p)
                 if mu != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
