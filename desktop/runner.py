@@ -20,7 +20,6 @@ import threading
 import time
 import traceback
 import types
-import warnings
 from collections.abc import Callable
 
 from desktop import capture
@@ -31,11 +30,12 @@ SCRIPT_FILENAME = "<stepgrad>"
 
 
 def quiet_engine_warnings() -> None:
-    """numpy's floating-point warnings from inside the engine (log(0), 0/0 in a VJP) are noise
-    PyTorch never prints: a script's output should read as it would on PyTorch. Warnings the
-    engine raises on purpose (PyTorch's UserWarnings) and the script's own numpy warnings still
-    show. Installed at every start (idempotent), as a test harness may reset the filters."""
-    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"engine(\.|$)")
+    """Re-installed at every start, as a test harness may reset the warning filters."""
+    from engine.warn_once import quiet_numpy_warnings
+
+    quiet_numpy_warnings()
+
+
 STOP_GRACE = 0.9  # seconds Stop keeps retrying before giving the thread up (see _stopper)
 
 

@@ -1,7 +1,5 @@
 """stepgrad's engine: eager autograd on numpy with PyTorch's API (``import engine as torch``)."""
 
-import warnings as _warnings
-
 from . import autograd, observe
 from ._dtype import (
     bool,
@@ -30,10 +28,9 @@ from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, se
 from .printing import set_printoptions
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor
+from .warn_once import quiet_numpy_warnings as _quiet
 
-# numpy's floating-point warnings from inside the engine (log(0), 0/0 in a VJP) are noise that
-# PyTorch never prints; the user's own numpy code still warns (the filter matches engine modules)
-_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"engine(\.|$)")
+_quiet()
 
 FloatTensor = DoubleTensor = LongTensor = Tensor  # isinstance checks in old tutorials
 __version__ = "2.13.0+stepgrad"
