@@ -14,10 +14,11 @@ from collections.abc import Callable, Sequence
 
 def create_window(path: str | None = None, settings=None, layout_fn=None):
     """Build the MainWindow (a QApplication must exist), opening ``path`` if given."""
+    from desktop.session import SUFFIX
     from desktop.ui.main_window import MainWindow
 
     window = MainWindow(settings=settings, layout_fn=layout_fn)
-    if path and path.endswith(".stepgrad"):
+    if path and path.endswith(SUFFIX):
         window.pending_session = path  # the controller opens it: it knows sessions
     elif path:
         window.open_file(path, ask=False)

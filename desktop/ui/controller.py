@@ -109,11 +109,9 @@ class Controller(QObject):
         window.installEventFilter(self)
         self._autosave_timer.start()
         QTimer.singleShot(0, self, self._follow_debugger)  # wire() attaches it after us
-        # `stepgrad work.stepgrad`: left for us (a bad one must change nothing, not even the
-        # recent files); a window that loaded one as text meanwhile is given the session too
-        session_arg = getattr(window, "pending_session", None) or (
-            window.path if window.path and window.path.endswith(sessions.SUFFIX) else None)
-        window.pending_session = None
+        # `stepgrad work.stepgrad`: left for us by create_window (a bad one must change
+        # nothing, not even the recent files)
+        session_arg, window.pending_session = getattr(window, "pending_session", None), None
         if session_arg and not self.open_session(session_arg):
             window.new_file(ask=False)
 

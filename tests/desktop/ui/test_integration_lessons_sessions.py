@@ -235,17 +235,23 @@ def test_sessions_join_recent_files_and_a_bad_one_changes_nothing(app, qtbot, tm
     assert window.source() == "y = 2\n" and controller.state.session_path == str(other)
 
 
+def _launched_with(qtbot, settings, tmp_path, path):
+    """The window and controller as `stepgrad PATH` builds them."""
+    from desktop.app import create_window
+    from desktop.ui.controller import install
+
+    window = create_window(str(path), settings=settings)
+    qtbot.addWidget(window)
+    controller = install(window, config_dir=str(tmp_path / "config"), ask=lambda *a: False)
+    return window, controller
+
+
 def test_a_bad_session_on_the_command_line_leaves_an_empty_editor(qtbot, settings, tmp_path,
                                                                   monkeypatch):
     monkeypatch.setenv("STEPGRAD_NO_DIALOGS", "1")
     bad = tmp_path / "cut.stepgrad"
     bad.write_text('{"format": "stepgrad-session", "code": "x')
-    from desktop.app import create_window
-    from desktop.ui.controller import install
-
-    window = create_window(str(bad), settings=settings)  # as `stepgrad cut.stepgrad` does
-    qtbot.addWidget(window)
-    controller = install(window, config_dir=str(tmp_path / "config"), ask=lambda *a: False)
+    window, controller = _launched_with(qtbot, settings, tmp_path, bad)
     assert window.source() == "" and window.path is None  # not the file's JSON as code
     assert not window.is_modified()
     assert "truncated" in window.statusBar().currentMessage()
@@ -259,12 +265,7 @@ def test_a_session_on_the_command_line_opens_as_a_session(qtbot, settings, tmp_p
     monkeypatch.setenv("STEPGRAD_NO_DIALOGS", "1")
     good = tmp_path / "work.stepgrad"
     sessions.save(sessions.Session(code="x = 1\n", watches=("x",)), good)
-    from desktop.app import create_window
-    from desktop.ui.controller import install
-
-    window = create_window(str(good), settings=settings)  # as `stepgrad work.stepgrad` does
-    qtbot.addWidget(window)
-    controller = install(window, config_dir=str(tmp_path / "config"), ask=lambda *a: False)
+    window, controller = _launched_with(qtbot, settings, tmp_path, good)
     assert window.source() == "x = 1\n" and window.inspector.watches == ["x"]
     assert controller.state.session_path == str(good)
     assert str(good) in window.recent_files()
