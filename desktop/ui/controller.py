@@ -105,15 +105,16 @@ class Controller(QObject):
             WatchEvaluator(self.state.evaluate, on_late=window.inspector.deliver_late))
         window.inspector.tensor_selected.connect(self._on_tensor_selected)
         self._build_menus()
+        # `stepgrad work.stepgrad`: left for us by create_window (a bad one must change
+        # nothing, not even the recent files); opened before the lessons, whose start page
+        # shows only over an empty editor
+        session_arg, window.pending_session = getattr(window, "pending_session", None), None
+        if session_arg and not self.open_session(session_arg):
+            window.new_file(ask=False)
         self._install_lessons()
         window.installEventFilter(self)
         self._autosave_timer.start()
         QTimer.singleShot(0, self, self._follow_debugger)  # wire() attaches it after us
-        # `stepgrad work.stepgrad`: left for us by create_window (a bad one must change
-        # nothing, not even the recent files)
-        session_arg, window.pending_session = getattr(window, "pending_session", None), None
-        if session_arg and not self.open_session(session_arg):
-            window.new_file(ask=False)
 
     # ---- wiring ------------------------------------------------------------------------------
     def _install_layout(self) -> None:
@@ -206,6 +207,8 @@ class Controller(QObject):
         if not self.window.source().strip():  # the start page when nothing is open
             dock.raise_()
             QTimer.singleShot(0, self, self._show_start_page)  # once the window has its size
+        elif "output" in self.window.docks:  # a file or session: its output tab in front
+            self.window.docks["output"].raise_()
 
     def _show_start_page(self) -> None:
         if not self.window.source().strip():  # an empty editor needs no room: the lessons do

@@ -268,6 +268,11 @@ def test_a_session_on_the_command_line_opens_as_a_session(qtbot, settings, tmp_p
     window, controller = _launched_with(qtbot, settings, tmp_path, good)
     assert window.source() == "x = 1\n" and window.inspector.watches == ["x"]
     assert controller.state.session_path == str(good)
+    window.resize(1300, 850)
+    with qtbot.waitExposed(window):
+        window.show()
+    qtbot.wait(50)  # the start page would be raised on the next tick
+    assert window.docks["lessons"].visibleRegion().isEmpty()  # the user's code comes first
     assert str(good) in window.recent_files()
     controller.shutdown()
 
