@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian machine: `bash run.sh app` or `bash run.sh test`.
 # Installs the system libraries Qt needs (when root or sudo is available), creates .venv,
-# installs stepgrad into it, then launches the app or runs the test suite.
+# installs stepgrad into it, then launches the app or runs the test suite
+# (`bash run.sh setup` stops after the installation).
 set -euo pipefail
 cd "$(dirname "$0")"
 what="${1:-app}"; shift || true
@@ -31,6 +32,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
 fi
 
 case "$what" in
+  setup) exit 0 ;;
   app)  exec .venv/bin/stepgrad "$@" ;;
   test) export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
         exec .venv/bin/python -m pytest -q "$@" ;;
