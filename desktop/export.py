@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from desktop.session import Session, SessionError, atomic_write_text, load
+from engine.script_namespace import engine_module_name
 
 ROOT = str(Path(__file__).resolve().parents[1])  # the folder holding engine/, symbolic/, desktop/
 REPORT_HEADER = "== stepgrad: tensors after the run =="
@@ -30,11 +31,11 @@ RUN_SEED = 67280421310721  # engine.random.DEFAULT_SEED, which the app's runs st
 # --- import torch -> import engine as torch ---------------------------------------------------
 
 def _engine_module(name: str) -> str:
-    return "engine" + name[len("torch"):]
+    return engine_module_name(name) or name
 
 
 def _is_torch(name: str | None) -> bool:
-    return name == "torch" or bool(name and name.startswith("torch."))
+    return bool(name) and engine_module_name(name) is not None
 
 
 def _rewrite_import(node: ast.Import) -> str:

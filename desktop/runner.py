@@ -13,16 +13,15 @@ the debugger can run the same namespace under bdb in its own thread, stopped the
 from __future__ import annotations
 
 import builtins
-import contextlib
 import linecache
 import sys
 import threading
 import time
 import traceback
-import types
 from collections.abc import Callable
 
 from desktop import capture
+from engine import script_namespace
 from desktop.async_stop import async_raise, checkpoint, clear_async_flag, reap
 from desktop.model import ErrorInfo, GraphSnapshot, OutputChunk, RunResult, TensorInfo
 
@@ -44,40 +43,10 @@ class StopScript(BaseException):
     ``except Exception:`` does not swallow it."""
 
 
-# --- `import torch` runs on the engine --------------------------------------------------------
-
-def _engine_name(name: str) -> str | None:
-    if name == "torch" or name.startswith("torch."):
-        return "engine" + name[5:]
-    return None
-
-
-def torch_import(name, globals=None, locals=None, fromlist=(), level=0):
-    """``__import__`` for user scripts: ``torch[.x]`` imports ``engine[.x]``.
-
-    Only the script's namespace gets this (through its ``__builtins__``), so ``sys.modules``
-    keeps the real torch, if installed, for everyone else in the process. The statement
-    ``import torch.nn as nn`` binds ``engine.nn`` just as ``from torch import nn`` does."""
-    mapped = _engine_name(name) if level == 0 else None
-    if mapped is None:
-        return builtins.__import__(name, globals, locals, fromlist, level)
-    try:
-        return builtins.__import__(mapped, globals, locals, fromlist, level)
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("engine"):
-            torch_name = "torch" + exc.name[6:]
-            raise ModuleNotFoundError(
-                f"No module named '{torch_name}' (stepgrad runs torch on its engine, which has"
-                f" no {exc.name})", name=torch_name) from None
-        raise
-
-
-def engine_modules(namespace: dict) -> dict[str, str]:
-    """Names the script bound to engine modules, e.g. {"torch": "engine", "nn": "engine.nn"}:
-    what the window shows to say that ``import torch`` ran on the engine."""
-    return {name: value.__name__ for name, value in list(namespace.items())
-            if isinstance(value, types.ModuleType)
-            and (value.__name__ == "engine" or value.__name__.startswith("engine."))}
+# `import torch` runs on the engine: the mapping and the fresh engine state are the engine's own
+# (engine.script_namespace), shared with `stepgrad check` and the lesson checks.
+engine_modules = script_namespace.engine_modules
+torch_import = script_namespace.torch_import
 
 
 def compile_script(source: str, filename: str = SCRIPT_FILENAME):
@@ -86,33 +55,10 @@ def compile_script(source: str, filename: str = SCRIPT_FILENAME):
     return compile(source, filename, "exec", dont_inherit=True)
 
 
-def fresh_engine_state() -> None:
-    """Reset the engine's process-wide settings to what a new ``python script.py`` sees, so
-    running a script twice in the app prints the same numbers (and an exported script run
-    outside the app prints the numbers the app showed): the default generator re-seeded as at
-    import with PyTorch's default seed (so an unseeded ``torch.randn`` prints what a fresh
-    PyTorch process prints), float32 default dtype, default print options, and PyTorch's
-    once-per-process warnings armed again.
-    Grad mode needs nothing: it is thread-local and each run has a new thread."""
-    import engine
-    from engine.random import DEFAULT_SEED
-
-    engine.manual_seed(DEFAULT_SEED)
-    engine.warn_once.warned.clear()
-    engine.set_default_dtype(engine.float32)
-    engine.set_printoptions(profile="default")
-    opts = getattr(getattr(engine, "printing", None), "PRINT_OPTS", None)
-    if opts is not None:
-        opts.sci_mode = None  # not part of the "default" profile, as in PyTorch
-
-
 def make_namespace(sink: capture.OutputSink | None = None, reset_engine: bool = True) -> dict:
     """A fresh module namespace whose builtins map ``import torch`` to the engine and ``print``
-    to ``sink`` (or the calling thread's registered sink). ``reset_engine``: also call
-    ``fresh_engine_state()`` (skipped when the engine can't be imported)."""
-    if reset_engine:
-        with contextlib.suppress(ImportError):
-            fresh_engine_state()
+    to ``sink`` (or the calling thread's registered sink). ``reset_engine``: also reset the
+    engine's process-wide state (``engine.script_namespace.fresh_engine_state``)."""
 
     def script_print(*args, sep=" ", end="\n", file=None, flush=False):
         out = sink or capture.current_sink()
@@ -124,12 +70,8 @@ def make_namespace(sink: capture.OutputSink | None = None, reset_engine: bool = 
         sep = " " if sep is None else sep
         out.write(sep.join(map(str, args)) + ("\n" if end is None else end), stream)
 
-    def script_input(prompt=""):
-        raise EOFError("input() is not available: stepgrad scripts have no standard input")
-
-    script_builtins = dict(vars(builtins))
-    script_builtins.update(__import__=torch_import, print=script_print, input=script_input)
-    return {"__name__": "__main__", "__builtins__": script_builtins, "__doc__": None}
+    return script_namespace.new_namespace(reset_engine=reset_engine, print=script_print,
+                                          input=script_namespace.no_input)
 
 
 def error_info(exc: BaseException, filename: str = SCRIPT_FILENAME) -> ErrorInfo:

@@ -22,13 +22,6 @@ _OWN_DIRS = tuple(os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
-def _torch_import(name, globals=None, locals=None, fromlist=(), level=0):
-    # `import torch[.x]` gets `engine[.x]`; sys.modules["torch"] is left alone
-    if level == 0 and (name == "torch" or name.startswith("torch.")):
-        name = "engine" + name[5:]
-    return builtins.__import__(name, globals, locals, fromlist, level)
-
-
 def _script_print(*args, **kwargs):
     from .custom import replaying
 
@@ -40,9 +33,9 @@ def run_script(path: str, source: str, recorder) -> BaseException | None:
     """Run ``source`` as ``__main__`` with ``recorder`` observing the engine."""
     from engine import observe
 
-    script_builtins = dict(vars(builtins))
-    script_builtins.update(__import__=_torch_import, print=_script_print)
-    namespace = {"__name__": "__main__", "__file__": path, "__builtins__": script_builtins}
+    from engine.script_namespace import new_namespace
+
+    namespace = new_namespace(print=_script_print, file=path)
     old_argv, old_path = sys.argv, list(sys.path)
     sys.argv = [path]
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))

@@ -10,7 +10,6 @@ import mapping is used.
 
 from __future__ import annotations
 
-import builtins
 import contextlib
 import io
 import traceback
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from desktop.lessons.lesson import Expect, Expectation, ExpectError, ExpectOutput, Lesson
+from engine.script_namespace import new_namespace
 
 SCRIPT = "<lesson>"
 
@@ -79,17 +79,8 @@ def run_code(code: str, timeout: float = 60.0, backend: str = "engine") -> Scrip
                          err and err.line, run.namespace)
 
 
-def _torch_to_engine(name, globals=None, locals=None, fromlist=(), level=0):
-    if level == 0 and (name == "torch" or name.startswith("torch.")):
-        name = "engine" + name[5:]
-    return builtins.__import__(name, globals, locals, fromlist, level)
-
-
 def _run_plain(code: str, map_torch: bool = True) -> ScriptOutcome:
-    script_builtins = dict(vars(builtins))
-    if map_torch:
-        script_builtins["__import__"] = _torch_to_engine
-    ns = {"__name__": "__main__", "__builtins__": script_builtins}
+    ns = new_namespace(map_torch=map_torch)
     out = io.StringIO()
     kind = message = line = None
     with contextlib.redirect_stdout(out):

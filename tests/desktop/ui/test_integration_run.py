@@ -23,7 +23,7 @@ def app(qtbot, settings, tmp_path, monkeypatch):
 
 def _engine_seed_grads():
     """The seed computed directly on the engine, from the state a fresh run starts with."""
-    engine.manual_seed(DEFAULT_SEED)  # what desktop.runner.fresh_engine_state seeds runs with
+    engine.manual_seed(DEFAULT_SEED)  # what engine.script_namespace.fresh_engine_state seeds runs with
     seed = run_program(SEED)
     w, b, X, Y, loss = (seed[k] for k in ("w", "b", "X", "Y", "loss"))
     r = (X.numpy() @ np.array([[3.0], [1.0]]) + 3.0 - Y.numpy())  # by hand, float64
