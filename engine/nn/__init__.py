@@ -15,8 +15,10 @@ from .activation import (
     Tanh,
 )
 from .container import ModuleList, Sequential
+from .embedding import Embedding
 from .linear import Flatten, Identity, Linear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .losses_extra import HuberLoss, KLDivLoss, SmoothL1Loss
 from .module import Module, Parameter
 
 __all__ = [
@@ -26,6 +28,10 @@ __all__ = [
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
     "Dropout",
+    "Embedding",
+    "HuberLoss",
+    "KLDivLoss",
+    "SmoothL1Loss",
     "Flatten",
     "Identity",
     "L1Loss",

@@ -134,11 +134,22 @@ CASES = {
     "binary_cross_entropy_with_logits": lambda: F.binary_cross_entropy_with_logits(
         t(4), torch.tensor([0.0, 1.0, 0.3, 0.0], dtype=torch.float64),
         pos_weight=torch.tensor([2.0], dtype=torch.float64)),
+    # layer ops (engine.nn's layer modules)
+    "embedding": lambda: (F.embedding(torch.tensor([[0, 2], [2, 1]]), _zero_row(t(3, 2), 1),
+                                      padding_idx=1) * t(2, 2, 2, seed=1)).sum(),
+    "smooth_l1_loss": lambda: F.smooth_l1_loss(t(6), t(6, seed=1), beta=0.9),
+    "huber_loss": lambda: F.huber_loss(t(2, 3), t(2, 3, seed=1), delta=0.8, reduction="sum"),
 }
 
 
 def _parts(parts):
     return sum((p**2).sum() * (k + 1) for k, p in enumerate(parts))
+
+
+def _zero_row(w, i):
+    with torch.no_grad():
+        w[i] = 0.0
+    return w
 
 
 def _setitem():
