@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 
 from desktop.lessons.check import Report, check_code, check_lesson
-from desktop.lessons.lesson import Expect, ExpectError, ExpectOutput, Lesson
+from desktop.lessons.lesson import Exercise, Expect, ExpectError, ExpectOutput, Lesson
 
 # Teaching order: the article's ideas first, then training.
 _MODULES = (
@@ -27,6 +27,7 @@ _MODULES = (
     "linear_sgd",
     "logistic",
     "small_mlp",
+    "backprop_by_hand",
     "grad_accumulation",
     "no_grad_detach",
     "inplace_error",
@@ -66,6 +67,7 @@ def find(lesson_id: str | None) -> Lesson | None:
 
 
 __all__ = [
-    "Expect", "ExpectError", "ExpectOutput", "Lesson", "Report", "all_lessons", "check_code",
+    "Exercise", "Expect", "ExpectError", "ExpectOutput", "Lesson", "Report", "all_lessons",
+    "check_code",
     "check_lesson", "find", "get", "ids",
 ]

@@ -1,4 +1,4 @@
-from desktop.lessons.lesson import Lesson
+from desktop.lessons.lesson import Exercise, Lesson
 
 CODE = '''\
 import torch
@@ -68,5 +68,12 @@ nothing to w.grad: w.grad = (1/3)·[1, 1] + 1·[3, 1].""",
         ("Y_hat.grad_fn.name()", "MyReLUBackward"),
         ("Y_hat.grad", None),
         ("Z.grad", None),
+    ),
+    exercises=(
+        Exercise("Y_hat", hint="MyReLU passes g where Z > 0 and blocks it elsewhere; "
+                 "Z = [1.5, -3.5, 5.5]"),
+        Exercise("Z", input=1, hint="b has one element, broadcast over the 3 samples: "
+                 "its gradient sums g over them"),
+        Exercise("MmBackward0", hint="Z = w @ Xᵀ, so the gradient of w is g @ X"),
     ),
 )

@@ -60,6 +60,19 @@ class ExpectError:
 Expectation = Expect | ExpectOutput | ExpectError
 
 
+@dataclass(frozen=True)
+class Exercise:
+    """A question predict mode asks while stepping backward through the lesson.
+
+    ``node``: the node's op (``"MulBackward0"``) or the variable name of its output (``"Z"``);
+    a leaf's name (``"w"``) asks for its ``.grad`` after accumulation. ``input``: which input of
+    the node (its ``next_functions`` index); None asks about the first one that gets a grad."""
+
+    node: str
+    input: int | None = None
+    hint: str = ""
+
+
 def _expectation(item) -> Expectation:
     if isinstance(item, Expect | ExpectOutput | ExpectError):
         return item
@@ -81,6 +94,7 @@ class Lesson:
         expected: the results the explanation promises (see the module docstring).
         topic: "article" for the seed article's ideas, "training" for the ones beyond it.
         uses_random: the code draws random numbers, so its exact values differ on real PyTorch.
+        exercises: what predict mode asks while stepping backward (empty: every node).
     """
 
     id: str
@@ -91,10 +105,12 @@ class Lesson:
     expected: tuple[Expectation, ...] = field(default=())
     topic: str = "article"
     uses_random: bool = False
+    exercises: tuple[Exercise, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "watch", tuple(self.watch))
         object.__setattr__(self, "expected", tuple(_expectation(e) for e in self.expected))
+        object.__setattr__(self, "exercises", tuple(self.exercises))
         errors = [e for e in self.expected if isinstance(e, ExpectError)]
         if len(errors) > 1:
             raise ValueError(f"lesson {self.id!r}: a script can stop with only one error")

@@ -1,4 +1,4 @@
-from desktop.lessons.lesson import Lesson
+from desktop.lessons.lesson import Exercise, Lesson
 
 CODE = '''\
 import torch
@@ -56,4 +56,9 @@ backward() is called on. Try lr = 1.5 to watch the loss blow up instead.""",
         ("all(later <= earlier for earlier, later in zip(losses, losses[1:]))", True),
     ),
     topic="training",
+    exercises=(
+        Exercise("loss", hint="a mean over 21 values: each gets 1/21 of the incoming 1"),
+        Exercise("Y_hat", input=1, hint="b has one element, broadcast over 21 samples: sum g"),
+        Exercise("MmBackward0", input=1, hint="Y_hat = X @ w: the gradient of w is Xᵀ @ g"),
+    ),
 )

@@ -1,4 +1,4 @@
-from desktop.lessons.lesson import Lesson
+from desktop.lessons.lesson import Exercise, Lesson
 
 CODE = '''\
 import torch
@@ -64,4 +64,9 @@ boundary cannot do better here.""",
         ("w.is_leaf", True),
     ),
     topic="training",
+    exercises=(
+        Exercise("p", hint="sigmoid'(z) = p·(1 − p); at the start w = b = 0, so p = 0.5"),
+        Exercise("MmBackward0", input=1, hint="hours @ w: the gradient of w is hoursᵀ @ g"),
+        Exercise("b", hint="b was broadcast over the 8 samples: its gradient sums them"),
+    ),
 )

@@ -1,4 +1,4 @@
-from desktop.lessons.lesson import Lesson
+from desktop.lessons.lesson import Exercise, Lesson
 
 CODE = '''\
 import torch
@@ -43,5 +43,10 @@ x.grad stays None throughout: autograd.grad never touches .grad.""",
         ("df.requires_grad", True),
         ("d3f.requires_grad", False),
         ("x.grad", None),
+    ),
+    exercises=(
+        Exercise("PowBackward0", hint="d/dx x³ = 3x², at x = 2"),
+        Exercise("MulBackward0", hint="d/dx (2x) = 2, and the incoming g is -1"),
+        Exercise("x", hint="autograd.grad adds up every path to x: 3x² - 2 at x = 2"),
     ),
 )

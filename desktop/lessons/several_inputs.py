@@ -1,4 +1,4 @@
-from desktop.lessons.lesson import Lesson
+from desktop.lessons.lesson import Exercise, Lesson
 
 CODE = '''\
 import torch
@@ -44,5 +44,10 @@ pass `allow_unused=True`, in which case that input's gradient is None.""",
         ("g3[0]", 5.0),
         ("g3[1]", None),
         ("x1.grad", None),
+    ),
+    exercises=(
+        Exercise("y1", input=0, hint="y1 = x1 * x2: d/dx1 = x2 = 4"),
+        Exercise("y1", input=1, hint="y1 = x1 * x2: d/dx2 = x1 = 3"),
+        Exercise("PowBackward0", hint="d/dx1 x1² = 2·x1, with x1 = 3"),
     ),
 )

@@ -1,4 +1,4 @@
-from desktop.lessons.lesson import Lesson
+from desktop.lessons.lesson import Exercise, Lesson
 
 CODE = '''\
 import torch
@@ -59,4 +59,9 @@ to 0, 1, 1, 0.""",
         ("((Y_hat > 0.5).float() == Y).all().item()", True),
     ),
     topic="training",
+    exercises=(
+        Exercise("Y_hat", hint="sigmoid'(z) = Y_hat·(1 − Y_hat), times g"),
+        Exercise("H", hint="tanh'(z) = 1 − H², times g"),
+        Exercise("b1", hint="b1 was broadcast over the 4 samples: sum g over the batch axis"),
+    ),
 )

@@ -1,4 +1,4 @@
-from desktop.lessons.lesson import ExpectOutput, Lesson
+from desktop.lessons.lesson import Exercise, ExpectOutput, Lesson
 
 CODE = '''\
 import torch
@@ -54,5 +54,10 @@ The last lines compute the same numbers from the weighted sum directly.""",
         ("x.grad", [3.5]),
         ("same[0]", [7.0]),
         ("same[1]", [3.5]),
+    ),
+    exercises=(
+        Exercise("y", input=1, hint="backward(gradient=[1, 0.5]): y1 is weighted by 0.5"),
+        Exercise("y0", input=0, hint="y0 = a * b: the gradient of a is g * b, and b = 3"),
+        Exercise("w", hint="w reaches y through a and b: the contributions add up"),
     ),
 )

@@ -12,7 +12,7 @@ ARTICLE_TOPICS = {
 }
 TRAINING_TOPICS = {
     "linear-sgd", "logistic-regression", "small-mlp", "grad-accumulation", "no-grad-detach",
-    "inplace-error",
+    "inplace-error", "backprop-by-hand",
 }
 
 
