@@ -529,7 +529,7 @@ def apply(m, key: str, args, attrs, out_shapes) -> tuple:
     if rule is None:
         raise KeyError(f"no symbolic rule for engine op {key!r}")
     conv = tuple(m.arr(x) if isinstance(x, np.ndarray) else
-                 x if isinstance(x, tuple | list) else m.scalar(x) for x in args)
+                 x if isinstance(x, tuple | list) or x is None else m.scalar(x) for x in args)
     res = rule(m, conv, attrs, tuple(out_shapes[0]) if len(out_shapes) == 1 else None)
     res = list(res) if len(out_shapes) > 1 else [res]
     outs = []

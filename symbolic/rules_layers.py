@@ -49,7 +49,57 @@ def _piecewise_loss(m, a, at, s):
     return rules._reduce(m, loss, reduction, n)
 
 
+def _convolution(m, a, at, s):
+    from engine.nn.conv import conv_forward
+
+    x, w, b = a
+    oned = at[4]
+    if oned:
+        x, w = x[:, :, None, :], w[:, :, None, :]
+    out = conv_forward(m, x, w, b, at)
+    return out[:, :, 0, :] if oned else out
+
+
+def _constant_pad(m, a, at, s):
+    widths, inner = at
+    out = m.zeros(s)
+    out[inner] = a[0]
+    return out
+
+
+def _window_sums(m, x, k, st, p, d, extra, oh, ow):
+    n, c, h, w = x.shape
+    xp = m.zeros((n, c, h + p[0] + extra[0], w + p[1] + extra[1]))
+    xp[:, :, p[0]: p[0] + h, p[1]: p[1] + w] = x
+    from engine.nn.conv import window_index
+
+    ih, iw = window_index(oh, ow, k[0], k[1], st, d)
+    return m.sum(xp[:, :, ih, iw], (4, 5), False)
+
+
+def _avg_pool(m, a, at, s):
+    shape, k, st, p, d, extra, div = at
+    sums = _window_sums(m, a[0], k, st, p, d, extra, s[2], s[3])
+    return sums / m.arr(div)
+
+
+def _adaptive_avg_pool(m, a, at, s):
+    _, rh, rw = at
+    x = a[0]
+    out = m.zeros(s)
+    for i, (h0, h1) in enumerate(rh):
+        for j, (w0, w1) in enumerate(rw):
+            cell = m.sum(x[:, :, h0:h1, w0:w1], (2, 3), False)
+            out[:, :, i, j] = rules._div_count(m, cell, (h1 - h0) * (w1 - w0))
+    return out
+
+
 for _key, _rule in {
+    "convolution": _convolution,
+    "constant_pad_nd": _constant_pad,
+    "max_pool2d": lambda m, a, at, s: a[0][at[1]],  # the recorded winners: locally a selection
+    "avg_pool2d": _avg_pool,
+    "adaptive_avg_pool2d": _adaptive_avg_pool,
     "embedding": _embedding,
     "smooth_l1_loss": _piecewise_loss,
     "huber_loss": _piecewise_loss,

@@ -70,3 +70,25 @@ class Flatten(Module):
 
     def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Splits dim ``dim`` into ``unflattened_size``."""
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        self.dim = dim
+        self.unflattened_size = unflattened_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        shape = list(input.shape)
+        d = self.dim % len(shape)
+        sizes = list(self.unflattened_size)
+        known = int(np.prod([v for v in sizes if v != -1], dtype=np.int64))
+        if (-1 not in sizes and known != shape[d]) or (known and shape[d] % known):
+            raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size "
+                               f"of dim {self.dim} ({shape[d]}) in the input tensor")
+        return input.view(*shape[:d], *sizes, *shape[d + 1:])
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

@@ -139,6 +139,16 @@ CASES = {
                                       padding_idx=1) * t(2, 2, 2, seed=1)).sum(),
     "smooth_l1_loss": lambda: F.smooth_l1_loss(t(6), t(6, seed=1), beta=0.9),
     "huber_loss": lambda: F.huber_loss(t(2, 3), t(2, 3, seed=1), delta=0.8, reduction="sum"),
+    "convolution": lambda: (F.conv2d(t(1, 2, 4, 3), t(2, 1, 2, 2, seed=1), t(2, seed=2),
+                                     stride=(2, 1), padding=1, groups=2) ** 2).sum()
+    + F.conv1d(t(1, 1, 5), t(1, 1, 2, seed=3), dilation=2).sum(),
+    "constant_pad_nd": lambda: (F.pad(t(2, 3), (1, 2)) * t(2, 6, seed=1)).sum(),
+    "max_pool2d": lambda: (F.max_pool2d(t(1, 1, 4, 5), 2, ceil_mode=True) * t(1, 1, 2, 3, seed=1)
+                           ).sum(),
+    "avg_pool2d": lambda: (F.avg_pool2d(t(1, 2, 4, 4), 3, 2, 1, count_include_pad=False)
+                           * t(1, 2, 2, 2, seed=1)).sum(),
+    "adaptive_avg_pool2d": lambda: (F.adaptive_avg_pool2d(t(1, 1, 5, 4), (3, 2))
+                                    * t(1, 1, 3, 2, seed=1)).sum(),
 }
 
 

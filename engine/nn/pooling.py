@@ -1,0 +1,365 @@
+"""Pooling: ``F.max_pool2d``/``avg_pool2d``/``adaptive_avg_pool2d`` (and the 1-D forms) with
+their modules, each one node named as PyTorch names it (``MaxPool2DWithIndicesBackward0``,
+``AvgPool2DBackward0``, ``AdaptiveAvgPool2DBackward0``; a 1x1 adaptive pool is PyTorch's mean
+over the last two dims, ``MeanBackward1``; the 1-D forms are the 2-D ones between an unsqueeze
+and a squeeze, as PyTorch records them).
+
+Windows come from a strided view of the padded input (padding -inf for max, 0 for average);
+each backward adds the grad back one kernel offset at a time (a strided slice per offset).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..ns import NP
+from ..ops import register
+from ..tensor import Tensor, _result, _wrap
+from .conv import _cols_np, _tuple, window_index
+from .module import Module
+
+
+def _pool_size(size, k, s, p, d, ceil_mode):
+    span = size + 2 * p - d * (k - 1) - 1
+    out = (-(-span // s) if ceil_mode else span // s) + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1  # the last window must start inside the input or its left padding
+    return out
+
+
+def _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, name):
+    k = _tuple(kernel_size, 2)
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+        _tuple(stride, 2)
+    p, d = _tuple(padding, 2), _tuple(dilation, 2)
+    if any(pi * 2 > ki for pi, ki in zip(p, k, strict=True)):
+        raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                           f"pad={p[0] if p[0] * 2 > k[0] else p[1]}, kernel_size="
+                           f"{k[0] if p[0] * 2 > k[0] else k[1]} and dilation="
+                           f"{d[0] if p[0] * 2 > k[0] else d[1]}")
+    h, w = x.shape[-2:]
+    oh = _pool_size(h, k[0], s[0], p[0], d[0], ceil_mode)
+    ow = _pool_size(w, k[1], s[1], p[1], d[1], ceil_mode)
+    if oh < 1 or ow < 1:
+        c = x.shape[-3]
+        raise RuntimeError(f"Given input size: ({c}x{h}x{w}). Calculated output size: "
+                           f"({c}x{oh}x{ow}). Output size is too small")
+    # right/bottom padding so that every (ceil-mode) window lies inside the padded array
+    need_h = (oh - 1) * s[0] + d[0] * (k[0] - 1) + 1
+    need_w = (ow - 1) * s[1] + d[1] * (k[1] - 1) + 1
+    extra = (max(0, need_h - h - p[0]), max(0, need_w - w - p[1]))
+    return k, s, p, d, oh, ow, extra
+
+
+def _padded(x, p, extra, value):
+    return np.pad(x, ((0, 0), (0, 0), (p[0], extra[0]), (p[1], extra[1])), constant_values=value)
+
+
+def _check_dims(input, name, nd=2):
+    if input.dim() not in (nd + 1, nd + 2):
+        shape = "[" + ", ".join(map(str, input.shape)) + "]"
+        raise RuntimeError(f"non-empty {nd + 1}D or {nd + 2}D (batch mode) tensor expected for "
+                           f"input, but got: {shape}" if nd == 2 else
+                           f"{name}() Expected 2D or 3D input tensor, but got {shape}")
+
+
+def _add_back(shape, parts, k, s, d, oh, ow, dtype):
+    """Sum per-offset grads (KH, KW indexed) into an array of the padded input's ``shape``."""
+    out = np.zeros(shape, dtype=dtype)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            r0, c0 = i * d[0], j * d[1]
+            out[:, :, r0: r0 + (oh - 1) * s[0] + 1: s[0],
+                c0: c0 + (ow - 1) * s[1] + 1: s[1]] += parts(i, j)
+    return out
+
+
+# ---- max pool ---------------------------------------------------------------------------------
+def _max_pool_vjp(m, g, out, s, a, need):
+    shape, idx = a  # idx: index arrays into the input, shaped like the output
+    if m is NP:
+        z = np.zeros(shape, dtype=g.dtype)
+        np.add.at(z, idx, g)
+        return (z,)
+    return (m.index_scatter(g, shape, idx),)
+
+
+_MAX_POOL = register("max_pool2d", "MaxPool2DWithIndicesBackward0", None, _max_pool_vjp,
+                     doc="max over each window (the grad goes to the first maximum)")
+
+
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """Max over each (dilated, strided) window; with ``return_indices`` also each maximum's
+    flat position in its input plane."""
+    _check_dims(input, "max_pool2d")
+    if input.dim() == 3:
+        res = max_pool2d(input.unsqueeze(0), kernel_size, stride, padding, dilation, ceil_mode,
+                         return_indices)
+        return (res[0].squeeze(0), res[1].squeeze(0)) if return_indices else res.squeeze(0)
+    x = input._data
+    k, s, p, d, oh, ow, extra = _geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
+                                          "max_pool2d")
+    fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+    win = _cols_np(_padded(x, p, extra, fill), k, s, d, oh, ow)
+    n, c = x.shape[:2]
+    flat = win.reshape(n, c, oh, ow, k[0] * k[1])
+    arg = flat.argmax(-1)
+    nan = np.isnan(flat).any(-1) if x.dtype.kind == "f" else None
+    if nan is not None and nan.any():  # NaN wins, as in PyTorch
+        arg = np.where(nan, np.isnan(flat).argmax(-1), arg)
+    ki, kj = np.divmod(arg, k[1])
+    rows = np.arange(oh)[:, None] * s[0] + ki * d[0] - p[0]
+    cols = np.arange(ow)[None, :] * s[1] + kj * d[1] - p[1]
+    out = np.take_along_axis(flat, arg[..., None], -1)[..., 0]
+    idx = (np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows, cols)
+    res = _result(_MAX_POOL, np.ascontiguousarray(out), (input,), (x.shape, idx))
+    if return_indices:
+        return res, _wrap((rows * x.shape[3] + cols).astype(np.int64))
+    return res
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """Max over windows of the last dim (the 2-D pool on a height-1 view)."""
+    _check_dims(input, "max_pool1d", 1)
+    one = lambda v: v if v is None or isinstance(v, int) else v[0]  # noqa: E731
+    st = None if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+        (1, one(stride))
+    res = max_pool2d(input.unsqueeze(-2), (1, one(kernel_size)), st, (0, one(padding)),
+                     (1, one(dilation)), ceil_mode, return_indices)
+    if return_indices:
+        return res[0].squeeze(-2), res[1].squeeze(-2)
+    return res.squeeze(-2)
+
+
+# ---- average pool -----------------------------------------------------------------------------
+def _avg_pool_vjp(m, g, out, s, a, need):
+    shape, k, st, p, d, extra, div = a
+    if m is not NP:
+        return (_avg_pool_back_graph(g, a),)
+    n, c, h, w = shape
+    oh, ow = g.shape[-2:]
+    gd = g / div
+    dxp = _add_back((n, c, h + p[0] + extra[0], w + p[1] + extra[1]), lambda i, j: gd,
+                    k, st, d, oh, ow, g.dtype)
+    return (dxp[:, :, p[0]: p[0] + h, p[1]: p[1] + w],)
+
+
+def _avg_pool_back_graph(g, a):
+    from ..functions import _index_scatter
+
+    shape, k, st, p, d, extra, div = a
+    n, c, h, w = shape
+    oh, ow = g.shape[-2:]
+    ih, iw = window_index(oh, ow, k[0], k[1], st, d)
+    gd = (g / _wrap(div.astype(g._data.dtype))).reshape(n, c, oh, ow, 1, 1).expand(
+        n, c, oh, ow, k[0], k[1])
+    shape_p = (n, c, h + p[0] + extra[0], w + p[1] + extra[1])
+    full = (slice(None), slice(None), np.broadcast_to(ih, (oh, ow, *k)),
+            np.broadcast_to(iw, (oh, ow, *k)))
+    dxp = _index_scatter(gd, shape_p, full)
+    return dxp[:, :, p[0]: p[0] + h, p[1]: p[1] + w]
+
+
+_AVG_POOL = register("avg_pool2d", "AvgPool2DBackward0", None, _avg_pool_vjp,
+                     doc="mean over each window")
+
+
+def _divisors(h, w, k, s, p, oh, ow, count_include_pad, divisor_override):
+    if divisor_override:
+        return np.full((oh, ow), float(divisor_override))
+
+    def axis(size, kk, ss, pp, o):
+        start = np.arange(o) * ss - pp
+        end = np.minimum(start + kk, size + pp)
+        full = end - start
+        return full, np.minimum(end, size) - np.maximum(start, 0)
+
+    fh, vh = axis(h, k[0], s[0], p[0], oh)
+    fw, vw = axis(w, k[1], s[1], p[1], ow)
+    return (fh[:, None] * fw[None, :]) if count_include_pad else (vh[:, None] * vw[None, :])
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None) -> Tensor:
+    """Mean over each strided window (zero padding counted unless ``count_include_pad=False``)."""
+    _check_dims(input, "avg_pool2d")
+    if input.dim() == 3:
+        return avg_pool2d(input.unsqueeze(0), kernel_size, stride, padding, ceil_mode,
+                          count_include_pad, divisor_override).squeeze(0)
+    if divisor_override is not None and divisor_override == 0:
+        raise RuntimeError("divisor must be not zero")
+    x = input._data
+    k, s, p, d, oh, ow, extra = _geometry(x, kernel_size, stride, padding, 1, ceil_mode,
+                                          "avg_pool2d")
+    win = _cols_np(_padded(x, p, extra, 0), k, s, d, oh, ow)
+    div = _divisors(x.shape[2], x.shape[3], k, s, p, oh, ow, count_include_pad,
+                    divisor_override).astype(x.dtype)
+    out = (win.sum((-1, -2)) / div).astype(x.dtype)
+    return _result(_AVG_POOL, out, (input,), (x.shape, k, s, p, d, extra, div))
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """Mean over windows of the last dim (the 2-D pool on a height-1 view)."""
+    _check_dims(input, "avg_pool1d", 1)
+    one = lambda v: v if v is None or isinstance(v, int) else v[0]  # noqa: E731
+    st = None if stride is None else (1, one(stride))
+    return avg_pool2d(input.unsqueeze(-2), (1, one(kernel_size)), st, (0, one(padding)),
+                      ceil_mode, count_include_pad).squeeze(-2)
+
+
+# ---- adaptive average pool --------------------------------------------------------------------
+def adaptive_ranges(size, out):
+    """PyTorch's adaptive windows: [floor(i * size / out), ceil((i + 1) * size / out))."""
+    return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
+
+
+def _adaptive_vjp(m, g, out, s, a, need):
+    shape, rh, rw = a
+    if m is NP:
+        z = np.zeros(shape, dtype=g.dtype)
+        for i, (h0, h1) in enumerate(rh):
+            for j, (w0, w1) in enumerate(rw):
+                z[:, :, h0:h1, w0:w1] += g[:, :, i: i + 1, j: j + 1] / ((h1 - h0) * (w1 - w0))
+        return (z,)
+    from ..functions import _index_scatter
+
+    total = None
+    for i, (h0, h1) in enumerate(rh):
+        for j, (w0, w1) in enumerate(rw):
+            part = (g[:, :, i: i + 1, j: j + 1] / float((h1 - h0) * (w1 - w0))).expand(
+                shape[0], shape[1], h1 - h0, w1 - w0)
+            part = _index_scatter(part, shape, (slice(None), slice(None), slice(h0, h1),
+                                                slice(w0, w1)))
+            total = part if total is None else total + part
+    return (total,)
+
+
+_ADAPTIVE = register("adaptive_avg_pool2d", "AdaptiveAvgPool2DBackward0", None, _adaptive_vjp,
+                     doc="mean over PyTorch's adaptive windows")
+
+
+def _adaptive_out(output_size, h, w):
+    if isinstance(output_size, int):
+        return output_size, output_size
+    oh, ow = tuple(output_size) if len(output_size) == 2 else (output_size[0],) * 2
+    return (h if oh is None else oh), (w if ow is None else ow)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
+    """Mean over ``output_size`` windows that tile the input (overlapping where it does not
+    divide evenly)."""
+    _check_dims(input, "adaptive_avg_pool2d")
+    if input.dim() == 3:
+        return adaptive_avg_pool2d(input.unsqueeze(0), output_size).squeeze(0)
+    x = input._data
+    oh, ow = _adaptive_out(output_size, x.shape[2], x.shape[3])
+    if (oh, ow) == (1, 1):
+        return input.mean((-1, -2), keepdim=True)
+    rh, rw = adaptive_ranges(x.shape[2], oh), adaptive_ranges(x.shape[3], ow)
+    out = np.empty((*x.shape[:2], oh, ow), dtype=x.dtype)
+    for i, (h0, h1) in enumerate(rh):
+        for j, (w0, w1) in enumerate(rw):
+            out[:, :, i, j] = x[:, :, h0:h1, w0:w1].mean((2, 3))
+    return _result(_ADAPTIVE, out, (input,), (x.shape, tuple(rh), tuple(rw)))
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """Mean over adaptive windows of the last dim."""
+    size = output_size if isinstance(output_size, int) else output_size[0]
+    return adaptive_avg_pool2d(input.unsqueeze(-2), (1, size)).squeeze(-2)
+
+
+# ---- modules -----------------------------------------------------------------------------------
+class MaxPool2d(Module):
+    """Max over (kernel_size) windows; stride defaults to kernel_size."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
+                 return_indices: bool = False, ceil_mode: bool = False):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def forward(self, input):
+        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          self.ceil_mode, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool1d(MaxPool2d):
+    """Max over windows of the last dim."""
+
+    def forward(self, input):
+        return max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          self.ceil_mode, self.return_indices)
+
+
+class AvgPool2d(Module):
+    """Mean over (kernel_size) windows; stride defaults to kernel_size."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True, divisor_override=None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def forward(self, input):
+        return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad, self.divisor_override)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool1d(Module):
+    """Mean over windows of the last dim."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True):
+        super().__init__()
+        self.kernel_size = _tuple(kernel_size, 1)
+        self.stride = _tuple(stride if stride is not None else kernel_size, 1)
+        self.padding = _tuple(padding, 1)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def forward(self, input):
+        return avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Mean over windows that tile the input into ``output_size``."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):
+        return adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
+    """Mean over windows that tile the last dim into ``output_size``."""
+
+    def forward(self, input):
+        return adaptive_avg_pool1d(input, self.output_size)
