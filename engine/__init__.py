@@ -24,10 +24,19 @@ from ._dtype import (
 from .device import device
 from .functions import *
 from .functions import max, min, pow
-from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from . import inference as _inference  # noqa: F401  (Tensor.is_inference)
 from .printing import set_printoptions
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor
+from .warn_once import is_warn_always_enabled, set_warn_always
 from .warn_once import quiet_numpy_warnings as _quiet
 
 _quiet()

@@ -123,8 +123,11 @@ def _check_nesting(data) -> None:
     walk(data, 0)
 
 
+_alloc = object.__new__  # engine.inference swaps it while inference mode is on
+
+
 def _wrap(arr, rg=False):
-    t = Tensor.__new__(Tensor)
+    t = _alloc(Tensor)
     t._data = arr
     t._rg = rg
     t.grad_fn = None
@@ -169,13 +172,12 @@ def record(op, out, inputs, attrs=None):
         if isinstance(b, Tensor):
             node.next_functions = (ea, (b.grad_fn or accumulate_node(b), b._out_nr)
                                    if b._rg else _NO_EDGE)
-            vb = b._vc[0]
         else:
             node.next_functions = (ea, _NO_EDGE)
-            vb = None
         if op.save_inputs:
+            # versions are read only for saved inputs (an inference tensor's read raises)
             node._saved = inputs
-            node._versions = (a._vc[0], vb)
+            node._versions = (a._vc[0], b._vc[0] if isinstance(b, Tensor) else None)
         else:
             node._saved = ()
             node._versions = None

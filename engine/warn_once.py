@@ -7,10 +7,20 @@ from __future__ import annotations
 import warnings
 
 warned: set[str] = set()
+_always = [False]
+
+
+def set_warn_always(b: bool) -> None:
+    """``torch.set_warn_always``: with True, once-per-process warnings are issued every time."""
+    _always[0] = bool(b)
+
+
+def is_warn_always_enabled() -> bool:
+    return _always[0]
 
 
 def warn_once(key: str, message: str, stacklevel: int = 2) -> None:
-    if key not in warned:
+    if key not in warned or _always[0]:
         warned.add(key)
         warnings.warn(message, UserWarning, stacklevel=stacklevel + 1)
 
