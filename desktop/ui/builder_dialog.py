@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QFontDatabase, QFontMetrics
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -35,6 +35,7 @@ from desktop.builder import (
     suggested_lr,
 )
 from desktop.ui import pyside_refcount
+from desktop.ui.fonts import code_font, widest_ascii_advance
 
 pyside_refcount.apply()  # PySide6 6.12 drops refs to None/True on calls (see module)
 
@@ -120,10 +121,10 @@ class BuilderDialog(QDialog):
         self.problems.setStyleSheet("color: #c62828")
         self.preview = QPlainTextEdit()
         self.preview.setReadOnly(True)
-        self.preview.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.preview.setFont(code_font())
         # code keeps its lines: wrapped code reads as different code
         self.preview.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        chars = QFontMetrics(self.preview.font()).horizontalAdvance("x" * PREVIEW_COLUMNS)
+        chars = widest_ascii_advance(QFontMetrics(self.preview.font())) * PREVIEW_COLUMNS
         self.preview.setMinimumWidth(chars + 30)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.insert_button = self.buttons.addButton(

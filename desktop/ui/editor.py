@@ -7,7 +7,6 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
-    QFontDatabase,
     QKeyEvent,
     QPainter,
     QPolygon,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.ui.fonts import code_font
 from desktop.ui.highlighter import PythonHighlighter
 from desktop.ui.theme import LIGHT, Theme
 
@@ -75,8 +75,7 @@ class CodeEditor(QPlainTextEdit):
         self.current_line: int | None = None
         self.error_line: int | None = None
         self.error_message = ""
-        font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        font.setPointSize(DEFAULT_POINT_SIZE)
+        font = code_font(DEFAULT_POINT_SIZE)
         self.setFont(font)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.setTabStopDistance(self.fontMetrics().horizontalAdvance(" ") * 4)

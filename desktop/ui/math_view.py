@@ -10,8 +10,10 @@ from __future__ import annotations
 import functools
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtGui import QFontDatabase, QImage, QPainter, QPixmap
+from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QLabel, QWidget
+
+from desktop.ui.fonts import code_font
 
 
 @functools.lru_cache(maxsize=512)
@@ -76,7 +78,7 @@ class MathLabel(QLabel):
         if pm is not None:
             self.setPixmap(pm)
             return
-        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setFont(code_font())
         self.setText(plain or plain_text(latex, expr))
 
     def set_color(self, color: str) -> None:

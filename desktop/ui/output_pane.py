@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFontDatabase, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from desktop.model import ErrorInfo, OutputChunk
 from desktop.runner import SCRIPT_FILENAME
+from desktop.ui.fonts import code_font
 from desktop.ui.theme import LIGHT, Theme
 
 _LINE_ROLE = Qt.ItemDataRole.UserRole
@@ -40,7 +41,7 @@ class OutputPane(QWidget):
     def __init__(self, parent: QWidget | None = None, theme: Theme = LIGHT):
         super().__init__(parent)
         self.theme = theme
-        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        mono = code_font()
         self.text = QPlainTextEdit(readOnly=True)
         self.text.setFont(mono)
         self.text.setMaximumBlockCount(MAX_LINES)  # a print() in a long loop must not eat memory
