@@ -94,7 +94,26 @@ def _adaptive_avg_pool(m, a, at, s):
     return out
 
 
+def _normalization(m, a, at, s):
+    x, w, b = a
+    dims, eps, ps, batch, mean, invstd = at
+    if batch:
+        n = int(np.prod([x.shape[d] for d in dims], dtype=np.int64))
+        d = x - rules._div_count(m, m.sum(x, dims, True), n)
+        var = rules._div_count(m, m.sum(d * d, dims, True), n)
+        y = d / m.sqrt(var + m.scalar(eps))
+    else:  # running statistics: constants of the graph
+        y = (x - m.arr(mean)) * m.arr(invstd)
+    if w is not None:
+        y = y * w.reshape(ps)
+    if b is not None:
+        y = y + b.reshape(ps)
+    return y
+
+
 for _key, _rule in {
+    "native_batch_norm": _normalization,
+    "native_layer_norm": _normalization,
     "convolution": _convolution,
     "constant_pad_nd": _constant_pad,
     "max_pool2d": lambda m, a, at, s: a[0][at[1]],  # the recorded winners: locally a selection

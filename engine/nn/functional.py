@@ -473,6 +473,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 from .embedding import embedding  # noqa: E402
 from .losses_extra import huber_loss, kl_div, smooth_l1_loss  # noqa: E402
 from .conv import conv1d, conv2d, pad  # noqa: E402
+from .normalization import batch_norm, layer_norm  # noqa: E402
 from .pooling import (  # noqa: E402
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -482,6 +483,7 @@ from .pooling import (  # noqa: E402
     max_pool2d,
 )
 
-__all__ += ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "conv1d",
+__all__ += ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d",
+            "batch_norm", "layer_norm", "conv1d",
             "conv2d", "embedding", "huber_loss", "kl_div", "max_pool1d", "max_pool2d", "pad",
             "smooth_l1_loss"]

@@ -149,6 +149,13 @@ CASES = {
                            * t(1, 2, 2, 2, seed=1)).sum(),
     "adaptive_avg_pool2d": lambda: (F.adaptive_avg_pool2d(t(1, 1, 5, 4), (3, 2))
                                     * t(1, 1, 3, 2, seed=1)).sum(),
+    "native_batch_norm": lambda: (F.batch_norm(t(3, 2, 2), None, None, t(2, seed=1),
+                                               t(2, seed=2), training=True) * t(3, 2, 2, seed=3)
+                                  ).sum() + (F.batch_norm(t(2, 2, seed=4), torch.tensor(
+                                      [0.5, -0.5], dtype=torch.float64), torch.tensor(
+                                      [2.0, 0.5], dtype=torch.float64)) ** 2).sum(),
+    "native_layer_norm": lambda: (F.layer_norm(t(2, 3), (3,), t(3, seed=1), t(3, seed=2))
+                                  * t(2, 3, seed=3)).sum(),
 }
 
 
