@@ -689,7 +689,7 @@ class Tensor:
             self._data, dtype_name=d.name,
             is_default_dtype=d in (_default[0], _dtype.int64, _dtype.bool),
             requires_grad=self._rg and fn is None,
-            grad_fn_name=fn.name() if fn is not None and not _is_acc(fn) else None,
+            grad_fn_name=type(fn).__name__ if fn is not None and not _is_acc(fn) else None,
         )
 
     __str__ = __repr__

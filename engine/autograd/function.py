@@ -7,13 +7,16 @@ named ``<ClassName>Backward``.
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
+import warnings
 
 import numpy as np
 
 from .. import observe
 from ..grad_mode import mode as _mode
 from ..grad_mode import no_grad, set_grad_enabled
-from ..node import Node, next_seq
+from ..node import Node, accumulate_node, next_seq
 from ..tensor import Tensor, _edge, _wrap
 
 
@@ -35,7 +38,11 @@ class FunctionCtx:
         saved, _ = unpack_saved(self, create_graph=True)
         return tuple(saved)
 
-    saved_variables = saved_tensors
+    @property
+    def saved_variables(self):
+        warnings.warn("'saved_variables' is deprecated; use 'saved_tensors'", DeprecationWarning,
+                      stacklevel=2)
+        return self.saved_tensors
 
     def mark_non_differentiable(self, *tensors):
         self._non_diff = {id(t) for t in tensors}
@@ -57,16 +64,18 @@ class BackwardCFunction(FunctionCtx, Node):
         return f"<torch.autograd.function.{self._name} object at {id(self):#x}>"
 
     def _apply_custom(self, grads_in, create_graph):
-        cls = self._forward_cls
+        user_backward = _user_backward(self._forward_cls)
         grads = []
         for g, (shape, dtype) in zip(grads_in, self._out_meta):
-            if g is None and self._materialize:
+            # outputs that were not tensors get None; missing grads of tensor outputs are
+            # zeros unless ctx.set_materialize_grads(False)
+            if g is None and self._materialize and dtype is not None:
                 g = np.zeros(shape, dtype)
             if g is not None and not isinstance(g, Tensor):
                 g = _wrap(np.asarray(g))
             grads.append(g)
         with set_grad_enabled(create_graph):
-            result = cls.backward(self, *grads)
+            result = user_backward(self, *grads)
         if not isinstance(result, tuple):
             result = (result,)
         n_inputs = len(self._arg_is_tensor)
@@ -134,6 +143,10 @@ class Function:
 
     vjp = backward
 
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError("setup_context is not implemented.")
+
     @classmethod
     def apply(cls, *args, **kwargs):
         node_cls = cls._backward_cls
@@ -147,14 +160,24 @@ class Function:
         ctx._non_diff = set()
         ctx._dirty = set()
         ctx._materialize = True
+        setup = cls.setup_context is not _BASE_SETUP_CONTEXT
+        if setup:  # forward(*args) without ctx; setup_context(ctx, inputs, output) fills ctx
+            bound = inspect.signature(cls.forward).bind(*args, **kwargs)
+            bound.apply_defaults()
+            args, kwargs = bound.args, bound.kwargs
         ctx._arg_is_tensor = tuple(isinstance(a, Tensor) for a in args)
         tensor_args = [a for a in args if isinstance(a, Tensor)]
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
         track = _mode.enabled and any(ctx.needs_input_grad)
         with no_grad():
-            outputs = cls.forward(ctx, *args, **kwargs)
+            if setup:
+                outputs = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, outputs)
+            else:
+                outputs = cls.forward(ctx, *args, **kwargs)
         single = not isinstance(outputs, tuple)
         outs = (outputs,) if single else tuple(outputs)
+        dirty = _check_dirty(ctx, outs, track)
         if not track:
             return outputs
         ctx.next_functions = tuple(_edge(t) if t._rg else (None, 0) for t in tensor_args)
@@ -168,7 +191,7 @@ class Function:
             if not isinstance(o, Tensor):
                 wrapped.append(o)
                 continue
-            if id(o) in input_ids and id(o) not in ctx._dirty:
+            if id(o) in input_ids and id(o) not in dirty:
                 alias = _wrap(o._data)  # an input returned as-is becomes a new (view) tensor
                 alias._vc = o._vc
                 o = alias
@@ -176,7 +199,7 @@ class Function:
                 wrapped.append(o)
                 continue
             o._rg = True
-            o.grad_fn = ctx
+            o.grad_fn = ctx  # a dirty input is rebased onto this node, as an in-place op is
             o._out_nr = i
             wrapped.append(o)
         obs = observe.current
@@ -184,6 +207,44 @@ class Function:
             obs.on_node(ctx, tuple(args), wrapped[0] if single else tuple(wrapped),
                         observe.user_location())
         return wrapped[0] if single else tuple(wrapped)
+
+
+_BASE_SETUP_CONTEXT = Function.setup_context
+_BASE_BACKWARD = Function.backward
+_DIRTY_NOT_RETURNED = (
+    "Some elements marked as dirty during the forward method were not returned as output. The "
+    "inputs that are modified inplace must all be outputs of the Function.")
+
+
+def _check_dirty(ctx, outs, track):
+    """PyTorch's rules for ``ctx.mark_dirty``: every dirty tensor is returned, and it may not
+    be a leaf that requires grad (nor a view of one). Each dirty tensor's version is bumped."""
+    dirty = ctx._dirty
+    if not dirty:
+        return dirty
+    out_ids = {id(o) for o in outs if isinstance(o, Tensor)}
+    if not dirty <= out_ids:
+        raise RuntimeError(_DIRTY_NOT_RETURNED)
+    for o in outs:
+        if isinstance(o, Tensor) and id(o) in dirty:
+            if track:
+                base = getattr(o, "_base", None)
+                if o.grad_fn is None and o._rg:
+                    raise RuntimeError("a leaf Variable that requires grad has been used in an "
+                                       "in-place operation.")
+                if base is not None and base.grad_fn is None and base._rg:
+                    raise RuntimeError("a view of a leaf Variable that requires grad is being "
+                                       "used in an in-place operation.")
+            o._vc[0] += 1
+    return dirty
+
+
+def _user_backward(cls):
+    backward, vjp = cls.backward, cls.vjp
+    if backward is not _BASE_BACKWARD and vjp is not _BASE_BACKWARD:
+        raise RuntimeError("Implementing both 'backward' and 'vjp' for a custom Function is not "
+                           "allowed. You should only implement one of them.")
+    return vjp if vjp is not _BASE_BACKWARD else backward
 
 
 class InplaceFunction(Function):
@@ -194,5 +255,64 @@ class NestedIOFunction(Function):
     pass
 
 
+class Error(Node):
+    """The node ``once_differentiable`` puts on a backward's results when the graph is being
+    built: differentiating through it raises."""
+
+    __slots__ = ("_msg",)
+    _name = "torch::autograd::Error"
+
+    def _apply_custom(self, grads_in, create_graph):
+        raise RuntimeError(self._msg)
+
+
+_ONCE = "trying to differentiate twice a function that was marked with @once_differentiable"
+
+
+def _delayed_error(outputs):
+    node = Error.__new__(Error)
+    node._msg = _ONCE
+    node._saved = ()
+    node._versions = None
+    node._out = None
+    node._attrs = None
+    node._pre_hooks = None
+    node._retain = None
+    node._seq = next_seq()
+    node._out_meta = tuple((o._data.shape, o._data.dtype) if o is not None else ((), None)
+                           for o in outputs)
+    edges, wrapped = [], []
+    for i, o in enumerate(outputs):
+        if o is None:
+            edges.append((None, 0))
+            wrapped.append(None)
+            continue
+        fake = o.detach()  # a leaf that requires grad, so the output gets this node
+        fake._rg = True
+        edges.append((accumulate_node(fake), 0))
+        out = _wrap(o._data, True)
+        out._vc = o._vc
+        out.grad_fn = node
+        out._out_nr = i
+        wrapped.append(out)
+    node.next_functions = tuple(edges)
+    return tuple(wrapped)
+
+
 def once_differentiable(fn):
-    return fn
+    """Runs ``backward`` in no-grad mode; when the graph is being built (``create_graph``) and a
+    grad requires grad, its results lead to a node that raises if differentiated."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args, **kwargs):
+        with no_grad():
+            outputs = fn(ctx, *args, **kwargs)
+        if not _mode.enabled:
+            return outputs
+        if not any(isinstance(a, Tensor) and a._rg for a in args):
+            return outputs
+        single = not isinstance(outputs, tuple)
+        wrapped = _delayed_error((outputs,) if single else outputs)
+        return wrapped[0] if single else wrapped
+
+    return wrapper

@@ -31,11 +31,15 @@ def _warns(f):
 
 
 def run(source: str, lib) -> str:
+    from engine.script_namespace import new_namespace
+
     out = io.StringIO()
+    # `from torch.autograd import Function` in the program imports the engine's module
+    namespace = new_namespace(map_torch=lib.__name__ == "engine", reset_engine=False)
+    namespace.update(torch=lib, tryit=_tryit, warns=_warns, __name__="__prog__")
     with contextlib.redirect_stdout(out), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        exec(textwrap.dedent(source), {"torch": lib, "tryit": _tryit, "warns": _warns,
-                                       "__name__": "__prog__"})
+        exec(textwrap.dedent(source), namespace)
     return re.sub(r" at 0x[0-9a-f]+", " at 0x", out.getvalue())
 
 
