@@ -1,6 +1,12 @@
 """``stepgrad check FILE.py``: run a script headless on the engine (its ``import torch`` gets the
 engine), record every ``backward()``/``autograd.grad()`` and print the three-way check as a table
-per call. Exit status: 0 all agree, 1 some gradient disagrees, 2 the script couldn't run/failed.
+per call; then run the script again with the parameters perturbed, a finite-difference check
+that does not rely on the recorded graph (``symbolic.rerun``).
+
+Exit status: 0 everything shown was compared and agrees; 1 some gradient disagrees; 2 the script
+couldn't run, failed, or one of its backward calls raised; 3 no disagreement, but something was
+not checked (an element without closed form or usable finite difference, a call cut short by a
+time limit, a script that could not be re-run).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import traceback
 from collections.abc import Sequence
 
 CLOSED_FORM_WIDTH = 44
+EXIT_OK, EXIT_DISAGREE, EXIT_FAILED, EXIT_UNCHECKED = 0, 1, 2, 3
 # frames in these folders are stepgrad's, not the user's: left out of a script's traceback
 _OWN_DIRS = tuple(os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep + d + os.sep
                   for d in ("engine", "symbolic"))
@@ -29,20 +36,29 @@ def _script_print(*args, **kwargs):
         builtins.print(*args, **kwargs)
 
 
-def run_script(path: str, source: str, recorder) -> BaseException | None:
-    """Run ``source`` as ``__main__`` with ``recorder`` observing the engine."""
+def run_script(path: str, source: str, recorder, tracer=None, quiet: bool = False
+               ) -> BaseException | None:
+    """Run ``source`` as ``__main__`` with ``recorder`` observing the engine (``tracer``: a
+    ``sys.settrace`` function for the run; ``quiet``: the script's prints go nowhere)."""
     from engine import observe
 
     from engine.script_namespace import new_namespace
 
-    namespace = new_namespace(print=_script_print, file=path)
+    namespace = new_namespace(print=(lambda *a, **k: None) if quiet else _script_print,
+                              file=path)
     old_argv, old_path = sys.argv, list(sys.path)
     sys.argv = [path]
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     try:
         code = compile(source, path, "exec")
         with observe.observing(recorder):
-            exec(code, namespace)
+            if tracer is not None:
+                sys.settrace(tracer)
+            try:
+                exec(code, namespace)
+            finally:
+                if tracer is not None:
+                    sys.settrace(None)
     except SystemExit as exc:
         return None if exc.code in (None, 0) else exc
     except Exception as exc:
@@ -50,6 +66,35 @@ def run_script(path: str, source: str, recorder) -> BaseException | None:
     finally:
         sys.argv, sys.path[:] = old_argv, old_path
     return None
+
+
+class _EngineState:
+    """What a script's numbers depend on besides its code: the engine's generator and default
+    dtype, Python's and numpy's global generators. Restored before each re-run."""
+
+    def __init__(self):
+        import random
+
+        import numpy as np
+
+        import engine
+
+        self.torch_rng = engine.get_rng_state()
+        self.dtype = engine.get_default_dtype()
+        self.py_rng = random.getstate()
+        self.np_rng = np.random.get_state()
+
+    def restore(self):
+        import random
+
+        import numpy as np
+
+        import engine
+
+        engine.set_rng_state(self.torch_rng)
+        engine.set_default_dtype(self.dtype)
+        random.setstate(self.py_rng)
+        np.random.set_state(self.np_rng)
 
 
 def script_error(exc: BaseException) -> str:
@@ -106,9 +151,16 @@ def _table(rows, out) -> None:
                   + "\n")
 
 
+def _status(report) -> str:
+    if report.error:
+        return "NOT CHECKED"
+    if not report.ok:
+        return "DISAGREES"
+    return "ok" if report.complete else "PARTLY CHECKED"
+
+
 def print_report(report, out, full: bool = False) -> None:
-    status = "ok" if report.ok else "DISAGREES"
-    out.write(f"\n{report.title}  [{status}, {report.seconds:.2f} s]\n")
+    out.write(f"\n{report.title}  [{_status(report)}, {report.seconds:.2f} s]\n")
     if report.error:
         out.write(f"  not checked: the call failed: {report.error}\n")
         return
@@ -131,6 +183,11 @@ def print_report(report, out, full: bool = False) -> None:
         _table(c.elements, out)
     for note in report.notes:
         out.write(f"  note: {note}\n")
+    ind = report.independent
+    if ind is not None:
+        label = {"agree": "agrees", "disagree": "DISAGREES", "inconclusive": "inconclusive",
+                 "unavailable": "not done"}[ind.status]
+        out.write(f"  independent check ({label}): {ind.text}\n")
     custom = [e for c in report.custom for e in c.elements]
     ids = {id(e) for e in custom}
     for e in [*report.elements, *custom] if full else report.failures:
@@ -181,6 +238,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="show constant inputs (data) as symbols in the closed forms")
     parser.add_argument("--full", action="store_true",
                         help="print every closed form in full, not only the mismatches")
+    parser.add_argument("--rerun-limit", type=_at_least(float, 0), default=30.0,
+                        help="seconds for re-running the script with perturbed parameters "
+                             "(the check independent of the recorded graph), all calls")
+    parser.add_argument("--no-rerun", action="store_true",
+                        help="skip that check (for scripts with side effects)")
     opts = parser.parse_args(args)
     source = read_source(opts.file)
     if source is None:
@@ -193,11 +255,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check_file(opts, source: str) -> int:
+    import dataclasses
+    import time
+
     from .checker import Options, check
     from .record import Recorder
+    from .report import IndependentCheck
+    from .rerun import independent_check, quiet
 
     recorder = Recorder(max_calls=opts.max_calls, max_per_line=opts.per_line or None)
+    state = _EngineState()
+    t0 = time.monotonic()
     error = run_script(opts.file, source, recorder)
+    ran_for = time.monotonic() - t0
     out = sys.stdout
     if error is not None:
         sys.stderr.write(script_error(error))
@@ -211,13 +281,27 @@ def _check_file(opts, source: str) -> int:
         else:
             out.write("stepgrad check: the script computed no gradients (no backward() or "
                       "autograd.grad() call)\n")
-        return 2 if error is not None else 0
+        return EXIT_FAILED if error is not None else EXIT_OK
     options = Options(max_elements=opts.max_elements, time_limit=opts.time_limit,
                       simplify_limit=opts.simplify_limit, constants_as_symbols=opts.symbols)
+    rerun_left = [opts.rerun_limit]  # seconds of re-running left, for all calls
+
+    def execute(probe, tracer):
+        state.restore()
+        quiet(lambda: run_script(opts.file, source, probe, tracer=tracer, quiet=True))
+
     reports, cache, broken = [], {}, 0
     for call in recorder.calls:
         try:
             r = check(call, options, cache=cache)
+            if not opts.no_rerun and call.error is None:
+                t1 = time.monotonic()
+                ind = (independent_check(call, execute, opts.file, rerun_left[0])
+                       if rerun_left[0] > min(1.0, 5 * ran_for) else
+                       IndependentCheck("unavailable", "the script was not re-run: "
+                                        "--rerun-limit reached"))
+                rerun_left[0] -= time.monotonic() - t1
+                r = dataclasses.replace(r, independent=ind)
         except Exception as exc:  # a bug of ours: say so, check the other calls
             broken += 1
             print(f"stepgrad check: internal error checking {call.title}: "
@@ -228,21 +312,58 @@ def _check_file(opts, source: str) -> int:
     if recorder.skipped:
         out.write(f"\n({recorder.skipped} later calls not checked: --max-calls "
                   f"{opts.max_calls}, --per-line {opts.per_line})\n")
-    bad = [r for r in reports if not r.ok]
-    total = sum(len(r.elements) + sum(len(c.elements) for c in r.custom) for r in reports)
-    nbad = sum(len(r.failures) for r in reports)
-    nskip = sum(len(r.unchecked) for r in reports)
-    skipped = (f" ({nskip} of them could not be: no closed form, no finite difference)"
-               if nskip else "")
-    out.write(f"\n{_count(len(reports), 'call')}, {_count(total, 'gradient element')} "
-              f"checked{skipped}: "
-              + (f"{nbad} disagree\n" if bad else "the checked ones agree\n" if nskip
-                 else "all agree\n"))
+    out.write("\n" + summary(reports, rerun=not opts.no_rerun) + "\n")
+    failed_calls = [r for r in reports if r.error]
     if error is not None:
         out.write(f"(the script then failed: {type(error).__name__}; see above)\n")
-    if bad:
-        return 1
-    return 2 if error is not None or broken else 0
+    elif failed_calls:
+        out.write(f"({_count(len(failed_calls), 'backward call')} raised; see above)\n")
+    if any(not r.ok for r in reports):
+        return EXIT_DISAGREE
+    if error is not None or failed_calls:
+        return EXIT_FAILED
+    if broken or not all(_fully_checked(r, not opts.no_rerun) for r in reports):
+        return EXIT_UNCHECKED
+    return EXIT_OK
+
+
+def _fully_checked(report, rerun: bool) -> bool:
+    if not report.complete:
+        return False
+    return not rerun or (report.independent is not None and report.independent.checked)
+
+
+def summary(reports, rerun: bool = True) -> str:
+    """One line: how many elements were compared and how they came out; what was not checked
+    is counted apart (never as agreeing)."""
+    elements = [e for r in reports for e in (*r.elements, *(x for c in r.custom
+                                                            for x in c.elements))]
+    unchecked = [e for e in elements if not e.checked]
+    compared = len(elements) - len(unchecked)
+    nbad = sum(len(r.failures) for r in reports)
+    parts = [f"{_count(len(reports), 'call')}: {_count(compared, 'gradient element')} compared"]
+    parts[0] += f", {nbad} disagree" if nbad else ", all agree" if compared else ""
+    if unchecked:
+        parts.append(f"{len(unchecked)} not checked (no closed form and no usable finite "
+                     "difference)")
+    underived = sum(1 for e in elements if e.checked and e.symbolic is None)
+    if underived:
+        parts.append(f"{underived} of the compared without a closed form (finite differences "
+                     "only)")
+    failed = sum(1 for r in reports if r.error)
+    if failed:
+        parts.append(f"{_count(failed, 'call')} not checked (it raised)")
+    cut = sum(1 for r in reports if (r.timed_out or r.cancelled) and not r.error)
+    if cut:
+        parts.append(f"{_count(cut, 'call')} cut short by the time limit")
+    if rerun:
+        ind = [r.independent for r in reports if r.independent is not None]
+        ran = sum(1 for i in ind if i.checked)
+        bad = sum(1 for i in ind if not i.ok)
+        parts.append(f"script re-run with perturbed parameters for {ran} of "
+                     f"{_count(len(reports), 'call')}"
+                     + (f": {bad} DISAGREE" if bad else ""))
+    return "; ".join(parts)
 
 
 if __name__ == "__main__":

@@ -43,6 +43,8 @@ class Target:
     dtype: np.dtype
     leaf: int | None = None
     cut: tuple[int, int] | None = None
+    # where the script keeps it: (variable, parameter name or None), for re-running the script
+    path: tuple[str, str | None] | None = None
 
 
 @dataclass
@@ -61,6 +63,9 @@ class CallTrace:
     error: str | None = None
     order: int = 1
     done: bool = False
+    seq: int = 0  # how many backward/grad calls (recorded or not) the script made before this one
+    # variable names of intermediate tensors: (node index, out_nr) -> name
+    names: dict[tuple[int, int], str] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -153,8 +158,10 @@ class Recorder(observe.Observer):
         self.skipped = 0
         self._recs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._origins: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        # id(tensor) -> (weakref, name); not a WeakKeyDictionary: Tensor.__eq__ is elementwise
-        self._names: dict[int, tuple[weakref.ref, str]] = {}
+        # id(tensor) -> (weakref, name, path); not a WeakKeyDictionary: Tensor.__eq__ is
+        # elementwise
+        self._names: dict[int, tuple] = {}
+        self._begins = 0  # backward/grad calls seen, recorded or not
         self._active: list[_Active | None] = []
         self.errors: list[str] = []  # our own failures (the script is never interrupted)
         self._keys: dict[int, str] = {}
@@ -182,6 +189,8 @@ class Recorder(observe.Observer):
     # ---- backward calls ------------------------------------------------------------------------
     def on_backward_begin(self, roots, grads, retain_graph, create_graph, inputs):
         with self._lock:
+            seq = self._begins
+            self._begins += 1
             if len(self.calls) >= self.max_calls:
                 self.skipped += 1
                 self._active.append(None)
@@ -202,6 +211,7 @@ class Recorder(observe.Observer):
             except Exception as exc:  # Unrecorded, or a bug of ours: the script goes on
                 call = CallTrace(len(self.calls), kind, where, Graph([], []), (), (), create_graph,
                                  [], error=str(exc))
+            call.seq = seq
             act.call = call
             self.calls.append(call)
             self._active.append(act)
@@ -289,9 +299,11 @@ class Recorder(observe.Observer):
             leaf.name = names[id(t)]
         for tg, t in zip(targets, act.keep, strict=False):
             tg.name = names[id(t)]
+            tg.path = self._path_of(t)
+        call_names = _intermediate_names(node_idx)
         graph = Graph(leaves, nodes)
         return CallTrace(len(self.calls), kind, where, graph, tuple(root_refs), seeds,
-                         bool(create_graph), targets, order=max_order + 1)
+                         bool(create_graph), targets, order=max_order + 1, names=call_names)
 
     def on_backward_step(self, node, grads_in, grads_out):
         try:
@@ -347,8 +359,9 @@ class Recorder(observe.Observer):
         if missing:
             found = _names_in_frames({id(t) for t in missing})
             for t in missing:
-                name = _identifier(found.get(id(t), "leaf"))
-                self._names[id(t)] = (weakref.ref(t, self._forget_name(id(t))), name)
+                path = found.get(id(t))
+                name = _identifier("_".join(p for p in path if p) if path else "leaf")
+                self._names[id(t)] = (weakref.ref(t, self._forget_name(id(t))), name, path)
         out, used = {}, set()
         for t in tensors:
             if id(t) in out:
@@ -365,6 +378,10 @@ class Recorder(observe.Observer):
     def _name_of(self, t) -> str | None:
         entry = self._names.get(id(t))
         return entry[1] if entry is not None and entry[0]() is t else None
+
+    def _path_of(self, t):
+        entry = self._names.get(id(t))
+        return entry[2] if entry is not None and entry[0]() is t else None
 
     def _forget_name(self, key):
         def forget(_ref, names=self._names):
@@ -416,10 +433,32 @@ def _called_from_grad() -> bool:
     return False
 
 
-def _names_in_frames(ids: set[int]) -> dict[int, str]:
-    """Variable names bound to the tensors in the user's frames (locals first, then globals;
-    parameters of objects with ``named_parameters``, e.g. modules, as ``fc1_weight``)."""
-    found: dict[int, str] = {}
+def _intermediate_names(node_idx) -> dict[tuple[int, int], str]:
+    """Names of the graph's non-leaf tensors as the script's variables hold them now (at the
+    backward call: ``Z``, ``H``, ``loss``), keyed by (node index, out_nr); the innermost frame
+    wins, and a name is used once."""
+    out: dict[tuple[int, int], str] = {}
+    used: set[str] = set()
+    for frame in _user_frames():
+        for space in (frame.f_locals, frame.f_globals):
+            for var, value in list(space.items()):
+                if var.startswith("_") or var in used or not isinstance(value, Tensor):
+                    continue
+                fn = value.grad_fn
+                if fn is None:
+                    continue
+                i = node_idx.get(fn)
+                if i is not None and (i, value._out_nr) not in out:
+                    out[(i, value._out_nr)] = var
+                    used.add(var)
+    return out
+
+
+def _names_in_frames(ids: set[int]) -> dict[int, tuple[str, str | None]]:
+    """Where the tensors are in the user's frames (locals first, then globals): (variable,
+    None), or (variable, parameter name) for parameters of objects with ``named_parameters``
+    (modules: named ``model_fc1_weight``)."""
+    found: dict[int, tuple[str, str | None]] = {}
     for frame in _user_frames():
         for space in (frame.f_locals, frame.f_globals):
             for var, value in list(space.items()):
@@ -427,7 +466,7 @@ def _names_in_frames(ids: set[int]) -> dict[int, str]:
                     continue
                 if isinstance(value, Tensor):
                     if id(value) in ids and id(value) not in found:
-                        found[id(value)] = var
+                        found[id(value)] = (var, None)
                 elif hasattr(value, "named_parameters") and not isinstance(value, type):
                     try:
                         params = list(value.named_parameters())
@@ -435,7 +474,7 @@ def _names_in_frames(ids: set[int]) -> dict[int, str]:
                         continue
                     for pname, p in params:
                         if id(p) in ids and id(p) not in found:
-                            found[id(p)] = f"{var}_{pname}"
+                            found[id(p)] = (var, pname)
             if len(found) == len(ids):
                 return found
     return found

@@ -69,6 +69,25 @@ class CustomCheck:
 
 
 @dataclass(frozen=True)
+class IndependentCheck:
+    """The engine's grads against the script itself, run again with the targets perturbed
+    (``symbolic.rerun``): independent of the recorded graph."""
+
+    status: str  # "agree", "disagree", "inconclusive" or "unavailable"
+    text: str
+    finite: float | None = None  # dL along the direction, from the re-runs
+    engine: float | None = None  # the same from the engine's grads
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "disagree"
+
+    @property
+    def checked(self) -> bool:
+        return self.status in ("agree", "disagree")
+
+
+@dataclass(frozen=True)
 class CheckReport:
     title: str  # e.g. "call 1: backward() at model.py:12"
     kind: str  # "backward" or "grad"
@@ -82,6 +101,7 @@ class CheckReport:
     timed_out: bool = False
     cancelled: bool = False
     seconds: float = 0.0
+    independent: IndependentCheck | None = None
 
     @property
     def elements(self) -> tuple[ElementCheck, ...]:
@@ -99,8 +119,24 @@ class CheckReport:
                      if not e.checked)
 
     @property
+    def underived(self) -> tuple[ElementCheck, ...]:
+        """Checked elements that have no closed form (compared with finite differences only)."""
+        return tuple(e for e in (*self.elements, *(e for c in self.custom for e in c.elements))
+                     if e.checked and e.symbolic is None)
+
+    @property
     def ok(self) -> bool:
+        """No disagreement found (which is not "all checked": see ``complete``)."""
         if self.error is not None:
             return True  # the script's own error is reported, not a disagreement
+        if self.independent is not None and not self.independent.ok:
+            return False
         return not self.failures and all(mf.ok for t in self.targets
                                          for mf in [t.matrix_form] if mf is not None)
+
+    @property
+    def complete(self) -> bool:
+        """Everything this report shows was compared: the call ran, every element was checked,
+        the work was not cut short."""
+        return (self.error is None and not self.unchecked and not self.underived
+                and not self.timed_out and not self.cancelled)

@@ -130,7 +130,8 @@ def _names(tensors):
     found = _names_in_frames({id(t) for t in tensors})
     out, used = [], set()
     for i, t in enumerate(tensors):
-        base = name = _identifier(found.get(id(t), f"leaf{i}"))
+        path = found.get(id(t))
+        base = name = _identifier("_".join(p for p in path if p) if path else f"leaf{i}")
         k = 1
         while name in used:
             name, k = f"{base}{k}", k + 1
