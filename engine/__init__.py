@@ -36,6 +36,7 @@ from . import inference as _inference  # noqa: F401  (Tensor.is_inference)
 from .printing import set_printoptions
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 from .tensor import Size, Tensor
+from .unsafe_split import unsafe_chunk, unsafe_split
 from .warn_once import is_warn_always_enabled, set_warn_always
 from .warn_once import quiet_numpy_warnings as _quiet
 

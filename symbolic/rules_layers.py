@@ -112,6 +112,8 @@ def _normalization(m, a, at, s):
 
 
 for _key, _rule in {
+    "unsafe_split": rules.RULES["split"],
+    "transpose_": rules.RULES["transpose"],
     "native_batch_norm": _normalization,
     "native_layer_norm": _normalization,
     "convolution": _convolution,

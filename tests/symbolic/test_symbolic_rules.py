@@ -154,6 +154,8 @@ CASES = {
                                   ).sum() + (F.batch_norm(t(2, 2, seed=4), torch.tensor(
                                       [0.5, -0.5], dtype=torch.float64), torch.tensor(
                                       [2.0, 0.5], dtype=torch.float64)) ** 2).sum(),
+    "unsafe_split": lambda: _parts(t(6, 2).unsafe_chunk(3, 0)),
+    "transpose_": lambda: _rnn_case(),
     "native_layer_norm": lambda: (F.layer_norm(t(2, 3), (3,), t(3, seed=1), t(3, seed=2))
                                   * t(2, 3, seed=3)).sum(),
 }
@@ -161,6 +163,18 @@ CASES = {
 
 def _parts(parts):
     return sum((p**2).sum() * (k + 1) for k, p in enumerate(parts))
+
+
+def _rnn_case():
+    # a batch_first GRU: unsafe_chunk gates and the output swapped back in place; its weights
+    # are fixed values (the leaves differentiated are the input's)
+    gru = torch.nn.GRU(2, 2, batch_first=True, dtype=torch.float64)
+    with torch.no_grad():
+        for p in gru.parameters():
+            p.copy_(torch.tensor(np.random.default_rng(p.numel()).uniform(-1, 1, p.shape)))
+            p.requires_grad_(False)
+    out, h = gru(t(1, 2, 2, seed=9))
+    return (out * t(1, 2, 2, seed=10)).sum() + h.sum()
 
 
 def _zero_row(w, i):
