@@ -34,7 +34,16 @@ from .grad_mode import (
 )
 from . import inference as _inference  # noqa: F401  (Tensor.is_inference)
 from .printing import set_printoptions
-from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from .sampling import bernoulli, multinomial, normal, randint_like
+from .random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from .tensor import Size, Tensor
 from .unsafe_split import unsafe_chunk, unsafe_split
 from .warn_once import is_warn_always_enabled, set_warn_always
@@ -65,3 +74,7 @@ class cuda:
         return None
 
     manual_seed_all = manual_seed
+
+from . import aliases as _aliases  # noqa: E402  (after every Tensor method is in place)
+
+_aliases.install(Tensor, globals())

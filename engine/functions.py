@@ -139,23 +139,64 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     return _finish(np.linspace(start, end, steps).astype(_np_dtype(dtype)), requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
-    check_device(device)
+_CREATE_KW = ("Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, "
+              "torch.device device = None, bool pin_memory = False, bool requires_grad = False")
+
+
+def _size_kw(fn, size, kws):
+    """``rand(2, 3)``, ``rand((2, 3))`` or ``rand(size=(2, 3))``: never both."""
+    kw = kws.pop("size", None)
+    if kws:
+        raise TypeError(f"{fn}() got an unexpected keyword argument '{next(iter(kws))}'")
+    if kw is None:
+        return _shape_arg(size)
+    if size:
+        got = ", ".join(type(s).__name__ for s in size)
+        raise TypeError(f"{fn}() received an invalid combination of arguments - got "
+                        f"({got}, size=tuple), but expected one of:\n"
+                        f" * (tuple of ints size, *, torch.Generator generator, {_CREATE_KW})\n"
+                        f" * (tuple of ints size, *, {_CREATE_KW})\n")
+    return _shape_arg((kw,))
+
+
+def _float_dtype(fn, dtype):
     dt = _np_dtype(dtype)
-    return _finish(_rng(generator).normal(0.0, 1.0, _shape_arg(size), dt), requires_grad)
+    if dt.kind != "f":
+        kernel = "normal_kernel_cpu" if fn == "randn" else "check_uniform_bounds"
+        name = _dtype.from_numpy_dtype(dt).tensor_type.removesuffix("Tensor")
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{name}\'')
+    return dt
 
 
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False, pin_memory=False, **kw):
     check_device(device)
-    dt = _np_dtype(dtype)
-    return _finish(_rng(generator).uniform(0.0, 1.0, _shape_arg(size), dt), requires_grad)
+    shape = _size_kw("randn", size, kw)
+    dt = _float_dtype("randn", dtype)
+    return _finish(_rng(generator).normal(0.0, 1.0, shape, dt), requires_grad)
 
 
-def randint(low, high=None, size=None, generator=None, dtype=None, device=None,
-            requires_grad=False):
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+         requires_grad=False, pin_memory=False, **kw):
     check_device(device)
-    if high is None:
+    shape = _size_kw("rand", size, kw)
+    dt = _float_dtype("rand", dtype)
+    return _finish(_rng(generator).uniform(0.0, 1.0, shape, dt), requires_grad)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
+            device=None, requires_grad=False, pin_memory=False):
+    check_device(device)
+    if size is None and isinstance(high, (tuple, list, Size)):
+        low, high, size = 0, low, high  # randint(high, size)
+    elif high is None:
         low, high = 0, low
+    if size is None:
+        forms = [f" * ({lead}, *, {gen}{_CREATE_KW})\n"
+                 for lead in ("int high, tuple of ints size", "int low, int high, tuple of ints size")
+                 for gen in ("torch.Generator generator, ", "")]
+        raise TypeError("randint() received an invalid combination of arguments - got "
+                        f"({type(high).__name__}), but expected one of:\n" + "".join(forms))
     arr = _rng(generator).integers(low, high, _shape_arg((size,)))
     return _finish(arr.astype(_np_dtype(dtype, np.dtype(np.int64)), copy=False), requires_grad)
 
@@ -165,26 +206,18 @@ def randperm(n, generator=None, dtype=None, device=None):
     return _wrap(_rng(generator).permutation(n).astype(_np_dtype(dtype, np.dtype(np.int64))))
 
 
-def normal(mean, std, size=None, generator=None):
-    dt = _default[0].np
-    if size is not None:
-        return _wrap(_rng(generator).normal(mean, std, _shape_arg((size,)), dt))
-    # tensor mean/std: standard normals of the broadcast shape, scaled (PyTorch's order)
-    m, s = np.asarray(_arr(mean)), np.asarray(_arr(std))
-    if m.dtype.kind == "f":
-        dt = m.dtype
-    z = _rng(generator).normal(0.0, 1.0, np.broadcast_shapes(m.shape, s.shape), dt)
-    return _wrap(np.asarray(z * s + m, dtype=dt))
-
-
-def randn_like(t, dtype=None, device=None, requires_grad=False):
+def randn_like(t, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
     check_device(device)
-    return randn(*t._data.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    return randn(*t._data.shape, generator=generator, dtype=dtype or t.dtype,
+                 requires_grad=requires_grad)
 
 
-def rand_like(t, dtype=None, device=None, requires_grad=False):
+def rand_like(t, *, generator=None, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
     check_device(device)
-    return rand(*t._data.shape, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    return rand(*t._data.shape, generator=generator, dtype=dtype or t.dtype,
+                requires_grad=requires_grad)
 
 
 # ---- math -------------------------------------------------------------------------------------

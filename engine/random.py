@@ -16,8 +16,10 @@ numbers, and the stream after them differs).
 
 from __future__ import annotations
 
+import builtins
 import functools
 import math
+import struct
 
 import numpy as np
 
@@ -25,6 +27,10 @@ from . import normal_avx2
 from .fused import fma, fma32, fma64
 
 DEFAULT_SEED = 67280421310721  # PyTorch's default_rng_seed_val
+# CPUGeneratorImplState: seed, left, seeded, next, 624 words (as uint64), three doubles of which
+# the second is the cached Box-Muller value, its valid flag, then a float cache and its flag
+_STATE = struct.Struct("<QiiQ624Qdddi4xf?3x")
+_STATE_BYTES = _STATE.size  # 5056, as torch.get_rng_state()
 _TWO_PI = 2.0 * math.pi
 
 
@@ -42,12 +48,25 @@ class Generator:
     """``torch.Generator``: a Mersenne Twister stream with PyTorch's distributions."""
 
     def __init__(self, device="cpu"):
+        from .device import device as _device
+
+        self.device = _device(device)
+        if self.device.type != "cpu":
+            raise RuntimeError(f"Device type {self.device.type.upper()} is not supported for "
+                               "torch.Generator() api.")
         self._bits = np.random.MT19937()
         self.manual_seed(DEFAULT_SEED)
 
+    def __repr__(self):
+        return f"<torch._C.Generator object at {id(self):#x}>"
+
     # ---- seeding and state ---------------------------------------------------------------------
     def manual_seed(self, seed):
-        self._seed = int(seed) & 0xFFFFFFFFFFFFFFFF
+        if not isinstance(seed, (builtins.int, np.integer)):
+            raise RuntimeError(f"manual_seed expected a long, but got {type(seed).__name__}")
+        if not -(2**63) <= seed < 2**64:
+            raise ValueError("Overflow when unpacking long long")
+        self._seed = builtins.int(seed) & 0xFFFFFFFFFFFFFFFF
         self._bits.state = {"bit_generator": "MT19937",
                             "state": {"key": _init_genrand(self._seed), "pos": 624}}
         self._cached_normal = None  # Box-Muller's second value, as PyTorch keeps it
@@ -62,13 +81,40 @@ class Generator:
         return self._seed
 
     def get_state(self):
-        return {"bits": self._bits.state, "cached_normal": self._cached_normal,
-                "seed": self._seed}
+        """The generator's state as PyTorch lays it out: a uint8 tensor of 5056 bytes."""
+        from .tensor import _wrap
 
-    def set_state(self, state):
-        self._bits.state = state["bits"]
-        self._cached_normal = state["cached_normal"]
-        self._seed = state["seed"]
+        st = self._bits.state["state"]
+        key, pos = st["key"], builtins.int(st["pos"])
+        if pos == 624:  # the next draw regenerates the key; a fresh seed has drawn nothing
+            fresh = np.array_equal(key, _init_genrand(self._seed))
+            left, nxt = 1, 0 if fresh else 624
+        else:
+            left, nxt = 625 - pos, pos
+        cached = self._cached_normal
+        raw = _STATE.pack(self._seed, left, 1, nxt, *key.tolist(), 0.0,
+                          0.0 if cached is None else cached, 0.0, cached is not None, 0.0, False)
+        return _wrap(np.frombuffer(raw, dtype=np.uint8).copy())
+
+    def set_state(self, new_state):
+        from .tensor import Tensor
+
+        if not isinstance(new_state, Tensor) or new_state._data.dtype != np.uint8:
+            got = (new_state.type() if isinstance(new_state, Tensor)
+                   else type(new_state).__name__)
+            raise TypeError(f"expected a torch.ByteTensor, but got {got}")
+        raw = new_state._data.tobytes()
+        if len(raw) != _STATE_BYTES:
+            raise RuntimeError(f"Expected a CPUGeneratorImplState of size {_STATE_BYTES} but "
+                               f"found the input RNG state size to be {len(raw)}")
+        fields = _STATE.unpack(raw)
+        seed, left, _seeded, nxt = fields[:4]
+        key = np.array(fields[4:628], dtype=np.uint64).astype(np.uint32)
+        _x, normal_y, _rho, normal_valid = fields[628:632]
+        self._bits.state = {"bit_generator": "MT19937",
+                            "state": {"key": key, "pos": 624 if left == 1 else 625 - left}}
+        self._seed = seed
+        self._cached_normal = normal_y if normal_valid else None
         return self
 
     # ---- raw draws -----------------------------------------------------------------------------
@@ -163,11 +209,20 @@ class Generator:
         return int(self._u64(1)[0] % np.uint64(2**63))
 
 
+def _log(x: np.ndarray) -> np.ndarray:
+    """The C library's log for doubles: numpy's AVX-512 log differs from it in the last bit
+    (about 1 in 300 values), and ATen's scalar kernel calls the C library."""
+    if x.dtype != np.float64:
+        return np.log(x)
+    log = math.log
+    return np.array([log(v) for v in x.ravel().tolist()], np.float64).reshape(x.shape)
+
+
 def _box_muller_16(blocks: np.ndarray, work, mean, std) -> None:
     """In place on rows of 16 uniforms: pairs (j, j + 8) become two normals."""
     u1 = work(1) - blocks[:, :8]
     u2 = blocks[:, 8:]
-    radius = np.sqrt(work(-2) * np.log(u1))
+    radius = np.sqrt(work(-2) * _log(u1))
     theta = work(_TWO_PI) * u2
     blocks[:, :8] = radius * np.cos(theta)
     blocks[:, 8:] = radius * np.sin(theta)
@@ -179,7 +234,7 @@ default_generator = Generator()
 
 
 def manual_seed(seed):
-    return default_generator.manual_seed(seed)
+    return default_generator.manual_seed(builtins.int(seed))
 
 
 def seed():
