@@ -83,7 +83,10 @@ def conv_forward(m, x, w, b, attrs):
         cols = xp[:, :, ih, iw]
     mat = _as_matrix(cols, groups)  # (N, G, L, Cg*K)
     wm = w.reshape(groups, oc // groups, cg * kh * kw)
-    out = m.matmul(mat, np.swapaxes(wm, -1, -2))  # (N, G, L, OCg)
+    if m is NP and groups == 1:  # one BLAS call over the whole batch
+        out = (mat.reshape(-1, cg * kh * kw) @ wm[0].T).reshape(n, 1, oh * ow, oc)
+    else:
+        out = m.matmul(mat, np.swapaxes(wm, -1, -2))  # (N, G, L, OCg)
     out = out.transpose(0, 1, 3, 2).reshape(n, oc, oh, ow)
     if b is not None:
         out = out + b.reshape(1, oc, 1, 1)
@@ -106,7 +109,10 @@ def _conv_vjp(m, g, out, s, a, need):
     dw = None
     if need[1]:
         cols = _as_matrix(_cols_np(_pad_np(x4, p), (kh, kw), stride, d, oh, ow), groups)
-        dw = np.einsum("ngol,nglk->gok", gm, cols).reshape(w.shape)
+        # (G, OCg, N*L) @ (G, N*L, Cg*K): one matmul per group over the whole batch
+        lhs = gm.transpose(1, 2, 0, 3).reshape(groups, oc // groups, -1)
+        rhs = cols.transpose(1, 0, 2, 3).reshape(groups, -1, cols.shape[-1])
+        dw = np.matmul(lhs, rhs).reshape(w.shape)
     dx = None
     if need[0]:
         wm = w4.reshape(groups, oc // groups, cg * kh * kw)

@@ -52,6 +52,8 @@ def _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, name):
 
 
 def _padded(x, p, extra, value):
+    if not (p[0] or p[1] or extra[0] or extra[1]):
+        return x
     return np.pad(x, ((0, 0), (0, 0), (p[0], extra[0]), (p[1], extra[1])), constant_values=value)
 
 
@@ -76,11 +78,16 @@ def _add_back(shape, parts, k, s, d, oh, ow, dtype):
 
 # ---- max pool ---------------------------------------------------------------------------------
 def _max_pool_vjp(m, g, out, s, a, need):
-    shape, idx = a  # idx: index arrays into the input, shaped like the output
+    shape, idx, geo = a  # idx: index arrays into the input, shaped like the output
     if m is NP:
-        z = np.zeros(shape, dtype=g.dtype)
-        np.add.at(z, idx, g)
-        return (z,)
+        # one strided slice add per kernel offset (np.add.at on the indices is 10x slower)
+        arg, k, st, p, d, extra = geo
+        n, c, h, w = shape
+        oh, ow = g.shape[-2:]
+        dxp = _add_back((n, c, h + p[0] + extra[0], w + p[1] + extra[1]),
+                        lambda i, j: np.where(arg == i * k[1] + j, g, 0), k, st, d, oh, ow,
+                        g.dtype)
+        return (dxp[:, :, p[0]: p[0] + h, p[1]: p[1] + w],)
     return (m.index_scatter(g, shape, idx),)
 
 
@@ -104,16 +111,14 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     win = _cols_np(_padded(x, p, extra, fill), k, s, d, oh, ow)
     n, c = x.shape[:2]
     flat = win.reshape(n, c, oh, ow, k[0] * k[1])
-    arg = flat.argmax(-1)
-    nan = np.isnan(flat).any(-1) if x.dtype.kind == "f" else None
-    if nan is not None and nan.any():  # NaN wins, as in PyTorch
-        arg = np.where(nan, np.isnan(flat).argmax(-1), arg)
+    arg = flat.argmax(-1)  # the first maximum; numpy's argmax, like PyTorch, lets NaN win
     ki, kj = np.divmod(arg, k[1])
     rows = np.arange(oh)[:, None] * s[0] + ki * d[0] - p[0]
     cols = np.arange(ow)[None, :] * s[1] + kj * d[1] - p[1]
     out = np.take_along_axis(flat, arg[..., None], -1)[..., 0]
     idx = (np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows, cols)
-    res = _result(_MAX_POOL, np.ascontiguousarray(out), (input,), (x.shape, idx))
+    res = _result(_MAX_POOL, np.ascontiguousarray(out), (input,),
+                  (x.shape, idx, (arg, k, s, p, d, extra)))
     if return_indices:
         return res, _wrap((rows * x.shape[3] + cols).astype(np.int64))
     return res
