@@ -33,7 +33,11 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from . import inference as _inference  # noqa: F401  (Tensor.is_inference)
+from .elementwise_extra import atan, cosh, rsqrt, sinh
+from .elementwise_extra import atan as arctan
 from .printing import set_printoptions
+from .promotion import promote_types
+from .promotion import torch_result_type as result_type
 from .sampling import bernoulli, multinomial, normal, randint_like
 from .random import (
     Generator,

@@ -10,6 +10,7 @@ import numpy as np
 
 from . import _dtype, ns
 from .device import check_device
+from .division import div, floor_divide, remainder
 from .grad_mode import mode as _mode
 from .ops import OPS
 from .random import _rng
@@ -237,10 +238,6 @@ def mul(a, b):
     return _t(a) * b
 
 
-def div(a, b, *, rounding_mode=None):
-    return _t(a).div(b, rounding_mode=rounding_mode)
-
-
 def pow(a, b):
     if not isinstance(a, Tensor):
         return _t(b).__rpow__(a)
@@ -432,6 +429,10 @@ def cat(tensors, dim=0):
     if not tensors:
         raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
     nd = tensors[0]._data.ndim
+    for i, t in enumerate(tensors):
+        if t._data.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
     d = _dims(dim, nd)[0]
     ref = tensors[0]._data.shape
     for i, t in enumerate(tensors[1:], 1):

@@ -92,20 +92,42 @@ def _pow_tensor_vjp(m, g, out, s, a, need):
     base, e = s
 
     def d_base():
-        return m.sum_to(g * e * base ** (e - 1.0), a[0])
+        # PyTorch's: 0 where the exponent is 0 (0 * 0**-1 would be nan at a zero base)
+        return m.sum_to(m.where(e == 0, 0.0, g * e * base ** (e - 1.0)), a[0])
 
     def d_exp():
-        # d/de base**e = base**e * log(base); PyTorch masks base == 0 (where the limit is 0)
-        safe = m.where(base == 0, 1.0, base)
-        return m.sum_to(g * out * m.log(safe), a[1])
+        # d/de base**e = base**e * log(base); 0 where base == 0 and e >= 0 (the limit), PyTorch's
+        # -inf/inf where base == 0 and e < 0
+        return m.sum_to(_pow_exponent_grad(m, g, out, base, e), a[1])
 
     return _two(need, d_base, d_exp)
 
 
-register("pow_tt", "PowBackward1", np.power, _pow_tensor_vjp, save_inputs=True, save_out=True,
+def _pow_exponent_grad(m, g, out, base, e):
+    return m.where((base == 0) * (e >= 0), 0.0, g * out * m.log(base))
+
+
+def _rpow_vjp(m, g, out, s, a, need):
+    if a == 0:  # 0 ** x: 0 for x >= 0, -inf (times g) for x < 0
+        return (m.where(s[0] >= 0, 0.0, g * out * -math.inf),)
+    return (g * out * float(np.log(a)) if a > 0 else g * out * math.nan,)
+
+
+def _power(a, b):
+    """``np.power``, with C's integer powers for negative integer exponents (PyTorch gives 0,
+    or +-1 for a base of +-1, where numpy raises)."""
+    if a.dtype.kind in "iub" and b.dtype.kind in "iub" and np.any(b < 0):
+        neg = b < 0
+        out = np.power(a, np.where(neg, 0, b))
+        small = np.where(a == 1, 1, np.where(a == -1, np.where(b % 2 == 1, -1, 1), 0))
+        return np.where(neg, small, out).astype(out.dtype, copy=False)
+    return np.power(a, b)
+
+
+register("pow_tt", "PowBackward1", _power, _pow_tensor_vjp, save_inputs=True, save_out=True,
          doc="a ** b")
-register("rpow", "PowBackward2", None,
-         lambda m, g, out, s, a, need: (g * out * float(np.log(a)),), save_out=True, doc="c ** a")
+register("rpow", "PowBackward2", None, _rpow_vjp, save_inputs=True, save_out=True,
+         doc="c ** a")
 
 # ---- elementwise unary -------------------------------------------------------------------------
 register("neg", "NegBackward0", np.negative, lambda m, g, out, s, a, need: (-g,), doc="-a")
@@ -123,7 +145,8 @@ register("tanh", "TanhBackward0", np.tanh,
          lambda m, g, out, s, a, need: (g * (1.0 - out * out),), save_out=True, doc="tanh(a)")
 register("sigmoid", "SigmoidBackward0", None,
          lambda m, g, out, s, a, need: (g * out * (1.0 - out),), save_out=True, doc="1/(1+exp(-a))")
-register("relu", "ReluBackward0", None, lambda m, g, out, s, a, need: (g * (out > 0),),
+# relu_grad/elu_grad: under create_graph a recorded node of its own (engine.elementwise_extra)
+register("relu", "ReluBackward0", None, lambda m, g, out, s, a, need: (m.relu_grad(g, out),),
          save_out=True, doc="max(a, 0)")
 _zero_vjp = lambda m, g, out, s, a, need: (g * 0.0,)  # noqa: E731  piecewise constant
 register("sign", "SignBackward0", np.sign, _zero_vjp, doc="sign(a)")
@@ -152,10 +175,14 @@ register("clamp_min", "ClampMinBackward0", None,
 def _extremum_vjp(wins):
     def vjp(m, g, out, s, a, need):
         x, y = s
-        # ties split the gradient in half, as PyTorch does
-        wx = wins(x, y) + (x == y) * 0.5
-        return _two(need, lambda: m.sum_to(g * wx, m.shape(x)),
-                    lambda: m.sum_to(g * (1.0 - wx), m.shape(y)))
+        # ties split the gradient in half, as PyTorch does; the masks pick from g (a float64
+        # 0.5-mask would turn float32 grads into float64)
+        tie = x == y
+        half = g * 0.5
+        return _two(need, lambda: m.sum_to(m.where(wins(x, y), g, m.where(tie, half, 0.0)),
+                                           m.shape(x)),
+                    lambda: m.sum_to(m.where(wins(y, x), g, m.where(tie, half, 0.0)),
+                                     m.shape(y)))
 
     return vjp
 
@@ -214,6 +241,8 @@ register("min_all", "MinBackward1", None, _extreme_all_vjp, save_inputs=True, sa
 
 def _select_dim_vjp(m, g, out, s, a, need):
     shape, dim, keepdim, idx = a  # idx: int64 array of winning positions (keepdim shape)
+    if not shape:  # a 0-d input is its own maximum
+        return (g,)
     if not keepdim:
         g = m.unsqueeze_dims(g, (dim,))
     positions = np.arange(shape[dim]).reshape([-1 if d == dim else 1 for d in range(len(shape))])
@@ -247,6 +276,24 @@ register("amin", "AminBackward0", None, _amax_vjp, save_inputs=True, save_out=Tr
          doc="amin(a, dim)")
 register("norm", "LinalgVectorNormBackward0", None, _norm_vjp, save_inputs=True, save_out=True,
          doc="sqrt(sum(a**2))")
+def _norm_p_vjp(m, g, out, s, a, need):
+    dims, keepdim, p = a
+    x = s[0]
+    if dims is not None and not keepdim:
+        g = m.unsqueeze_dims(g, dims)
+        out = m.unsqueeze_dims(out, dims)
+    sign = m.sign(x)
+    if p == 1:
+        return (g * sign,)
+    size = x * sign  # |x|
+    if p < 1:
+        return (sign * m.where(x == 0, 0.0, size ** (p - 1.0)) * g * out ** (1.0 - p),)
+    # PyTorch's: 0 where the norm is 0
+    return (sign * size ** (p - 1.0) * m.where(out == 0, 0.0, g / out ** (p - 1.0)),)
+
+
+register("norm_p", "LinalgVectorNormBackward0", None, _norm_p_vjp, save_inputs=True,
+         save_out=True, doc="sum(|a|**p) ** (1/p)")
 register("max_dim", "MaxBackward0", None, _select_dim_vjp, doc="max(a, dim)")
 register("min_dim", "MinBackward0", None, _select_dim_vjp, doc="min(a, dim)")
 
@@ -290,7 +337,8 @@ def _std_vjp(m, g, out, s, a, need):
         g = m.unsqueeze_dims(g, dims)
         out = m.unsqueeze_dims(out, dims)
     centred = x - m.mean(x, dims, True)
-    return (g * centred * _inv(n - correction, 1.0) / out,)
+    # 0 where the deviation is 0 (PyTorch masks the 1/std there), not 0/0
+    return (m.where(out == 0, 0.0, g / out) * centred * _inv(n - correction, 1.0),)
 
 
 register("var", "VarBackward0", None, _var_vjp, save_inputs=True, doc="var(a)")
@@ -422,10 +470,8 @@ def _leaky_relu_vjp(m, g, out, s, a, need):
 
 
 def _elu_vjp(m, g, out, s, a, need):
-    x = s[0]
-    pos = x > 0
     # exp of the x <= 0 side only: exp(large x) would overflow (and warn) for a discarded value
-    return (m.where(pos, g, g * a * m.exp(m.where(pos, 0.0, x))),)
+    return (m.elu_grad(g, s[0], a),)
 
 
 def _gelu_vjp(m, g, out, s, a, need):

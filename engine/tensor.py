@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 from . import _dtype, observe
+from . import promotion as _promotion
 from .device import CPU, check_device
 from .grad_mode import mode as _mode
 from .node import accumulate_node, add_hook, next_seq
@@ -31,7 +32,6 @@ class _Lazy:
 
 _lazy = _Lazy()
 _SCALARS = (builtins.float, builtins.int, builtins.bool)
-_CAT = {"b": 0, "u": 1, "i": 1, "f": 2}
 _NOT_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
     "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
@@ -232,17 +232,8 @@ def _promote(a, b):
         db = b._data.dtype
         if da is db:
             return da
-        pa, pb = (2 if a._data.ndim else 1), (2 if b._data.ndim else 1)
-        ca, cb = _CAT[da.kind], _CAT[db.kind]
-        if pa == pb:
-            return np.promote_types(da, db) if ca == cb else (da if ca > cb else db)
-        hi, lo, chi, clo = (da, db, ca, cb) if pa > pb else (db, da, cb, ca)
-        return lo if clo > chi else hi
-    cb = 2 if type(b) is builtins.float else (0 if type(b) is builtins.bool else 1)
-    ca = _CAT[da.kind]
-    if cb <= ca:
-        return da
-    return _default[0].np if cb == 2 else np.dtype(np.int64)
+        return _promotion.tensors(da, a._data.ndim != 0, db, b._data.ndim != 0)
+    return _promotion.with_scalar(da, type(b))
 
 
 def _broadcast_error(sa, sb):
@@ -373,6 +364,19 @@ def _dims(dim, ndim):
     return tuple(out)
 
 
+def _rdims(dim, ndim):
+    """``_dims`` for a reduction: on a 0-d tensor dim 0 and -1 are accepted and reduce nothing."""
+    dims = _dims(dim, ndim)
+    return () if ndim == 0 and dims is not None else dims
+
+
+def _dim_of_dimensioned(dim, ndim):
+    """A dim of an op that has no meaning on a 0-d tensor (size, unbind): PyTorch's error."""
+    if ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return _dims(dim, ndim)[0]
+
+
 def _shape_arg(args):
     if len(args) == 1 and isinstance(args[0], list | tuple | Size):
         args = tuple(args[0])
@@ -420,6 +424,30 @@ def _convert_index(idx):
 def _is_basic_item(i):
     return (isinstance(i, builtins.int) and not isinstance(i, builtins.bool)) or isinstance(
         i, slice) or i is None or i is Ellipsis
+
+
+def _is_int_index(i):
+    if isinstance(i, np.ndarray):
+        return i.ndim == 0 and i.dtype.kind in "iu"
+    return isinstance(i, builtins.int | np.integer) and not isinstance(i, builtins.bool)
+
+
+def _split_int_indices(items):
+    """(the integer selections with every other dim kept whole, the other items)."""
+    first, rest = [], []
+    for i in items:
+        if _is_int_index(i):
+            first.append(builtins.int(i))
+        elif i is None or (isinstance(i, builtins.bool | np.ndarray) and np.ndim(i) == 0):
+            rest.append(i)
+        elif i is Ellipsis:
+            first.append(i)
+            rest.append(i)
+        else:
+            n = i.ndim if isinstance(i, np.ndarray) and i.dtype.kind == "b" else 1
+            first.extend([slice(None)] * n)
+            rest.append(i)
+    return tuple(first), tuple(rest)
 
 
 class Tensor:
@@ -510,7 +538,7 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[_dims(dim, self._data.ndim)[0]]
+        return self._data.shape[_dim_of_dimensioned(dim, self._data.ndim)]
 
     def dim(self) -> int:
         return self._data.ndim
@@ -773,12 +801,6 @@ class Tensor:
             return other
         return self.reciprocal() * other
 
-    def __floordiv__(self, other):
-        return _wrap(np.asarray(np.floor_divide(self._data, _arr(_operand(other)))))
-
-    def __mod__(self, other):
-        return _wrap(np.asarray(np.mod(self._data, _arr(_operand(other)))))
-
     def __pow__(self, exponent):
         x = self._data
         if type(exponent) is builtins.int and x.dtype.kind == "f":
@@ -791,20 +813,23 @@ class Tensor:
             return _binary("pow_tt", self, exponent)
         if isinstance(exponent, np.generic):
             exponent = exponent.item()
-        x = self._data
-        if x.dtype.kind != "f" and type(exponent) is builtins.float:
-            x = x.astype(_default[0].np)
+        dt = _promote(self, exponent)
+        if dt.kind != "f" and type(exponent) is builtins.int and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        x = self._data.astype(dt, copy=False)
         # x * x is several times faster than np.power for the common square
-        out = np.asarray(x * x if exponent == 2 else np.power(x, exponent))
-        if out.dtype != x.dtype:
-            out = out.astype(x.dtype)
+        out = np.asarray(x * x if exponent == 2 and dt.kind == "f" else np.power(x, exponent))
+        if out.dtype != dt:
+            out = out.astype(dt)
         return _result(OPS["pow"], out, (self,), exponent, self._rg)
 
     def __rpow__(self, base):
         if isinstance(base, Tensor):
             return base.__pow__(self)
-        x = self._data if self._data.dtype.kind == "f" else self._data.astype(_default[0].np)
-        out = np.asarray(np.power(np.asarray(base, dtype=x.dtype), x))
+        if isinstance(base, np.generic):
+            base = base.item()
+        dt = _promote(self, base)
+        out = np.asarray(OPS["pow_tt"].fwd(np.asarray(base, dtype=dt), self._data.astype(dt)))
         return _result(OPS["rpow"], out, (self,), builtins.float(base), self._rg)
 
     def __matmul__(self, other):
@@ -880,14 +905,11 @@ class Tensor:
     def mul(self, other):
         return self * other
 
-    def div(self, other, *, rounding_mode=None):
-        if rounding_mode == "floor":
-            return self // other
-        if rounding_mode == "trunc":
-            return _wrap(np.asarray(np.trunc(self._data / _arr(_operand(other)))))
+    # div (with rounding_mode), %, // and their in-place forms: engine/division.py
+    def true_divide(self, other):
         return self / other
 
-    multiply, divide, subtract, true_divide = mul, div, sub, div
+    multiply, subtract = mul, sub
 
     def pow(self, exponent):
         return self ** exponent
@@ -1058,7 +1080,7 @@ class Tensor:
             x = x.astype(np.int64)
         elif dtype is not None:
             x = x.astype(_dtype.to_numpy_dtype(dtype))
-        dims = _dims(dim, x.ndim)
+        dims = _rdims(dim, x.ndim)
         out = np.asarray(x.sum(axis=dims, keepdims=keepdim))
         key = "sum" if dims is None else "sum_dim"
         return _result(OPS[key], out, (self,), (x.shape, dims if dims is None or x.ndim else None,
@@ -1078,7 +1100,7 @@ class Tensor:
                     "mean(): could not infer output dtype. Input dtype must be either a floating "
                     f"point or complex dtype. Got: {self.dtype.tensor_type[:-6]}")
             x = x.astype(_dtype.to_numpy_dtype(dtype))
-        dims = _dims(dim, x.ndim)
+        dims = _rdims(dim, x.ndim)
         n = x.size if dims is None else builtins.int(np.prod([x.shape[d] for d in dims]))
         # sum * (1/n) rather than np.mean: same pairwise float32 sum, far less Python overhead
         out = np.asarray(np.add.reduce(x, axis=dims, keepdims=keepdim) * (1.0 / n) if n else
@@ -1100,8 +1122,10 @@ class Tensor:
             out = np.asarray(x.max() if kind == "max" else x.min())
             return _result(OPS[kind + "_all"], out, (self,), None, self._rg)
         (d,) = _dims(dim, x.ndim)
-        if x.ndim == 0:
-            return _return_types(kind)(self.clone(), _wrap(np.asarray(0)))
+        if x.ndim == 0:  # the element itself, as MaxBackward0/MinBackward0
+            values = _result(OPS[kind + "_dim"], x.copy(), (self,), ((), None, keepdim, None),
+                             self._rg)
+            return _return_types(kind)(values, _wrap(np.asarray(0)))
         idx = (np.argmax if kind == "max" else np.argmin)(x, axis=d, keepdims=True)
         vals = np.take_along_axis(x, idx, axis=d)
         if not keepdim:
@@ -1129,7 +1153,7 @@ class Tensor:
 
     def _amax(self, key, reduce, dim, keepdim):
         x = self._data
-        dims = tuple(range(x.ndim)) if dim in ((), None) else _dims(dim, x.ndim)
+        dims = tuple(range(x.ndim)) if dim in ((), None) else _rdims(dim, x.ndim)
         out = np.asarray(reduce(x, axis=dims, keepdims=keepdim))
         return _result(OPS[key], out, (self,), (dims, keepdim), self._rg)
 
@@ -1137,21 +1161,21 @@ class Tensor:
         x = self._data
         if dim is None:
             return _wrap(np.asarray(np.argmax(x), dtype=np.int64))
-        return _wrap(np.asarray(np.argmax(x, axis=_dims(dim, x.ndim)[0], keepdims=keepdim),
-                                dtype=np.int64))
+        return _wrap(np.asarray(np.argmax(x, axis=_rdims(dim, x.ndim)[0] if x.ndim else None,
+                                          keepdims=keepdim), dtype=np.int64))
 
     def argmin(self, dim=None, keepdim=False):
         x = self._data
         if dim is None:
             return _wrap(np.asarray(np.argmin(x), dtype=np.int64))
-        return _wrap(np.asarray(np.argmin(x, axis=_dims(dim, x.ndim)[0], keepdims=keepdim),
-                                dtype=np.int64))
+        return _wrap(np.asarray(np.argmin(x, axis=_rdims(dim, x.ndim)[0] if x.ndim else None,
+                                          keepdims=keepdim), dtype=np.int64))
 
     def prod(self, dim=None, keepdim=False, dtype=None):
         x = self._data
         if x.dtype.kind in "bui":
             x = x.astype(np.int64)
-        dims = _dims(dim, x.ndim)
+        dims = _rdims(dim, x.ndim)
         out = np.asarray(x.prod(axis=dims, keepdims=keepdim))
         return _result(OPS["prod" if dims is None else "prod_dim"], out, (self,),
                        (x.shape, dims, keepdim), self._rg)
@@ -1162,8 +1186,12 @@ class Tensor:
             correction = 1 if unbiased in (None, True) else 0
         if isinstance(dim, builtins.bool):  # var(False) means unbiased=False
             correction, dim = builtins.int(dim), None
-        dims = _dims(dim, x.ndim)
+        dims = _rdims(dim, x.ndim)
         n = x.size if dims is None else builtins.int(np.prod([x.shape[d] for d in dims]))
+        if n <= correction:
+            warnings.warn(f"{key}(): degrees of freedom is <= 0. Correction should be strictly "
+                          "less than the reduction factor (input numel divided by output numel).",
+                          UserWarning, stacklevel=3)
         with np.errstate(divide="ignore", invalid="ignore"):
             v = np.var(x, axis=dims, keepdims=keepdim) * (n / (n - correction) if n > correction
                                                           else np.nan)
@@ -1176,20 +1204,27 @@ class Tensor:
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         return self._moment("std", dim, unbiased, keepdim, correction)
 
-    def all(self, dim=None):
-        return _wrap(np.asarray(np.all(self._data, axis=dim)))
+    def all(self, dim=None, keepdim=False):
+        return _wrap(np.asarray(np.all(self._data, axis=_rdims(dim, self._data.ndim),
+                                       keepdims=keepdim)))
 
-    def any(self, dim=None):
-        return _wrap(np.asarray(np.any(self._data, axis=dim)))
+    def any(self, dim=None, keepdim=False):
+        return _wrap(np.asarray(np.any(self._data, axis=_rdims(dim, self._data.ndim),
+                                       keepdims=keepdim)))
 
     def norm(self, p="fro", dim=None, keepdim=False):
         if p in (2, "fro"):
             x = self._data
-            dims = None if dim is None else _dims(dim, x.ndim)
+            dims = None if dim is None else _rdims(dim, x.ndim)
             out = np.asarray(np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim)), dtype=x.dtype)
             return _result(OPS["norm"], out, (self,), (dims, keepdim), self._rg)
-        if p == 1:
-            return self.abs().sum(dim, keepdim)
+        if isinstance(p, builtins.int | builtins.float) and p != 0 and np.isfinite(p):
+            x = self._data
+            dims = None if dim is None else _rdims(dim, x.ndim)
+            a = np.abs(x)
+            out = np.asarray(np.sum(a if p == 1 else a ** p, axis=dims, keepdims=keepdim)
+                             ** (1.0 / p), dtype=x.dtype)
+            return _result(OPS["norm_p"], out, (self,), (dims, keepdim, p), self._rg)
         return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
 
     # ---- shape ---------------------------------------------------------------------------------
@@ -1300,13 +1335,21 @@ class Tensor:
 
     @property
     def mT(self):
+        if self._data.ndim == 0:
+            warn_once("mT_0d", "Tensor.mT is deprecated on 0-D tensors. This function is the "
+                      "identity in these cases.")
+            return self
+        if self._data.ndim == 1:
+            raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
+                               "Got 1-D tensor.")
         return self.transpose(-2, -1)
 
     def transpose(self, dim0, dim1):
         nd = self._data.ndim
         d0, d1 = _dims((dim0, dim1), nd)
         axes = list(range(nd))
-        axes[d0], axes[d1] = axes[d1], axes[d0]
+        if nd:
+            axes[d0], axes[d1] = axes[d1], axes[d0]
         return _result(OPS["transpose"], self._data.transpose(axes), (self,), tuple(axes),
                        self._rg)._share(self)
 
@@ -1344,12 +1387,16 @@ class Tensor:
         return out
 
     def chunk(self, chunks, dim=0):
-        n = self._data.shape[dim]
+        if self._data.ndim == 0:
+            raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+        n = self._data.shape[_dims(dim, self._data.ndim)[0]]
         step = -(-n // chunks)
         return self.split(step, dim)
 
     def split(self, split_size, dim=0):
         x = self._data
+        if x.ndim == 0:
+            raise RuntimeError("split expects at least a 1-dimensional tensor")
         d = _dims(dim, x.ndim)[0]
         n = x.shape[d]
         if isinstance(split_size, builtins.int):
@@ -1367,7 +1414,7 @@ class Tensor:
 
     def unbind(self, dim=0):
         x = self._data
-        d = _dims(dim, x.ndim)[0]
+        d = _dim_of_dimensioned(dim, x.ndim)
         parts = [x[(slice(None),) * d + (i,)]
                  for i in range(x.shape[d])]
         return self._multi_output("unbind", parts, (d, x.shape, x.dtype))
@@ -1399,18 +1446,28 @@ class Tensor:
         return outs
 
     def select(self, dim, index):
+        if self._data.ndim == 0:
+            raise IndexError("select() cannot be applied to a 0-dim tensor.")
         d = _dims(dim, self._data.ndim)[0]
         return self[(slice(None),) * d + (index,)]
 
     def narrow(self, dim, start, length):
+        if self._data.ndim == 0:
+            raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
         d = _dims(dim, self._data.ndim)[0]
         return self[(slice(None),) * d + (slice(start, start + length),)]
 
     def index_select(self, dim, index):
+        if self._data.ndim == 0:  # a 0-d tensor is indexed as the one-element vector it holds
+            _dims(dim, 0)
+            return self.reshape(1).index_select(0, index.reshape(-1)).reshape(())
         d = _dims(dim, self._data.ndim)[0]
         return self[(slice(None),) * d + (index,)]
 
     def gather(self, dim, index):
+        if self._data.ndim == 0:
+            _dims(dim, 0)
+            return self.reshape(1).gather(0, index.reshape(1)).reshape(index.shape)
         d = _dims(dim, self._data.ndim)[0]
         idx = list(np.indices(index._data.shape, sparse=True))
         idx[d] = index._data
@@ -1422,6 +1479,11 @@ class Tensor:
         items = idx if isinstance(idx, tuple) else (idx,)
         if all(_is_basic_item(i) for i in items):
             return self._basic_index(items)
+        if any(_is_int_index(i) for i in items):
+            # PyTorch selects integer indices first and then places the advanced dims by the
+            # remaining items alone (numpy counts integers as advanced indices: other places)
+            first, rest = _split_int_indices(items)
+            return self._basic_index(first)[rest]
         x = self._data
         try:
             out = x[idx]

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from ..elementwise_extra import hardtanh
 from ..functions import log_softmax as _log_softmax
 from ..functions import softmax as _softmax
 from ..grad_mode import mode as _mode

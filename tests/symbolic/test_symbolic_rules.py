@@ -131,6 +131,19 @@ CASES = {
                               * t(2, 3, seed=1)).sum(),
     "tril": lambda: (t(3, 3).tril() * t(3, 3, seed=1)).sum(),
     "triu": lambda: (t(3, 3).triu(1) * t(3, 3, seed=1)).sum(),
+    "remainder": lambda: ((t(4) % 0.7) * t(4, seed=1)).sum(),
+    "remainder_tt": lambda: ((t(4) % pos(4, seed=1)) * t(4, seed=2)).sum(),
+    "div_mode": lambda: (torch.div(t(3), pos(3, seed=1), rounding_mode=None)
+                         + torch.div(t(3, seed=2), 0.7, rounding_mode="floor") * t(3)).sum(),
+    "not_implemented": None,  # its backward raises, as PyTorch's: see test_division.py
+    "norm_p": lambda: t(2, 3).norm(3) + t(2, 3, seed=1).norm(1, dim=1).sum(),
+    "sinh": lambda: (t(3).sinh() * t(3, seed=1)).sum(),
+    "cosh": lambda: (t(3).cosh() * t(3, seed=1)).sum(),
+    "atan": lambda: (t(3).atan() * t(3, seed=1)).sum(),
+    "rsqrt": lambda: (pos(3).rsqrt() * t(3, seed=1)).sum(),
+    "hardtanh": lambda: (F.hardtanh(t(6), -0.5, 0.8) * t(6, seed=1)).sum(),
+    "threshold_backward": None,  # only built by create_graph backward: see below
+    "elu_backward": None,
     "binary_cross_entropy_with_logits": lambda: F.binary_cross_entropy_with_logits(
         t(4), torch.tensor([0.0, 1.0, 0.3, 0.0], dtype=torch.float64),
         pos_weight=torch.tensor([2.0], dtype=torch.float64)),
@@ -225,6 +238,20 @@ def test_index_scatter_rule_via_second_derivative(record):
     report = check(second)
     assert report.ok and report.order == 2
     # the engine's backward graph replays to its values too
+    assert not [n for n in report.notes if "replaying" in n]
+
+
+@pytest.mark.parametrize("key, f", [("threshold_backward", lambda x: x.relu()),
+                                    ("elu_backward", lambda x: F.elu(x, 0.7))])
+def test_activation_backward_rules_via_second_derivative(record, key, f):
+    with record() as rec:
+        x = t(5)
+        (g,) = torch.autograd.grad((f(x) ** 2).sum(), x, create_graph=True)
+        (g * t(5, seed=1)).sum().backward()
+    _, second = rec.calls
+    assert key in {n.key for n in second.graph.nodes}
+    report = check(second)
+    assert report.ok and report.order == 2
     assert not [n for n in report.notes if "replaying" in n]
 
 

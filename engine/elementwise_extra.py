@@ -1,0 +1,124 @@
+"""Elementwise ops beyond the core table: ``sinh``, ``atan``, ``rsqrt`` (one node, as PyTorch's
+``RsqrtBackward0``, so a hook on its output sees the second backward's grad too) and
+``F.hardtanh``; and the differentiable backward nodes of ``relu`` and ``elu``
+(``ThresholdBackwardBackward0``, ``EluBackwardBackward0``) that ``create_graph=True`` records, so
+their grads can be differentiated again as PyTorch's can."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .grad_mode import mode as _mode
+from .ns import NP, T
+from .ops import OPS, register
+from .tensor import Tensor, _result, _unary, _wrap, record
+
+register("sinh", "SinhBackward0", np.sinh,
+         lambda m, g, out, s, a, need: (g * m.cosh(s[0]),), save_inputs=True, doc="sinh(a)")
+register("atan", "AtanBackward0", np.arctan,
+         lambda m, g, out, s, a, need: (g / (s[0] * s[0] + 1.0),), save_inputs=True,
+         doc="atan(a)")
+register("rsqrt", "RsqrtBackward0", lambda x: 1.0 / np.sqrt(x),
+         lambda m, g, out, s, a, need: (g * out * out * out * -0.5,), save_out=True,
+         doc="1 / sqrt(a)")
+
+
+def _hardtanh_vjp(m, g, out, s, a, need):
+    lo, hi = a
+    x = s[0]
+    return (m.where((x > lo) * (x < hi), g, 0.0),)  # 0 at the bounds, as PyTorch
+
+
+register("hardtanh", "HardtanhBackward0", None, _hardtanh_vjp, save_inputs=True,
+         doc="min(max(a, lo), hi)")
+
+
+# ---- relu's and elu's backward as recorded ops (create_graph=True) ------------------------------
+def _threshold_backward_vjp(m, gg, out, s, a, need):
+    g, y = s
+    return (m.where(y > 0, gg, 0.0) if need[0] else None,
+            gg * 0.0 if need[1] else None)  # piecewise constant in the relu output
+
+
+register("threshold_backward", "ThresholdBackwardBackward0", None, _threshold_backward_vjp,
+         save_inputs=True, doc="g * (y > 0)")
+
+
+def _elu_grad_np(g, x, alpha):
+    pos = x > 0
+    return np.where(pos, g, g * alpha * np.exp(np.where(pos, 0.0, x)).astype(g.dtype, copy=False))
+
+
+def _elu_backward_vjp(m, gg, out, s, a, need):
+    g, x = s
+    neg = m.exp(m.where(x > 0, 0.0, x)) * a  # alpha * exp(x) on the x <= 0 side
+
+    def d_x():
+        # PyTorch's second derivative: alpha * exp(x) * g strictly left of 0, 0 from 0 on
+        return m.where(x < 0, gg * g * neg, 0.0)
+
+    return (m.where(x > 0, gg, gg * neg) if need[0] else None, d_x() if need[1] else None)
+
+
+register("elu_backward", "EluBackwardBackward0", None, _elu_backward_vjp, save_inputs=True,
+         doc="x > 0 ? g : g * alpha * exp(x)")
+
+
+def _recorded(key, arr, g, x, attrs=None):
+    t = _wrap(np.asarray(arr))
+    if _mode.enabled and (g._rg or x._rg):
+        record(OPS[key], t, (g, x), attrs)
+    return t
+
+
+NP.relu_grad = staticmethod(lambda g, y: g * (y > 0))
+T.relu_grad = staticmethod(lambda g, y: _recorded(
+    "threshold_backward", g._data * (y._data > 0), g, y))
+NP.elu_grad = staticmethod(_elu_grad_np)
+T.elu_grad = staticmethod(lambda g, x, alpha: _recorded(
+    "elu_backward", _elu_grad_np(g._data, x._data, alpha), g, x, alpha))
+NP.cosh = staticmethod(np.cosh)
+T.cosh = staticmethod(lambda x: _unary("cosh", x))
+register("cosh", "CoshBackward0", np.cosh,
+         lambda m, g, out, s, a, need: (g * m.sinh(s[0]),), save_inputs=True, doc="cosh(a)")
+NP.sinh = staticmethod(np.sinh)
+T.sinh = staticmethod(lambda x: _unary("sinh", x))
+
+
+def sinh(input):
+    return _unary("sinh", input)
+
+
+def cosh(input):
+    return _unary("cosh", input)
+
+
+def atan(input):
+    return _unary("atan", input)
+
+
+def rsqrt(input):
+    return _unary("rsqrt", input)
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
+    """``F.hardtanh``: ``clamp(x, min_val, max_val)`` with a zero grad at the bounds."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    if inplace:
+        return input._inplace(lambda a: hardtanh(a, min_val, max_val))
+    x = input._data
+    out = np.clip(x, min_val, max_val).astype(x.dtype, copy=False)
+    return _result(OPS["hardtanh"], out, (input,), (min_val, max_val), input._rg)
+
+
+def _logsumexp(self, dim, keepdim=False):
+    from .functions import logsumexp
+
+    return logsumexp(self, dim, keepdim)
+
+
+Tensor.sinh, Tensor.cosh, Tensor.atan, Tensor.rsqrt = sinh, cosh, atan, rsqrt
+Tensor.arctan = atan
+Tensor.logsumexp = _logsumexp
