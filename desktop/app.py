@@ -31,9 +31,11 @@ def wire(window) -> None:
     which takes F5 over from plain Run while breakpoints are set."""
     from desktop.ui.controller import install
     from desktop.ui.debug_wiring import attach_debugger
+    from desktop.ui.predict_wiring import attach_predict
 
     install(window)
     window.debugger = attach_debugger(window)
+    attach_predict(window)
 
 
 def main(argv: Sequence[str] | None = None,

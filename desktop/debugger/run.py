@@ -46,6 +46,7 @@ class DebugRun(ScriptThread):
                              evaluate=self._evaluate)
         self.tracer.start_running = not stop_at_start
         self.stepper: BackwardStepper | None = None
+        self.paused_frame = None
         self.lines: set[int] = set()
         self.sharer = Sharer()
         self.mismatches: list[tuple[str, int]] = []  # see CHECK_INCREMENTAL
@@ -184,8 +185,10 @@ class DebugRun(ScriptThread):
         with self.session._cond:
             self.status = "paused"
             self.session._cond.notify_all()
+        self.paused_frame = frame  # read by DebugSession.paused_namespace while we wait
         self._emit("on_paused", state)
         cmd, arg = self.commands.get()
+        self.paused_frame = None
         with self.session._cond:
             self.pending = max(0, self.pending - 1)
             self.status = "running"
@@ -208,7 +211,7 @@ class DebugRun(ScriptThread):
     def _capture(self, kind, frame, raw, error) -> DebugState:
         from desktop.tensors import namespace_tensors, tensor_infos
 
-        ns = _frame_namespace(frame, self.namespace)
+        ns = frame_namespace(frame, self.namespace)
         names: dict[int, str] = {}
         tensors = namespace_tensors(ns, self.recorder.ttype) if self.recorder else []
         for name, t in tensors:
@@ -353,7 +356,7 @@ class DebugRun(ScriptThread):
             cb(arg)
 
 
-def _frame_namespace(frame, fallback: dict) -> dict:
+def frame_namespace(frame, fallback: dict) -> dict:
     if frame is None:
         return fallback
     ns = frame.f_globals

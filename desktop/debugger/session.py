@@ -20,7 +20,7 @@ import threading
 import time
 
 from desktop.debugger.history import MAX_STATES, DebugState, History
-from desktop.debugger.run import DebugRun
+from desktop.debugger.run import DebugRun, frame_namespace
 from desktop.debugger.tracer import MAX_STEPS
 from desktop.model import RunResult
 from desktop.runner import SCRIPT_FILENAME
@@ -67,6 +67,14 @@ class DebugSession:
     def state(self) -> DebugState | None:
         """The live (latest) stop."""
         return self.history.live
+
+    def paused_namespace(self) -> dict | None:
+        """The paused frame's names (globals updated with its locals), or None when the script
+        is not paused. Valid until the next command: evaluate in it before stepping on."""
+        run = self._run
+        if run is None or run.status != "paused" or run.paused_frame is None:
+            return None
+        return frame_namespace(run.paused_frame, run.namespace)
 
     # --- breakpoints and watches (any thread) ---
     @property

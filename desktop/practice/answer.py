@@ -26,6 +26,14 @@ def _to_array(value) -> np.ndarray:
     return arr
 
 
+def needs_names(text: str) -> bool:
+    """True when ``text`` is not a plain literal: reading it runs code in the script's names."""
+    try:
+        return _literal(ast.parse(text.strip(), mode="eval").body) is None
+    except (SyntaxError, AnswerError):  # parse() says what is wrong with it
+        return False
+
+
 def parse(text: str, namespace: dict | None = None, evaluate=None) -> np.ndarray:
     """The answer ``text`` as a float64 array.
 

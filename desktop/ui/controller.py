@@ -572,8 +572,11 @@ class Controller(QObject):
     # ---- sessions ----------------------------------------------------------------------------
     def current_session(self) -> sessions.Session:
         w = self.window
-        s = self.state.session(w.source(), w.editor.breakpoints, w.inspector.watches,
-                               {"theme": w.theme.name})
+        settings = {"theme": w.theme.name}
+        practice = getattr(w, "practice", None)
+        if practice is not None:
+            settings["practice"] = practice.to_settings()
+        s = self.state.session(w.source(), w.editor.breakpoints, w.inspector.watches, settings)
         debugger = getattr(w, "debugger", None)
         conditions = debugger.conditions() if debugger is not None else {}
         if not conditions:
@@ -635,6 +638,9 @@ class Controller(QObject):
             w.output.append(text, "stderr")
         self.state.lesson = s.lesson
         self.state.spec = None  # a builder spec is not saved with the session
+        practice = getattr(w, "practice", None)
+        if practice is not None:
+            practice.load_settings(s.settings.get("practice"))
         w.editor.document().setModified(modified)
 
     def open_session_dialog(self) -> None:

@@ -32,6 +32,7 @@ pyside_refcount.apply()  # PySide6 6.12 drops refs to None/True on calls (see mo
 LIST_MIN, LIST_MAX, LIST_SHARE = 180, 330, 0.4  # the list's width, so the page gets the rest
 GROUPS = {"article": "Autograd, idea by idea", "training": "Training models"}
 ID_ROLE = Qt.ItemDataRole.UserRole
+TITLE_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def lesson_html(lesson: Lesson) -> str:
@@ -42,9 +43,15 @@ def lesson_html(lesson: Lesson) -> str:
     watch = "".join(f"<li>{_inline_code(esc(w))}</li>" for w in lesson.watch)
     expected = "".join(f"<li><code>{esc(describe(e, lesson.code))}</code></li>"
                        for e in lesson.expected)
+    practice = ""
+    if lesson.exercises:
+        n = len(lesson.exercises)
+        practice = (f"<h3>Practice</h3><p>{n} question{'s' if n != 1 else ''} in predict mode: "
+                    "turn on Debug → Predict Mode, then step into the backward pass (F11 on "
+                    "its line) and answer before each result is shown.</p>")
     return (f"<h2>{esc(lesson.title)}</h2>{paras}"
             f"<h3>What to watch while stepping</h3><ul>{watch}</ul>"
-            f"<h3>What you should see</h3><ul>{expected}</ul>")
+            f"<h3>What you should see</h3><ul>{expected}</ul>{practice}")
 
 
 def _inline_code(text: str) -> str:
@@ -116,6 +123,7 @@ class LessonsPanel(QWidget):
                 groups[lesson.topic] = group
             item = QTreeWidgetItem([f"{n}. {lesson.title}"])
             item.setData(0, ID_ROLE, lesson.id)
+            item.setData(0, TITLE_ROLE, f"{n}. {lesson.title}")
             item.setToolTip(0, f"<b>{html.escape(lesson.title)}</b><p>"
                                f"{html.escape(lesson.explanation.split(chr(10) * 2, 1)[0])}</p>")
             group.addChild(item)
@@ -129,6 +137,13 @@ class LessonsPanel(QWidget):
     def current_lesson(self) -> Lesson | None:
         item = self.tree.currentItem()
         return lessons.find(item.data(0, ID_ROLE)) if item is not None else None
+
+    def set_score(self, lesson_id: str, score: str) -> None:
+        """Show a predict-mode score ("3/5") after the lesson's title."""
+        item = self._items.get(lesson_id)
+        if item is not None:
+            title = item.data(0, TITLE_ROLE)
+            item.setText(0, f"{title}  ·  {score}" if score else title)
 
     def select(self, lesson_id: str) -> bool:
         item = self._items.get(lesson_id)
