@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from debug_driver import Driver
 
 from desktop import lessons
+from desktop.debugger import DebugSession
 from desktop.practice.mistakes import judge
 from desktop.practice.questions import (
     assigned_name,
@@ -31,12 +31,19 @@ def first_backward_states(code, calls=1):
             return "step_into"
         return "step_over"
 
-    d = Driver(code)
+    session = DebugSession(code)
     try:
-        states, result = d.run(plan, limit=2000)
+        assert session.step_into() is not False
+        state = session.wait_stop()
+        while state is not None:
+            assert len(session.history.states()) < 2000, "the plan never finished the run"
+            assert getattr(session, plan(state))() is not False
+            state = session.wait_stop()
+        result = session.wait(5)
+        states = session.history.states()
     finally:
-        d.session.stop()
-        d.session.wait(3)
+        session.stop()
+        session.wait(3)
     assert result.status in ("finished", "error")
     return [s for s in states if s.kind == "backward"]
 
