@@ -30,6 +30,7 @@ from desktop.ui.gui_gc import collect_on_gui_thread
 from desktop.ui.inspector import Inspector
 from desktop.ui.output_pane import OutputPane
 from desktop.ui.plots import PlotsPanel
+from desktop.ui.scroll_dock import ScrollDock, fit_to_screen
 from desktop.ui.symbolic_panel import SymbolicPanel
 from desktop.ui.theme import THEMES, apply_palette, theme_named
 
@@ -100,7 +101,7 @@ class MainWindow(QMainWindow):
             ("plots", "Plots", self.plots, area.BottomDockWidgetArea),
             ("symbolic", "Symbolic", self.symbolic, area.BottomDockWidgetArea),
         ):
-            dock = QDockWidget(title, self)
+            dock = ScrollDock(title, self)
             dock.setObjectName(f"dock_{key}")  # saveState/restoreState match docks by name
             dock.setWidget(widget)
             self.addDockWidget(where, dock)
@@ -127,6 +128,8 @@ class MainWindow(QMainWindow):
         if not self._sized:
             self._sized = True
             if not self._state_restored:
+                self._apply_default_sizes()
+            elif fit_to_screen(self):  # remembered on a larger screen, or squeezed: repaired
                 self._apply_default_sizes()
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "",
@@ -263,7 +266,7 @@ class MainWindow(QMainWindow):
                   tabify_with: str | None = "output") -> QDockWidget:
         """Add a dockable panel after construction (lessons, landscape, …): it gets a View menu
         toggle and takes the place remembered in QSettings, if any."""
-        dock = QDockWidget(title, self)
+        dock = ScrollDock(title, self)
         dock.setObjectName(f"dock_{key}")
         dock.setWidget(widget)
         # restoreState() ran before this dock existed; its remembered place is used only if
