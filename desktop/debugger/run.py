@@ -96,6 +96,7 @@ class DebugRun(ScriptThread):
         except SyntaxError as exc:
             return exc
         self.lines = code_lines(code)
+        self.tracer.set_source(self.source)
         ns = self._new_namespace()
         self.recorder = Recorder(self.filename)
         self.stepper = BackwardStepper(self.recorder, self._on_backward)
@@ -234,7 +235,8 @@ class DebugRun(ScriptThread):
         graph = self._graph(ns, highlight, raw, new_nodes)
         graph = self.sharer.graph(graph)
         infos = self.sharer.tensors(tensor_infos(ns))
-        line = frame.f_lineno if frame is not None else (error.line if error else None)
+        line = self.tracer.statement_line(frame) if frame is not None else (
+            error.line if error else None)
         if error is not None and error.line is not None:
             line = error.line
         self._stops += 1

@@ -142,6 +142,17 @@ class DebugSession:
         if run is not None and not run.done.is_set():
             run.request_stop("stopped by user")
 
+    def abandon(self) -> None:
+        """Forget the current run and its recorded stops (the editor now holds another
+        program): a run still going is stopped in the background and reports nothing more."""
+        with self._cond:
+            old, self._run = self._run, None
+            self._cond.notify_all()
+        if old is not None and not old.done.is_set():
+            old.request_stop("abandoned")
+        self.history.clear()
+        self.result = None
+
     def step_into(self) -> bool:
         return self._command("into")
 

@@ -11,6 +11,7 @@ and is ended by Stop, which interrupts the thread (see ``session``).
 
 from __future__ import annotations
 
+import ast
 import bdb
 import sys
 import types
@@ -33,6 +34,32 @@ def code_lines(code: types.CodeType) -> set[int]:
         lines.update(line for _, _, line in c.co_lines() if line is not None)
         stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
     return lines
+
+
+def statement_starts(source: str) -> dict[int, int]:
+    """{line: first line of the innermost statement that line belongs to}, for the lines of
+    statements spread over several lines (continuation lines only; a line that starts its own
+    statement is absent). A compound statement's header owns the lines before its body."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return {}
+    owner: dict[int, int] = {}
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.stmt):
+                end = child.end_lineno or child.lineno
+                body = [b for f in ("body", "orelse", "finalbody", "handlers", "cases")
+                        for b in getattr(child, f, ()) or () if hasattr(b, "lineno")]
+                if body:  # a header: its own lines end where the first inner statement starts
+                    end = min(end, min(b.lineno for b in body) - 1)
+                for line in range(child.lineno + 1, end + 1):
+                    owner[line] = child.lineno
+            visit(child)
+
+    visit(tree)
+    return owner
 
 
 def snap_line(lines: set[int], line: int) -> int | None:
@@ -68,6 +95,9 @@ class Tracer(bdb.Bdb):
         self._attention = False  # one flag for the hot path: stop or breakpoints pending
         self.fast = False  # running untraced (Continue with no breakpoints)
         self._continuing = False  # a Continue with breakpoints: script lines take _fast_local
+        # statement stepping: continuation line -> its statement's first line (set_source)
+        self.statements: dict[int, int] = {}
+        self._stopped_at: tuple[object, int] | None = None  # (frame, statement line) last stop
         self.global_trace = self._make_global_trace()
         self._fast_local = self._make_fast_local()
 
@@ -172,7 +202,29 @@ class Tracer(bdb.Bdb):
                 if bp.temporary:
                     self.clear_bpbynumber(bp.number)
 
+    def set_source(self, source: str) -> None:
+        """Step by statement, not by line, through ``source`` (the script being traced)."""
+        self.statements = statement_starts(source)
+
+    def statement_line(self, frame) -> int:
+        """The first line of the statement ``frame`` is executing."""
+        return self.statements.get(frame.f_lineno, frame.f_lineno)
+
     # --- bdb hooks ---
+    def dispatch_line(self, frame):
+        """bdb's, except that a step does not stop again inside the statement it stopped at
+        (a statement spread over three lines is one F10, and never jumps back to its first
+        line), nor on a continuation line of a statement it has not stopped in yet."""
+        if (self.stop_here(frame) and not self._same_statement(frame)) or self.break_here(frame):
+            self.user_line(frame)
+            if self.quitting:
+                raise bdb.BdbQuit
+        return self.trace_dispatch
+
+    def _same_statement(self, frame) -> bool:
+        last = self._stopped_at
+        return last is not None and last[0] is frame and last[1] == self.statement_line(frame)
+
     def stop_here(self, frame):
         if frame.f_code.co_filename != self.filename:
             return False
@@ -206,6 +258,7 @@ class Tracer(bdb.Bdb):
 
     def user_line(self, frame):
         self.clear_cursor()
+        self._stopped_at = (frame, self.statement_line(frame))
         self.on_line(frame)
 
     def do_clear(self, arg):
@@ -245,6 +298,7 @@ class Tracer(bdb.Bdb):
             exec(code, globals_)
         finally:
             self.quitting = True
+            self._stopped_at = None  # holds a frame: let its locals go with the run
             sys.settrace(None)
             self.clear_all_breaks()
 

@@ -41,6 +41,7 @@ from desktop.app_state import AppState, symbolic_executor
 from desktop.model import GraphSnapshot, OutputChunk, RunResult
 from desktop.runner import ScriptRun
 from desktop.ui import pyside_refcount
+from desktop.ui.program_scope import install_scope
 from desktop.ui.symbolic_view import SymbolicView
 from desktop.ui.workers import Job
 from desktop.watch_eval import WatchEvaluator
@@ -96,6 +97,7 @@ class Controller(QObject):
 
         self._install_layout()
         self._install_symbolic()
+        self.scope = install_scope(window, self)  # resets every panel when the program changes
         window.run_requested.connect(self.start_run)
         window.stop_requested.connect(self.stop_run)
         window.file_opened.connect(self._on_file_opened)
@@ -306,22 +308,20 @@ class Controller(QObject):
 
     def clear_results(self, reason: str = "New code in the editor: run it (F5).") -> None:
         """Forget the last run's display when other code replaces the editor's (a lesson, a
-        session, generated code): its graph and grads would describe code no longer there."""
-        if self.run is not None:
-            return  # the running script's result will replace everything anyway
-        self.state.reset_run()
-        w = self.window
-        w.graph_view.set_snapshot(GraphSnapshot())
-        w.inspector.set_tensors(())
-        w.inspector.refresh_watches()
-        w.plots.set_backward_values(())
-        w.output.clear()
-        w.editor.clear_error()
-        w.symbolic.set_not_computed()
-        if self.landscape is not None:
-            self.landscape.clear()
-        w.run_label.setText("ready")
-        w.statusBar().showMessage(reason, 4000)
+        session, generated code): its graph and grads would describe code no longer there.
+        ``ProgramScope`` resets every panel, the debugger's too."""
+        self.scope.program_replaced(reason)
+
+    def forget_run(self) -> None:
+        """Stop a running script whose program left the editor; its result is never shown."""
+        run, self.run = self.run, None
+        if run is None:
+            return
+        run.stop()
+        self._flush_timer.stop()
+        with self._lock:
+            self._buffer, self._buffered, self._dropped = [], 0, 0
+        self.window.set_running(False)
 
     # ---- watches / inspector -----------------------------------------------------------------
     def _on_tensor_selected(self, name: str) -> None:

@@ -85,6 +85,14 @@ class DebugBridge(QObject):
     def stop(self) -> None:
         self.session.stop()
 
+    def abandon(self) -> None:
+        """Forget the run and its history (another program is in the editor); status idle."""
+        self.session.abandon()
+        if self.status == "idle":  # the timeline and toolbar re-read the emptied history
+            self.status_changed.emit("idle")
+        else:
+            self._set_status("idle")
+
     def step_back(self):
         return self.session.step_back()
 

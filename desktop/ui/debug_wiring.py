@@ -25,6 +25,7 @@ from desktop.ui.backward_step_panel import BackwardStepPanel
 from desktop.ui.debug_bridge import DebugBridge
 from desktop.ui.debug_controls import DebugControls
 from desktop.ui.graph_patch import patch_graph, structure
+from desktop.ui.program_scope import is_user_stop
 from desktop.ui.timeline import Timeline
 
 PLAIN_RUN_KEYS = "Ctrl+F5"
@@ -204,6 +205,18 @@ class DebugWiring(QObject):
         self.window.editor.clear_error()
         self._pass_shown = None
 
+    def forget_run(self) -> None:
+        """The run shown belongs to a program no longer in the editor (the bridge already
+        dropped its history): every debugger panel back to its idle look."""
+        self.state = None
+        self._shown_structure = None
+        self._pass_shown = None
+        self._chunks, self._output_len, self._shown_len = [], 0, 0
+        self._restore_evaluator()
+        self.panel.show_state(None)
+        self.timeline.sync()
+        self.controls.refresh()
+
     def _plain_run_started(self, _source: str) -> None:
         self.state = None
         self._restore_evaluator()
@@ -284,6 +297,8 @@ class DebugWiring(QObject):
             w.graph_view.set_snapshot(state.graph, keep_view=shape == self._shown_structure)
             if ran in w.graph_view.node_items:
                 w.graph_view.select_node(ran, center=False)  # its values in the detail pane
+        if ran is not None:  # the view follows the running node through a big graph
+            w.graph_view.reveal(ran, zoom=True)
         self._shown_structure = shape
         w.inspector.set_tensors(state.tensors)
         self._use_state_evaluator()
@@ -368,8 +383,11 @@ class DebugWiring(QObject):
         if last is not None and last.kind == "finished":
             self.state = last
         w.set_current_line(None)
+        self.panel.show_state(self.state if self.state is not None and
+                              self.state.kind == "finished" else None)
+        stopped = is_user_stop(result)
         w.run_label.setText(f"debugger: {result.status}" + (
-            f" — {result.error.kind}" if result.error is not None else ""))
+            f" — {result.error.kind}" if result.error is not None and not stopped else ""))
 
 
 def attach_debugger(window) -> DebugWiring:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QBrush,
@@ -23,11 +24,58 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.model import GraphEdge, GraphNode, NodeKind
-from desktop.ui.formatting import long_array, nonfinite_counts, shape_text, short_array
+from desktop.ui.formatting import (
+    long_array,
+    nonfinite_counts,
+    shape_text,
+    short_array,
+    summary_range,
+)
 from desktop.ui.theme import Theme
 
 _PAD_X, _PAD_Y = 10.0, 6.0
-_MAX_TEXT = 170.0  # elide long labels so the fallback layout's fixed spacing stays readable
+_MAX_TEXT = 190.0  # elide long labels so the fallback layout's fixed spacing stays readable
+# Text sizes in scene pixels (independent of the desktop's point size): the view never opens a
+# graph below MIN_SCREEN_PX / SMALLEST_PX scale, so every label is at least MIN_SCREEN_PX tall.
+NAME_PX, OP_PX, SMALLEST_PX = 15, 14, 13
+MIN_SCREEN_PX = 11.0
+LOD_SCALE = 0.55  # below this a box shows its name only, drawn large enough to read
+
+
+def _px_font(px: int, bold: bool = False) -> QFont:
+    f = QFont()
+    f.setPixelSize(px)
+    f.setBold(bold)
+    return f
+
+
+def compact(arr) -> str:
+    """A value or grad in a few characters: a number, up to three numbers, else min..max
+    (the shape is on the box)."""
+    if arr is None:
+        return "None"
+    a = np.asarray(arr)
+    if a.size == 0:
+        return "[]"
+    if a.size == 1:
+        return f"{float(a.reshape(())):.4g}"
+    if a.size <= 3:
+        return "[" + ", ".join(f"{float(v):.3g}" for v in a.ravel()) + "]"
+    return summary_range(a)
+
+
+def value_lines(node: GraphNode) -> list[str]:
+    """The micrograd-style rows under the box's title: ``data`` and ``grad``. A leaf's grad is
+    its ``.grad``; an op's is the gradient that flowed into it (``∇``): its ``.grad`` stays
+    None, as in PyTorch, unless it called ``retain_grad()``."""
+    rows = []
+    if node.value is not None:
+        rows.append("data " + compact(node.value))
+    if node.kind == NodeKind.LEAF_GRAD:
+        rows.append("grad " + compact(node.grad))
+    elif node.grad is not None and node.kind != NodeKind.LEAF_CONST:
+        rows.append("∇ " + compact(node.grad))
+    return rows
 
 
 def node_fill(theme: Theme, node: GraphNode) -> str:
@@ -73,18 +121,20 @@ class NodeItem(QGraphicsItem):
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setZValue(1)
-        self.bold = QFont()
-        self.bold.setBold(True)
-        self.plain = QFont()
-        self.small = QFont()
-        self.small.setPointSizeF(max(6.0, self.plain.pointSizeF() - 1))
+        self.bold = _px_font(NAME_PX, bold=True)
+        self.plain = _px_font(OP_PX)
+        self.small = _px_font(SMALLEST_PX)
         self.lines = node_lines(node)
+        self.values = value_lines(node)
         self.nonfinite = nonfinite_note(node)
         self._fonts = ([self.bold] if node.label else []) + [self.plain, self.small]
-        width = max(QFontMetricsF(f).horizontalAdvance(t) for f, t in zip(self._fonts, self.lines,
-                                                                           strict=True))
-        height = sum(QFontMetricsF(f).height() for f in self._fonts)
-        w = max(90.0, min(width, _MAX_TEXT)) + 2 * _PAD_X
+        texts = list(zip(self._fonts, self.lines, strict=True)) + \
+            [(self.small, v) for v in self.values]
+        width = max(QFontMetricsF(f).horizontalAdvance(t) for f, t in texts)
+        height = sum(QFontMetricsF(f).height() for f, _ in texts)
+        if self.values:
+            height += 4  # the rule between title and values
+        w = max(100.0, min(width, _MAX_TEXT)) + 2 * _PAD_X
         h = height + 2 * _PAD_Y
         self.rect = QRectF(-w / 2, -h / 2, w, h)
         self.setToolTip(self._tooltip())
@@ -129,15 +179,46 @@ class NodeItem(QGraphicsItem):
             p.setPen(QPen(QColor(t.accent), 3))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRoundedRect(self.rect.adjusted(-2, -2, 2, 2), radius + 2, radius + 2)
-        p.setPen(QColor(t.muted if n.freed else t.text))
+        text_color = QColor(t.text)
+        if n.freed:  # dimmed, but still readable on the freed fill in either theme
+            text_color.setAlphaF(0.78)
+        p.setPen(text_color)
+        scale = option.levelOfDetailFromTransform(p.worldTransform())
+        if scale < LOD_SCALE:
+            self._paint_name_only(p, scale)
+            return
         y = self.rect.top() + _PAD_Y
         for font, text in zip(self._fonts, self.lines, strict=True):
-            fm = QFontMetricsF(font)
-            p.setFont(font)
-            box = QRectF(self.rect.left() + 4, y, self.rect.width() - 8, fm.height())
-            elided = fm.elidedText(text, Qt.TextElideMode.ElideRight, box.width())
-            p.drawText(box, Qt.AlignmentFlag.AlignCenter, elided)
-            y += fm.height()
+            y = self._text_row(p, font, text, y)
+        if self.values:
+            y += 2
+            rule = QPen(QColor(t.muted if n.freed else t.node_border), 0.8)
+            p.save()
+            p.setPen(rule)
+            p.drawLine(QPointF(self.rect.left() + 1, y), QPointF(self.rect.right() - 1, y))
+            p.restore()
+            y += 2
+            for text in self.values:
+                y = self._text_row(p, self.small, text, y)
+
+    def _text_row(self, p: QPainter, font: QFont, text: str, y: float) -> float:
+        fm = QFontMetricsF(font)
+        p.setFont(font)
+        box = QRectF(self.rect.left() + 4, y, self.rect.width() - 8, fm.height())
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter,
+                   fm.elidedText(text, Qt.TextElideMode.ElideRight, box.width()))
+        return y + fm.height()
+
+    def _paint_name_only(self, p: QPainter, scale: float) -> None:
+        """Level of detail for a zoomed-out graph: the name (or op) only, in a font that
+        stays MIN_SCREEN_PX tall on screen as far as the box allows."""
+        px = min(MIN_SCREEN_PX / max(scale, 1e-3), self.rect.height() * 0.8)
+        font = _px_font(max(1, int(px)), bold=True)
+        fm = QFontMetricsF(font)
+        p.setFont(font)
+        text = self.node.label or self.node.op.removesuffix("Backward0")
+        p.drawText(self.rect, Qt.AlignmentFlag.AlignCenter,
+                   fm.elidedText(text, Qt.TextElideMode.ElideRight, self.rect.width() * 1.6))
 
 
 def _clip_to_rect(inside: QPointF, outside: QPointF, rect: QRectF) -> QPointF:
@@ -149,6 +230,80 @@ def _clip_to_rect(inside: QPointF, outside: QPointF, rect: QRectF) -> QPointF:
     ty = (rect.height() / 2) / abs(dy) if dy else math.inf
     t = min(tx, ty, 1.0)
     return QPointF(inside.x() + dx * t, inside.y() + dy * t)
+
+
+def edge_text(grad) -> str:
+    """An edge's label: the grad sent back along it; a few numbers inline, else min..max
+    (the shape is on the boxes, the legend says what the numbers are)."""
+    text = short_array(grad)
+    return text if len(text) <= 28 and not text.startswith("[") or \
+        np.asarray(grad).size <= 3 else compact(grad)
+
+
+class GradLabel(QGraphicsSimpleTextItem):
+    """An edge's grad text on a backing of the scene's colour (readable where arrows cross
+    it), hidden when zoomed out past the level of detail."""
+
+    def __init__(self, text: str, theme: Theme, parent):
+        super().__init__(text, parent)
+        self.theme = theme
+        self.setBrush(QColor(theme.grad_label))
+        self.setFont(_px_font(SMALLEST_PX))
+        self.setZValue(2)
+
+    def paint(self, p: QPainter, option, widget=None) -> None:
+        if option.levelOfDetailFromTransform(p.worldTransform()) < LOD_SCALE:
+            return
+        back = QColor(self.theme.scene)
+        back.setAlphaF(0.85)
+        p.fillRect(self.boundingRect().adjusted(-2, 0, 2, 0), back)
+        super().paint(p, option, widget)
+
+
+def place_labels(nodes: list, edges: list) -> int:
+    """Move edge labels off boxes and off each other: each tries a few spots along its edge
+    and on either side; returns how many still overlap something. A grid of buckets keeps it
+    near linear for big graphs."""
+    cell = 120.0
+    grid: dict[tuple[int, int], list[QRectF]] = {}
+
+    def keys(r: QRectF):
+        for gx in range(int(r.left() // cell), int(r.right() // cell) + 1):
+            for gy in range(int(r.top() // cell), int(r.bottom() // cell) + 1):
+                yield gx, gy
+
+    def add(r: QRectF) -> None:
+        for k in keys(r):
+            grid.setdefault(k, []).append(r)
+
+    def free(r: QRectF) -> bool:
+        return not any(o.intersects(r) for k in keys(r) for o in grid.get(k, ()))
+
+    for n in nodes:
+        add(n.sceneBoundingRect())
+    clashes = 0
+    for e in edges:
+        label = e.grad_label
+        if label is None:
+            continue
+        box = label.boundingRect()
+        path = e.path()
+        placed = None
+        for t in (0.4, 0.3, 0.5, 0.22, 0.6, 0.7, 0.15, 0.8):
+            at = path.pointAtPercent(t)
+            for dx in (e.label_side, -box.width() - 4 if e.label_side > 0 else 4):
+                r = QRectF(at.x() + dx, at.y() - box.height() / 2, box.width(), box.height())
+                if free(r.adjusted(-2, -1, 2, 1)):
+                    placed = r
+                    break
+            if placed is not None:
+                break
+        if placed is None:
+            clashes += 1
+            placed = label.sceneBoundingRect()
+        label.setPos(e.mapFromScene(placed.topLeft()))
+        add(placed.adjusted(-2, -1, 2, 1))
+    return clashes
 
 
 class EdgeItem(QGraphicsPathItem):
@@ -199,21 +354,18 @@ class EdgeItem(QGraphicsPathItem):
         color = QColor(theme.muted if (src.node.freed or dst.node.freed) else theme.edge)
         self.setPen(QPen(color, 1.4))
         self.setZValue(0)
-        self.grad_label: QGraphicsSimpleTextItem | None = None
+        self.grad_label: GradLabel | None = None
+        self.label_side = 4.0
         names = f"{src.node.label or src.node.op} → {dst.node.label or dst.node.op}"
         if edge.grad is not None:
-            self.grad_label = QGraphicsSimpleTextItem(short_array(edge.grad), self)
-            self.grad_label.setBrush(QColor(theme.grad_label))
-            f = QFont()
-            f.setPointSizeF(max(6.0, f.pointSizeF() - 1.5))
-            self.grad_label.setFont(f)
-            # Nearer the source than the middle: edges converging on one op (Y_hat = mm + b)
-            # would otherwise stack their labels on top of each other just above the op.
-            # Put it on the outer side: left of an edge running down-right, right otherwise,
-            # so the labels of two edges that converge on one op end up apart.
+            self.grad_label = GradLabel(edge_text(edge.grad), theme, self)
             box = self.grad_label.boundingRect()
+            # Nearer the source than the middle, on the outer side of the edge: labels of
+            # edges converging on one op start apart; ``place_labels`` then moves any label
+            # that still overlaps a box or another label.
             dx = -box.width() - 4 if (b.x() - a.x()) > 1 else 4
             self.grad_label.setPos(at + QPointF(dx, -box.height() / 2))
+            self.label_side = dx
             tip = f"{names}\ngrad that flowed back:\n{long_array(edge.grad)}"
             self.grad_label.setToolTip(tip)
             self.setToolTip(tip)

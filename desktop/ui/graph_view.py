@@ -31,7 +31,14 @@ from PySide6.QtWidgets import (
 
 from desktop.model import GraphNode, GraphSnapshot
 from desktop.ui.formatting import long_array, shape_text
-from desktop.ui.graph_items import EdgeItem, NodeItem, nonfinite_note
+from desktop.ui.graph_items import (
+    MIN_SCREEN_PX,
+    SMALLEST_PX,
+    EdgeItem,
+    NodeItem,
+    nonfinite_note,
+    place_labels,
+)
 from desktop.ui.simple_layout import layered_layout
 from desktop.ui.theme import LIGHT, Theme
 
@@ -39,8 +46,13 @@ from desktop.ui.theme import LIGHT, Theme
 LayoutFn = Callable[..., dict[int, tuple[float, float]]]
 MAX_NODES = 400  # beyond this, building items and laying out would freeze the GUI thread
 ASYNC_NODES = 150  # above this the layout (grandalf: ~0.1-0.5 s) runs in a worker thread
-READABLE_SCALE = 0.5  # below this node labels are unreadable: show the output end instead,
-OUTPUT_END_SCALE = 0.8  # at this scale
+# below this the smallest label is under MIN_SCREEN_PX on screen: show the output end instead,
+READABLE_SCALE = MIN_SCREEN_PX / SMALLEST_PX
+OUTPUT_END_SCALE = 1.0  # at this scale
+FIT_MIN_SCALE = 0.12  # Fit never zooms out further (a 600-node chain would be a 1-px line)
+LEGEND = ("<b>box</b>: name · op · shape · <b>data</b> value · <b>grad</b> (leaf's .grad) or "
+          "<b>∇</b> (grad that flowed into the op) &nbsp; <b>edge</b>: grad sent back along it "
+          "(min..max when large)")
 
 
 def nearest_outputs(snapshot: GraphSnapshot, limit: int) -> GraphSnapshot:
@@ -118,8 +130,8 @@ class NodeDetail(QTextBrowser):
                 return f"#{i}"
             return html.escape(f"{n.op} ({n.label})" if n.label else n.op)
 
-        inputs = [name(e.src) for e in snapshot.edges if e.dst == node.id]
-        users = [name(e.dst) for e in snapshot.edges if e.src == node.id]
+        inputs = counted(name(e.src) for e in snapshot.edges if e.dst == node.id)
+        users = counted(name(e.dst) for e in snapshot.edges if e.src == node.id)
         rows = [
             ("name", html.escape(node.label or "—")),
             ("op", html.escape(node.op)),
@@ -144,6 +156,14 @@ class NodeDetail(QTextBrowser):
         self.setHtml("".join(parts))
 
 
+def counted(names) -> list[str]:
+    """Names in first-seen order, a repeated one once with its count ("MulBackward0 ×200")."""
+    counts: dict[str, int] = {}
+    for n in names:
+        counts[n] = counts.get(n, 0) + 1
+    return [f"{n} ×{k}" if k > 1 else n for n, k in counts.items()]
+
+
 def _accepts_sizes(fn) -> bool:
     """desktop.layout.layout takes box sizes; simple hooks take the snapshot only."""
     try:
@@ -153,7 +173,7 @@ def _accepts_sizes(fn) -> bool:
 
 
 class GraphView(QWidget):
-    node_selected = Signal(int)
+    node_selected = Signal(object)  # a node id: Python id() values overflow a C int
     layout_done = Signal()  # boxes and edges are in the scene
     _layout_ready = Signal(int, object)  # from the layout thread: (token, positions)
 
@@ -178,6 +198,9 @@ class GraphView(QWidget):
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.hide()
+        self.legend = QLabel(LEGEND)
+        self.legend.setWordWrap(True)
+        self.legend.setObjectName("graph_legend")
         self.find_field = QLineEdit(placeholderText="Find node (name or op)…")
         self.find_field.setToolTip("Find a node by variable name or op name (Enter: next match)")
         self.find_field.returnPressed.connect(lambda: self.find_node(self.find_field.text()))
@@ -204,6 +227,7 @@ class GraphView(QWidget):
         lay.addLayout(bar)
         lay.addWidget(self.note)
         lay.addWidget(self.split, 1)
+        lay.addWidget(self.legend)
         self._apply_scene_colors()
 
     # ---- public API --------------------------------------------------------------------------
@@ -280,6 +304,7 @@ class GraphView(QWidget):
                 edge = EdgeItem(e, items[e.src], items[e.dst], self.theme)
                 self.scene.addItem(edge)
                 self.edge_items.append(edge)
+        place_labels(list(items.values()), self.edge_items)
         self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-40, -40, 40, 40))
         if selected in self.node_items:
             self.select_node(selected, center=False)
@@ -321,9 +346,33 @@ class GraphView(QWidget):
         self.find_field.setStyleSheet("")
         node_id = self._find_hits.pop(0)
         self._find_hits.append(node_id)  # rotate, so Enter again goes to the next match
-        self.select_node(node_id)
+        self.select_node(node_id, center=False)
+        self.reveal(node_id, zoom=True)
         self.node_selected.emit(node_id)
         return node_id
+
+    def reveal(self, node_id, zoom: bool = False) -> bool:
+        """Bring a node into view: centred when it is (partly) outside the visible area, and,
+        with ``zoom``, at a readable scale first. Returns whether the view moved."""
+        item = self.node_items.get(node_id)
+        if item is None:
+            return False
+        moved = False
+        if zoom and self.view.transform().m11() < READABLE_SCALE:
+            self.view.resetTransform()
+            self.view.scale(OUTPUT_END_SCALE, OUTPUT_END_SCALE)
+            moved = True
+        visible = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+        if moved or not visible.contains(item.sceneBoundingRect()):
+            self.view.centerOn(item)
+            moved = True
+        return moved
+
+    def clear_find(self) -> None:
+        """Empty the Find field (its text was about another program's graph)."""
+        self.find_field.clear()
+        self.find_field.setStyleSheet("")
+        self._find_hits, self._find_text = [], ""
 
     def fit(self) -> None:
         self._show_notes(self._notes)  # drops fit_readable's "output end" note
@@ -332,9 +381,11 @@ class GraphView(QWidget):
             return
         self.view.resetTransform()
         self.view.fitInView(rect.adjusted(-20, -20, 20, 20), Qt.AspectRatioMode.KeepAspectRatio)
-        if self.view.transform().m11() > 1.5:  # a tiny graph should not fill the screen
-            self.view.resetTransform()
-            self.view.scale(1.5, 1.5)
+        scale = self.view.transform().m11()
+        if scale > 1.5 or scale < FIT_MIN_SCALE:  # a tiny graph should not fill the screen,
+            self.view.resetTransform()  # nor a huge one shrink to a hairline
+            keep = 1.5 if scale > 1.5 else FIT_MIN_SCALE
+            self.view.scale(keep, keep)
             self.view.centerOn(rect.center())
 
     def fit_readable(self) -> None:

@@ -30,6 +30,7 @@ from desktop.ui.gui_gc import collect_on_gui_thread
 from desktop.ui.inspector import Inspector
 from desktop.ui.output_pane import OutputPane
 from desktop.ui.plots import PlotsPanel
+from desktop.ui.program_scope import is_user_stop
 from desktop.ui.scroll_dock import ScrollDock, fit_to_screen
 from desktop.ui.symbolic_panel import SymbolicPanel
 from desktop.ui.theme import THEMES, apply_palette, theme_named
@@ -50,6 +51,7 @@ class MainWindow(QMainWindow):
     stop_requested = Signal()
     breakpoints_changed = Signal(object)  # frozenset[int]
     file_opened = Signal(str)
+    program_replaced = Signal(str)  # New/Open put another program in the editor (a reason)
 
     def __init__(self, settings: QSettings | None = None, layout_fn: LayoutFn | None = None,
                  parent: QWidget | None = None):
@@ -310,6 +312,8 @@ class MainWindow(QMainWindow):
         self.editor.clear_error()
         self.editor.document().setModified(False)
         self._set_path(path)
+        self.program_replaced.emit(f"Opened {os.path.basename(path)}: run it (F5)." if path
+                                   else "")
 
     def new_file(self, ask: bool = True) -> bool:
         if ask and not self.maybe_save():
@@ -441,9 +445,14 @@ class MainWindow(QMainWindow):
         for chunk in result.extras.get("output_chunks") or (OutputChunk(result.output),):
             self.output.append(chunk.text, chunk.stream)
         self.output.script_name = os.path.basename(self.path) if self.path else "untitled.py"
-        self.output.show_error(result.error)
-        self.editor.set_current_line(None)
         err = result.error
+        stopped = is_user_stop(result)  # the user's Stop: said calmly, not as an error
+        if stopped:
+            where = f" at line {err.line}" if err is not None and err.line else ""
+            self.output.append(f"\n[stopped{where}]\n", "stdout")
+            err = None
+        self.output.show_error(err)
+        self.editor.set_current_line(None)
         if err is not None and err.line is not None:
             self.editor.mark_error(err.line, f"{err.kind}: {err.message}")
         else:
@@ -464,6 +473,8 @@ class MainWindow(QMainWindow):
         if err is not None:
             text = f"{err.kind}" + (f" at line {err.line}" if err.line else "")
             self.docks["output"].raise_()
+        elif stopped and result.error is not None and result.error.line:
+            text = f"stopped at line {result.error.line} after {result.seconds:.2f} s"
         self.run_label.setText(text)
 
     # debugger passthroughs (issue 6 drives these)
