@@ -35,6 +35,7 @@ from .grad_mode import (
 from . import inference as _inference  # noqa: F401  (Tensor.is_inference)
 from .elementwise_extra import atan, cosh, rsqrt, sinh
 from .elementwise_extra import atan as arctan
+from . import tensor_hooks as _tensor_hooks  # noqa: F401  (post-accumulate-grad hooks)
 from .printing import set_printoptions
 from .promotion import promote_types
 from .promotion import torch_result_type as result_type

@@ -12,6 +12,7 @@ import heapq
 import itertools
 import re
 import sys
+import threading
 from collections import deque
 from collections.abc import Sequence
 from typing import NamedTuple
@@ -116,14 +117,18 @@ def _as_tensor(g):
 
 
 def _call_hooks(hooks, g, create_graph, tensor):
+    """Tensor hooks in registration order; each sees the previous one's result. As in PyTorch a
+    hook is called with None where its tensor got no grad (e.g. a Function returned None)."""
     obs = observe.current
     for hook in list(hooks.values()):
-        t = _as_tensor(g)
+        t = None if g is None else _as_tensor(g)
         with set_grad_enabled(create_graph):  # hooks see PyTorch's grad mode during backward
             r = hook(t)
         if obs is not None:
             obs.on_hook(tensor, hook, t, r)
         if r is not None:
+            if not isinstance(r, Tensor):
+                raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
             g = r if create_graph else r._data
     return g
 
@@ -151,6 +156,8 @@ def _call_node_hooks(hooks, args, grads, create_graph):
 def _add(a, b):
     if a is None:
         return b
+    if b is None:
+        return a
     return a + b
 
 
@@ -191,6 +198,13 @@ def _dependencies(roots):
     return deps
 
 
+def _capture_only(capture, needed):
+    """Targets of ``inputs`` past which nothing is needed: their hooks run and their grad is
+    captured, but (as in PyTorch) the node itself is not executed."""
+    return {n for n in capture
+            if not any(fn is not None and fn in needed for fn, _ in n.next_functions)}
+
+
 def _needed(nodes, targets):
     """Nodes from which some target is reachable: only those run when ``inputs`` is given."""
     memo = {}
@@ -221,6 +235,43 @@ def _needed(nodes, targets):
                 if stack and memo[node]:
                     memo[stack[-1][0]] = True
     return {n for n, v in memo.items() if v}
+
+
+class _Tasks(threading.local):
+    stack = ()  # the running backward calls of this thread, innermost last
+
+
+_tasks = _Tasks()
+_task_ids = itertools.count()
+
+
+class GraphTask(NamedTuple):
+    """What a running backward call will execute (read by hooks through
+    ``current_graph_task_id`` and ``will_engine_execute_node``)."""
+
+    id: int
+    roots: frozenset
+    deps: dict
+    needed: set | None
+    capture: dict
+
+
+def current_graph_task_id() -> int:
+    """The id of the innermost backward running in this thread, -1 outside backward."""
+    stack = _tasks.stack
+    return stack[-1].id if stack else -1
+
+
+def will_engine_execute_node(node) -> bool:
+    """Whether the running backward will execute ``node`` or call its tensor hooks."""
+    stack = _tasks.stack
+    if not stack:
+        raise RuntimeError("_will_engine_execute_node should only be called during the backward "
+                           "pass")
+    task = stack[-1]
+    if node not in task.deps and node not in task.roots:
+        return False
+    return task.needed is None or node in task.needed or node in task.capture
 
 
 _CREATE_GRAPH_CYCLE = (
@@ -264,6 +315,9 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
     inputs = tuple(inputs) if inputs is not None else None
     if inputs is not None:
         for k, t in enumerate(inputs):
+            if not isinstance(t, Tensor):  # a GradientEdge: (node, output_nr)
+                capture.setdefault(t[0], []).append((k, t[1]))
+                continue
             if not t._rg:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             node = t.grad_fn if t.grad_fn is not None else accumulate_node(t)
@@ -273,6 +327,8 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
     root_set = set(root_nodes)
     deps = _dependencies(root_set)
     needed = _needed(root_set | deps.keys(), set(capture)) if inputs is not None else None
+    capture_only = _capture_only(capture, needed) if capture else ()
+    task = GraphTask(next(_task_ids), frozenset(root_set), deps, needed, capture)
     # grads waiting at each node: the grad itself for single-output nodes (every built-in op),
     # {output_nr: grad} for custom Functions (their _out_meta is set)
     buffers = {}
@@ -294,6 +350,8 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
     fast = not capture and needed is None  # no per-node bookkeeping beyond the VJP itself
     pop, push, get, bpop = heapq.heappop, heapq.heappush, buffers.get, buffers.pop
     acc_type, new_step = AccumulateGrad, tuple.__new__
+    outer_tasks = _tasks.stack
+    _tasks.stack = (*outer_tasks, task)
     try:
         while ready:
             # drop the previous step's references so a grad array nobody else holds can be
@@ -304,7 +362,8 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
             if create_graph:
                 _mode.enabled = True  # the VJPs' own ops are recorded; restored before yield
             if type(node) is acc_type:
-                if buf is not None:
+                if buf is not None or (_leaf_has_hooks(node) and (needed is None
+                                                                  or node in needed)):
                     _accumulate_leaf(node, buf, create_graph, capture, results, accumulate,
                                      only_inputs)
                 step = new_step(BackwardStep, (node, (buf,), ()))
@@ -346,7 +405,7 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
                 step = new_step(BackwardStep, (node, (buf,), grads_out))
             else:
                 step = _run_node(node, buf, m, create_graph, retain_graph, capture, results,
-                                 needed, buffers, deps, ready, grad_only, tick)
+                                 needed, buffers, deps, ready, grad_only, tick, capture_only)
             if obs is not None:
                 obs.on_backward_step(node, tuple(_obs(g) for g in step[1]),
                                      tuple(_obs(g) for g in step[2]))
@@ -355,10 +414,12 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
             yield step
     except BaseException as e:
         _mode.enabled = prev_mode
+        _tasks.stack = outer_tasks
         if obs is not None:
             obs.on_backward_end(e)
         raise
     _mode.enabled = prev_mode
+    _tasks.stack = outer_tasks
     if obs is not None:
         obs.on_backward_end(None)
     return tuple(results)
@@ -387,27 +448,31 @@ def _obs(g):
 
 
 def _run_node(node, buf, m, create_graph, retain_graph, capture, results, needed, buffers, deps,
-              ready, grad_only, tick):
+              ready, grad_only, tick, capture_only=()):
     if node._out_meta is None:
         grads_in = [buf]
     else:
         buf = buf or {}
         grads_in = [buf.get(i) for i in range(len(node._out_meta))]
-    if node._pre_hooks or node._retain or capture:
-        _before_node(node, grads_in, create_graph, capture, results, grad_only)
-
     nexts = node.next_functions
-    if (needed is not None and node not in needed) or (buf is None or not any(
-            g is not None for g in grads_in)):
+    executes = (needed is None or node in needed) and node not in capture_only
+    if (executes or node in capture) and (node._pre_hooks or node._retain or capture):
+        _before_node(node, grads_in, create_graph, capture, results, grad_only)
+    if not executes:
         grads_out = (None,) * len(nexts)
     else:
+        # hooks run even when no grad arrived (they see None), as PyTorch's do; the op itself
+        # only runs with some grad, except a custom Function, whose backward gets zeros
         node_hooks = node._pre_hooks
         if node_hooks and NODE_PRE in node_hooks:
             grads_in = _call_node_hooks(node_hooks[NODE_PRE], (grads_in,), grads_in,
                                         create_graph)
-        grads_out = node_apply(node, grads_in, m, create_graph)
-        if not retain_graph and (node._saved or node._out is not None):
-            _release(node)
+        if node._apply_custom is not None or any(g is not None for g in grads_in):
+            grads_out = node_apply(node, grads_in, m, create_graph)
+            if not retain_graph and (node._saved or node._out is not None):
+                _release(node)
+        else:
+            grads_out = (None,) * len(nexts)
         if node_hooks and NODE_POST in node_hooks:
             grads_out = _call_node_hooks(node_hooks[NODE_POST], (grads_out, grads_in),
                                          grads_out, create_graph)
@@ -428,7 +493,7 @@ def _before_node(node, grads_in, create_graph, capture, results, grad_only):
     """Tensor hooks, retain_grad and autograd.grad capture for a non-leaf node's outputs."""
     if node._pre_hooks:
         for nr, hooks in node._pre_hooks.items():
-            if nr >= 0 and grads_in[nr] is not None and hooks:
+            if nr >= 0 and hooks:
                 ref = node._retain.get(nr) if node._retain else None
                 grads_in[nr] = _call_hooks(hooks, grads_in[nr], create_graph,
                                            ref() if ref is not None else None)
@@ -440,6 +505,22 @@ def _before_node(node, grads_in, create_graph, capture, results, grad_only):
     if node in capture:
         for k, nr in capture[node]:
             results[k] = _add(results[k], grads_in[nr])
+
+
+def call_node(node, grads):
+    """``grad_fn(*grads)``: the node's grads for its inputs, computed now (recorded when grad mode
+    is on, as PyTorch does): one Tensor for a node with one input, else a tuple (None where an
+    input needs no grad)."""
+    n = len(node._out_meta) if node._out_meta is not None else 1
+    if len(grads) != n:
+        raise TypeError(f"expected {n} arguments, got {len(grads)} instead")
+    create = _mode.enabled
+    grads_in = [None if g is None else (_as_tensor(g) if create else
+                                        (g._data if isinstance(g, Tensor) else np.asarray(g)))
+                for g in grads]
+    out = node_apply(node, grads_in, T if create else NP, create)
+    out = tuple(None if g is None else _as_tensor(g) for g in out)
+    return out[0] if len(out) == 1 else out
 
 
 def node_apply(node, grads_in, m, create_graph):
@@ -460,6 +541,11 @@ def node_apply(node, grads_in, m, create_graph):
     return node.op.vjp(m, grads_in[0], out, saved, node._attrs, need)
 
 
+def _leaf_has_hooks(node) -> bool:
+    v = node.variable
+    return bool(node._pre_hooks or v._hooks or v._post_acc_hooks)
+
+
 def _accumulate_leaf(node, g, create_graph, capture, results, accumulate, only_inputs):
     v = node.variable
     may_steal = True
@@ -477,7 +563,15 @@ def _accumulate_leaf(node, g, create_graph, capture, results, accumulate, only_i
     if node_hooks and NODE_PRE in node_hooks:
         (g,) = _call_node_hooks(node_hooks[NODE_PRE], ((g,),), (g,), create_graph)
         may_steal = False
-    _accumulate_into(v, g, create_graph, may_steal)
+    if g is not None:
+        _accumulate_into(v, g, create_graph, may_steal)
+    post = v._post_acc_hooks
+    if post:
+        for hook in list(post.values()):
+            with set_grad_enabled(create_graph):
+                r = hook(v)
+            if r is not None:
+                raise TypeError(f"expected Variable, but hook returned '{type(r).__name__}'")
     if node_hooks and NODE_POST in node_hooks:
         _call_node_hooks(node_hooks[NODE_POST], ((), (g,)), (), create_graph)
 
@@ -552,10 +646,14 @@ def _drain(gen):
         return stop.value
 
 
+def _is_edge(x) -> bool:
+    return isinstance(x, tuple) and len(x) >= 2 and hasattr(x, "node")
+
+
 def _as_tuple(x):
     if x is None:
         return None
-    if isinstance(x, Tensor):
+    if isinstance(x, Tensor) or _is_edge(x):
         return (x,)
     return tuple(x)
 
@@ -575,7 +673,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     results = _drain(gen)
     if inputs is not None:  # non-leaf inputs get their .grad too, as in PyTorch
         for t, g in zip(inputs, results):
-            if t.grad_fn is not None and g is not None:
+            if isinstance(t, Tensor) and t.grad_fn is not None and g is not None:
                 _store_retained(t, g, create_graph)
 
 
@@ -589,7 +687,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if allow_unused is None:
         allow_unused = materialize_grads
     for t in inputs_t:
-        if not isinstance(t, Tensor):
+        if not isinstance(t, Tensor) and not _is_edge(t):
             raise TypeError("grad(): argument 'inputs' must be tuple of Tensors")
     gen = backward_steps(outputs, grad_outputs, retain_graph, create_graph, inputs_t,
                          accumulate=False)
@@ -606,6 +704,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                     "graph. Set allow_unused=True if this is the desired behavior."
                 )
             out.append(None)
+            continue
+        if not isinstance(t, Tensor):  # a GradientEdge: the grad as the node produced it
+            out.append(_as_tensor(g))
             continue
         if isinstance(g, Tensor):
             if g._data.dtype != t._data.dtype:

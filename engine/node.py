@@ -94,6 +94,11 @@ class Node:
     def _input_metadata(self):
         return self._out_meta
 
+    def __call__(self, *grads):
+        from . import autograd_engine
+
+        return autograd_engine.call_node(self, grads)
+
     def register_prehook(self, fn):
         """``fn(grad_outputs) -> tuple | None`` before the node runs (after tensor hooks)."""
         return self._add_node_hook(NODE_PRE, fn)

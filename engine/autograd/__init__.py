@@ -34,7 +34,6 @@ class detect_anomaly:
         return False
 
 
-graph = None  # placeholder namespace for API parity (torch.autograd.graph)
 
 __all__ = [
     "BackwardStep", "Function", "FunctionCtx", "Node", "Variable", "backward", "backward_steps",
@@ -43,5 +42,5 @@ __all__ = [
 ]
 
 # issue 3: torch.autograd.gradcheck(...) and torch.autograd.functional.jacobian(...)
-from . import functional  # noqa: E402, F401
+from . import functional, graph  # noqa: E402, F401
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402, F401

@@ -60,8 +60,13 @@ class BackwardCFunction(FunctionCtx, Node):
 
     _forward_cls = None
 
+    __call__ = None  # as in PyTorch, a custom node is not callable; ``apply`` runs backward
+
     def __repr__(self) -> str:
         return f"<torch.autograd.function.{self._name} object at {id(self):#x}>"
+
+    def apply(self, *grads):
+        return _user_backward(self._forward_cls)(self, *grads)
 
     def _apply_custom(self, grads_in, create_graph):
         user_backward = _user_backward(self._forward_cls)

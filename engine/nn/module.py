@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from ..grad_mode import no_grad
-from ..node import add_hook
+from . import module_hooks
 from ..tensor import Tensor, _wrap
 
 
@@ -95,33 +95,12 @@ class Module:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
                                   '"forward" function')
 
-    def __call__(self, *args, **kwargs):
-        if self._forward_pre_hooks or self._forward_hooks:
-            return self._call_with_hooks(args, kwargs)
-        return self.forward(*args, **kwargs)
-
-    def _call_with_hooks(self, args, kwargs):
-        for hook in list(self._forward_pre_hooks.values()):
-            r = hook(self, args)
-            if r is not None:
-                args = r if isinstance(r, tuple) else (r,)
-        out = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            r = hook(self, args, out)
-            if r is not None:
-                out = r
-        return out
-
-    def register_forward_hook(self, hook):
-        """``hook(module, args, output)`` runs after ``forward``; a non-None return replaces the
-        output."""
-        _, handle = add_hook(self._forward_hooks, hook)
-        return handle
-
-    def register_forward_pre_hook(self, hook):
-        """``hook(module, args)`` runs before ``forward``; a non-None return replaces args."""
-        _, handle = add_hook(self._forward_pre_hooks, hook)
-        return handle
+    # hooks: engine/nn/module_hooks.py
+    __call__ = module_hooks.call
+    register_forward_pre_hook = module_hooks.register_forward_pre_hook
+    register_forward_hook = module_hooks.register_forward_hook
+    register_full_backward_hook = module_hooks.register_full_backward_hook
+    register_full_backward_pre_hook = module_hooks.register_full_backward_pre_hook
 
     # ---- attribute registration ------------------------------------------------------------------
     def __getattr__(self, name):
