@@ -31,11 +31,13 @@ def wire(window) -> None:
     which takes F5 over from plain Run while breakpoints are set."""
     from desktop.ui.controller import install
     from desktop.ui.debug_wiring import attach_debugger
+    from desktop.ui.linked_selection import link_selection
     from desktop.ui.predict_wiring import attach_predict
 
     install(window)
     window.debugger = attach_debugger(window)
     attach_predict(window)
+    link_selection(window)  # graph node <-> editor line <-> inspector row <-> backward step
 
 
 def main(argv: Sequence[str] | None = None,

@@ -22,6 +22,7 @@ from desktop.debugger.local_derivative import (
 )
 
 START_DELAY = 0.05  # s; a step renders in ~10-30 ms and a user does not step sooner
+NODE_LINK = "node:"  # href prefix of a graph node's name: a click selects it in the graph
 IDLE_TEXT = ("Step into (F11) on a line that calls backward() or autograd.grad() to run the "
              "backward pass one node at a time.")
 
@@ -109,9 +110,16 @@ def _section(title: str, body: str) -> str:
     return f"<p style='margin:6px 0 2px 0'><b>{html.escape(title)}</b></p>{body}"
 
 
-def _rows(rows: list[tuple[str, str]]) -> str:
-    cells = "".join(f"<tr><td style='padding-right:10px'>{html.escape(a)}</td>"
-                    f"<td><code>{html.escape(b)}</code></td></tr>" for a, b in rows)
+def _rows(rows: list[tuple[str, str]], links: list | None = None) -> str:
+    """Two columns; ``links[i]``, a graph node id, makes row i's name a link to that node."""
+    def name(i: int, a: str) -> str:
+        target = links[i] if links is not None and i < len(links) else None
+        return html.escape(a) if target is None else \
+            f"<a href='{NODE_LINK}{target}'>{html.escape(a)}</a>"
+
+    cells = "".join(f"<tr><td style='padding-right:10px'>{name(i, a)}</td>"
+                    f"<td><code>{html.escape(b)}</code></td></tr>"
+                    for i, (a, b) in enumerate(rows))
     return f"<table cellspacing='0'>{cells}</table>"
 
 
@@ -138,7 +146,9 @@ def state_html(state: DebugState, derivative: LocalDerivative | None = None) -> 
                      f"{html.escape(state.warning[1:])}</p>")
     if state.kind == "backward" and b is not None:
         who = f"{b.op} ({b.label})" if b.label else b.op
-        parts.append(f"<h3 style='margin:2px 0'>{html.escape(who)}</h3>"
+        title = html.escape(who) if b.node is None else \
+            f"<a href='{NODE_LINK}{b.node}'>{html.escape(who)}</a>"
+        parts.append(f"<h3 style='margin:2px 0'>{title}</h3>"
                      f"<small>backward call {b.call} · node {b.step} · line {state.line}</small>")
         parts.append(_section("Incoming grad", _rows(
             [(f"grad_output[{i}]" if len(b.grads_in) > 1 else "grad_output", fmt(g))
@@ -153,8 +163,10 @@ def state_html(state: DebugState, derivative: LocalDerivative | None = None) -> 
         flows = [(f"→ {names.get(f.target, f.target_op)}",
                   fmt(f.grad) if f.grad is not None else "None (needs no grad)")
                  for f in b.flows if f.target is not None]
+        targets = [f.target for f in b.flows if f.target is not None]
         flows += [("→ (no next function)", "—") for f in b.flows if f.target is None]
-        parts.append(_section("Outgoing grads", _rows(flows) if flows else "<i>none</i>"))
+        parts.append(_section("Outgoing grads", _rows(flows, targets) if flows
+                              else "<i>none</i>"))
         sums = [(names.get(a.target, a.target_op),
                  f"reached {a.count} times: {fmt(a.total - a.grad)} + {fmt(a.grad)} = "
                  f"{fmt(a.total)}") for a in b.arrivals if a.count > 1]
@@ -204,6 +216,8 @@ class BackwardStepPanel(QWidget):
     """Shows ``state_html`` for the stop given to ``show_state``; fills in the local derivative
     when its worker is done."""
 
+    node_clicked = Signal(object)  # a graph node id whose name was clicked
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("backward_step_panel")
@@ -215,6 +229,7 @@ class BackwardStepPanel(QWidget):
         self.browser = QTextBrowser()
         self.browser.setObjectName("backward_step_text")
         self.browser.setOpenLinks(False)
+        self.browser.anchorClicked.connect(self._on_anchor)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 2, 4, 2)
         layout.addWidget(self.browser, 1)
@@ -229,6 +244,14 @@ class BackwardStepPanel(QWidget):
         key = derivative_key(state)
         derivative = self.cache.get(key) if key is not None else None
         self.browser.setHtml(state_html(state, derivative))
+
+    def _on_anchor(self, url) -> None:
+        text = url.toString()
+        if text.startswith(NODE_LINK):
+            try:
+                self.node_clicked.emit(int(text[len(NODE_LINK):]))
+            except ValueError:
+                pass
 
     def derivative(self) -> LocalDerivative | None:
         key = derivative_key(self.state) if self.state is not None else None

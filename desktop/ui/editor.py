@@ -151,6 +151,17 @@ class CodeEditor(QPlainTextEdit):
         self._reveal(line)
         self.setFocus()
 
+    def show_line(self, line: int) -> None:
+        """Select ``line`` and scroll to it, leaving the keyboard focus where it is (a view
+        linked to the editor shows where its selection comes from)."""
+        block = self.document().findBlockByNumber(max(0, line - 1))
+        if block.isValid():
+            cur = QTextCursor(block)
+            cur.movePosition(QTextCursor.MoveOperation.EndOfBlock,
+                             QTextCursor.MoveMode.KeepAnchor)
+            self.setTextCursor(cur)
+            self.ensureCursorVisible()
+
     def _reveal(self, line: int) -> None:
         block = self.document().findBlockByNumber(max(0, line - 1))
         if block.isValid():
