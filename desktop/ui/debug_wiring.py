@@ -26,6 +26,7 @@ from desktop.ui.debug_bridge import DebugBridge
 from desktop.ui.debug_controls import DebugControls
 from desktop.ui.graph_patch import patch_graph, structure
 from desktop.ui.program_scope import is_user_stop
+from desktop.ui.stop_watches import LiveWatches, snapshot_value
 from desktop.ui.timeline import Timeline
 
 PLAIN_RUN_KEYS = "Ctrl+F5"
@@ -78,6 +79,8 @@ class DebugWiring(QObject):
         self._output_len = self._shown_len = 0  # characters printed / shown in the output pane
 
         self.bridge = DebugBridge(source_provider=window.source, parent=window)
+        self._live_watches = LiveWatches(self.bridge.session,
+                                         on_late=window.inspector.deliver_late)
         self.controls = DebugControls(self.bridge, cursor_line=self._cursor_line, parent=window)
         window.addToolBar(self.controls)
         self.timeline = Timeline(self.bridge)
@@ -334,7 +337,13 @@ class DebugWiring(QObject):
             return NOT_YET
         if state.kind == "finished":
             return ENDED
-        return dict(state.watches).get(expr, NOT_YET)
+        recorded = dict(state.watches)
+        if expr in recorded:
+            return recorded[expr]
+        h = self.bridge.history
+        if self.bridge.status == "paused" and not h.viewing_past and state is h.live:
+            return self._live_watches(expr)  # added while paused: evaluated now
+        return snapshot_value(expr, state.tensors)
 
     def _on_output(self, chunk) -> None:
         showing_all = self._shown_len == self._output_len
