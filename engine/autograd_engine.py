@@ -686,6 +686,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     grad_outputs = _as_tuple(grad_outputs)
     if allow_unused is None:
         allow_unused = materialize_grads
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs_t, grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
     for t in inputs_t:
         if not isinstance(t, Tensor) and not _is_edge(t):
             raise TypeError("grad(): argument 'inputs' must be tuple of Tensors")
@@ -714,4 +717,39 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             out.append(g)
         else:
             out.append(_wrap(np.array(g, dtype=t._data.dtype)))
+    return tuple(out)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):
+    """``grad(is_grads_batched=True)``: the first dimension of each grad_output is a batch; one
+    backward per batch entry (PyTorch vectorizes them), stacked."""
+    if grad_outputs is None:
+        raise RuntimeError("grad_outputs must be provided when is_grads_batched=True")
+    sizes = {g.shape[0] if isinstance(g, Tensor) and g.dim() else None for g in grad_outputs}
+    if len(sizes) != 1 or None in sizes:
+        raise RuntimeError("If `is_grads_batched=True`, every grad_output must be a Tensor with "
+                           "the same size in its first dimension (the batch dimension).")
+    (n,) = sizes
+    if retain_graph is None:
+        retain_graph = create_graph
+    per_entry = [grad(outputs, inputs, tuple(g[b] for g in grad_outputs),
+                      retain_graph=retain_graph or b < n - 1, create_graph=create_graph,
+                      allow_unused=True, materialize_grads=materialize_grads)
+                 for b in range(n)]
+    from .functions import stack
+
+    out = []
+    for i, t in enumerate(inputs):
+        column = [entry[i] for entry in per_entry]
+        if all(g is None for g in column):
+            if not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
+            out.append(None)
+            continue
+        column = [g if g is not None else _wrap(np.zeros_like(t._data)) for g in column]
+        out.append(stack(column, 0) if create_graph else
+                   _wrap(np.stack([g._data for g in column])))
     return tuple(out)

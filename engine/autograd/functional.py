@@ -1,8 +1,11 @@
-"""``torch.autograd.functional``: ``jacobian``, ``hessian``, ``vjp``, ``jvp``, ``hvp``, ``vhp``,
-all built on reverse mode (``autograd.grad``), as PyTorch's are.
+"""``torch.autograd.functional``: ``vjp``, ``jvp``, ``jacobian``, ``hessian``, ``vhp``, ``hvp``,
+all built on reverse mode (``autograd.grad``) as PyTorch's are — ``jvp`` and ``hvp`` by the
+double-backward trick — with PyTorch's checks and strict-mode errors at the same steps.
 
 Inputs are detached and made to require grad (or viewed, keeping their history, when
-``create_graph=True``); results are detached unless ``create_graph=True``.
+``create_graph=True``); results are detached unless ``create_graph=True``. Forward-mode
+strategies are refused as PyTorch refuses them without ``vectorize`` (the engine has no
+forward-mode AD, so with ``vectorize=True`` they are computed in reverse mode).
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd_engine import grad as _grad
-from ..grad_mode import enable_grad
+from ..grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
 from ..tensor import Tensor, _wrap
 
 
 def _as_tuple(x, arg_name, fn_name):
-    is_tuple = isinstance(x, tuple | list)
-    items = tuple(x) if is_tuple else (x,)
+    """(was it a tuple, the items) — only a tuple counts as several, as in PyTorch."""
+    is_tuple = isinstance(x, tuple)
+    items = x if is_tuple else (x,)
     for i, t in enumerate(items):
         if not isinstance(t, Tensor):
             if is_tuple:
@@ -28,7 +32,18 @@ def _as_tuple(x, arg_name, fn_name):
     return is_tuple, items
 
 
-def _preprocess(inputs, create_graph, need_graph=True):
+def _untuple(res, to_unpack):
+    """Undo the tupling: ``to_unpack`` is one flag, or (outer flag, inner flag)."""
+    if isinstance(to_unpack, tuple):
+        if not to_unpack[1]:
+            res = tuple(r[0] for r in res)
+        if not to_unpack[0]:
+            res = res[0]
+        return res
+    return res if to_unpack else res[0]
+
+
+def _preprocess(inputs, create_graph, need_graph):
     out = []
     for t in inputs:
         if create_graph and t.requires_grad:
@@ -39,173 +54,259 @@ def _preprocess(inputs, create_graph, need_graph=True):
 
 
 def _postprocess(items, create_graph):
-    if isinstance(items, tuple):
-        return tuple(_postprocess(i, create_graph) for i in items)
-    if items is None or create_graph:
-        return items
-    return items.detach()
+    if isinstance(items[0], Tensor):
+        return items if create_graph else tuple(t.detach() for t in items)
+    return tuple(_postprocess(i, create_graph) for i in items)
 
 
-def _untuple(res, is_tuple):
-    return res if is_tuple else res[0]
+def _validate_v(v, other, other_is_tuple):
+    if len(other) != len(v):
+        if other_is_tuple:
+            raise RuntimeError(f"v is a tuple of invalid length: should be {len(other)} but got "
+                               f"{len(v)}.")
+        raise RuntimeError("The given v should contain a single Tensor.")
+    for i, (a, b) in enumerate(zip(v, other, strict=True)):
+        if a.shape != b.shape:
+            where = f"Entry {i} in " if other_is_tuple else ""
+            raise RuntimeError(f"{where}v has invalid size: should be {b.shape} but got "
+                               f"{a.shape}.")
 
 
-def _grads_or_zeros(outputs, inputs, grad_outputs, create_graph, strict, fn_name, what="output"):
-    """grad(...) with zeros for inputs the outputs do not reach (an error in strict mode)."""
-    pairs = [(o, g) for o, g in zip(outputs, grad_outputs, strict=False) if o.requires_grad]
-    res = [None] * len(inputs)
-    if pairs:
-        res = list(_grad([o for o, _ in pairs], inputs, [g for _, g in pairs],
-                         retain_graph=True, create_graph=create_graph, allow_unused=True))
-    for i, r in enumerate(res):
-        if r is None:
+_NOT_DIFFERENTIABLE = {
+    "hessian": ("The hessian of the user-provided function with respect to input {i} is "
+                "independent of the input. This is not allowed in strict mode. You should ensure "
+                "that your function is thrice differentiable and that the hessian depends on the "
+                "inputs."),
+    "jacobian": ("While computing the hessian, found that the jacobian of the user-provided "
+                 "function with respect to input {i} is independent of the input. This is not "
+                 "allowed in strict mode. You should ensure that your function is twice "
+                 "differentiable and that the jacobian depends on the inputs (this would be "
+                 "violated by a linear function for example)."),
+    "grad_inputs": ("The gradient with respect to input {i} is independent of the inputs of the "
+                    "user-provided function. This is not allowed in strict mode."),
+    "outputs": ("Output {i} of the user-provided function does not require gradients. The "
+                "outputs must be computed in a differentiable manner from the input when running "
+                "in strict mode."),
+}
+
+
+def _check_requires_grad(items, kind, strict):
+    """Strict mode: every item exists and depends differentiably on the inputs."""
+    if not strict:
+        return
+    for i, t in enumerate(items):
+        if t is None:
+            raise RuntimeError(f"The output of the user-provided function is independent of "
+                               f"input {i}. This is not allowed in strict mode.")
+        if not t.requires_grad:
+            raise RuntimeError(_NOT_DIFFERENTIABLE[kind].format(i=i))
+
+
+_MISSING = {
+    "back": ("The output of the user-provided function is independent of input {i}. This is "
+             "not allowed in strict mode."),
+    "back_trick": ("The gradient with respect to the input is independent of entry {i} in the "
+                   "grad_outputs when using the double backward trick to compute forward mode "
+                   "gradients. This is not allowed in strict mode."),
+    "double_back": ("The jacobian of the user-provided function is independent of input {i}. "
+                    "This is not allowed in strict mode."),
+    "double_back_trick": ("The hessian of the user-provided function is independent of entry "
+                          "{i} in the grad_jacobian. This is not allowed in strict mode as it "
+                          "prevents from using the double backward trick to replace forward mode "
+                          "AD."),
+}
+
+
+def _fill_in_zeros(grads, refs, strict, create_graph, stage):
+    """Zeros (shaped like ``refs``) where no grad came back; strict mode refuses that, and with
+    ``create_graph`` also a grad that does not depend on the inputs."""
+    res = []
+    for i, g in enumerate(grads):
+        if g is None:
             if strict:
-                raise RuntimeError(f"The {what} of the user-provided function is independent of "
-                                   f"input {i}. This is not allowed in strict mode.")
-            res[i] = _wrap(np.zeros(inputs[i]._data.shape, inputs[i]._data.dtype))
+                raise RuntimeError(_MISSING[stage].format(i=i))
+            g = _zeros_like(refs[i])
+        elif strict and create_graph and not g.requires_grad:
+            what = "hessian" if "double" in stage else "jacobian"
+            raise RuntimeError(f"The {what} of the user-provided function is independent of "
+                               f"input {i}. This is not allowed in strict mode when "
+                               "create_graph=True.")
+        res.append(g)
     return tuple(res)
 
 
-def _check_outputs(outputs, fn_name):
-    is_tuple = isinstance(outputs, tuple | list)
-    items = tuple(outputs) if is_tuple else (outputs,)
-    for t in items:
-        if not isinstance(t, Tensor):
-            bad = type(t if is_tuple else outputs)
-            raise TypeError(f"The outputs of the user-provided function given to {fn_name} must "
-                            "be either a Tensor or a tuple of Tensors but the given outputs of the "
-                            f"user-provided function has type {bad}.")
-    return is_tuple, items
+def _zeros_like(t, requires_grad=False):
+    return _wrap(np.zeros(t._data.shape, t._data.dtype), requires_grad)
 
 
-def _ones_like(t):
-    return _wrap(np.ones(t._data.shape, t._data.dtype))
+def _autograd_grad(outputs, inputs, grad_outputs=None, create_graph=False, retain_graph=None,
+                   is_grads_batched=False):
+    """``autograd.grad`` that skips outputs which are None or need no grad (None for every input
+    when none is left)."""
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    pairs = [(o, g) for o, g in zip(outputs, grad_outputs, strict=True)
+             if o is not None and o.requires_grad]
+    if not pairs:
+        return (None,) * len(inputs)
+    return _grad([o for o, _ in pairs], inputs, [g for _, g in pairs], retain_graph=retain_graph,
+                 create_graph=create_graph, allow_unused=True, is_grads_batched=is_grads_batched)
 
 
 def vjp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """(func(inputs), v^T J): the vector-Jacobian product at ``inputs``."""
     with enable_grad():
         in_tuple, inputs = _as_tuple(inputs, "inputs", "vjp")
-        inputs = _preprocess(inputs, create_graph)
-        out_tuple, outputs = _check_outputs(func(*inputs), "vjp")
-        if v is None:
-            if len(outputs) != 1 or outputs[0]._data.size != 1:
-                raise RuntimeError("The vector v can only be None if the user-provided function "
-                                   "returns a single Tensor with a single element.")
-            vs = (_ones_like(outputs[0]),)
-        else:
-            _, vs = _as_tuple(v, "v", "vjp")
-            _check_shapes(vs, outputs, "v", "outputs")
-        res = _grads_or_zeros(outputs, inputs, vs, create_graph, strict, "vjp")
-    return (_postprocess(_untuple(tuple(outputs), out_tuple), create_graph),
-            _postprocess(_untuple(res, in_tuple), create_graph))
-
-
-def _check_shapes(vs, ref, vname, refname):
-    if len(vs) != len(ref):
-        raise RuntimeError(f"The given {vname} should contain a single Tensor." if len(ref) == 1
-                           else f"{vname} is a tuple of invalid length: should be {len(ref)} but "
-                                f"got {len(vs)}.")
-    for i, (a, b) in enumerate(zip(vs, ref, strict=False)):
-        if a.shape != b.shape:
-            raise RuntimeError(f"Entry {i} in {vname} has invalid size: should be {b.shape!r} but "
-                               f"got {a.shape!r}.")
+        inputs = _preprocess(inputs, create_graph, need_graph=True)
+        out_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided function",
+                                       "vjp")
+        _check_requires_grad(outputs, "outputs", strict)
+        if v is not None:
+            _, v = _as_tuple(v, "v", "vjp")
+            v = _preprocess(v, create_graph, need_graph=False)
+            _validate_v(v, outputs, out_tuple)
+        elif len(outputs) != 1 or outputs[0]._data.size != 1:
+            raise RuntimeError("The vector v can only be None if the user-provided function "
+                               "returns a single Tensor with a single element.")
+    with set_grad_enabled(True if create_graph else is_grad_enabled()):
+        grads = _autograd_grad(outputs, inputs, v, create_graph=create_graph)
+        res = _fill_in_zeros(grads, inputs, strict, create_graph, "back")
+    return (_untuple(_postprocess(outputs, create_graph), out_tuple),
+            _untuple(_postprocess(res, create_graph), in_tuple))
 
 
 def _inputs_and_v(inputs, v, create_graph, fn_name):
-    """(in_tuple, inputs, vs) for jvp and vhp, whose v is shaped like the inputs: the inputs
-    checked and preprocessed, v checked against them (v=None only for one single-element
-    input, then 1)."""
+    """(in_tuple, inputs, v) for the functions whose v is shaped like the inputs."""
     in_tuple, inputs = _as_tuple(inputs, "inputs", fn_name)
-    inputs = _preprocess(inputs, create_graph)
-    if v is None:
-        if len(inputs) != 1 or inputs[0]._data.size != 1:
-            raise RuntimeError("The vector v can only be None if the input to the "
-                               "user-provided function is a single Tensor with a single "
-                               "element.")
-        return in_tuple, inputs, (_ones_like(inputs[0]),)
-    _, vs = _as_tuple(v, "v", fn_name)
-    _check_shapes(vs, inputs, "v", "inputs")
-    return in_tuple, inputs, vs
+    inputs = _preprocess(inputs, create_graph, need_graph=True)
+    if v is not None:
+        _, v = _as_tuple(v, "v", fn_name)
+        v = _preprocess(v, create_graph, need_graph=False)
+        _validate_v(v, inputs, in_tuple)
+    elif len(inputs) != 1 or inputs[0]._data.size != 1:
+        raise RuntimeError("The vector v can only be None if the input to the user-provided "
+                           "function is a single Tensor with a single element.")
+    return in_tuple, inputs, v
 
 
 def jvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """(func(inputs), J v), by the double-backward trick: J v = d/du [u^T J] applied to v."""
     with enable_grad():
-        _in_tuple, inputs, vs = _inputs_and_v(inputs, v, create_graph, "jvp")
-        out_tuple, outputs = _check_outputs(func(*inputs), "jvp")
-        us = tuple(_wrap(np.zeros(o._data.shape, o._data.dtype), True) for o in outputs)
-        grad_in = _grads_or_zeros(outputs, inputs, us, True, strict, "jvp")
-        pairs = [(g, vv) for g, vv in zip(grad_in, vs, strict=False) if g.requires_grad]
-        res = [None] * len(us)
-        if pairs:
-            res = list(_grad([g for g, _ in pairs], us, [vv for _, vv in pairs],
-                             create_graph=create_graph, allow_unused=True))
-        res = tuple(r if r is not None else _wrap(np.zeros(u._data.shape, u._data.dtype))
-                    for r, u in zip(res, us, strict=False))
-    return (_postprocess(_untuple(tuple(outputs), out_tuple), create_graph),
-            _postprocess(_untuple(res, out_tuple), create_graph))
+        _, inputs, v = _inputs_and_v(inputs, v, create_graph, "jvp")
+        out_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided function",
+                                       "jvp")
+        _check_requires_grad(outputs, "outputs", strict)
+        us = tuple(_zeros_like(o, requires_grad=True) for o in outputs)
+        grad_inputs = _autograd_grad(outputs, inputs, us, create_graph=True)
+        _check_requires_grad(grad_inputs, "grad_inputs", strict)
+    with set_grad_enabled(True if create_graph else is_grad_enabled()):
+        res = _autograd_grad(grad_inputs, us, v, create_graph=create_graph)
+        res = _fill_in_zeros(res, outputs, strict, create_graph, "back_trick")
+    return (_untuple(_postprocess(outputs, create_graph), out_tuple),
+            _untuple(_postprocess(res, create_graph), out_tuple))
+
+
+def _standard_basis(tensors, numels):
+    """One (sum(numels), numel_i) block of the identity per tensor."""
+    total = sum(numels)
+    blocks, start = [], 0
+    for t, n in zip(tensors, numels, strict=True):
+        eye = np.zeros((total, n), t._data.dtype)
+        eye[start:start + n] = np.eye(n, dtype=t._data.dtype)
+        blocks.append(_wrap(eye))
+        start += n
+    return tuple(blocks)
 
 
 def jacobian(func, inputs, create_graph: bool = False, strict: bool = False,
              vectorize: bool = False, strategy: str = "reverse-mode"):
     """d func / d inputs: for output i and input j a tensor of shape out_i.shape + in_j.shape
     (a Tensor, a tuple or a tuple of tuples, following whether inputs/outputs are tuples)."""
+    if strategy not in ("forward-mode", "reverse-mode"):
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode". '
+                             'Hint: If your function has more outputs than inputs, '
+                             '"forward-mode" tends to be more performant. Otherwise, prefer to '
+                             'use "reverse-mode".')
+    if strategy == "forward-mode":
+        if create_graph:
+            raise NotImplementedError("torch.autograd.functional.jacobian: `create_graph=True` "
+                                      'and `strategy="forward-mode"` are not supported together '
+                                      "(yet). Please either set `create_graph=False` or "
+                                      '`strategy="reverse-mode"`.')
+        if strict:
+            raise RuntimeError("torch.autograd.functional.jacobian: `strict=True` and "
+                               '`strategy="forward-mode"` are not supported together (yet). '
+                               "Please either set `strict=False` or "
+                               '`strategy="reverse-mode"`.')
+        if not vectorize:
+            raise NotImplementedError("Computing Jacobian using forward-AD or forward-over-reverse "
+                                      "Hessian isonly implemented for `vectorize=True`.")
     with enable_grad():
         in_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
-        inputs = _preprocess(inputs, create_graph)
-        out_tuple, outputs = _check_outputs(func(*inputs), "jacobian")
-        jac = []
-        for i, out in enumerate(outputs):
-            n = out._data.size
-            rows = [[] for _ in inputs]
-            for e in range(n):
-                seed = np.zeros(out._data.shape, out._data.dtype)
-                seed.flat[e] = 1
-                gs = _grads_or_zeros((out,), inputs, (_wrap(seed),), create_graph, False,
-                                     "jacobian")
-                for k, g in enumerate(gs):
-                    rows[k].append(g)
-            per_input = []
-            for k, inp in enumerate(inputs):
-                if strict and all(not r.requires_grad and not np.any(r._data) for r in rows[k]) \
-                        and not _reaches(out, inp):
-                    raise RuntimeError(f"Output {i} of the user-provided function is independent "
-                                       f"of input {k}. This is not allowed in strict mode.")
-                shape = tuple(out._data.shape) + tuple(inp._data.shape)
-                per_input.append(_stack_rows(rows[k], shape, inp, create_graph))
-            jac.append(tuple(per_input))
-    jac = tuple(_untuple(_postprocess(j, create_graph), in_tuple) for j in jac)
-    return _untuple(jac, out_tuple)
+        inputs = _preprocess(inputs, create_graph, need_graph=True)
+        out_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided function",
+                                       "jacobian")
+        _check_requires_grad(outputs, "outputs", strict)
+        if vectorize:
+            if strict:
+                raise RuntimeError("torch.autograd.functional.jacobian: `strict=True` and "
+                                   "`vectorized=True` are not supported together. Please either "
+                                   "set `strict=False` or `vectorize=False`.")
+            jac = _jacobian_batched(outputs, inputs, create_graph)
+        else:
+            jac = _jacobian_rows(outputs, inputs, create_graph, strict)
+        jac = _postprocess(jac, create_graph)
+    return _untuple(jac, (out_tuple, in_tuple))
 
 
-def _reaches(out, inp):
-    from ..node import accumulate_node
+def _jacobian_rows(outputs, inputs, create_graph, strict):
+    """One backward per output element (PyTorch's ``vectorize=False`` path)."""
+    from ..functions import stack
 
-    target = inp.grad_fn if inp.grad_fn is not None else accumulate_node(inp)
-    start = out.grad_fn
-    if start is None:
-        return out is inp
-    seen, stack = set(), [start]
-    while stack:
-        node = stack.pop()
-        if node is target:
-            return True
-        for fn, _ in node.next_functions:
-            if fn is not None and fn not in seen:
-                seen.add(fn)
-                stack.append(fn)
-    return False
+    jac = []
+    for i, out in enumerate(outputs):
+        rows = [[] for _ in inputs]
+        flat = out.reshape(-1)
+        for e in range(out._data.size):
+            vj = _autograd_grad((flat[e],), inputs, retain_graph=True, create_graph=create_graph)
+            for k, (g, inp) in enumerate(zip(vj, inputs, strict=True)):
+                if g is None:
+                    if strict:
+                        raise RuntimeError(f"Output {i} of the user-provided function is "
+                                           f"independent of input {k}. This is not allowed in "
+                                           "strict mode.")
+                    g = _zeros_like(inp)
+                elif strict and create_graph and not g.requires_grad:
+                    raise RuntimeError(f"The jacobian of the user-provided function is "
+                                       f"independent of input {i}. This is not allowed in strict "
+                                       "mode when create_graph=True.")
+                rows[k].append(g)
+        jac.append(tuple(
+            (stack(r, 0).view(tuple(out.shape) + tuple(inp.shape)) if r else
+             _wrap(np.zeros(tuple(out.shape) + tuple(inp.shape), inp._data.dtype)))
+            for r, inp in zip(rows, inputs, strict=True)))
+    return tuple(jac)
 
 
-def _stack_rows(rows, shape, inp, create_graph):
-    if not rows:
-        return _wrap(np.zeros(shape, inp._data.dtype))
-    if create_graph and any(r.requires_grad for r in rows):
-        from ..functions import stack
-
-        return stack(rows, 0).reshape(shape)
-    return _wrap(np.stack([r._data for r in rows]).reshape(shape))
+def _jacobian_batched(outputs, inputs, create_graph):
+    """All output elements at once: ``autograd.grad(is_grads_batched=True)`` on the standard
+    basis (PyTorch's ``vectorize=True`` path)."""
+    numels = tuple(o._data.size for o in outputs)
+    basis = _standard_basis(outputs, numels)
+    flat = tuple(o.reshape(-1) for o in outputs)
+    vj = list(_autograd_grad(flat, inputs, basis, create_graph=create_graph,
+                             is_grads_batched=True))
+    for k, g in enumerate(vj):
+        if g is None:
+            vj[k] = _zeros_like(inputs[k]).expand((sum(numels), *inputs[k].shape))
+    per_input = []
+    for g, inp in zip(vj, inputs, strict=True):
+        parts, start = [], 0
+        for out, n in zip(outputs, numels, strict=True):
+            parts.append(g[start:start + n].reshape(tuple(out.shape) + tuple(inp.shape)))
+            start += n
+        per_input.append(parts)
+    return tuple(zip(*per_input, strict=True))
 
 
 def hessian(func, inputs, create_graph: bool = False, strict: bool = False,
@@ -213,43 +314,73 @@ def hessian(func, inputs, create_graph: bool = False, strict: bool = False,
     """d^2 func / d inputs^2 for a function returning a single element: shape in.shape * 2 (a
     tuple of tuples for tuple inputs)."""
     in_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")
+    if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
+        raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
 
-    def jac_func(*inp):
+    def single_output(*inp):
         out = func(*inp)
-        if not isinstance(out, Tensor):
-            _check_outputs(out, "hessian")
+        out_tuple, outs = _as_tuple(out, "outputs of the user-provided function", "hessian")
+        _check_requires_grad(outs, "outputs", strict)
+        if out_tuple or not isinstance(out, Tensor):
             raise RuntimeError("The function given to hessian should return a single Tensor")
         if out._data.size != 1:
             raise RuntimeError("The Tensor returned by the function given to hessian should "
                                "contain a single element")
-        return _grads_or_zeros((out.reshape(()),), inp, (_ones_like(out.reshape(())),), True,
-                               strict, "hessian")
+        return out.squeeze()
 
-    res = jacobian(jac_func, inputs if in_tuple else inputs[0], create_graph=create_graph,
-                   strict=strict)
-    # jacobian of a tuple-valued function: res[i][j] = d grad_i / d input_j
-    if not in_tuple:
-        return res[0]
-    return res
+    def jac_func(*inp):
+        if outer_jacobian_strategy == "forward-mode":
+            inp = tuple(t.requires_grad_(True) for t in inp)
+        jac = jacobian(single_output, inp, create_graph=True)
+        _check_requires_grad(jac, "jacobian", strict)
+        return jac
+
+    res = jacobian(jac_func, inputs, create_graph=create_graph, strict=strict,
+                   vectorize=vectorize, strategy=outer_jacobian_strategy)
+    return _untuple(res, (in_tuple, in_tuple))
+
+
+def _single_output(func, inputs, strict, fn_name):
+    out_tuple, outputs = _as_tuple(func(*inputs), "outputs of the user-provided function",
+                                   fn_name)
+    _check_requires_grad(outputs, "outputs", strict)
+    if out_tuple or not isinstance(outputs[0], Tensor):
+        raise RuntimeError(f"The function given to {fn_name} should return a single Tensor")
+    if outputs[0]._data.size != 1:
+        raise RuntimeError(f"The Tensor returned by the function given to {fn_name} should "
+                           "contain a single element")
+    return out_tuple, outputs
 
 
 def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """(func(inputs), v^T H) for a function returning a single element."""
     with enable_grad():
-        in_tuple, inputs, vs = _inputs_and_v(inputs, v, create_graph, "vhp")
-        out = func(*inputs)
-        if not isinstance(out, Tensor) or out._data.size != 1:
-            raise RuntimeError("The Tensor returned by the function given to hessian should "
-                               "contain a single element")
-        jac = _grads_or_zeros((out,), inputs, (_ones_like(out),), True, strict, "vhp")
-        res = _grads_or_zeros(jac, inputs, vs, create_graph, strict, "vhp")
-    return _postprocess(out, create_graph), _postprocess(_untuple(res, in_tuple), create_graph)
+        in_tuple, inputs, v = _inputs_and_v(inputs, v, create_graph, "vhp")
+        out_tuple, outputs = _single_output(func, inputs, strict, "vhp")
+        jac = _autograd_grad(outputs, inputs, create_graph=True)
+        _check_requires_grad(jac, "jacobian", strict)
+    with set_grad_enabled(True if create_graph else is_grad_enabled()):
+        res = _autograd_grad(jac, inputs, v, create_graph=create_graph)
+        res = _fill_in_zeros(res, inputs, strict, create_graph, "double_back")
+    return (_untuple(_postprocess(outputs, create_graph), out_tuple),
+            _untuple(_postprocess(res, create_graph), in_tuple))
 
 
 def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
-    """(func(inputs), H v). The Hessian of a twice continuously differentiable function is
-    symmetric, so H v = (v^T H)^T: computed as vhp."""
-    return vhp(func, inputs, v, create_graph, strict)
+    """(func(inputs), H v), by the double-backward trick (as PyTorch computes it)."""
+    with enable_grad():
+        in_tuple, inputs, v = _inputs_and_v(inputs, v, create_graph, "hvp")
+        out_tuple, outputs = _single_output(func, inputs, strict, "hvp")
+        jac = _autograd_grad(outputs, inputs, create_graph=True)
+        _check_requires_grad(jac, "jacobian", strict)
+        grad_jac = tuple(_zeros_like(t, requires_grad=True) for t in inputs)
+        double_back = _autograd_grad(jac, inputs, grad_jac, create_graph=True)
+        _check_requires_grad(jac, "hessian", strict)
+    with set_grad_enabled(True if create_graph else is_grad_enabled()):
+        res = _autograd_grad(double_back, grad_jac, v, create_graph=create_graph)
+        res = _fill_in_zeros(res, inputs, strict, create_graph, "double_back_trick")
+    return (_untuple(_postprocess(outputs, create_graph), out_tuple),
+            _untuple(_postprocess(res, create_graph), in_tuple))
 
 
 __all__ = ["hessian", "hvp", "jacobian", "jvp", "vhp", "vjp"]
