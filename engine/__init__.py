@@ -40,6 +40,8 @@ from .printing import set_printoptions
 from .promotion import promote_types
 from .promotion import torch_result_type as result_type
 from .sampling import bernoulli, multinomial, normal, randint_like
+from .math_extra import *
+from .serialization import load, save
 from .random import (
     Generator,
     default_generator,
@@ -56,8 +58,22 @@ from .warn_once import quiet_numpy_warnings as _quiet
 
 _quiet()
 
-FloatTensor = DoubleTensor = LongTensor = Tensor  # isinstance checks in old tutorials
-__version__ = "2.13.0+stepgrad"
+from .legacy import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+    __version__,
+    accelerator,
+    get_default_device,
+    set_default_device,
+    version,
+)
 
 
 def __getattr__(name):

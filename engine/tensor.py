@@ -450,7 +450,17 @@ def _split_int_indices(items):
     return tuple(first), tuple(rest)
 
 
-class Tensor:
+class _TensorClass(type):
+    """Prints ``type(t)`` as ``<class 'torch.Tensor'>``: scripts run with ``import torch`` bound
+    to the engine see PyTorch's class names (the module stays ``engine.tensor`` for pickle)."""
+
+    def __repr__(cls):
+        name = cls.__dict__.get("_torch_name")
+        return f"<class '{name}'>" if name else super().__repr__()
+
+
+class Tensor(metaclass=_TensorClass):
+    _torch_name = "torch.Tensor"
     # hot fields are slots; rarely set ones live in __dict__ with class defaults, so creating a
     # tensor (done for every op) writes six fields, not ten
     __slots__ = ("__dict__", "__weakref__", "_data", "_grad", "_out_nr", "_rg", "_vc", "grad_fn")
@@ -463,6 +473,8 @@ class Tensor:
         # torch.Tensor([...]) is float (default dtype); torch.Tensor(2, 3) allocates a shape
         if len(args) == 1 and not isinstance(args[0], builtins.int):
             arr = as_array(args[0], _default[0])
+        elif not args:
+            arr = np.zeros((0,), dtype=_default[0].np)  # torch.Tensor() is tensor([])
         else:
             arr = np.zeros(_shape_arg(args), dtype=_default[0].np)
         self._data = arr

@@ -560,3 +560,4 @@ NUMPY_FUNCS = {
 from . import rules_nn_extra  # noqa: E402, F401  (registers its rules; imports this module)
 from . import rules_layers  # noqa: E402, F401
 from . import rules_arith  # noqa: E402, F401  (registers its rules; imports this module)
+from . import rules_math_extra  # noqa: E402, F401

@@ -7,16 +7,24 @@ from ..node import Node
 from .function import Function, FunctionCtx, once_differentiable
 
 
-class Variable:
-    """``torch.autograd.Variable`` is a no-op wrapper since PyTorch 0.4."""
-
-    def __new__(cls, data, requires_grad=False):
+class _VariableClass(type):
+    def __instancecheck__(cls, obj):  # every Tensor is a Variable, as in PyTorch
         from ..tensor import Tensor
 
-        t = data if isinstance(data, Tensor) else None
+        return isinstance(obj, Tensor)
+
+
+class Variable(metaclass=_VariableClass):
+    """``torch.autograd.Variable`` is a no-op wrapper since PyTorch 0.4."""
+
+    def __new__(cls, data, requires_grad=False, volatile=False):
+        from ..tensor import Tensor
+
+        if not isinstance(data, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
         if requires_grad:
-            t.requires_grad_(True)
-        return t
+            data.requires_grad_(True)
+        return data
 
 
 def set_detect_anomaly(mode: bool, check_nan: bool = True):
