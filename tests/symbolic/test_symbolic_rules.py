@@ -171,6 +171,18 @@ CASES = {
     "transpose_": lambda: _rnn_case(),
     "native_layer_norm": lambda: (F.layer_norm(t(2, 3), (3,), t(3, seed=1), t(3, seed=2))
                                   * t(2, 3, seed=3)).sum(),
+    # engine.math_extra
+    "log10": lambda: pos(3).log10().sum(),
+    "log2": lambda: (pos(3).log2() * t(3, seed=1)).sum(),
+    "exp2": lambda: t(3).exp2().sum(),
+    "atan2": lambda: torch.atan2(t(2, 3), t(3, seed=1)).sum(),
+    "trace": lambda: (t(3, 2) ** 2).trace(),
+    "diag_embed": lambda: (torch.diag_embed(t(2, 3), offset=-1) * t(2, 4, 4, seed=1)).sum(),
+    "median": lambda: t(5).median() * 3.0,
+    "median_dim": lambda: (t(3, 4).median(1).values * t(3, seed=1)).sum(),
+    "mode": lambda: (t(2, 3).mode(0, keepdim=True).values * t(1, 3, seed=1)).sum(),
+    "var_mean": lambda: _parts(torch.var_mean(t(3, 4), 1)),
+    "std_mean": lambda: _parts(torch.std_mean(t(3, 4), 0, keepdim=True)),
 }
 
 
