@@ -184,7 +184,7 @@ def test_atan2_trace_median_mode_by_hand():
     lambda x: engine.atan2(x, x.flip(0) + 0.3), lambda x: x.reshape(2, 3)[:, :2].trace(),
     lambda x: engine.diag_embed(x.reshape(2, 3), offset=1),
     lambda x: engine.diag_embed(x, dim1=0, dim2=1),
-    lambda x: x.reshape(2, 3).movedim(0, 1), lambda x: x.median(),
+    lambda x: x.reshape(2, 3).movedim(0, 1) * 1.0, lambda x: x.median(),
     lambda x: x.reshape(2, 3).median(1).values, lambda x: x.reshape(3, 2).mode(0).values,
     lambda x: engine.var_mean(x.reshape(2, 3), 1)[0], lambda x: engine.var_mean(x)[1],
     lambda x: sum(engine.std_mean(x.reshape(2, 3), 0, keepdim=True)),
