@@ -201,12 +201,15 @@ def record(op, out, inputs, attrs=None):
     node._out_meta = None
     out.grad_fn = node
     out._rg = True
+    if _pack_saved is not None:
+        _pack_saved(node)
     obs = observe.current
     if obs is not None:
         obs.on_node(node, inputs, out, observe.user_location())
     return out
 
 
+_pack_saved = None  # set while autograd.graph.saved_tensors_hooks is active
 _NO_EDGE = (None, 0)
 _MEAN, _POW, _RELU = OPS["mean"], OPS["pow"], OPS["relu"]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import sys
 import warnings
 
 import numpy as np
@@ -18,6 +19,8 @@ from ..grad_mode import mode as _mode
 from ..grad_mode import no_grad, set_grad_enabled
 from ..node import Node, accumulate_node, next_seq
 from ..tensor import Tensor, _edge, _wrap
+
+_tensor_module = sys.modules[Tensor.__module__]  # engine.tensor (the name is also torch.tensor)
 
 
 class FunctionCtx:
@@ -30,6 +33,8 @@ class FunctionCtx:
                                 f"type {type(t).__name__}")
         self._saved = tensors
         self._versions = tuple(t._vc[0] if t is not None else None for t in tensors)
+        if _tensor_module._pack_saved is not None:  # inside saved_tensors_hooks
+            _tensor_module._pack_saved(self)
 
     @property
     def saved_tensors(self):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import functools
+import sys
 import threading
+import weakref
 from collections import defaultdict
 from typing import NamedTuple
 
 from ..autograd_engine import current_graph_task_id, will_engine_execute_node
-from ..node import Node, RemovableHandle, accumulate_node
-from ..tensor import Tensor
+from ..node import FREED, Node, RemovableHandle, accumulate_node
+from ..tensor import Tensor, _wrap
 
 
 class GradientEdge(NamedTuple):
@@ -108,4 +110,151 @@ def register_multi_grad_hook(tensors, fn, *, mode: str = "all"):
     return _MultiHandle(handles)
 
 
-__all__ = ["GradientEdge", "get_gradient_edge", "increment_version", "register_multi_grad_hook"]
+
+
+# ---- saved tensor hooks ------------------------------------------------------------------------
+
+
+class _HookStack(threading.local):
+    stack = ()  # (pack_hook, unpack_hook) pairs of this thread, innermost last
+
+
+_hook_stack = _HookStack()
+_active_lock = threading.Lock()
+_active = 0  # saved_tensors_hooks contexts open in any thread
+_tensor_module = sys.modules[Tensor.__module__]
+
+
+class _PackedSaved(tuple):
+    """A node's saved values after its pack hook ran: reading them (by index or iteration)
+    calls the unpack hook."""
+
+    __slots__ = ()
+
+    def _unpack(self, item):
+        if type(item) is not _PackedItem:
+            return item
+        return item.unpack()
+
+    def __iter__(self):
+        for item in tuple.__iter__(self):
+            yield self._unpack(item)
+
+    def __getitem__(self, i):
+        item = tuple.__getitem__(self, i)
+        if isinstance(i, slice):
+            return tuple(self._unpack(x) for x in item)
+        return self._unpack(item)
+
+
+class _PackedItem:
+    """One saved tensor as its pack hook left it, with the original's place in the graph."""
+
+    __slots__ = ("acc", "node", "out_nr", "packed", "rg", "unpack_hook", "vc")
+
+    def __init__(self, t, pack, unpack):
+        with _no_grad():
+            self.packed = pack(t)
+        self.unpack_hook = unpack
+        self.vc = t._vc
+        self.rg, self.node, self.out_nr = t._rg, t.grad_fn, t._out_nr
+        self.acc = accumulate_node(t) if t._rg and t.grad_fn is None else None
+
+    def unpack(self):
+        # no version check: what backward uses is what the pack hook kept (PyTorch's rule)
+        value = _checked(self.unpack_hook(self.packed))
+        if not self.rg:
+            return value
+        # the unpacked value stands for the original in the graph: same node, or same leaf
+        alias = _wrap(value._data, True)
+        alias._vc = self.vc
+        if self.node is not None:
+            alias.grad_fn, alias._out_nr = self.node, self.out_nr
+        else:
+            alias._acc = weakref.ref(self.acc)
+        return alias
+
+
+def _checked(value):
+    if not isinstance(value, Tensor):
+        raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got "
+                        f"result of type {type(value).__name__}")
+    return value
+
+
+def pack_saved(node) -> None:
+    """Run the innermost pack hook of this thread on the values ``node`` has saved."""
+    stack = _hook_stack.stack
+    if not stack:
+        return
+    pack, unpack = stack[-1]
+    saved = node._saved
+    if saved and saved is not FREED:
+        node._saved = _PackedSaved([_PackedItem(t, pack, unpack) if isinstance(t, Tensor) else t
+                                    for t in saved])
+        node._versions = None
+    out = node._out
+    if out is not None:
+        arr, vc, _ = out
+        t = _wrap(arr, True)
+        t._vc, t.grad_fn, t._out_nr = vc, node, 0
+        with _no_grad():
+            packed = pack(t)
+        node._out = _PackedOut((packed, vc, unpack))
+
+
+def _no_grad():
+    from ..grad_mode import no_grad
+
+    return no_grad()
+
+
+class _PackedOut(tuple):
+    """A node's saved output after packing: ``arr, vc, version = node._out`` unpacks it."""
+
+    __slots__ = ()
+
+    def __iter__(self):
+        packed, vc, unpack = tuple.__iter__(self)
+        yield _checked(unpack(packed))._data
+        yield vc
+        yield vc[0]  # no version check on packed values
+
+
+class saved_tensors_hooks:
+    """Context manager: every tensor a graph node saves while it is active is passed to
+    ``pack_hook`` (its result is stored instead), and ``unpack_hook(stored)`` gives the tensor
+    back when backward (or ``ctx.saved_tensors``) needs it. Thread-local; nested contexts use the
+    innermost hooks."""
+
+    def __init__(self, pack_hook, unpack_hook):
+        self.pack_hook = pack_hook
+        self.unpack_hook = unpack_hook
+
+    def __enter__(self):
+        global _active
+        _hook_stack.stack = (*_hook_stack.stack, (self.pack_hook, self.unpack_hook))
+        with _active_lock:
+            _active += 1
+            _tensor_module._pack_saved = pack_saved
+
+    def __exit__(self, *exc):
+        global _active
+        _hook_stack.stack = _hook_stack.stack[:-1]
+        with _active_lock:
+            _active -= 1
+            if _active == 0:
+                _tensor_module._pack_saved = None
+        return False
+
+
+class save_on_cpu(saved_tensors_hooks):
+    """Saved tensors are kept on the CPU until backward needs them — where the engine keeps
+    every tensor, so packing is a copy and unpacking gives it back."""
+
+    def __init__(self, pin_memory: bool = False, device_type: str = "cuda"):
+        super().__init__(lambda t: (t.device, t.detach().clone()), lambda p: p[1].to(p[0]))
+
+
+__all__ = ["GradientEdge", "get_gradient_edge", "increment_version", "register_multi_grad_hook",
+           "save_on_cpu", "saved_tensors_hooks"]

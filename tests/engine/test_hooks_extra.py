@@ -222,6 +222,70 @@ b.register_forward_hook(lambda mod, args, out: print("not always", out))
 tryit(lambda: b(torch.ones(1)))
 """
 
+SAVED_TENSORS_HOOKS = """
+from torch.autograd.graph import saved_tensors_hooks, save_on_cpu
+from torch.autograd import Function
+def pack(t):
+    print("pack", t)
+    return t * 1
+def unpack(t):
+    print("unpack", t)
+    return t
+a = torch.tensor([1., 2.], requires_grad=True)
+b = torch.tensor([3., 4.], requires_grad=True)
+with saved_tensors_hooks(pack, unpack):
+    y = a.sin()
+    z = y.exp()
+    w = a + b
+print("forward done")
+(z.sum() + w.sum()).backward()
+print(a.grad, b.grad)
+with saved_tensors_hooks(lambda t: (t.shape, t.clone()), lambda p: p[1] * 10):
+    y = a * b
+a.grad = None
+y.sum().backward()
+print(a.grad)
+with saved_tensors_hooks(lambda t: None, lambda p: p):
+    y = a.sin()
+tryit(lambda: y.sum().backward())
+class F(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * 2
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        print("custom got", x)
+        return g * x
+with saved_tensors_hooks(lambda t: ("packed", t), lambda p: p[1] + 100):
+    out = F.apply(a)
+out.sum().backward()
+with save_on_cpu():
+    y = (a * b).sum()
+y.backward()
+print(a.grad)
+with saved_tensors_hooks(pack, unpack):
+    with saved_tensors_hooks(lambda t: print("inner pack") or t, lambda t: print("inner unpack") or t):
+        y = a * b
+y.sum().backward()
+with saved_tensors_hooks(lambda t: t.clone(), lambda t: t):
+    y = a.exp()
+a.mul_(1) if False else None
+y2 = (a * 2)
+with saved_tensors_hooks(lambda t: t.clone(), lambda t: t):
+    q = y2.sin()
+y2.add_(1)
+tryit(lambda: q.sum().backward())
+x2 = torch.tensor([0.5, 1.5], requires_grad=True)
+with saved_tensors_hooks(lambda t: t * 1, lambda t: t):
+    r = (x2 ** 3).sum()
+(g,) = torch.autograd.grad(r, x2, create_graph=True)
+print(g)
+g.sum().backward()
+print(x2.grad)
+"""
+
 
 @pytest.mark.torch
 @pytest.mark.parametrize("name", list(n for n in dir() if n.isupper() and n[0] != "_"))
@@ -287,3 +351,20 @@ def test_calling_a_grad_fn_gives_its_input_grads():
     with engine.no_grad():
         ga, gb = y.grad_fn(engine.ones(2))
     assert ga.grad_fn is None and ga.tolist() == [3.0, -4.0]
+
+
+def test_saved_tensors_hooks_change_what_backward_reads():
+    import sys
+
+    from engine.autograd.graph import saved_tensors_hooks
+
+    a = engine.tensor([1.0, 2.0], requires_grad=True)
+    b = engine.tensor([3.0, 4.0], requires_grad=True)
+    packed = []
+    with saved_tensors_hooks(lambda t: packed.append(t.tolist()) or t.detach() * 10,
+                             lambda p: p):
+        y = (a * b).sum()
+    assert sorted(packed) == [[1.0, 2.0], [3.0, 4.0]]
+    y.backward()
+    assert a.grad.tolist() == [30.0, 40.0] and b.grad.tolist() == [10.0, 20.0]
+    assert sys.modules["engine.tensor"]._pack_saved is None
