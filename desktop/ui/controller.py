@@ -477,7 +477,7 @@ class Controller(QObject):
         w.setWindowTitle(f"Lesson: {title}[*] — stepgrad")
         if self.lessons_panel is not None:
             self.lessons_panel.select(lesson_id)
-            self._show_bottom("lessons", 0.45)
+            self._show_bottom("lessons", 0.33)  # the lesson's text beside, not over, its code
         w.statusBar().showMessage(f"Lesson “{title}” is in the editor: press F5 to run it", 6000)
         return True
 
@@ -494,8 +494,10 @@ class Controller(QObject):
 
     def insert_generated_code(self, code: str) -> bool:
         w = self.window
-        if not w.maybe_save():
+        untouched = w.source() == getattr(self, "_generated", None)  # the last Insert's code
+        if not untouched and not w.maybe_save():
             return False
+        self._generated = code
         w.new_file(ask=False)
         w.editor.setPlainText(code)
         w.editor.document().setModified(True)  # generated code is the user's new, unsaved work

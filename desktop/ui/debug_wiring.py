@@ -26,6 +26,7 @@ from desktop.ui.debug_bridge import DebugBridge
 from desktop.ui.debug_controls import DebugControls
 from desktop.ui.graph_patch import patch_graph, structure
 from desktop.ui.program_scope import is_user_stop
+from desktop.ui.run_buttons import install_run_buttons
 from desktop.ui.stop_watches import LiveWatches, snapshot_value
 from desktop.ui.timeline import Timeline
 
@@ -116,6 +117,7 @@ class DebugWiring(QObject):
         window.run_requested.connect(self._plain_run_started)
         self._push_breakpoints()
         self._push_watches()
+        install_run_buttons(self)  # after the controls' own refresh: one start, one Stop
 
     # ---- construction ------------------------------------------------------------------------
     def _install_layout_cache(self) -> None:
@@ -219,6 +221,8 @@ class DebugWiring(QObject):
         self.panel.show_state(None)
         self.timeline.sync()
         self.controls.refresh()
+        if hasattr(self, "run_buttons"):
+            self.run_buttons.refresh()
 
     def _plain_run_started(self, _source: str) -> None:
         self.state = None

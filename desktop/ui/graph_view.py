@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.model import GraphNode, GraphSnapshot
+from desktop.model import GraphNode, GraphSnapshot, NodeKind
 from desktop.ui.formatting import long_array, shape_text
 from desktop.ui.graph_items import (
     MIN_SCREEN_PX,
@@ -146,9 +146,18 @@ class NodeDetail(QTextBrowser):
         # one "key value" line each: a two-column table split op names mid-word in this
         # narrow pane ("MmBackward" / "0")
         parts = [f"<div style='margin-bottom:2px'><b>{k}</b>&nbsp; {v}</div>" for k, v in rows]
-        for title, arr in (("value", node.value), ("grad", node.grad)):
-            text = "not kept" if (arr is None and title == "value") else long_array(arr)
-            parts.append(f"<p><b>{title}</b></p><pre>{html.escape(text)}</pre>")
+        text = "not kept" if node.value is None else long_array(node.value)
+        parts.append(f"<p><b>value</b></p><pre>{html.escape(text)}</pre>")
+        if node.kind == NodeKind.LEAF_GRAD:
+            parts.append(f"<p><b>.grad</b></p><pre>{html.escape(long_array(node.grad))}</pre>")
+        elif node.kind != NodeKind.LEAF_CONST:
+            # PyTorch keeps .grad on leaves only: the op's output has .grad None (unless it
+            # called retain_grad()); what the node holds is the gradient that flowed into it
+            parts.append("<p><b>.grad</b> None <i>(not a leaf; retain_grad() would keep "
+                         "it)</i></p>")
+            if node.grad is not None:
+                parts.append(f"<p><b>∇ grad that flowed into this node</b></p>"
+                             f"<pre>{html.escape(long_array(node.grad))}</pre>")
         saved = "<br>".join(html.escape(s) for s in node.saved)
         if node.freed:
             saved = "<i>released after backward</i>" + ("<br>" + saved if saved else "")

@@ -46,12 +46,23 @@ def _keys(shortcut) -> str:
                      for s in seqs)
 
 
+def _menu_actions(menu) -> list[QAction]:
+    out = []
+    for act in menu.actions():
+        if act.menu() is not None:
+            out += _menu_actions(act.menu())
+        elif not act.isSeparator():
+            out.append(act)
+    return out
+
+
 class MainWindow(QMainWindow):
     run_requested = Signal(str)  # the editor's source text
     stop_requested = Signal()
     breakpoints_changed = Signal(object)  # frozenset[int]
     file_opened = Signal(str)
     program_replaced = Signal(str)  # New/Open put another program in the editor (a reason)
+    running_changed = Signal(bool)  # a plain run started or ended
 
     def __init__(self, settings: QSettings | None = None, layout_fn: LayoutFn | None = None,
                  parent: QWidget | None = None):
@@ -120,10 +131,14 @@ class MainWindow(QMainWindow):
         """Dock sizes only stick once the window has its real size, so this runs at first show
         (when no layout was remembered) and on View > Reset layout."""
         w, h = self.width(), self.height()
-        self.resizeDocks([self.docks["graph"]], [int(w * 0.55)], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["graph"]], [int(w * 0.52)], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["graph"], self.docks["inspector"]],
                          [int(h * 0.55), int(h * 0.45)], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["output"]], [int(h * 0.25)], Qt.Orientation.Vertical)
+        strip = self.docks.get("timeline")  # a one-line strip above the editor
+        if strip is not None and not strip.isFloating():
+            self.resizeDocks([strip], [strip.sizeHint().height()],
+                             Qt.Orientation.Vertical)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -311,6 +326,9 @@ class MainWindow(QMainWindow):
         self.editor.set_current_line(None)
         self.editor.clear_error()
         self.editor.document().setModified(False)
+        # setPlainText reports "modified" and the reset above is not always signalled: a
+        # pristine window must not show the unsaved-changes mark
+        self.setWindowModified(False)
         self._set_path(path)
         self.program_replaced.emit(f"Opened {os.path.basename(path)}: run it (F5)." if path
                                    else "")
@@ -397,6 +415,7 @@ class MainWindow(QMainWindow):
     def _add_recent(self, path: str) -> None:
         items = [path] + [p for p in self.recent_files() if p != path]
         self.settings.setValue("recent", items[:MAX_RECENT])
+        self.settings.setValue("lastDir", os.path.dirname(path))  # dialogs start there next
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -433,6 +452,7 @@ class MainWindow(QMainWindow):
         self.act_run.setEnabled(not running)
         self.act_stop.setEnabled(running)
         self.run_label.setText("running…" if running else "ready")
+        self.running_changed.emit(running)
 
     def append_output(self, text: str, stream: str = "stdout") -> None:
         """For a runner that streams output while the script is still running."""
@@ -531,10 +551,37 @@ class MainWindow(QMainWindow):
                         a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
                        for a in acts})
 
+    def shortcut_groups(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The shortcuts grouped by menu, in menu order (File, Edit, Run, Debug, …); actions
+        in no menu come last."""
+        groups, seen = [], set()
+        for top in self.menuBar().actions():
+            menu = top.menu()
+            if menu is None:
+                continue
+            rows = []
+            for act in _menu_actions(menu):
+                keys = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                if keys and id(act) not in seen:
+                    seen.add(id(act))
+                    rows.append((act.text().replace("&", "").rstrip("…"), keys))
+            if rows:
+                groups.append((top.text().replace("&", ""), rows))
+        rest = sorted({(a.text().replace("&", "").rstrip("…"),
+                        a.shortcut().toString(QKeySequence.SequenceFormat.NativeText))
+                       for a in self.findChildren(QAction)
+                       if a.shortcut().toString() and id(a) not in seen and a.isVisible()})
+        if rest:
+            groups.append(("Other", rest))
+        return groups
+
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td>{name}</td><td><b>{keys}</b></td></tr>"
-                       for name, keys in self.shortcut_table())
-        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+        parts = []
+        for title, rows in self.shortcut_groups():
+            parts.append(f"<tr><td colspan='2'><br><b>{title}</b></td></tr>")
+            parts += [f"<tr><td>{name}&nbsp;&nbsp;</td><td><b>{keys}</b></td></tr>"
+                      for name, keys in rows]
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{''.join(parts)}</table>")
 
     def show_about(self) -> None:
         QMessageBox.about(self, "About stepgrad",

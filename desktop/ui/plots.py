@@ -85,6 +85,17 @@ class PlotsPanel(QWidget):
                                   **dots)
         # the loss's own numbers on the axis: pyqtgraph's "value (x0.001)" read as 1000x the loss
         pw.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
+        if ok.sum() <= 1:  # one point (or none): a readable range around it, not 0.6-1.4
+            y0 = float(ys[ok][0]) if ok.any() else 0.0
+            pad = max(abs(y0) * 0.5, 1.0)
+            pw.setXRange(0, 2, padding=0)
+            pw.setYRange(min(0.0, y0 - pad), max(0.0, y0) + pad, padding=0)
+            if ok.any():
+                label = pg.TextItem(f"{y0:.4g}", color=self.theme.text, anchor=(0.5, 1.2))
+                label.setPos(1, y0)
+                pw.addItem(label)
+        else:
+            pw.enableAutoRange()
         title = f"{len(ys)} backward() call{'' if len(ys) == 1 else 's'}"
         if not ok.all():
             title += f" ({int((~ok).sum())} non-finite values not drawn)"
@@ -92,6 +103,8 @@ class PlotsPanel(QWidget):
         self._style(pw)
         if len(ys):
             self.tabs.setCurrentWidget(self.loss)
+        else:  # no call: say so on the empty plot instead of an empty box
+            pw.setTitle("no backward() call in the last run", color=self.theme.muted)
 
     # ---- f, f', f'' --------------------------------------------------------------------------
     def show_function(self, xs, f, df, d2f, closed_forms: dict[str, str] | None = None,

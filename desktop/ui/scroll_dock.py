@@ -30,7 +30,11 @@ class _Scroller(QScrollArea):
         self.setWidget(content)
 
     def minimumSizeHint(self) -> QSize:
-        return super().minimumSizeHint().boundedTo(DOCK_MINIMUM)
+        inner = self.widget()
+        need = inner.minimumSizeHint() if inner is not None else QSize(0, 0)
+        if not need.isValid():
+            need = QSize(0, 0)
+        return need.boundedTo(DOCK_MINIMUM)
 
     def sizeHint(self) -> QSize:
         inner = self.widget()

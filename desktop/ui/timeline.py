@@ -4,7 +4,7 @@ Moving it shows a past state; nothing is executed again."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from desktop.debugger.describe import describe
 
@@ -29,10 +29,16 @@ class Timeline(QWidget):
         self.note.setObjectName("timeline_note")
         self.note.setWordWrap(True)
         self.note.setVisible(False)
-        layout = QVBoxLayout(self)  # label above the slider: fits a narrow dock
-        layout.setContentsMargins(4, 2, 4, 2)
-        layout.addWidget(self.label)
-        layout.addWidget(self.slider)
+        # label beside the slider: one line tall, so the strip above the editor costs it
+        # one line of code, not three
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.label)
+        row.addWidget(self.slider, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 1, 4, 1)
+        layout.setSpacing(1)
+        layout.addLayout(row)
         layout.addWidget(self.note)
         layout.addStretch(1)
         self.slider.valueChanged.connect(self._on_slider)
