@@ -113,6 +113,7 @@ class DebugState:
     output_len: int = 0  # characters of output printed before this stop
     note: str = ""
     warning: str = ""  # e.g. a breakpoint condition that raised: shown with the stop
+    variables: tuple = ()  # desktop.variables.VarInfo of the frame, locals first
 
 
 def state_label(kind: str, line: int | None, backward: BackwardInfo | None = None) -> str:

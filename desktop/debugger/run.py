@@ -19,6 +19,7 @@ from desktop.debugger.snapshots import Sharer, after_backward_step, same_graph
 from desktop.debugger.tracer import Tracer, code_lines, innermost_user_frame, snap_line
 from desktop.model import GraphSnapshot
 from desktop.runner import ScriptThread, StopScript, compile_script, error_info
+from desktop.variables import frame_variables
 from desktop.watch_eval import describe_outcome
 from symbolic.limits import run_limited
 
@@ -249,7 +250,9 @@ class DebugRun(ScriptThread):
             graph=graph, tensors=infos, new_nodes=new_nodes, backward=info, error=error,
             from_line=prev.line if prev is not None else None,
             watches=self._eval_watches(frame), output_len=len(self.sink.text()),
-            note=self.session.history.note, warning=warning)
+            note=self.session.history.note, warning=warning,
+            variables=frame_variables(frame, self.namespace,
+                                      self.recorder.ttype if self.recorder else None))
 
     def _graph(self, ns, highlight, raw, new_nodes) -> GraphSnapshot:
         if self.recorder is None:
@@ -359,12 +362,15 @@ class DebugRun(ScriptThread):
 
 
 def frame_namespace(frame, fallback: dict) -> dict:
+    """The names visible in ``frame``: its locals first (listed first in the inspector, and
+    winning over a global of the same name), then the globals."""
     if frame is None:
         return fallback
     ns = frame.f_globals
     if frame.f_locals is not ns:
-        ns = dict(ns)
-        ns.update(frame.f_locals)
+        ns = dict(frame.f_locals)
+        for k, v in frame.f_globals.items():
+            ns.setdefault(k, v)
     return ns
 
 

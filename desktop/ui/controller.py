@@ -44,6 +44,7 @@ from desktop.ui import pyside_refcount
 from desktop.ui.program_scope import install_scope
 from desktop.ui.symbolic_view import SymbolicView
 from desktop.ui.workers import Job
+from desktop.variables import module_variables
 from desktop.watch_eval import WatchEvaluator
 
 pyside_refcount.apply()  # PySide6 6.12 drops a ref to True on every emit
@@ -293,6 +294,7 @@ class Controller(QObject):
         self.state.finish_run(result, run.namespace, self._holder)
         w = self.window
         w.show_result(result)
+        w.inspector.set_variables(module_variables(self.state.namespace))
         names = result.extras.get("engine_modules")
         if names:
             w.statusBar().showMessage(

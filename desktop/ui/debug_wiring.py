@@ -308,6 +308,7 @@ class DebugWiring(QObject):
             w.graph_view.reveal(ran, zoom=True)
         self._shown_structure = shape
         w.inspector.set_tensors(state.tensors)
+        w.inspector.set_variables(state.variables)
         self._use_state_evaluator()
         w.inspector.refresh_watches()
         self.panel.show_state(state)

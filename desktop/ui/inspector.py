@@ -25,6 +25,7 @@ from desktop.model import TensorInfo
 from desktop.ui.formatting import nonfinite_counts, shape_text, short_array
 from desktop.ui.tensor_display import TensorDisplay
 from desktop.ui.theme import LIGHT, Theme
+from desktop.ui.variables_view import VariablesView
 
 COLUMNS = ("name", "shape", "dtype", "requires_grad", "is_leaf", "grad_fn", "grad")
 NOT_EVALUATED = "(run to evaluate)"
@@ -65,6 +66,8 @@ class Inspector(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.value_view, "Value")
         self.tabs.addTab(self.grad_view, "Grad")
+        self.variables_view = VariablesView()  # every name of the frame, not only tensors
+        self.tabs.addTab(self.variables_view, "Variables")
 
         self.watch_table = QTableWidget(0, 2)
         self.watch_table.setHorizontalHeaderLabels(("watch", "value"))
@@ -148,6 +151,10 @@ class Inspector(QWidget):
             if nan or inf:
                 out.append(f"{what} has {nan} NaN and {inf} Inf")
         return "; ".join(out)
+
+    def set_variables(self, variables) -> None:
+        """The frame's variables of every type (``desktop.variables.VarInfo``)."""
+        self.variables_view.set_variables(variables)
 
     def row_texts(self) -> list[list[str]]:
         return [[self.table.item(r, c).text() for c in range(self.table.columnCount())]

@@ -80,6 +80,7 @@ class ProgramScope(QObject):
         w.graph_view.set_snapshot(GraphSnapshot())
         w.graph_view.clear_find()
         w.inspector.set_tensors(())
+        w.inspector.set_variables(())
         w.inspector.refresh_watches()
         w.plots.set_backward_values(())
         w.output.clear()
