@@ -34,6 +34,27 @@ CASES = {
         loss = nn.functional.mse_loss(model(X), Y)
         loss.backward()
     """ for act in ("ReLU", "Tanh")},
+    "MLP 4-32-32-1 tanh, batch 16, MSE (1,217 params)": """
+        import engine as torch
+        from engine import nn
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(4, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(),
+                              nn.Linear(32, 1))
+        X = torch.randn(16, 4)
+        Y = torch.randn(16, 1)
+        loss = nn.functional.mse_loss(model(X), Y)
+        loss.backward()
+    """,
+    "MLP 784-64-10 relu, batch 8, cross-entropy (50,890 params)": """
+        import engine as torch
+        from engine import nn
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
+        X = torch.randn(8, 784)
+        t = torch.randint(0, 10, (8,))
+        loss = nn.functional.cross_entropy(model(X), t)
+        loss.backward()
+    """,
     "MLP 4-32-3 relu, batch 8, cross-entropy (259 params; 32x4 and 3x32 weights sampled)": """
         import engine as torch
         from engine import nn
@@ -59,7 +80,11 @@ reports = symbolic.check_all(rec.calls)
 print(json.dumps({"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0,
                   "check": sum(r.seconds for r in reports),
                   "elements": sum(len(r.elements) for r in reports),
+                  "matrix": sum(t.matrix_form.compared for r in reports for t in r.targets
+                                if t.matrix_form is not None),
+                  "params": sum(t.total for r in reports for t in r.targets),
                   "ok": all(r.ok for r in reports),
+                  "complete": all(r.complete for r in reports),
                   "derived": all(e.symbolic is not None for r in reports for e in r.elements)}))
 """
 
@@ -77,9 +102,37 @@ def measure(name: str) -> dict:
     return {**json.loads(out.stdout.strip().splitlines()[-1]), "process": process}
 
 
+def measure_cli(name: str) -> tuple[float, float, int]:
+    """``stepgrad check`` of the case as a script (with its re-runs): wall and CPU seconds
+    (all threads) from process start to exit, and the exit status."""
+    import resource
+    import tempfile
+
+    code = textwrap.dedent(CASES[name]).replace("import engine as torch", "import torch") \
+        .replace("from engine import", "from torch import")
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "case.py")
+        with open(path, "w") as f:
+            f.write(code)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-m", "symbolic.cli", "check", path],
+                             capture_output=True, text=True, check=False, cwd=ROOT)
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return wall, cpu, out.returncode
+
+
 if __name__ == "__main__":
     for name in CASES:
         m = measure(name)
         print(f"{name}: {m['wall']:.2f} s total ({m['cpu']:.2f} s CPU; {m['process']:.2f} s with "
-              f"interpreter start), check itself {m['check']:.2f} s, {m['elements']} elements, "
-              f"all agree: {m['ok']}, all with closed forms: {m['derived']}")
+              f"interpreter start), check itself {m['check']:.2f} s; matrix forms compared at "
+              f"{m['matrix']} of {m['params']} gradient elements, {m['elements']} sampled "
+              f"elements derived as scalar closed forms; all agree: {m['ok']}, every sampled "
+              f"element with a closed form: {m['derived']}, nothing left unchecked: "
+              f"{m['complete']}")
+        wall, cpu, status = measure_cli(name)
+        print(f"    stepgrad check (with the script re-run): {wall:.2f} s ({cpu:.2f} s CPU), "
+              f"exit {status}")

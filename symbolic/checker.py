@@ -12,16 +12,18 @@ import numpy as np
 import sympy as sp
 from sympy.core.parameters import distribute
 
-from . import derive
+from . import derive, matrix, mixed
 from .finite import NumericCall, replay_mismatches
 from .grad import gradient
 from .graph import Evaluator, NotReplayable
 from .limits import Budget, CancelToken, run_limited
 from .report import CheckReport, CustomCheck, ElementCheck, MatrixForm, TargetReport
+from .mixed import MIX
 from .rules import NUM, SYM
 from .trace import SymbolicCall, symbol_name, symbols
 
 TEXT_LIMIT = 2.0  # seconds to print one expression (pretty-printing a huge one is slow too)
+MATRIX_LIMIT = 5.0  # seconds to write a call's backward in matrix notation (numpy: ms usually)
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,9 @@ class Options:
     simplify_budget: float = 3.0  # all simplification in one call; later forms shown as derived
     constants_as_symbols: bool = False
     seed: int = 0
+    # on a large graph, elements per tensor derived as scalar closed forms when the tensor's
+    # matrix form (which covers every element) exists
+    derive_elements: int = 4
 
     def __post_init__(self):
         if self.max_elements < 1:
@@ -92,14 +97,28 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
     rtol, atol = tolerance(dtype)
     fmax = float(np.finfo(dtype).max)
 
+    built = run_limited(lambda: matrix.build(call), MATRIX_LIMIT, cancel)
+    chain = built.value
+    if built.error is not None:  # a bug of ours: the elementwise check goes on
+        notes.append(f"matrix forms failed: {type(built.error).__name__}: {built.error}")
+    elif built.timed_out:
+        notes.append(f"matrix forms: time limit ({MATRIX_LIMIT:g} s)")
+    large = mixed.worth_it(call)
     rng = np.random.default_rng(opts.seed + call.index)
     sample: dict[int, list[int]] = {}
     for ti, t in enumerate(call.targets):
         n = int(np.prod(t.shape, dtype=np.int64))
-        if n > opts.max_elements:
-            sample[ti] = sorted(int(i) for i in rng.choice(n, opts.max_elements, replace=False))
-            notes.append(f"{t.name} has {n} elements: a random sample of {opts.max_elements} "
-                         "is checked")
+        form = chain.forms.get(ti) if chain is not None else None
+        k = opts.max_elements
+        if large and form is not None and form.equation is not None:
+            k = min(k, opts.derive_elements)
+        if n > k and k < opts.max_elements and len(t.shape) >= 2:
+            sample[ti] = _one_row(rng, t.shape, k)
+        elif n > k:
+            sample[ti] = sorted(int(i) for i in rng.choice(n, k, replace=False))
+            notes.append(f"{t.name} has {n} elements: a random sample of {k} is derived "
+                         "element by element" + (" (its matrix form covers every element)"
+                                                 if k < opts.max_elements else ""))
         else:
             sample[ti] = list(range(n))
     notes += replay_mismatches(call, rtol, atol)
@@ -126,8 +145,12 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
 
     def _sym_stage():
         sc = SymbolicCall(call, {ti: set(v) for ti, v in sample.items()},
-                          opts.constants_as_symbols, cache=cache)
-        expr = sc.output()
+                          opts.constants_as_symbols, cache=cache, m=MIX if large else SYM)
+        if large:  # sums and products as built: no flattening, no assumption queries
+            with sp.evaluate(False):
+                expr = sc.output()
+        else:
+            expr = sc.output()
         state["L"], state["point"] = expr, sc.point
         wanted = []
         for ti, flats in sample.items():
@@ -135,7 +158,11 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
             shape = call.targets[ti].shape
             wanted += [(ti, flat, syms[np.unravel_index(flat, shape)] if shape else syms[()])
                        for flat in flats]
-        derivs = gradient(expr, [s for _, _, s in wanted])
+        if large:
+            with sp.evaluate(False):
+                derivs = gradient(expr, [s for _, _, s in wanted])
+        else:
+            derivs = gradient(expr, [s for _, _, s in wanted])
         memo: dict = {}
         for (ti, flat, s), d in zip(wanted, derivs, strict=True):
             sym[(ti, flat)] = (s, d, derive.value(d, sc.point, memo))
@@ -154,7 +181,6 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
         notes.append("cancelled")
 
     targets = []
-    lm = derive.linear_model(call) if call.order == 1 else None
     for ti, t in enumerate(call.targets):
         eng = call.engine.get(ti)
         rows = []
@@ -169,13 +195,11 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
             rows.append(_row(t.name, idx, s_entry, e, f_entry, sbudget, opts, rtol, atol, scale,
                              eng is None, fmax))
         mf = None
-        if lm and ti in lm:
-            text, tex, grad = lm[ti]
-            ref = [r.symbolic if r.symbolic is not None else r.engine for r in rows]
-            got = [float(grad.reshape(-1)[f]) for f in sample[ti]]
-            ok = all(_close(a, b, rtol, atol * scale)
-                     for a, b in zip(got, ref, strict=True) if b is not None)
-            mf = MatrixForm(t.name, text, tex, ok)
+        form = chain.forms.get(ti) if chain is not None else None
+        if form is not None and form.equation is not None:
+            mf = _matrix_form(t.name, form, eng, t.shape, rtol, atol, scale)
+        elif form is not None and form.reason:
+            notes.append(f"∂L/∂{t.name}: {form.reason}; checked element by element")
         targets.append(TargetReport(t.name, t.shape, str(t.dtype), len(sample[ti]),
                                     int(np.prod(t.shape, dtype=np.int64)), tuple(rows), mf))
         if eng is None:
@@ -189,7 +213,44 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
     return CheckReport(**base, output=output, targets=tuple(targets), custom=customs,
                        notes=tuple(dict.fromkeys(notes)), timed_out=timed_out,
                        cancelled=cancelled or budget.cancelled,
-                       seconds=time.monotonic() - t0)
+                       seconds=time.monotonic() - t0, chain=_chain_lines(chain))
+
+
+def _one_row(rng, shape, k):
+    """``k`` random elements of one random row of a weight (one unit of its layer): their
+    closed forms then share one path through the network, not ``k`` paths."""
+    row = int(rng.integers(int(np.prod(shape[:-1], dtype=np.int64))))
+    cols = rng.choice(shape[-1], min(k, shape[-1]), replace=False)
+    return sorted(row * shape[-1] + int(c) for c in cols)
+
+
+def _chain_lines(chain):
+    if chain is None:
+        return ()
+    lines = [chain.header] if chain.header else []
+    lines += chain.definitions
+    seen = set()
+    for form in chain.forms.values():
+        for eq in (*form.chain, form.equation):
+            if eq is not None and eq not in seen:
+                seen.add(eq)
+                lines.append(eq)
+    return tuple(lines)
+
+
+def _matrix_form(name, form, eng, shape, rtol, atol, scale):
+    """The form's value against the engine's grad at every element."""
+    got = np.asarray(form.value, np.float64)
+    want = np.zeros(shape) if eng is None else np.asarray(eng, np.float64)
+    scale = max(scale, float(np.max(np.abs(got))) if got.size else 0.0)
+    with np.errstate(all="ignore"):
+        diff = np.abs(got - want)
+        bad = ~((diff <= atol * scale + rtol * np.maximum(np.abs(got), np.abs(want)))
+                | (np.isnan(got) & np.isnan(want)) | (got == want))
+    n_bad = int(np.count_nonzero(bad))
+    finite = diff[np.isfinite(diff)]
+    return MatrixForm(name, form.equation[0], form.equation[1], n_bad == 0, form.chain,
+                      int(got.size), n_bad, float(finite.max()) if finite.size else 0.0)
 
 
 def _row(name, idx, s_entry, e, f_entry, sbudget, opts, rtol, atol, scale, no_engine,
@@ -261,18 +322,30 @@ def _custom_checks(call, opts, budget, sbudget, rtol, atol, notes, fmax):
         c = node.custom
         seeds = [np.zeros(o.shape) if gi is None else np.asarray(gi, np.float64)
                  for gi, o in zip(gin, node.out_values, strict=False) if o is not None]
-        rows = []
+        rows, forms = [], []
+        try:
+            derived = matrix.custom_forms(c, seeds)
+        except Exception as exc:  # a bug of ours: the elementwise check goes on
+            derived = None
+            notes.append(f"{c.name}: matrix form failed: {type(exc).__name__}: {exc}")
         for k, (argname, x0) in enumerate(zip(c.arg_names, c.in_values, strict=False)):
             slot = c.grad_slots[k] if k < len(c.grad_slots) else k
             user = gout[slot] if slot < len(gout) else None
             if user is None:
                 continue
+            form = derived.get(k) if derived else None
+            if form is not None and form.equation is not None:
+                scale = max([1.0] + [float(np.max(np.abs(form.value)))] if form.value.size
+                            else [1.0])
+                forms.append(_matrix_form(argname, form, np.asarray(user, np.float64),
+                                          x0.shape, rtol, atol, scale))
             if x0.size > opts.max_elements:
                 notes.append(f"{c.name}.backward: {argname} has {x0.size} elements: a random "
                              f"sample of {opts.max_elements} is checked")
             rows.extend(_custom_arg_rows(c, k, argname, x0, seeds, np.asarray(user, np.float64),
                                          opts, budget, sbudget, rtol, atol, fmax))
-        yield CustomCheck(c.name, node.where, c.replay is not None, c.reason or "", tuple(rows))
+        yield CustomCheck(c.name, node.where, c.replay is not None, c.reason or "", tuple(rows),
+                          tuple(forms), getattr(c, "backward_source", ""))
 
 
 def _custom_vjp_numeric(c, seeds, values):

@@ -171,15 +171,37 @@ def print_report(report, out, full: bool = False) -> None:
                 else _count(t.total, "element"))
         out.write(f"  ∂L/∂{t.name}  {list(t.shape)} {t.dtype}  ({size})\n")
         _table(t.elements, out)
-        if t.matrix_form is not None:
-            agrees = "agrees" if t.matrix_form.ok else "DISAGREES"
-            out.write(f"  matrix form: {t.matrix_form.text}  ({agrees} elementwise)\n")
+
+    if report.chain:
+        out.write("  backward in matrix form:\n")
+        for text, _ in report.chain:
+            out.write(f"    {text}\n")
+        for t in report.targets:
+            mf = t.matrix_form
+            if mf is None:
+                continue
+            if mf.ok:
+                out.write(f"  ∂L/∂{t.name}: matrix form = engine grad at all "
+                          f"{_count(mf.compared, 'element')}\n")
+            else:
+                out.write(f"  ∂L/∂{t.name}: matrix form DISAGREES with the engine grad at "
+                          f"{mf.mismatched} of {_count(mf.compared, 'element')} (largest "
+                          f"difference {mf.max_error:.3g})\n")
     for c in report.custom:
         how = "forward replayed symbolically" if c.replayed else (
             f"forward not replayed ({c.reason}); finite differences only")
         at = f" at {os.path.basename(c.where[0])}:{c.where[1]}" if c.where else ""
         out.write(f"  custom Function {c.function}{at}: backward vs derivative of forward "
                   f"({how})\n")
+        for f in c.forms:
+            out.write(f"    derivative of its forward: {f.text}\n")
+            if f.ok:
+                out.write(f"    {c.function}.backward returned exactly that (all "
+                          f"{_count(f.compared, 'element')})\n")
+            else:
+                out.write(f"    {c.function}.backward DISAGREES with it at {f.mismatched} of "
+                          f"{_count(f.compared, 'element')} (largest difference "
+                          f"{f.max_error:.3g})\n")
         _table(c.elements, out)
     for note in report.notes:
         out.write(f"  note: {note}\n")
@@ -341,8 +363,18 @@ def summary(reports, rerun: bool = True) -> str:
     unchecked = [e for e in elements if not e.checked]
     compared = len(elements) - len(unchecked)
     nbad = sum(len(r.failures) for r in reports)
-    parts = [f"{_count(len(reports), 'call')}: {_count(compared, 'gradient element')} compared"]
-    parts[0] += f", {nbad} disagree" if nbad else ", all agree" if compared else ""
+    forms = [t.matrix_form for r in reports for t in r.targets if t.matrix_form is not None]
+    parts = [f"{_count(len(reports), 'call')}"]
+    if forms:
+        n_forms = sum(f.compared for f in forms)
+        bad_forms = sum(f.mismatched for f in forms)
+        parts[0] += (f": every element of {_count(len(forms), 'gradient')} compared with its "
+                     f"matrix form ({_count(n_forms, 'element')}, "
+                     + (f"{bad_forms} DISAGREE)" if bad_forms else "all agree)"))
+        parts.append(f"{_count(compared, 'sampled element')} compared three ways")
+    else:
+        parts[0] += f": {_count(compared, 'gradient element')} compared"
+    parts[-1] += f", {nbad} disagree" if nbad else ", all agree" if compared else ""
     if unchecked:
         parts.append(f"{len(unchecked)} not checked (no closed form and no usable finite "
                      "difference)")

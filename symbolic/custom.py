@@ -123,6 +123,7 @@ def capture(fn_cls, inputs, outs, replay: bool = True) -> Custom:
     values = tuple(np.array(inputs[p]._data, copy=True) for p in pos)
     slots = tuple(sum(isinstance(a, Tensor) for a in inputs[:p]) for p in pos)
     c = Custom(fn_cls.__name__, _arg_names(fn_cls, pos), values, pos, slots)
+    c.backward_source = _source(fn_cls)
     if not replay:
         c.reason = "replay is turned off"
     else:
@@ -135,6 +136,15 @@ def capture(fn_cls, inputs, outs, replay: bool = True) -> Custom:
     if c.replay is None:
         c.jacobian = _jacobian(fn_cls, inputs, c)
     return c
+
+
+def _source(fn_cls) -> str:
+    import textwrap
+
+    try:
+        return textwrap.dedent(inspect.getsource(fn_cls.backward)).strip()
+    except (OSError, TypeError):  # defined in a string or the REPL: no source to show
+        return ""
 
 
 def _replay(fn_cls, inputs, outs):

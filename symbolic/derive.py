@@ -16,11 +16,11 @@ DISPLAY_OPS = 400  # above this, no pretty/LaTeX form (unreadable, and slow to l
 
 def size(expr, limit: int = 10_000) -> int:
     """Number of nodes of ``expr`` as a tree, counting at most ``limit`` (cheap on huge ones)."""
-    n = 0
-    for _ in sp.preorder_traversal(expr):
+    n, stack = 0, [expr]
+    while stack and n < limit:  # sympy's preorder_traversal nests generators: slow when deep
+        e = stack.pop()
         n += 1
-        if n >= limit:
-            break
+        stack.extend(e.args)
     return n
 
 

@@ -48,6 +48,7 @@ class Custom:
     outputs: tuple[Ref, ...] | None = None
     reason: str | None = None
     jacobian: np.ndarray | None = None  # d(all outputs, flat) / d(all tensor args, flat)
+    backward_source: str = ""  # the user's backward as written (shown beside its check)
 
 
 @dataclass

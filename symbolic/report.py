@@ -30,12 +30,17 @@ class ElementCheck:
 
 @dataclass(frozen=True)
 class MatrixForm:
-    """A closed form for a whole tensor, e.g. dL/dw = 2/N (X wᵀ + b − Y)ᵀ X."""
+    """A closed form for a whole tensor in matrix notation, e.g. ∂L/∂W1 = (∂L/∂Z)ᵀ·X, with the
+    chain of equations from L down to it (``symbolic.matrix``)."""
 
     target: str
     text: str
     latex: str
-    ok: bool  # agrees with the elementwise closed forms
+    ok: bool  # its value equals the engine's grad at every element
+    chain: tuple[tuple[str, str], ...] = ()  # (text, latex) of the equations it uses, in order
+    compared: int = 0  # elements compared with the engine's grad (all of them)
+    mismatched: int = 0
+    max_error: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -62,10 +67,14 @@ class CustomCheck:
     replayed: bool  # forward replayed symbolically (else: finite differences only)
     reason: str  # why it was not replayed
     elements: tuple[ElementCheck, ...]
+    # per argument: the derivative of the forward in matrix notation (what backward should
+    # return), its value compared with what backward returned at every element
+    forms: tuple[MatrixForm, ...] = ()
+    backward_source: str = ""  # the user's backward, as written
 
     @property
     def ok(self) -> bool:
-        return all(e.ok for e in self.elements)
+        return all(e.ok for e in self.elements) and all(f.ok for f in self.forms)
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,9 @@ class CheckReport:
     cancelled: bool = False
     seconds: float = 0.0
     independent: IndependentCheck | None = None
+    # the backward pass in matrix notation: "L = loss", generated names' definitions, then one
+    # equation per named tensor from L down (each (text, latex))
+    chain: tuple[tuple[str, str], ...] = ()
 
     @property
     def elements(self) -> tuple[ElementCheck, ...]:

@@ -35,8 +35,10 @@ class SymbolicCall:
     """Builds ``L`` for a ``CallTrace``. ``sample``: {target index: set of flat indices} to make
     symbols of (None: every element). ``point``: symbol -> value at the recorded point."""
 
-    def __init__(self, call, sample=None, constants_as_symbols=False, check=None, cache=None):
+    def __init__(self, call, sample=None, constants_as_symbols=False, check=None, cache=None,
+                 m=SYM):
         self.call = call
+        self.m = m
         self.check = check
         self.cache = {} if cache is None else cache  # shared across calls (origin derivatives)
         self.point: dict = {}
@@ -54,7 +56,7 @@ class SymbolicCall:
                 s = syms[idx]
                 v = value[idx]
                 if s is None:
-                    arr[idx] = nice_number(v)
+                    arr[idx] = nice_number(v) if m is SYM else float(v)
                 else:
                     arr[idx] = s
                     self.point[s] = sp.Float(float(v))
@@ -72,8 +74,8 @@ class SymbolicCall:
                     self.point[syms[idx]] = sp.Float(float(leaf.value[idx]))
                 leaf_arrays[i] = syms
             else:
-                leaf_arrays[i] = SYM.arr(leaf.value)
-        self.ev = Evaluator(g, SYM, leaf_arrays.__getitem__, override=getattr(self, "cut", {}),
+                leaf_arrays[i] = m.arr(leaf.value)
+        self.ev = Evaluator(g, m, leaf_arrays.__getitem__, override=getattr(self, "cut", {}),
                             origin_value=self._origin, check=check)
 
     def output(self):

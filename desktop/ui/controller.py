@@ -301,6 +301,7 @@ class Controller(QObject):
                 "import torch ran on the stepgrad engine: "
                 + ", ".join(f"{k} → {v}" for k, v in sorted(names.items())), 6000)
         w.symbolic.set_ready(self.state.checkable)
+        self._auto_check()
         if not self.state.checkable and result.status == "finished":
             w.symbolic.set_not_computed(
                 self.state.symbolic_note or "The script made no backward() or autograd.grad() "
@@ -332,13 +333,25 @@ class Controller(QObject):
             view.select_target(name)
 
     # ---- symbolic check ----------------------------------------------------------------------
-    def compute_symbolic(self) -> bool:
-        calls = list(self.state.symbolic_calls)
+    def _auto_check(self) -> None:
+        """After a run, the last backward() is checked by itself when its graph is small."""
+        from desktop.symbolic_auto import small_enough
+
+        calls = self.state.symbolic_calls
+        if calls and self.state.checkable and small_enough(calls[-1]):
+            self.compute_symbolic(calls=[calls[-1]], auto=True)
+
+    def compute_symbolic(self, *_args, calls=None, auto: bool = False) -> bool:
+        calls = list(self.state.symbolic_calls) if calls is None else list(calls)
         view = self.window.symbolic
+        if self._check_job is not None and getattr(self, "_check_auto", False) and not auto:
+            self.cancel_symbolic()  # Compute asked for more than the automatic check
+            self._check_job = None
         # a disabled Compute means the panel no longer shows the recorded run (e.g. a debugged
         # run came after it): checking those calls would answer for other code
         if not calls or self._check_job is not None or not view.compute.isEnabled():
             return False
+        self._check_auto = auto
         from symbolic import CancelToken
 
         note = self.state.symbolic_note
@@ -351,7 +364,11 @@ class Controller(QObject):
         token = CancelToken()
         self._cancel = token
         limit = view.time_limit()
-        view.set_computing(len(calls))
+        if auto:
+            from desktop.symbolic_auto import AUTO_TIME_LIMIT
+
+            limit = min(limit, AUTO_TIME_LIMIT)
+        view.set_computing(len(calls), auto=auto)
 
         def work():
             from symbolic import Options, check_all
@@ -377,7 +394,8 @@ class Controller(QObject):
         selected = self.window.inspector.selected_name()
         if selected:
             view.select_target(selected)
-        self._show_bottom("symbolic")
+        if not getattr(self, "_check_auto", False):  # a check nobody asked for stays behind
+            self._show_bottom("symbolic")
         self.symbolic_finished.emit(reports)
 
     def _on_check_failed(self, job: Job, exc: BaseException) -> None:

@@ -1,14 +1,16 @@
-"""Symbolic panel: for now a clear "not computed" state; the three-way check table
-(closed form, symbolic value, engine value, finite difference, badge) will fill it once
-symbolic/ and its worker are wired in by the integrator."""
+"""Symbolic panel: a clear "not computed" state, the Compute/Cancel buttons, the area where the
+backward pass is shown as rendered equations (scrolled inside the dock) and the three-way table;
+``symbolic_view.SymbolicView`` fills them."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QTableWidget,
     QVBoxLayout,
@@ -40,6 +42,19 @@ class SymbolicPanel(QWidget):
         self.cancel.clicked.connect(self.cancel_requested)
         self.cancel.setEnabled(False)
         self.formula = MathLabel(color=theme.text)
+        # the backward pass in matrix notation: one rendered equation per line, scrolled
+        # inside the dock (a wide formula must not force the window wider)
+        self.chain_box = QWidget()
+        self.chain_layout = QVBoxLayout(self.chain_box)
+        self.chain_layout.setContentsMargins(0, 0, 0, 0)
+        self.chain_layout.addWidget(self.formula)
+        self.chain_layout.addStretch(1)
+        self.math_area = QScrollArea()
+        self.math_area.setWidget(self.chain_box)
+        self.math_area.setWidgetResizable(True)
+        self.math_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.math_area.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.math_area.setMinimumHeight(60)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.horizontalHeader().setStretchLastSection(True)
@@ -50,7 +65,7 @@ class SymbolicPanel(QWidget):
         row.addWidget(self.cancel)
         lay = QVBoxLayout(self)
         lay.addLayout(row)
-        lay.addWidget(self.formula)
+        lay.addWidget(self.math_area, 1)
         lay.addWidget(self.table, 1)
         self.set_not_computed()
 
@@ -63,8 +78,21 @@ class SymbolicPanel(QWidget):
         self.table.setRowCount(0)
         self.table.setEnabled(False)
         self.formula.clear()
+        self.set_equations([])
         self.compute.setEnabled(False)
         self.cancel.setEnabled(False)
+
+    def set_equations(self, equations) -> None:
+        """Show ``[(latex, plain text), ...]`` one per line above the selected element's form."""
+        while self.chain_layout.count() > 2:  # keep the element's formula and the stretch
+            item = self.chain_layout.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        for k, (latex, plain) in enumerate(equations):
+            label = MathLabel(color=self.theme.text, size=16.0)
+            label.set_math(latex, plain=plain)
+            self.chain_layout.insertWidget(k, label)
+        self.equations = list(equations)
 
     def set_ready(self, ready: bool) -> None:
         """Enable Compute once a run has produced something to check."""

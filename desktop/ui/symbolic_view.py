@@ -119,11 +119,15 @@ class SymbolicView(SymbolicPanel):
         self.reports = []
         self._clear_views()
 
-    def set_computing(self, calls: int) -> None:
-        self.state.setText(f"<b>Checking {calls} call{'s' if calls != 1 else ''}…</b> sympy "
-                           f"derives every gradient (time limit {self.limit.value():g} s per "
-                           "call; Cancel stops it).")
-        self.compute.setEnabled(False)
+    def set_computing(self, calls: int, auto: bool = False) -> None:
+        if auto:  # Compute stays available: it replaces this check with the full one
+            self.state.setText("<b>Checking the last backward()…</b> (started by itself: the "
+                               "graph is small; Cancel stops it, Compute checks more calls)")
+        else:
+            self.state.setText(f"<b>Checking {calls} call{'s' if calls != 1 else ''}…</b> "
+                               f"sympy derives every gradient (time limit "
+                               f"{self.limit.value():g} s per call; Cancel stops it).")
+        self.compute.setEnabled(auto)
         self.cancel.setEnabled(True)
         self.badge.setText("…")
 
@@ -140,6 +144,9 @@ class SymbolicView(SymbolicPanel):
         self.compute.setEnabled(True)
         self.table.setEnabled(True)
         bad = sum(len(r.failures) for r in self.reports)
+        bad += sum(1 for r in self.reports for t in r.targets
+                   if t.matrix_form is not None and not t.matrix_form.ok)
+        bad += sum(1 for r in self.reports for c in r.custom for f in c.forms if not f.ok)
         total = sum(len(r.elements) + sum(len(c.elements) for c in r.custom)
                     for r in self.reports)
         stopped = [r for r in self.reports if r.cancelled or r.timed_out]
@@ -154,8 +161,17 @@ class SymbolicView(SymbolicPanel):
         color = self.theme.stderr if bad else "#2e8b57"
         text = f"{BAD_MARK} {bad} disagree" if bad else f"{OK_MARK} all agree"
         unchecked = sum(len(r.unchecked) for r in self.reports)
-        if unchecked:  # no closed form and no usable finite difference: not an agreement
-            text += f" ({unchecked} not checked)"
+        underived = sum(len(r.underived) for r in self.reports)
+        failed = sum(1 for r in self.reports if r.error)
+        missing = [f"{unchecked} not checked" if unchecked else "",
+                   f"{underived} without a closed form" if underived else "",
+                   f"{failed} call{'s' if failed != 1 else ''} failed" if failed else ""]
+        missing = [m for m in missing if m]
+        if missing and not bad:  # what was not compared is never counted as agreeing
+            text = f"{OK_MARK} no disagreement; " + ", ".join(missing)
+            color = "#b8860b"
+        elif missing:
+            text += " (" + ", ".join(missing) + ")"
         self.badge.setText(f"<b style='color:{color}'>{text}</b>")
         self.badge.setToolTip(text)
         self.notes.setText(note)
@@ -182,9 +198,38 @@ class SymbolicView(SymbolicPanel):
     def _groups(self, report) -> list[tuple[str, tuple, object]]:
         """(label, elements, matrix form) per target, then per custom Function."""
         out = [(t.name, t.elements, t.matrix_form) for t in report.targets]
-        out += [(f"{CUSTOM_PREFIX}{c.function}.backward", c.elements, None)
+        out += [(f"{CUSTOM_PREFIX}{c.function}.backward", c.elements, c)
                 for c in report.custom]
         return out
+
+    def _equations(self, report, mf) -> list[tuple[str, str]]:
+        """(latex, plain) lines: the chain from L down to the target, or for a custom
+        Function the derivative of its forward and whether its backward returned it."""
+        if mf is None:
+            return []
+        if hasattr(mf, "forms"):  # a CustomCheck
+            out = []
+            for f in mf.forms:
+                out.append((f.latex, f.text))
+                verdict = (f"{mf.function}.backward returned exactly that (all {f.compared} "
+                           "elements)" if f.ok else
+                           f"{mf.function}.backward DISAGREES at {f.mismatched} of {f.compared} "
+                           f"elements (largest difference {f.max_error:.3g})")
+                out.append(("", verdict))
+            if mf.backward_source:
+                out.append(("", mf.backward_source))
+            return out
+        # "L = loss" and generated names' definitions come before the first equation
+        head = []
+        for text, tex in report.chain:
+            if text.startswith("∂L/∂"):
+                break
+            head.append((tex, text))
+        verdict = (f"= the engine's grad at all {mf.compared} elements" if mf.ok else
+                   f"DISAGREES with the engine's grad at {mf.mismatched} of {mf.compared} "
+                   f"elements (largest difference {mf.max_error:.3g})")
+        return [*head, *((tex, text) for text, tex in mf.chain), (mf.latex, mf.text),
+                ("", verdict)]
 
     def _fill_targets(self, *_args) -> None:
         report = self.current_report()
@@ -238,12 +283,8 @@ class SymbolicView(SymbolicPanel):
                 elif not e.ok:
                     item.setForeground(QColor(self.theme.stderr))
                 self.table.setItem(r, c, item)
-        if mf is not None and mf.latex:
-            self.formula.set_math(
-                rf"\frac{{\partial L}}{{\partial {_sym_latex(mf.target)}}} = "
-                + comma_indices(mf.latex),
-                plain=f"∂L/∂{mf.target} = {mf.text}")
-        elif elements:
+        self.set_equations(self._equations(report, mf) if report is not None else [])
+        if elements:
             first_bad = next((k for k, e in enumerate(elements) if not e.ok), 0)
             self.table.selectRow(first_bad)
             self._show_selected_formula()

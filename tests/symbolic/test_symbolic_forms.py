@@ -65,7 +65,7 @@ LINEAR = {
     "seed": (lambda X, w, b, Y: torch.mean(torch.pow(X @ w.t() + b - Y, 2)),
              "∂L/∂w = 2/8·(X·wᵀ + b − Y)ᵀ·X"),
     "target first, summed": (lambda X, w, b, Y: ((Y - (X @ w.t() + b)) ** 2).sum(),
-                             "∂L/∂w = 2·(X·wᵀ + b − Y)ᵀ·X"),
+                             "∂L/∂w = −2·(Y − (X·wᵀ + b))ᵀ·X"),
 }
 
 
@@ -113,26 +113,31 @@ def test_matrix_form_untransposed_without_bias_and_a_seed(record):
     assert [e.symbolic for e in w_rep.elements] == pytest.approx(want.reshape(-1), rel=F32)
 
 
-def test_a_wrong_matrix_form_is_caught_by_the_elementwise_check(record, monkeypatch):
-    real = derive.linear_model
+def test_a_wrong_matrix_rule_is_caught_at_every_element(record, monkeypatch):
+    from symbolic import matrix_rules
 
-    def off_by_a_bit(call):
-        return {ti: (text, tex, grad * 1.01) for ti, (text, tex, grad) in real(call).items()}
+    real = matrix_rules.RULES["mm"]
 
-    monkeypatch.setattr(derive, "linear_model", off_by_a_bit)
+    def off_by_a_bit(node, ins, out, g):
+        return [matrix_rules.mx.scale(matrix_rules.mx.const(1.01), e) for e in real(node, ins,
+                                                                                   out, g)]
+
+    monkeypatch.setitem(matrix_rules.RULES, "mm", off_by_a_bit)
     call = _linear_calls(record, torch.float32)
     report = check(call)
     assert not report.ok and not report.failures  # every element agrees; the matrix form not
-    assert all(not t.matrix_form.ok for t in report.targets)
+    w_form = report.targets[0].matrix_form
+    assert not w_form.ok and w_form.mismatched == w_form.compared > 0
 
 
-def test_no_matrix_form_for_other_models(record):
+def test_an_absolute_error_gets_sign_in_its_matrix_form(record):
     with record() as rec:
         w = torch.tensor([[1.0, 2.0]], requires_grad=True)
         X, Y = torch.ones(3, 2), torch.zeros(3, 1)
         torch.mean((X @ w.t() - Y).abs()).backward()
     (report,) = check_all(rec.calls)
-    assert report.ok and report.targets[0].matrix_form is None
+    mf = report.targets[0].matrix_form
+    assert report.ok and mf.ok and mf.text == "∂L/∂w = 1/3·sign(X·wᵀ − Y)ᵀ·X"
 
 
 def test_an_infinite_engine_grad_agrees_only_with_an_overflowing_exact_value(record):

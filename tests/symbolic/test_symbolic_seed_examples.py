@@ -39,7 +39,9 @@ def test_linear_model_all_agree_with_matrix_form(record):
         assert e.engine == pytest.approx(e.symbolic, rel=1e-5)
         assert e.closed_form and e.latex and e.pretty
     assert w_rep.matrix_form is not None and w_rep.matrix_form.ok
-    assert "(X·wᵀ + b − Y)ᵀ·X" in w_rep.matrix_form.text
+    # the seed names its prediction Y_hat: the chain goes through it
+    assert w_rep.matrix_form.text == "∂L/∂w = (∂L/∂Y_hat)ᵀ·X"
+    assert [c[0] for c in w_rep.matrix_form.chain] == ["∂L/∂Y_hat = 2/10·(Y_hat − Y)"]
     assert b_rep.matrix_form.ok
     # the closed form of dL/db is linear in the parameters: 2 b + c_w0 w0 + c_w1 w1 + c
     assert "2*b_0_0" in b_rep.elements[0].closed_form

@@ -1,8 +1,14 @@
-"""The issue's speed target: checking the seed's y = wx + b model (X 10x2) takes under 2 s,
-including the sympy import, measured in a fresh interpreter by bench/bench_symbolic.py."""
+"""The speed targets, measured in fresh interpreters by bench/bench_symbolic.py, including the
+sympy import: the seed's y = wx + b model (X 10x2) in about a second, and `stepgrad check` (with
+its re-runs of the script) of a tanh MLP 4-32-32-1 on a batch of 16 and of a relu MLP 784-64-10
+on a batch of 8 within 5 s each, every element compared with a matrix form and nothing left
+unchecked. The machine is shared, so the assertions are on CPU seconds (what the check itself
+costs), the best of up to three runs; wall time is what the bench reports."""
 
 import importlib.util
 from pathlib import Path
+
+import pytest
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_symbolic.py"
 
@@ -14,16 +20,30 @@ def _bench():
     return mod
 
 
-def test_seed_linear_model_is_checked_in_under_two_seconds_from_a_cold_start():
+def test_seed_linear_model_is_checked_in_about_a_second_from_a_cold_start():
     bench = _bench()
     name = next(n for n in bench.CASES if n.startswith("seed y = wx + b"))
     runs = []
-    for _ in range(3):  # the machine may be shared: the best of up to three runs
+    for _ in range(3):
         m = bench.measure(name)
         runs.append(m)
-        if m["wall"] < 2.0:
+        if m["cpu"] < 1.0:
             break
-    m = min(runs, key=lambda r: r["wall"])
-    assert m["ok"] and m["derived"] and m["elements"] == 3
-    assert m["cpu"] < 2.0, runs  # the work itself, whatever else the machine runs
-    assert m["wall"] < 2.0, runs
+    m = min(runs, key=lambda r: r["cpu"])
+    assert m["ok"] and m["derived"] and m["complete"] and m["elements"] == 3
+    assert m["cpu"] < 1.5, runs
+
+
+@pytest.mark.parametrize("prefix", ["MLP 4-32-32-1 tanh", "MLP 784-64-10 relu"])
+def test_stepgrad_check_of_a_learners_mlp_takes_under_five_seconds(prefix):
+    bench = _bench()
+    name = next(n for n in bench.CASES if n.startswith(prefix))
+    runs = []
+    for _ in range(3):
+        wall, cpu, status = bench.measure_cli(name)
+        runs.append((cpu, wall, status))
+        if cpu < 5.0:
+            break
+    cpu, wall, status = min(runs)
+    assert status == 0, runs  # every element compared, all agree, the re-run agrees too
+    assert cpu < 5.0, runs

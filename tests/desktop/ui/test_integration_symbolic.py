@@ -79,7 +79,8 @@ def test_elements_nobody_could_check_are_not_counted_as_agreeing(app, qtbot):
     report = dataclasses.replace(report, targets=(w_target, *report.targets[1:]))
     view = window.symbolic
     view.show_reports([report])
-    assert "all agree (1 not checked)" in view.badge.text()
+    assert "no disagreement; 1 not checked" in view.badge.text()
+    assert "all agree" not in view.badge.text()
     assert view.select_target(w_target.name)
     assert [r[5] for r in view.row_texts()] == ["–", OK_MARK]
 

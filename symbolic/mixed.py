@@ -1,0 +1,228 @@
+"""``MIX``: the ``SYM`` namespace for large graphs, where only a few sampled elements are symbols.
+
+In ``SYM`` every entry of every tensor is a sympy object, so a 784-64 layer on a batch of 8 costs
+400,000 sympy multiplications before the first symbol is met. Here entries that don't depend on
+a symbol stay Python floats and are computed as floats (elementwise functions, sums); a matrix
+product is a float matmul plus the terms of the few symbolic entries. The closed forms are the
+same expressions, with the constants as float64 numbers instead of their shortest decimals (the
+display rounds them anyway).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import sympy as sp
+
+from . import rules
+from .rules import SYM, canonical
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, float | int) and not isinstance(v, bool)
+
+
+def _arr(x):
+    """An object array whose numbers are Python floats (sympy expressions kept)."""
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        return x
+    if isinstance(x, np.ndarray):
+        return np.asarray(x, dtype=np.float64).astype(object)
+    out = np.empty((), dtype=object)
+    if isinstance(x, sp.Basic):
+        out[()] = float(x) if x.is_Number and x.is_finite else x
+    else:
+        out[()] = float(x)
+    return out
+
+
+def _unevaluated(fn):
+    """``fn(x)`` without sympy's automatic simplification of the argument when ``fn`` is a
+    function class: on a 30-term sum, tanh's sign extraction alone costs ~20 ms a call."""
+    if isinstance(fn, type) and issubclass(fn, sp.Function):
+        return lambda *a: fn(*a, evaluate=False)
+    return fn
+
+
+def _mixed(sym_fn, num_fn):
+    sym_fn = canonical(_unevaluated(sym_fn))
+
+    def one(v):
+        if _is_num(v):
+            try:
+                return float(num_fn(v))
+            except (OverflowError, ValueError, ZeroDivisionError):
+                return float(np.float64(num_fn(np.float64(v))))
+        return sym_fn(v)
+
+    vf = np.frompyfunc(one, 1, 1)
+    return lambda x: _arr(vf(_arr(x)))
+
+
+def _mixed2(sym_fn, num_fn):
+    sym_fn = canonical(sym_fn)
+
+    def one(a, b):
+        return float(num_fn(a, b)) if _is_num(a) and _is_num(b) else sym_fn(a, b)
+
+    vf = np.frompyfunc(one, 2, 1)
+    return lambda a, b: _arr(vf(_arr(a), _arr(b)))
+
+
+def _exp(v):
+    return math.exp(v) if v < 700 else math.inf
+
+
+def _log(v):
+    return math.log(v) if v > 0 else (-math.inf if v == 0 else math.nan)
+
+
+def _combine(sym_op, num_op):
+    def combine(*vals):
+        if all(_is_num(v) for v in vals):
+            return float(num_op(vals))
+        return sym_op(*vals)
+
+    return combine
+
+
+def _reduce(x, dims, keepdim, combine):
+    x = _arr(x)
+    if x.ndim == 0:
+        return x
+    axes = rules._reduce_axes(x, dims)
+    rest = [d for d in range(x.ndim) if d not in axes]
+    flat = np.transpose(x, rest + list(axes)).reshape([x.shape[d] for d in rest] + [-1])
+    out = np.empty(flat.shape[:-1], dtype=object)
+    for idx in np.ndindex(out.shape):
+        out[idx] = combine(*flat[idx])
+    if keepdim:
+        out = out.reshape([1 if d in axes else x.shape[d] for d in range(x.ndim)])
+    return out
+
+
+def _numeric_part(a):
+    """(float array with symbolic entries 0, indices of the symbolic entries)."""
+    flat = a.reshape(-1)
+    sym = [i for i, v in enumerate(flat) if not _is_num(v)]
+    num = np.array([0.0 if not _is_num(v) else v for v in flat], dtype=np.float64)
+    return num.reshape(a.shape), sym
+
+
+def _matmul2(a, b):
+    """2-D product: float matmul of the numeric parts, plus the symbolic entries' terms."""
+    an, sa = _numeric_part(a)
+    bn, sb = _numeric_part(b)
+    out = (an @ bn).astype(object)
+    k = a.shape[1]
+    for f in sa:
+        i, j = divmod(f, k)
+        out[i, :] = out[i, :] + a[i, j] * b[j, :]
+    n = b.shape[1]
+    for f in sb:
+        i, j = divmod(f, n)
+        col = an[:, i]
+        nz = col != 0
+        if nz.any():
+            out[nz, j] = out[nz, j] + col[nz].astype(object) * b[i, j]
+    return out
+
+
+class MIX(SYM):
+    arr = staticmethod(_arr)
+    scalar = staticmethod(lambda v: _arr(float(v)) if not isinstance(v, sp.Basic) else _arr(v))
+    exp = staticmethod(_mixed(sp.exp, _exp))
+    log = staticmethod(_mixed(sp.log, _log))
+    sqrt = staticmethod(_mixed(sp.sqrt, lambda v: math.sqrt(v) if v >= 0 else math.nan))
+    sin = staticmethod(_mixed(sp.sin, math.sin))
+    cos = staticmethod(_mixed(sp.cos, math.cos))
+    tanh = staticmethod(_mixed(sp.tanh, math.tanh))
+    abs = staticmethod(_mixed(sp.Abs, abs))
+    sigmoid = staticmethod(_mixed(lambda x: 1 / (1 + sp.exp(-x)),
+                                  lambda v: 0.5 * (1.0 + math.tanh(0.5 * v))))
+    relu = staticmethod(_mixed(rules.relu, lambda v: v if v > 0 else 0.0))
+    sign = staticmethod(_mixed(rules.sign_fn, lambda v: float(np.sign(v))))
+    floor = staticmethod(_mixed(rules.floor_fn, math.floor))
+    ceil = staticmethod(_mixed(rules.ceil_fn, math.ceil))
+    round = staticmethod(_mixed(rules.round_fn, lambda v: float(np.round(v))))
+    maximum = staticmethod(_mixed2(rules.max_tie, max))
+    minimum = staticmethod(_mixed2(rules.min_tie, min))
+
+    @staticmethod
+    def clamp(x, lo, hi):
+        def num(v):
+            if lo is not None:
+                v = max(v, float(lo))
+            if hi is not None:
+                v = min(v, float(hi))
+            return v
+
+        return _mixed(rules._piece_clamp(lo, hi), num)(x)
+
+    @staticmethod
+    def pow(x, e):
+        e = rules.nice_number(e)
+        if isinstance(e, sp.Float):
+            r = sp.Rational(float(e)).limit_denominator(64)
+            e = r if float(r) == float(e) else e
+        fe = float(e)
+
+        def num(v):
+            try:
+                return v ** fe if v >= 0 or fe == int(fe) else math.nan
+            except ZeroDivisionError:
+                return math.inf
+        return _mixed(lambda v: v**e, num)(x)
+
+    @staticmethod
+    def sum(x, dims, keepdim):
+        return _reduce(x, dims, keepdim, _combine(sp.Add, math.fsum))
+
+    @staticmethod
+    def prod(x, dims, keepdim):
+        return _reduce(x, dims, keepdim, _combine(sp.Mul, math.prod))
+
+    @staticmethod
+    def amax(x, dims, keepdim):
+        return _reduce(x, dims, keepdim, _combine(canonical(sp.Max), max))
+
+    @staticmethod
+    def amin(x, dims, keepdim):
+        return _reduce(x, dims, keepdim, _combine(canonical(sp.Min), min))
+
+    @staticmethod
+    def matmul(a, b):
+        a, b = _arr(a), _arr(b)
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        if a2.ndim == 2 and b2.ndim == 2:
+            out = _matmul2(a2, b2)
+        else:
+            lead = np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+            a3 = np.broadcast_to(a2, lead + a2.shape[-2:])
+            b3 = np.broadcast_to(b2, lead + b2.shape[-2:])
+            out = np.empty(lead + (a2.shape[-2], b2.shape[-1]), dtype=object)
+            for idx in np.ndindex(*lead):
+                out[idx] = _matmul2(a3[idx], b3[idx])
+        if b.ndim == 1:
+            out = out[..., 0]
+        if a.ndim == 1:
+            out = out[..., 0, :] if b.ndim > 1 else out[..., 0]
+        return _arr(out)
+
+    @staticmethod
+    def zeros(shape):
+        return np.zeros(shape).astype(object)
+
+    @staticmethod
+    def where(c, a, b):
+        return _arr(np.where(c, _arr(a), _arr(b)))
+
+
+def worth_it(call, limit: int = 1_000) -> bool:
+    """True when the graph is large enough that ``MIX`` pays (its constants print as floats)."""
+    g = call.graph
+    total = sum(lf.value.size for lf in g.leaves)
+    total += sum(o.size for n in g.nodes for o in n.out_values if o is not None)
+    return total > limit

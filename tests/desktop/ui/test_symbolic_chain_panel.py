@@ -1,0 +1,88 @@
+"""The Symbolic panel's matrix forms: the last backward() is checked by itself after a small
+run, its chain of equations is shown as rendered math inside the dock (scrolled, never widening
+the window), and the badge never counts what was not derived as agreeing."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from integration_helpers import SEED, app_fixture, run_source
+
+from desktop.symbolic_auto import small_enough
+from desktop.ui.symbolic_view import OK_MARK
+
+MLP = """\
+import torch
+torch.manual_seed(0)
+X, Y = torch.randn(16, 4), torch.randn(16, 1)
+W1 = torch.randn(8, 4, requires_grad=True)
+b1 = torch.zeros(8, requires_grad=True)
+W2 = torch.randn(1, 8, requires_grad=True)
+b2 = torch.zeros(1, requires_grad=True)
+Z = X @ W1.T + b1
+H = torch.tanh(Z)
+Y_hat = H @ W2.T + b2
+L = ((Y_hat - Y)**2).mean()
+L.backward()
+"""
+
+
+@pytest.fixture
+def app(qtbot, settings, tmp_path, monkeypatch):
+    yield from app_fixture(qtbot, settings, tmp_path, monkeypatch)
+
+
+def test_a_small_run_is_checked_by_itself_and_shows_its_chain(app, qtbot):
+    window, controller = app
+    with qtbot.waitSignal(controller.symbolic_finished, timeout=60000) as blocker:
+        run_source(qtbot, window, controller, MLP)
+    (report,) = blocker.args[0]  # only the last backward(), nobody pressed Compute
+    assert report.ok and all(t.matrix_form.ok for t in report.targets)
+    view = window.symbolic
+    # the automatic check has two seconds of sympy: on a loaded machine some scalar forms may
+    # be left underived, and then the badge must not say "all agree"
+    assert OK_MARK in view.badge.text()
+    assert ("all agree" in view.badge.text()) == report.complete
+    assert view.select_target("W1")
+    plain = [p for _latex, p in view.equations]
+    assert plain[:4] == ["∂L/∂Y_hat = 2/16·(Y_hat − Y)", "∂L/∂H = ∂L/∂Y_hat·W2",
+                         "∂L/∂Z = ∂L/∂H ⊙ (1 − H²)", "∂L/∂W1 = (∂L/∂Z)ᵀ·X"]
+    assert plain[4] == "= the engine's grad at all 32 elements"
+    labels = [view.chain_layout.itemAt(k).widget() for k in range(4)]
+    assert all(label.rendered for label in labels)  # drawn as math, not as text
+
+
+def test_long_equations_scroll_inside_the_dock(app, qtbot):
+    window, controller = app
+    view = window.symbolic
+    before = view.minimumSizeHint().width()
+    long = r" + ".join(rf"\frac{{\partial L}}{{\partial W_{{{k}}}}}" for k in range(60))
+    view.set_equations([(long, "a very long equation")])
+    qtbot.wait(10)
+    assert view.chain_layout.itemAt(0).widget().sizeHint().width() > 1500
+    assert view.minimumSizeHint().width() <= max(before, 400)
+
+
+def test_a_large_graph_waits_for_compute(app, qtbot):
+    window, controller = app
+    run_source(qtbot, window, controller, SEED)
+    call = controller.state.symbolic_calls[-1]
+    assert small_enough(call)
+    big = dataclasses.replace(call, graph=dataclasses.replace(call.graph, nodes=[
+        call.graph.nodes[0]] * 400))
+    assert not small_enough(big)
+
+
+def test_elements_without_a_closed_form_are_not_counted_as_agreeing(app, qtbot):
+    window, controller = app
+    with qtbot.waitSignal(controller.symbolic_finished, timeout=60000) as blocker:
+        run_source(qtbot, window, controller, SEED)
+    (report,) = blocker.args[0]
+    t = report.targets[0]
+    underived = dataclasses.replace(t.elements[0], symbolic=None, closed_form="")
+    t = dataclasses.replace(t, elements=(underived, *t.elements[1:]))
+    view = window.symbolic
+    view.show_reports([dataclasses.replace(report, targets=(t, *report.targets[1:]))])
+    assert "no disagreement; 1 without a closed form" in view.badge.text()
+    assert "all agree" not in view.badge.text()
