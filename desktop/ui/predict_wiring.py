@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction
 
 from desktop import lessons
 from desktop.practice.answer import AnswerError, needs_names
-from desktop.practice.by_hand import compare, report
+from desktop.practice.by_hand import closed_form_values, compare, report
 from desktop.practice.coach import Coach, Reveal
 from desktop.ui.backward_step_panel import derivative_key
 from desktop.ui.predict_panel import OFF, WAITING, PredictPanel
@@ -51,6 +51,7 @@ class PredictWiring(QObject):
         self._token = None
         self._asking_text = ""
         self._last_status = "idle"
+        self._reports: list = []  # the Symbolic panel's last check of the last run
         bridge = debug.bridge
         bridge.paused.disconnect(debug.show_state)
         bridge.paused.connect(self._on_paused)
@@ -67,16 +68,26 @@ class PredictWiring(QObject):
                                         "<name>.grad, and name the first wrong line")
             self.act_by_hand.triggered.connect(self.check_by_hand)
             controller.tools_menu.addAction(self.act_by_hand)
+            controller.symbolic_finished.connect(self._on_symbolic)
+            controller.run_finished.connect(lambda _result: self._on_symbolic(()))
+
+    def _on_symbolic(self, reports) -> None:
+        self._reports = list(reports or ())
 
     def check_by_hand(self) -> str:
-        """Report the last run's hand-derived gradients in the Output panel."""
+        """Report the last run's hand-derived gradients in the Output panel, against autograd
+        and, once the Symbolic panel has checked this run, against the closed forms."""
         controller = self.window.controller
         ns = controller.state.namespace
         if not ns:
             text = "Check Hand-Derived Gradients: run the script first (Ctrl+F5).\n"
         else:
+            forms = closed_form_values(self._reports)
             text = "== hand-derived gradients ==\n" + report(compare(
-                ns, self.window.source())) + "\n"
+                ns, self.window.source(), forms)) + "\n"
+            if not forms:
+                text += ("(closed forms: press Compute in the Symbolic panel, then check again, "
+                         "to compare with sympy's too)\n")
         self.window.append_output(text, "stdout")
         self.window.docks["output"].raise_()
         return text

@@ -45,3 +45,33 @@ def test_a_sign_error_in_the_middle_of_the_chain_is_where_it_starts():
 
 def test_without_hand_gradients_the_report_says_how_to_name_them():
     assert "name them d<tensor>" in report([])
+
+
+def _with_closed_forms(code, tmp_path):
+    from symbolic import Recorder, check_all
+    from symbolic.cli import run_script
+
+    from desktop.practice.by_hand import closed_form_values
+
+    path = tmp_path / "hand.py"
+    path.write_text(code)
+    recorder = Recorder()
+    error = run_script(str(path), code, recorder)
+    assert error is None
+    forms = closed_form_values(check_all(recorder.calls[:1]))
+    return forms
+
+
+def test_leaf_gradients_are_also_compared_with_sympys_closed_forms(tmp_path):
+    code = LESSON.code.replace("    cmp(name, mine, t)\n", "    pass\n")
+    forms = _with_closed_forms(code, tmp_path)
+    assert {"W1", "b1", "W2", "b2"} <= set(forms)
+    ns = run_code(code).namespace
+    got = {h.name: h for h in compare(ns, code, forms)}
+    assert got["W1"].closed_form.startswith("agrees (")
+    assert got["Z"].closed_form == ""  # an intermediate tensor: no closed form of its own
+    wrong = code.replace("db2 = dY_hat.sum(0)", "db2 = dY_hat.sum(0) * 2")
+    ns = run_code(wrong).namespace
+    b2 = next(h for h in compare(ns, wrong, forms) if h.name == "b2")
+    assert b2.closed_form.startswith("differs at [0]:") and not b2.approx
+    assert "closed form: differs" in b2.text()

@@ -166,3 +166,4 @@ def test_tools_check_hand_derived_gradients_names_the_first_wrong_line(app, qtbo
     assert f"First wrong: db1 at line {line}." in text
     assert "you forgot to sum over the batch axis (dim 0) that `b1` was broadcast" in text
     assert "== hand-derived gradients ==" in window.output.text.toPlainText()
+    assert "press Compute in the Symbolic panel" in text  # no closed forms computed yet
