@@ -113,12 +113,5 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     return _result(OPS["hardtanh"], out, (input,), (min_val, max_val), input._rg)
 
 
-def _logsumexp(self, dim, keepdim=False):
-    from .functions import logsumexp
-
-    return logsumexp(self, dim, keepdim)
-
-
 Tensor.sinh, Tensor.cosh, Tensor.atan, Tensor.rsqrt = sinh, cosh, atan, rsqrt
 Tensor.arctan = atan
-Tensor.logsumexp = _logsumexp

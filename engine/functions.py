@@ -9,6 +9,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import _dtype, ns
+from . import ranges as _ranges
 from .device import check_device
 from .division import div, floor_divide, remainder
 from .grad_mode import mode as _mode
@@ -132,12 +133,16 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         start, end = 0, start
     is_float = builtins.any(isinstance(v, builtins.float) for v in (start, end, step))
     fallback = _default[0].np if is_float else np.dtype(np.int64)
-    return _finish(np.arange(start, end, step).astype(_np_dtype(dtype, fallback)), requires_grad)
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    return _finish(_ranges.arange_values(start, end, step, np.dtype(_np_dtype(dtype, fallback))),
+                   requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     check_device(device)
-    return _finish(np.linspace(start, end, steps).astype(_np_dtype(dtype)), requires_grad)
+    start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    return _finish(_ranges.linspace_values(start, end, int(steps), np.dtype(_np_dtype(dtype))),
+                   requires_grad)
 
 
 _CREATE_KW = ("Tensor out = None, torch.dtype dtype = None, torch.layout layout = None, "
@@ -506,10 +511,7 @@ def log_softmax(x, dim, dtype=None):
 
 
 def logsumexp(x, dim, keepdim=False):
-    x = _t(x)
-    m = x.detach().amax(dim, True)
-    return ((x - m).exp().sum(dim, True).log() + m).squeeze(dim) if not keepdim else (
-        (x - m).exp().sum(dim, True).log() + m)
+    return _t(x).logsumexp(dim, keepdim)
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):

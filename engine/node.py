@@ -77,7 +77,7 @@ class Node:
         return self._name
 
     def __repr__(self) -> str:
-        return f"<{self._name} object at {id(self):#x}>"
+        return f"<{type(self).__name__} object at {id(self):#x}>"
 
     @property
     def metadata(self) -> dict:
@@ -133,7 +133,8 @@ def node_class(name: str, op) -> type:
     key = (name, id(op))
     cls = _node_classes.get(key)
     if cls is None:
-        cls = type(name, (Node,), {"__slots__": (), "op": op, "_name": name})
+        # PyTorch's C++ nodes name themselves torch::autograd::CopySlices; their class is CopySlices
+        cls = type(name.rpartition("::")[2], (Node,), {"__slots__": (), "op": op, "_name": name})
         _node_classes[key] = cls
     return cls
 

@@ -385,7 +385,7 @@ def _copy_slices_vjp(m, g, out, s, a, need):
     return _two(need, lambda: m.index_fill_zero(g, idx), d_value)
 
 
-register("setitem", "CopySlices", None, _copy_slices_vjp, doc="a[idx] = v")
+register("setitem", "torch::autograd::CopySlices", None, _copy_slices_vjp, doc="a[idx] = v")
 
 
 def _cat_vjp(m, g, out, s, a, need):

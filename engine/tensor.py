@@ -177,7 +177,13 @@ def record(op, out, inputs, attrs=None):
         if op.save_inputs:
             # versions are read only for saved inputs (an inference tensor's read raises)
             node._saved = inputs
-            node._versions = (a._vc[0], b._vc[0] if isinstance(b, Tensor) else None)
+            if op is _MUL or op is _DIV:
+                # as PyTorch, a's value matters only for b's grad (and b's only for div or a's)
+                bt = isinstance(b, Tensor)
+                node._versions = (a._vc[0] if bt and b._rg else None,
+                                  b._vc[0] if bt and (a._rg or op is _DIV) else None)
+            else:
+                node._versions = (a._vc[0], b._vc[0] if isinstance(b, Tensor) else None)
         else:
             node._saved = ()
             node._versions = None
@@ -212,6 +218,7 @@ def record(op, out, inputs, attrs=None):
 _pack_saved = None  # set while autograd.graph.saved_tensors_hooks is active
 _NO_EDGE = (None, 0)
 _MEAN, _POW, _RELU = OPS["mean"], OPS["pow"], OPS["relu"]
+_MUL, _DIV = OPS["mul"], OPS["div"]
 
 
 def _result(op, arr, inputs, attrs=None, rg=None):
@@ -471,6 +478,8 @@ class Tensor(metaclass=_TensorClass):
     _hooks = None  # OrderedDict of hooks on a leaf
     _retains = False  # retain_grad() was called
     _acc = None  # weakref to this leaf's AccumulateGrad node
+    _view = None  # engine.views.ViewInfo when this tensor is a view
+    _views = None  # weakrefs to this base's views
 
     def __init__(self, *args, **kwargs):
         # torch.Tensor([...]) is float (default dtype); torch.Tensor(2, 3) allocates a shape
@@ -701,12 +710,6 @@ class Tensor(metaclass=_TensorClass):
     def cuda(self, *a, **k):
         raise AssertionError("Torch not compiled with CUDA enabled")
 
-    def contiguous(self, *a, **k):
-        return self
-
-    def is_contiguous(self, *a, **k) -> bool:
-        return True
-
     def clone(self, *, memory_format=None):
         return _unary("clone", self, np.copy)
 
@@ -715,12 +718,6 @@ class Tensor(metaclass=_TensorClass):
         t._vc = self._vc
         return t
 
-    def detach_(self):
-        if self._hooks:
-            pass
-        self.grad_fn = None
-        self._rg = False
-        return self
 
     # ---- printing ------------------------------------------------------------------------------
     def __repr__(self, *, tensor_contents=None):
@@ -1012,15 +1009,6 @@ class Tensor(metaclass=_TensorClass):
     def square(self):
         return self ** 2
 
-    def rsqrt(self):
-        return self.sqrt().reciprocal()
-
-    def log1p(self):
-        return (self + 1).log()
-
-    def expm1(self):
-        return self.exp() - 1
-
     def clamp(self, min=None, max=None):
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             from .functions import maximum, minimum
@@ -1034,6 +1022,8 @@ class Tensor(metaclass=_TensorClass):
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         x = self._data
+        if x.dtype.kind != "f" and builtins.float in (type(min), type(max)):
+            x = x.astype(_default[0].np)  # an integer tensor clamped to a float bound is float
         out = np.clip(x, min, max)
         if out.dtype != x.dtype:
             out = out.astype(x.dtype)
@@ -1047,9 +1037,6 @@ class Tensor(metaclass=_TensorClass):
         x = self._data
         out = np.maximum(x, min).astype(x.dtype, copy=False)
         return _result(OPS["clamp_min"], out, (self,), min, self._rg)
-
-    def clamp_max(self, max):
-        return self.clamp(max=max)
 
     def maximum(self, other):
         from .functions import maximum
@@ -1247,32 +1234,8 @@ class Tensor(metaclass=_TensorClass):
                        self._rg)._share(self)
 
     def _share(self, base, idx=None):
-        self._vc = base._vc  # views share the version counter with their base
-        if base._rg:
-            if base.grad_fn is None or base._leaf_view:
-                self._leaf_view = True  # in-place on it would bypass the leaf's own check
-            elif idx is not None:
-                self._view_of = (base, idx)  # in-place on it rewrites base's history too
-        return self
-
-    _leaf_view = False
-    _view_of = None
-
-    def _check_view_inplace(self):
-        if self._leaf_view:
-            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
-                               "in-place operation.")
-
-    def _propagate_to_base(self):
-        """After an in-place change to this view, record it on the base as PyTorch's CopySlices
-        (the data is already there: views share memory)."""
-        view_of = self._view_of
-        if view_of is None:
-            return
-        base, idx = view_of
-        old = base._snapshot()
-        record(OPS["setitem"], base, (old, self), (idx, self._data.shape))
-        base._propagate_to_base()
+        """Make this tensor a view of ``base`` (engine.views)."""
+        return _lazy.views.make_view(self, base)
 
     def view(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
@@ -1313,7 +1276,7 @@ class Tensor(metaclass=_TensorClass):
         if dim is None:
             return self._reshaped("squeeze", tuple(n for n in s if n != 1))
         dims = _dims(dim, len(s))
-        return self._reshaped("squeeze_dim",
+        return self._reshaped("squeeze_dim" if isinstance(dim, builtins.int) else "squeeze_dims",
                               tuple(n for i, n in enumerate(s) if not (i in dims and n == 1)))
 
     def unsqueeze(self, dim):
@@ -1390,16 +1353,6 @@ class Tensor(metaclass=_TensorClass):
     def expand_as(self, other):
         return self.expand(other.shape)
 
-    def repeat(self, *sizes):
-        from .functions import cat
-
-        sizes = _shape_arg(sizes)
-        out = self.reshape((1,) * (len(sizes) - self._data.ndim) + self._data.shape)
-        for d, n in enumerate(sizes):
-            if n != 1:
-                out = cat([out] * n, d)
-        return out
-
     def chunk(self, chunks, dim=0):
         if self._data.ndim == 0:
             raise RuntimeError("chunk expects at least a 1-dimensional tensor")
@@ -1435,7 +1388,9 @@ class Tensor(metaclass=_TensorClass):
 
     def _multi_output(self, key, parts, attrs):
         """One node with several outputs (SplitBackward0, UnbindBackward0), as in PyTorch."""
-        outs = tuple(_wrap(p)._share(self) for p in parts)
+        name = OPS[key].name[:-9]  # Unbind, Split, SplitWithSizes
+        outs = tuple(_lazy.views.make_view(_wrap(p), self, (name, i))
+                     for i, p in enumerate(parts))
         if not (self._rg and _mode.enabled):
             return outs
         op = OPS[key]
@@ -1453,7 +1408,6 @@ class Tensor(metaclass=_TensorClass):
             o.grad_fn = node
             o._rg = True
             o._out_nr = i
-            o._share(self)
         obs = observe.current
         if obs is not None:
             obs.on_node(node, (self,), outs, observe.user_location())
@@ -1470,22 +1424,6 @@ class Tensor(metaclass=_TensorClass):
             raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
         d = _dims(dim, self._data.ndim)[0]
         return self[(slice(None),) * d + (slice(start, start + length),)]
-
-    def index_select(self, dim, index):
-        if self._data.ndim == 0:  # a 0-d tensor is indexed as the one-element vector it holds
-            _dims(dim, 0)
-            return self.reshape(1).index_select(0, index.reshape(-1)).reshape(())
-        d = _dims(dim, self._data.ndim)[0]
-        return self[(slice(None),) * d + (index,)]
-
-    def gather(self, dim, index):
-        if self._data.ndim == 0:
-            _dims(dim, 0)
-            return self.reshape(1).gather(0, index.reshape(1)).reshape(index.shape)
-        d = _dims(dim, self._data.ndim)[0]
-        idx = list(np.indices(index._data.shape, sparse=True))
-        idx[d] = index._data
-        return self[tuple(idx)]
 
     # ---- indexing ------------------------------------------------------------------------------
     def __getitem__(self, idx):
@@ -1540,26 +1478,31 @@ class Tensor(metaclass=_TensorClass):
     def _index_step(self, key, dim, item):
         x = self._data
         full = (slice(None),) * dim + (item,)
-        return _result(OPS[key], x[full], (self,), (x.shape, full), self._rg)._share(self, full)
+        # the trailing Ellipsis keeps a numpy view even when every index is an integer
+        return _result(OPS[key], x[full + (Ellipsis,)], (self,), (x.shape, full),
+                       self._rg)._share(self)
 
     def __setitem__(self, idx, value):
         idx = _convert_index(idx)
         v = value if isinstance(value, Tensor) else _wrap(np.asarray(value, dtype=self._data.dtype))
         track = _mode.enabled and (self._rg or v._rg)
+        if self._view is not None and _mode.enabled:
+            _lazy.views.check_inplace(self, track)
         if track and self.grad_fn is None and self._rg:
             raise RuntimeError(LEAF_INPLACE_ERROR)
         if not track:
             self._data[idx] = v._data
             self._vc[0] += 1
             return
-        self._check_view_inplace()
+        pre = _lazy.views.before_write(self)
         old = self._snapshot()
         new = old._data.copy()
         new[idx] = v._data
         self._data[...] = new
         self._vc[0] += 1
         record(OPS["setitem"], self, (old, v), (idx, v._data.shape))
-        self._propagate_to_base()
+        if self._view is not None or self._views or self._retains:
+            _lazy.views.after_inplace(self, old.grad_fn, old._out_nr, (old, v), pre)
 
     def _snapshot(self):
         """A stand-in for this tensor's value and history before an in-place change."""
@@ -1572,6 +1515,8 @@ class Tensor(metaclass=_TensorClass):
     # ---- in-place ------------------------------------------------------------------------------
     def _inplace(self, fn, other=None, ufunc=None):
         track = _mode.enabled and (self._rg or (isinstance(other, Tensor) and other._rg))
+        if _mode.enabled and self._view is not None:
+            _lazy.views.check_inplace(self, track)
         if ufunc is not None and not track:
             # optimiser steps under no_grad land here: numpy in place, no temporaries
             x = self._data
@@ -1589,8 +1534,7 @@ class Tensor(metaclass=_TensorClass):
                 return self
         if track and self.grad_fn is None and self._rg:
             raise RuntimeError(LEAF_INPLACE_ERROR)
-        if track:
-            self._check_view_inplace()
+        pre = _lazy.views.before_write(self) if track else None
         src = self._snapshot() if track else self.detach()
         res = fn(src) if other is None else fn(src, other)
         r = res._data
@@ -1610,7 +1554,9 @@ class Tensor(metaclass=_TensorClass):
             self._out_nr = 0
             if node._out is not None:
                 node._out = (self._data, self._vc, self._vc[0])
-            self._propagate_to_base()
+            if self._view is not None or self._views or self._retains:
+                _lazy.views.after_inplace(self, src.grad_fn, src._out_nr,
+                                          (src, other) if other is not None else (src,), pre)
         return self
 
     def add_(self, other, *, alpha=1):
@@ -1651,22 +1597,13 @@ class Tensor(metaclass=_TensorClass):
         return self._inplace(Tensor.sqrt)
 
     def zero_(self):
-        return self.fill_(0)
+        return self._inplace(_lazy.inplace_ops.zero)
 
     def fill_(self, value):
-        if _mode.enabled and self._rg and self.grad_fn is None:
-            raise RuntimeError(LEAF_INPLACE_ERROR)
-        self._data[...] = _arr(value)
-        self._vc[0] += 1
-        if self._rg and _mode.enabled:  # the old history no longer matters: the value is constant
-            self.grad_fn = None
-            self._rg = False
-        return self
+        return self._inplace(_lazy.inplace_ops.fill, value)
 
-    def copy_(self, src):
-        return self._inplace(lambda a, b: b.to(a.dtype).expand(a.shape) if isinstance(b, Tensor)
-                             else _wrap(np.broadcast_to(np.asarray(b, a._data.dtype),
-                                                        a._data.shape)), src)
+    def copy_(self, src, non_blocking=False):
+        return self._inplace(_lazy.inplace_ops.copy, src)
 
     def uniform_(self, a=0.0, b=1.0, generator=None):
         from .random import _rng

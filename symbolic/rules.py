@@ -561,3 +561,5 @@ from . import rules_nn_extra  # noqa: E402, F401  (registers its rules; imports 
 from . import rules_layers  # noqa: E402, F401
 from . import rules_arith  # noqa: E402, F401  (registers its rules; imports this module)
 from . import rules_math_extra  # noqa: E402, F401
+from . import rules_views  # noqa: E402, F401  (the same, for views and in-place rows)
+from . import rules_more  # noqa: E402, F401  (the same, for engine.more_ops)

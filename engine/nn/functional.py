@@ -19,7 +19,7 @@ from ..functions import log_softmax as _log_softmax
 from ..functions import softmax as _softmax
 from ..grad_mode import mode as _mode
 from ..ns import NP
-from ..ops import register
+from ..ops import OPS, register
 from ..tensor import Tensor, _result, _wrap, as_array
 from .activation_functions import dropout, elu, gelu, leaky_relu, silu, softplus
 
@@ -131,6 +131,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if x.shape[-1:] != w.shape[1:] or x.dtype is not w.dtype:
         _check_mm(x, w)
     if bias is None:
+        if x.ndim == 1 and w.ndim == 2:  # PyTorch: unsqueeze, mm, squeeze((0,))
+            out = input.unsqueeze(0) @ weight.t()
+            return _result(OPS["squeeze_dims_"], out._data[0], (out,), out._data.shape, out._rg)
         return input @ weight.t()
     if x.ndim != 2:
         lead = x.shape[:-1]

@@ -233,7 +233,7 @@ def test_setitem_on_non_leaf_records_copyslices():
     v = torch.tensor(10.0, requires_grad=True)
     y = x * 1
     y[1] = v * 2
-    assert y.grad_fn.name() == "CopySlices"
+    assert y.grad_fn.name() == "torch::autograd::CopySlices"
     (y * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
     assert x.grad.tolist() == [1.0, 0.0, 3.0]
     assert v.grad.item() == 4.0
@@ -295,7 +295,7 @@ def test_inplace_on_a_view_rewrites_the_base_history():
     v = y[0:2]
     v.mul_(10)  # y is now [10, 20, 3]
     assert y.tolist() == [10.0, 20.0, 3.0]
-    assert y.grad_fn.name() == "CopySlices"
+    assert y.grad_fn.name() == "torch::autograd::CopySlices"
     (y * torch.tensor([1.0, 2.0, 3.0])).sum().backward()
     assert x.grad.tolist() == [10.0, 20.0, 3.0]
 

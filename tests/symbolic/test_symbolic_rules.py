@@ -94,6 +94,24 @@ CASES = {
     "index": lambda: t(4)[torch.tensor([0, 2, 2])].pow(2).sum(),
     "index_scatter": None,  # only built by create_graph backward of index: see below
     "setitem": lambda: _setitem(),
+    "log1p": lambda: pos(3).log1p().sum(),
+    "expm1": lambda: (t(3).expm1() * t(3, seed=1)).sum(),
+    "rsqrt": lambda: pos(3).rsqrt().sum(),
+    "clamp_max": lambda: (t(4).clamp_max(0.1) * t(4, seed=1)).sum(),
+    "logsumexp": lambda: (torch.logsumexp(t(2, 3), 1) * t(2, seed=1)).sum(),
+    "gather": lambda: (t(2, 3).gather(1, torch.tensor([[0, 2, 2], [1, 0, 1]])) ** 2).sum(),
+    "index_select": lambda: (t(3, 2).index_select(0, torch.tensor([2, 0, 2])) ** 2).sum(),
+    "repeat": lambda: (t(2).repeat(2, 2) * t(2, 4, seed=1)).sum(),
+    "squeeze_dims": lambda: (t(1, 2, 1).squeeze((0, 2)) * t(2, seed=1)).sum(),
+    "squeeze_dims_": lambda: (F.linear(t(3), t(2, 3, seed=1)) * t(2, seed=2)).sum(),
+    "as_strided": lambda: _through_view(),
+    "copy_slices": lambda: _through_view(),
+    "stale_multi_view": None,  # raises in backward: tests/engine/test_views_inplace.py
+    "diagonal": lambda: (t(3, 3).diagonal(1) * t(2, seed=1)).sum(),
+    "zero": lambda: ((t(3) * 1.0).zero_() * t(3, seed=1)).sum() + t(3, seed=2).sum(),
+    "fill": lambda: ((t(3) * 1.0).fill_(2.0) * t(3, seed=1)).sum() + t(3, seed=2).sum(),
+    "fill_t": lambda: ((t(3) * 1.0).fill_(t()) * t(3, seed=1)).sum(),
+    "copy": lambda: ((t(3) * 1.0).copy_(t(1, seed=1)) * t(3, seed=2)).sum(),
     "cat": lambda: (torch.cat([t(2), t(3, seed=1)]) * t(5, seed=2)).sum(),
     "stack": lambda: (torch.stack([t(2), t(2, seed=1)], 1) ** 2).sum(),
     "mm": lambda: (t(3, 2) @ t(2, 4, seed=1)).sum(),
@@ -212,6 +230,13 @@ def _setitem():
     a = t(4) * 1.0
     a[1:3] = t(2, seed=1)
     return (a**2).sum()
+
+
+def _through_view():
+    a = t(4) * 1.0
+    v = a[1:3]
+    v.mul_(t(2, seed=1))  # CopySlices on a, AsStridedBackward0 on v
+    return (v**2).sum() + (a**2).sum()
 
 
 def test_every_engine_op_has_a_rule_and_a_case():

@@ -1,0 +1,56 @@
+"""Out-of-place forms of ``zero_``, ``fill_`` and ``copy_``, recorded with PyTorch's nodes
+(``ZeroBackward0``, ``FillBackward2``/``3``, ``CopyBackwards``): ``Tensor._inplace`` writes their
+result into the tensor, so a non-leaf keeps requiring grad and views rebase as for any in-place op.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .ops import register
+from .tensor import Tensor, _broadcast_error, _result, _wrap, as_array
+
+
+def _zeros_vjp(m, g, out, s, a, need):
+    return (g * 0.0,)
+
+
+def _fill_t_vjp(m, g, out, s, a, need):
+    return (g * 0.0 if need[0] else None, m.reshape(m.sum(g, None, False), ()) if need[1] else None)
+
+
+def _copy_vjp(m, g, out, s, a, need):
+    shape, dtype = a
+    return (g * 0.0 if need[0] else None,
+            m.sum_to(m.cast(g, dtype), shape) if need[1] else None)
+
+
+_ZERO = register("zero", "ZeroBackward0", None, _zeros_vjp, doc="zeros like a")
+_FILL = register("fill", "FillBackward2", None, _zeros_vjp, doc="c everywhere (c a number)")
+_FILL_T = register("fill_t", "FillBackward3", None, _fill_t_vjp, doc="v everywhere (v 0-d)")
+_COPY = register("copy", "torch::autograd::CopyBackwards", None, _copy_vjp, doc="b broadcast to a's shape")
+
+
+def zero(a):
+    return _result(_ZERO, np.zeros_like(a._data), (a,))
+
+
+def fill(a, value):
+    x = a._data
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value._data.ndim} dimensions.")
+        return _result(_FILL_T, np.full_like(x, value._data), (a, value), None)
+    return _result(_FILL, np.full_like(x, value), (a,), value)
+
+
+def copy(a, src):
+    if not isinstance(src, Tensor):
+        src = _wrap(as_array(src))
+    x, y = a._data, src._data
+    try:
+        out = np.array(np.broadcast_to(y, x.shape), dtype=x.dtype)
+    except ValueError:
+        raise _broadcast_error(x.shape, y.shape) from None
+    return _result(_COPY, out, (a, src), (y.shape, y.dtype))

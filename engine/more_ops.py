@@ -1,0 +1,170 @@
+"""Op rows that have their own node in PyTorch but were once composed of other ops: ``log1p``,
+``expm1``, ``logsumexp``, ``gather``, ``index_select``, ``repeat``, ``clamp_max`` and
+``squeeze`` over several dims. Each row is a Tensor method bound here
+(``torch.X`` reaches it through ``engine.functions``)."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from .ops import register
+from .tensor import Tensor, _default, _dims, _result, _unary
+
+# ---- elementwise -------------------------------------------------------------------------------
+register("log1p", "Log1PBackward0", np.log1p, lambda m, g, out, s, a, need: (g / (s[0] + 1.0),),
+         save_inputs=True, doc="log(1 + a)")
+register("expm1", "Expm1Backward0", np.expm1,
+         lambda m, g, out, s, a, need: (g * (out + 1.0),), save_out=True, doc="exp(a) - 1")
+
+
+def log1p(self):
+    return _unary("log1p", self)
+
+
+def expm1(self):
+    return _unary("expm1", self)
+
+
+def clamp_max(self, max):
+    if isinstance(max, Tensor):
+        return self.clamp(max=max)
+    x = self._data
+    if x.dtype.kind != "f" and isinstance(max, builtins.float):
+        x = x.astype(_default[0].np)
+    out = np.minimum(x, max).astype(x.dtype, copy=False)
+    return _result(_CLAMP_MAX, out, (self,), max, self._rg)
+
+
+_CLAMP_MAX = register("clamp_max", "ClampMaxBackward0", None,
+                      lambda m, g, out, s, a, need: (g * (s[0] <= a),), save_inputs=True,
+                      doc="min(a, hi)")
+
+
+# ---- reductions --------------------------------------------------------------------------------
+def _logsumexp_vjp(m, g, out, s, a, need):
+    dims, keepdim = a
+    if not keepdim and dims:
+        g = m.unsqueeze_dims(g, dims)
+        out = m.unsqueeze_dims(out, dims)
+    return (g * m.exp(s[0] - out),)
+
+
+_LOGSUMEXP = register("logsumexp", "LogsumexpBackward0", None, _logsumexp_vjp, save_inputs=True,
+                      save_out=True, doc="log(sum(exp(a), dim))")
+
+
+def logsumexp(self, dim, keepdim=False):
+    x = self._data
+    if x.dtype.kind != "f":
+        x = x.astype(_default[0].np)
+    dims = _dims(dim, x.ndim) if x.ndim else ()
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        mx = np.amax(x, axis=dims, keepdims=True) if x.size else np.zeros(
+            [1 if i in dims else n for i, n in enumerate(x.shape)], x.dtype)
+        mx = np.where(np.isinf(mx), 0, mx).astype(x.dtype)
+        out = np.log(np.sum(np.exp(x - mx), axis=dims, keepdims=True)) + mx
+    if not keepdim and dims:
+        out = out.squeeze(dims)
+    return _result(_LOGSUMEXP, np.asarray(out, x.dtype), (self,), (dims, keepdim), self._rg)
+
+
+# ---- indexing ----------------------------------------------------------------------------------
+def _scatter_vjp(m, g, out, s, a, need):
+    shape, idx = a
+    return (m.index_scatter(g, shape, idx),)
+
+
+_GATHER = register("gather", "GatherBackward0", None, _scatter_vjp, doc="a[..., index, ...]")
+_INDEX_SELECT = register("index_select", "IndexSelectBackward0", None, _scatter_vjp,
+                         doc="a.index_select(dim, index)")
+
+
+def _index_array(index, what):
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{what}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    i = index._data
+    if i.dtype != np.int64 and not (what == "index_select" and i.dtype == np.int32):
+        expected = "int32/int64" if what == "index_select" else "int64"
+        raise RuntimeError(f"{what}(): Expected dtype {expected} for index")
+    return i
+
+
+def gather(self, dim, index, *, sparse_grad=False):
+    x = self._data
+    i = _index_array(index, "gather")
+    (d,) = _dims(dim, x.ndim)
+    xs = x.shape if x.ndim else (1,)
+    ish = i.shape if i.ndim else (1,)
+    if len(ish) != len(xs):
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
+    for k, (n, m) in enumerate(zip(ish, xs)):
+        if k != d and n > m:
+            raise RuntimeError(f"Size does not match at dimension {k} expected index "
+                               f"{list(i.shape)} to be no larger than self {list(x.shape)} "
+                               f"apart from dimension {d}")
+    if i.size and (i.min() < -xs[d] or i.max() >= xs[d]):
+        bad = int(i.max()) if i.max() >= xs[d] else int(i.min())
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {xs[d]}")
+    if not x.ndim:  # a 0-d tensor is gathered from as the one-element vector it holds
+        return self.reshape(1).gather(0, index.reshape(-1)).reshape(index.shape)
+    idx = list(np.indices(ish, sparse=True))
+    idx[d] = i.reshape(ish) % xs[d]
+    idx = tuple(idx)
+    return _result(_GATHER, np.array(x[idx]), (self,), (x.shape, idx), self._rg)
+
+
+def index_select(self, dim, index):
+    x = self._data
+    i = _index_array(index, "index_select")
+    if i.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    (d,) = _dims(dim, x.ndim)
+    size = x.shape[d] if x.ndim else 1
+    flat = i.reshape(-1)
+    if flat.size and (flat.min() < -size or flat.max() >= size):
+        bad = int(flat.max()) if flat.max() >= size else int(flat.min())
+        raise IndexError(f"index out of range in self: index {bad} for dimension {d} of size "
+                         f"{size}")
+    if not x.ndim:
+        return _result(_INDEX_SELECT, x.copy(), (self,), (x.shape, ()), self._rg)
+    idx = (slice(None),) * d + (flat % size,)
+    return _result(_INDEX_SELECT, np.array(x[idx]), (self,), (x.shape, idx), self._rg)
+
+
+# ---- repeat ------------------------------------------------------------------------------------
+def _repeat_vjp(m, g, out, s, a, need):
+    shape, sizes = a
+    padded = (1,) * (len(sizes) - len(shape)) + tuple(shape)
+    pairs = tuple(v for pair in zip(sizes, padded) for v in pair)
+    summed = m.sum(m.reshape(g, pairs), tuple(range(0, 2 * len(sizes), 2)), False)
+    return (m.reshape(summed, tuple(shape)),)
+
+
+_REPEAT = register("repeat", "RepeatBackward0", None, _repeat_vjp, doc="tile(a, sizes)")
+
+
+def repeat(self, *sizes):
+    if len(sizes) == 1 and isinstance(sizes[0], list | tuple):
+        sizes = tuple(sizes[0])
+    sizes = tuple(int(n) for n in sizes)
+    x = self._data
+    if len(sizes) < x.ndim:
+        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                           "of dimensions of tensor")
+    out = np.tile(x.reshape((1,) * (len(sizes) - x.ndim) + x.shape), sizes)
+    return _result(_REPEAT, out, (self,), (x.shape, sizes), self._rg)
+
+
+# ---- squeeze over a tuple of dims: a user's call, and the in-place form F.linear records -------
+register("squeeze_dims", "SqueezeBackward2", None,
+         lambda m, g, out, s, a, need: (m.reshape(g, a),), doc="a.squeeze((d, ...))")
+register("squeeze_dims_", "SqueezeBackward4", None,
+         lambda m, g, out, s, a, need: (m.reshape(g, a),), doc="a.squeeze_((d, ...))")
+
+
+for _name, _fn in (("log1p", log1p), ("expm1", expm1), ("clamp_max", clamp_max),
+                   ("logsumexp", logsumexp), ("gather", gather),
+                   ("index_select", index_select), ("repeat", repeat)):
+    setattr(Tensor, _name, _fn)

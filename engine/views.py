@@ -1,0 +1,339 @@
+"""Views: tensors that share storage and the version counter with a base tensor, and in-place ops
+through them, with PyTorch's rebasing of autograd history.
+
+A view keeps a ``ViewInfo`` (its root base and how it was created); the base keeps weak references
+to its views. An in-place op through a view gives the base a ``CopySlices`` node (the op's node
+applied to the view's region, the rest of the base passed through) and every differentiable view
+of that base an ``AsStridedBackward0`` node reading its region of the base, as PyTorch does.
+Where a view sits in its base is found from numpy's memory layout (``index_map``), so views of
+views and any mix of view ops need no bookkeeping per op. Tensors that are not views pay nothing:
+the checks live on the in-place paths only, behind one attribute test.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from . import observe
+from .grad_mode import mode as _mode
+from .node import accumulate_node, next_seq
+from .ns import T
+from .ops import OPS, register
+from .tensor import Tensor, _dims, _result, _unary, _wrap
+
+NO_GRAD = "no_grad"
+_NO_EDGE = (None, 0)
+
+LEAF_VIEW_ERROR = ("a view of a leaf Variable that requires grad is being used in an in-place "
+                   "operation.")
+NO_GRAD_VIEW_ERROR = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your "
+    "code by moving both the view and the inplace either both inside the no_grad block (if you "
+    "don't want the inplace to be tracked) or both outside (if you want the inplace to be "
+    "tracked).")
+DETACH_VIEW_ERROR = (
+    "Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
+    "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
+    "buckets, and hence detach_() cannot be called on these gradients. To fix this error, please "
+    "refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
+_MULTI_TAIL = ("This view is the output of a function that returns multiple views. Such functions "
+               "do not allow the output views to be modified inplace. You should replace the "
+               "inplace operation by an out-of-place one.")
+
+
+def multi_output_error(name, nr, base_changed=False) -> RuntimeError:
+    what = ("its base or another view of its base has been modified inplace" if base_changed
+            else "is being modified inplace")
+    return RuntimeError(f"Output {nr} of {name} is a view and {what}. {_MULTI_TAIL}")
+
+
+class ViewInfo:
+    """``base``: the root tensor whose storage the view shares (PyTorch's ``_base``, never itself a
+    view); ``creation``: None, ``NO_GRAD`` (made under no_grad) or ``(name, output_nr)`` of the
+    multi-output op (unbind, split, chunk) that made it. Views of views inherit it."""
+
+    __slots__ = ("base", "creation")
+
+
+def make_view(out, src, multi=None):
+    """Mark ``out``, whose array views ``src``'s memory, as a view of ``src``'s root base."""
+    out._vc = src._vc
+    info = src._view
+    if info is None:
+        root, creation = src, None
+    else:
+        root, creation = info.base, info.creation
+    if not _mode.enabled:
+        creation = NO_GRAD
+    elif creation is None:
+        creation = multi
+    v = ViewInfo()
+    v.base = root
+    v.creation = creation
+    out._view = v
+    refs = root._views
+    if refs is None:
+        root._views = refs = []
+    elif len(refs) >= 32 and not len(refs) & 31:  # a loop of views: drop the dead ones now and then
+        refs[:] = [r for r in refs if r() is not None]
+    refs.append(weakref.ref(out))
+    return out
+
+
+def check_inplace(t, track):
+    """PyTorch's errors for an in-place op on view ``t`` in grad mode (``track``: the op would be
+    recorded)."""
+    info = t._view
+    root = info.base
+    if not (track or root._rg):
+        return
+    c = info.creation
+    if c == NO_GRAD:
+        raise RuntimeError(NO_GRAD_VIEW_ERROR)
+    if c is not None:
+        raise multi_output_error(*c)
+    if root._rg and root.grad_fn is None:
+        raise RuntimeError(LEAF_VIEW_ERROR)
+
+
+def index_map(base, view):
+    """Flat (C-order) index into array ``base`` of each element of array ``view``, which views
+    ``base``'s memory; None when it does not (its storage was replaced)."""
+    if view.size == 0:
+        return np.zeros(view.shape, np.int64)
+    item = base.itemsize
+    if base.size == 0 or view.itemsize != item or any(s % item for s in base.strides + view.strides):
+        return None
+    lo = sum(s * (n - 1) for s, n in zip(base.strides, base.shape) if s < 0) // item
+    hi = sum(s * (n - 1) for s, n in zip(base.strides, base.shape) if s > 0) // item
+    buf = np.full(hi - lo + 1, -1, np.int64)
+    # lay the indices out in memory exactly as base's elements are, then read them through view
+    as_strided(buf[-lo:], base.shape, tuple(s // item * 8 for s in base.strides))[...] = (
+        np.arange(base.size).reshape(base.shape))
+    off = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // item - lo
+    vst = tuple(s // item for s in view.strides)
+    vlo = off + sum(s * (n - 1) for s, n in zip(vst, view.shape) if s < 0)
+    vhi = off + sum(s * (n - 1) for s, n in zip(vst, view.shape) if s > 0)
+    if vlo < 0 or vhi >= len(buf):
+        return None
+    out = as_strided(buf[off:], view.shape, tuple(s * 8 for s in vst)).copy()
+    return None if (out < 0).any() else out
+
+
+def _node(op, nexts, attrs):
+    node = op.cls.__new__(op.cls)
+    node.next_functions = nexts
+    node._saved = ()
+    node._versions = None
+    node._out = None
+    node._attrs = attrs
+    node._seq = next_seq()
+    node._pre_hooks = None
+    node._retain = None
+    node._out_meta = None
+    return node
+
+
+def _move_retain(t, old_fn, old_nr):
+    """``retain_grad()`` follows the tensor to its new history (hooks stay with the old one)."""
+    if not t._retains or old_fn is None or old_fn is t.grad_fn:
+        return
+    ref = old_fn._retain.pop(old_nr, None) if old_fn._retain else None
+    if ref is None:
+        return
+    fn = t.grad_fn
+    if fn._retain is None:
+        fn._retain = {}
+    fn._retain[t._out_nr] = ref
+
+
+def before_write(t):
+    """A copy of ``t``'s base as it is before an in-place write through view ``t``, when an observer
+    needs the op's inputs (the symbolic check replays CopySlices from them)."""
+    if observe.current is None or t._view is None:
+        return None
+    root = t._view.base
+    old = _wrap(root._data.copy(), root._rg)
+    old.grad_fn, old._out_nr, old._acc = root.grad_fn, root._out_nr, root._acc
+    return old
+
+
+def after_inplace(t, old_fn, old_nr, inputs, pre):
+    """Called after a recorded in-place op gave ``t`` its new ``grad_fn`` (``inputs``: the op's
+    inputs, the first being ``t``'s old value)."""
+    info = t._view
+    if info is None:
+        _move_retain(t, old_fn, old_nr)
+        if t._views:
+            refresh(t)
+        return
+    root = info.base
+    flat = index_map(root._data, t._data)
+    if flat is None:
+        return
+    fn = t.grad_fn
+    base_edge = ((root.grad_fn or accumulate_node(root), root._out_nr) if root._rg else _NO_EDGE)
+    cs = _node(_COPY_SLICES, (base_edge, *fn.next_functions[1:]),
+               (fn, flat, root._data.shape, t._data.shape))
+    r_fn, r_nr = root.grad_fn, root._out_nr
+    root.grad_fn = cs
+    root._rg = True
+    root._out_nr = 0
+    _move_retain(root, r_fn, r_nr)
+    obs = observe.current
+    if obs is not None:
+        obs.on_node(cs, (pre, *inputs[1:len(fn.next_functions)]), root, observe.user_location())
+    refresh(root)
+
+
+def refresh(root):
+    """Give every live differentiable view of ``root`` a node reading its region of ``root``'s
+    current history (PyTorch regenerates them as AsStridedBackward0)."""
+    refs = root._views
+    if not root._rg:
+        return
+    live = []
+    edge = ((root.grad_fn or accumulate_node(root)), root._out_nr)
+    obs = observe.current
+    for r in refs:
+        v = r()
+        if v is None:
+            continue
+        live.append(r)
+        c = v._view.creation
+        if c == NO_GRAD:
+            continue
+        if c is not None:
+            # PyTorch refuses to use such a view again; here its stale history fails in backward
+            v.grad_fn = _node(_STALE_MULTI, (edge,), c)
+        else:
+            flat = index_map(root._data, v._data)
+            if flat is None:
+                continue
+            v.grad_fn = _node(_AS_STRIDED, (edge,), (root._data.shape, flat))
+            if obs is not None:
+                obs.on_node(v.grad_fn, (root,), v, observe.user_location())
+        v._rg = True
+        v._out_nr = 0
+    refs[:] = live
+
+
+# ---- the nodes ---------------------------------------------------------------------------------
+
+
+def _as_strided_vjp(m, g, out, s, a, need):
+    shape, flat = a
+    n = int(np.prod(shape, dtype=np.int64))
+    return (m.reshape(m.index_scatter(g, (n,), (flat,)), shape),)
+
+
+def _copy_slices_vjp(m, g, out, s, a, need):
+    from .autograd_engine import node_apply
+
+    fn, flat, shape, vshape = a
+    n = int(np.prod(shape, dtype=np.int64))
+    gflat = m.reshape(g, (n,))
+    res = node_apply(fn, [m.getitem(gflat, flat)], m, m is T)
+    base = None
+    if need[0]:
+        base = m.index_fill_zero(gflat, flat)
+        if res[0] is not None:
+            base = base + m.index_scatter(res[0], (n,), (flat,))
+        base = m.reshape(base, shape)
+    return (base, *res[1:])
+
+
+def _stale_vjp(m, g, out, s, a, need):
+    raise multi_output_error(*a, base_changed=True)
+
+
+_AS_STRIDED = register("as_strided", "AsStridedBackward0", None, _as_strided_vjp,
+                       doc="a view's region of its base")
+_COPY_SLICES = register("copy_slices", "torch::autograd::CopySlices", None, _copy_slices_vjp,
+                        doc="base with an in-place op applied to a view's region")
+_STALE_MULTI = register("stale_multi_view", "torch::autograd::Error", None, _stale_vjp,
+                        doc="an output of unbind/split whose base changed in place")
+
+
+# ---- Tensor methods ----------------------------------------------------------------------------
+
+
+def _base(self):
+    info = self._view
+    return None if info is None else info.base
+
+
+def _is_view(self) -> bool:
+    return self._view is not None
+
+
+def stride(self, dim=None):
+    x = self._data
+    st = tuple(s // x.itemsize for s in x.strides)
+    if dim is None:
+        return st
+    return st[_dims(dim, x.ndim)[0]]
+
+
+def is_contiguous(self, memory_format=None) -> bool:
+    return self._data.flags.c_contiguous
+
+
+def contiguous(self, memory_format=None):
+    if self._data.flags.c_contiguous:
+        return self
+    return _unary("clone", self, np.ascontiguousarray)
+
+
+def detach_(self):
+    if self._view is not None:
+        raise RuntimeError(DETACH_VIEW_ERROR)
+    self.grad_fn = None
+    self._rg = False
+    return self
+
+
+def diagonal(self, offset=0, dim1=0, dim2=1):
+    x = self._data
+    d1, d2 = _dims((dim1, dim2), x.ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    d = np.diagonal(x, offset, d1, d2)
+    # numpy's diagonal is read-only: the same strides from a writable view starting at its first
+    # element make it writable, as PyTorch's is
+    first = [slice(None)] * x.ndim
+    first[d1], first[d2] = slice(max(-offset, 0), None), slice(max(offset, 0), None)
+    out = as_strided(x[tuple(first)], d.shape, d.strides)
+    return make_view(_result(OPS["diagonal"], out, (self,), (x.shape, offset, d1, d2), self._rg),
+                     self)
+
+
+def _diagonal_vjp(m, g, out, s, a, need):
+    shape, offset, d1, d2 = a
+    n = int(np.prod(shape, dtype=np.int64))
+    flat = np.diagonal(np.arange(n).reshape(shape), offset, d1, d2).copy()
+    return (m.reshape(m.index_scatter(g, (n,), (flat,)), shape),)
+
+
+register("diagonal", "DiagonalBackward0", None, _diagonal_vjp, doc="a.diagonal(offset, d1, d2)")
+
+def unflatten(self, dim, sizes):
+    s = self._data.shape
+    (d,) = _dims(dim, len(s))
+    sizes = [int(n) for n in sizes]
+    known = int(np.prod([n for n in sizes if n != -1], dtype=np.int64))
+    if (-1 not in sizes and known != s[d]) or (-1 in sizes and (known == 0 or s[d] % known)):
+        raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of "
+                           f"dim {dim} ({s[d]}) in the input tensor")
+    return self.view(*s[:d], *sizes, *s[d + 1:])
+
+
+for _name, _fn in (("unflatten", unflatten), ("stride", stride), ("is_contiguous", is_contiguous),
+                   ("contiguous", contiguous), ("detach_", detach_), ("diagonal", diagonal),
+                   ("_is_view", _is_view)):
+    setattr(Tensor, _name, _fn)
+Tensor._base = property(_base)
