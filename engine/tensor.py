@@ -1348,6 +1348,8 @@ class Tensor(metaclass=_TensorClass):
                 f"The expanded size of the tensor ({shape[-1]}) must match the existing size "
                 f"({s[-1] if s else 1}) at non-singleton dimension {len(shape) - 1}.  Target "
                 f"sizes: {list(shape)}.  Tensor sizes: {list(s)}") from None
+        if self._data.flags.writeable:  # writable, as PyTorch's (fill_ through it is allowed)
+            out = np.lib.stride_tricks.as_strided(self._data, out.shape, out.strides)
         return _result(OPS["expand"], out, (self,), s, self._rg)._share(self)
 
     def expand_as(self, other):
@@ -1389,8 +1391,9 @@ class Tensor(metaclass=_TensorClass):
     def _multi_output(self, key, parts, attrs):
         """One node with several outputs (SplitBackward0, UnbindBackward0), as in PyTorch."""
         name = OPS[key].name[:-9]  # Unbind, Split, SplitWithSizes
-        outs = tuple(_lazy.views.make_view(_wrap(p), self, (name, i))
-                     for i, p in enumerate(parts))
+        # unsafe_split's outputs share memory but PyTorch does not track them as views
+        outs = tuple(_wrap(p) if name == "UnsafeSplit" else
+                     _lazy.views.make_view(_wrap(p), self, (name, i)) for i, p in enumerate(parts))
         if not (self._rg and _mode.enabled):
             return outs
         op = OPS[key]
@@ -1486,7 +1489,7 @@ class Tensor(metaclass=_TensorClass):
         idx = _convert_index(idx)
         v = value if isinstance(value, Tensor) else _wrap(np.asarray(value, dtype=self._data.dtype))
         track = _mode.enabled and (self._rg or v._rg)
-        if self._view is not None and _mode.enabled:
+        if self._view is not None:
             _lazy.views.check_inplace(self, track)
         if track and self.grad_fn is None and self._rg:
             raise RuntimeError(LEAF_INPLACE_ERROR)
@@ -1515,8 +1518,8 @@ class Tensor(metaclass=_TensorClass):
     # ---- in-place ------------------------------------------------------------------------------
     def _inplace(self, fn, other=None, ufunc=None):
         track = _mode.enabled and (self._rg or (isinstance(other, Tensor) and other._rg))
-        if _mode.enabled and self._view is not None:
-            _lazy.views.check_inplace(self, track)
+        if self._view is not None:
+            _lazy.views.check_inplace(self, track, fn)
         if ufunc is not None and not track:
             # optimiser steps under no_grad land here: numpy in place, no temporaries
             x = self._data

@@ -22,9 +22,11 @@ from .grad_mode import mode as _mode
 from .node import accumulate_node, next_seq
 from .ns import T
 from .ops import OPS, register
+from .inplace_ops import fill, zero
 from .tensor import Tensor, _dims, _result, _unary, _wrap
 
 NO_GRAD = "no_grad"
+_FILLS = (fill, zero)  # in-place ops that read nothing: allowed on expanded views
 _NO_EDGE = (None, 0)
 
 LEAF_VIEW_ERROR = ("a view of a leaf Variable that requires grad is being used in an in-place "
@@ -84,20 +86,28 @@ def make_view(out, src, multi=None):
     return out
 
 
-def check_inplace(t, track):
-    """PyTorch's errors for an in-place op on view ``t`` in grad mode (``track``: the op would be
+OVERLAP_ERROR = ("unsupported operation: more than one element of the written-to tensor refers to "
+                 "a single memory location. Please clone() the tensor before performing the "
+                 "operation.")
+
+
+def check_inplace(t, track, fn=None):
+    """PyTorch's errors for an in-place op ``fn`` on view ``t`` (``track``: the op would be
     recorded)."""
     info = t._view
     root = info.base
-    if not (track or root._rg):
-        return
-    c = info.creation
-    if c == NO_GRAD:
-        raise RuntimeError(NO_GRAD_VIEW_ERROR)
-    if c is not None:
-        raise multi_output_error(*c)
-    if root._rg and root.grad_fn is None:
-        raise RuntimeError(LEAF_VIEW_ERROR)
+    if _mode.enabled and (track or root._rg):
+        c = info.creation
+        if c == NO_GRAD:
+            raise RuntimeError(NO_GRAD_VIEW_ERROR)
+        if c is not None:
+            raise multi_output_error(*c)
+        if root._rg and root.grad_fn is None:
+            raise RuntimeError(LEAF_VIEW_ERROR)
+    x = t._data
+    if fn is not None and fn not in _FILLS and any(
+            s == 0 and n > 1 for s, n in zip(x.strides, x.shape)):
+        raise RuntimeError(OVERLAP_ERROR)  # an expanded view: elements share memory
 
 
 def index_map(base, view):

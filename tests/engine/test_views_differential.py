@@ -305,6 +305,32 @@ def detach_shares_the_version_and_data_does_not(m):
     return first + [q._version, q.tolist()]
 
 
+@program
+def expanded_views(m):
+    x = m.zeros(2)
+    e = x.expand(3, 2)
+    out = [outcome(lambda: e.mul_(2)), outcome(lambda: e.add_(m.ones(3, 2)))]
+    e.zero_()
+    e[0] = 1.0
+    out.append(x.tolist())
+    e.fill_(3)
+    out.append(x.tolist())
+    w = m.ones(2, requires_grad=True)
+    out.append(outcome(lambda: w.expand(2, 2).mul_(2)))
+    return out
+
+
+@program
+def unsafe_split_outputs_are_not_views(m):
+    x = m.zeros(4, requires_grad=True)
+    b = x * 1
+    a, c = b.unsafe_split(2)
+    first = [a._base is b, a._is_view(), nodes(a)]
+    a.mul_(2)
+    (a.sum() + c.sum()).backward()
+    return first + [nodes(a), nodes(b), x.grad.tolist()]
+
+
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_program(name):
     with warnings.catch_warnings():
