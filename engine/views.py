@@ -342,7 +342,11 @@ def unflatten(self, dim, sizes):
     return self.view(*s[:d], *sizes, *s[d + 1:])
 
 
-for _name, _fn in (("unflatten", unflatten), ("stride", stride), ("is_contiguous", is_contiguous),
+def split_with_sizes(self, split_sizes, dim=0):
+    return self.split(list(split_sizes), dim)
+
+
+for _name, _fn in (("unflatten", unflatten), ("split_with_sizes", split_with_sizes), ("stride", stride), ("is_contiguous", is_contiguous),
                    ("contiguous", contiguous), ("detach_", detach_), ("diagonal", diagonal),
                    ("_is_view", _is_view)):
     setattr(Tensor, _name, _fn)

@@ -219,7 +219,8 @@ def errors(m):
     with m.no_grad():
         vb = b[0]
     out.append(outcome(lambda: vb.add_(1)))
-    for split in ("unbind()", "split(1)", "chunk(2)", "split([1, 1])"):
+    for split in ("unbind()", "split(1)", "chunk(2)", "split([1, 1])", "split_with_sizes([1, 1])",
+                  "unbind(1)"):
         b = x * 1
         a, c = eval("b." + split)
         out += [outcome(lambda: a.mul_(2)), outcome(lambda: c.zero_())]
