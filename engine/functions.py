@@ -269,7 +269,7 @@ for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "ab
               "transpose", "swapaxes", "permute", "clone", "detach", "isnan", "isinf", "isfinite",
               "floor", "ceil", "round", "numel", "select", "narrow", "index_select", "gather",
               "chunk", "split", "unbind", "split", "erf", "sort", "argsort", "topk", "cumsum",
-              "flip", "masked_fill", "tril", "triu"):
+              "flip", "masked_fill", "tril", "triu", "diagonal", "unflatten"):
     globals()[_name] = _unary_fn(_name)
 
 def _return_type_repr(self):
