@@ -19,12 +19,18 @@ TEMPLATES = {
     "linear": "Linear regression  y = x·w + b",
     "logistic": "Logistic regression  p = sigmoid(x·w + b)",
     "mlp": "2-layer MLP  y = tanh(x·W1 + b1)·W2 + b2",
+    "poly": "Polynomial fit  y = w1·x + w2·x² + … + b",
+    "classifier": "Classifier on 2-D points  p = sigmoid(tanh(x·W1 + b1)·W2 + b2)",
 }
 LOSSES = {
     "linear": ("mse", "l1"),
     "logistic": ("bce", "mse"),
     "mlp": ("mse", "l1"),
+    "poly": ("mse", "l1"),
+    "classifier": ("bce",),
 }
+DATASETS = {"moons": "two interleaved half-moons", "blobs": "two Gaussian blobs",
+            "circles": "a circle inside a ring"}
 LOSS_NAMES = {"mse": "mean squared error", "l1": "mean absolute error",
               "bce": "binary cross-entropy"}
 OPTIMIZERS = {"sgd": "torch.optim.SGD", "adam": "torch.optim.Adam",
@@ -52,6 +58,8 @@ class ModelSpec:
     optimizer: str = "sgd"
     lr: float = 0.1
     steps: int = 100
+    degree: int = 3  # polynomial fit: powers x**1 .. x**degree
+    dataset: str = "moons"  # classifier: one of DATASETS
 
     def problems(self) -> list[str]:
         """Everything wrong with the form, as messages for the user (empty when valid)."""
@@ -65,8 +73,24 @@ class ModelSpec:
                 out.append(f"{name} must be a whole number of at least 1")
         if self.template == "logistic" and self.n_out != 1:
             out.append("logistic regression has one output (the probability of class 1)")
-        if self.true_weights is not None and len(self.true_weights) != self.n_in * self.n_out:
-            need = self.n_in * self.n_out
+        if self.template == "poly" and (self.n_in, self.n_out) != (1, 1):
+            out.append("the polynomial fit has one input and one output")
+        if self.template == "poly" and not (isinstance(self.degree, int)
+                                            and 1 <= self.degree <= 12):
+            out.append("the degree must be a whole number from 1 to 12")
+        if self.template == "classifier":
+            if (self.n_in, self.n_out) != (2, 1):
+                out.append("the classifier takes 2-D points (2 inputs) and gives 1 output")
+            if self.dataset not in DATASETS:
+                out.append(f"unknown data set {self.dataset!r}; choose {', '.join(DATASETS)}")
+        need = self.degree if self.template == "poly" else self.n_in * self.n_out
+        if self.template == "classifier":
+            pass  # the data sets have no true weights
+        elif self.true_weights is not None and len(self.true_weights) != need:
+            if self.template == "poly":
+                out.append(f"true weights need {need} numbers (the coefficients of x, x², …), "
+                           f"got {len(self.true_weights)}")
+                return out
             out.append(f"true weights need {need} number{'s' * (need != 1)} (n_in × n_out), "
                        f"got {len(self.true_weights)}")
         if self.loss not in LOSSES[self.template]:
@@ -96,14 +120,20 @@ def default_spec(template: str = "linear", optimizer: str = "sgd") -> ModelSpec:
                               loss="bce", steps=200),
         "mlp": ModelSpec("mlp", true_weights=(1.5,), true_bias=0.5, noise=0.05, loss="mse",
                          steps=1000),
+        "poly": ModelSpec("poly", true_weights=(-1.0, 0.0, 2.0), true_bias=0.5, noise=0.1,
+                          loss="mse", steps=1000, degree=3),
+        "classifier": ModelSpec("classifier", n_in=2, n_out=1, hidden=16, samples=200,
+                                true_weights=None, true_bias=0.0, noise=0.1, loss="bce",
+                                steps=1000, dataset="moons"),
     }[template]
     return replace(base, optimizer=optimizer, lr=suggested_lr(template, optimizer))
 
 
 def suggested_lr(template: str, optimizer: str) -> float:
     if optimizer == "adam":
-        return 0.05 if template == "mlp" else 0.1
-    return {"linear": 0.1, "logistic": 0.5, "mlp": 0.1}[template]
+        return 0.05 if template in ("mlp", "classifier") else 0.1
+    return {"linear": 0.1, "logistic": 0.5, "mlp": 0.1, "poly": 0.5,
+            "classifier": 0.5}[template]
 
 
 # --- code generation ---------------------------------------------------------------------------
@@ -118,7 +148,48 @@ def _matrix(values, rows: int, cols: int) -> str:
     return f"torch.tensor([{body}])"
 
 
+def _classifier_data(s: ModelSpec) -> list[str]:
+    noise = _num(s.noise)
+    head = [f"# Synthetic 2-D points: {DATASETS[s.dataset]}, labels 0 and 1",
+            "pi = 3.141592653589793",
+            f"torch.manual_seed({s.seed})",
+            f"n_samples, n_in, n_out = {s.samples}, 2, 1",
+            "half = n_samples // 2"]
+    if s.dataset == "blobs":
+        body = ["X0 = torch.randn(half, 2) + torch.tensor([-1.5, -1.0])",
+                "X1 = torch.randn(n_samples - half, 2) + torch.tensor([1.5, 1.0])"]
+    elif s.dataset == "circles":
+        body = ["t0 = torch.rand(half) * 2 * pi",
+                "t1 = torch.rand(n_samples - half) * 2 * pi",
+                "X0 = 0.5 * torch.stack([torch.cos(t0), torch.sin(t0)], dim=1)",
+                "X1 = 1.2 * torch.stack([torch.cos(t1), torch.sin(t1)], dim=1)"]
+    else:
+        body = ["t0 = torch.rand(half) * pi",
+                "t1 = torch.rand(n_samples - half) * pi",
+                "X0 = torch.stack([torch.cos(t0), torch.sin(t0)], dim=1)",
+                "X1 = torch.stack([1 - torch.cos(t1), 0.5 - torch.sin(t1)], dim=1)"]
+    tail = [f"X = torch.cat([X0, X1]) + {noise} * torch.randn(n_samples, 2)",
+            "y = torch.cat([torch.zeros(half, 1), torch.ones(n_samples - half, 1)])"]
+    return head + body + tail
+
+
 def _data_lines(s: ModelSpec) -> list[str]:
+    if s.template == "classifier":
+        return _classifier_data(s)
+    if s.template == "poly":
+        weights = s.true_weights if s.true_weights is not None else (1.0,) * s.degree
+        noise = f" + {_num(s.noise)} * torch.randn(n_samples, 1)" if s.noise else ""
+        return [
+            f"# Synthetic data on a degree-{s.degree} polynomial (plus noise)",
+            f"torch.manual_seed({s.seed})",
+            f"n_samples, degree = {s.samples}, {s.degree}",
+            "X = torch.linspace(-1, 1, n_samples).reshape(-1, 1)",
+            "# one column per power: x, x**2, ..., x**degree",
+            "features = torch.cat([X ** k for k in range(1, degree + 1)], dim=1)",
+            f"true_w = {_matrix(weights, s.degree, 1)}",
+            f"true_b = {_num(s.true_bias)}",
+            f"y = features @ true_w + true_b{noise}",
+        ]
     lines = [f"torch.manual_seed({s.seed})",
              f"n_samples, n_in, n_out = {s.samples}, {s.n_in}, {s.n_out}"]
     if s.true_weights is None:
@@ -142,7 +213,13 @@ def _data_lines(s: ModelSpec) -> list[str]:
 
 
 def _param_lines(s: ModelSpec) -> tuple[list[str], list[str]]:
-    if s.template == "mlp":
+    if s.template == "poly":
+        return [
+            "# Parameters to learn: one weight per power, and the bias, starting at zero",
+            "w = torch.zeros(degree, 1, requires_grad=True)",
+            "b = torch.zeros(1, requires_grad=True)",
+        ], ["w", "b"]
+    if s.template in ("mlp", "classifier"):
         return [
             "# Parameters: random starting weights, scaled so tanh starts in its steep part",
             f"hidden = {s.hidden}",
@@ -161,13 +238,19 @@ def _param_lines(s: ModelSpec) -> tuple[list[str], list[str]]:
 def _forward_lines(s: ModelSpec) -> list[str]:
     if s.template == "linear":
         pred = ["y_hat = X @ w + b"]
+    elif s.template == "poly":
+        pred = ["y_hat = features @ w + b"]
+    elif s.template == "classifier":
+        pred = ["h = torch.tanh(X @ W1 + b1)",
+                "p = torch.sigmoid(h @ W2 + b2)  # probability of class 1",
+                f"p = p.clamp({P_CLAMP!r}, 1 - {P_CLAMP!r})  # keeps log() finite"]
     elif s.template == "logistic":
         pred = ["p = torch.sigmoid(X @ w + b)  # probability of class 1"]
         if s.loss == "bce":
             pred.append(f"p = p.clamp({P_CLAMP!r}, 1 - {P_CLAMP!r})  # keeps log() finite")
     else:
         pred = ["h = torch.tanh(X @ W1 + b1)", "y_hat = h @ W2 + b2"]
-    target = "p" if s.template == "logistic" else "y_hat"
+    target = "p" if s.template in ("logistic", "classifier") else "y_hat"
     loss = {
         "mse": f"loss = (({target} - y) ** 2).mean()",
         "l1": f"loss = ({target} - y).abs().mean()",
@@ -228,6 +311,9 @@ def generate_code(spec: ModelSpec) -> str:
     ]
     if s.template == "mlp":
         lines.append('print("final loss:", losses[-1])')
+    elif s.template == "classifier":
+        lines += ['print("final loss:", losses[-1])',
+                  'print("accuracy:", ((p > 0.5).float() == y).float().mean().item())']
     else:
         lines += [
             'print("learned w:", w.detach().flatten().tolist())',

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.builder import (
+    DATASETS,
     LOSS_NAMES,
     LOSSES,
     OPTIMIZERS,
@@ -98,6 +99,10 @@ class BuilderDialog(QDialog):
             self.optimizer.addItem(label, key)
         self.lr = _dspin(1e-6, 100.0, 0.1, 6, 0.01, "learning rate")
         self.steps = _spin(1, 1_000_000, 100, "training steps")
+        self.degree = _spin(1, 12, 3, "highest power of x (polynomial fit only)")
+        self.dataset = QComboBox(toolTip="the 2-D points to classify (classifier only)")
+        for key, label in DATASETS.items():
+            self.dataset.addItem(label, key)
 
         form = QFormLayout()
         form.addRow("Template", self.template)
@@ -106,6 +111,8 @@ class BuilderDialog(QDialog):
             sizes.addWidget(QLabel(label))
             sizes.addWidget(box)
         form.addRow("Sizes", sizes)
+        form.addRow("Degree", self.degree)
+        form.addRow("Data set", self.dataset)
         form.addRow("Samples", self.samples)
         form.addRow("True weights", self.weights)
         form.addRow("True bias", self.bias)
@@ -153,6 +160,8 @@ class BuilderDialog(QDialog):
             box.valueChanged.connect(self._refresh)
         self.weights.textChanged.connect(self._refresh)
         self.loss.currentIndexChanged.connect(self._refresh)
+        self.degree.valueChanged.connect(self._degree_changed)
+        self.dataset.currentIndexChanged.connect(self._refresh)
 
     # --- form <-> spec ---
     def set_spec(self, spec: ModelSpec) -> None:
@@ -172,6 +181,8 @@ class BuilderDialog(QDialog):
             self.optimizer.setCurrentIndex(self.optimizer.findData(spec.optimizer))
             self.lr.setValue(spec.lr)
             self.steps.setValue(spec.steps)
+            self.degree.setValue(spec.degree)
+            self.dataset.setCurrentIndex(max(0, self.dataset.findData(spec.dataset)))
         finally:
             self._updating = False
         self._refresh()
@@ -192,6 +203,8 @@ class BuilderDialog(QDialog):
             optimizer=self.optimizer.currentData(),
             lr=self.lr.value(),
             steps=self.steps.value(),
+            degree=self.degree.value(),
+            dataset=self.dataset.currentData(),
         )
 
     def _fill_losses(self, template: str, current: str | None) -> None:
@@ -220,6 +233,19 @@ class BuilderDialog(QDialog):
                                           self.optimizer.currentData()))
         self._refresh()
 
+    def _degree_changed(self) -> None:
+        """A new degree: true coefficients padded with zeros (or cut) to match it."""
+        if self._updating or self.template.currentData() != "poly":
+            self._refresh()
+            return
+        try:
+            old = parse_weights(self.weights.text()) or ()
+        except ValueError:
+            old = ()
+        n = self.degree.value()
+        values = (tuple(old) + (0.0,) * n)[:n]
+        self.weights.setText(", ".join(f"{w:g}" for w in values))  # refreshes
+
     def spec_or_none(self) -> ModelSpec | None:
         try:
             return self.spec()
@@ -229,7 +255,13 @@ class BuilderDialog(QDialog):
     def _refresh(self) -> None:
         if self._updating:
             return
-        self.hidden.setEnabled(self.template.currentData() == "mlp")
+        template = self.template.currentData()
+        self.hidden.setEnabled(template in ("mlp", "classifier"))
+        self.degree.setEnabled(template == "poly")
+        self.dataset.setEnabled(template == "classifier")
+        self.weights.setEnabled(template != "classifier")
+        for box in (self.n_in, self.n_out):  # fixed by the template
+            box.setEnabled(template not in ("poly", "classifier"))
         try:
             spec = self.spec()
             problems = spec.problems()

@@ -86,6 +86,7 @@ class Controller(QObject):
         self.ask = ask or self._ask_dialog
         self.autosave = sessions.Autosave(os.path.join(self.config_dir, "autosave"))
         self.landscape = None
+        self.boundary = None  # the classifier's decision boundary panel, made when needed
         self.lessons_panel = None
 
         self._flush_timer = QTimer(self)
@@ -547,6 +548,24 @@ class Controller(QObject):
                                   tabify_with="graph")
         return self.landscape
 
+    def _show_boundary(self, ns: dict) -> None:
+        """The builder's 2-D classifier: its decision boundary, in a panel beside the graph."""
+        from desktop.decision_boundary import boundary_from_namespace
+
+        found = boundary_from_namespace(ns)
+        if found is None:
+            return
+        if self.boundary is None:
+            from desktop.ui.boundary_view import BoundaryView
+
+            self.boundary = BoundaryView(theme=self.window.theme)
+            self.window.add_panel("boundary", "Decision Boundary", self.boundary,
+                                  area=Qt.DockWidgetArea.RightDockWidgetArea,
+                                  tabify_with="graph")
+        self.boundary.set_boundary(found)
+        self.window.docks["boundary"].show()
+        self.window.docks["boundary"].raise_()
+
     def _follow_debugger(self) -> None:
         """Move the loss landscape's point at every debugger stop (and through its history):
         the landscape follows the user stepping through training, not only finished runs."""
@@ -570,6 +589,8 @@ class Controller(QObject):
         regression with the mean squared error."""
         spec = self.state.spec
         ns = self.state.namespace if namespace is None else namespace
+        if spec is not None and spec.template == "classifier":
+            self._show_boundary(ns)
         if spec is not None and not spec.two_parameter:
             return
         if spec is None:

@@ -42,6 +42,10 @@ def steep_gradient(land: Landscape) -> float:
     return ref if ref > 0 else (math.hypot(*land.neg_grad) or 1.0)
 
 
+EMPTY_CAPTION = ("The loss over (w, b) appears here after a run of a model with one weight and "
+                 "one bias (Tools → Model Builder: linear or logistic regression, 1 input).")
+
+
 class LandscapeView(QWidget):
     def __init__(self, parent: QWidget | None = None, theme: Theme = LIGHT):
         super().__init__(parent)
@@ -51,8 +55,13 @@ class LandscapeView(QWidget):
         self.plot.setLabel("left", "b")
         self.plot.setMenuEnabled(False)
         self.image = pg.ImageItem()
-        self.image.setColorMap(pg.colormap.get("viridis"))
+        cmap = pg.colormap.get("viridis")
+        self.image.setColorMap(cmap)
         self.plot.addItem(self.image)
+        # the scale of the heatmap: it shows log(1 + loss)
+        self.colorbar = pg.ColorBarItem(colorMap=cmap, label="log(1 + loss)",
+                                        interactive=False)
+        self.colorbar.setImageItem(self.image, insert_in=self.plot.getPlotItem())
         # created once and re-used with new data: cheaper than rebuilding the items each time
         self.contours = [pg.IsocurveItem(pen=pg.mkPen("#ffffff", width=0.7))
                          for _ in range(CONTOURS)]
@@ -69,8 +78,7 @@ class LandscapeView(QWidget):
             item.setZValue(10)
             self.plot.addItem(item)
             item.hide()
-        self.caption = QLabel("The loss over (w, b) appears here for a model with one weight "
-                              "and one bias (build one with the model builder).")
+        self.caption = QLabel(EMPTY_CAPTION)
         self.caption.setWordWrap(True)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -80,6 +88,7 @@ class LandscapeView(QWidget):
         self.trail: list[tuple[float, float]] = []
         self.arrow_end: tuple[float, float] | None = None
         self.grad_ref = 1.0  # |gradient| drawn at full arrow length
+        self.clear()  # the empty state until a landscape is drawn
 
     # --- drawing ---
     def set_landscape(self, land: Landscape, keep_trail: bool = False) -> None:
@@ -87,7 +96,11 @@ class LandscapeView(QWidget):
         floor keeps its detail next to steep walls."""
         self.landscape = land
         shown = np.log1p(np.maximum(land.loss, 0.0))
+        self.plot.show()
         self.image.setImage(shown.T, autoLevels=True)  # ImageItem indexes [x, y]
+        finite_levels = shown[np.isfinite(shown)]
+        if finite_levels.size:
+            self.colorbar.setLevels((float(finite_levels.min()), float(finite_levels.max())))
         w0, w1, b0, b1 = land.w[0], land.w[-1], land.b[0], land.b[-1]
         self.image.setRect(QRectF(w0, b0, w1 - w0, b1 - b0))
         finite = shown[np.isfinite(shown)]
@@ -189,6 +202,9 @@ class LandscapeView(QWidget):
             curve.setData(None)
         for item in (self.path, self.arrow_line, self.point_item, self.arrow_head):
             item.hide()
+        # an empty state, not a black plot with the last model's axes and caption
+        self.plot.hide()
+        self.caption.setText(EMPTY_CAPTION)
 
     # --- from a script's state ---
     def update_from_tensors(self, tensors, spec: ModelSpec | None = None) -> bool:

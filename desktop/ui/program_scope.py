@@ -73,8 +73,9 @@ class ProgramScope(QObject):
         c = self.controller
         if c is not None:
             c.state.reset_run()
-            if c.landscape is not None:
-                c.landscape.clear()
+            for view in (c.landscape, c.boundary):
+                if view is not None:
+                    view.clear()
         w.editor.set_current_line(None)
         w.editor.clear_error()
         w.graph_view.set_snapshot(GraphSnapshot())
