@@ -212,6 +212,23 @@ def _data_lines(s: ModelSpec) -> list[str]:
     return lines
 
 
+def preview_data(spec: ModelSpec) -> tuple[np.ndarray, np.ndarray]:
+    """The data the generated code will train on, made by running its data lines on the
+    engine (the same seed, so the same numbers): ``(X, y)`` as numpy arrays."""
+    import engine
+
+    problems = spec.problems()
+    if problems:
+        raise ValueError("; ".join(problems))
+    ns: dict = {"torch": engine}
+    state = engine.get_rng_state()  # the preview must not move the app's random stream
+    try:
+        exec("\n".join(_data_lines(spec)), ns)  # our own generated lines, not user code
+    finally:
+        engine.set_rng_state(state)
+    return ns["X"].numpy(), ns["y"].numpy()
+
+
 def _param_lines(s: ModelSpec) -> tuple[list[str], list[str]]:
     if s.template == "poly":
         return [

@@ -36,6 +36,7 @@ from desktop.builder import (
     suggested_lr,
 )
 from desktop.ui import pyside_refcount
+from desktop.ui.data_preview import DataPreview
 from desktop.ui.fonts import code_font, widest_ascii_advance
 
 pyside_refcount.apply()  # PySide6 6.12 drops refs to None/True on calls (see module)
@@ -139,10 +140,11 @@ class BuilderDialog(QDialog):
         self.buttons.accepted.connect(self._insert)
         self.buttons.rejected.connect(self.reject)
 
+        self.data_preview = DataPreview()
         left = QVBoxLayout()
         left.addLayout(form)
         left.addWidget(self.problems)
-        left.addStretch(1)
+        left.addWidget(self.data_preview, 1)
         body = QHBoxLayout()
         body.addLayout(left)
         body.addWidget(self.preview, 1)
@@ -272,6 +274,7 @@ class BuilderDialog(QDialog):
         self.preview.setEnabled(not problems)  # greyed: the code shown is the last valid form
         if not problems:
             self.preview.setPlainText(generate_code(spec))
+        self.data_preview.show_spec(None if problems else spec)
 
     def _insert(self) -> None:
         spec = self.spec_or_none()

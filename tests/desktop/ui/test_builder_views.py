@@ -50,3 +50,23 @@ def test_the_landscape_starts_empty_and_has_a_colour_scale(qtbot):
     assert lo == pytest.approx(shown.min()) and hi == pytest.approx(shown.max())
     view.clear()
     assert view.plot.isHidden() and view.caption.text() == EMPTY_CAPTION
+
+
+def test_the_builder_previews_the_data_its_code_trains_on(qtbot):
+    from desktop.builder import preview_data
+    from desktop.lessons.check import run_code
+    from desktop.ui.builder_dialog import BuilderDialog
+
+    dialog = BuilderDialog(spec=default_spec("classifier"))
+    qtbot.addWidget(dialog)
+    X, y = dialog.data_preview.shown
+    assert X.shape == (200, 2) and "class 0" in dialog.data_preview.caption.text()
+    ns = run_code(generate_code(dialog.spec())).namespace  # the very numbers of the script
+    np.testing.assert_array_equal(X, ns["X"].numpy())
+    np.testing.assert_array_equal(y, ns["y"].numpy())
+    dialog.set_spec(default_spec("poly"))
+    X, y = dialog.data_preview.shown
+    assert X.shape == (100, 1)
+    np.testing.assert_array_equal((X, y), preview_data(default_spec("poly")))
+    dialog.weights.setText("1, x")  # not numbers: no preview, and it says why
+    assert dialog.data_preview.shown is None
