@@ -4,7 +4,8 @@
     stepgrad FILE.py              open the app with FILE.py in the editor
     stepgrad run FILE.py          run FILE.py headless on the engine (exit 1 on error)
     stepgrad run SESSION          run a .stepgrad session's code the same way
-    stepgrad check FILE.py        three-way gradient report (symbolic.cli)
+    stepgrad run FILE.ipynb       run a Jupyter notebook's code cells in order
+    stepgrad check FILE.py        three-way gradient report (symbolic.cli; FILE.ipynb too)
     stepgrad export SESSION -o F  export a session as a script (desktop.export)
 """
 
@@ -36,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "run":
         return run_command(args[1:])
     if command == "check":
-        return _dispatch("symbolic.cli", args[1:], "check")
+        return _check_command(args[1:])
     if command == "export":
         return _dispatch("desktop.export", args[1:], "export")
     return _gui(args)
@@ -50,6 +51,19 @@ def _gui(args: list[str]) -> int:
               file=sys.stderr)
         return 1
     return int(app.main(args) or 0)
+
+
+def _check_command(args: list[str]) -> int:
+    """``stepgrad check``: symbolic.cli, which reads a notebook through desktop.notebook."""
+    if not any(a.endswith(".ipynb") for a in args):
+        return _dispatch("symbolic.cli", args, "check")
+    from symbolic.cli import main as check_main
+
+    def read(path: str) -> str | None:
+        source = _read_source(path, "check")
+        return source[0] if isinstance(source, tuple) else source
+
+    return int(check_main(args, read=read) or 0)
 
 
 def _dispatch(module: str, args: list[str], command: str) -> int:
@@ -82,6 +96,9 @@ def run_command(argv: Sequence[str]) -> int:
     source = _read_source(opts.file)
     if source is None:
         return 2
+    notebook = None
+    if opts.file.endswith(".ipynb"):
+        source, notebook = source
 
     from desktop.runner import ScriptRun, format_error
 
@@ -116,8 +133,19 @@ def run_command(argv: Sequence[str]) -> int:
         if result.error.kind == "SystemExit":
             return _exit_status(result.error.message, err)
         err.write(format_error(result.error))
+        if notebook is not None:
+            _notebook_location(notebook, opts.file, result.error, err)
         return 1
     return 0
+
+
+def _notebook_location(notebook, path: str, error, err) -> None:
+    """Say which notebook cell the error's line (in the script made from it) belongs to."""
+    lines = [line for filename, line, _ in error.traceback if filename == path]
+    where = notebook.where(lines[-1]) if lines else None
+    if where:
+        err.write(f"(line {lines[-1]} of the script made from {os.path.basename(path)} is "
+                  f"{where})\n")
 
 
 def _exit_status(message: str | None, err) -> int:
@@ -131,14 +159,25 @@ def _exit_status(message: str | None, err) -> int:
         return 1
 
 
-def _read_source(path: str) -> str | None:
-    """The code to run: the file's text, or a session's code. None (and a message) when it
-    cannot be read."""
+def _read_source(path: str, command: str = "run"):
+    """The code to run: the file's text, or a session's code, or for a notebook (code, the
+    NotebookScript). None (and a message) when it cannot be read."""
     from desktop.session import SUFFIX, SessionError, load
 
     try:
         if path.endswith(SUFFIX):
             return load(path).code
+        if path.endswith(".ipynb"):
+            from desktop.notebook import NotebookError, read_notebook
+
+            try:
+                notebook = read_notebook(path)
+            except NotebookError as exc:
+                print(f"stepgrad {command}: {exc}", file=sys.stderr)
+                return None
+            for note in notebook.notes:
+                print(f"stepgrad {command}: skipped (not Python): {note}", file=sys.stderr)
+            return notebook.code, notebook
         with open(path, encoding="utf-8") as f:
             return f.read()
     except SessionError as exc:

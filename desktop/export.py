@@ -7,6 +7,7 @@ shows them, then the watch expressions, and optionally the three-way gradient ch
 ``symbolic``. Exporting only writes text: nothing of the session is executed.
 
     stepgrad export work.stepgrad -o work.py [--torch] [--check]
+    stepgrad export work.stepgrad -o work.ipynb [--torch]   (the code as a Jupyter notebook)
 """
 
 from __future__ import annotations
@@ -286,31 +287,51 @@ def export_session(session: Session, **kwargs) -> str:
 
 # --- command line ---------------------------------------------------------------------------------
 
+def notebook_text(code: str, **kwargs) -> str:
+    """The code as a Jupyter notebook (desktop.notebook; one cell per ``# %%`` section)."""
+    from desktop.notebook import notebook_text as make
+
+    return make(code, **kwargs)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="stepgrad export",
-        description="Export a session (.stepgrad) or a script (.py) as a standalone script.")
-    parser.add_argument("source", help="a .stepgrad session or a .py script")
-    parser.add_argument("-o", "--output", help="file to write (default: print it)")
+        description="Export a session (.stepgrad), a script (.py) or a notebook (.ipynb) as a "
+                    "standalone script or a notebook.")
+    parser.add_argument("source", help="a .stepgrad session, a .py script or a .ipynb notebook")
+    parser.add_argument("-o", "--output",
+                        help="file to write (default: print it); a .ipynb name writes a notebook")
     parser.add_argument("--torch", action="store_true",
                         help="export for real PyTorch (`import torch`) instead of the engine")
     parser.add_argument("--check", action="store_true",
                         help="append the three-way gradient check (engine only)")
     opts = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     backend = "torch" if opts.torch else "engine"
+    notebook = bool(opts.output) and opts.output.endswith(".ipynb")
+    if notebook and opts.check:
+        print("stepgrad export: --check is for scripts; a notebook export holds the code only",
+              file=sys.stderr)
+        return 2
     try:
-        if opts.source.endswith(".py"):
-            with open(opts.source, encoding="utf-8") as f:
-                code = f.read()
-            text = export_script(code, backend=backend, check=opts.check,
-                                 title=os.path.basename(opts.source))
+        if opts.source.endswith((".py", ".ipynb")):
+            from desktop.notebook import load_text
+
+            code, _ = load_text(opts.source)
+            title = os.path.basename(opts.source)
+            if notebook:
+                text = notebook_text(code, backend=backend)
+            else:
+                text = export_script(code, backend=backend, check=opts.check, title=title)
         else:
-            text = export_session(load(opts.source), backend=backend, check=opts.check)
+            session = load(opts.source)
+            text = (notebook_text(session.code, backend=backend) if notebook else
+                    export_session(session, backend=backend, check=opts.check))
     except UnicodeDecodeError as exc:
         print(f"stepgrad export: cannot read {opts.source}: byte {exc.start} is not UTF-8 text",
               file=sys.stderr)
         return 2
-    except (SessionError, ValueError) as exc:
+    except (SessionError, ValueError) as exc:  # NotebookError is a ValueError
         print(f"stepgrad export: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
@@ -324,7 +345,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"stepgrad export: cannot write {opts.output}: {exc.strerror}", file=sys.stderr)
         return 2
-    print(f"wrote {opts.output} ({'real PyTorch' if opts.torch else 'stepgrad engine'})")
+    kind = "notebook" if notebook else "script"
+    print(f"wrote {opts.output} ({kind}, {'real PyTorch' if opts.torch else 'stepgrad engine'})")
     return 0
 
 

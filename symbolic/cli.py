@@ -236,7 +236,9 @@ def _at_least(kind, low):
     return parse
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, read=None) -> int:
+    """``read(path)`` gives the code to check (default: the file's text); the command line
+    passes one that turns a notebook into its script."""
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "check":
         args = args[1:]
@@ -266,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-rerun", action="store_true",
                         help="skip that check (for scripts with side effects)")
     opts = parser.parse_args(args)
-    source = read_source(opts.file)
+    source = (read or read_source)(opts.file)
     if source is None:
         return 2
     try:

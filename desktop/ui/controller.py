@@ -722,7 +722,13 @@ class Controller(QObject):
 
     def export_to(self, path: str, backend: str = "engine", check: bool = False) -> bool:
         try:
-            sessions.atomic_write_text(path, self.export_text(backend, check))
+            if path.endswith(".ipynb"):  # the code as notebook cells (no report, no check)
+                from desktop.export import notebook_text
+
+                text = notebook_text(self.current_session().code, backend=backend)
+            else:
+                text = self.export_text(backend, check)
+            sessions.atomic_write_text(path, text)
         except (OSError, ValueError) as exc:
             self._warn("Export failed", f"{path}\n\n{exc}")
             return False
@@ -733,7 +739,7 @@ class Controller(QObject):
         name = "exported_torch.py" if backend == "torch" else "exported.py"
         path, _ = QFileDialog.getSaveFileName(
             self.window, "Export as script", os.path.join(self.window._last_dir(), name),
-            "Python files (*.py)")
+            "Python files (*.py);;Jupyter notebooks (*.ipynb)")
         if path:
             self.export_to(path, backend, check)
 

@@ -38,6 +38,7 @@ from desktop.ui.theme import THEMES, apply_palette, theme_named
 ENGINE_NOTE = "import torch → stepgrad engine (numpy), not PyTorch"
 MAX_RECENT = 8
 PY_FILTER = "Python files (*.py);;All files (*)"
+OPEN_FILTER = "Python files and notebooks (*.py *.ipynb);;All files (*)"
 
 
 def _keys(shortcut) -> str:
@@ -344,14 +345,16 @@ class MainWindow(QMainWindow):
             return False
         if path.endswith(".stepgrad") and self.session_opener is not None:
             return self.session_opener(path)  # a bad session leaves the editor as it was
+        from desktop.notebook import load_text
+
         try:
-            with open(path, encoding="utf-8") as fh:
-                text = fh.read()
-        except (OSError, UnicodeDecodeError) as exc:
+            text, notebook = load_text(path)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
             QMessageBox.warning(self, "Cannot open file", f"{path}\n\n{exc}")
             return False
         path = os.path.abspath(path)
-        self._load_text(text, path)
+        # a notebook opens as its script, untitled: Save must not write Python over the .ipynb
+        self._load_text(text, None if notebook is not None else path)
         self._add_recent(path)
         self.settings.setValue("lastDir", os.path.dirname(path))
         self.statusBar().showMessage(f"Opened {path}", 4000)
@@ -361,7 +364,8 @@ class MainWindow(QMainWindow):
     def open_dialog(self) -> bool:
         if not self.maybe_save():
             return False
-        path, _ = QFileDialog.getOpenFileName(self, "Open script", self._last_dir(), PY_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open script", self._last_dir(),
+                                              OPEN_FILTER)
         return self.open_file(path, ask=False) if path else False
 
     def save(self) -> bool:
