@@ -128,10 +128,8 @@ def _into(name, fn, args, kwargs, out, factory):
 def _takes_dim(fn) -> bool:
     if getattr(fn, "_numpy_names", False):
         return False
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
+    code = inspect.unwrap(fn).__code__  # the parameter names, without building a Signature
+    params = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
     return "dim" in params or "keepdim" in params
 
 
