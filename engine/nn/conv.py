@@ -217,7 +217,9 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
         return out.squeeze(0)
     x, w = input._data, weight._data
     if w.ndim != nd + 2:
-        raise RuntimeError(f"weight should have at least three dimensions")
+        raise RuntimeError(f"Expected {w.ndim}-dimensional input for {w.ndim}-dimensional "
+                           f"weight {_fmt(w.shape)}, but got {x.ndim}-dimensional input of size "
+                           f"{_fmt(x.shape)} instead")
     k = tuple(w.shape[2:])
     s, d = _tuple(stride, nd), _tuple(dilation, nd)
     if isinstance(padding, str):

@@ -177,7 +177,8 @@ class LBFGS(Optimizer):
         dt = g.dtype
         if np.abs(g).max() <= tol_grad:
             return orig_loss
-        d, t = _arr(state.get("d")), state.get("t")
+        d, t = _arr(state.get("d")), _arr(state.get("t"))
+        t = t[()] if isinstance(t, np.ndarray) else t  # a float32 number, as it was stored
         old_dirs = [_arr(v) for v in state.get("old_dirs", [])]
         old_stps = [_arr(v) for v in state.get("old_stps", [])]
         ro = [_arr(v) for v in state.get("ro", [])]
@@ -250,7 +251,7 @@ class LBFGS(Optimizer):
                 break
             if abs(loss - prev_loss) < tol_change:
                 break
-        state.update({"d": _t(d), "t": t, "old_dirs": [_t(v) for v in old_dirs],
+        state.update({"d": _t(d), "t": _t(t), "old_dirs": [_t(v) for v in old_dirs],
                       "old_stps": [_t(v) for v in old_stps], "ro": [_t(v) for v in ro],
                       "H_diag": _t(h_diag), "prev_flat_grad": _t(prev_g),
                       "prev_loss": prev_loss, "al": [None if v is None else _t(v) for v in al]})
