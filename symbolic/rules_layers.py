@@ -60,6 +60,12 @@ def _convolution(m, a, at, s):
     return out[:, :, 0, :] if oned else out
 
 
+def _max_pool(m, a, at, s):
+    from engine.nn.pooling import winner_index
+
+    return a[0][winner_index(at[0], at[1])]  # the recorded winners: locally a selection
+
+
 def _constant_pad(m, a, at, s):
     widths, inner = at
     out = m.zeros(s)
@@ -118,7 +124,7 @@ for _key, _rule in {
     "native_layer_norm": _normalization,
     "convolution": _convolution,
     "constant_pad_nd": _constant_pad,
-    "max_pool2d": lambda m, a, at, s: a[0][at[1]],  # the recorded winners: locally a selection
+    "max_pool2d": _max_pool,
     "avg_pool2d": _avg_pool,
     "adaptive_avg_pool2d": _adaptive_avg_pool,
     "embedding": _embedding,

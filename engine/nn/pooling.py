@@ -77,8 +77,19 @@ def _add_back(shape, parts, k, s, d, oh, ow, dtype):
 
 
 # ---- max pool ---------------------------------------------------------------------------------
+def winner_index(shape, geo):
+    """Index arrays (batch, channel, row, column) of each window's winner in the input."""
+    arg, k, s, p, d, _ = geo
+    n, c = shape[:2]
+    oh, ow = arg.shape[-2:]
+    ki, kj = np.divmod(arg, k[1])
+    rows = np.arange(oh)[:, None] * s[0] + ki * d[0] - p[0]
+    cols = np.arange(ow)[None, :] * s[1] + kj * d[1] - p[1]
+    return (np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows, cols)
+
+
 def _max_pool_vjp(m, g, out, s, a, need):
-    shape, idx, geo = a  # idx: index arrays into the input, shaped like the output
+    shape, geo = a  # geo: each window's winning offset and the pool's geometry
     if m is NP:
         # one strided slice add per kernel offset (np.add.at on the indices is 10x slower)
         arg, k, st, p, d, extra = geo
@@ -88,11 +99,29 @@ def _max_pool_vjp(m, g, out, s, a, need):
                         lambda i, j: np.where(arg == i * k[1] + j, g, 0), k, st, d, oh, ow,
                         g.dtype)
         return (dxp[:, :, p[0]: p[0] + h, p[1]: p[1] + w],)
-    return (m.index_scatter(g, shape, idx),)
+    return (m.index_scatter(g, shape, winner_index(shape, geo)),)
 
 
 _MAX_POOL = register("max_pool2d", "MaxPool2DWithIndicesBackward0", None, _max_pool_vjp,
                      doc="max over each window (the grad goes to the first maximum)")
+
+
+def _window_max(win, k):
+    """Max and first arg-max over the last two axes of the window view, one kernel offset at a
+    time (no copy of the windows); None where a NaN is present (numpy's argmax handles it)."""
+    out = win[..., 0, 0].copy()
+    for i in range(k[0]):
+        for j in range(k[1]):
+            if i or j:
+                np.maximum(out, win[..., i, j], out=out)
+    if out.dtype.kind == "f" and np.isnan(out).any():
+        return None
+    arg = np.full(out.shape, -1, dtype=np.int64)
+    for i in range(k[0]):
+        for j in range(k[1]):
+            hit = (win[..., i, j] == out) & (arg < 0)
+            arg[hit] = i * k[1] + j
+    return out, arg
 
 
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
@@ -109,17 +138,18 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                                           "max_pool2d")
     fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
     win = _cols_np(_padded(x, p, extra, fill), k, s, d, oh, ow)
-    n, c = x.shape[:2]
-    flat = win.reshape(n, c, oh, ow, k[0] * k[1])
-    arg = flat.argmax(-1)  # the first maximum; numpy's argmax, like PyTorch, lets NaN win
-    ki, kj = np.divmod(arg, k[1])
-    rows = np.arange(oh)[:, None] * s[0] + ki * d[0] - p[0]
-    cols = np.arange(ow)[None, :] * s[1] + kj * d[1] - p[1]
-    out = np.take_along_axis(flat, arg[..., None], -1)[..., 0]
-    idx = (np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows, cols)
-    res = _result(_MAX_POOL, np.ascontiguousarray(out), (input,),
-                  (x.shape, idx, (arg, k, s, p, d, extra)))
+    found = _window_max(win, k)
+    if found is None:  # NaN wins, as in PyTorch: numpy's argmax picks the first NaN
+        n, c = x.shape[:2]
+        flat = win.reshape(n, c, oh, ow, k[0] * k[1])
+        arg = flat.argmax(-1)
+        out = np.take_along_axis(flat, arg[..., None], -1)[..., 0]
+    else:
+        out, arg = found
+    geo = (arg, k, s, p, d, extra)
+    res = _result(_MAX_POOL, out, (input,), (x.shape, geo))
     if return_indices:
+        _, _, rows, cols = winner_index(x.shape, geo)
         return res, _wrap((rows * x.shape[3] + cols).astype(np.int64))
     return res
 
