@@ -25,7 +25,7 @@ from .module import Module, Parameter
 
 
 # ---- geometry --------------------------------------------------------------------------------
-def _tuple(v, n, name="value"):
+def _tuple(v, n):
     if isinstance(v, int | np.integer):
         return (int(v),) * n
     v = tuple(int(x) for x in v)
@@ -241,7 +241,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
                 extra = []
                 for t in reversed(totals):
                     extra += [0, t % 2]
-                input = globals()["pad"](input, extra)
+                input = pad(input, extra)
                 x = input._data
     else:
         p = _tuple(padding, nd)

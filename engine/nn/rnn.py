@@ -310,11 +310,17 @@ class RNNCellBase(Module):
             return input, None, batched, z
         return input, hx, batched, None
 
-    def _fix(self, h, batched):
-        if not batched and h.dim() == 1:
-            return h.unsqueeze(0)
-        if tuple(h.shape) != (h.shape[0], self.hidden_size):
-            raise RuntimeError(f"hidden{0} has inconsistent hidden_size: got {h.shape[-1]}, "
+    def _fix(self, h, batched, n, which=0):
+        if not batched:
+            if h.dim() != 1:
+                raise RuntimeError(f"hidden{which} has inconsistent hidden_size: got "
+                                   f"{h.shape[0]}, expected {self.hidden_size}")
+            h = h.unsqueeze(0)
+        if h.shape[0] != n:
+            raise RuntimeError(f"Input batch size {n} doesn't match hidden{which} batch size "
+                               f"{h.shape[0]}")
+        if h.shape[1] != self.hidden_size:
+            raise RuntimeError(f"hidden{which} has inconsistent hidden_size: got {h.shape[1]}, "
                                f"expected {self.hidden_size}")
         return h
 
@@ -331,7 +337,7 @@ class RNNCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         input, hx, batched, z = self._prepare(input, hx, "RNNCell")
-        h = z if hx is None else self._fix(hx, batched)
+        h = z if hx is None else self._fix(hx, batched, input.shape[0])
         out = _rnn_step(linear(input, self.weight_ih, self.bias_ih), h, self.weight_hh,
                         self.bias_hh, self.nonlinearity == "relu")
         return out if batched else out.squeeze(0)
@@ -346,7 +352,9 @@ class LSTMCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx=None):
         input, hx, batched, z = self._prepare(input, hx, "LSTMCell")
-        h, c = (z, z) if hx is None else (self._fix(hx[0], batched), self._fix(hx[1], batched))
+        n = input.shape[0]
+        h, c = (z, z) if hx is None else (self._fix(hx[0], batched, n),
+                                          self._fix(hx[1], batched, n, 1))
         h2, c2 = _lstm_step(linear(input, self.weight_ih, self.bias_ih), h, c, self.weight_hh,
                             self.bias_hh)
         return (h2, c2) if batched else (h2.squeeze(0), c2.squeeze(0))
@@ -361,7 +369,7 @@ class GRUCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         input, hx, batched, z = self._prepare(input, hx, "GRUCell")
-        h = z if hx is None else self._fix(hx, batched)
+        h = z if hx is None else self._fix(hx, batched, input.shape[0])
         out = _gru_step(linear(input, self.weight_ih, self.bias_ih), h, self.weight_hh,
                         self.bias_hh)
         return out if batched else out.squeeze(0)
