@@ -254,8 +254,8 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
                            f"at dimension 0, but got weight of size {_fmt(w.shape)} instead")
     if bias is not None and tuple(bias.shape) != (w.shape[0],):
-        raise RuntimeError(f"Given weight of size {_fmt(w.shape)}, expected bias to be 1-dimensional"
-                           f" with {w.shape[0]} elements, but got bias of size "
+        raise RuntimeError(f"Given weight of size {_fmt(w.shape)}, expected bias to be "
+                           f"1-dimensional with {w.shape[0]} elements, but got bias of size "
                            f"{_fmt(bias.shape)} instead")
     padded = [x.shape[2 + i] + 2 * p[i] for i in range(nd)]
     eff = [d[i] * (k[i] - 1) + 1 for i in range(nd)]

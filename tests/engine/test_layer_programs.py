@@ -1,6 +1,7 @@
 """Complete small programs in the style of the tutorials, run on the engine and on PyTorch: a
 CNN trained on random 1x28x28 images, an LSTM learning a toy sequence, a char-level model with
-an embedding, batch norm and layer norm, a bidirectional LSTM tagger trained with NLLLoss. Same seed, same data, same printed losses."""
+an embedding, batch norm and layer norm, a bidirectional LSTM tagger trained with NLLLoss.
+Same seed, same data, same printed losses."""
 
 from __future__ import annotations
 

@@ -126,8 +126,10 @@ PROGRAMS = {
     "batch_norm": """
         bn = nn.BatchNorm1d(3)
         print(bn, bn.weight, bn.running_mean, bn.running_var, bn.num_batches_tracked)
-        print(nn.BatchNorm2d(4, eps=1e-3, momentum=None, affine=False), nn.BatchNorm1d(3, bias=False))
-        x = torch.tensor([[1., 2., 0.], [3., 6., 1.], [2., 2., 5.], [0., 4., 2.]], requires_grad=True)
+        print(nn.BatchNorm2d(4, eps=1e-3, momentum=None, affine=False),
+              nn.BatchNorm1d(3, bias=False))
+        x = torch.tensor([[1., 2., 0.], [3., 6., 1.], [2., 2., 5.], [0., 4., 2.]],
+                         requires_grad=True)
         y = bn(x)
         print(y, y.grad_fn.next_functions)
         (y * torch.arange(12.).reshape(4, 3)).sum().backward()

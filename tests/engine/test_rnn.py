@@ -205,7 +205,8 @@ PROGRAMS = {
     "input_error": "nn.LSTM(2, 3)(torch.randn(4, 1, 3))",
     "cell_hidden_errors": """
         for f in [lambda: nn.GRUCell(2, 3)(torch.randn(2, 2), torch.randn(2, 4)),
-                  lambda: nn.LSTMCell(2, 3)(torch.randn(2, 2), (torch.randn(2, 3), torch.randn(2, 4))),
+                  lambda: nn.LSTMCell(2, 3)(torch.randn(2, 2),
+                                            (torch.randn(2, 3), torch.randn(2, 4))),
                   lambda: nn.RNNCell(2, 3)(torch.randn(2, 2), torch.randn(3, 3)),
                   lambda: nn.RNNCell(2, 3)(torch.randn(2, 2, 2)),
                   lambda: nn.RNNCell(2, 3)(torch.randn(2), torch.randn(1, 3))]:
