@@ -3,10 +3,10 @@
 They are instances of ``InferenceTensor`` (a Tensor subclass) so that ordinary tensors pay
 nothing: while some thread is in inference mode, the tensor allocator (``tensor._alloc``) and
 ``Tensor.__init__`` are replaced by functions that pick the subclass for tensors that thread
-creates; outside inference mode the plain ones are back. An inference tensor has no version counter: its ``_vc`` reads as 0 inside inference
-mode and raises PyTorch's "cannot be saved for backward" error outside it — and reading the
-version is exactly what recording a node that saves the tensor does, so that error needs no
-test on the hot path.
+creates; outside inference mode the plain ones are back. An inference tensor has no version
+counter: its ``_vc`` reads as 0 inside inference mode and raises PyTorch's "cannot be saved for
+backward" error outside it — and reading the version is exactly what recording a node that
+saves the tensor does, so that error needs no test on the hot path.
 """
 
 from __future__ import annotations

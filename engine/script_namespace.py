@@ -58,6 +58,7 @@ def fresh_engine_state() -> None:
 
     engine.manual_seed(DEFAULT_SEED)
     warn_once.warned.clear()
+    warn_once.set_warn_always(False)
     engine.set_default_dtype(engine.float32)
     engine.set_printoptions(profile="default")
     printing.PRINT_OPTS.sci_mode = None  # not part of the "default" profile, as in PyTorch

@@ -47,16 +47,33 @@ _MULTI_TAIL = ("This view is the output of a function that returns multiple view
                "inplace operation by an out-of-place one.")
 
 
-def multi_output_error(name, nr, base_changed=False) -> RuntimeError:
+CUSTOM_FUNCTION = "custom_function"  # third item of a creation made by a custom Function
+_CUSTOM_TAIL = ("This view was created inside a custom Function (or because an input was "
+                "returned as-is) and the autograd logic to handle view+inplace would override the "
+                "custom backward associated with the custom Function, leading to incorrect "
+                "gradients. This behavior is forbidden. You can fix this by cloning the output of "
+                "the custom Function.")
+
+
+def multi_output_error(name, nr, base_changed=False, kind=None) -> RuntimeError:
     what = ("its base or another view of its base has been modified inplace" if base_changed
             else "is being modified inplace")
-    return RuntimeError(f"Output {nr} of {name} is a view and {what}. {_MULTI_TAIL}")
+    tail = _CUSTOM_TAIL if kind == CUSTOM_FUNCTION else _MULTI_TAIL
+    return RuntimeError(f"Output {nr} of {name} is a view and {what}. {tail}")
+
+
+def view_output_error(creation, base_changed=False) -> RuntimeError:
+    """The error for an in-place change of (or through the base of) a view whose ``creation`` is
+    ``(name, output_nr)`` of a multi-output op or ``(name, output_nr, CUSTOM_FUNCTION)``."""
+    return multi_output_error(creation[0], creation[1], base_changed,
+                              creation[2] if len(creation) > 2 else None)
 
 
 class ViewInfo:
     """``base``: the root tensor whose storage the view shares (PyTorch's ``_base``, never itself a
-    view); ``creation``: None, ``NO_GRAD`` (made under no_grad) or ``(name, output_nr)`` of the
-    multi-output op (unbind, split, chunk) that made it. Views of views inherit it."""
+    view); ``creation``: None, ``NO_GRAD`` (made under no_grad), ``(name, output_nr)`` of the
+    multi-output op (unbind, split, chunk) that made it, or ``(name, output_nr, CUSTOM_FUNCTION)``
+    for an output of a custom Function. Views of views inherit it."""
 
     __slots__ = ("base", "creation")
 
@@ -101,7 +118,7 @@ def check_inplace(t, track, fn=None):
         if c == NO_GRAD:
             raise RuntimeError(NO_GRAD_VIEW_ERROR)
         if c is not None:
-            raise multi_output_error(*c)
+            raise view_output_error(c)
         if root._rg and root.grad_fn is None:
             raise RuntimeError(LEAF_VIEW_ERROR)
     x = t._data
@@ -258,7 +275,7 @@ def _copy_slices_vjp(m, g, out, s, a, need):
 
 
 def _stale_vjp(m, g, out, s, a, need):
-    raise multi_output_error(*a, base_changed=True)
+    raise view_output_error(a, base_changed=True)
 
 
 _AS_STRIDED = register("as_strided", "AsStridedBackward0", None, _as_strided_vjp,

@@ -19,6 +19,7 @@ from ..grad_mode import mode as _mode
 from ..grad_mode import no_grad, set_grad_enabled
 from ..node import Node, accumulate_node, next_seq
 from ..tensor import Tensor, _edge, _wrap
+from ..views import CUSTOM_FUNCTION, make_view
 
 _tensor_module = sys.modules[Tensor.__module__]  # engine.tensor (the name is also torch.tensor)
 
@@ -202,9 +203,11 @@ class Function:
                 wrapped.append(o)
                 continue
             if id(o) in input_ids and id(o) not in dirty:
-                alias = _wrap(o._data)  # an input returned as-is becomes a new (view) tensor
-                alias._vc = o._vc
-                o = alias
+                o = make_view(_wrap(o._data), o)  # an input returned as-is becomes a view of it
+            if o._view is not None and id(o) not in dirty:
+                # views made (under no_grad) in forward, and returned inputs, may not be changed
+                # in place: that would bypass this node's backward (PyTorch's rule)
+                o._view.creation = (cls.__name__, i, CUSTOM_FUNCTION)
             if id(o) in ctx._non_diff or o._data.dtype.kind != "f":
                 wrapped.append(o)
                 continue

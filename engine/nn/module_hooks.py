@@ -73,10 +73,6 @@ def register_forward_hook(self, hook, *, prepend: bool = False, with_kwargs: boo
 def register_full_backward_hook(self, hook, prepend: bool = False):
     """``hook(module, grad_input, grad_output)`` once the grads of the module's tensor inputs are
     computed; a non-None return replaces ``grad_input``."""
-    if self.__dict__.get("_is_full_backward_hook") is False:
-        raise RuntimeError("Cannot use both regular backward hooks and full backward hooks on a "
-                           "single Module. Please use only one of them.")
-    self.__dict__["_is_full_backward_hook"] = True
     return _register(self, "_backward_hooks", hook, prepend)
 
 

@@ -310,10 +310,39 @@ a.sum().backward()
 print(x.grad)
 """
 
+CUSTOM_VIEWS = """
+from torch.autograd import Function
+class Ident(Function):
+    @staticmethod
+    def forward(ctx, x): return x
+    @staticmethod
+    def backward(ctx, g): return g * 5
+a = torch.tensor([1., 2.], requires_grad=True)
+b = a.clone()
+r = Ident.apply(b)
+print(r._is_view(), r._base is b)
+tryit(lambda: r.mul_(2))
+class ViewOut(Function):
+    @staticmethod
+    def forward(ctx, x): return x.view(-1)
+    @staticmethod
+    def backward(ctx, g): return g.view(2)
+v = ViewOut.apply(b)
+print(v.grad_fn.name(), v._is_view(), v._base is b)
+tryit(lambda: v.mul_(2))
+class DirtyLeaf(Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.mark_dirty(x); return x
+    @staticmethod
+    def backward(ctx, g): return g
+tryit(lambda: DirtyLeaf.apply(a.view(2)))
+"""
+
 
 @pytest.mark.torch
 @pytest.mark.parametrize("name", ["SETUP_ONCE_MATERIALIZE", "ONCE_DIFFERENTIABLE", "MARK_DIRTY",
-                                  "SIGNATURES"])
+                                  "SIGNATURES", "CUSTOM_VIEWS"])
 def test_same_transcript_as_torch(name):
     torch = pytest.importorskip("torch")
     compare(globals()[name], torch)
@@ -377,6 +406,25 @@ def test_mark_dirty_rebases_the_input():
     assert out is b and b.grad_fn.name() == "DoubleBackward" and b.tolist() == [2.0, 6.0]
     (b * b).sum().backward()
     assert a.grad.tolist() == [8.0, 24.0]  # d/da (2a)^2 = 8a
+
+
+def test_views_returned_by_forward_refuse_in_place_changes():
+    class Same(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    b = engine.tensor([1.0, 2.0], requires_grad=True) * 1
+    r = Same.apply(b)
+    assert r is not b and r._base is b and r.grad_fn.name() == "SameBackward"
+    with pytest.raises(RuntimeError, match="^Output 0 of Same is a view and is being modified "
+                                           "inplace. This view was created inside a custom"):
+        r.mul_(2)
+    assert b.tolist() == [1.0, 2.0]
 
 
 def test_both_backward_and_vjp_is_refused_at_backward():
