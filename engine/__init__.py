@@ -41,6 +41,8 @@ from .promotion import promote_types
 from .promotion import torch_result_type as result_type
 from .sampling import bernoulli, multinomial, normal, randint_like
 from .math_extra import *
+from .trig import *
+from .arith_more import *
 from .serialization import load, save
 from .random import (
     Generator,

@@ -14,6 +14,18 @@ from .activation import (
     Softplus,
     Tanh,
 )
+from .activation_modules_more import (
+    CELU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LogSigmoid,
+    Mish,
+    ReLU6,
+    Softmin,
+    Softsign,
+)
 from .container import ModuleList, Sequential
 from .conv import Conv1d, Conv2d
 from .embedding import Embedding
@@ -33,6 +45,16 @@ from .pooling import (
 )
 
 __all__ = [
+    "CELU",
+    "SELU",
+    "Hardsigmoid",
+    "Hardswish",
+    "Hardtanh",
+    "LogSigmoid",
+    "Mish",
+    "ReLU6",
+    "Softmin",
+    "Softsign",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
     "AvgPool1d",

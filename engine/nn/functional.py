@@ -491,3 +491,14 @@ __all__ += ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_poo
             "batch_norm", "layer_norm", "conv1d",
             "conv2d", "embedding", "huber_loss", "kl_div", "max_pool1d", "max_pool2d", "pad",
             "smooth_l1_loss"]
+from .activation_more import (  # noqa: E402
+    celu,
+    hardsigmoid,
+    hardswish,
+    logsigmoid,
+    mish,
+    relu6,
+    selu,
+    softmin,
+    softsign,
+)

@@ -31,6 +31,27 @@ def pos(*shape, seed=0):
 
 # op key -> a function building a scalar from fresh leaves with that op in its graph
 CASES = {
+    "tan": lambda: (t(3, lo=-1, hi=1).tan() * t(3, seed=1)).sum(),
+    "asin": lambda: (t(3, lo=-0.9, hi=0.9).asin() * t(3, seed=1)).sum(),
+    "acos": lambda: (t(3, lo=-0.9, hi=0.9).acos() * t(3, seed=1)).sum(),
+    "asinh": lambda: (t(3).asinh() * t(3, seed=1)).sum(),
+    "acosh": lambda: ((pos(3) + 1.0).acosh() * t(3, seed=1)).sum(),
+    "atanh": lambda: (t(3, lo=-0.9, hi=0.9).atanh() * t(3, seed=1)).sum(),
+    "trunc": lambda: (t(3).trunc() * t(3, seed=1) + t(3, seed=2)).sum(),
+    "frac": lambda: (t(3).frac() * t(3, seed=1)).sum(),
+    "fmod": lambda: (torch.fmod(t(4), 0.7) * t(4, seed=1)).sum(),
+    "fmod_tt": lambda: (torch.fmod(t(2, 3), pos(3, seed=1)) * t(2, 3, seed=2)).sum(),
+    "copysign": lambda: (torch.copysign(t(2, 3), t(3, seed=1)) * t(2, 3, seed=2)).sum(),
+    "copysign_s": lambda: (torch.copysign(t(4), -1.0) * t(4, seed=1)).sum(),
+    "lerp": lambda: (torch.lerp(t(2, 3), t(3, seed=1), 0.3) * t(2, 3, seed=2)).sum(),
+    "lerp_t": lambda: (torch.lerp(t(2, 3), t(3, seed=1), t(2, 1, seed=3)) * t(2, 3, seed=2)).sum(),
+    "logaddexp": lambda: (torch.logaddexp(t(2, 3), t(3, seed=1)) * t(2, 3, seed=2)).sum(),
+    "celu": lambda: (F.celu(t(6), 0.5) * t(6, seed=1)).sum(),  # 1/alpha exact in float32
+    "selu": lambda: (F.selu(t(6)) * t(6, seed=1)).sum(),
+    "hardsigmoid": lambda: (F.hardsigmoid(t(6, lo=-4, hi=4)) * t(6, seed=1)).sum(),
+    "hardswish": lambda: (F.hardswish(t(6, lo=-4, hi=4)) * t(6, seed=1)).sum(),
+    "mish": lambda: (F.mish(t(5)) * t(5, seed=1)).sum(),
+    "logsigmoid": lambda: (F.logsigmoid(t(5)) * t(5, seed=1)).sum(),
     "add": lambda: (t(2, 3) + t(3, seed=1)).sum(),  # broadcasting
     "sub": lambda: (t(2, 1) - t(1, 3, seed=1)).pow(2).sum(),
     "rsub": lambda: (1.5 - t(3)).pow(2).sum(),
