@@ -38,6 +38,7 @@ def wire(window) -> None:
     window.debugger = attach_debugger(window)
     attach_predict(window)
     link_selection(window)  # graph node <-> editor line <-> inspector row <-> backward step
+    window.docks["inspector"].raise_()  # the first tab of its group: the variables
 
 
 def main(argv: Sequence[str] | None = None,

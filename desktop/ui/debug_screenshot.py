@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         wiring.bridge.step_over()
         settle(lambda b=before: stopped() and wiring.state is not b)
     settle(lambda: wiring.panel.derivative() is not None)
-    window.graph_view.fit()
+    # the view follows the running node at a readable scale (Fit would show names only)
     settle(lambda: False, 0.3)
     ok = window.grab().save(out)
     print(f"{out}: paused at {wiring.state.label}, line {wiring.state.line}")
