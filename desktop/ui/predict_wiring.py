@@ -36,7 +36,6 @@ class PredictWiring(QObject):
                                      area=Qt.DockWidgetArea.RightDockWidgetArea, tabify_with=None)
         if not self.dock.property("restored"):
             window.tabifyDockWidget(debug.panel_dock, self.dock)
-            debug.panel_dock.raise_()
         self.act = QAction("&Predict Mode", window)
         self.act.setObjectName("debug_predict")
         self.act.setCheckable(True)
