@@ -1,7 +1,9 @@
 """Export a session or a script as a standalone Python script (no Qt).
 
 The script runs with plain ``python``: on stepgrad's engine (``import torch`` becomes
-``import engine as torch`` and a preamble puts stepgrad on ``sys.path``), or on real PyTorch.
+``import engine as torch``, the engine imported as installed), or on real PyTorch. Nothing of
+the exporting machine is written into it (no folder, no user name): where the engine is not
+installed, the script stops with a message saying how to run it.
 After the user's code it prints every tensor with its value and gradient, as the inspector
 shows them, then the watch expressions, and optionally the three-way gradient check from
 ``symbolic``. Exporting only writes text: nothing of the session is executed.
@@ -18,12 +20,10 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from desktop.session import Session, SessionError, atomic_write_text, load
 from engine.script_namespace import engine_module_name
 
-ROOT = str(Path(__file__).resolve().parents[1])  # the folder holding engine/, symbolic/, desktop/
 REPORT_HEADER = "== stepgrad: tensors after the run =="
 CHECK_HEADER = "== stepgrad: three-way gradient check =="
 RUN_SEED = 67280421310721  # engine.random.DEFAULT_SEED, which the app's runs start from
@@ -99,6 +99,24 @@ def _engine_imports_by_line(code: str) -> str:
         line = re.sub(r"^(\s*)from torch(\.\S+)? import ", r"\1from engine\2 import ", line)
         out.append(line)
     return "".join(out)
+
+
+def engine_guard() -> str:
+    """Code that imports stepgrad's engine as installed, or exits with how to run the script.
+
+    The import goes through ``sys.path`` only, so the text is the same on every machine."""
+    return """\
+import sys
+
+try:  # stepgrad's engine, as installed (`pip install stepgrad` puts `engine` on the path)
+    import engine as _stepgrad_engine
+    _stepgrad_engine.Tensor
+except (ImportError, AttributeError) as _stepgrad_missing:
+    sys.exit("This script runs on stepgrad's engine, which this Python cannot import "
+             f"({_stepgrad_missing}).\\nInstall stepgrad into this Python "
+             "(pip install stepgrad, or pip install -e YOUR_STEPGRAD_FOLDER), or run the script "
+             "with `stepgrad run FILE`.")
+"""
 
 
 # --- the script ----------------------------------------------------------------------------------
@@ -197,7 +215,7 @@ def _stepgrad_check(recorder):
 
 def export_script(code: str, *, backend: str = "engine", check: bool = False,
                   watches: Sequence[str] = (), title: str | None = None,
-                  breakpoints: Sequence[int] = (), stepgrad_root: str | None = None) -> str:
+                  breakpoints: Sequence[int] = ()) -> str:
     """The standalone script for ``code``.
 
     Args:
@@ -207,14 +225,12 @@ def export_script(code: str, *, backend: str = "engine", check: bool = False,
         watches: expressions printed after the tensors, as the watch panel shows them.
         title: first line of the docstring (a lesson title, a file name).
         breakpoints: mentioned in the header (a plain script has none).
-        stepgrad_root: the folder put on ``sys.path``; defaults to this stepgrad's folder.
     """
     if backend not in ("engine", "torch"):
         raise ValueError(f"backend must be 'engine' or 'torch', not {backend!r}")
     if check and backend != "engine":
         raise ValueError("the three-way check runs on stepgrad's engine and symbolic package; "
                          "export for the engine to include it")
-    root = stepgrad_root or ROOT
     title = title or "A stepgrad session"
     runs_on = ("stepgrad's engine (`import torch` became `import engine as torch`)"
                if backend == "engine" else "real PyTorch")
@@ -232,16 +248,7 @@ def export_script(code: str, *, backend: str = "engine", check: bool = False,
     doc.append('"""')
     parts = ["\n".join(doc), "import atexit", ""]
     if backend == "engine":
-        parts += [
-            "import sys",
-            "",
-            "# stepgrad's engine is imported from the stepgrad folder. If you moved this script,",
-            "# point STEPGRAD at your copy of stepgrad (or pip-install stepgrad and drop these).",
-            f"STEPGRAD = {root!r}",
-            "if STEPGRAD not in sys.path:",
-            "    sys.path.insert(0, STEPGRAD)",
-            "",
-        ]
+        parts += [engine_guard(), ""]
     parts.append(_report_function(backend, watches))
     if check:
         parts += [

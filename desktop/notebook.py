@@ -225,21 +225,20 @@ def _unshow(source: str) -> str:
 
 
 def notebook_text(code: str, title: str | None = None, *, backend: str = "torch") -> str:
-    """``code`` as notebook JSON. For ``backend="engine"`` a first cell puts stepgrad on the
-    path and each cell's ``import torch`` becomes ``import engine as torch``; for "torch" the
-    cells are the code as written (Jupyter runs it on PyTorch)."""
+    """``code`` as notebook JSON. For ``backend="engine"`` a first cell imports the installed
+    engine (or says how to get it) and each cell's ``import torch`` becomes
+    ``import engine as torch``; for "torch" the cells are the code as written (Jupyter runs it
+    on PyTorch)."""
     import nbformat
 
     nb = script_to_notebook(code, title)
     if backend == "engine":
-        from desktop.export import ROOT, engine_imports
+        from desktop.export import engine_guard, engine_imports
 
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell.source = engine_imports(cell.source)
-        setup = ("# stepgrad's engine runs this notebook: it is imported from the stepgrad "
-                 f"folder\nimport sys\n\nSTEPGRAD = {ROOT!r}\nif STEPGRAD not in sys.path:\n"
-                 "    sys.path.insert(0, STEPGRAD)")
+        setup = "# stepgrad's engine runs this notebook\n" + engine_guard().rstrip("\n")
         at = 1 if title else 0
         nb.cells.insert(at, nbformat.v4.new_code_cell(setup))
     elif backend != "torch":

@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from desktop.runner import run_script
 from desktop.session import Breakpoint, Session, save
 
 LESSONS = lessons.all_lessons()
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run_python(path, cwd):
@@ -196,7 +198,7 @@ def test_stepgrad_command_dispatches_export(tmp_path):
          session)
     out = tmp_path / "s.py"
     proc = subprocess.run([sys.executable, "-m", "desktop.cli", "export", str(session), "-o",
-                           str(out)], capture_output=True, text=True, cwd=export.ROOT)
+                           str(out)], capture_output=True, text=True, cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     result = run_python(out, tmp_path)
     assert parse_report(result.stdout)["x.grad"] == "tensor([1., 1.])"
@@ -218,3 +220,33 @@ def test_exported_script_finds_stepgrad_from_anywhere(tmp_path):
     report = parse_report(proc.stdout)
     assert report["layer.bias.grad"] == "tensor([1.])"
     assert report["layer.weight.grad"] == "tensor([[1., 1.]])"
+
+
+def test_exported_script_holds_nothing_of_the_exporting_machine(tmp_path):
+    code = "import torch\nx = torch.ones(2, requires_grad=True)\n(x * 3).sum().backward()\n"
+    home = str(Path.home())
+    for check in (False, True):
+        text = export_script(code, check=check, title="t.py")
+        for local in (str(REPO), str(REPO.resolve()), str(Path(export.__file__).parent), home):
+            assert local not in text
+        assert "sys.path.insert" not in text
+    # and it runs from an unrelated folder with this python, the engine imported as installed
+    script = tmp_path / "far" / "away.py"
+    script.parent.mkdir()
+    script.write_text(export_script(code))
+    proc = run_python(script, script.parent)
+    assert proc.returncode == 0, proc.stderr
+    assert parse_report(proc.stdout)["x.grad"] == "tensor([3., 3.])"
+
+
+def test_exported_script_without_the_engine_says_how_to_run_it(tmp_path):
+    script = tmp_path / "t.py"
+    script.write_text(export_script("import torch\nprint('ran the code')\n"))
+    # -S -E: no site-packages and no PYTHONPATH, so neither stepgrad nor numpy is importable
+    proc = subprocess.run([sys.executable, "-S", "-E", str(script)], capture_output=True,
+                          text=True, cwd=tmp_path, timeout=60)
+    assert proc.returncode == 1
+    assert "ran the code" not in proc.stdout and "Traceback" not in proc.stderr
+    assert "No module named 'engine'" in proc.stderr
+    assert "pip install stepgrad" in proc.stderr and "stepgrad run FILE" in proc.stderr
+    assert export_script("import torch\n", backend="torch").count("engine") == 0
