@@ -75,7 +75,7 @@ class ViewInfo:
     multi-output op (unbind, split, chunk) that made it, or ``(name, output_nr, CUSTOM_FUNCTION)``
     for an output of a custom Function. Views of views inherit it."""
 
-    __slots__ = ("base", "creation")
+    __slots__ = ("base", "cache", "creation")
 
 
 def make_view(out, src, multi=None):
@@ -93,6 +93,7 @@ def make_view(out, src, multi=None):
     v = ViewInfo()
     v.base = root
     v.creation = creation
+    v.cache = None
     out._view = v
     refs = root._views
     if refs is None:
@@ -151,6 +152,22 @@ def index_map(base, view):
     return None if (out < 0).any() else out
 
 
+def _flat(v):
+    """``index_map`` of view ``v`` in its base, computed once per pair of arrays; ``(None,
+    False)`` when it is not in its base's memory, ``(flat, True)`` when it holds the whole base
+    in order (a reshape: the nodes then only reshape)."""
+    info = v._view
+    base, arr = info.base._data, v._data
+    c = info.cache
+    if c is not None and c[0] is base and c[1] is arr:
+        return c[2], c[3]
+    flat = index_map(base, arr)
+    whole = flat is not None and flat.size == base.size and bool(
+        (flat.reshape(-1) == np.arange(flat.size)).all())
+    info.cache = (base, arr, flat, whole)
+    return flat, whole
+
+
 def _node(op, nexts, attrs):
     node = op.cls.__new__(op.cls)
     node.next_functions = nexts
@@ -199,13 +216,13 @@ def after_inplace(t, old_fn, old_nr, inputs, pre):
             refresh(t)
         return
     root = info.base
-    flat = index_map(root._data, t._data)
+    flat, whole = _flat(t)
     if flat is None:
         return
     fn = t.grad_fn
     base_edge = ((root.grad_fn or accumulate_node(root), root._out_nr) if root._rg else _NO_EDGE)
     cs = _node(_COPY_SLICES, (base_edge, *fn.next_functions[1:]),
-               (fn, flat, root._data.shape, t._data.shape))
+               (fn, None if whole else flat, root._data.shape, t._data.shape))
     r_fn, r_nr = root.grad_fn, root._out_nr
     root.grad_fn = cs
     root._rg = True
@@ -238,10 +255,11 @@ def refresh(root):
             # PyTorch refuses to use such a view again; here its stale history fails in backward
             v.grad_fn = _node(_STALE_MULTI, (edge,), c)
         else:
-            flat = index_map(root._data, v._data)
+            flat, whole = _flat(v)
             if flat is None:
                 continue
-            v.grad_fn = _node(_AS_STRIDED, (edge,), (root._data.shape, flat))
+            v.grad_fn = _node(_AS_STRIDED, (edge,),
+                              (root._data.shape, None if whole else flat, v._data.shape))
             if obs is not None:
                 obs.on_node(v.grad_fn, (root,), v, observe.user_location())
         v._rg = True
@@ -253,7 +271,9 @@ def refresh(root):
 
 
 def _as_strided_vjp(m, g, out, s, a, need):
-    shape, flat = a
+    shape, flat, _ = a
+    if flat is None:  # the whole base in order
+        return (m.reshape(g, shape),)
     n = int(np.prod(shape, dtype=np.int64))
     return (m.reshape(m.index_scatter(g, (n,), (flat,)), shape),)
 
@@ -262,6 +282,12 @@ def _copy_slices_vjp(m, g, out, s, a, need):
     from .autograd_engine import node_apply
 
     fn, flat, shape, vshape = a
+    if flat is None:  # the view is the whole base in order: the op's own grads, reshaped
+        res = node_apply(fn, [m.reshape(g, vshape)], m, m is T)
+        base = None
+        if need[0]:
+            base = m.reshape(res[0] if res[0] is not None else g * 0.0, shape)
+        return (base, *res[1:])
     n = int(np.prod(shape, dtype=np.int64))
     gflat = m.reshape(g, (n,))
     res = node_apply(fn, [m.getitem(gflat, flat)], m, m is T)

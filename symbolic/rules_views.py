@@ -11,14 +11,19 @@ from . import rules
 
 
 def _as_strided(m, a, at, s):
-    _, flat = at
-    return np.asarray(a[0]).reshape(-1)[flat]
+    _, flat, vshape = at
+    x = np.asarray(a[0])
+    return x.reshape(vshape) if flat is None else x.reshape(-1)[flat]
 
 
 def _copy_slices(m, a, at, s):
     from .record import op_key
 
     fn, flat, shape, vshape = at
+    if flat is None:  # the view is the whole base in order
+        new = rules.RULES[op_key(fn.op)](m, (np.asarray(a[0]).reshape(vshape), *a[1:]),
+                                         fn._attrs, vshape)
+        return np.asarray(new).reshape(shape)
     base = np.array(a[0]).reshape(-1)
     view = base[flat]
     new = rules.RULES[op_key(fn.op)](m, (view, *a[1:]), fn._attrs, vshape)
