@@ -80,7 +80,14 @@ def build(call, seed_name: str = "v") -> Chain | None:
         return f"{base}{k}"
 
     for i, lf in enumerate(g.leaves):
-        fwd[("leaf", i)] = mx.Sym(lf.name, lf.value)
+        v = np.asarray(lf.value)
+        if (i not in target_of_leaf and lf.name.startswith("leaf") and v.size
+                and v.dtype.kind in "fiub" and np.all(v == v.reshape(-1)[0])):
+            # an unnamed constant such as torch.zeros(3, 4): its value says more than "leaf"
+            fwd[("leaf", i)] = mx.Number(float(v.reshape(-1)[0]))
+            fwd[("leaf", i)].value = np.asarray(v, np.float64)
+        else:
+            fwd[("leaf", i)] = mx.Sym(lf.name, lf.value)
         deps[("leaf", i)] = {target_of_leaf[i]} if i in target_of_leaf else set()
 
     def ref_key(r):

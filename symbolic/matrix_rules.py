@@ -206,6 +206,79 @@ def _bce_logits(node, ins, out, g):
     return [mx.hadamard(d, g) if reduction != "none" else mx.hadamard(g, d), None]
 
 
+def _slice_text(g, d, part):
+    nd = g.value.ndim
+    idx = ", ".join([":"] * d + [part] + ([] if d == nd - 1 else [":"] * 0))
+    return (f"{g.wrap(mx.ATOM)[0]}[{idx}]",
+            f"{g.wrap(mx.ATOM)[1]}_{{[{idx.replace(':', r'{:}')}]}}")
+
+
+def _cat(node, ins, out, g):
+    d = node.attrs[0] % g.value.ndim
+    grads, lo = [], 0
+    for x in ins:
+        hi = lo + x.shape[d]
+        sl = [slice(None)] * g.value.ndim
+        sl[d] = slice(lo, hi)
+        text, tex = _slice_text(g, d, f"{lo}:{hi}")
+        grads.append(_Given(text, tex, g.value[tuple(sl)]))
+        lo = hi
+    return grads
+
+
+def _stack(node, ins, out, g):
+    d = node.attrs[0] % g.value.ndim
+    out = []
+    for k in range(len(ins)):
+        text, tex = _slice_text(g, d, str(k))
+        out.append(_Given(text, tex, np.take(g.value, k, axis=d)))
+    return out
+
+
+def _mask(name, keep):
+    return mx.Sym(name, np.asarray(keep, np.float64), rf"\mathbb{{1}}_{{\mathrm{{{name}}}}}")
+
+
+def _where(node, ins, out, g):
+    c = np.asarray(node.attrs[0], bool)
+    a, b = ins
+    return [sum_to(mx.hadamard(g, _mask("1[cond]", c)), a.shape),
+            sum_to(mx.hadamard(g, _mask("1[not cond]", ~c)), b.shape)]
+
+
+def _kept(name):
+    def rule(node, ins, out, g):
+        if len(ins) != 1:
+            raise NoMatrixForm("a tensor fill value")
+        return [mx.hadamard(g, _mask(name, np.asarray(node.attrs[0], bool)))]
+    return rule
+
+
+def _flip(node, ins, out, g):
+    dims = tuple(node.attrs) if isinstance(node.attrs, tuple | list) else (node.attrs,)
+    return [Apply("flip", r"\operatorname{flip}", [g], np.flip(g.value, dims))]
+
+
+def _cumsum(node, ins, out, g):
+    d = node.attrs
+    if d is None or g.value.ndim == 0:
+        return [g]
+    value = np.flip(np.cumsum(np.flip(g.value, d), d), d)
+    return [Apply("reverse_cumsum", r"\operatorname{reverse\ cumsum}", [g], value)]
+
+
+def _extreme(first_wins):
+    def rule(node, ins, out, g):
+        a, b = ins
+        d = mx.sub(a, b) if first_wins else mx.sub(b, a)
+        tie = mx.scale(mx.Coef((), 2), Indicator(d, "=", 0))
+        pick_a = mx.add(Indicator(d, ">", 0), tie)
+        pick_b = mx.add(Indicator(d, "<", 0), tie)
+        return [sum_to(mx.hadamard(g, pick_a), a.shape), sum_to(mx.hadamard(g, pick_b),
+                                                                b.shape)]
+    return rule
+
+
 class NoMatrixForm(Exception):
     """This application of the op has no matrix form (a case its row does not cover)."""
 
@@ -251,11 +324,17 @@ RULES = {
     "nll_loss": _nll,
     "mse_loss": _mse,
     "binary_cross_entropy_with_logits": _bce_logits,
+    "cat": _cat, "stack": _stack, "where": _where,
+    "masked_fill": _kept("mask"), "masked_fill_t": _kept("mask"),
+    "tril": _kept("tril"), "triu": _kept("triu"),
+    "flip": _flip, "cumsum": _cumsum,
+    "maximum": _extreme(True), "minimum": _extreme(False),
 }
 
 # elementwise functions whose derivative comes from the scalar sympy rule
 FROM_SCALAR = {"leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu", "softplus", "erf",
-               "sign", "floor", "ceil", "round"}
+               "sign", "floor", "ceil", "round", "atan", "sinh", "cosh", "exp2", "log10", "log2",
+               "rsqrt", "hardtanh", "rpow", "remainder"}
 
 
 # ---- forward expressions of unnamed intermediates ----------------------------------------------

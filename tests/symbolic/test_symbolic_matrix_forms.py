@@ -174,3 +174,94 @@ def test_large_graphs_derive_a_few_scalar_forms_along_one_unit(record, act):
     w = report.targets[0]
     assert w.checked == 4 and w.matrix_form.compared == 128
     assert len({e.index[0] for e in w.elements}) == 1  # one row: one hidden unit
+
+
+CUSTOM = """
+import torch
+
+class MyReLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input)
+        return input.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, = ctx.saved_tensors
+        grad_input = grad_output.clone()
+        {mask}
+        return grad_input
+
+w = torch.tensor([[3.0, 1.0]], requires_grad=True)
+b = torch.tensor([[3.0]], requires_grad=True)
+X = torch.tensor([[-1.0, -1.0], [1.0, 1.0]])
+Y = torch.tensor([[2.0, 3.0]])
+loss = torch.mean(torch.pow(MyReLU.apply(X @ w.t() + b) - Y, 2))
+loss.backward()
+"""
+
+
+@pytest.mark.parametrize(("mask", "status"), [("grad_input[input < 0] = 0", 0), ("pass", 1)])
+def test_a_custom_backward_is_shown_beside_the_derivative_of_its_forward(tmp_path, capsys, mask,
+                                                                        status):
+    path = tmp_path / "relu.py"
+    path.write_text(CUSTOM.format(mask=mask))
+    assert main(["check", str(path)]) == status
+    out = capsys.readouterr().out
+    assert "    derivative of its forward: ∂L/∂input = grad_output ⊙ 1[input ≥ 0]\n" in out
+    if status == 0:
+        assert "    MyReLU.backward returned exactly that (all 2 elements)\n" in out
+        # the chain goes through what the user's backward returned
+        assert "∂L/∂w = MyReLU.backward(" in out
+    else:  # without the mask, the negative input's grad leaks through
+        assert "    MyReLU.backward DISAGREES with it at 1 of 2 elements" in out
+
+
+def test_a_custom_forms_record_keeps_the_backward_source(record):
+    with record() as rec:
+        exec(compile(CUSTOM.format(mask="grad_input[input < 0] = 0").replace(
+            "import torch", "import engine as torch"), "<custom>", "exec"), {})
+    (report,) = check_all(rec.calls)
+    (custom,) = report.custom
+    (form,) = custom.forms
+    assert form.ok and form.compared == 2 and form.text == "∂L/∂input = grad_output ⊙ " \
+                                                          "1[input ≥ 0]"
+
+
+def test_concatenation_selection_and_running_sums_have_matrix_forms(record):
+    torch.manual_seed(5)
+    with record() as rec:
+        x = torch.randn(3, 4, requires_grad=True)
+        y = torch.randn(3, 2, requires_grad=True)
+        z = torch.cat([x, y], 1)
+        w = torch.where(x > 0, x, 2 * x)
+        c = x.cumsum(1)
+        m = torch.maximum(x, torch.zeros(3, 4))
+        L = (z * z).sum() + (w * c).sum() + m.sum()
+        L.backward()
+    (report,) = check_all(rec.calls)
+    assert report.ok and all(t.matrix_form is not None and t.matrix_form.ok
+                             for t in report.targets)
+    lines = [c[0] for c in report.chain]
+    assert any("(∂L/∂z)[:, 4:6]" in line for line in lines)
+    assert any("reverse_cumsum(w)" in line for line in lines)  # ∂L/∂c = w, written inline
+    assert any("c ⊙ 1[cond]" in line for line in lines)
+    assert any("1[x − 0 > 0]" in line for line in lines)  # torch.zeros(3, 4) shown as its value
+
+
+def test_every_lesson_gets_matrix_forms_where_it_is_first_order(record):
+    from desktop import lessons
+    from engine.script_namespace import new_namespace
+
+    for lesson in lessons.all_lessons():
+        with record(max_calls=3) as rec:
+            ns = new_namespace(print=lambda *a, **k: None, file="<lesson>")
+            try:
+                exec(compile(lesson.code, "<lesson>", "exec"), ns)
+            except RuntimeError:
+                pass  # the lessons about errors end in one
+        for r in check_all(rec.calls):
+            assert r.ok, (lesson.id, r.title)
+            if r.order == 1 and r.error is None:
+                assert all(t.matrix_form is not None and t.matrix_form.ok for t in r.targets), \
+                    (lesson.id, r.title, r.notes)
