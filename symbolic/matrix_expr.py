@@ -405,8 +405,6 @@ def sum_to(g: Expr, shape) -> Expr:
         g.value.reshape(shape)
     if isinstance(g, Scale):
         return scale(g.coef, sum_to(g.x, shape))
-    if isinstance(g, Ones) or (isinstance(g, Number)):
-        pass
     nd = len(g.shape)
     if set(axes) == set(range(nd)):
         name, tex = "Σ", r"\sum"

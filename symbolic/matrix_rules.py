@@ -57,7 +57,7 @@ def _spread(g, shape, dims, keep):
     gv = g.value if keep else np.expand_dims(g.value, dims)
     value = np.broadcast_to(gv, shape)
     if len(shape) == 2 and dims == (1,):
-        return Apply("", "", [g], value, prefix=False) if False else _outer_ones(g, value, "ᵀ")
+        return _outer_ones(g, value, "ᵀ")
     if len(shape) == 2 and dims == (0,):
         return _outer_ones(g, value, "")
     lab = ",".join(map(str, dims))
@@ -207,8 +207,7 @@ def _bce_logits(node, ins, out, g):
 
 
 def _slice_text(g, d, part):
-    nd = g.value.ndim
-    idx = ", ".join([":"] * d + [part] + ([] if d == nd - 1 else [":"] * 0))
+    idx = ", ".join([":"] * d + [part])
     return (f"{g.wrap(mx.ATOM)[0]}[{idx}]",
             f"{g.wrap(mx.ATOM)[1]}_{{[{idx.replace(':', r'{:}')}]}}")
 
