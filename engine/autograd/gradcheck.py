@@ -102,10 +102,11 @@ def _numerical_jacobian(fn, inputs, n_outputs, eps):
         for i in range(x.size):
             pos = np.unravel_index(i, x.shape) if x.ndim else ()
             orig = x[pos].copy()
+            # copies: an output that is a view of the input would follow the next perturbation
             x[pos] = orig - eps
-            minus = _tensor_outputs(fn(*inputs))
+            minus = [o.detach().clone() for o in _tensor_outputs(fn(*inputs))]
             x[pos] = orig + eps
-            plus = _tensor_outputs(fn(*inputs))
+            plus = [o.detach().clone() for o in _tensor_outputs(fn(*inputs))]
             x[pos] = orig
             if cols is None:
                 cols = [np.zeros((x.size, o._data.size), o._data.dtype if o._data.dtype.kind

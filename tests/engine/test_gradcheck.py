@@ -233,3 +233,9 @@ def test_functional_matches_torch():
     for t, e in zip(*res, strict=True):
         np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-12)
     assert torch.autograd.gradcheck(lambda a: a.sin(), (torch.tensor(x, requires_grad=True),))
+
+
+def test_gradcheck_of_a_function_returning_a_view_of_its_input():
+    x = engine.tensor(np.arange(6.0).reshape(6) / 7, dtype=engine.float64, requires_grad=True)
+    assert engine.autograd.gradcheck(lambda t: t.reshape(2, 3).t(), (x,))
+    assert engine.autograd.gradcheck(lambda t: t[1:4], (x,))
