@@ -310,7 +310,7 @@ RULES = {
     "mean": _mean_rule,
     "mean_dim": _mean_rule,
     "view": _reshape, "unsafe_view": _reshape, "squeeze": _reshape, "squeeze_dim": _reshape,
-    "unsqueeze": _reshape,
+    "unsqueeze": _reshape, "squeeze_dims": _reshape, "squeeze_dims_": _reshape,
     "t": _transpose, "transpose": _transpose, "permute": _transpose,
     "expand": lambda n, i, o, g: [sum_to(g, i[0].shape)],
     "clone": lambda n, i, o, g: [g], "alias": lambda n, i, o, g: [g],
@@ -333,7 +333,9 @@ RULES = {
 # elementwise functions whose derivative comes from the scalar sympy rule
 FROM_SCALAR = {"leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu", "softplus", "erf",
                "sign", "floor", "ceil", "round", "atan", "sinh", "cosh", "exp2", "log10", "log2",
-               "rsqrt", "hardtanh", "rpow", "remainder"}
+               "rsqrt", "hardtanh", "rpow", "remainder", "tan", "asin", "acos", "asinh",
+               "acosh", "atanh", "expm1", "log1p", "trunc", "frac", "celu", "selu", "mish",
+               "logsigmoid", "hardsigmoid", "hardswish", "clamp_max", "fmod"}
 
 
 # ---- forward expressions of unnamed intermediates ----------------------------------------------

@@ -265,3 +265,33 @@ def test_every_lesson_gets_matrix_forms_where_it_is_first_order(record):
             if r.order == 1 and r.error is None:
                 assert all(t.matrix_form is not None and t.matrix_form.ok for t in r.targets), \
                     (lesson.id, r.title, r.notes)
+
+
+ELEMENTWISE = {  # op -> inputs in its domain
+    "tan": (lambda x: x.tan(), 0.5), "asin": (lambda x: x.asin(), 0.5),
+    "acos": (lambda x: x.acos(), 0.5), "asinh": (lambda x: x.asinh(), 1.0),
+    "acosh": (lambda x: (x + 2).acosh(), 0.5), "atanh": (lambda x: x.atanh(), 0.5),
+    "expm1": (lambda x: x.expm1(), 1.0), "log1p": (lambda x: x.log1p(), 0.5),
+    "sinh": (lambda x: x.sinh(), 1.0), "atan": (lambda x: x.atan(), 1.0),
+    "rsqrt": (lambda x: (x + 2).rsqrt(), 0.5),
+    "selu": (lambda x: nn.functional.selu(x), 1.0),
+    "mish": (lambda x: nn.functional.mish(x), 1.0),
+    "hardswish": (lambda x: nn.functional.hardswish(x), 1.0),
+    "clamp_max": (lambda x: x.clamp(max=0.1), 1.0),
+}
+
+
+@pytest.mark.parametrize("op", sorted(ELEMENTWISE))
+def test_elementwise_functions_take_their_matrix_form_from_the_scalar_rule(record, op):
+    fn, spread = ELEMENTWISE[op]
+    torch.manual_seed(6)
+    with record() as rec:
+        try:
+            x = (torch.rand(6, dtype=torch.float64) * 2 - 1).mul(spread).requires_grad_()
+            L = (fn(x) * torch.arange(1.0, 7.0, dtype=torch.float64)).sum()
+        except (AttributeError, NotImplementedError) as exc:
+            pytest.skip(f"this engine has no {op}: {exc}")
+        L.backward()
+    (report,) = check_all(rec.calls)
+    mf = report.targets[0].matrix_form
+    assert report.ok and mf is not None and mf.ok and mf.compared == 6, report.notes
