@@ -658,6 +658,10 @@ class Controller(QObject):
 
     def apply_session(self, s: sessions.Session, modified: bool = False) -> None:
         w = self.window
+        # Before anything of the session reaches the inspector: its watches must find no
+        # namespace to be evaluated in (nor gain one from a run of the code it replaces).
+        self._forget_runs()
+        self.clear_results()
         w.new_file(ask=False)
         w.editor.setPlainText(s.code)
         w.editor.set_breakpoints(b.line for b in s.breakpoints)
@@ -669,10 +673,7 @@ class Controller(QObject):
                 if problem:  # the breakpoint stays, unconditional
                     problems.append(f"Breakpoint on line {b.line} kept without its condition: "
                                     f"{problem}\n")
-        for expr in list(w.inspector.watches):
-            w.inspector.remove_watch(expr)
-        for expr in s.watches:
-            w.inspector.add_watch(expr)
+        w.inspector.set_watches(s.watches)
         theme = s.settings.get("theme") if isinstance(s.settings, dict) else None
         if isinstance(theme, str) and theme in w.theme_actions:
             w.set_theme(theme)
@@ -685,6 +686,20 @@ class Controller(QObject):
         if practice is not None:
             practice.load_settings(s.settings.get("practice"))
         w.editor.document().setModified(modified)
+
+    def _forget_runs(self) -> None:
+        """Stop the running script or debugged run, whose results would describe code no
+        longer in the editor; a plain run's late result is dropped (``_on_run_done``)."""
+        debugger = getattr(self.window, "debugger", None)
+        if debugger is not None and debugger.debugging:
+            debugger.stop()
+        run, self.run = self.run, None
+        if run is not None:
+            run.stop()
+            self._flush_timer.stop()
+            with self._lock:
+                self._buffer, self._buffered, self._dropped = [], 0, 0
+            self.window.set_running(False)
 
     def open_session_dialog(self) -> None:
         if not self.window.maybe_save():

@@ -217,6 +217,21 @@ class Inspector(QWidget):
         self.watch_table.setItem(r, 1, QTableWidgetItem(self._eval(expr)))
         self.watches_changed.emit(self.watches)
 
+    def set_watches(self, expressions) -> None:
+        """Replace every watch at once (a session's): one pass, one ``watches_changed``."""
+        unique = list(dict.fromkeys(e.strip() for e in expressions if e.strip()))
+        table = self.watch_table
+        table.setUpdatesEnabled(False)
+        try:
+            table.setRowCount(0)
+            table.setRowCount(len(unique))
+            for r, expr in enumerate(unique):
+                table.setItem(r, 0, QTableWidgetItem(expr))
+                table.setItem(r, 1, QTableWidgetItem(self._eval(expr)))
+        finally:
+            table.setUpdatesEnabled(True)
+        self.watches_changed.emit(self.watches)
+
     def remove_watch(self, expr: str) -> None:
         for r in range(self.watch_table.rowCount()):
             if self.watch_table.item(r, 0).text() == expr:
