@@ -22,6 +22,7 @@ import sys
 from collections.abc import Sequence
 
 from desktop.session import Session, SessionError, atomic_write_text, load
+from desktop.source_text import read_source, source_lines
 from engine.script_namespace import engine_module_name
 
 REPORT_HEADER = "== stepgrad: tensors after the run =="
@@ -61,7 +62,7 @@ def engine_imports(code: str) -> str:
         tree = ast.parse(code)
     except SyntaxError:
         return _engine_imports_by_line(code)
-    lines = code.splitlines(keepends=True)
+    lines = source_lines(code)  # numbered as the AST numbers them
     edits = []  # (line index, start byte, end byte, replacement) on single-line statements
     for node in ast.walk(tree):
         if isinstance(node, ast.Import) and any(_is_torch(a.name) for a in node.names):
@@ -93,7 +94,7 @@ def engine_imports(code: str) -> str:
 
 def _engine_imports_by_line(code: str) -> str:
     out = []
-    for line in code.splitlines(keepends=True):
+    for line in source_lines(code):
         line = re.sub(r"^(\s*)import torch(\s*(#.*)?)$", r"\1import engine as torch\2", line)
         line = re.sub(r"^(\s*)import torch\.(\S+) as ", r"\1import engine.\2 as ", line)
         line = re.sub(r"^(\s*)from torch(\.\S+)? import ", r"\1from engine\2 import ", line)
@@ -171,6 +172,21 @@ def _stepgrad_report(namespace):
 '''
 
 
+def docstring_literal(text: str) -> str:
+    """A string literal that evaluates to exactly ``text``: triple-quoted when ``text`` can sit
+    between triple quotes as is (no quotes, backslashes or control characters that would end or
+    change it), else ``repr(text)``. Whatever a title holds, it stays data."""
+    plain = ('"""' not in text and "\\" not in text and not text.endswith('"')
+             and all(c == "\n" or c.isprintable() for c in text))
+    literal = f'"""{text}"""' if plain else repr(text)
+    try:
+        if ast.literal_eval(literal) == text:
+            return literal
+    except (SyntaxError, ValueError):
+        pass
+    return repr(text)
+
+
 def _max_items() -> int:
     try:
         from desktop.tensors import MAX_ITEMS
@@ -235,7 +251,7 @@ def export_script(code: str, *, backend: str = "engine", check: bool = False,
     runs_on = ("stepgrad's engine (`import torch` became `import engine as torch`)"
                if backend == "engine" else "real PyTorch")
     doc = [
-        f'"""{title} (exported from stepgrad).',
+        f"{title} (exported from stepgrad).",
         "",
         f"Run it with plain `python`; it runs on {runs_on}.",
         "After the code it prints every tensor with its value and gradient, as stepgrad's",
@@ -245,8 +261,7 @@ def export_script(code: str, *, backend: str = "engine", check: bool = False,
         lines = "line" if len(breakpoints) == 1 else "lines"
         doc.append(f"Breakpoints in the session (ignored here): {lines} "
                    f"{', '.join(map(str, breakpoints))}.")
-    doc.append('"""')
-    parts = ["\n".join(doc), "import atexit", ""]
+    parts = [docstring_literal("\n".join(doc) + "\n"), "import atexit", ""]
     if backend == "engine":
         parts += [engine_guard(), ""]
     parts.append(_report_function(backend, watches))
@@ -335,11 +350,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             text = (notebook_text(session.code, backend=backend) if notebook else
                     export_session(session, backend=backend, check=opts.check))
     except UnicodeDecodeError as exc:
-        print(f"stepgrad export: cannot read {opts.source}: byte {exc.start} is not UTF-8 text",
-              file=sys.stderr)
+        print(f"stepgrad export: cannot read {opts.source}: byte {exc.start} is not "
+              f"{exc.encoding} text", file=sys.stderr)
         return 2
     except (SessionError, ValueError) as exc:  # NotebookError is a ValueError
         print(f"stepgrad export: {exc}", file=sys.stderr)
+        return 2
+    except SyntaxError as exc:  # an unknown coding declared on its first lines
+        print(f"stepgrad export: cannot read {opts.source}: {exc.msg}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"stepgrad export: cannot read {opts.source}: {exc.strerror}", file=sys.stderr)

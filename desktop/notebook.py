@@ -251,5 +251,6 @@ def load_text(path: str) -> tuple[str, NotebookScript | None]:
     if os.fspath(path).endswith(SUFFIX):
         nb = read_notebook(path)
         return nb.code, nb
-    with open(path, encoding="utf-8") as fh:
-        return fh.read(), None
+    from desktop.source_text import read_source
+
+    return read_source(path), None  # a BOM or a coding line honoured, as python does

@@ -304,6 +304,7 @@ class ScriptRun(ScriptThread):
                 self.max_seconds, self.stop,
                 kwargs={"reason": f"time limit of {self.max_seconds:g} s"})
             self._timer.daemon = True
+            self._timer.name = "stepgrad-time-limit"
             self._timer.start()
         return self
 
@@ -384,6 +385,8 @@ class ScriptRun(ScriptThread):
             return
         if self._timer is not None:
             self._timer.cancel()
+            if self._timer is not threading.current_thread():
+                self._timer.join()  # cancelled: it ends at once; leave no thread behind
         extras: dict = {"abandoned": abandoned} if abandoned else {}
         engine_names = engine_modules(self.namespace)
         if engine_names:
