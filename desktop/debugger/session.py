@@ -29,7 +29,7 @@ from desktop.runner import SCRIPT_FILENAME
 class DebugSession:
     def __init__(self, source: str = "", *, filename: str = SCRIPT_FILENAME,
                  on_paused=None, on_finished=None, on_output=None, on_view=None,
-                 max_steps: int = MAX_STEPS, max_states: int = MAX_STATES,
+                 max_steps: int | None = MAX_STEPS, max_states: int = MAX_STATES,
                  script_path: str | None = None):
         self.source = source
         self.filename = filename

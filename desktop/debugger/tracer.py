@@ -5,20 +5,22 @@ stdlib frames get no local trace function, so stepping never wanders into the en
 Continue costs one cheap call per Python function call. Stops go to ``on_line(frame)``, which
 runs on the worker thread and blocks until the user's next command has been applied.
 
-The step cap counts traced lines: a Continue with no breakpoints runs untraced (like a plain run)
-and is ended by Stop, which interrupts the thread (see ``session``).
+There is no step cap by default: Stop ends any run, traced or not, by interrupting its thread
+(see ``session``). An optional cap (``max_steps``) counts traced lines; a Continue with no
+breakpoints runs untraced (like a plain run) and is never counted.
 """
 
 from __future__ import annotations
 
 import ast
 import bdb
+import math
 import sys
 import types
 
 from desktop.runner import StopScript
 
-MAX_STEPS = 1_000_000  # traced script lines per run before the run is ended with a message
+MAX_STEPS: int | None = None  # default cap on traced script lines per run (None: no cap)
 
 
 class StepLimit(StopScript):
@@ -78,7 +80,8 @@ class Tracer(bdb.Bdb):
     that raises stops at its line with ``condition_error`` saying why.
     """
 
-    def __init__(self, filename: str, on_line, max_steps: int = MAX_STEPS, evaluate=None):
+    def __init__(self, filename: str, on_line, max_steps: int | None = MAX_STEPS,
+                 evaluate=None):
         super().__init__()
         self.filename = filename
         self.on_line = on_line
@@ -86,7 +89,7 @@ class Tracer(bdb.Bdb):
                                                               frame.f_locals))
         self.conditions: dict[int, str] = {}  # line -> condition (bdb's own bps stay plain)
         self.condition_error: str | None = None  # a condition raised: why we stopped
-        self.max_steps = max_steps
+        self.max_steps = math.inf if max_steps is None else max_steps  # compared per line
         self.steps = 0  # traced script lines executed
         self.start_running = False  # True: run to the first breakpoint instead of line 1
         self.stop_reason: str | None = None  # set from any thread: raise StopScript soon
