@@ -62,7 +62,11 @@ def main(argv: Sequence[str] | None = None,
     window = create_window(path)
     (setup or wire)(window)
     window.show()
-    return app.exec()
+    status = app.exec()
+    from desktop.process_exit import exit_cleanly_or_now
+
+    # A script Stop gave up on (stuck in a BLAS call) would deadlock the interpreter's exit.
+    return exit_cleanly_or_now(status)
 
 
 if __name__ == "__main__":

@@ -22,10 +22,15 @@ _TRUNCATED = "\n[output truncated: more than 2,000,000 characters]\n"
 
 
 class OutputSink:
-    """Collects one run's output and forwards each chunk to ``on_output`` (any thread)."""
+    """Collects one run's output and forwards each chunk to ``on_output`` (any thread).
 
-    def __init__(self, on_output: Callable[[OutputChunk], None] | None = None):
+    ``keep=False``: forward only, keep nothing and never truncate (a terminal can take any
+    amount of output; only the kept copy needs ``MAX_OUTPUT_CHARS``)."""
+
+    def __init__(self, on_output: Callable[[OutputChunk], None] | None = None,
+                 keep: bool = True):
         self.on_output = on_output
+        self.keep = keep
         self.closed = False  # set when the run is over: late writes of an abandoned thread drop
         self._parts: list[str] = []
         self._streams: list[tuple[str, int]] = []  # (stream, number of parts) runs, in order
@@ -34,6 +39,9 @@ class OutputSink:
 
     def write(self, text: str, stream: str = "stdout") -> None:
         if not text or self.closed:
+            return
+        if not self.keep:
+            self._forward(text, stream)
             return
         with self._lock:
             if self._size >= MAX_OUTPUT_CHARS:
@@ -46,6 +54,9 @@ class OutputSink:
                 self._streams[-1] = (stream, self._streams[-1][1] + 1)
             else:
                 self._streams.append((stream, 1))
+        self._forward(text, stream)
+
+    def _forward(self, text: str, stream: str) -> None:
         if self.on_output is not None:
             try:
                 self.on_output(OutputChunk(text, stream))

@@ -43,7 +43,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _gui(args)
 
 
+def _no_display() -> bool:
+    """True where Qt would abort for want of a display: Linux/BSD with neither X11 nor
+    Wayland, and no platform chosen by hand (QT_QPA_PLATFORM=offscreen works anywhere)."""
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return False
+    return not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _gui(args: list[str]) -> int:
+    if _no_display():
+        print("stepgrad: no display to open the app on (neither DISPLAY nor WAYLAND_DISPLAY "
+              "is set); `stepgrad run FILE.py`, `stepgrad check FILE.py` and `stepgrad export` "
+              "work without one", file=sys.stderr)
+        return 1
     try:
         app = importlib.import_module("desktop.app")
     except ImportError as exc:  # no PySide6, or the app module itself is missing
@@ -100,19 +113,38 @@ def run_command(argv: Sequence[str]) -> int:
     if opts.file.endswith(".ipynb"):
         source, notebook = source
 
+    from desktop.process_exit import exit_now
     from desktop.runner import ScriptRun, format_error
+    from desktop.user_traceback import format_user_traceback
 
     # The real streams, taken before the run installs its per-thread proxies (writing to the
     # proxy from the worker thread would route the text straight back into the run).
     out, err = sys.stdout, sys.stderr
+    closed: list[str] = []  # the reader of our output went away (`stepgrad run x.py | head`)
 
     def echo(chunk):
+        if closed:
+            return
         stream = err if chunk.stream == "stderr" else out
-        stream.write(chunk.text)
-        stream.flush()
+        try:
+            stream.write(chunk.text)
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # ValueError: a stream closed under us
+            closed.append(chunk.stream)
+            run.stop(reason="its output was closed")
 
+    def finish(status: int) -> int:
+        if closed:  # as a shell tool killed by SIGPIPE; nothing more to say to anyone
+            exit_now(128 + 13)
+        if run.result is not None and run.result.extras.get("abandoned"):
+            # the worker is stuck in C (a BLAS call): normal interpreter exit would deadlock
+            # in the library's exit handler (see desktop.process_exit)
+            exit_now(status)
+        return status
+
+    # The output goes to the terminal as it comes, all of it: nothing is kept or truncated.
     run = ScriptRun(source, filename=opts.file, script_path=opts.file, on_output=echo,
-                    max_seconds=opts.max_seconds, record=opts.graph)
+                    max_seconds=opts.max_seconds, record=opts.graph, keep_output=False)
     # As `python FILE.py` would: the script sees its arguments and imports its neighbours.
     # (Process-wide, hence only here, never in the app.)
     sys.argv = [opts.file, *opts.args]
@@ -124,19 +156,28 @@ def run_command(argv: Sequence[str]) -> int:
     except KeyboardInterrupt:
         run.stop(reason="interrupted", block=True)
         run.wait(2.0)
-        print("stepgrad run: interrupted", file=err)
-        return 130
+        if not closed:
+            print("stepgrad run: interrupted", file=err)
+        return finish(130)
     result = run.result
-    if opts.graph:
-        _print_graph(result.graph, out)
-    if result.error is not None:
-        if result.error.kind == "SystemExit":
-            return _exit_status(result.error.message, err)
-        err.write(format_error(result.error))
-        if notebook is not None:
-            _notebook_location(notebook, opts.file, result.error, err)
-        return 1
-    return 0
+    try:
+        if opts.graph and not closed:
+            _print_graph(result.graph, out)
+        if result.error is not None and not closed:
+            if result.error.kind == "SystemExit":
+                return finish(_exit_status(result.error.message, err))
+            if result.status == "error" and run.outcome is not None:
+                err.write(format_user_traceback(run.outcome))
+            else:
+                err.write(format_error(result.error))
+            if notebook is not None:
+                _notebook_location(notebook, opts.file, result.error, err)
+            return finish(1)
+        if result.status == "stopped":
+            return finish(1)
+    except BrokenPipeError:
+        closed.append("stdout")
+    return finish(0)
 
 
 def _notebook_location(notebook, path: str, error, err) -> None:
@@ -163,6 +204,7 @@ def _read_source(path: str, command: str = "run"):
     """The code to run: the file's text, or a session's code, or for a notebook (code, the
     NotebookScript). None (and a message) when it cannot be read."""
     from desktop.session import SUFFIX, SessionError, load
+    from desktop.source_text import encoding_name, read_source
 
     try:
         if path.endswith(SUFFIX):
@@ -178,15 +220,16 @@ def _read_source(path: str, command: str = "run"):
             for note in notebook.notes:
                 print(f"stepgrad {command}: skipped (not Python): {note}", file=sys.stderr)
             return notebook.code, notebook
-        with open(path, encoding="utf-8") as f:
-            return f.read()
+        return read_source(path)  # a BOM or a coding line honoured, as python does
+    except SyntaxError as exc:  # an unknown coding declared
+        print(f"stepgrad {command}: cannot read {path}: {exc.msg}", file=sys.stderr)
     except SessionError as exc:
         print(f"stepgrad run: {exc}", file=sys.stderr)
     except OSError as exc:
         print(f"stepgrad run: cannot read {path}: {exc.strerror}", file=sys.stderr)
     except UnicodeDecodeError as exc:
-        print(f"stepgrad run: cannot read {path}: byte {exc.start} is not UTF-8 text "
-              "(is it a Python script?)", file=sys.stderr)
+        print(f"stepgrad run: cannot read {path}: byte {exc.start} is not "
+              f"{encoding_name(exc.encoding)} text (is it a Python script?)", file=sys.stderr)
     return None
 
 

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Sequence
 
 from desktop.session import Session, SessionError, atomic_write_text, load
-from desktop.source_text import read_source, source_lines
+from desktop.source_text import encoding_name, read_source, source_lines
 from engine.script_namespace import engine_module_name
 
 REPORT_HEADER = "== stepgrad: tensors after the run =="
@@ -351,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     export_session(session, backend=backend, check=opts.check))
     except UnicodeDecodeError as exc:
         print(f"stepgrad export: cannot read {opts.source}: byte {exc.start} is not "
-              f"{exc.encoding} text", file=sys.stderr)
+              f"{encoding_name(exc.encoding)} text", file=sys.stderr)
         return 2
     except (SessionError, ValueError) as exc:  # NotebookError is a ValueError
         print(f"stepgrad export: {exc}", file=sys.stderr)

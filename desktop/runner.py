@@ -24,6 +24,7 @@ from desktop import capture
 from engine import script_namespace
 from desktop.async_stop import async_raise, checkpoint, clear_async_flag, reap
 from desktop.model import ErrorInfo, GraphSnapshot, OutputChunk, RunResult, TensorInfo
+from desktop.process_exit import note_abandoned
 
 SCRIPT_FILENAME = "<stepgrad>"
 
@@ -116,11 +117,12 @@ class ScriptThread:
     stopper_name = "stepgrad-stop"
 
     def __init__(self, source: str, filename: str, script_path: str | None,
-                 on_output: Callable[[OutputChunk], None] | None):
+                 on_output: Callable[[OutputChunk], None] | None, keep_output: bool = True):
         self.source = source
         self.filename = filename
         self.script_path = script_path
-        self.sink = capture.OutputSink(on_output)
+        self.sink = capture.OutputSink(on_output, keep=keep_output)
+        self.outcome: BaseException | None = None  # what ended the script, once it ended
         self.namespace: dict = {}
         self.recorder = None
         self.done = threading.Event()  # set once the result is built
@@ -203,6 +205,7 @@ class ScriptThread:
         # thread; its late output and engine events are dropped, and the pending StopScript
         # ends it as soon as it runs Python again.
         self.sink.closed = True
+        note_abandoned(self._thread)
         if self._ident is not None:
             capture.unregister(self._ident)
             _detach_observer(self._ident)
@@ -266,7 +269,8 @@ class ScriptRun(ScriptThread):
     stopper thread); a GUI controller should re-emit them as queued Qt signals:
     ``on_output(OutputChunk)`` per write, ``on_done(RunResult)`` exactly once.
 
-    ``max_seconds`` stops the run after that long; ``max_lines`` after that many executed lines
+    ``keep_output=False`` forwards the output to ``on_output`` without keeping (or truncating)
+    it: the result's ``output`` is then empty. ``max_seconds`` stops the run after that long; ``max_lines`` after that many executed lines
     of the script (counted with ``sys.settrace`` on the worker thread only, so it slows the
     script; leave it None for plain runs). ``record=False`` skips the graph recorder.
 
@@ -282,8 +286,9 @@ class ScriptRun(ScriptThread):
                  on_done: Callable[[RunResult], None] | None = None,
                  max_seconds: float | None = None, max_lines: int | None = None,
                  record: bool = True, script_path: str | None = None,
-                 executor: Callable[[object, dict], object] | None = None):
-        super().__init__(source, filename, script_path, on_output)
+                 executor: Callable[[object, dict], object] | None = None,
+                 keep_output: bool = True):
+        super().__init__(source, filename, script_path, on_output, keep_output)
         self.executor = executor
         self.on_done = on_done
         self.max_seconds = max_seconds
@@ -383,6 +388,7 @@ class ScriptRun(ScriptThread):
     def _finish(self, outcome, abandoned: bool = False) -> None:
         if not self._claim_finish():
             return
+        self.outcome = outcome if isinstance(outcome, BaseException) else None
         if self._timer is not None:
             self._timer.cancel()
             if self._timer is not threading.current_thread():

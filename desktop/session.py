@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -126,6 +127,11 @@ def from_json(text: str, name: str = "the session") -> Session:
         raise SessionError(_where(text, exc, name)) from None
     except RecursionError:
         raise SessionError(f"{name} is nested too deeply to be a stepgrad session") from None
+    except ValueError as exc:  # an integer past Python's int-string digit limit
+        limit = sys.get_int_max_str_digits()
+        raise SessionError(f"{name} is not a stepgrad session: it holds a number with more "
+                           f"than {limit} digits" if "digits" in str(exc) else
+                           f"{name} is not a stepgrad session: {exc}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise SessionError(f"{name} is not a stepgrad session (it has no "
                            f'"format": "{FORMAT}" field)')

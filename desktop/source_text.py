@@ -27,7 +27,11 @@ def decode_source(raw: bytes) -> str:
     """Bytes of a Python file as text: BOM and coding cookie honoured, newlines kept as they
     are. Raises ``SyntaxError`` for an unknown coding and ``UnicodeDecodeError`` for bytes that
     are not in it."""
-    encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
+    except SyntaxError:
+        raw.decode("utf-8")  # bytes that are not UTF-8 and no coding line: say which byte
+        raise  # an unknown coding
     if encoding == "utf-8-sig":
         raw = raw.removeprefix(b"\xef\xbb\xbf")
         encoding = "utf-8"
@@ -38,3 +42,8 @@ def read_source(path) -> str:
     """The text of the Python file at ``path`` (see ``decode_source``)."""
     with open(path, "rb") as f:
         return decode_source(f.read())
+
+
+def encoding_name(codec: str) -> str:
+    """A codec's name as people write it in messages ("utf-8" -> "UTF-8")."""
+    return "UTF-8" if codec.replace("_", "-").lower() in ("utf-8", "utf8") else codec
