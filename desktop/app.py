@@ -36,6 +36,18 @@ def wire(window) -> None:
 
     install(window)
     window.debugger = attach_debugger(window)
+    window.controller.window_factory = _new_window
+
+
+_windows: list = []  # windows opened for recovered autosaves (Qt does not own top-levels)
+
+
+def _new_window():
+    window = create_window()
+    wire(window)
+    window.show()
+    _windows.append(window)
+    return window
     attach_predict(window)
     link_selection(window)  # graph node <-> editor line <-> inspector row <-> backward step
     window.docks["inspector"].raise_()  # the first tab of its group: the variables

@@ -305,12 +305,14 @@ class ScriptRun(ScriptThread):
         self.status = "running"
         super().start()
         if self.max_seconds is not None:
-            self._timer = threading.Timer(
-                self.max_seconds, self.stop,
-                kwargs={"reason": f"time limit of {self.max_seconds:g} s"})
-            self._timer.daemon = True
-            self._timer.name = "stepgrad-time-limit"
-            self._timer.start()
+            timer = threading.Timer(self.max_seconds, self.stop,
+                                    kwargs={"reason": f"time limit of {self.max_seconds:g} s"})
+            timer.daemon = True
+            timer.name = "stepgrad-time-limit"
+            with self._lock:  # the script may already be over: then no timer at all
+                if not self._finished:
+                    self._timer = timer
+                    timer.start()
         return self
 
     def stop(self, reason: str = "stopped by user", block: bool = False) -> None:
@@ -389,10 +391,11 @@ class ScriptRun(ScriptThread):
         if not self._claim_finish():
             return
         self.outcome = outcome if isinstance(outcome, BaseException) else None
-        if self._timer is not None:
-            self._timer.cancel()
-            if self._timer is not threading.current_thread():
-                self._timer.join()  # cancelled: it ends at once; leave no thread behind
+        timer = self._timer  # set (and started) under the lock before _claim_finish, or never
+        if timer is not None:
+            timer.cancel()
+            if timer is not threading.current_thread():
+                timer.join()  # cancelled: it ends at once; leave no thread behind
         extras: dict = {"abandoned": abandoned} if abandoned else {}
         engine_names = engine_modules(self.namespace)
         if engine_names:

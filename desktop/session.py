@@ -16,6 +16,7 @@ copies left by a process that died. (Open Recent is the main window's, in QSetti
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import sys
@@ -171,16 +172,69 @@ def _breakpoint(item) -> Breakpoint:
 
 # --- files -------------------------------------------------------------------------------------
 
+TEMP_SUFFIX = ".tmp"
+
+
+def _temp_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def _lock_nb(fd: int) -> bool:
+    """Take an exclusive advisory lock on ``fd`` without waiting; False if another open file
+    holds it. (Always True where there is no ``fcntl``.)"""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def sweep_temp_files(directory: str | os.PathLike, prefix: str) -> int:
+    """Delete temporary files ``prefix*.tmp`` in ``directory`` that a killed save left behind.
+    A save holds a lock on its temporary file while writing it, so a file whose lock can be
+    taken belongs to nobody. Returns how many were removed."""
+    removed = 0
+    try:
+        candidates = [p for p in Path(directory).iterdir()
+                      if p.name.startswith(prefix) and p.name.endswith(TEMP_SUFFIX)]
+    except OSError:
+        return 0
+    for p in candidates:
+        try:
+            fd = os.open(p, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            if _lock_nb(fd):
+                p.unlink()
+                removed += 1
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+    return removed
+
+
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Replace ``path`` with ``text`` so that readers see the old file or the new one, never a
     mixture: write a temporary file next to it, fsync it, rename it over the target, fsync the
-    folder (so the rename itself survives a power cut)."""
-    path = Path(path)
+    folder (so the rename itself survives a power cut).
+
+    A symbolic link is followed: the file it points to is replaced and the link stays. A
+    failed write (full disk) removes its temporary file and leaves the target untouched; the
+    temporary file of a save that was killed is removed by the next save to that folder."""
+    path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     data = text.encode("utf-8")
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    sweep_temp_files(path.parent, _temp_prefix(path))
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_temp_prefix(path), suffix=TEMP_SUFFIX)
+    _lock_nb(fd)  # held until renamed: a sweep by another process leaves it alone
     try:
-        with os.fdopen(fd, "wb") as f:
+        with os.fdopen(fd, "wb", closefd=False) as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -190,6 +244,8 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    finally:
+        os.close(fd)
     with contextlib.suppress(OSError):  # not every platform/file system can fsync a folder
         dir_fd = os.open(path.parent, os.O_RDONLY)
         try:
@@ -233,7 +289,22 @@ def load(path: str | os.PathLike) -> Session:
 
 # --- autosave and recovery --------------------------------------------------------------------
 
-def _alive(pid: int) -> bool:
+def _process_start(pid: int) -> float | None:
+    """When process ``pid`` started (seconds since the epoch), where /proc tells; else None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        with open("/proc/stat", "rb") as f:
+            btime = next(int(line.split()[1]) for line in f if line.startswith(b"btime"))
+        return btime + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+def _alive(pid: int, saved_at: float | None = None) -> bool:
+    """Is the process that wrote an autosave at ``saved_at`` still running? A live process
+    with the same pid that started after that moment is another one (pids are reused, all
+    the more after a reboot)."""
     if pid == os.getpid():
         return True
     try:
@@ -241,7 +312,10 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except (PermissionError, OSError):
-        return True  # it exists but belongs to someone else, or we cannot tell: leave it be
+        pass  # it exists but belongs to someone else, or we cannot tell
+    started = _process_start(pid)
+    if started is not None and saved_at is not None and started > saved_at + 2.0:
+        return False  # (2 s: the boot time /proc reports drifts with clock adjustments)
     return True
 
 
@@ -272,7 +346,10 @@ class Autosave:
     def __init__(self, directory: str | os.PathLike, pid: int | None = None):
         self.directory = Path(directory)
         self.pid = os.getpid() if pid is None else pid
-        self.path = self.directory / f"autosave-{self.pid}{SUFFIX}"
+        # one slot per window: two windows of one process must not overwrite each other's
+        slot = next(_slots)
+        name = f"autosave-{self.pid}" if slot == 0 else f"autosave-{self.pid}-{slot}"
+        self.path = self.directory / f"{name}{SUFFIX}"
 
     def save(self, session: Session, original: str | os.PathLike | None = None) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -285,23 +362,31 @@ class Autosave:
             self.path.unlink()
 
 
+_slots = itertools.count()
+
+
 def recoverable(directory: str | os.PathLike) -> list[Recovery]:
     """Autosaves of processes that are gone, newest first. Damaged ones are listed too (their
-    ``load()`` raises ``SessionError``) so the user can see and discard them."""
+    ``load()`` raises ``SessionError``) so the user can see and discard them. Temporary files
+    of autosaves killed mid-write are removed on the way."""
     found = []
+    sweep_temp_files(directory, ".autosave-")
     for path in Path(directory).glob(f"autosave-*{SUFFIX}"):
         try:
-            pid = int(path.stem.split("-", 1)[1])
-        except ValueError:
-            continue
-        if _alive(pid):
+            pid = int(path.stem.split("-")[1])
+        except (ValueError, IndexError):
             continue
         meta: dict = {}
         with contextlib.suppress(OSError, ValueError, AttributeError):
             meta = json.loads(path.read_text("utf-8")).get("autosave") or {}
         saved_at = meta.get("saved_at")
-        if not isinstance(saved_at, int | float):
-            saved_at = path.stat().st_mtime
+        if isinstance(saved_at, bool) or not isinstance(saved_at, int | float):
+            try:
+                saved_at = path.stat().st_mtime
+            except OSError:
+                continue
+        if _alive(pid, float(saved_at)):
+            continue
         original = meta.get("original") if isinstance(meta.get("original"), str) else None
         found.append(Recovery(str(path), pid, float(saved_at), original))
     return sorted(found, key=lambda r: r.saved_at, reverse=True)

@@ -1,4 +1,5 @@
 import os
+import threading
 
 # Qt aborts the whole run without a display unless a platform is set; must precede QApplication.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -23,3 +24,17 @@ def _seeded():
     engine.manual_seed(0)
     engine.set_default_dtype(engine.float32)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_threads():
+    """A test must not leave a non-daemon thread running: it would keep the interpreter (and
+    CI) from exiting and leak into the tests after it. Threads ending anyway get 2 s."""
+    before = set(threading.enumerate())
+    yield
+    left = [t for t in threading.enumerate()
+            if t not in before and not t.daemon and t.is_alive()]
+    for t in left:
+        t.join(2.0)
+    running = [t.name for t in left if t.is_alive()]
+    assert not running, f"the test left non-daemon threads running: {running}"

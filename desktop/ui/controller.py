@@ -85,6 +85,7 @@ class Controller(QObject):
         self.config_dir = config_dir or default_config_dir()
         self.ask = ask or self._ask_dialog
         self.autosave = sessions.Autosave(os.path.join(self.config_dir, "autosave"))
+        self.window_factory: Callable[[], object] | None = None  # for recovered autosaves
         self.landscape = None
         self.boundary = None  # the classifier's decision boundary panel, made when needed
         self.lessons_panel = None
@@ -117,6 +118,8 @@ class Controller(QObject):
             window.new_file(ask=False)
         self._install_lessons()
         window.installEventFilter(self)
+        # saved (or reverted): an autosave would offer back what is on disk anyway
+        window.editor.document().modificationChanged.connect(self._on_modification_changed)
         self._autosave_timer.start()
         QTimer.singleShot(0, self, self._follow_debugger)  # wire() attaches it after us
 
@@ -228,6 +231,9 @@ class Controller(QObject):
             return False
         self.cancel_symbolic()
         self.window.symbolic.set_not_computed("The script is running…")
+        # the script may end the process (os._exit, a crash in an extension): the editor's
+        # unsaved text must survive it
+        self.autosave_now()
         holder: dict = {}
         run = ScriptRun(source, on_output=self._on_output,
                         on_done=lambda result: self._emit_done(run, result),
@@ -769,30 +775,51 @@ class Controller(QObject):
             return False  # the next tick tries again; autosave never interrupts the user
         return True
 
+    def _on_modification_changed(self, modified: bool) -> None:
+        if not modified:
+            self.autosave.clear()
+
     def offer_recovery(self) -> bool:
-        """At start-up: offer the newest autosave left by a stepgrad that died. Returns True
-        when one was restored (into the editor, as unsaved work; it is not run)."""
+        """At start-up: offer back, one by one, every autosave left by a stepgrad window that
+        died (several windows may have). The first one recovered goes into this window, the
+        others into new windows, each as unsaved work; nothing is run. An autosave is deleted
+        once recovered or declined; one that cannot be read stays for the next start. Returns
+        True when at least one was restored."""
         try:
             found = sessions.recoverable(self.autosave.directory)
         except OSError:
             return False
-        if not found:
-            return False
-        newest = found[0]
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(newest.saved_at))
-        what = os.path.basename(newest.original) if newest.original else "an unsaved script"
-        restored = False
-        if self.ask("Recover unsaved work?",
-                    f"stepgrad ended unexpectedly while you were editing {what} "
-                    f"(autosaved {when}). Recover it? (It is not run.)"):
+        restored = 0
+        for rec in found:
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(rec.saved_at))
+            what = os.path.basename(rec.original) if rec.original else "an unsaved script"
+            more = f" ({len(found)} autosaves were left)" if len(found) > 1 else ""
+            if not self.ask("Recover unsaved work?",
+                            f"stepgrad ended unexpectedly while you were editing {what} "
+                            f"(autosaved {when}){more}. Recover it? (It is not run.)"):
+                rec.discard()
+                continue
             try:
-                self.apply_session(newest.load(), modified=True)
-                restored = True
+                session = rec.load()
             except sessions.SessionError as exc:
                 self._warn("Cannot recover", str(exc))
-        for r in found:
-            r.discard()
-        return restored
+                continue
+            target = self if restored == 0 else self.open_window()
+            if target is None:
+                continue  # no window to put it in: it stays for the next start
+            target.apply_session(session, modified=True)
+            target.autosave_now()  # the recovered text has its new owner's autosave now
+            rec.discard()
+            restored += 1
+        return restored > 0
+
+    def open_window(self):
+        """A new wired window for a recovered autosave (its controller), or None."""
+        factory = self.window_factory
+        if factory is None:
+            return None
+        window = factory()
+        return getattr(window, "controller", None)
 
     def _ask_dialog(self, title: str, text: str) -> bool:
         SB = QMessageBox.StandardButton

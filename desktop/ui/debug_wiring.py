@@ -204,6 +204,9 @@ class DebugWiring(QObject):
             self.window.act_stop.trigger()
 
     def _new_run(self) -> None:
+        controller = getattr(self.window, "controller", None)
+        if controller is not None:  # the script may end the process: keep unsaved text safe
+            controller.autosave_now()
         self._chunks: list[tuple[str, str]] = []
         self._output_len = self._shown_len = 0
         self.window.output.clear()

@@ -379,9 +379,10 @@ class MainWindow(QMainWindow):
         return self.save_to(path) if path else False
 
     def save_to(self, path: str) -> bool:
-        try:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(self.source())
+        from desktop.session import atomic_write_text
+
+        try:  # the old file stays whole if the disk fills up or the app is killed meanwhile
+            atomic_write_text(path, self.source())
         except OSError as exc:
             QMessageBox.warning(self, "Cannot save file", f"{path}\n\n{exc}")
             return False

@@ -1,0 +1,26 @@
+"""A run leaves no thread of its own behind once its result is in, however fast the script
+ends (a time limit's timer is cancelled and joined, or never started)."""
+
+from __future__ import annotations
+
+import threading
+
+from desktop.runner import ScriptRun
+
+
+def ours():
+    return [t.name for t in threading.enumerate()
+            if t.name.startswith("stepgrad-") and t.is_alive()]
+
+
+def test_a_time_limited_run_that_ends_at_once_leaves_no_timer_behind():
+    for _ in range(200):  # the script may end before start() has set its timer up
+        result = ScriptRun("pass\n", max_seconds=30, record=False).start().wait(10)
+        assert result is not None and result.status == "finished"
+        assert "stepgrad-time-limit" not in ours()
+
+
+def test_a_time_limited_run_that_is_stopped_by_its_limit_reports_it():
+    result = ScriptRun("while True:\n    pass\n", max_seconds=0.2, record=False).start().wait(10)
+    assert result.status == "stopped" and result.error.message == "time limit of 0.2 s"
+    assert "stepgrad-time-limit" not in ours()
