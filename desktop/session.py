@@ -28,6 +28,8 @@ from pathlib import Path
 FORMAT = "stepgrad-session"
 VERSION = 1
 SUFFIX = ".stepgrad"
+MAX_CODE_CHARS = 2_000_000  # ~50,000 lines; the editor would freeze for minutes on 100 MB
+MAX_WATCHES = 1_000
 
 
 class SessionError(ValueError):
@@ -119,9 +121,9 @@ def _where(text: str, exc: json.JSONDecodeError, name: str) -> str:
     return f"{name} is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
 
 
-def from_json(text: str, name: str = "the session") -> Session:
+def from_json(text: str, name: str = "the session", limits: bool = True) -> Session:
     """Parse a session. Raises ``SessionError`` for anything that is not a well-formed session
-    of this or an older format version."""
+    of this or an older format version, or (``limits``) one too big to open in the editor."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -143,7 +145,7 @@ def from_json(text: str, name: str = "the session") -> Session:
         raise SessionError(f"{name} was saved by a newer stepgrad (session format {version}); "
                            f"this stepgrad reads format {VERSION}. Update stepgrad to open it.")
     try:
-        return Session(
+        session = Session(
             code=_field(data, "code", str, ""),
             breakpoints=tuple(_breakpoint(b) for b in _field(data, "breakpoints", list, [])),
             watches=tuple(_field(data, "watches", list, [])),
@@ -152,6 +154,15 @@ def from_json(text: str, name: str = "the session") -> Session:
         )
     except SessionError as exc:
         raise SessionError(f"{name} is damaged: {exc}") from None
+    if not limits:
+        return session
+    if len(session.code) > MAX_CODE_CHARS:
+        raise SessionError(f"{name} holds {len(session.code):,} characters of code; stepgrad "
+                           f"opens sessions of up to {MAX_CODE_CHARS:,}")
+    if len(session.watches) > MAX_WATCHES:
+        raise SessionError(f"{name} holds {len(session.watches):,} watch expressions; "
+                           f"stepgrad opens sessions of up to {MAX_WATCHES:,}")
+    return session
 
 
 def _field(data: dict, key: str, kind, default):
@@ -278,11 +289,12 @@ def read_text(path: str | os.PathLike) -> str:
                            "text", path) from None
 
 
-def load(path: str | os.PathLike) -> Session:
-    """Read a session. Never runs or evaluates anything in it."""
+def load(path: str | os.PathLike, limits: bool = True) -> Session:
+    """Read a session. Never runs or evaluates anything in it. ``limits=False``: also one
+    bigger than ``MAX_CODE_CHARS``/``MAX_WATCHES`` (an autosave of the user's own work)."""
     text = read_text(path)
     try:
-        return from_json(text, str(path))
+        return from_json(text, str(path), limits)
     except SessionError as exc:
         raise SessionError(str(exc), path) from None
 
@@ -329,7 +341,7 @@ class Recovery:
     original: str | None  # the file the user was editing, None for an unsaved buffer
 
     def load(self) -> Session:
-        return load(self.path)
+        return load(self.path, limits=False)
 
     def discard(self) -> None:
         with contextlib.suppress(FileNotFoundError):

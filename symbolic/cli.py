@@ -61,8 +61,8 @@ def run_script(path: str, source: str, recorder, tracer=None, quiet: bool = Fals
                     sys.settrace(None)
     except SystemExit as exc:
         return None if exc.code in (None, 0) else exc
-    except Exception as exc:
-        return exc
+    except (Exception, KeyboardInterrupt) as exc:  # Ctrl+C ends a training loop: check the
+        return exc  # calls it made so far, as after any other exception of the script
     finally:
         sys.argv, sys.path[:] = old_argv, old_path
     return None

@@ -117,3 +117,17 @@ def test_an_autosave_of_a_live_process_saved_after_it_started_stays_hidden(tmp_p
     finally:
         other.kill()
         other.wait()
+
+
+def test_a_session_too_big_for_the_editor_is_refused_with_a_message(tmp_path):
+    path = tmp_path / "huge.stepgrad"
+    sessions.save(Session(code="x = 1\n" * 400_000), path)  # 2.4 million characters
+    with pytest.raises(sessions.SessionError, match="characters of code; stepgrad opens"):
+        sessions.load(path)
+    sessions.save(Session(watches=tuple(f"w{i}" for i in range(1001))), path)
+    with pytest.raises(sessions.SessionError, match="1,001 watch expressions"):
+        sessions.load(path)
+    # the user's own work is never refused on recovery
+    Autosave(tmp_path / "auto", pid=999_999_990).save(Session(code="y = 2\n" * 400_000))
+    [rec] = recoverable(tmp_path / "auto")
+    assert len(rec.load().code) == 2_400_000
