@@ -25,6 +25,7 @@ from engine import script_namespace
 from desktop.async_stop import async_raise, checkpoint, clear_async_flag, reap
 from desktop.model import ErrorInfo, GraphSnapshot, OutputChunk, RunResult, TensorInfo
 from desktop.process_exit import note_abandoned
+from desktop.source_text import source_lines
 
 SCRIPT_FILENAME = "<stepgrad>"
 
@@ -52,7 +53,8 @@ torch_import = script_namespace.torch_import
 
 def compile_script(source: str, filename: str = SCRIPT_FILENAME):
     """Compile ``source`` and register it in linecache so tracebacks and bdb see its lines."""
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    # numbered as the compiler numbers them (str.splitlines also breaks at U+2028, form feed...)
+    linecache.cache[filename] = (len(source), None, source_lines(source), filename)
     return compile(source, filename, "exec", dont_inherit=True)
 
 
