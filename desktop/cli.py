@@ -154,8 +154,11 @@ def run_command(argv: Sequence[str]) -> int:
         while run.wait(0.1) is None:
             pass
     except KeyboardInterrupt:
-        run.stop(reason="interrupted", block=True)
-        run.wait(2.0)
+        try:
+            run.stop(reason="interrupted", block=True)
+            run.wait(2.0)
+        except KeyboardInterrupt:  # a second Ctrl+C: leave now, whatever the worker does
+            exit_now(130)
         if not closed:
             print("stepgrad run: interrupted", file=err)
         return finish(130)

@@ -145,8 +145,16 @@ class ScriptThread:
 
     def _start_stopper(self) -> threading.Thread:
         stopper = threading.Thread(target=self._stopper, name=self.stopper_name, daemon=True)
+        self._stopper_thread = stopper
         stopper.start()
         return stopper
+
+    def join_stopper(self) -> None:
+        """Once the result is in, the stopper has nothing left to do but return: wait for
+        that, so a finished run leaves no thread of its own behind."""
+        stopper = getattr(self, "_stopper_thread", None)
+        if stopper is not None and stopper is not threading.current_thread():
+            stopper.join(1.0)
 
     # --- worker thread ---
     def _main(self) -> None:
@@ -331,7 +339,8 @@ class ScriptRun(ScriptThread):
             stopper.join()
 
     def wait(self, timeout: float | None = None) -> RunResult | None:
-        self.done.wait(timeout)
+        if self.done.wait(timeout):
+            self.join_stopper()
         return self.result
 
     def graph_snapshot(self, namespace: dict | None = None,

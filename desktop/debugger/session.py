@@ -219,6 +219,6 @@ class DebugSession:
 
     def wait(self, timeout: float | None = None) -> RunResult | None:
         run = self._run
-        if run is not None:
-            run.done.wait(timeout)
+        if run is not None and run.done.wait(timeout):
+            run.join_stopper()
         return self.result

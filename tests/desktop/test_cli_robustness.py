@@ -127,3 +127,23 @@ def test_a_session_holding_a_huge_number_is_refused_with_a_message(tmp_path):
     assert "more than 4300 digits" in proc.stderr and "Traceback" not in proc.stderr
     proc = stepgrad("export", str(path))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_ctrl_c_during_a_blas_call_ends_the_process(tmp_path):
+    import signal
+
+    script = tmp_path / "blas.py"
+    script.write_text("import numpy as np\na = np.ones((4000, 4000))\n"
+                      "print('started', flush=True)\nfor _ in range(100):\n    b = a @ a\n")
+    proc = subprocess.Popen([sys.executable, "-m", "desktop.cli", "run", str(script)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env=env())
+    try:
+        assert proc.stdout.readline() == b"started\n"
+        proc.send_signal(signal.SIGINT)
+        rc = proc.wait(timeout=120)
+        err = proc.stderr.read()
+    finally:
+        proc.kill()
+        proc.stdout.close()
+        proc.stderr.close()
+    assert rc == 130 and b"stepgrad run: interrupted" in err, err[-500:]
