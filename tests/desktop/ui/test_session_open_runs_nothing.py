@@ -72,3 +72,29 @@ def test_a_sessions_watches_are_added_in_one_pass(app, qtbot, tmp_path):
     assert len(changes) == 1  # not one (quadratic) update per watch
     qtbot.wait(200)
     assert not marker.exists()
+
+
+def test_no_string_field_of_a_session_runs_on_open_export_or_recovery(app, qtbot, tmp_path):
+    from desktop.ui.debug_wiring import attach_debugger
+
+    window, controller = app
+    window.debugger = attach_debugger(window)
+    run_source(qtbot, window, controller, SEED)
+    marker = tmp_path / "pwned"
+    act = f"__import__('pathlib').Path({str(marker)!r}).write_text('ran')"
+    evil = f'x"""\n{act}\n"""'
+    s = sessions.Session(code=f"# {act}\nx = 1\n", watches=(act, evil),
+                         breakpoints=(sessions.Breakpoint(2, act),), lesson=evil,
+                         settings={"theme": act, act: [evil]})
+    path = tmp_path / "every_field.stepgrad"
+    sessions.save(s, path)
+    assert controller.open_session(str(path))
+    text = controller.export_text("engine")  # generating an export runs nothing either
+    assert controller.export_to(str(tmp_path / "out.py"))
+    controller.apply_session(sessions.load(path), modified=True)  # what recovery does
+    qtbot.wait(400)
+    assert not marker.exists()
+    import ast
+
+    assert evil in ast.get_docstring(ast.parse(text), clean=False)
+    assert window.editor.breakpoints == frozenset({2})
