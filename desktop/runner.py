@@ -280,9 +280,10 @@ class ScriptRun(ScriptThread):
     ``on_output(OutputChunk)`` per write, ``on_done(RunResult)`` exactly once.
 
     ``keep_output=False`` forwards the output to ``on_output`` without keeping (or truncating)
-    it: the result's ``output`` is then empty. ``max_seconds`` stops the run after that long; ``max_lines`` after that many executed lines
-    of the script (counted with ``sys.settrace`` on the worker thread only, so it slows the
-    script; leave it None for plain runs). ``record=False`` skips the graph recorder.
+    it: the result's ``output`` is then empty. ``max_seconds`` stops the run after that long;
+    ``max_lines`` after that many executed lines of the script (counted with ``sys.settrace``
+    on the worker thread only, so it slows the script; leave it None for plain runs).
+    ``record=False`` skips the graph recorder.
 
     ``executor(code, namespace)`` replaces the plain ``exec`` (default): the debugger passes
     ``lambda code, ns: tracer.run(code, ns)`` to step the same run under bdb and still gets the
