@@ -232,7 +232,8 @@ def _read_source(path: str, command: str = "run"):
         print(f"stepgrad run: cannot read {path}: {exc.strerror}", file=sys.stderr)
     except UnicodeDecodeError as exc:
         print(f"stepgrad run: cannot read {path}: byte {exc.start} is not "
-              f"{encoding_name(exc.encoding)} text (is it a Python script?)", file=sys.stderr)
+              f"{encoding_name(exc.encoding)} text (is it a Python script?)",
+              file=sys.stderr)
     return None
 
 

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Sequence
 
 from desktop.session import Session, SessionError, atomic_write_text, load
-from desktop.source_text import encoding_name, read_source, source_lines
+from desktop.source_text import encoding_name, source_lines
 from engine.script_namespace import engine_module_name
 
 REPORT_HEADER = "== stepgrad: tensors after the run =="
