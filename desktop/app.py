@@ -36,6 +36,9 @@ def wire(window) -> None:
 
     install(window)
     window.debugger = attach_debugger(window)
+    attach_predict(window)
+    link_selection(window)  # graph node <-> editor line <-> inspector row <-> backward step
+    window.docks["inspector"].raise_()  # the first tab of its group: the variables
     window.controller.window_factory = _new_window
 
 
@@ -48,9 +51,6 @@ def _new_window():
     window.show()
     _windows.append(window)
     return window
-    attach_predict(window)
-    link_selection(window)  # graph node <-> editor line <-> inspector row <-> backward step
-    window.docks["inspector"].raise_()  # the first tab of its group: the variables
 
 
 def main(argv: Sequence[str] | None = None,

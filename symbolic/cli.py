@@ -279,13 +279,9 @@ def main(argv: Sequence[str] | None = None, read=None) -> int:
 
 
 def _check_file(opts, source: str) -> int:
-    import dataclasses
     import time
 
-    from .checker import Options, check
     from .record import Recorder
-    from .report import IndependentCheck
-    from .rerun import independent_check, quiet
 
     recorder = Recorder(max_calls=opts.max_calls, max_per_line=opts.per_line or None)
     state = _EngineState()
@@ -295,6 +291,11 @@ def _check_file(opts, source: str) -> int:
     out = sys.stdout
     if error is not None:
         sys.stderr.write(script_error(error))
+    if isinstance(error, KeyboardInterrupt):  # (Ctrl+C): report what was recorded, exit 130
+        if recorder.calls:
+            _check_calls(opts, source, recorder, state, error, ran_for)
+        print("stepgrad check: interrupted", file=sys.stderr)
+        return 130
     if not recorder.calls:
         if isinstance(error, SyntaxError) and error.filename == opts.file:
             print("stepgrad check: the script does not compile; nothing was run",
@@ -306,6 +307,18 @@ def _check_file(opts, source: str) -> int:
             out.write("stepgrad check: the script computed no gradients (no backward() or "
                       "autograd.grad() call)\n")
         return EXIT_FAILED if error is not None else EXIT_OK
+    return _check_calls(opts, source, recorder, state, error, ran_for)
+
+
+def _check_calls(opts, source: str, recorder, state, error, ran_for: float) -> int:
+    import dataclasses
+    import time
+
+    from .checker import Options, check
+    from .report import IndependentCheck
+    from .rerun import independent_check, quiet
+
+    out = sys.stdout
     options = Options(max_elements=opts.max_elements, time_limit=opts.time_limit,
                       simplify_limit=opts.simplify_limit, constants_as_symbols=opts.symbols)
     rerun_left = [opts.rerun_limit]  # seconds of re-running left, for all calls
