@@ -128,8 +128,8 @@ def test_nested_maxima_stay_small(record):
         for _ in range(3):
             h = torch.maximum(h.sigmoid(), u + 0.01)
         torch.maximum(h.sin(), u + 0.01).sum().backward()
-    t0 = time.monotonic()
+    t0 = time.process_time()  # CPU seconds: wall time on a busy machine measures the others
     (report,) = check_all(rec.calls)
-    assert time.monotonic() - t0 < 10 and not report.timed_out
+    assert time.process_time() - t0 < 10 and not report.timed_out
     assert report.ok and all(e.symbolic is not None for e in report.elements)
     assert "Max(" in report.output
