@@ -195,19 +195,28 @@ def _max_items() -> int:
     return MAX_ITEMS
 
 
+CHECK_FIRST, CHECK_LAST = 2, 1  # backward()/autograd.grad() calls the check export keeps
+CHECK_ELEMENTS = 12  # element rows printed per call (mismatches first); the rest are counted
+
 CHECK_FUNCTION = f'''\
 def _stepgrad_check(recorder):
-    """The three-way check of every backward()/autograd.grad() call the code made."""
+    """The three-way check of the first and last backward()/autograd.grad() calls the code
+    made (a training loop's calls in between are counted, not checked)."""
     import engine.observe
-    import symbolic
+    from symbolic.checker import check
 
     engine.observe.set_observer(None)
     print()
     print({CHECK_HEADER!r})
-    reports = symbolic.check_all(recorder.calls)
-    if not reports:
+    calls, total = recorder.calls, recorder.total
+    if not total:
         print("no backward() or autograd.grad() call to check")
-    for report in reports:
+        return
+    cache, agree = {{}}, 0
+    for k, call in enumerate(calls, 1):
+        print(f"checking {{k}} of {{len(calls)}}: {{call.title}} ...", flush=True)
+        report = check(call, None, None, cache)
+        agree += bool(report.ok)
         verdict = "agree" if report.ok else "DISAGREE"
         print(f"{{report.title}}: engine, closed form and finite differences {{verdict}}")
         if report.error:
@@ -215,23 +224,35 @@ def _stepgrad_check(recorder):
         for target in report.targets:
             if target.matrix_form is not None:
                 print(f"  {{target.matrix_form.text}}")
-        for e in report.elements:
+        rows = sorted(report.elements, key=lambda e: e.ok)[:{CHECK_ELEMENTS}]  # mismatches first
+        for e in [e for e in report.elements if any(e is r for r in rows)]:
             mark = "ok" if e.ok else "MISMATCH"
             form = e.closed_form if len(e.closed_form) <= 100 else e.closed_form[:97] + "..."
             print(f"  d/d{{e.label}}: {{form}} = {{e.symbolic}} | engine {{e.engine}}"
                   f" | finite difference {{e.finite}}  {{mark}}")
+        rest = len(report.elements) - len(rows)
+        if rest:
+            bad = sum(not e.ok for e in report.elements) - sum(not e.ok for e in rows)
+            print(f"  ... {{rest}} more elements, "
+                  + (f"{{bad}} of them MISMATCH" if bad else "all ok"))
         for custom in report.custom:
             mark = "ok" if custom.ok else "MISMATCH"
             print(f"  custom Function {{custom.function}}: backward vs derivative of forward "
                   f"{{mark}}")
         for note in report.notes:
             print(f"  note: {{note}}")
+    skipped = total - len(calls)
+    print(f"checked {{len(calls)}} of {{total}} backward()/autograd.grad() calls "
+          f"({{agree}} agree, {{len(calls) - agree}} disagree); skipped {{skipped}}"
+          + (f" (only the first {{recorder.first}} and the last {{recorder.last}} are checked)"
+             if skipped else ""))
 '''
 
 
 def export_script(code: str, *, backend: str = "engine", check: bool = False,
                   watches: Sequence[str] = (), title: str | None = None,
-                  breakpoints: Sequence[int] = ()) -> str:
+                  breakpoints: Sequence[int] = (), check_first: int = CHECK_FIRST,
+                  check_last: int = CHECK_LAST) -> str:
     """The standalone script for ``code``.
 
     Args:
@@ -241,12 +262,17 @@ def export_script(code: str, *, backend: str = "engine", check: bool = False,
         watches: expressions printed after the tensors, as the watch panel shows them.
         title: first line of the docstring (a lesson title, a file name).
         breakpoints: mentioned in the header (a plain script has none).
+        check_first, check_last: with ``check``, the calls checked: the first ``check_first``
+            and the last ``check_last`` backward()/autograd.grad() calls (others are counted).
     """
     if backend not in ("engine", "torch"):
         raise ValueError(f"backend must be 'engine' or 'torch', not {backend!r}")
     if check and backend != "engine":
         raise ValueError("the three-way check runs on stepgrad's engine and symbolic package; "
                          "export for the engine to include it")
+    if check_first < 0 or check_last < 0:
+        raise ValueError(f"the calls to check must be >= 0, not first={check_first} "
+                         f"last={check_last}")
     title = title or "A stepgrad session"
     runs_on = ("stepgrad's engine (`import torch` became `import engine as torch`)"
                if backend == "engine" else "real PyTorch")
@@ -271,7 +297,8 @@ def export_script(code: str, *, backend: str = "engine", check: bool = False,
             "import engine.observe  # noqa: E402",
             "import symbolic  # noqa: E402",
             "",
-            "_stepgrad_recorder = symbolic.Recorder()",
+            f"_stepgrad_recorder = symbolic.FirstLastRecorder(first={int(check_first)}, "
+            f"last={int(check_last)})",
             "engine.observe.set_observer(_stepgrad_recorder)",
             "atexit.register(_stepgrad_check, _stepgrad_recorder)",
         ]
@@ -328,6 +355,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="export for real PyTorch (`import torch`) instead of the engine")
     parser.add_argument("--check", action="store_true",
                         help="append the three-way gradient check (engine only)")
+    parser.add_argument("--check-first", type=int, default=CHECK_FIRST, metavar="N",
+                        help=f"with --check: check the first N backward() calls "
+                             f"(default {CHECK_FIRST})")
+    parser.add_argument("--check-last", type=int, default=CHECK_LAST, metavar="N",
+                        help=f"with --check: and the last N (default {CHECK_LAST}); the calls "
+                             "in between are counted, not checked")
     opts = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     backend = "torch" if opts.torch else "engine"
     notebook = bool(opts.output) and opts.output.endswith(".ipynb")
@@ -344,11 +377,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if notebook:
                 text = notebook_text(code, backend=backend)
             else:
-                text = export_script(code, backend=backend, check=opts.check, title=title)
+                text = export_script(code, backend=backend, check=opts.check, title=title,
+                                     check_first=opts.check_first, check_last=opts.check_last)
         else:
             session = load(opts.source)
             text = (notebook_text(session.code, backend=backend) if notebook else
-                    export_session(session, backend=backend, check=opts.check))
+                    export_session(session, backend=backend, check=opts.check,
+                                   check_first=opts.check_first, check_last=opts.check_last))
     except UnicodeDecodeError as exc:
         print(f"stepgrad export: cannot read {opts.source}: byte {exc.start} is not "
               f"{encoding_name(exc.encoding)} text", file=sys.stderr)

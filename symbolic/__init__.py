@@ -20,6 +20,7 @@ _WHERE = {
     "CheckReport": "report", "CustomCheck": "report", "ElementCheck": "report",
     "MatrixForm": "report", "TargetReport": "report",
     "RULES": "rules",
+    "FirstLastRecorder": "window",
 }
 
 __all__ = sorted(_WHERE)

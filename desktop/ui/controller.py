@@ -170,7 +170,8 @@ class Controller(QObject):
         self.act_export_check = self._action(
             "Export as Script with Gradient &Check (engine)…",
             lambda: self.export_dialog("engine", check=True), None,
-            "The engine script, followed by the three-way check of every backward()")
+            "The engine script, followed by the three-way check of its first two and last "
+            "backward() calls (the calls in between are counted)")
         for act in (self.act_open_session, self.act_save_session):
             file_menu.insertAction(before, act)
         file_menu.insertSeparator(before)

@@ -250,3 +250,60 @@ def test_exported_script_without_the_engine_says_how_to_run_it(tmp_path):
     assert "No module named 'engine'" in proc.stderr
     assert "pip install stepgrad" in proc.stderr and "stepgrad run FILE" in proc.stderr
     assert export_script("import torch\n", backend="torch").count("engine") == 0
+
+
+def test_check_export_of_a_long_training_loop_is_bounded(tmp_path):
+    pytest.importorskip("sympy")
+    import resource
+
+    code = textwrap.dedent("""\
+        import torch
+        torch.manual_seed(0)
+        X = torch.randn(16, 2)
+        y = X[:, :1] * 2 - X[:, 1:]
+        W = torch.randn(2, 4, requires_grad=True)
+        v = torch.randn(4, 1, requires_grad=True)
+        opt = torch.optim.SGD([W, v], lr=0.05)
+        for step in range(1000):
+            opt.zero_grad()
+            loss = ((torch.tanh(X @ W) @ v - y) ** 2).mean()
+            loss.backward()
+            opt.step()
+    """)
+    script = tmp_path / "loop.py"
+    script.write_text(export_script(code, check=True, check_first=2, check_last=1))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+    proc = run_python(script, tmp_path)
+    cpu = resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime - before
+    assert proc.returncode == 0, proc.stderr
+    tail = proc.stdout.split("== stepgrad: three-way gradient check ==", 1)[1]
+    assert re.findall(r"^checking (\d) of 3: call (\d+):", tail, re.M) == [
+        ("1", "1"), ("2", "2"), ("3", "1000")]
+    assert tail.count("finite differences agree") == 3
+    assert "checked 3 of 1000 backward()/autograd.grad() calls (3 agree, 0 disagree); " \
+           "skipped 997 (only the first 2 and the last 1 are checked)" in tail
+    assert len(tail.splitlines()) < 80
+    assert cpu < 60  # CPU seconds of the script (checking all 1000 calls took minutes)
+
+    script.write_text(export_script(code, check=True, check_first=0, check_last=2))
+    tail = run_python(script, tmp_path).stdout.split("gradient check ==", 1)[1]
+    assert re.findall(r"^checking \d of 2: call (\d+):", tail, re.M) == ["999", "1000"]
+    assert "skipped 998" in tail
+    with pytest.raises(ValueError, match="must be >= 0"):
+        export_script(code, check=True, check_last=-1)
+
+
+def test_check_of_a_script_without_backward_says_so(tmp_path):
+    script = tmp_path / "n.py"
+    script.write_text(export_script("import torch\nx = torch.ones(2)\n", check=True))
+    out = run_python(script, tmp_path).stdout
+    assert "no backward() or autograd.grad() call to check" in out and "checked 0" not in out
+
+
+def test_main_passes_the_calls_to_check(tmp_path):
+    source = tmp_path / "s.py"
+    source.write_text("import torch\n")
+    out = tmp_path / "o.py"
+    assert export.main([str(source), "-o", str(out), "--check", "--check-first", "4",
+                        "--check-last", "3"]) == 0
+    assert "FirstLastRecorder(first=4, last=3)" in out.read_text()
