@@ -497,7 +497,7 @@ def _before_node(node, grads_in, create_graph, capture, results, grad_only):
                 ref = node._retain.get(nr) if node._retain else None
                 grads_in[nr] = _call_hooks(hooks, grads_in[nr], create_graph,
                                            ref() if ref is not None else None)
-    if node._retain and not grad_only:
+    if node._retain:  # autograd.grad fills retained grads too, as PyTorch 2.13 does
         for nr, ref in node._retain.items():
             t = ref()
             if t is not None and grads_in[nr] is not None:

@@ -31,7 +31,10 @@ def _remainder_vjp(m, g, out, s, a, need):
     if not need[1]:
         return (self_grad, None)
     x, y = s
-    q = _const(np.floor_divide(_const(x, g), _const(y, g)), g)
+    if isinstance(g, Tensor):  # create_graph: the quotient as PyTorch records it (DivBackward2)
+        q = div(x, y, rounding_mode="floor")
+    else:
+        q = _const(np.floor_divide(_const(x, g), _const(y, g)), g)
     return (self_grad, m.sum_to(-g * q, sb))
 
 

@@ -71,6 +71,9 @@ def _recorded(key, arr, g, x, attrs=None):
     return t
 
 
+NP.dtype_kind = staticmethod(lambda x: np.asarray(x).dtype.kind)
+T.dtype_kind = staticmethod(lambda x: x._data.dtype.kind if isinstance(x, Tensor) else
+                            np.asarray(x).dtype.kind)
 NP.relu_grad = staticmethod(lambda g, y: g * (y > 0))
 T.relu_grad = staticmethod(lambda g, y: _recorded(
     "threshold_backward", g._data * (y._data > 0), g, y))
@@ -83,6 +86,31 @@ register("cosh", "CoshBackward0", np.cosh,
          lambda m, g, out, s, a, need: (g * m.sinh(s[0]),), save_inputs=True, doc="cosh(a)")
 NP.sinh = staticmethod(np.sinh)
 T.sinh = staticmethod(lambda x: _unary("sinh", x))
+
+
+def _prod_others(x, dims):
+    """For each element, the product of the others along ``dims``, as recorded ops (so prod's
+    grad at a zero stays differentiable): the reduced dims flattened to one of size n, each
+    element's row copied n times with its own place set to 1, multiplied out."""
+    from .functions import where
+
+    nd = x._data.ndim
+    axes = tuple(range(nd)) if dims is None else tuple(d % max(nd, 1) for d in dims)
+    if nd == 0 or not axes:
+        return x * 0.0 + 1.0
+    rest = [d for d in range(nd) if d not in axes]
+    moved = x.permute(*rest, *axes)
+    kept = [x._data.shape[d] for d in rest]
+    n = int(np.prod([x._data.shape[d] for d in axes]))
+    flat = moved.reshape(*kept, 1, n).expand(*kept, n, n)
+    eye = _wrap(np.eye(n, dtype=bool))
+    others = where(eye, _wrap(np.ones((), x._data.dtype)), flat).prod(-1)
+    back = others.reshape(*kept, *[x._data.shape[d] for d in axes])
+    order = rest + list(axes)
+    return back.permute(*[order.index(d) for d in range(nd)])
+
+
+T.prod_others = staticmethod(_prod_others)
 
 
 def sinh(input):
@@ -109,6 +137,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     if inplace:
         return input._inplace(lambda a: hardtanh(a, min_val, max_val))
     x = input._data
+    if x.dtype.kind == "b":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
     out = np.clip(x, min_val, max_val).astype(x.dtype, copy=False)
     return _result(OPS["hardtanh"], out, (input,), (min_val, max_val), input._rg)
 

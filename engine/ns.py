@@ -119,6 +119,8 @@ class NP:
     def minus_exp_times(g, x, k):
         """g - exp(x) * k with one allocation (log_softmax's backward)."""
         r = np.exp(x)
+        if type(r) is not np.ndarray:  # a 0-d input gives numpy scalars
+            return np.asarray(g - r * k)
         r *= k
         np.subtract(g, r, out=r)
         return r

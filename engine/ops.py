@@ -92,6 +92,10 @@ def _pow_tensor_vjp(m, g, out, s, a, need):
     base, e = s
 
     def d_base():
+        if m.dtype_kind(e) == "b":  # PyTorch's formula subtracts 1 from the bool exponent
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
+                               "supported. If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
         # PyTorch's: 0 where the exponent is 0 (0 * 0**-1 would be nan at a zero base)
         return m.sum_to(m.where(e == 0, 0.0, g * e * base ** (e - 1.0)), a[0])
 
@@ -116,6 +120,8 @@ def _rpow_vjp(m, g, out, s, a, need):
 def _power(a, b):
     """``np.power``, with C's integer powers for negative integer exponents (PyTorch gives 0,
     or +-1 for a base of +-1, where numpy raises)."""
+    if a.dtype.kind == "b" and b.dtype.kind == "b":
+        raise NotImplementedError("\"pow\" not implemented for 'Bool'")
     if a.dtype.kind in "iub" and b.dtype.kind in "iub" and np.any(b < 0):
         neg = b < 0
         out = np.power(a, np.where(neg, 0, b))
@@ -452,11 +458,16 @@ register("bmm", "BmmBackward0", np.matmul, _matmul_vjp, save_inputs=True, doc="a
 
 
 # ---- softmax family ---------------------------------------------------------------------------
+def _dim(a):
+    return None if a is None else (a,)
+
+
+# a is the softmax dim, None for a 0-d input (the sum over no dims is the element itself)
 register("softmax", "SoftmaxBackward0", None,
-         lambda m, g, out, s, a, need: (out * (g - m.sum(g * out, (a,), True)),), save_out=True,
-         doc="exp(a) / sum(exp(a), dim)")
+         lambda m, g, out, s, a, need: (out * (g - m.sum(g * out, _dim(a), True)),),
+         save_out=True, doc="exp(a) / sum(exp(a), dim)")
 register("log_softmax", "LogSoftmaxBackward0", None,
-         lambda m, g, out, s, a, need: (m.minus_exp_times(g, out, m.sum(g, (a,), True)),),
+         lambda m, g, out, s, a, need: (m.minus_exp_times(g, out, m.sum(g, _dim(a), True)),),
          save_out=True,
          doc="a - logsumexp(a, dim)")
 # ---- activations (forwards in engine.nn.activation_functions) ---------------------------------

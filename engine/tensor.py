@@ -217,6 +217,7 @@ def record(op, out, inputs, attrs=None):
 
 _pack_saved = None  # set while autograd.graph.saved_tensors_hooks is active
 _NO_EDGE = (None, 0)
+_SUB = OPS["sub"]
 _MEAN, _POW, _RELU = OPS["mean"], OPS["pow"], OPS["relu"]
 _MUL, _DIV = OPS["mul"], OPS["div"]
 
@@ -286,7 +287,8 @@ def _binary(key, a, b, int_to_float=False):
         return t
     if tb is Tensor or isinstance(b, Tensor):
         bd = b._data
-        if ad.dtype is bd.dtype and (ad.dtype.kind == "f" or not int_to_float):
+        if ad.dtype is bd.dtype and (ad.dtype.kind == "f" or not int_to_float and
+                                     ad.dtype.kind != "b"):
             try:
                 out = op.fwd(ad, bd)
             except ValueError:
@@ -304,6 +306,8 @@ def _binary_general(op, a, b, int_to_float):
     b = _operand(b)
     if b is NotImplemented:
         return NotImplemented
+    if op is _SUB:
+        _check_bool_sub(a, b)
     ad = a._data
     if isinstance(b, Tensor):
         bd = b._data
@@ -333,6 +337,15 @@ def _binary_general(op, a, b, int_to_float):
     return t
 
 
+def _check_bool_sub(a, b):
+    a_bool = a._data.dtype.kind == "b"
+    b_bool = b._data.dtype.kind == "b" if isinstance(b, Tensor) else type(b) is builtins.bool
+    if a_bool and b_bool:
+        raise RuntimeError(_SUB_BOOLS)
+    if a_bool or b_bool:
+        raise RuntimeError(_SUB_BOOL)
+
+
 def _compare(ufunc, a, b):
     b = _operand(b)
     if b is NotImplemented:
@@ -344,13 +357,27 @@ def _compare(ufunc, a, b):
 
 
 _KEEP_INT = frozenset(("neg", "abs", "relu", "clone"))
+_BOOL_ERRORS = {
+    "neg": lambda: RuntimeError(
+        "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+        "invert a mask, use the `~` or `logical_not()` operator instead."),
+    "abs": lambda: NotImplementedError("\"abs_cpu\" not implemented for 'Bool'"),
+    "relu": lambda: RuntimeError("Boolean inputs not supported for relu"),
+}
+_SUB_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+             "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+_SUB_BOOLS = ("Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
+              "`^` or `logical_xor()` operator instead.")
 
 
 def _unary(key, a, fwd=None, attrs=None):
     op = OPS[key]
     x = a._data
-    if x.dtype.kind != "f" and key not in _KEEP_INT:
-        x = x.astype(_default[0].np)
+    if x.dtype.kind != "f":
+        if key not in _KEEP_INT:
+            x = x.astype(_default[0].np)
+        elif x.dtype.kind == "b" and key != "clone":
+            raise _BOOL_ERRORS[key]()
     out = (fwd or op.fwd)(x)
     if type(out) is not np.ndarray:
         out = np.asarray(out)
@@ -793,6 +820,7 @@ class Tensor(metaclass=_TensorClass):
             return other.__sub__(self)
         if other is NotImplemented:
             return other
+        _check_bool_sub(self, other)
         dt = _promote(self, other)
         # the constant goes in the node's attrs so replays (symbolic/, debugger) can read it
         return _unary("rsub", self, lambda x: np.asarray(other, dtype=dt) - x.astype(dt), other)
@@ -908,6 +936,9 @@ class Tensor(metaclass=_TensorClass):
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
 
     def add(self, other, *, alpha=1):
+        if alpha != 1 and self._data.dtype.kind == "b" and isinstance(other, Tensor) and (
+                other._data.dtype.kind == "b"):
+            alpha = builtins.bool(alpha)  # bool + bool stays bool: alpha is cast as PyTorch does
         return self + (other * alpha if alpha != 1 else other)
 
     def sub(self, other, *, alpha=1):
@@ -962,6 +993,8 @@ class Tensor(metaclass=_TensorClass):
             if self._rg and _mode.enabled:
                 record(_RELU, t, (self,))
             return t
+        if x.dtype.kind == "b":
+            raise _BOOL_ERRORS["relu"]()
         return _unary("relu", self, lambda x: np.maximum(x, 0, dtype=x.dtype))
 
     def abs(self):
@@ -1003,6 +1036,10 @@ class Tensor(metaclass=_TensorClass):
 
     def _piecewise(self, key):
         if self._data.dtype.kind != "f":
+            if self._data.dtype.kind == "b":
+                if key != "sign":
+                    raise NotImplementedError(f'"{key}_vml_cpu" not implemented for \'Bool\'')
+                return _wrap(self._data.copy())
             return _wrap(np.asarray(OPS[key].fwd(self._data)))
         return _unary(key, self)
 
@@ -1115,7 +1152,7 @@ class Tensor(metaclass=_TensorClass):
         from .functions import _return_types
 
         x = self._data
-        if x.size == 0:
+        if x.size == 0 and dim is None:
             raise RuntimeError(f"{kind}(): Expected reduction dim to be specified for "
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
                                "argument.")
@@ -1123,6 +1160,8 @@ class Tensor(metaclass=_TensorClass):
             out = np.asarray(x.max() if kind == "max" else x.min())
             return _result(OPS[kind + "_all"], out, (self,), None, self._rg)
         (d,) = _dims(dim, x.ndim)
+        if x.ndim and x.shape[d] == 0:
+            raise IndexError(f"{kind}(): Expected reduction dim {d} to have non-zero size.")
         if x.ndim == 0:  # the element itself, as MaxBackward0/MinBackward0
             values = _result(OPS[kind + "_dim"], x.copy(), (self,), ((), None, keepdim, None),
                              self._rg)
@@ -1183,6 +1222,8 @@ class Tensor(metaclass=_TensorClass):
 
     def _moment(self, key, dim, unbiased, keepdim, correction):
         x = self._data
+        if x.dtype.kind != "f":
+            raise RuntimeError("std and var only support floating point and complex dtypes")
         if correction is None:
             correction = 1 if unbiased in (None, True) else 0
         if isinstance(dim, builtins.bool):  # var(False) means unbiased=False
@@ -1214,6 +1255,9 @@ class Tensor(metaclass=_TensorClass):
                                        keepdims=keepdim)))
 
     def norm(self, p="fro", dim=None, keepdim=False):
+        if self._data.dtype.kind != "f":
+            raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor "
+                               f"as input. Got {self.dtype.tensor_type[:-6]}")
         if p in (2, "fro"):
             x = self._data
             dims = None if dim is None else _rdims(dim, x.ndim)
@@ -1292,8 +1336,8 @@ class Tensor(metaclass=_TensorClass):
         if self._data.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                                f"{self._data.ndim}D")
-        return _result(OPS["t"], self._data.T, (self,), (1, 0) if self._data.ndim == 2 else (0,),
-                       self._rg)._share(self)
+        axes = (1, 0) if self._data.ndim == 2 else tuple(range(self._data.ndim))
+        return _result(OPS["t"], self._data.T, (self,), axes, self._rg)._share(self)
 
     @property
     def T(self):
@@ -1333,6 +1377,8 @@ class Tensor(metaclass=_TensorClass):
     swapaxes = transpose
 
     def permute(self, *dims):
+        if not dims:
+            raise TypeError('permute() missing 1 required positional arguments: "dims"')
         dims = _dims(_shape_arg(dims), self._data.ndim)
         return _result(OPS["permute"], self._data.transpose(dims), (self,), dims,
                        self._rg)._share(self)
@@ -1426,7 +1472,10 @@ class Tensor(metaclass=_TensorClass):
         if self._data.ndim == 0:
             raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
         d = _dims(dim, self._data.ndim)[0]
-        return self[(slice(None),) * d + (slice(start, start + length),)]
+        if start < 0:
+            start += self._data.shape[d]
+        # SliceBackward0 even when the slice spans the whole dim, as PyTorch's narrow records
+        return self._index_step("slice", d, slice(start, start + length))
 
     # ---- indexing ------------------------------------------------------------------------------
     def __getitem__(self, idx):
@@ -1437,19 +1486,31 @@ class Tensor(metaclass=_TensorClass):
         if any(_is_int_index(i) for i in items):
             # PyTorch selects integer indices first and then places the advanced dims by the
             # remaining items alone (numpy counts integers as advanced indices: other places)
+            if self._data.ndim == 0:
+                raise IndexError("too many indices for tensor of dimension 0")
             first, rest = _split_int_indices(items)
-            return self._basic_index(first)[rest]
+            out = self._basic_index(first)
+            return out[rest] if rest and not all(i is Ellipsis for i in rest) else out
         x = self._data
         try:
             out = x[idx]
         except IndexError as e:
-            raise IndexError(str(e)) from None
+            from .index_errors import index_error
+
+            raise (index_error(x.shape, items) or IndexError(str(e))) from None
         # advanced indexing already made a fresh array; a 0-d result may be a numpy scalar
         return _result(OPS["index"], out if type(out) is np.ndarray else np.array(out), (self,),
                        (x.shape, idx), self._rg)
 
     def _basic_index(self, items):
         # one node per indexed dim, as PyTorch records x[0, 1:] as SliceBackward0(SelectBackward0)
+        if self._data.ndim == 0:
+            if len(items) == 1 and isinstance(items[0], slice):
+                raise IndexError("slice() cannot be applied to a 0-dim tensor.")
+            if len(items) == 1 and isinstance(items[0], builtins.int):
+                raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in "
+                                 "Python or `tensor.item<T>()` in C++ to convert a 0-dim "
+                                 "tensor to a number")
         if builtins.sum(1 for i in items if i is not None and i is not Ellipsis) > self._data.ndim:
             raise IndexError(f"too many indices for tensor of dimension {self._data.ndim}")
         if Ellipsis in items:

@@ -90,6 +90,7 @@ def _norm_p(m, a, at, s):
 
 
 for _key, _rule in {
+
     "remainder": _remainder, "remainder_tt": _remainder, "div_mode": _div_mode,
     "not_implemented": _not_implemented, "norm_p": _norm_p,
     "sinh": lambda m, a, at, s: _each(m, a[0], sp.sinh, np.sinh),

@@ -19,7 +19,14 @@ def _float(x):
     return x if x.dtype.kind == "f" else x.astype(np.float32)
 
 
+_KERNELS = {"elu": "elu_cpu", "leaky_relu": "leaky_relu_cpu", "gelu": "GeluKernelImpl",
+            "silu": "silu_cpu", "softplus": "softplus_cpu"}
+
+
 def _activation(key, input, fwd, attrs, inplace=False):
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f'"{_KERNELS[key]}" not implemented for '
+                                  f"'{input.dtype.tensor_type[:-6]}'")
     if inplace:
         # leaky_relu_ and elu_ are other nodes in PyTorch (saving the result); silu_ is not
         key_ = key + "_" if key + "_" in OPS else key

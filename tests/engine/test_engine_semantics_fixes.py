@@ -196,3 +196,79 @@ def test_mixed_index_values_and_grads_match_pytorch():
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
     assert results[0][2] == results[1][2]
+
+
+# found by the differential fuzzer: numpy's wording and behaviour where PyTorch has its own
+FUZZ_FOUND = [
+    "torch.zeros(3, 1)[:, [1, 0]]", "torch.zeros(3, 4)[[0], [7]]", "torch.zeros(3)[:, [0]]",
+    "torch.zeros(3, 4)[torch.tensor([[0, 4]]), 0]", "torch.tensor([1.])[torch.tensor([True, False])]",
+    "torch.zeros(2, 3)[torch.tensor([True, False, True])]", "torch.tensor(1.)[0]",
+    "torch.tensor(1.)[1:]", "torch.tensor(1.)[[0]]", "torch.tensor(1.)[..., :1]",
+    "torch.tensor(1.)[torch.tensor(0)]", "torch.tensor([1, 2]).norm()", "torch.tensor([1, 2]).std()",
+    "torch.tensor([True]) - True", "torch.tensor([1.]) - True", "True - torch.tensor([1.])",
+    "torch.tensor([1]) - torch.tensor([True])", "-torch.tensor([True])",
+    "torch.tensor([True]).abs()", "torch.tensor([True]).relu()", "torch.tensor([True]).round()",
+    "torch.tensor([True]) ** torch.tensor([True])", "F.elu(torch.tensor([1]))",
+    "F.gelu(torch.tensor([True]))", "F.hardtanh(torch.tensor([True]))",
+    "torch.tensor(1.).permute()", "torch.zeros(2, 0).min(1)",
+    "(x ** (x > 0)).sum().backward()",
+]
+FUZZ_FOUND_VALUES = [
+    "torch.tensor([True]).sign()", "torch.tensor([True]).add(torch.tensor([True]), alpha=2)",
+    "x.log1p()", "x.expm1()", "x.logsumexp(0)", "torch.tensor([-float('inf')] * 2).logsumexp(0)",
+    "x[torch.tensor(0)]", "x.narrow(0, 0, 2)", "torch.tensor(2., requires_grad=True).t()",
+    "torch.zeros(3, 4, requires_grad=True)[0, [1, 2]]",
+]
+
+
+def _fuzz_eval(lib, expr):
+    x = lib.tensor([1.5, -0.5], requires_grad=True)
+    F = lib.nn.functional
+    return eval(expr, {"torch": lib, "F": F, "x": x})
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("expr", FUZZ_FOUND)
+def test_fuzz_found_errors_match_pytorch(expr):
+    torch = pytest.importorskip("torch")
+    caught = []
+    for lib in (engine, torch):
+        with pytest.raises(Exception) as info:
+            _fuzz_eval(lib, expr)
+        caught.append((type(info.value).__name__, str(info.value).split("\n")[0]))
+    assert caught[0] == caught[1]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("expr", FUZZ_FOUND_VALUES)
+def test_fuzz_found_values_and_nodes_match_pytorch(expr):
+    torch = pytest.importorskip("torch")
+    ours, theirs = (_fuzz_eval(lib, expr) for lib in (engine, torch))
+    assert (repr(ours.detach()), str(ours.dtype), type(ours.grad_fn).__name__) == (
+        repr(theirs.detach()), str(theirs.dtype), type(theirs.grad_fn).__name__)
+
+
+def test_zero_dim_t_backward_and_softmax_backward():
+    x = engine.tensor(0.25, requires_grad=True)
+    x.t().backward()
+    assert x.grad.item() == 1.0
+    y = engine.tensor(0.25, requires_grad=True)
+    y.log_softmax(-1).backward()
+    assert y.grad.item() == 0.0
+
+
+def test_retained_grad_is_filled_by_autograd_grad():
+    x = engine.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    engine.autograd.grad(y.sum(), [x])
+    assert y.grad.tolist() == [1.0, 1.0]
+
+
+def test_prod_second_derivative_at_a_zero():
+    # d/dx_i of prod = product of the others; its own derivative is not 0 where x has a zero
+    x = engine.tensor([2.0, 3.0, 0.0], dtype=engine.float64, requires_grad=True)
+    (g,) = engine.autograd.grad(x.prod(), x, create_graph=True)
+    assert g.tolist() == [0.0, 0.0, 6.0]
+    g[2].backward()  # d(x0 * x1)/dx = [x1, x0, 0]
+    assert x.grad.tolist() == [3.0, 2.0, 0.0]
