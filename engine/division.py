@@ -41,8 +41,8 @@ def _remainder_vjp(m, g, out, s, a, need):
 def _div_mode_vjp(m, g, out, s, a, need):
     mode, sa, sb = a
     if mode is not None:  # rounding: piecewise constant
-        return (m.sum_to(g * 0.0, sa) if need[0] else None,
-                m.sum_to(g * 0.0, sb) if need[1] else None)
+        return (m.sum_to(m.zeros_like(g), sa) if need[0] else None,
+                m.sum_to(m.zeros_like(g), sb) if need[1] else None)
     x, y = s
     return (m.sum_to(g / y, sa) if need[0] else None,
             m.sum_to(-g * x / (y * y), sb) if need[1] else None)

@@ -2,7 +2,8 @@
 ``RsqrtBackward0``, so a hook on its output sees the second backward's grad too) and
 ``F.hardtanh``; and the differentiable backward nodes of ``relu`` and ``elu``
 (``ThresholdBackwardBackward0``, ``EluBackwardBackward0``) that ``create_graph=True`` records, so
-their grads can be differentiated again as PyTorch's can."""
+their grads can be differentiated again as PyTorch's can; likewise leaky_relu's and hardtanh's
+(``LeakyReluBackwardBackward0``, ``HardtanhBackwardBackward0``)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,7 @@ register("rsqrt", "RsqrtBackward0", lambda x: 1.0 / np.sqrt(x),
 
 
 def _hardtanh_vjp(m, g, out, s, a, need):
-    lo, hi = a
-    x = s[0]
-    return (m.where((x > lo) * (x < hi), g, 0.0),)  # 0 at the bounds, as PyTorch
+    return (m.hardtanh_grad(g, s[0], a),)  # 0 at the bounds, as PyTorch
 
 
 register("hardtanh", "HardtanhBackward0", None, _hardtanh_vjp, save_inputs=True,
@@ -37,11 +36,51 @@ register("hardtanh", "HardtanhBackward0", None, _hardtanh_vjp, save_inputs=True,
 def _threshold_backward_vjp(m, gg, out, s, a, need):
     g, y = s
     return (m.where(y > 0, gg, 0.0) if need[0] else None,
-            gg * 0.0 if need[1] else None)  # piecewise constant in the relu output
+            m.zeros_like(gg) if need[1] else None)  # piecewise constant in the relu output
 
 
 register("threshold_backward", "ThresholdBackwardBackward0", None, _threshold_backward_vjp,
          save_inputs=True, doc="g * (y > 0)")
+
+
+def _masked_backward_vjp(mask_of):
+    """VJP of a recorded backward ``where(mask(x), g * k_in, g * k_out)``: linear in g, flat
+    in x."""
+
+    def vjp(m, gg, out, s, a, need):
+        g, x = s
+        k_in, k_out = _slopes(a)
+        return (m.where(mask_of(x, a), gg * k_in, gg * k_out) if need[0] else None,
+                m.zeros_like(gg) if need[1] else None)
+
+    return vjp
+
+
+def _slopes(a):
+    return (1.0, a) if not isinstance(a, tuple) else (1.0, 0.0)
+
+
+def _leaky_mask(x, a):
+    return x > 0
+
+
+def _hardtanh_mask(x, a):
+    return (x > a[0]) * (x < a[1])
+
+
+register("leaky_relu_backward", "LeakyReluBackwardBackward0", None,
+         _masked_backward_vjp(_leaky_mask), save_inputs=True, doc="x > 0 ? g : g * slope")
+register("hardtanh_backward", "HardtanhBackwardBackward0", None,
+         _masked_backward_vjp(_hardtanh_mask), save_inputs=True, doc="lo < x < hi ? g : 0")
+
+
+def _masked_np(mask_of):
+    def grad(g, x, a):
+        k_in, k_out = _slopes(a)
+        mask = mask_of(x, a)
+        return np.where(mask, g, g * k_out if k_out else 0.0).astype(g.dtype, copy=False)
+
+    return grad
 
 
 def _elu_grad_np(g, x, alpha):
@@ -74,9 +113,17 @@ def _recorded(key, arr, g, x, attrs=None):
 NP.dtype_kind = staticmethod(lambda x: np.asarray(x).dtype.kind)
 T.dtype_kind = staticmethod(lambda x: x._data.dtype.kind if isinstance(x, Tensor) else
                             np.asarray(x).dtype.kind)
-NP.relu_grad = staticmethod(lambda g, y: g * (y > 0))
+NP.zeros_like = staticmethod(np.zeros_like)
+T.zeros_like = staticmethod(lambda g: _wrap(np.zeros_like(g._data)))
+NP.relu_grad = staticmethod(lambda g, y: np.where(y > 0, g, 0.0).astype(g.dtype, copy=False))
 T.relu_grad = staticmethod(lambda g, y: _recorded(
     "threshold_backward", g._data * (y._data > 0), g, y))
+NP.leaky_grad = staticmethod(_masked_np(_leaky_mask))
+T.leaky_grad = staticmethod(lambda g, x, a: _recorded(
+    "leaky_relu_backward", _masked_np(_leaky_mask)(g._data, x._data, a), g, x, a))
+NP.hardtanh_grad = staticmethod(_masked_np(_hardtanh_mask))
+T.hardtanh_grad = staticmethod(lambda g, x, a: _recorded(
+    "hardtanh_backward", _masked_np(_hardtanh_mask)(g._data, x._data, a), g, x, a))
 NP.elu_grad = staticmethod(_elu_grad_np)
 T.elu_grad = staticmethod(lambda g, x, alpha: _recorded(
     "elu_backward", _elu_grad_np(g._data, x._data, alpha), g, x, alpha))

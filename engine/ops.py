@@ -76,9 +76,7 @@ register("reciprocal", "ReciprocalBackward0", np.reciprocal,
 def _pow_scalar_vjp(m, g, out, s, a, need):
     e = a
     if e == 0:
-        return (g * 0.0,)
-    if e == 1:
-        return (g,)
+        return (m.zeros_like(g),)
     if e == 2:
         return (m.scaled_mul(g, s[0], 2.0),)
     return (g * e * s[0] ** (e - 1),)
@@ -154,8 +152,16 @@ register("sigmoid", "SigmoidBackward0", None,
 # relu_grad/elu_grad: under create_graph a recorded node of its own (engine.elementwise_extra)
 register("relu", "ReluBackward0", None, lambda m, g, out, s, a, need: (m.relu_grad(g, out),),
          save_out=True, doc="max(a, 0)")
-_zero_vjp = lambda m, g, out, s, a, need: (g * 0.0,)  # noqa: E731  piecewise constant
-register("sign", "SignBackward0", np.sign, _zero_vjp, doc="sign(a)")
+# piecewise constant: zeros, not g * 0 (PyTorch's grad is 0 even where g is inf or nan)
+_zero_vjp = lambda m, g, out, s, a, need: (m.zeros_like(g),)  # noqa: E731
+def _sign(x):
+    out = np.sign(x)
+    if x.dtype.kind == "f":  # PyTorch's sign(nan) is 0
+        out = np.where(np.isnan(out), 0, out).astype(out.dtype, copy=False)
+    return out
+
+
+register("sign", "SignBackward0", _sign, _zero_vjp, doc="sign(a)")
 register("floor", "FloorBackward0", np.floor, _zero_vjp, doc="floor(a)")
 register("ceil", "CeilBackward0", np.ceil, _zero_vjp, doc="ceil(a)")
 register("round", "RoundBackward0", np.round, _zero_vjp, doc="round(a)")
@@ -172,10 +178,12 @@ def _clamp_mask(x, lo, hi):
 
 
 register("clamp", "ClampBackward1", None,
-         lambda m, g, out, s, a, need: (g * _clamp_mask(s[0], *a),), save_inputs=True,
+         lambda m, g, out, s, a, need: (m.where(_clamp_mask(s[0], *a), g, 0.0),),
+         save_inputs=True,
          doc="min(max(a, lo), hi)")
 register("clamp_min", "ClampMinBackward0", None,
-         lambda m, g, out, s, a, need: (g * (s[0] >= a),), save_inputs=True, doc="max(a, lo)")
+         lambda m, g, out, s, a, need: (m.where(s[0] >= a, g, 0.0),), save_inputs=True,
+         doc="max(a, lo)")
 
 
 def _extremum_vjp(wins):
@@ -236,7 +244,7 @@ register("mean_dim", "MeanBackward1", None, _mean_vjp, doc="mean(a, dim)")
 def _extreme_all_vjp(m, g, out, s, a, need):
     # evenly split between ties, as PyTorch's evenly_distribute_backward
     mask = s[0] == out
-    return (mask * (g / m.count_true(mask)),)
+    return (m.where(mask, g / m.count_true(mask), 0.0),)
 
 
 register("max_all", "MaxBackward1", None, _extreme_all_vjp, save_inputs=True, save_out=True,
@@ -253,7 +261,7 @@ def _select_dim_vjp(m, g, out, s, a, need):
         g = m.unsqueeze_dims(g, (dim,))
     positions = np.arange(shape[dim]).reshape([-1 if d == dim else 1 for d in range(len(shape))])
     onehot = positions == idx
-    return (g * onehot,)
+    return (m.where(onehot, g, 0.0),)
 
 
 def _amax_vjp(m, g, out, s, a, need):
@@ -263,7 +271,7 @@ def _amax_vjp(m, g, out, s, a, need):
         g = m.unsqueeze_dims(g, dims)
         out = m.unsqueeze_dims(out, dims)
     mask = x == out
-    return (mask * (g / m.sum(mask * 1.0, dims, True)),)
+    return (m.where(mask, g / m.sum(mask * 1.0, dims, True), 0.0),)
 
 
 def _norm_vjp(m, g, out, s, a, need):
@@ -477,7 +485,7 @@ _GELU_KAPPA = 0.044715
 
 def _leaky_relu_vjp(m, g, out, s, a, need):
     # PyTorch's convention: the slope applies at 0 too (x > 0 ? g : g * slope)
-    return (m.where(s[0] > 0, g, g * a),)
+    return (m.leaky_grad(g, s[0], a),)
 
 
 def _elu_vjp(m, g, out, s, a, need):

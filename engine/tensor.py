@@ -1199,6 +1199,8 @@ class Tensor(metaclass=_TensorClass):
 
     def argmax(self, dim=None, keepdim=False):
         x = self._data
+        if x.dtype.kind == "b":
+            raise RuntimeError("argmax(): does not support bool input")
         if dim is None:
             return _wrap(np.asarray(np.argmax(x), dtype=np.int64))
         return _wrap(np.asarray(np.argmax(x, axis=_rdims(dim, x.ndim)[0] if x.ndim else None,
@@ -1206,6 +1208,8 @@ class Tensor(metaclass=_TensorClass):
 
     def argmin(self, dim=None, keepdim=False):
         x = self._data
+        if x.dtype.kind == "b":
+            raise RuntimeError("argmin(): does not support bool input")
         if dim is None:
             return _wrap(np.asarray(np.argmin(x), dtype=np.int64))
         return _wrap(np.asarray(np.argmin(x, axis=_rdims(dim, x.ndim)[0] if x.ndim else None,

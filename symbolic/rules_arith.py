@@ -84,6 +84,19 @@ def _elu_backward(m, a, at, s):
                      lambda v: np.where(v > 0, 1.0, at * np.exp(np.minimum(v, 0))))
 
 
+def _leaky_backward(m, a, at, s):
+    g, x = a
+    k = nice_number(at)
+    return g * _each(m, x, lambda v: k + (1 - k) * H(v, 0), lambda v: np.where(v > 0, 1.0, at))
+
+
+def _hardtanh_backward(m, a, at, s):
+    g, x = a
+    lo, hi = (nice_number(v) for v in at)
+    return g * _each(m, x, lambda v: H(v - lo, 0) * H(hi - v, 0),
+                     lambda v: ((v > at[0]) & (v < at[1])).astype(np.float64))
+
+
 def _norm_p(m, a, at, s):
     dims, keepdim, p = at
     return m.pow(m.sum(m.pow(m.abs(a[0]), p), dims, keepdim), 1.0 / p)
@@ -99,7 +112,8 @@ for _key, _rule in {
     "rsqrt": lambda m, a, at, s: _each(m, a[0], lambda v: 1 / sp.sqrt(v),
                                        lambda x: 1.0 / np.sqrt(x)),
     "hardtanh": _hardtanh_rule, "threshold_backward": _threshold_backward,
-    "elu_backward": _elu_backward,
+    "elu_backward": _elu_backward, "leaky_relu_backward": _leaky_backward,
+    "hardtanh_backward": _hardtanh_backward,
 }.items():
     rules.register(_key, _rule)
 

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import engine
 
-EXAMPLES = int(os.environ.get("STEPGRAD_FUZZ", "250"))
+EXAMPLES = int(os.environ.get("STEPGRAD_FUZZ", "200"))
 INCLUDE = frozenset(t for t in os.environ.get("STEPGRAD_FUZZ_INCLUDE", "").split(",") if t)
 
 

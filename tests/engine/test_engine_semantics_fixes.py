@@ -272,3 +272,22 @@ def test_prod_second_derivative_at_a_zero():
     assert g.tolist() == [0.0, 0.0, 6.0]
     g[2].backward()  # d(x0 * x1)/dx = [x1, x0, 0]
     assert x.grad.tolist() == [3.0, 2.0, 0.0]
+
+
+@pytest.mark.parametrize("f, name", [
+    (lambda x: engine_F.leaky_relu(x, 0.1), "LeakyReluBackwardBackward0"),
+    (lambda x: engine_F.hardtanh(x), "HardtanhBackwardBackward0"),
+])
+def test_piecewise_linear_grads_stay_connected_under_create_graph(f, name):
+    x = engine.tensor([3.0, -0.5, 0.5], requires_grad=True)
+    (g,) = engine.autograd.grad(f(x).sum(), x, create_graph=True)
+    assert g.requires_grad and type(g.grad_fn).__name__ == name
+    (g * g).sum().backward()  # the grad is flat in x: a zero second derivative
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_sign_of_nan_is_zero_and_piecewise_grads_are_zero_where_g_is_not_finite():
+    assert engine.tensor([float("nan"), -2.0]).sign().tolist() == [0.0, -1.0]
+    x = engine.tensor([1.0, -1.0], requires_grad=True)
+    (x.sign() ** -0.25).sum().backward()  # (-1) ** -0.25 is nan: sign's grad stays 0
+    assert x.grad.tolist() == [0.0, 0.0]
