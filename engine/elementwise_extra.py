@@ -11,7 +11,7 @@ import numpy as np
 
 from .grad_mode import mode as _mode
 from .ns import NP, T
-from .ops import OPS, register
+from .ops import OPS, _sign, register
 from .tensor import Tensor, _result, _unary, _wrap, record
 
 register("sinh", "SinhBackward0", np.sinh,
@@ -117,7 +117,8 @@ NP.zeros_like = staticmethod(np.zeros_like)
 T.zeros_like = staticmethod(lambda g: _wrap(np.zeros_like(g._data)))
 NP.relu_grad = staticmethod(lambda g, y: np.where(y > 0, g, 0.0).astype(g.dtype, copy=False))
 T.relu_grad = staticmethod(lambda g, y: _recorded(
-    "threshold_backward", g._data * (y._data > 0), g, y))
+    "threshold_backward", NP.relu_grad(g._data, y._data), g, y))
+NP.sign = staticmethod(_sign)  # sign(nan) is 0, as PyTorch's sgn in abs's backward
 NP.leaky_grad = staticmethod(_masked_np(_leaky_mask))
 T.leaky_grad = staticmethod(lambda g, x, a: _recorded(
     "leaky_relu_backward", _masked_np(_leaky_mask)(g._data, x._data, a), g, x, a))

@@ -10,7 +10,7 @@ import builtins
 import numpy as np
 
 from .ops import register
-from .tensor import Tensor, _default, _dims, _result, _unary
+from .tensor import Tensor, _default, _dims, _rdims, _result, _unary
 
 # ---- elementwise -------------------------------------------------------------------------------
 register("log1p", "Log1PBackward0", np.log1p, lambda m, g, out, s, a, need: (g / (s[0] + 1.0),),
@@ -59,7 +59,7 @@ def logsumexp(self, dim, keepdim=False):
     x = self._data
     if x.dtype.kind != "f":
         x = x.astype(_default[0].np)
-    dims = _dims(dim, x.ndim) if x.ndim else ()
+    dims = _rdims(dim, x.ndim)  # dim 0/-1 of a 0-d tensor: no dims; others: PyTorch's error
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         mx = np.amax(x, axis=dims, keepdims=True) if x.size else np.zeros(
             [1 if i in dims else n for i, n in enumerate(x.shape)], x.dtype)

@@ -46,22 +46,33 @@ def _two(need, f0, f1):
 
 
 # ---- elementwise binary (inputs may be Python scalars: then their grad is never needed) -------
+def _cast_back(m, grads, a):
+    """Grads of inputs whose dtype the op promoted, in the inputs' own dtypes (attrs carry the
+    dtypes only when they differ from the result's)."""
+    if len(a) < 4:
+        return grads
+    return tuple(None if g is None or d.kind != "f" else m.cast(g, d)
+                 for g, d in zip(grads, a[2:]))
+
+
 def _add_vjp(m, g, out, s, a, need):
-    return (m.sum_to(g, a[0]) if need[0] else None, m.sum_to(g, a[1]) if need[1] else None)
+    return _cast_back(m, (m.sum_to(g, a[0]) if need[0] else None,
+                          m.sum_to(g, a[1]) if need[1] else None), a)
 
 
 def _sub_vjp(m, g, out, s, a, need):
-    return (m.sum_to(g, a[0]) if need[0] else None, m.sum_to(-g, a[1]) if need[1] else None)
+    return _cast_back(m, (m.sum_to(g, a[0]) if need[0] else None,
+                          m.sum_to(-g, a[1]) if need[1] else None), a)
 
 
 def _mul_vjp(m, g, out, s, a, need):
-    return (m.sum_to(g * s[1], a[0]) if need[0] else None,
-            m.sum_to(g * s[0], a[1]) if need[1] else None)
+    return _cast_back(m, (m.sum_to(g * s[1], a[0]) if need[0] else None,
+                          m.sum_to(g * s[0], a[1]) if need[1] else None), a)
 
 
 def _div_vjp(m, g, out, s, a, need):
-    return (m.sum_to(g / s[1], a[0]) if need[0] else None,
-            m.sum_to(-g * s[0] / (s[1] * s[1]), a[1]) if need[1] else None)
+    return _cast_back(m, (m.sum_to(g / s[1], a[0]) if need[0] else None,
+                          m.sum_to(-g * s[0] / (s[1] * s[1]), a[1]) if need[1] else None), a)
 
 
 register("add", "AddBackward0", np.add, _add_vjp, doc="a + b")
@@ -102,7 +113,7 @@ def _pow_tensor_vjp(m, g, out, s, a, need):
         # -inf/inf where base == 0 and e < 0
         return m.sum_to(_pow_exponent_grad(m, g, out, base, e), a[1])
 
-    return _two(need, d_base, d_exp)
+    return _cast_back(m, _two(need, d_base, d_exp), a)
 
 
 def _pow_exponent_grad(m, g, out, base, e):

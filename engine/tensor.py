@@ -333,7 +333,11 @@ def _binary_general(op, a, b, int_to_float):
         out = out.astype(dt)
     t = _wrap(out)
     if rg and _mode.enabled:
-        record(op, t, (a, b), (ad.shape, np.shape(bd)))
+        da = a._data.dtype
+        db = b._data.dtype if isinstance(b, Tensor) else dt
+        # inputs of another float dtype get their grads cast back, as PyTorch's engine does
+        record(op, t, (a, b), (ad.shape, np.shape(bd)) if da == dt and db == dt else
+               (ad.shape, np.shape(bd), da, db))
     return t
 
 
@@ -989,7 +993,8 @@ class Tensor(metaclass=_TensorClass):
     def relu(self):
         x = self._data
         if x.dtype.kind == "f":
-            t = _wrap(np.maximum(x, 0.0))  # a float32 array stays float32 with a Python float
+            out = np.maximum(x, 0.0)  # a float32 array stays float32 with a Python float
+            t = _wrap(out if type(out) is np.ndarray else np.asarray(out))  # 0-d: a scalar
             if self._rg and _mode.enabled:
                 record(_RELU, t, (self,))
             return t
@@ -1194,6 +1199,9 @@ class Tensor(metaclass=_TensorClass):
     def _amax(self, key, reduce, dim, keepdim):
         x = self._data
         dims = tuple(range(x.ndim)) if dim in ((), None) else _rdims(dim, x.ndim)
+        for d in dims:
+            if x.shape[d] == 0:
+                raise IndexError(f"{key}(): Expected reduction dim {d} to have non-zero size.")
         out = np.asarray(reduce(x, axis=dims, keepdims=keepdim))
         return _result(OPS[key], out, (self,), (dims, keepdim), self._rg)
 

@@ -30,9 +30,11 @@ KNOWN_OPEN: dict[str, str] = {
     "fill_non_leaf": "zero_()/fill_() on a non-leaf drops requires_grad (views work)",
     "inplace_after_where": "an in-place op on a tensor that where() read raises a false "
                            "in-place error (views work)",
-    "int_clamp_float_bound": "int_tensor.clamp(max=0.5) keeps the int dtype (views work)",
-    "node_name_gather": "gather/index_select record IndexBackward0, PyTorch "
-                        "GatherBackward0/IndexSelectBackward0",
+    "clamp_promotes": "clamp/clamp_ on an int or bool tensor with a bound of a higher category "
+                      "keeps the tensor's dtype where PyTorch promotes (int_tensor.clamp(max=0.5) "
+                      "is 0.5) or refuses (bool): views work",
+    "gather_0d_node": "gather on a 0-d tensor records ViewBackward0 (it gathers from the "
+                      "reshaped one-element vector), PyTorch GatherBackward0 (engine.more_ops)",
     "bool_scalar_base_pow": "True ** x: PyTorch's own backward fails an internal assert "
                             "(c10/core/Scalar.cpp), nothing to compare with",
 }
@@ -79,7 +81,7 @@ INDEX = [
     "{a}[torch.tensor([0, 0])]", "{a}[{a} > 0]", "{a}[[0, -1]]", "{a}[:, [1, 0]]",
     "{a}[0, [1, 0]]", "{a}[[0], ..., [0]]", "{a}[torch.tensor(0)]", "{a}[None, [0]]",
 ]
-NODE_NAME_INDEX = ["{a}.gather(0, torch.zeros_like({a}, dtype=torch.long))",
+GATHER = ["{a}.gather(0, torch.zeros_like({a}, dtype=torch.long))",
                    "{a}.index_select(0, torch.tensor([0]))"]
 INPLACE = [
     "add_({b})", "sub_({c})", "mul_({c})", "div_({c})", "clamp_(min={c})", "relu_()", "exp_()",
@@ -206,7 +208,7 @@ class _Drawer:
     def op(self):
         rnd = self.rnd
         kind = rnd.choices(["unary", "binary", "scalar", "reduce", "view", "index", "inplace",
-                            "hook", "node_index"], [6, 6, 4, 5, 3, 2, 3, 1, 0.3])[0]
+                            "hook", "node_index"], [6, 6, 4, 5, 3, 2, 3, 1, 0.5])[0]
         a = self.pick()
         if a is None:
             return
@@ -220,9 +222,8 @@ class _Drawer:
                                hi=lo + rnd.choice([0.5, 1.0, 2.0]))
             if tmpl == "{c} ** {a}" and expr.startswith("True"):
                 tags.add("bool_scalar_base_pow")
-            if "clamp" in tmpl and not ma.dtype.startswith("torch.float") and (
-                    "." in expr.split("clamp")[1]):
-                tags.add("int_clamp_float_bound")
+            if "clamp" in tmpl and not ma.dtype.startswith("torch.float"):
+                tags.add("clamp_promotes")
         elif kind in ("binary", "scalar"):
             if kind == "binary":
                 b = self.pick(lambda m: rnd.random() < 0.5 or m.shape == ma.shape)
@@ -241,8 +242,10 @@ class _Drawer:
             expr = rnd.choice(INDEX).format(a=a)
             tags.add("index")
         elif kind == "node_index":
-            expr = rnd.choice(NODE_NAME_INDEX).format(a=a)
-            tags.add("node_name_gather")
+            expr = rnd.choice(GATHER).format(a=a)
+            tags.add("index")
+            if not ma.shape and "gather" in expr:
+                tags.add("gather_0d_node")
         elif kind == "hook":
             if not ma.requires_grad:
                 return
@@ -281,9 +284,8 @@ class _Drawer:
                 tags.add("fill_non_leaf")
         else:
             call = rnd.choice(INPLACE).format(b=b, c=self.scalar(), v=target)
-            if call.startswith("clamp_") and not mt.dtype.startswith("torch.float") and (
-                    "." in call):
-                tags.add("int_clamp_float_bound")
+            if call.startswith("clamp_") and not mt.dtype.startswith("torch.float"):
+                tags.add("clamp_promotes")
         if self.emit(f"{target}.{call}", None, tags):
             self.record_var(target, mt.view_of)
 

@@ -291,3 +291,27 @@ def test_sign_of_nan_is_zero_and_piecewise_grads_are_zero_where_g_is_not_finite(
     x = engine.tensor([1.0, -1.0], requires_grad=True)
     (x.sign() ** -0.25).sum().backward()  # (-1) ** -0.25 is nan: sign's grad stays 0
     assert x.grad.tolist() == [0.0, 0.0]
+
+
+def test_grads_of_promoted_inputs_come_back_in_their_own_dtype():
+    a = engine.tensor(0.25, dtype=engine.float64, requires_grad=True)
+    b = engine.tensor([1.0, 2.0], requires_grad=True)
+    d = a * 1.0
+    seen = []
+    d.register_hook(lambda g: seen.append(g.dtype))
+    (d * b + d).sum().backward()  # a 0-d float64 tensor with a float32 vector: float32 result
+    assert seen == [engine.float64]
+    assert a.grad.dtype == engine.float64 and b.grad.dtype == engine.float32
+    assert a.grad.item() == 5.0
+
+
+def test_relu_grad_under_create_graph_is_zero_where_the_incoming_grad_is_inf():
+    x = engine.tensor([0.0, 0.5], requires_grad=True)
+    (g,) = engine.autograd.grad(x.relu().reciprocal().sum(), x, create_graph=True)
+    assert g.tolist() == [0.0, -4.0]
+
+
+def test_logsumexp_of_a_0d_tensor_checks_its_dim():
+    with pytest.raises(IndexError, match=r"range of \[-1, 0\], but got 1"):
+        engine.tensor(2.0).logsumexp(1)
+    assert engine.tensor(2.0).logsumexp(0).item() == 2.0
