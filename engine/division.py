@@ -70,6 +70,10 @@ def _operands(a, b, name):
     dt = promotion.result_type(a, b)
     ad = a._data.astype(dt, copy=False) if isinstance(a, Tensor) else np.asarray(a, dt)
     bd = b._data.astype(dt, copy=False) if isinstance(b, Tensor) else np.asarray(b, dt)
+    try:  # shapes are checked before dtypes, as in PyTorch
+        np.broadcast_shapes(ad.shape, bd.shape)
+    except ValueError:
+        raise _broadcast_error(ad.shape, bd.shape) from None
     return a, b, ad, bd, dt
 
 

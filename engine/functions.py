@@ -484,7 +484,7 @@ def _softmax_input(x, dim, dtype, name):
     x = _t(x)
     if dtype is not None:
         x = x.to(dtype)
-    d = _dims(dim, x._data.ndim)[0] if x._data.ndim else 0
+    d = _dims(dim, x._data.ndim)[0]  # 0 for a 0-d tensor (dim 0 or -1)
     if x._data.dtype.kind != "f":
         last = "lastdim_" if d == builtins.max(x._data.ndim - 1, 0) else ""
         kind = _dtype._BY_NP[x._data.dtype].tensor_type[:-len("Tensor")]

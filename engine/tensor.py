@@ -1211,8 +1211,9 @@ class Tensor(metaclass=_TensorClass):
             raise RuntimeError("argmax(): does not support bool input")
         if dim is None:
             return _wrap(np.asarray(np.argmax(x), dtype=np.int64))
-        return _wrap(np.asarray(np.argmax(x, axis=_rdims(dim, x.ndim)[0] if x.ndim else None,
-                                          keepdims=keepdim), dtype=np.int64))
+        axes = _rdims(dim, x.ndim)  # checks dim on a 0-d tensor too
+        return _wrap(np.asarray(np.argmax(x, axis=axes[0] if x.ndim else None, keepdims=keepdim),
+                                dtype=np.int64))
 
     def argmin(self, dim=None, keepdim=False):
         x = self._data
@@ -1220,8 +1221,9 @@ class Tensor(metaclass=_TensorClass):
             raise RuntimeError("argmin(): does not support bool input")
         if dim is None:
             return _wrap(np.asarray(np.argmin(x), dtype=np.int64))
-        return _wrap(np.asarray(np.argmin(x, axis=_rdims(dim, x.ndim)[0] if x.ndim else None,
-                                          keepdims=keepdim), dtype=np.int64))
+        axes = _rdims(dim, x.ndim)  # checks dim on a 0-d tensor too
+        return _wrap(np.asarray(np.argmin(x, axis=axes[0] if x.ndim else None, keepdims=keepdim),
+                                dtype=np.int64))
 
     def prod(self, dim=None, keepdim=False, dtype=None):
         x = self._data
@@ -1603,7 +1605,10 @@ class Tensor(metaclass=_TensorClass):
                 try:
                     ufunc(x, o, out=x)
                 except ValueError:
-                    shape = list(np.broadcast_shapes(x.shape, np.shape(o)))
+                    try:
+                        shape = list(np.broadcast_shapes(x.shape, np.shape(o)))
+                    except ValueError:
+                        raise _broadcast_error(x.shape, np.shape(o)) from None
                     raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the "
                                        f"broadcast shape {shape}") from None
                 self._vc[0] += 1

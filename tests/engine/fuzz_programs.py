@@ -35,6 +35,8 @@ KNOWN_OPEN: dict[str, str] = {
                       "is 0.5) or refuses (bool): views work",
     "gather_0d_node": "gather on a 0-d tensor records ViewBackward0 (it gathers from the "
                       "reshaped one-element vector), PyTorch GatherBackward0 (engine.more_ops)",
+    "norm_second_derivative": "second derivatives through norm(): at a zero vector PyTorch's "
+                              "double backward gives nan, the engine's recorded VJP 0",
     "bool_scalar_base_pow": "True ** x: PyTorch's own backward fails an internal assert "
                             "(c10/core/Scalar.cpp), nothing to compare with",
 }
@@ -234,6 +236,8 @@ class _Drawer:
                 expr = rnd.choice(SCALAR_BINARY).format(a=a, c=self.scalar())
         elif kind == "reduce":
             expr = rnd.choice(REDUCE).format(a=a, d=self.dim(ma))
+            if "norm(" in expr:
+                tags.add("norm")
         elif kind == "view":
             expr = rnd.choice(VIEWS).format(a=a, d=self.dim(ma))
             view_of = a
@@ -297,8 +301,10 @@ class _Drawer:
         out = rnd.choice(outs[-3:])
         if rnd.random() < 0.25:  # second derivative
             leaves = ", ".join(self.prog.leaves)
+            tags = {"create_graph"} | ({"norm_second_derivative"} if "norm" in self.prog.tags
+                                       else set())
             ok = self.emit(f"gs = torch.autograd.grad({out}.sum(), [{leaves}], "
-                           "create_graph=True, allow_unused=True)", None, {"create_graph"})
+                           "create_graph=True, allow_unused=True)", None, tags)
             if ok:
                 self.emit("second = sum((g * g).sum() for g in gs if g is not None)")
                 self.emit("second.backward()")
