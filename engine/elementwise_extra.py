@@ -144,12 +144,12 @@ def _prod_others(x, dims):
 
     nd = x._data.ndim
     axes = tuple(range(nd)) if dims is None else tuple(d % max(nd, 1) for d in dims)
-    if nd == 0 or not axes:
-        return x * 0.0 + 1.0
+    n = int(np.prod([x._data.shape[d] for d in axes])) if nd else 1
+    if n == 1:  # no others: the empty product, a constant (as PyTorch's grad is)
+        return _wrap(np.ones_like(x._data))
     rest = [d for d in range(nd) if d not in axes]
     moved = x.permute(*rest, *axes)
     kept = [x._data.shape[d] for d in rest]
-    n = int(np.prod([x._data.shape[d] for d in axes]))
     flat = moved.reshape(*kept, 1, n).expand(*kept, n, n)
     eye = _wrap(np.eye(n, dtype=bool))
     others = where(eye, _wrap(np.ones((), x._data.dtype)), flat).prod(-1)

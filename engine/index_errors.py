@@ -43,6 +43,8 @@ def index_error(shape, items) -> IndexError | None:
             size = shape[dim]
             bad = (arr >= size) | (arr < -size)
             if bad.any():
+                if size == 0:
+                    return IndexError("index is out of bounds for dimension with size 0")
                 v = arr.reshape(-1)[int(np.argmax(bad.reshape(-1)))]
                 return IndexError(f"index {v} is out of bounds for dimension {advanced} with size "
                                   f"{size}")

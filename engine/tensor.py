@@ -1646,6 +1646,8 @@ class Tensor(metaclass=_TensorClass):
         return self._inplace(Tensor.__add__, other, np.add)
 
     def sub_(self, other, *, alpha=1):
+        if self._data.dtype.kind == "b":
+            _check_bool_sub(self, _operand(other))
         if alpha != 1:
             other = other * alpha
         return self._inplace(Tensor.__sub__, other, np.subtract)

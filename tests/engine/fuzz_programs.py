@@ -10,7 +10,8 @@ grads and what every hook received.
 
 ``KNOWN_OPEN`` names the kinds of program still known to disagree with PyTorch, and why; the
 generator leaves them out unless asked (``include=``), so the CI corpus holds no silent
-disagreement and the list says exactly what is not yet covered.
+disagreement and the list says exactly what is not yet covered. In-place ops through views and
+after ``where`` are in the corpus (tagged ``inplace_through_view``/``inplace_after_where``).
 """
 
 from __future__ import annotations
@@ -23,13 +24,9 @@ import numpy as np
 
 # tag -> why programs with it are left out of the corpus
 KNOWN_OPEN: dict[str, str] = {
-    "inplace_through_view": (
-        "an in-place op on a view (view, reshape, t, permute, unsqueeze, indexing, ...) or on a "
-        "base whose views are used afterwards: the engine updates the values but not the other "
-        "tensor's graph (the engine's views work fixes this)"),
-    "fill_non_leaf": "zero_()/fill_() on a non-leaf drops requires_grad (views work)",
-    "inplace_after_where": "an in-place op on a tensor that where() read raises a false "
-                           "in-place error (views work)",
+    "fill_non_leaf": "zero_()/fill_() on a non-leaf: under create_graph the engine's grad "
+                     "through the filled tensor stays connected (nan through pow at 0) where "
+                     "PyTorch's zero grad is a constant",
     "clamp_promotes": "clamp/clamp_ on an int or bool tensor with a bound of a higher category "
                       "keeps the tensor's dtype where PyTorch promotes (int_tensor.clamp(max=0.5) "
                       "is 0.5) or refuses (bool): views work",
