@@ -205,36 +205,42 @@ def _capture_only(capture, needed):
             if not any(fn is not None and fn in needed for fn, _ in n.next_functions)}
 
 
-def _needed(nodes, targets):
-    """Nodes from which some target is reachable: only those run when ``inputs`` is given."""
-    memo = {}
-    for start in nodes:
-        if start in memo:
+def _dependencies_needed(roots, targets):
+    """``_dependencies`` and, in the same walk, the nodes from which some of ``targets`` is
+    reachable (only those run when ``inputs`` is given): a depth-first walk that marks a node
+    needed when it is a target or when a child it reaches is needed."""
+    deps = {}
+    get = deps.get
+    needed = set()
+    mark = needed.add
+    visited = set()
+    seen = visited.add
+    for root in roots:
+        if root in visited:
             continue
-        stack = [(start, iter(start.next_functions))]
-        path = {start}
-        memo.setdefault(start, start in targets)
+        seen(root)
+        stack = [(root, iter(root.next_functions))]
         while stack:
             node, it = stack[-1]
             for fn, _ in it:
                 if fn is None:
                     continue
-                if fn in memo:
-                    if memo[fn]:
-                        memo[node] = True
+                c = get(fn)
+                deps[fn] = 1 if c is None else c + 1
+                if fn in visited:  # finished (a graph has no cycles): its mark is final
+                    if fn in needed:
+                        mark(node)
                     continue
-                if fn in path:
-                    continue
-                memo[fn] = fn in targets
-                path.add(fn)
+                seen(fn)
                 stack.append((fn, iter(fn.next_functions)))
                 break
             else:
                 stack.pop()
-                path.discard(node)
-                if stack and memo[node]:
-                    memo[stack[-1][0]] = True
-    return {n for n, v in memo.items() if v}
+                if node in needed or node in targets:
+                    mark(node)
+                    if stack:
+                        mark(stack[-1][0])
+    return deps, needed
 
 
 class _Tasks(threading.local):
@@ -325,8 +331,10 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
     results = [None] * (len(inputs) if inputs is not None else 0)
 
     root_set = set(root_nodes)
-    deps = _dependencies(root_set)
-    needed = _needed(root_set | deps.keys(), set(capture)) if inputs is not None else None
+    if inputs is None:
+        deps, needed = _dependencies(root_set), None
+    else:
+        deps, needed = _dependencies_needed(root_set, capture)
     capture_only = _capture_only(capture, needed) if capture else ()
     task = GraphTask(next(_task_ids), frozenset(root_set), deps, needed, capture)
     # grads waiting at each node: the grad itself for single-output nodes (every built-in op),
@@ -367,14 +375,18 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
                     _accumulate_leaf(node, buf, create_graph, capture, results, accumulate,
                                      only_inputs)
                 step = new_step(BackwardStep, (node, (buf,), ()))
-            elif fast and node._out_meta is None and not node._pre_hooks and not node._retain:
-                # the common case, inlined: a built-in op with one output and no hooks
+            elif ((fast or (node in needed and node not in capture)) and node._out_meta is None
+                  and not node._pre_hooks and not node._retain):
+                # the common case, inlined: a built-in op with one output and no hooks (with
+                # `inputs`: one that leads to them, and whose grad is not captured)
                 nexts = node.next_functions
                 if buf is None:
                     grads_out = (None,) * len(nexts)
                 else:
                     n_next = len(nexts)
-                    if n_next == 2:
+                    if not fast:  # only the inputs that lead to a target get a grad
+                        need = tuple(fn is not None and fn in needed for fn, _ in nexts)
+                    elif n_next == 2:
                         need = (nexts[0][0] is not None, nexts[1][0] is not None)
                     else:
                         need = _NEED1 if n_next == 1 else _need(nexts)
@@ -389,6 +401,8 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
                                 obs.on_free(node)
                     else:
                         grads_out = node.op.vjp(m, buf, None, saved, node._attrs, need)
+                    if not fast and False in need:  # a VJP may compute more than asked
+                        grads_out = tuple(g if n else None for g, n in zip(grads_out, need))
                 for (fn, nr), g in zip(nexts, grads_out):
                     if fn is None:
                         continue
