@@ -43,6 +43,8 @@ from .sampling import bernoulli, multinomial, normal, randint_like
 from .math_extra import *
 from .trig import *
 from .arith_more import *
+from .bitwise_logical import *
+from .index_more import *
 from .serialization import load, save
 from .random import (
     Generator,

@@ -564,3 +564,4 @@ from . import rules_math_extra  # noqa: E402, F401
 from . import rules_views  # noqa: E402, F401  (the same, for views and in-place rows)
 from . import rules_more  # noqa: E402, F401  (the same, for engine.more_ops)
 from . import rules_trig_act  # noqa: E402, F401  (the same, for trig, arith_more and activation_more)
+from . import rules_index_more  # noqa: E402, F401  (the same, for engine.index_more)

@@ -156,6 +156,11 @@ CASES = [
     ("masked_fill_t", "masked_fill_t",
      lambda a, v: a.masked_fill(engine.tensor([[True], [False]]), v), [r(2, 3), r()]),
     ("tril", "tril", lambda a: a.tril(), [r(3, 3)]),
+    ("roll", "roll", lambda a: a.roll((1, -2), (0, 1)) * a, [r(2, 3)]),
+    ("roll_flat", "roll", lambda a: a.roll(2) * a, [r(2, 3)]),
+    ("cumprod", "cumprod", lambda a: a.cumprod(1), [away_from_zero(2, 4)]),
+    ("masked_select", "masked_select",
+     lambda a: a.masked_select(engine.tensor([[True], [False]])) ** 2, [r(2, 3)]),
     ("triu", "triu", lambda a: a.triu(1), [r(3, 4)]),
 ]
 

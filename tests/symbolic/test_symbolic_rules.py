@@ -32,6 +32,10 @@ def pos(*shape, seed=0):
 # op key -> a function building a scalar from fresh leaves with that op in its graph
 CASES = {
     "tan": lambda: (t(3, lo=-1, hi=1).tan() * t(3, seed=1)).sum(),
+    "roll": lambda: (t(2, 3).roll((1, -1), (0, 1)) * t(2, 3, seed=1)).sum(),
+    "cumprod": lambda: (t(2, 3).cumprod(1) * t(2, 3, seed=1)).sum(),
+    "masked_select": lambda: (t(2, 3).masked_select(torch.tensor([True, False, True]))
+                              * t(4, seed=1)).sum(),
     "asin": lambda: (t(3, lo=-0.9, hi=0.9).asin() * t(3, seed=1)).sum(),
     "acos": lambda: (t(3, lo=-0.9, hi=0.9).acos() * t(3, seed=1)).sum(),
     "asinh": lambda: (t(3).asinh() * t(3, seed=1)).sum(),
