@@ -45,6 +45,7 @@ from .trig import *
 from .arith_more import *
 from .bitwise_logical import *
 from .index_more import *
+from .scatter_index import *
 from .serialization import load, save
 from .random import (
     Generator,

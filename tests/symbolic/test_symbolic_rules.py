@@ -32,6 +32,16 @@ def pos(*shape, seed=0):
 # op key -> a function building a scalar from fresh leaves with that op in its graph
 CASES = {
     "tan": lambda: (t(3, lo=-1, hi=1).tan() * t(3, seed=1)).sum(),
+    "index_add": lambda: (t(3, 2).index_add(0, torch.tensor([2, 0, 2]), t(3, 2, seed=1),
+                                            alpha=1.5) ** 2).sum(),
+    "index_copy": lambda: (t(3, 2).index_copy(1, torch.tensor([1]), t(3, 1, seed=1)) ** 2).sum(),
+    "index_fill": lambda: (t(3, 2).index_fill(0, torch.tensor([1]), 0.5) ** 2).sum(),
+    "index_fill_t": lambda: (t(3, 2).index_fill(1, torch.tensor([0]), t(seed=2)) ** 2).sum(),
+    "scatter": lambda: (t(2, 3).scatter(1, torch.tensor([[2, 0], [1, 0]]), t(2, 2, seed=1))
+                        ** 2).sum(),
+    "scatter_value": lambda: (t(2, 3).scatter(0, torch.tensor([[1, 0, 1]]), 0.25) ** 2).sum(),
+    "scatter_add": lambda: (t(2, 3).scatter_add(0, torch.tensor([[1, 0, 1], [1, 1, 0]]),
+                                                t(2, 3, seed=1)) ** 2).sum(),
     "roll": lambda: (t(2, 3).roll((1, -1), (0, 1)) * t(2, 3, seed=1)).sum(),
     "cumprod": lambda: (t(2, 3).cumprod(1) * t(2, 3, seed=1)).sum(),
     "masked_select": lambda: (t(2, 3).masked_select(torch.tensor([True, False, True]))

@@ -1,0 +1,223 @@
+"""Writing into a tensor at indices: ``index_add`` / ``index_copy`` / ``index_fill`` along one dim
+(IndexAddBackward0, IndexCopyBackward0, IndexFillBackward0/1) and ``scatter`` / ``scatter_add``
+at an index tensor (ScatterBackward0/1, ScatterAddBackward0), out of place and in place.
+
+Every backward is a selection of the incoming grad (``m.getitem``) or the grad with the
+overwritten positions zeroed (``m.index_fill_zero``), so ``create_graph`` works unchanged. Where
+one index repeats, ``index_copy`` and ``scatter`` keep the last write (PyTorch's CPU order)."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from .ops import OPS as _OPS
+from .ops import register
+from .tensor import Tensor, _dims, _result
+
+_C = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "bool": "Bool",
+      "int16": "Short", "int8": "Char", "uint8": "Byte", "float16": "Half"}
+
+
+def _name(a):
+    return _C.get(str(a.dtype), str(a.dtype))
+
+
+def _vector_index(index, what):
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{what}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    i = index._data
+    if i.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"{what}(): Expected dtype int32/int64 for index but got: {_name(i)}")
+    if i.ndim > 1:
+        raise IndexError(f"{what}(): Index is supposed to be a vector, but got dim: {i.ndim} with "
+                         f"type: {_name(i)} and size: {list(i.shape)}")
+    return i.reshape(-1)
+
+
+def _along(x, d, i, what):
+    """The index tuple selecting ``i`` along dim ``d`` of ``x``, bounds checked: only
+    ``index_fill`` counts negative indices from the end, as in PyTorch."""
+    if x.ndim == 0:
+        raise NotImplementedError(f"{what}() on a 0-d tensor is not supported by this engine")
+    size = x.shape[d]
+    low = -size if what == "index_fill_" else 0
+    if i.size and (i.min() < low or i.max() >= size):
+        bad = int(i.max()) if i.max() >= size else int(i.min())
+        message = f"index {bad} is out of bounds for dimension {d} with size {size}"
+        if what == "index_copy_":
+            raise IndexError(f"index_copy_(): {message}")
+        raise RuntimeError(message)
+    return (slice(None),) * d + (i % size if size else i,)
+
+
+def _check_source(x, src, d, n, what, same_dtype_msg):
+    if src._data.dtype != x.dtype:
+        raise RuntimeError(same_dtype_msg.format(self=_name(x), source=_name(src._data)))
+    want = x.shape[:d] + (n,) + x.shape[d + 1:]
+    if src._data.shape != want:
+        raise RuntimeError("source tensor shape must match self tensor shape, excluding the "
+                           f"specified dimension. Got self.shape = {list(x.shape)} "
+                           f"source.shape = {list(src._data.shape)}")
+
+
+# ---- index_add / index_copy / index_fill --------------------------------------------------------
+register("index_add", "IndexAddBackward0", None,
+         lambda m, g, out, s, a, need: (
+             g if need[0] else None,
+             (m.getitem(g, a[0]) * a[1] if a[1] != 1 else m.getitem(g, a[0])) if need[1]
+             else None),
+         doc="a.index_add(dim, index, b, alpha)")
+register("index_copy", "IndexCopyBackward0", None,
+         lambda m, g, out, s, a, need: (m.index_fill_zero(g, a) if need[0] else None,
+                                        m.getitem(g, a) if need[1] else None),
+         doc="a.index_copy(dim, index, b)")
+register("index_fill", "IndexFillBackward0", None,
+         lambda m, g, out, s, a, need: (m.index_fill_zero(g, a[0]),),
+         doc="a.index_fill(dim, index, c)")
+register("index_fill_t", "IndexFillBackward1", None,
+         lambda m, g, out, s, a, need: (
+             m.index_fill_zero(g, a) if need[0] else None,
+             m.sum(m.getitem(g, a), tuple(range(m.ndim(g))), False) if need[1] else None),
+         doc="a.index_fill(dim, index, v), v a 0-d tensor")
+
+
+def index_add(self, dim, index, source, *, alpha=1):
+    x = self._data
+    i = _vector_index(index, "index_add_")
+    (d,) = _dims(dim, x.ndim)
+    _check_source(x, source, d, i.size, "index_add_",
+                  "index_add_(): self ({self}) and source ({source}) must have the same scalar "
+                  "type")
+    idx = _along(x, d, i, "index_add_")
+    if x.dtype.kind != "f" and isinstance(alpha, builtins.float):
+        raise RuntimeError("value cannot be converted to type int64_t without overflow")
+    out = x.copy()
+    np.add.at(out, idx, (source._data * alpha).astype(x.dtype, copy=False))
+    return _result(_OPS["index_add"], out, (self, source), (idx, alpha))
+
+
+def index_copy(self, dim, index, source):
+    x = self._data
+    i = _vector_index(index, "index_copy_")
+    (d,) = _dims(dim, x.ndim)
+    _check_source(x, source, d, i.size, "index_copy_",
+                  "index_copy_(): self and source expected to have the same dtype, but got "
+                  "(self) {self} and (source) {source}")
+    idx = _along(x, d, i, "index_copy_")
+    out = x.copy()
+    out[idx] = source._data
+    return _result(_OPS["index_copy"], out, (self, source), idx)
+
+
+def index_fill(self, dim, index, value):
+    x = self._data
+    i = _vector_index(index, "index_fill_")
+    (d,) = _dims(dim, x.ndim)
+    idx = _along(x, d, i, "index_fill_")
+    out = x.copy()
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value._data.ndim} dimension(s).")
+        out[idx] = value._data.astype(x.dtype)
+        return _result(_OPS["index_fill_t"], out, (self, value), idx)
+    out[idx] = np.asarray(value).astype(x.dtype)
+    return _result(_OPS["index_fill"], out, (self,), (idx, value), self._rg)
+
+
+# ---- scatter / scatter_add ------------------------------------------------------------------------
+def _scatter_grid(x, d, index, src_shape, what):
+    """The positions ``index`` writes to in ``x``, as a tuple of broadcastable index arrays."""
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{what}(): argument 'index' must be Tensor, not {type(index).__name__}")
+    i = index._data
+    if i.dtype not in (np.int64, np.int32):
+        raise RuntimeError(f"{what}(): Expected dtype int32/int64 for index")
+    if x.ndim == 0:
+        raise NotImplementedError(f"{what}() on a 0-d tensor is not supported by this engine")
+    if i.ndim != x.ndim:
+        raise RuntimeError("Index tensor must have the same number of dimensions as self tensor")
+    for k, n in enumerate(i.shape):
+        if (k != d and n > x.shape[k]) or (src_shape is not None and n > src_shape[k]):
+            raise RuntimeError(f"Expected index {list(i.shape)} to be smaller than self "
+                               f"{list(x.shape)} apart from dimension {d}"
+                               + (f" and to be smaller size than src {list(src_shape)}"
+                                  if src_shape is not None else ""))
+    size = x.shape[d]
+    if i.size and (i.min() < 0 or i.max() >= size):
+        bad = int(i.max()) if i.max() >= size else int(i.min())
+        raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+    grid = list(np.indices(i.shape, sparse=True))
+    grid[d] = i.astype(np.int64) % size if size else i.astype(np.int64)
+    return tuple(grid), tuple(slice(0, n) for n in i.shape)
+
+
+def _src_grad(m, g, grid, part, src_shape):
+    picked = m.getitem(g, grid)
+    if tuple(src_shape) == tuple(p.stop for p in part):
+        return picked
+    return m.index_scatter(picked, tuple(src_shape), part)
+
+
+register("scatter", "ScatterBackward0", None,
+         lambda m, g, out, s, a, need: (
+             m.index_fill_zero(g, a[0]) if need[0] else None,
+             _src_grad(m, g, *a) if need[1] else None),
+         doc="a.scatter(dim, index, b)")
+register("scatter_value", "ScatterBackward1", None,
+         lambda m, g, out, s, a, need: (m.index_fill_zero(g, a[0]),),
+         doc="a.scatter(dim, index, c)")
+register("scatter_add", "ScatterAddBackward0", None,
+         lambda m, g, out, s, a, need: (g if need[0] else None,
+                                        _src_grad(m, g, *a) if need[1] else None),
+         doc="a.scatter_add(dim, index, b)")
+
+
+def scatter(self, dim, index, src=None, *, value=None, reduce=None):
+    if reduce is not None:
+        raise NotImplementedError("scatter(reduce=) is not supported by this engine; use "
+                                  "scatter_add")
+    if src is None:
+        src = value
+    x = self._data
+    (d,) = _dims(dim, x.ndim)
+    if isinstance(src, Tensor):
+        if src._data.dtype != x.dtype:
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+        grid, part = _scatter_grid(x, d, index, src._data.shape, "scatter")
+        out = x.copy()
+        out[grid] = src._data[part]
+        return _result(_OPS["scatter"], out, (self, src), (grid, part, src._data.shape))
+    grid, _ = _scatter_grid(x, d, index, None, "scatter")
+    out = x.copy()
+    out[grid] = np.asarray(src).astype(x.dtype)
+    return _result(_OPS["scatter_value"], out, (self,), (grid, src), self._rg)
+
+
+def scatter_add(self, dim, index, src):
+    x = self._data
+    (d,) = _dims(dim, x.ndim)
+    if src._data.dtype != x.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    grid, part = _scatter_grid(x, d, index, src._data.shape, "scatter_add")
+    out = x.copy()
+    np.add.at(out, grid, src._data[part])
+    return _result(_OPS["scatter_add"], out, (self, src), (grid, part, src._data.shape))
+
+
+
+def _inplace(fn):
+    def method(self, *args, **kwargs):
+        return self._inplace(lambda a: fn(a, *args, **kwargs))
+
+    method.__name__ = fn.__name__ + "_"
+    return method
+
+
+for _fn in (index_add, index_copy, index_fill, scatter, scatter_add):
+    setattr(Tensor, _fn.__name__, _fn)
+    setattr(Tensor, _fn.__name__ + "_", _inplace(_fn))
+
+__all__ = ["index_add", "index_copy", "index_fill", "scatter", "scatter_add"]
