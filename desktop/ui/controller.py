@@ -88,6 +88,7 @@ class Controller(QObject):
         self.window_factory: Callable[[], object] | None = None  # for recovered autosaves
         self.landscape = None
         self.boundary = None  # the classifier's decision boundary panel, made when needed
+        self.pair_landscape = None  # the loss over two chosen elements, for bigger models
         self.lessons_panel = None
 
         self._flush_timer = QTimer(self)
@@ -599,6 +600,12 @@ class Controller(QObject):
         if spec is not None and spec.template == "classifier":
             self._show_boundary(ns)
         if spec is not None and not spec.two_parameter:
+            from desktop.ui.pair_landscape_view import show_pair_landscape
+
+            try:
+                show_pair_landscape(self, ns, spec)
+            except Exception as exc:  # a landscape problem must not spoil the run's display
+                self.window.statusBar().showMessage(f"No loss landscape: {exc}", 6000)
             return
         if spec is None:
             from desktop.builder import ModelSpec

@@ -73,7 +73,7 @@ class ProgramScope(QObject):
         c = self.controller
         if c is not None:
             c.state.reset_run()
-            for view in (c.landscape, c.boundary):
+            for view in (c.landscape, c.boundary, c.pair_landscape):
                 if view is not None:
                     view.clear()
         w.editor.set_current_line(None)
