@@ -37,6 +37,9 @@ class Options:
     # on a large graph, elements per tensor derived as scalar closed forms when the tensor's
     # matrix form (which covers every element) exists
     derive_elements: int = 4
+    # unicode pretty and LaTeX forms per element (the app shows them; a terminal prints the
+    # plain text, and sympy's pretty printer imports sympy.physics: 0.3 s)
+    display_forms: bool = True
 
     def __post_init__(self):
         if self.max_elements < 1:
@@ -70,8 +73,8 @@ def _graph_dtype(call):
     return min(kinds, key=lambda d: d.itemsize) if kinds else np.dtype(np.float64)
 
 
-def _texts(expr) -> tuple[tuple[str, str, str], str]:
-    o = run_limited(lambda: derive.texts(expr), TEXT_LIMIT)
+def _texts(expr, display: bool = True) -> tuple[tuple[str, str, str], str]:
+    o = run_limited(lambda: derive.texts(expr, display), TEXT_LIMIT)
     if o.ok:
         return o.value, ""
     return ("(too large to print)",) * 3, "too large to print"
@@ -271,10 +274,10 @@ def _row(name, idx, s_entry, e, f_entry, sbudget, opts, rtol, atol, scale, no_en
                              "large to simplify)")
         elif not o.cancelled:
             notes.append("shown unsimplified (time limit)")
-        (text, pretty, latex), why = _texts(d)
+        (text, pretty, latex), why = _texts(d, opts.display_forms)
         if why:
             notes.append(why)
-        elif not pretty:
+        elif not pretty and opts.display_forms:
             notes.append("closed form too large to lay out; plain text abbreviated")
         symbol = str(s)
     else:

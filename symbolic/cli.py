@@ -320,7 +320,8 @@ def _check_calls(opts, source: str, recorder, state, error, ran_for: float) -> i
 
     out = sys.stdout
     options = Options(max_elements=opts.max_elements, time_limit=opts.time_limit,
-                      simplify_limit=opts.simplify_limit, constants_as_symbols=opts.symbols)
+                      simplify_limit=opts.simplify_limit, constants_as_symbols=opts.symbols,
+                      display_forms=False)
     rerun_left = [opts.rerun_limit]  # seconds of re-running left, for all calls
 
     def execute(probe, tracer):

@@ -69,12 +69,14 @@ def plain(expr) -> str:
     return str(rounded(expr))
 
 
-def texts(expr) -> tuple[str, str, str]:
+def texts(expr, display: bool = True) -> tuple[str, str, str]:
     """(plain, unicode pretty, LaTeX) of ``expr`` with constants rounded; large expressions get
-    only a plain sketch."""
+    only a plain sketch, and ``display`` False only the plain text."""
     if size(expr, 3 * DISPLAY_OPS) >= 3 * DISPLAY_OPS:
         return sketch(expr), "", ""
     e = rounded(expr)
+    if not display:
+        return str(e), "", ""
     return str(e), sp.pretty(e, use_unicode=True), sp.latex(e)
 
 

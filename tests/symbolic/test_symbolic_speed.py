@@ -47,3 +47,18 @@ def test_stepgrad_check_of_a_learners_mlp_takes_under_five_seconds(prefix):
     cpu, wall, status = min(runs)
     assert status == 0, runs  # every element compared, all agree, the re-run agrees too
     assert cpu < 5.0, runs
+
+
+def test_stepgrad_check_of_the_seed_model_takes_under_a_second():
+    # the terminal prints plain text only: sympy's pretty printer (0.3 s of imports) is not run
+    bench = _bench()
+    name = next(n for n in bench.CASES if n.startswith("seed y = wx + b"))
+    runs = []
+    for _ in range(3):
+        wall, cpu, status = bench.measure_cli(name)
+        runs.append((cpu, wall, status))
+        if cpu < 1.0:
+            break
+    cpu, wall, status = min(runs)
+    assert status == 0, runs
+    assert cpu < 1.0, runs
