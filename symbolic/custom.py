@@ -26,6 +26,7 @@ from engine.autograd.function import FunctionCtx
 from engine.tensor import Tensor
 
 from .graph import Custom, Evaluator, Graph, Leaf, Ref
+from .node_rec import make_rec
 from .rules import NUM
 
 MAX_JACOBIAN = 200_000  # entries of a finite-difference Jacobian we are willing to compute
@@ -68,9 +69,7 @@ class _Capture(observe.Observer):
     def on_node(self, node, inputs, output, where):
         if threading.get_ident() != self.thread:
             return self._other("on_node", node, inputs, output, where)
-        from .record import make_rec
-
-        self.recs.append((node, output, make_rec(node, inputs, output, None)))
+        self.recs.append((node, output, make_rec(node, inputs, output, None, capture)))
         return None
 
     def __getattribute__(self, name):

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import sympy as sp
 
-from . import rules
+from . import rule_table, rules
 from .rules import SYM, canonical
 
 
@@ -91,7 +91,7 @@ def _reduce(x, dims, keepdim, combine):
     x = _arr(x)
     if x.ndim == 0:
         return x
-    axes = rules._reduce_axes(x, dims)
+    axes = rule_table.reduce_axes(x, dims)
     rest = [d for d in range(x.ndim) if d not in axes]
     flat = np.transpose(x, rest + list(axes)).reshape([x.shape[d] for d in rest] + [-1])
     out = np.empty(flat.shape[:-1], dtype=object)
@@ -158,7 +158,7 @@ class MIX(SYM):
                 v = min(v, float(hi))
             return v
 
-        return _mixed(rules._piece_clamp(lo, hi), num)(x)
+        return _mixed(rule_table.piece_clamp(lo, hi), num)(x)
 
     @staticmethod
     def pow(x, e):

@@ -21,12 +21,10 @@ from engine.node import AccumulateGrad
 from engine.ops import OPS
 from engine.tensor import Tensor
 
+from .custom import capture
 from .graph import Graph, Leaf, Node, Ref, topo_order
-
-_SKIP_DIRS = tuple(
-    os.path.dirname(os.path.abspath(m.__file__)) + os.sep
-    for m in (sys.modules["engine"], sys.modules[__package__])
-)
+from .node_rec import SKIP_DIRS, copy_value
+from .node_rec import make_rec as _make_node_rec
 
 
 class Unrecorded(Exception):
@@ -94,54 +92,14 @@ class Tee(observe.Observer):
         return object.__getattribute__(self, name)
 
 
-class _Rec:
-    __slots__ = ("attrs", "custom", "inputs", "key", "name", "outs", "where")
-
-
-def make_rec(node, inputs, output, where, replay_custom=True, key_of=None) -> _Rec:
-    """What we keep of one node: op key, attrs, input refs (value copies), output copies."""
-    outs = output if isinstance(output, tuple) else (output,)
-    rec = _Rec()
-    rec.name = node.name()
-    rec.attrs = node._attrs
-    rec.where = where if where is None or not where[0].startswith(_SKIP_DIRS) else None
-    rec.inputs = tuple(_raw_ref(x) for x in inputs)
-    rec.outs = tuple(_copy(o) for o in outs)
-    rec.custom = None
-    if getattr(type(node), "_forward_cls", None) is not None:
-        from .custom import capture
-
-        rec.key = "custom"
-        rec.custom = capture(type(node)._forward_cls, inputs, rec.outs, replay_custom)
-    else:
-        rec.key = (key_of or op_key)(node.op) or f"<unknown {rec.name}>"
-        if rec.key == "rsub":
-            # the engine keeps no copy of c in `c - a`: recover it from the output
-            rec.attrs = _recover_rsub(rec.outs[0], inputs[0])
-    return rec
-
-
-def op_key(op) -> str | None:
-    for k, o in OPS.items():
-        if o is op:
-            return k
-    return None
-
-
-def _raw_ref(x):
-    if isinstance(x, Tensor):
-        if x.grad_fn is not None:
-            return ("node", x.grad_fn, x._out_nr)
-        return ("leaf", x, np.array(x._data, copy=True), x._rg)
-    return ("scalar", x)
+def make_rec(node, inputs, output, where, replay_custom=True, key_of=None):
+    """``node_rec.make_rec`` with custom Functions captured (replayed if ``replay_custom``)."""
+    return _make_node_rec(node, inputs, output, where,
+                          lambda cls, ins, outs: capture(cls, ins, outs, replay_custom), key_of)
 
 
 class _Active:
     __slots__ = ("call", "custom", "cut", "keep", "leaf_ids", "names")
-
-
-def _copy(t):
-    return np.array(t._data, copy=True) if isinstance(t, Tensor) else None
 
 
 class Recorder(observe.Observer):
@@ -326,8 +284,8 @@ class Recorder(observe.Observer):
                 self._engine_grad(call, ti, grads_in[nr])
         idx = act.custom.get(node)
         if idx is not None:
-            call.custom_steps[idx] = (tuple(_copy(g) for g in grads_in),
-                                      tuple(_copy(g) for g in grads_out))
+            call.custom_steps[idx] = (tuple(copy_value(g) for g in grads_in),
+                                      tuple(copy_value(g) for g in grads_out))
 
     def _engine_grad(self, call, ti, g):
         value = np.array(g._data, copy=True)
@@ -392,17 +350,6 @@ class Recorder(observe.Observer):
         return forget
 
 
-def _recover_rsub(out, a):
-    o = np.asarray(out, np.float64).reshape(-1)
-    x = np.asarray(a._data, np.float64).reshape(-1)
-    c = float(o[0] + x[0]) if o.size else 0.0
-    for digits in range(1, 17):  # the shortest decimal that reproduces the engine's output
-        cand = float(f"{c:.{digits}g}")
-        if np.array_equal(np.asarray(cand - a._data.astype(np.float64)).astype(out.dtype), out):
-            return cand
-    return c
-
-
 def _identifier(name: str) -> str:
     out = "".join(ch if ch.isalnum() else "_" for ch in name).strip("_") or "leaf"
     return out if not out[0].isdigit() else "t" + out
@@ -412,7 +359,7 @@ def _user_frames():
     frame = sys._getframe(1)
     while frame is not None:
         fn = frame.f_code.co_filename
-        if not fn.startswith(_SKIP_DIRS) and "threading" not in fn and "desktop" + os.sep not in fn:
+        if not fn.startswith(SKIP_DIRS) and "threading" not in fn and "desktop" + os.sep not in fn:
             yield frame
         frame = frame.f_back
 

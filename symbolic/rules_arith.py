@@ -1,6 +1,6 @@
 """Rules for the division ops (``remainder``, ``div`` with a rounding mode, ``floor_divide``),
 the p-norm, ``sinh``/``cosh``/``atan``/``rsqrt``, ``hardtanh`` and the recorded backward nodes of
-relu and elu (``create_graph=True``). Loaded by the last lines of ``rules.py``.
+relu and elu (``create_graph=True``). Imported by ``symbolic.rules``.
 
 Rounding is a flat function (derivative 0, as the engine and PyTorch say); hardtanh passes the
 grad strictly inside its bounds only, as PyTorch's does.
@@ -11,17 +11,18 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from . import rules
-from .rules import _elementwise, _elementwise2, nice_number
+from . import rule_table as rt
+from .rule_table import each as _each
+from .rule_table import elementwise2, nice_number
 
 H = sp.Heaviside
-trunc_fn = rules._flat_function("trunc", np.trunc)
+trunc_fn = rt.flat_function("trunc", np.trunc)
 
 
 def _floor_div(m, x, y):
     if not m.symbolic:
         return np.floor(x / y)
-    return _elementwise2(lambda a, b: rules.floor_fn(a / b))(x, y)
+    return elementwise2(lambda a, b: rt.floor_fn(a / b))(x, y)
 
 
 def _remainder(m, a, at, s):
@@ -38,18 +39,12 @@ def _div_mode(m, a, at, s):
         return _floor_div(m, x, y)
     if not m.symbolic:
         return np.trunc(x / y)
-    return _elementwise2(lambda u, v: trunc_fn(u / v))(x, y)
+    return elementwise2(lambda u, v: trunc_fn(u / v))(x, y)
 
 
 def _not_implemented(m, a, at, s):
     x, y = a
     return _floor_div(m, x, y) if at[0] == "floor_divide" else _remainder(m, (y, x), at, s)
-
-
-def _each(m, x, sym, num):
-    if m.symbolic:
-        return _elementwise(sym)(x)
-    return num(np.asarray(x, dtype=np.float64))
 
 
 class _hardtanh(sp.Function):
@@ -115,6 +110,7 @@ for _key, _rule in {
     "elu_backward": _elu_backward, "leaky_relu_backward": _leaky_backward,
     "hardtanh_backward": _hardtanh_backward,
 }.items():
-    rules.register(_key, _rule)
+    rt.register(_key, _rule)
 
-rules.NUMPY_FUNCS.update({"trunc": np.trunc, "_hardtanh": lambda x, lo, hi: np.clip(x, lo, hi)})
+rt.register_numpy(trunc_fn, np.trunc)
+rt.register_numpy(_hardtanh, lambda x, lo, hi: np.clip(x, lo, hi))

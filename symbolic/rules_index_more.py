@@ -1,14 +1,14 @@
 """Rules for ``engine.index_more`` (``roll``, ``cumprod``, ``masked_select``) and
 ``engine.scatter_index`` (``index_add/copy/fill``, ``scatter``, ``scatter_add``): fixed
-rearrangements, running products or writes at recorded positions. Loaded by the last lines of
-``rules.py``."""
+rearrangements, running products or writes at recorded positions. Imported by
+``symbolic.rules``."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import rules
-from .rules import nice_number
+from . import rule_table as rt
+from .rule_table import nice_number
 
 
 def _roll(m, a, at, s):
@@ -73,4 +73,4 @@ for _key, _rule in {
     "scatter": _scatter(False), "scatter_add": _scatter(True),
     "scatter_value": lambda m, a, at, s: _written(a[0], at[0], _const(m, at[1])),
 }.items():
-    rules.register(_key, _rule)
+    rt.register(_key, _rule)

@@ -1,6 +1,6 @@
 """Rules for the layer ops registered by ``engine.nn``'s layer modules: ``embedding``, the
 piecewise losses (``smooth_l1_loss``, ``huber_loss``), and the layers added beside them.
-Loaded by the last lines of ``rules.py``.
+Imported by ``symbolic.rules``.
 
 ``embedding`` is the lookup ``weight[indices]``. PyTorch gives the ``padding_idx`` row no grad
 and initialises it to zeros: while that row held zeros at the forward, its positions enter as
@@ -14,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from . import rules
-from .rules import nice_number
+from . import rule_table as rt
+from .rule_table import nice_number
+from .rules_core import split_rule, transpose_rule
 
 
 def _embedding(m, a, at, s):
@@ -39,14 +40,14 @@ def _piecewise_loss(m, a, at, s):
             lin = kk * (sp.Abs(v) - half * kk) if huber else sp.Abs(v) - half * kk
             return sp.Piecewise((quad, sp.Abs(v) < kk), (lin, True))
 
-        loss = rules._elementwise(one)(d)
+        loss = rt.elementwise(one)(d)
     else:
         ad = np.abs(d)
         if huber:
             loss = np.where(ad < k, 0.5 * d * d, k * (ad - 0.5 * k))
         else:
             loss = np.where(ad < k, 0.5 * d * d / k, ad - 0.5 * k)
-    return rules._reduce(m, loss, reduction, n)
+    return rt.reduce_loss(m, loss, reduction, n)
 
 
 def _convolution(m, a, at, s):
@@ -96,7 +97,7 @@ def _adaptive_avg_pool(m, a, at, s):
     for i, (h0, h1) in enumerate(rh):
         for j, (w0, w1) in enumerate(rw):
             cell = m.sum(x[:, :, h0:h1, w0:w1], (2, 3), False)
-            out[:, :, i, j] = rules._div_count(m, cell, (h1 - h0) * (w1 - w0))
+            out[:, :, i, j] = rt.div_count(m, cell, (h1 - h0) * (w1 - w0))
     return out
 
 
@@ -105,8 +106,8 @@ def _normalization(m, a, at, s):
     dims, eps, ps, batch, mean, invstd = at
     if batch:
         n = int(np.prod([x.shape[d] for d in dims], dtype=np.int64))
-        d = x - rules._div_count(m, m.sum(x, dims, True), n)
-        var = rules._div_count(m, m.sum(d * d, dims, True), n)
+        d = x - rt.div_count(m, m.sum(x, dims, True), n)
+        var = rt.div_count(m, m.sum(d * d, dims, True), n)
         y = d / m.sqrt(var + m.scalar(eps))
     else:  # running statistics: constants of the graph
         y = (x - m.arr(mean)) * m.arr(invstd)
@@ -118,8 +119,8 @@ def _normalization(m, a, at, s):
 
 
 for _key, _rule in {
-    "unsafe_split": rules.RULES["split"],
-    "transpose_": rules.RULES["transpose"],
+    "unsafe_split": split_rule,
+    "transpose_": transpose_rule,
     "native_batch_norm": _normalization,
     "native_layer_norm": _normalization,
     "convolution": _convolution,
@@ -131,4 +132,4 @@ for _key, _rule in {
     "smooth_l1_loss": _piecewise_loss,
     "huber_loss": _piecewise_loss,
 }.items():
-    rules.register(_key, _rule)
+    rt.register(_key, _rule)

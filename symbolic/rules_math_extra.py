@@ -2,7 +2,7 @@
 ``trace``, ``diag_embed``, ``median``/``mode`` (the element the forward selected: the recorded
 indices, or for a whole-tensor median the mean of the elements equal to it, which spreads the
 gradient evenly as PyTorch does) and ``var_mean``/``std_mean`` (two outputs).
-Loaded by the last lines of ``rules.py``.
+Imported by ``symbolic.rules``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
-from . import rules
+from . import rule_table as rt
 
 
 def _log_base(base):
@@ -26,7 +26,7 @@ def _exp2(m, a, at, s):
 
 def _atan2(m, a, at, s):
     if m.symbolic:
-        return rules._elementwise2(sp.atan2)(a[0], a[1])
+        return rt.elementwise2(sp.atan2)(a[0], a[1])
     return np.arctan2(a[0], a[1])
 
 
@@ -59,8 +59,8 @@ def _selected(m, a, at, s):
 
 def _moments(m, a, at, s):
     key, shape, dims, corr, keepdim = at
-    spread = rules._moment(m, a, (shape, dims, corr, keepdim), s, key == "std_mean")
-    mean = rules._mean(m, a, (shape, dims if dims is not None else tuple(range(len(shape))),
+    spread = rt.moment(m, a, (shape, dims, corr, keepdim), s, key == "std_mean")
+    mean = rt.mean_rule(m, a, (shape, dims if dims is not None else tuple(range(len(shape))),
                               keepdim), s)
     return spread, mean
 
@@ -69,4 +69,4 @@ for key, rule in (("log10", _log_base(10)), ("log2", _log_base(2)), ("exp2", _ex
                   ("atan2", _atan2), ("trace", _trace), ("diag_embed", _diag_embed),
                   ("median", _median_all), ("median_dim", _selected), ("mode", _selected),
                   ("var_mean", _moments), ("std_mean", _moments)):
-    rules.register(key, rule)
+    rt.register(key, rule)

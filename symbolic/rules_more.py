@@ -1,12 +1,11 @@
 """Rules for ``engine.more_ops``: ``log1p``, ``expm1``, ``clamp_max``, ``logsumexp``,
-``gather``, ``index_select``, ``repeat`` and ``squeeze`` over several dims. Loaded by the last
-lines of ``rules.py``."""
+``gather``, ``index_select``, ``repeat`` and ``squeeze`` over several dims. Imported by ``symbolic.rules``."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import rules
+from . import rule_table as rt
 
 
 def _repeat(m, a, at, s):
@@ -25,4 +24,4 @@ for _key, _rule in {
     "squeeze_dims": lambda m, a, at, s: a[0].reshape(s),
     "squeeze_dims_": lambda m, a, at, s: a[0].reshape(s),
 }.items():
-    rules.register(_key, _rule)
+    rt.register(_key, _rule)

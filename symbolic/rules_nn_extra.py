@@ -1,6 +1,6 @@
 """Rules for the tutorial-MLP ops: activations (``leaky_relu``, ``elu``, ``gelu``, ``silu``,
 ``softplus``, ``erf``) and ordering/masking (``sort``, ``topk``, ``cumsum``, ``flip``,
-``masked_fill``, ``tril``, ``triu``). Loaded by the last line of ``rules.py``.
+``masked_fill``, ``tril``, ``triu``). Imported by ``symbolic.rules``.
 
 Kinks follow the engine (PyTorch): ``leaky_relu'(0) = slope`` and ``elu'(0) = alpha`` (both take
 the x <= 0 branch), softplus is linear strictly past its threshold. The kinked activations are
@@ -16,29 +16,10 @@ import sympy as sp
 
 from engine.ns import erf_np
 
-from . import rules
-from .rules import nice_number
-
-
-def _function(name, numeric, derivatives, tex):
-    """A sympy function ``name(x, *params)``: ``numeric`` gives its float value (numbers fold to
-    it), ``derivatives[i](*args)`` its derivative in argument i."""
-
-    def eval_(cls, *args):
-        if all(a.is_Number for a in args):
-            return nice_number(numeric(*(float(a) for a in args)))
-        return None
-
-    def fdiff(self, argindex=1):
-        return derivatives[argindex - 1](*self.args)
-
-    def latex(self, printer, exp=None):  # exp= when the function is raised to a power
-        inner = ", ".join(printer._print(a) for a in self.args)
-        text = rf"\operatorname{{{tex}}}\left({inner}\right)"
-        return text if exp is None else rf"{text}^{{{exp}}}"
-
-    return type(name, (sp.Function,), {"eval": classmethod(eval_), "fdiff": fdiff,
-                                       "numeric": staticmethod(numeric), "_latex": latex})
+from . import rule_table as rt
+from .rule_table import each as _each
+from .rule_table import nice_number
+from .rule_table import sympy_function as _function
 
 
 def _leaky(x, k):
@@ -78,21 +59,12 @@ softplus_fn = _function("softplus", _softplus, [
     lambda x, b, t: sp.Integer(0),
 ], "softplus")
 
-# lambdify's names for them (``sp.lambdify(..., modules=[rules.NUMPY_FUNCS, "numpy"])``)
-rules.NUMPY_FUNCS.update({
-    "erf": erf_np,
-    "leaky_relu": lambda x, k: np.where(x > 0, x, k * x),
-    "elu": lambda x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0))),
-    "softplus": np.vectorize(_softplus),
-    "softplus_grad": np.vectorize(_softplus_grad),
-})
-
-
-def _each(m, x, sym, num):
-    """``sym`` per element on sympy arrays, ``num`` on the float64 array."""
-    if m.symbolic:
-        return rules._elementwise(sym)(x)
-    return num(np.asarray(x, dtype=np.float64))
+for _fn, _array_fn in ((erf_fn, erf_np),
+                      (leaky_relu_fn, lambda x, k: np.where(x > 0, x, k * x)),
+                      (elu_fn, lambda x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0)))),
+                      (softplus_fn, np.vectorize(_softplus)),
+                      (softplus_grad_fn, np.vectorize(_softplus_grad))):
+    rt.register_numpy(_fn, _array_fn)
 
 
 def _leaky_rule(m, a, at, s):
@@ -164,4 +136,4 @@ for _key, _rule in {
     "flip": lambda m, a, at, s: np.flip(a[0], at),
     "masked_fill": _kept, "masked_fill_t": _kept, "tril": _kept, "triu": _kept,
 }.items():
-    rules.register(_key, _rule)
+    rt.register(_key, _rule)

@@ -1,6 +1,6 @@
 """Rules for ``engine.trig`` (tan, asin, ..., atanh), ``engine.arith_more`` (trunc, frac, fmod,
 copysign, lerp, logaddexp) and ``engine.nn.activation_more`` (celu, selu, hardsigmoid,
-hardswish, mish, logsigmoid). Loaded by the last lines of ``rules.py``.
+hardswish, mish, logsigmoid). Imported by ``symbolic.rules``.
 
 Kinks follow PyTorch: celu and selu take the x <= 0 branch at 0, hardsigmoid passes the grad
 strictly inside (-3, 3), hardswish uses x/3 + 1/2 on [-3, 3]; trunc is flat, copysign's grad
@@ -13,10 +13,12 @@ import math
 import numpy as np
 import sympy as sp
 
-from . import rules
-from .rules import _elementwise2, nice_number, sign_fn
+from . import rule_table as rt
+from .rule_table import each as _each
+from .rule_table import elementwise2, nice_number, sign_fn
+from .rule_table import sympy_function as _function
 from .rules_arith import trunc_fn
-from .rules_nn_extra import _each, _function, elu_fn
+from .rules_nn_extra import elu_fn
 
 H = sp.Heaviside
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -44,11 +46,12 @@ hardswish_fn = _function("hardswish", lambda x: x * _hardsigmoid(x), [
     lambda x: H(x + 3, 1) * H(3 - x, 1) * (x / 3 + sp.Rational(1, 2)) + H(x - 3, 0),
 ], "hardswish")
 
-rules.NUMPY_FUNCS.update({
-    "celu": lambda x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0) / a)),
-    "hardsigmoid": lambda x: np.clip(x + 3.0, 0.0, 6.0) / 6.0,
-    "hardswish": lambda x: x * np.clip(x + 3.0, 0.0, 6.0) / 6.0,
-})
+for _fn, _array_fn in (
+    (celu_fn, lambda x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0) / a))),
+    (hardsigmoid_fn, lambda x: np.clip(x + 3.0, 0.0, 6.0) / 6.0),
+    (hardswish_fn, lambda x: x * np.clip(x + 3.0, 0.0, 6.0) / 6.0),
+):
+    rt.register_numpy(_fn, _array_fn)
 
 
 def _unary(sym, num):
@@ -64,14 +67,14 @@ def _fmod_tt(m, a, at, s):
     x, y = a
     if not m.symbolic:
         return np.fmod(x, y)
-    return _elementwise2(lambda u, v: u - v * trunc_fn(u / v))(x, y)
+    return elementwise2(lambda u, v: u - v * trunc_fn(u / v))(x, y)
 
 
 def _copysign(m, a, at, s):
     x, y = a
     if not m.symbolic:
         return np.copysign(x, y)
-    return _elementwise2(lambda u, v: sp.Abs(u) * sign_fn(v))(x, y)
+    return elementwise2(lambda u, v: sp.Abs(u) * sign_fn(v))(x, y)
 
 
 def _copysign_scalar(m, a, at, s):
@@ -92,7 +95,7 @@ def _logaddexp(m, a, at, s):
     x, y = a
     if not m.symbolic:
         return np.logaddexp(x, y)
-    return _elementwise2(lambda u, v: sp.log(sp.exp(u) + sp.exp(v)))(x, y)
+    return elementwise2(lambda u, v: sp.log(sp.exp(u) + sp.exp(v)))(x, y)
 
 
 def _selu(m, a, at, s):
@@ -126,6 +129,6 @@ for _key, _rule in {
     "logsigmoid": _unary(lambda v: -sp.log(1 + sp.exp(-v)),
                          lambda x: np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))),
 }.items():
-    rules.register(_key, _rule)
+    rt.register(_key, _rule)
 
 __all__ = ["celu_fn", "hardsigmoid_fn", "hardswish_fn"]

@@ -1,13 +1,14 @@
 """Rules for the engine's view and in-place rows: ``as_strided`` (a view's region of its base),
 ``copy_slices`` (an in-place op through a view, replayed with the wrapped op's own rule),
-``diagonal``, and ``zero``/``fill``/``fill_t``/``copy``. Loaded by the last lines of ``rules.py``.
+``diagonal``, and ``zero``/``fill``/``fill_t``/``copy``. Imported by ``symbolic.rules``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import rules
+from . import rule_table as rt
+from .node_rec import op_key
 
 
 def _as_strided(m, a, at, s):
@@ -17,16 +18,14 @@ def _as_strided(m, a, at, s):
 
 
 def _copy_slices(m, a, at, s):
-    from .record import op_key
-
     fn, flat, shape, vshape = at
     if flat is None:  # the view is the whole base in order
-        new = rules.RULES[op_key(fn.op)](m, (np.asarray(a[0]).reshape(vshape), *a[1:]),
+        new = rt.RULES[op_key(fn.op)](m, (np.asarray(a[0]).reshape(vshape), *a[1:]),
                                          fn._attrs, vshape)
         return np.asarray(new).reshape(shape)
     base = np.array(a[0]).reshape(-1)
     view = base[flat]
-    new = rules.RULES[op_key(fn.op)](m, (view, *a[1:]), fn._attrs, vshape)
+    new = rt.RULES[op_key(fn.op)](m, (view, *a[1:]), fn._attrs, vshape)
     base = base.astype(np.result_type(base, np.asarray(new)))
     base[flat] = new
     return base.reshape(shape)
@@ -50,4 +49,4 @@ for _key, _rule in {
     "fill_t": lambda m, a, at, s: _filled(m, a, a[1]),
     "copy": lambda m, a, at, s: _filled(m, a, a[1]),
 }.items():
-    rules.register(_key, _rule)
+    rt.register(_key, _rule)

@@ -16,7 +16,8 @@ from engine.node import FREED, AccumulateGrad
 from engine.tensor import Tensor
 
 from .graph import Evaluator, Graph, Leaf, Node, Ref, topo_order
-from .record import CallTrace, Target, op_key
+from .node_rec import op_key
+from .record import CallTrace, Target
 from .rules import NUM
 
 
