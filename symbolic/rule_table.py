@@ -2,13 +2,14 @@
 namespace: ``NUM`` (float64 numpy, used for finite differences and for replaying the recorded
 graph) or ``SYM`` (numpy object arrays of sympy expressions, used for closed forms).
 
-A rule is ``rule(m, args, attrs, out_shape)``: ``args`` are the op's inputs as the namespace's
-arrays (Python scalars stay scalars), ``attrs`` the node's ``_attrs`` as the engine stored them.
+A rule is ``rule(ns, args, attrs, out_shape)``: ``ns`` is the namespace, ``args`` the op's
+inputs as its arrays (Python scalars stay scalars), ``attrs`` the node's ``_attrs`` as the engine
+stored them, ``out_shape`` the recorded output's shape.
 Kinks follow the engine's subgradient conventions (``relu'(0) = 0``, ``clamp'(lo) = 1``, ties of
 ``maximum`` split in half) so that the closed form agrees with the engine even at a kink.
 
 This module holds the table (``RULES``, ``register``), the numpy twins of the sympy functions
-the rules introduce (``NUMPY_FUNCS``, ``register_numpy``: lambdify's module dict), the two
+the rules introduce (``NUMPY_FUNCS``, filled by ``numpy_twin``: lambdify's module dict), the two
 namespaces and the helpers the rule families share. It imports no family: each ``rules_*``
 module imports it and registers its rows; ``symbolic.rules`` imports every family, so code
 that applies rules imports ``symbolic.rules``.
@@ -42,6 +43,26 @@ def nice_number(v):
     if isinstance(v, np.floating):
         return sp.Float(str(v), 15)
     return sp.Float(repr(f), 15)
+
+
+# numpy versions of the sympy functions the rules introduce, by printed name, for
+# ``sp.lambdify(..., modules=[NUMPY_FUNCS, "numpy"])``; filled only by ``numpy_twin``
+NUMPY_FUNCS: dict = {
+    "Heaviside": lambda v, h0=0.5: np.heaviside(v, h0),
+    "DiracDelta": lambda v, *_k: np.zeros_like(np.asarray(v, dtype=float)),
+}
+
+
+def numpy_twin(array_fn):
+    """Class decorator: ``array_fn`` is the numpy twin of the sympy function class, carried as
+    ``cls.numpy`` and found by lambdify under the name sympy prints for the class."""
+
+    def attach(fn):
+        fn.numpy = staticmethod(array_fn)
+        NUMPY_FUNCS[fn.__name__] = array_fn
+        return fn
+
+    return attach
 
 
 def as_objects(x):
@@ -103,6 +124,7 @@ def sym_reduce(x, dims, keepdim, combine):
     return out
 
 
+@numpy_twin(lambda v: np.maximum(v, 0.0))
 class relu(sp.Function):  # reads as relu(x) in closed forms
     """max(x, 0) with the engine's convention relu'(0) = 0 (``Heaviside(x, 0)``)."""
 
@@ -126,8 +148,8 @@ def flat_function(name: str, f):
     def fdiff(self, argindex=1):
         return sp.Integer(0)
 
-    return type(name, (sp.Function,), {"eval": classmethod(eval_), "fdiff": fdiff,
-                                       "numeric": staticmethod(f)})
+    return numpy_twin(f)(type(name, (sp.Function,), {"eval": classmethod(eval_), "fdiff": fdiff,
+                                                     "numeric": staticmethod(f)}))
 
 
 sign_fn = flat_function("sign", np.sign)
@@ -136,9 +158,10 @@ ceil_fn = flat_function("ceil", np.ceil)
 round_fn = flat_function("round", np.round)
 
 
-def bound_function(name: str, pick, step_x, step_bound, tex: str):
+def bound_function(name: str, pick, step_x, step_bound, tex: str, array_fn):
     """``Max(x, lo)`` / ``Min(x, hi)`` as the engine's clamp differentiates them: the grad
-    passes through at the bound itself (``Heaviside(x - lo, 1)``), unlike sympy's ``Max``."""
+    passes through at the bound itself (``Heaviside(x - lo, 1)``), unlike sympy's ``Max``.
+    ``array_fn``: its numpy twin."""
 
     def eval_(cls, x, b):
         return pick(x, b) if x.is_Number and b.is_Number else None
@@ -153,22 +176,22 @@ def bound_function(name: str, pick, step_x, step_bound, tex: str):
             return text if exp is None else rf"\left({text}\right)^{{{exp}}}"
         return show
 
-    return type(name, (sp.Function,), {
+    return numpy_twin(array_fn)(type(name, (sp.Function,), {
         "eval": classmethod(eval_), "fdiff": fdiff,
         "numeric": staticmethod(lambda x, b: float(pick(x, b))),
         "_sympystr": printed(name.split("_")[0].capitalize() + "({}, {})"),
         "_latex": printed(tex),
         "_pretty": lambda self, p: p._print(sp.Function(name.split("_")[0].capitalize())(
             *self.args)),
-    })
+    }))
 
 
 clamp_min = bound_function("max_clamp", lambda x, b: x if x >= b else b,
                    lambda x, b: sp.Heaviside(x - b, 1), lambda x, b: sp.Heaviside(b - x, 0),
-                   r"\max\left({}, {}\right)")
+                   r"\max\left({}, {}\right)", np.maximum)
 clamp_max = bound_function("min_clamp", lambda x, b: x if x <= b else b,
                    lambda x, b: sp.Heaviside(b - x, 1), lambda x, b: sp.Heaviside(x - b, 0),
-                   r"\min\left({}, {}\right)")
+                   r"\min\left({}, {}\right)", np.minimum)
 
 
 def piece_clamp(lo, hi):
@@ -188,10 +211,10 @@ def piece_clamp(lo, hi):
 _half = sp.Rational(1, 2)
 max_tie = bound_function("max_tie", lambda x, b: x if x >= b else b,
                  lambda x, b: sp.Heaviside(x - b, _half), lambda x, b: sp.Heaviside(b - x, _half),
-                 r"\max\left({}, {}\right)")
+                 r"\max\left({}, {}\right)", np.maximum)
 min_tie = bound_function("min_tie", lambda x, b: x if x <= b else b,
                  lambda x, b: sp.Heaviside(b - x, _half), lambda x, b: sp.Heaviside(x - b, _half),
-                 r"\min\left({}, {}\right)")
+                 r"\min\left({}, {}\right)", np.minimum)
 
 
 class SYM:
@@ -282,7 +305,8 @@ class NUM:
     clamp = staticmethod(lambda x, lo, hi: np.clip(x, lo, hi))
     pow = staticmethod(lambda x, e: np.power(x, float(e)))
     sum = staticmethod(lambda x, dims, keepdim: np.sum(x, axis=np_axes(x, dims), keepdims=keepdim))
-    prod = staticmethod(lambda x, dims, keepdim: np.prod(x, axis=np_axes(x, dims), keepdims=keepdim))
+    prod = staticmethod(lambda x, dims, keepdim:
+                        np.prod(x, axis=np_axes(x, dims), keepdims=keepdim))
     amax = staticmethod(lambda x, dims, keepdim: np.max(x, axis=np_axes(x, dims), keepdims=keepdim))
     amin = staticmethod(lambda x, dims, keepdim: np.min(x, axis=np_axes(x, dims), keepdims=keepdim))
     matmul = staticmethod(np.matmul)
@@ -300,46 +324,47 @@ def count(shape, dims):
     return int(np.prod([shape[d] for d in dims], dtype=np.int64))
 
 
-def div_count(m, x, n):
-    return x / (sp.Integer(n) if m.symbolic else float(n))
+def div_count(ns, x, n):
+    return x / (sp.Integer(n) if ns.symbolic else float(n))
 
 
-def mean_rule(m, a, at, s):
-    shape, dims, keepdim = at
-    return div_count(m, m.sum(a[0], dims, keepdim), count(shape, dims))
+def mean_rule(ns, args, attrs, out_shape):
+    shape, dims, keepdim = attrs
+    return div_count(ns, ns.sum(args[0], dims, keepdim), count(shape, dims))
 
 
-def moment(m, a, at, s, root):
-    shape, dims, corr, keepdim = at
-    x = a[0]
+def moment(ns, args, attrs, out_shape, root):
+    shape, dims, corr, keepdim = attrs
+    x = args[0]
     n = count(shape, dims)
-    mu = div_count(m, m.sum(x, dims, True), n)
+    mu = div_count(ns, ns.sum(x, dims, True), n)
     d = x - mu
-    v = div_count(m, m.sum(d * d, dims, keepdim), n - corr)
-    return m.sqrt(v) if root else v
+    v = div_count(ns, ns.sum(d * d, dims, keepdim), n - corr)
+    return ns.sqrt(v) if root else v
 
 
 
 
-def reduce_loss(m, loss, reduction, n):
+def reduce_loss(ns, loss, reduction, n):
     if reduction == "mean":
-        return div_count(m, m.sum(loss, None, False), n)
+        return div_count(ns, ns.sum(loss, None, False), n)
     if reduction == "sum":
-        return m.sum(loss, None, False)
+        return ns.sum(loss, None, False)
     return loss
 
 
 
-def each(m, x, sym, num):
+def each(ns, x, sym, num):
     """``sym`` per element on sympy arrays, ``num`` on the float64 array."""
-    if m.symbolic:
+    if ns.symbolic:
         return elementwise(sym)(x)
     return num(np.asarray(x, dtype=np.float64))
 
 
-def sympy_function(name, numeric, derivatives, tex):
+def sympy_function(name, numeric, derivatives, tex, array_fn):
     """A sympy function ``name(x, *params)``: ``numeric`` gives its float value (numbers fold to
-    it), ``derivatives[i](*args)`` its derivative in argument i."""
+    it), ``derivatives[i](*args)`` its derivative in argument i, ``array_fn`` is its numpy twin
+    (elementwise on arrays, for lambdify)."""
 
     def eval_(cls, *args):
         if all(a.is_Number for a in args):
@@ -354,57 +379,32 @@ def sympy_function(name, numeric, derivatives, tex):
         text = rf"\operatorname{{{tex}}}\left({inner}\right)"
         return text if exp is None else rf"{text}^{{{exp}}}"
 
-    return type(name, (sp.Function,), {"eval": classmethod(eval_), "fdiff": fdiff,
-                                       "numeric": staticmethod(numeric), "_latex": latex})
+    return numpy_twin(array_fn)(type(name, (sp.Function,), {
+        "eval": classmethod(eval_), "fdiff": fdiff, "numeric": staticmethod(numeric),
+        "_latex": latex}))
 
 
-# key -> rule(m, args, attrs, out_shape); multi-output rules (split) return a list of arrays
+# key -> rule(ns, args, attrs, out_shape); multi-output rules (split) return a list of arrays
 RULES: dict = {}
-
-# numpy versions of the sympy functions the rules introduce, by printed name, for
-# ``sp.lambdify(..., modules=[NUMPY_FUNCS, "numpy"])``
-NUMPY_FUNCS: dict = {}
-
 
 def register(key: str, rule) -> None:
     """Make ``rule`` the symbolic forward of the engine op ``key``."""
     RULES[key] = rule
 
 
-def register_numpy(fn, array_fn) -> None:
-    """``array_fn`` is the numpy twin of the sympy function ``fn`` (a class, or the name sympy
-    prints for it); a class also carries it as ``fn.numpy``."""
-    if isinstance(fn, str):
-        NUMPY_FUNCS[fn] = array_fn
-        return
-    fn.numpy = staticmethod(array_fn)
-    NUMPY_FUNCS[fn.__name__] = array_fn
-
-
-def apply(m, key: str, args, attrs, out_shapes) -> tuple:
+def apply(ns, key: str, args, attrs, out_shapes) -> tuple:
     """Run ``key``'s rule in namespace ``m``: one array per output, shaped as recorded."""
     rule = RULES.get(key)
     if rule is None:
         raise KeyError(f"no symbolic rule for engine op {key!r}")
-    conv = tuple(m.arr(x) if isinstance(x, np.ndarray) else
-                 x if isinstance(x, tuple | list) or x is None else m.scalar(x) for x in args)
-    res = rule(m, conv, attrs, tuple(out_shapes[0]) if len(out_shapes) == 1 else None)
+    conv = tuple(ns.arr(x) if isinstance(x, np.ndarray) else
+                 x if isinstance(x, tuple | list) or x is None else ns.scalar(x) for x in args)
+    res = rule(ns, conv, attrs, tuple(out_shapes[0]) if len(out_shapes) == 1 else None)
     res = list(res) if len(out_shapes) > 1 else [res]
     outs = []
     for r, shape in zip(res, out_shapes, strict=True):
-        out = m.arr(r)
+        out = ns.arr(r)
         if out.shape != tuple(shape):
             out = np.broadcast_to(out, shape) if out.size == 1 else out.reshape(shape)
         outs.append(out)
     return tuple(outs)
-
-
-
-for _fn, _array_fn in (
-    (relu, lambda v: np.maximum(v, 0.0)),
-    (clamp_min, np.maximum), (clamp_max, np.minimum), (max_tie, np.maximum), (min_tie, np.minimum),
-    (sign_fn, np.sign), (floor_fn, np.floor), (ceil_fn, np.ceil), (round_fn, np.round),
-    ("Heaviside", lambda v, h0=0.5: np.heaviside(v, h0)),
-    ("DiracDelta", lambda v, *_k: np.zeros_like(np.asarray(v, dtype=float))),
-):
-    register_numpy(_fn, _array_fn)

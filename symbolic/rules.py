@@ -34,7 +34,7 @@ from .rule_table import (  # noqa: F401  (the public names of the rule table)
     min_tie,
     nice_number,
     register,
-    register_numpy,
+    numpy_twin,
     relu,
     round_fn,
     sign_fn,

@@ -19,34 +19,37 @@ H = sp.Heaviside
 trunc_fn = rt.flat_function("trunc", np.trunc)
 
 
-def _floor_div(m, x, y):
-    if not m.symbolic:
+def _floor_div(ns, x, y):
+    if not ns.symbolic:
         return np.floor(x / y)
     return elementwise2(lambda a, b: rt.floor_fn(a / b))(x, y)
 
 
-def _remainder(m, a, at, s):
-    x, y = a
-    return x - y * _floor_div(m, x, y)
+def _remainder(ns, args, attrs, out_shape):
+    x, y = args
+    return x - y * _floor_div(ns, x, y)
 
 
-def _div_mode(m, a, at, s):
-    x, y = a
-    mode = at[0]
+def _div_mode(ns, args, attrs, out_shape):
+    x, y = args
+    mode = attrs[0]
     if mode is None:
         return x / y
     if mode == "floor":
-        return _floor_div(m, x, y)
-    if not m.symbolic:
+        return _floor_div(ns, x, y)
+    if not ns.symbolic:
         return np.trunc(x / y)
     return elementwise2(lambda u, v: trunc_fn(u / v))(x, y)
 
 
-def _not_implemented(m, a, at, s):
-    x, y = a
-    return _floor_div(m, x, y) if at[0] == "floor_divide" else _remainder(m, (y, x), at, s)
+def _not_implemented(ns, args, attrs, out_shape):
+    x, y = args
+    if attrs[0] == "floor_divide":
+        return _floor_div(ns, x, y)
+    return _remainder(ns, (y, x), attrs, out_shape)
 
 
+@rt.numpy_twin(lambda x, lo, hi: np.clip(x, lo, hi))
 class _hardtanh(sp.Function):
     """clamp(x, lo, hi) whose derivative is 1 strictly inside (lo, hi) and 0 at the bounds."""
 
@@ -61,50 +64,50 @@ class _hardtanh(sp.Function):
         return H(x - lo, 0) * H(hi - x, 0) if argindex == 1 else sp.Integer(0)
 
 
-def _hardtanh_rule(m, a, at, s):
-    lo, hi = at
-    return _each(m, a[0], lambda v: _hardtanh(v, nice_number(lo), nice_number(hi)),
+def _hardtanh_rule(ns, args, attrs, out_shape):
+    lo, hi = attrs
+    return _each(ns, args[0], lambda v: _hardtanh(v, nice_number(lo), nice_number(hi)),
                  lambda x: np.clip(x, lo, hi))
 
 
-def _threshold_backward(m, a, at, s):
-    g, y = a
-    return g * _each(m, y, lambda v: H(v, 0), lambda v: (v > 0).astype(np.float64))
+def _threshold_backward(ns, args, attrs, out_shape):
+    g, y = args
+    return g * _each(ns, y, lambda v: H(v, 0), lambda v: (v > 0).astype(np.float64))
 
 
-def _elu_backward(m, a, at, s):
-    g, x = a
-    alpha = nice_number(at)
-    return g * _each(m, x, lambda v: H(v, 0) + alpha * sp.exp(v) * H(-v, 1),
-                     lambda v: np.where(v > 0, 1.0, at * np.exp(np.minimum(v, 0))))
+def _elu_backward(ns, args, attrs, out_shape):
+    g, x = args
+    alpha = nice_number(attrs)
+    return g * _each(ns, x, lambda v: H(v, 0) + alpha * sp.exp(v) * H(-v, 1),
+                     lambda v: np.where(v > 0, 1.0, attrs * np.exp(np.minimum(v, 0))))
 
 
-def _leaky_backward(m, a, at, s):
-    g, x = a
-    k = nice_number(at)
-    return g * _each(m, x, lambda v: k + (1 - k) * H(v, 0), lambda v: np.where(v > 0, 1.0, at))
+def _leaky_backward(ns, args, attrs, out_shape):
+    g, x = args
+    k = nice_number(attrs)
+    return g * _each(ns, x, lambda v: k + (1 - k) * H(v, 0), lambda v: np.where(v > 0, 1.0, attrs))
 
 
-def _hardtanh_backward(m, a, at, s):
-    g, x = a
-    lo, hi = (nice_number(v) for v in at)
-    return g * _each(m, x, lambda v: H(v - lo, 0) * H(hi - v, 0),
-                     lambda v: ((v > at[0]) & (v < at[1])).astype(np.float64))
+def _hardtanh_backward(ns, args, attrs, out_shape):
+    g, x = args
+    lo, hi = (nice_number(v) for v in attrs)
+    return g * _each(ns, x, lambda v: H(v - lo, 0) * H(hi - v, 0),
+                     lambda v: ((v > attrs[0]) & (v < attrs[1])).astype(np.float64))
 
 
-def _norm_p(m, a, at, s):
-    dims, keepdim, p = at
-    return m.pow(m.sum(m.pow(m.abs(a[0]), p), dims, keepdim), 1.0 / p)
+def _norm_p(ns, args, attrs, out_shape):
+    dims, keepdim, p = attrs
+    return ns.pow(ns.sum(ns.pow(ns.abs(args[0]), p), dims, keepdim), 1.0 / p)
 
 
 for _key, _rule in {
 
     "remainder": _remainder, "remainder_tt": _remainder, "div_mode": _div_mode,
     "not_implemented": _not_implemented, "norm_p": _norm_p,
-    "sinh": lambda m, a, at, s: _each(m, a[0], sp.sinh, np.sinh),
-    "cosh": lambda m, a, at, s: _each(m, a[0], sp.cosh, np.cosh),
-    "atan": lambda m, a, at, s: _each(m, a[0], sp.atan, np.arctan),
-    "rsqrt": lambda m, a, at, s: _each(m, a[0], lambda v: 1 / sp.sqrt(v),
+    "sinh": lambda ns, args, attrs, out_shape: _each(ns, args[0], sp.sinh, np.sinh),
+    "cosh": lambda ns, args, attrs, out_shape: _each(ns, args[0], sp.cosh, np.cosh),
+    "atan": lambda ns, args, attrs, out_shape: _each(ns, args[0], sp.atan, np.arctan),
+    "rsqrt": lambda ns, args, attrs, out_shape: _each(ns, args[0], lambda v: 1 / sp.sqrt(v),
                                        lambda x: 1.0 / np.sqrt(x)),
     "hardtanh": _hardtanh_rule, "threshold_backward": _threshold_backward,
     "elu_backward": _elu_backward, "leaky_relu_backward": _leaky_backward,
@@ -112,5 +115,3 @@ for _key, _rule in {
 }.items():
     rt.register(_key, _rule)
 
-rt.register_numpy(trunc_fn, np.trunc)
-rt.register_numpy(_hardtanh, lambda x, lo, hi: np.clip(x, lo, hi))

@@ -11,27 +11,27 @@ from . import rule_table as rt
 from .rule_table import nice_number
 
 
-def _roll(m, a, at, s):
-    x = np.asarray(a[0])
-    shifts, dims = at
+def _roll(ns, args, attrs, out_shape):
+    x = np.asarray(args[0])
+    shifts, dims = attrs
     if dims is None:
         return np.roll(x.reshape(-1), shifts).reshape(x.shape)
     return np.roll(x, shifts, dims)
 
 
-def _cumprod(m, a, at, s):
-    d = at[0]
-    x = np.asarray(a[0])
+def _cumprod(ns, args, attrs, out_shape):
+    d = attrs[0]
+    x = np.asarray(args[0])
     return x if d is None else np.cumprod(x, axis=d)
 
 
-def _masked_select(m, a, at, s):
-    _, full, idx = at
-    return np.broadcast_to(np.asarray(a[0]), full)[idx]
+def _masked_select(ns, args, attrs, out_shape):
+    _, full, idx = attrs
+    return np.broadcast_to(np.asarray(args[0]), full)[idx]
 
 
-def _const(m, value):
-    return nice_number(float(value)) if m.symbolic else float(value)
+def _const(ns, value):
+    return nice_number(float(value)) if ns.symbolic else float(value)
 
 
 def _written(a0, idx, values, add=False):
@@ -45,21 +45,21 @@ def _written(a0, idx, values, add=False):
     return out
 
 
-def _index_add(m, a, at, s):
-    idx, alpha = at
-    src = np.asarray(a[1])
-    return _written(a[0], idx, src if alpha == 1 else src * _const(m, alpha), add=True)
+def _index_add(ns, args, attrs, out_shape):
+    idx, alpha = attrs
+    src = np.asarray(args[1])
+    return _written(args[0], idx, src if alpha == 1 else src * _const(ns, alpha), add=True)
 
 
-def _index_fill_t(m, a, at, s):
-    value = np.asarray(a[1]).reshape(())[()]
-    return _written(a[0], at, value)
+def _index_fill_t(ns, args, attrs, out_shape):
+    value = np.asarray(args[1]).reshape(())[()]
+    return _written(args[0], attrs, value)
 
 
 def _scatter(add):
-    def rule(m, a, at, s):
-        grid, part, _ = at
-        return _written(a[0], grid, np.asarray(a[1])[part], add)
+    def rule(ns, args, attrs, out_shape):
+        grid, part, _ = attrs
+        return _written(args[0], grid, np.asarray(args[1])[part], add)
 
     return rule
 
@@ -67,10 +67,12 @@ def _scatter(add):
 for _key, _rule in {
     "roll": _roll, "cumprod": _cumprod, "masked_select": _masked_select,
     "index_add": _index_add,
-    "index_copy": lambda m, a, at, s: _written(a[0], at, np.asarray(a[1])),
-    "index_fill": lambda m, a, at, s: _written(a[0], at[0], _const(m, at[1])),
+    "index_copy": lambda ns, args, attrs, out_shape: _written(args[0], attrs, np.asarray(args[1])),
+    "index_fill": lambda ns, args, attrs, out_shape: _written(args[0], attrs[0],
+                                                              _const(ns, attrs[1])),
     "index_fill_t": _index_fill_t,
     "scatter": _scatter(False), "scatter_add": _scatter(True),
-    "scatter_value": lambda m, a, at, s: _written(a[0], at[0], _const(m, at[1])),
+    "scatter_value": lambda ns, args, attrs, out_shape: _written(args[0], attrs[0],
+                                                                 _const(ns, attrs[1])),
 }.items():
     rt.register(_key, _rule)

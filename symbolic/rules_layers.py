@@ -19,19 +19,19 @@ from .rule_table import nice_number
 from .rules_core import split_rule, transpose_rule
 
 
-def _embedding(m, a, at, s):
-    _, idx, keep, pad_zero = at
-    out = a[0][idx]
+def _embedding(ns, args, attrs, out_shape):
+    _, idx, keep, pad_zero = attrs
+    out = args[0][idx]
     if pad_zero:
-        zero = m.scalar(0)
-        out = m.where((keep == 0)[..., None], zero, out)
+        zero = ns.scalar(0)
+        out = ns.where((keep == 0)[..., None], zero, out)
     return out
 
 
-def _piecewise_loss(m, a, at, s):
-    reduction, n, k, huber = at
-    d = a[0] - a[1]
-    if m.symbolic:
+def _piecewise_loss(ns, args, attrs, out_shape):
+    reduction, n, k, huber = attrs
+    d = args[0] - args[1]
+    if ns.symbolic:
         kk = nice_number(k)
         half = sp.Rational(1, 2)
 
@@ -47,70 +47,70 @@ def _piecewise_loss(m, a, at, s):
             loss = np.where(ad < k, 0.5 * d * d, k * (ad - 0.5 * k))
         else:
             loss = np.where(ad < k, 0.5 * d * d / k, ad - 0.5 * k)
-    return rt.reduce_loss(m, loss, reduction, n)
+    return rt.reduce_loss(ns, loss, reduction, n)
 
 
-def _convolution(m, a, at, s):
+def _convolution(ns, args, attrs, out_shape):
     from engine.nn.conv import conv_forward
 
-    x, w, b = a
-    oned = at[4]
+    x, w, b = args
+    oned = attrs[4]
     if oned:
         x, w = x[:, :, None, :], w[:, :, None, :]
-    out = conv_forward(m, x, w, b, at)
+    out = conv_forward(ns, x, w, b, attrs)
     return out[:, :, 0, :] if oned else out
 
 
-def _max_pool(m, a, at, s):
+def _max_pool(ns, args, attrs, out_shape):
     from engine.nn.pooling import winner_index
 
-    return a[0][winner_index(at[0], at[1])]  # the recorded winners: locally a selection
+    return args[0][winner_index(attrs[0], attrs[1])]  # the recorded winners: locally a selection
 
 
-def _constant_pad(m, a, at, s):
-    widths, inner = at
-    out = m.zeros(s)
-    out[inner] = a[0]
+def _constant_pad(ns, args, attrs, out_shape):
+    widths, inner = attrs
+    out = ns.zeros(out_shape)
+    out[inner] = args[0]
     return out
 
 
-def _window_sums(m, x, k, st, p, d, extra, oh, ow):
+def _window_sums(ns, x, k, st, p, d, extra, oh, ow):
     n, c, h, w = x.shape
-    xp = m.zeros((n, c, h + p[0] + extra[0], w + p[1] + extra[1]))
+    xp = ns.zeros((n, c, h + p[0] + extra[0], w + p[1] + extra[1]))
     xp[:, :, p[0]: p[0] + h, p[1]: p[1] + w] = x
     from engine.nn.conv import window_index
 
     ih, iw = window_index(oh, ow, k[0], k[1], st, d)
-    return m.sum(xp[:, :, ih, iw], (4, 5), False)
+    return ns.sum(xp[:, :, ih, iw], (4, 5), False)
 
 
-def _avg_pool(m, a, at, s):
-    shape, k, st, p, d, extra, div = at
-    sums = _window_sums(m, a[0], k, st, p, d, extra, s[2], s[3])
-    return sums / m.arr(div)
+def _avg_pool(ns, args, attrs, out_shape):
+    shape, k, st, p, d, extra, div = attrs
+    sums = _window_sums(ns, args[0], k, st, p, d, extra, out_shape[2], out_shape[3])
+    return sums / ns.arr(div)
 
 
-def _adaptive_avg_pool(m, a, at, s):
-    _, rh, rw = at
-    x = a[0]
-    out = m.zeros(s)
+def _adaptive_avg_pool(ns, args, attrs, out_shape):
+    _, rh, rw = attrs
+    x = args[0]
+    out = ns.zeros(out_shape)
     for i, (h0, h1) in enumerate(rh):
         for j, (w0, w1) in enumerate(rw):
-            cell = m.sum(x[:, :, h0:h1, w0:w1], (2, 3), False)
-            out[:, :, i, j] = rt.div_count(m, cell, (h1 - h0) * (w1 - w0))
+            cell = ns.sum(x[:, :, h0:h1, w0:w1], (2, 3), False)
+            out[:, :, i, j] = rt.div_count(ns, cell, (h1 - h0) * (w1 - w0))
     return out
 
 
-def _normalization(m, a, at, s):
-    x, w, b = a
-    dims, eps, ps, batch, mean, invstd = at
+def _normalization(ns, args, attrs, out_shape):
+    x, w, b = args
+    dims, eps, ps, batch, mean, invstd = attrs
     if batch:
         n = int(np.prod([x.shape[d] for d in dims], dtype=np.int64))
-        d = x - rt.div_count(m, m.sum(x, dims, True), n)
-        var = rt.div_count(m, m.sum(d * d, dims, True), n)
-        y = d / m.sqrt(var + m.scalar(eps))
+        d = x - rt.div_count(ns, ns.sum(x, dims, True), n)
+        var = rt.div_count(ns, ns.sum(d * d, dims, True), n)
+        y = d / ns.sqrt(var + ns.scalar(eps))
     else:  # running statistics: constants of the graph
-        y = (x - m.arr(mean)) * m.arr(invstd)
+        y = (x - ns.arr(mean)) * ns.arr(invstd)
     if w is not None:
         y = y * w.reshape(ps)
     if b is not None:

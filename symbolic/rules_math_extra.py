@@ -14,54 +14,54 @@ from . import rule_table as rt
 
 
 def _log_base(base):
-    def rule(m, a, at, s):
-        return m.log(a[0]) / m.log(m.scalar(base))
+    def rule(ns, args, attrs, out_shape):
+        return ns.log(args[0]) / ns.log(ns.scalar(base))
 
     return rule
 
 
-def _exp2(m, a, at, s):
-    return m.exp(a[0] * m.log(m.scalar(2)))
+def _exp2(ns, args, attrs, out_shape):
+    return ns.exp(args[0] * ns.log(ns.scalar(2)))
 
 
-def _atan2(m, a, at, s):
-    if m.symbolic:
-        return rt.elementwise2(sp.atan2)(a[0], a[1])
-    return np.arctan2(a[0], a[1])
+def _atan2(ns, args, attrs, out_shape):
+    if ns.symbolic:
+        return rt.elementwise2(sp.atan2)(args[0], args[1])
+    return np.arctan2(args[0], args[1])
 
 
-def _trace(m, a, at, s):
-    return m.sum(m.arr(np.diagonal(a[0]).copy()), None, False)
+def _trace(ns, args, attrs, out_shape):
+    return ns.sum(ns.arr(np.diagonal(args[0]).copy()), None, False)
 
 
-def _diag_embed(m, a, at, s):
-    n, offset, d1, d2 = at
-    x = m.arr(a[0])
+def _diag_embed(ns, args, attrs, out_shape):
+    n, offset, d1, d2 = attrs
+    x = ns.arr(args[0])
     size = n + abs(offset)
-    out = m.zeros(x.shape[:-1] + (size, size))
+    out = ns.zeros(x.shape[:-1] + (size, size))
     rows = np.arange(n) + max(-offset, 0)
     cols = np.arange(n) + max(offset, 0)
     out[..., rows, cols] = x
     return np.moveaxis(out, (-2, -1), (d1, d2))
 
 
-def _median_all(m, a, at, s):
-    mask, count = at
-    picked = m.arr(a[0])[np.asarray(mask) != 0]
-    return m.sum(picked, None, False) / m.scalar(count)
+def _median_all(ns, args, attrs, out_shape):
+    mask, count = attrs
+    picked = ns.arr(args[0])[np.asarray(mask) != 0]
+    return ns.sum(picked, None, False) / ns.scalar(count)
 
 
-def _selected(m, a, at, s):
-    shape, dim, keepdim, idx = at
-    out = np.take_along_axis(m.arr(a[0]), idx, axis=dim)
+def _selected(ns, args, attrs, out_shape):
+    shape, dim, keepdim, idx = attrs
+    out = np.take_along_axis(ns.arr(args[0]), idx, axis=dim)
     return out if keepdim else out.squeeze(dim)
 
 
-def _moments(m, a, at, s):
-    key, shape, dims, corr, keepdim = at
-    spread = rt.moment(m, a, (shape, dims, corr, keepdim), s, key == "std_mean")
-    mean = rt.mean_rule(m, a, (shape, dims if dims is not None else tuple(range(len(shape))),
-                              keepdim), s)
+def _moments(ns, args, attrs, out_shape):
+    key, shape, dims, corr, keepdim = attrs
+    spread = rt.moment(ns, args, (shape, dims, corr, keepdim), out_shape, key == "std_mean")
+    mean = rt.mean_rule(ns, args, (shape, dims if dims is not None else tuple(range(len(shape))),
+                              keepdim), out_shape)
     return spread, mean
 
 

@@ -39,43 +39,37 @@ def _softplus_grad(x, beta, threshold):
 
 
 H = sp.Heaviside
-erf_fn = _function("erf", math.erf, [lambda x: 2 / sp.sqrt(sp.pi) * sp.exp(-x**2)], "erf")
+erf_fn = _function("erf", math.erf, [lambda x: 2 / sp.sqrt(sp.pi) * sp.exp(-x**2)], "erf",
+                   erf_np)
 leaky_relu_fn = _function("leaky_relu", _leaky, [
     lambda x, k: k + (1 - k) * H(x, 0),
     lambda x, k: x * H(-x, 1),
-], "leaky\\_relu")
+], "leaky\\_relu", lambda x, k: np.where(x > 0, x, k * x))
 elu_fn = _function("elu", _elu, [
     lambda x, a: H(x, 0) + a * sp.exp(x) * H(-x, 1),
     lambda x, a: (sp.exp(x) - 1) * H(-x, 1),
-], "elu")
+], "elu", lambda x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0))))
 softplus_grad_fn = _function("softplus_grad", _softplus_grad, [
     lambda x, b, t: b * softplus_grad_fn(x, b, t) * (1 - softplus_grad_fn(x, b, t)),
     lambda x, b, t: sp.Integer(0),
     lambda x, b, t: sp.Integer(0),
-], "softplus'")
+], "softplus'", np.vectorize(_softplus_grad))
 softplus_fn = _function("softplus", _softplus, [
     softplus_grad_fn,
     lambda x, b, t: sp.Integer(0),  # beta and threshold are recorded constants, never targets
     lambda x, b, t: sp.Integer(0),
-], "softplus")
+], "softplus", np.vectorize(_softplus))
 
-for _fn, _array_fn in ((erf_fn, erf_np),
-                      (leaky_relu_fn, lambda x, k: np.where(x > 0, x, k * x)),
-                      (elu_fn, lambda x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0)))),
-                      (softplus_fn, np.vectorize(_softplus)),
-                      (softplus_grad_fn, np.vectorize(_softplus_grad))):
-    rt.register_numpy(_fn, _array_fn)
+def _leaky_rule(ns, args, attrs, out_shape):
+    k = nice_number(attrs)
+    return _each(ns, args[0], lambda v: leaky_relu_fn(v, k),
+                 lambda x: np.where(x > 0, x, x * attrs))
 
 
-def _leaky_rule(m, a, at, s):
-    k = nice_number(at)
-    return _each(m, a[0], lambda v: leaky_relu_fn(v, k), lambda x: np.where(x > 0, x, x * at))
-
-
-def _elu_rule(m, a, at, s):
-    alpha = nice_number(at)
-    return _each(m, a[0], lambda v: elu_fn(v, alpha),
-                 lambda x: np.where(x > 0, x, at * np.expm1(np.minimum(x, 0))))
+def _elu_rule(ns, args, attrs, out_shape):
+    alpha = nice_number(attrs)
+    return _each(ns, args[0], lambda v: elu_fn(v, alpha),
+                 lambda x: np.where(x > 0, x, attrs * np.expm1(np.minimum(x, 0))))
 
 
 _KAPPA = sp.Float("0.044715", 15)
@@ -95,37 +89,37 @@ def _gelu_num(approximate):
     return lambda x: 0.5 * x * (1 + erf_np(x * math.sqrt(0.5)))
 
 
-def _gelu_rule(m, a, at, s):
-    return _each(m, a[0], _gelu_sym(at), _gelu_num(at))
+def _gelu_rule(ns, args, attrs, out_shape):
+    return _each(ns, args[0], _gelu_sym(attrs), _gelu_num(attrs))
 
 
-def _silu_rule(m, a, at, s):
-    return _each(m, a[0], lambda v: v / (1 + sp.exp(-v)),
+def _silu_rule(ns, args, attrs, out_shape):
+    return _each(ns, args[0], lambda v: v / (1 + sp.exp(-v)),
                  lambda x: x * 0.5 * (1 + np.tanh(0.5 * x)))
 
 
-def _softplus_rule(m, a, at, s):
-    beta, threshold = at
+def _softplus_rule(ns, args, attrs, out_shape):
+    beta, threshold = attrs
     b, t = nice_number(beta), nice_number(threshold)
-    return _each(m, a[0], lambda v: softplus_fn(v, b, t),
+    return _each(ns, args[0], lambda v: softplus_fn(v, b, t),
                  lambda x: np.vectorize(_softplus, otypes=[float])(x, beta, threshold))
 
 
-def _erf_rule(m, a, at, s):
-    return _each(m, a[0], erf_fn, erf_np)
+def _erf_rule(ns, args, attrs, out_shape):
+    return _each(ns, args[0], erf_fn, erf_np)
 
 
-def _picked(m, a, at, s):
-    return a[0][at[1]]  # the recorded positions: locally the op is this fixed selection
+def _picked(ns, args, attrs, out_shape):
+    return args[0][attrs[1]]  # the recorded positions: locally the op is this fixed selection
 
 
-def _cumsum(m, a, at, s):
-    return a[0] if at is None else np.cumsum(a[0], axis=at)
+def _cumsum(ns, args, attrs, out_shape):
+    return args[0] if attrs is None else np.cumsum(args[0], axis=attrs)
 
 
-def _kept(m, a, at, s):
-    keep, _, value = at
-    return m.where(keep, a[0], a[1] if len(a) > 1 else m.scalar(value))
+def _kept(ns, args, attrs, out_shape):
+    keep, _, value = attrs
+    return ns.where(keep, args[0], args[1] if len(args) > 1 else ns.scalar(value))
 
 
 for _key, _rule in {
@@ -133,7 +127,7 @@ for _key, _rule in {
     "gelu": _gelu_rule, "silu": _silu_rule,
     "softplus": _softplus_rule, "erf": _erf_rule,
     "sort": _picked, "sort_stable": _picked, "topk": _picked, "cumsum": _cumsum,
-    "flip": lambda m, a, at, s: np.flip(a[0], at),
+    "flip": lambda ns, args, attrs, out_shape: np.flip(args[0], attrs),
     "masked_fill": _kept, "masked_fill_t": _kept, "tril": _kept, "triu": _kept,
 }.items():
     rt.register(_key, _rule)

@@ -36,77 +36,69 @@ def _hardsigmoid(x):
 celu_fn = _function("celu", _celu, [
     lambda x, a: H(x, 0) + sp.exp(x / a) * H(-x, 1),
     lambda x, a: sp.Integer(0),  # alpha is a recorded constant, never a target
-], "celu")
+], "celu", lambda x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0) / a)))
 # PyTorch's backward multiplies by 1/6 rounded to float32, in every dtype: so does the engine
 ONE_SIXTH = sp.Float(float(np.float32(1.0 / 6.0)), 17)
 hardsigmoid_fn = _function("hardsigmoid", _hardsigmoid, [
     lambda x: H(x + 3, 0) * H(3 - x, 0) * ONE_SIXTH,
-], "hardsigmoid")
+], "hardsigmoid", lambda x: np.clip(x + 3.0, 0.0, 6.0) / 6.0)
 hardswish_fn = _function("hardswish", lambda x: x * _hardsigmoid(x), [
     lambda x: H(x + 3, 1) * H(3 - x, 1) * (x / 3 + sp.Rational(1, 2)) + H(x - 3, 0),
-], "hardswish")
-
-for _fn, _array_fn in (
-    (celu_fn, lambda x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0) / a))),
-    (hardsigmoid_fn, lambda x: np.clip(x + 3.0, 0.0, 6.0) / 6.0),
-    (hardswish_fn, lambda x: x * np.clip(x + 3.0, 0.0, 6.0) / 6.0),
-):
-    rt.register_numpy(_fn, _array_fn)
-
+], "hardswish", lambda x: x * np.clip(x + 3.0, 0.0, 6.0) / 6.0)
 
 def _unary(sym, num):
-    return lambda m, a, at, s: _each(m, a[0], sym, num)
+    return lambda ns, args, attrs, out_shape: _each(ns, args[0], sym, num)
 
 
-def _fmod_scalar(m, a, at, s):
-    c = nice_number(at)
-    return _each(m, a[0], lambda v: v - c * trunc_fn(v / c), lambda x: np.fmod(x, at))
+def _fmod_scalar(ns, args, attrs, out_shape):
+    c = nice_number(attrs)
+    return _each(ns, args[0], lambda v: v - c * trunc_fn(v / c), lambda x: np.fmod(x, attrs))
 
 
-def _fmod_tt(m, a, at, s):
-    x, y = a
-    if not m.symbolic:
+def _fmod_tt(ns, args, attrs, out_shape):
+    x, y = args
+    if not ns.symbolic:
         return np.fmod(x, y)
     return elementwise2(lambda u, v: u - v * trunc_fn(u / v))(x, y)
 
 
-def _copysign(m, a, at, s):
-    x, y = a
-    if not m.symbolic:
+def _copysign(ns, args, attrs, out_shape):
+    x, y = args
+    if not ns.symbolic:
         return np.copysign(x, y)
     return elementwise2(lambda u, v: sp.Abs(u) * sign_fn(v))(x, y)
 
 
-def _copysign_scalar(m, a, at, s):
-    sign = 1 if math.copysign(1.0, at) > 0 else -1
-    return _each(m, a[0], lambda v: sign * sp.Abs(v), lambda x: np.copysign(x, at))
+def _copysign_scalar(ns, args, attrs, out_shape):
+    sign = 1 if math.copysign(1.0, attrs) > 0 else -1
+    return _each(ns, args[0], lambda v: sign * sp.Abs(v), lambda x: np.copysign(x, attrs))
 
 
-def _lerp(m, a, at, s):
-    w = nice_number(at[2]) if m.symbolic else at[2]
-    return a[0] + (a[1] - a[0]) * w
+def _lerp(ns, args, attrs, out_shape):
+    w = nice_number(attrs[2]) if ns.symbolic else attrs[2]
+    return args[0] + (args[1] - args[0]) * w
 
 
-def _lerp_t(m, a, at, s):
-    return a[0] + (a[1] - a[0]) * a[2]
+def _lerp_t(ns, args, attrs, out_shape):
+    return args[0] + (args[1] - args[0]) * args[2]
 
 
-def _logaddexp(m, a, at, s):
-    x, y = a
-    if not m.symbolic:
+def _logaddexp(ns, args, attrs, out_shape):
+    x, y = args
+    if not ns.symbolic:
         return np.logaddexp(x, y)
     return elementwise2(lambda u, v: sp.log(sp.exp(u) + sp.exp(v)))(x, y)
 
 
-def _selu(m, a, at, s):
-    return _each(m, a[0], lambda v: SELU_SCALE * elu_fn(v, SELU_ALPHA),
+def _selu(ns, args, attrs, out_shape):
+    return _each(ns, args[0], lambda v: SELU_SCALE * elu_fn(v, SELU_ALPHA),
                  lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0))))
 
 
-def _celu_rule(m, a, at, s):
-    alpha = nice_number(at)
-    return _each(m, a[0], lambda v: celu_fn(v, alpha),
-                 lambda x: np.where(x > 0, x, at * np.expm1(np.minimum(x, 0) / at)))
+def _celu_rule(ns, args, attrs, out_shape):
+    alpha = nice_number(attrs)
+    return _each(ns, args[0], lambda v: celu_fn(v, alpha),
+                 lambda x: np.where(x > 0, x, attrs * np.expm1(np.minimum(x, 0) / attrs)))
 
 
 for _key, _rule in {
