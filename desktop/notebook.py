@@ -233,7 +233,7 @@ def notebook_text(code: str, title: str | None = None, *, backend: str = "torch"
 
     nb = script_to_notebook(code, title)
     if backend == "engine":
-        from desktop.export import engine_guard, engine_imports
+        from desktop.torch_rewrite import engine_guard, engine_imports
 
         for cell in nb.cells:
             if cell.cell_type == "code":

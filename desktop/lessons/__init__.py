@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import importlib
 
-from desktop.lessons.check import Report, check_code, check_lesson
+from desktop.lessons import check as _check
+from desktop.lessons.check import Report, check_code
 from desktop.lessons.lesson import Exercise, Expect, ExpectError, ExpectOutput, Lesson
 
 # Teaching order: the article's ideas first, then training.
@@ -56,6 +57,13 @@ def get(lesson_id: str) -> Lesson:
         if lesson.id == lesson_id:
             return lesson
     raise KeyError(f"no lesson {lesson_id!r}; known lessons: {', '.join(ids())}")
+
+
+def check_lesson(lesson: Lesson | str, timeout: float = 60.0, backend: str = "engine") -> Report:
+    """Run a lesson (or the lesson with that id) and verify the results it promises."""
+    if isinstance(lesson, str):
+        lesson = get(lesson)
+    return _check.check_lesson(lesson, timeout, backend)
 
 
 def find(lesson_id: str | None) -> Lesson | None:

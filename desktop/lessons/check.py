@@ -172,9 +172,7 @@ def check_code(code: str, expected, lesson_id: str = "", timeout: float = 60.0,
     return Report(lesson.id, run, tuple(outcomes))
 
 
-def check_lesson(lesson: Lesson | str, timeout: float = 60.0, backend: str = "engine") -> Report:
-    if isinstance(lesson, str):
-        from desktop.lessons import get
-
-        lesson = get(lesson)
+def check_lesson(lesson: Lesson, timeout: float = 60.0, backend: str = "engine") -> Report:
+    """``check_code`` on a lesson's code and expectations (``desktop.lessons.check_lesson``
+    also takes a lesson id)."""
     return check_code(lesson.code, lesson.expected, lesson.id, timeout, backend)
