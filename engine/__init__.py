@@ -46,6 +46,7 @@ from .arith_more import *
 from .bitwise_logical import *
 from .index_more import *
 from .scatter_index import *
+from .einsum import einsum
 from .serialization import load, save
 from .random import (
     Generator,

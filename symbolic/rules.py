@@ -11,6 +11,7 @@ from __future__ import annotations
 from . import (  # noqa: F401  (each family registers its rules on import)
     rules_arith,
     rules_core,
+    rules_gather,
     rules_index_more,
     rules_layers,
     rules_math_extra,

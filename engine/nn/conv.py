@@ -179,17 +179,23 @@ _PAD = register("constant_pad_nd", "ConstantPadNdBackward0", None, _pad_vjp,
 
 
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
-    """Constant padding: ``pad`` holds (left, right) pairs from the last dim backwards."""
+    """Padding: ``pad`` holds (left, right) pairs from the last dim backwards; the modes other
+    than constant live in ``pad_modes``."""
     if len(pad) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
     if len(pad) // 2 > input.dim():
         raise RuntimeError("Padding length should be less than or equal to two times the input "
                            "dimension but got padding length "
                            f"{len(pad)} and input of dimension {input.dim()}")
-    if mode != "constant":
-        raise NotImplementedError(f"F.pad mode {mode!r}: stepgrad's engine pads with a constant "
-                                  "only")
     pad = tuple(int(v) for v in pad)
+    if mode != "constant":
+        if mode not in ("reflect", "replicate", "circular"):
+            raise NotImplementedError(f"Unrecognised padding mode {mode}")
+        if value is not None:
+            raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+        from .pad_modes import pad_mode
+
+        return pad_mode(input, pad, mode)
     if any(v < 0 for v in pad):
         raise NotImplementedError("F.pad with negative padding (cropping) is not supported by "
                                   "stepgrad's engine")

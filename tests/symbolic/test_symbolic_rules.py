@@ -42,6 +42,15 @@ CASES = {
     "scatter_value": lambda: (t(2, 3).scatter(0, torch.tensor([[1, 0, 1]]), 0.25) ** 2).sum(),
     "scatter_add": lambda: (t(2, 3).scatter_add(0, torch.tensor([[1, 0, 1], [1, 1, 0]]),
                                                 t(2, 3, seed=1)) ** 2).sum(),
+    "reflection_pad1d": lambda: (F.pad(t(1, 2, 3), (2, 1), mode="reflect") ** 2).sum(),
+    "reflection_pad2d": lambda: (F.pad(t(1, 3, 3), (1, 1, 2, 0), mode="reflect") ** 2).sum(),
+    "reflection_pad3d": lambda: (F.pad(t(1, 2, 2, 2), (1, 0, 0, 1, 1, 1), mode="reflect")
+                                 ** 2).sum(),
+    "replication_pad1d": lambda: (F.pad(t(1, 2, 3), (2, 1), mode="replicate") ** 2).sum(),
+    "replication_pad2d": lambda: (F.pad(t(1, 3, 3), (1, 1, 2, 0), mode="replicate") ** 2).sum(),
+    "replication_pad3d": lambda: (F.pad(t(1, 2, 2, 2), (1, 0, 0, 1, 1, 1), mode="replicate")
+                                  ** 2).sum(),
+    "circular_pad": lambda: (F.pad(t(1, 2, 3), (2, 1), mode="circular") ** 2).sum(),
     "roll": lambda: (t(2, 3).roll((1, -1), (0, 1)) * t(2, 3, seed=1)).sum(),
     "cumprod": lambda: (t(2, 3).cumprod(1) * t(2, 3, seed=1)).sum(),
     "masked_select": lambda: (t(2, 3).masked_select(torch.tensor([True, False, True]))
