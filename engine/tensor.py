@@ -1284,6 +1284,10 @@ class Tensor(metaclass=_TensorClass):
             out = np.asarray(np.sum(a if p == 1 else a ** p, axis=dims, keepdims=keepdim)
                              ** (1.0 / p), dtype=x.dtype)
             return _result(OPS["norm_p"], out, (self,), (dims, keepdim, p), self._rg)
+        if p in (np.inf, -np.inf):  # the largest / smallest magnitude
+            a = self.abs()
+            full = tuple(range(a.dim())) if dim is None else dim
+            return a.amax(full, keepdim) if p > 0 else a.amin(full, keepdim)
         return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
 
     # ---- shape ---------------------------------------------------------------------------------

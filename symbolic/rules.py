@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (each family registers its rules on import)
     rules_arith,
+    rules_composite,
     rules_core,
     rules_gather,
     rules_index_more,

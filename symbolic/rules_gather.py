@@ -30,6 +30,7 @@ def register_all():
             rt.register(key, _map)
 
 
-from engine.nn import pad_modes as _pad_modes  # noqa: E402, F401  (registers its rows)
+from engine.nn import pad_modes as _pad_modes  # noqa: E402, F401  (these register rows)
+from engine.nn import resample as _resample  # noqa: E402, F401
 
 register_all()

@@ -502,3 +502,9 @@ from .activation_more import (  # noqa: E402
     softmin,
     softsign,
 )
+from .resample import interpolate, normalize  # noqa: E402
+
+__all__ += ["interpolate", "normalize"]
+from .attention import scaled_dot_product_attention  # noqa: E402
+
+__all__ += ["scaled_dot_product_attention"]

@@ -51,6 +51,24 @@ CASES = {
     "replication_pad3d": lambda: (F.pad(t(1, 2, 2, 2), (1, 0, 0, 1, 1, 1), mode="replicate")
                                   ** 2).sum(),
     "circular_pad": lambda: (F.pad(t(1, 2, 3), (2, 1), mode="circular") ** 2).sum(),
+    "upsample_nearest1d": lambda: (F.interpolate(t(1, 2, 3), scale_factor=1.7) ** 2).sum(),
+    "upsample_nearest2d": lambda: (F.interpolate(t(1, 1, 2, 3), size=(3, 2)) ** 2).sum(),
+    "upsample_nearest3d": lambda: (F.interpolate(t(1, 1, 1, 2, 2), scale_factor=2) ** 2).sum(),
+    "upsample_nearest_exact1d": lambda: (F.interpolate(t(1, 2, 3), size=5, mode="nearest-exact")
+                                         ** 2).sum(),
+    "upsample_nearest_exact2d": lambda: (F.interpolate(t(1, 1, 2, 3), size=(3, 2),
+                                                       mode="nearest-exact") ** 2).sum(),
+    "upsample_nearest_exact3d": lambda: (F.interpolate(t(1, 1, 1, 2, 2), size=(2, 3, 1),
+                                                       mode="nearest-exact") ** 2).sum(),
+    "upsample_linear1d": lambda: (F.interpolate(t(1, 2, 3), scale_factor=1.7, mode="linear")
+                                  ** 2).sum(),
+    "upsample_bilinear2d": lambda: (F.interpolate(t(1, 1, 2, 3), size=(3, 4), mode="bilinear",
+                                                  align_corners=True) ** 2).sum(),
+    "upsample_trilinear3d": lambda: (F.interpolate(t(1, 1, 1, 2, 2), size=(2, 3, 3),
+                                                   mode="trilinear") ** 2).sum(),
+    "sdpa_flash": lambda: (F.scaled_dot_product_attention(t(1, 1, 3, 2), t(1, 1, 3, 2, seed=1),
+                                                          t(1, 1, 3, 2, seed=2), is_causal=True)
+                           * t(1, 1, 3, 2, seed=3)).sum(),
     "roll": lambda: (t(2, 3).roll((1, -1), (0, 1)) * t(2, 3, seed=1)).sum(),
     "cumprod": lambda: (t(2, 3).cumprod(1) * t(2, 3, seed=1)).sum(),
     "masked_select": lambda: (t(2, 3).masked_select(torch.tensor([True, False, True]))

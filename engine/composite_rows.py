@@ -1,0 +1,60 @@
+"""Op rows whose math is a composition of recorded engine ops, recorded as ONE node under the
+name PyTorch gives its fused kernel (flash attention, a 3-d or transposed convolution).
+
+The forward runs the composition without recording; the VJP runs it again with recording on
+and asks ``autograd.grad`` for the grads of the saved inputs, with any observer detached. Under ``create_graph=True`` the
+composition is built on the saved Tensors themselves, so the grads stay differentiable. The
+derivative formulas are therefore those of the composed ops' own rows."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import observe
+from .grad_mode import enable_grad, no_grad
+from .ns import NP
+from .ops import register
+from .tensor import Tensor, _result, _wrap
+
+
+def add_row(key, name, build, doc):
+    """Register row ``key``: ``build(*inputs, attrs) -> Tensor`` (inputs may be None)."""
+
+    def vjp(m, g, out, s, a, need):
+        from .autograd import grad
+
+        if m is NP:
+            ins = [None if x is None else _wrap(np.asarray(x), rg=bool(n))
+                   for x, n in zip(s, need, strict=True)]
+            g = _wrap(np.asarray(g))
+        else:
+            ins = list(s)
+        wanted = [i for i, (x, n) in enumerate(zip(ins, need, strict=True))
+                  if n and isinstance(x, Tensor) and x.requires_grad]
+        grads = [None] * len(ins)
+        if not wanted:
+            return tuple(grads)
+        # the inner graph is this node's private arithmetic: an observer (debugger, recorder)
+        # sees the one node, not a second backward pass inside it
+        previous = observe.set_observer(None)
+        try:
+            with enable_grad():
+                y = build(*ins, a)
+            found = grad(y, [ins[i] for i in wanted], g, create_graph=m is not NP,
+                         allow_unused=True)
+        finally:
+            observe.set_observer(previous)
+        for i, gi in zip(wanted, found, strict=True):
+            if gi is None:
+                gi = _wrap(np.zeros(ins[i].shape, ins[i]._data.dtype))
+            grads[i] = gi._data if m is NP else gi
+        return tuple(grads)
+
+    return register(key, name, None, vjp, save_inputs=True, doc=doc)
+
+
+def run(op, build, inputs, attrs):
+    """``build``'s value, recorded as one ``op`` node over ``inputs``."""
+    with no_grad():
+        y = build(*[None if t is None else _wrap(t._data) for t in inputs], attrs)
+    return _result(op, y._data, tuple(inputs), attrs)
