@@ -44,8 +44,8 @@ def _bias(mask, causal, L, S, dtype):
 def _attend(q, k, v, a):
     """The math composition on engine Tensors (recorded when grad mode is on)."""
     bias, scale, dropout_p, groups = a
-    from ..functions import matmul
-    from . import functional as F
+    from ..functions import matmul, softmax
+    from .activation_functions import dropout
 
     if groups > 1:
         k = k.repeat_interleave(groups, -3)
@@ -59,11 +59,11 @@ def _attend(q, k, v, a):
         else:
             dead = None
         scores = scores + bias
-    w = F.softmax(scores, -1)
+    w = softmax(scores, -1)
     if dead is not None:
         w = w.masked_fill(_wrap(dead), 0.0)
     if dropout_p > 0:
-        w = F.dropout(w, dropout_p, training=True)
+        w = dropout(w, dropout_p, training=True)
     return matmul(w, v)
 
 

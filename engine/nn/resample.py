@@ -120,12 +120,12 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
                                   + (", antialias=True" if antialias else "")
                                   + ") is not supported by this engine")
     if mode == "area":
-        from . import functional as F
+        from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 
         if d == 3:
             raise NotImplementedError("F.interpolate(mode='area') on 5-D input is not supported "
                                       "by this engine")
-        pool = F.adaptive_avg_pool1d if d == 1 else F.adaptive_avg_pool2d
+        pool = adaptive_avg_pool1d if d == 1 else adaptive_avg_pool2d
         return pool(input, out_size[0] if d == 1 else tuple(out_size))
     if any(n <= 0 for n in out_size) or any(n <= 0 for n in x.shape[2:]):
         dims = ", ".join(f"{_DIMS[d - 1 - i]}: {n}" for i, n in enumerate(x.shape[2:]))
