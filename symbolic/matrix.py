@@ -95,6 +95,8 @@ def build(call, seed_name: str = "v") -> Chain | None:
 
     def fwd_of(r):
         if r.kind == "scalar":
+            if r.value is None:  # an absent optional input (a convolution without bias)
+                return None
             return mx.Number(float(r.value)) if np.ndim(r.value) == 0 else mx.Sym(
                 "c", np.asarray(r.value, np.float64))
         return fwd[ref_key(r)]
@@ -198,16 +200,21 @@ def build(call, seed_name: str = "v") -> Chain | None:
             continue
         unknown = next((o for o in outs if isinstance(o, _Unknown)), None)
         rule = rule_for(node.key) if node.custom is None else _custom_rule(call, i, node)
-        if unknown is None and (rule is None or len(node.out_values) != 1):
+        multi = getattr(rule, "multi_output", False)  # split, var_mean: all outputs at once
+        if unknown is None and (rule is None or (len(node.out_values) != 1 and not multi)):
             what = f"custom Function {node.custom.name}" if node.custom is not None else node.name
             unknown = _Unknown(f"no matrix form for {what}")
         grads = None
         if unknown is None:
-            gout = outs[0]
-            if gout.shape != node.out_values[0].shape:
-                gout = mx.hadamard(gout, mx.Ones(node.out_values[0].shape))
+            gouts = [o if o is None or o.shape == v.shape else mx.hadamard(o, mx.Ones(v.shape))
+                     for o, v in zip(outs, node.out_values, strict=True)]
             try:
-                grads = rule(node, [fwd_of(r) for r in node.inputs], fwd[("node", i, 0)], gout)
+                ins = [fwd_of(r) for r in node.inputs]
+                if multi:
+                    grads = rule(node, ins, [fwd.get(("node", i, nr)) for nr in
+                                             range(len(outs))], gouts)
+                else:
+                    grads = rule(node, ins, fwd[("node", i, 0)], gouts[0])
             except NoMatrixForm as exc:
                 unknown = _Unknown(f"no matrix form for {node.name} ({exc})")
             except Exception as exc:  # noqa: BLE001 - a rule bug must not stop the check

@@ -124,7 +124,7 @@ def _transpose(node, ins, out, g):
     perm = tuple(node.attrs)
     if len(perm) == 2 or perm == tuple(range(len(perm) - 2)) + (len(perm) - 1, len(perm) - 2):
         return [mx.transpose(g)]
-    inv = tuple(np.argsort(perm))
+    inv = tuple(int(k) for k in np.argsort(perm))
     return [Apply(f"permute{inv}", r"\operatorname{permute}", [g], np.transpose(g.value, inv))]
 
 
@@ -197,13 +197,26 @@ def _mse(node, ins, out, g):
 
 def _bce_logits(node, ins, out, g):
     reduction, n, w, pw = node.attrs
-    if w is not None or pw is not None:
-        raise NoMatrixForm("weighted binary cross-entropy")
     x, y = ins
     sig = Func("σ", x, lambda v: 0.5 * (1.0 + np.tanh(0.5 * v)), r"\sigma")
-    d = mx.sub(sig, y)
-    d = mx.scale(mx.Coef((), n), d) if reduction == "mean" else d
-    return [mx.hadamard(d, g) if reduction != "none" else mx.hadamard(g, d), None]
+    if pw is None:
+        d = mx.sub(sig, y)
+        dy = mx.neg(x)
+    else:  # loss = (1 − y)x − c·log σ(x), c = 1 + (pos_weight − 1)y
+        p = mx.Sym("pos_weight", np.asarray(pw, np.float64))
+        c = mx.add(Number(1), mx.hadamard(mx.sub(p, Number(1)), y))
+        d = mx.sub(mx.hadamard(c, sig), mx.hadamard(p, y))
+        logsig = Func("log σ", x, lambda v: np.minimum(v, 0) - np.log1p(np.exp(-np.abs(v))),
+                      r"\log\sigma")
+        dy = mx.sub(mx.neg(x), mx.hadamard(mx.sub(p, Number(1)), logsig))
+    res = []
+    for e, like in ((d, x), (dy, y)):
+        if w is not None:
+            e = mx.hadamard(mx.Sym("weight", np.asarray(w, np.float64)), e)
+        e = mx.scale(mx.Coef((), n), e) if reduction == "mean" else e
+        e = mx.hadamard(e, g) if reduction != "none" else mx.hadamard(g, e)
+        res.append(sum_to(e, like.shape))
+    return res
 
 
 def _slice_text(g, d, part):
@@ -247,9 +260,13 @@ def _where(node, ins, out, g):
 
 def _kept(name):
     def rule(node, ins, out, g):
-        if len(ins) != 1:
-            raise NoMatrixForm("a tensor fill value")
-        return [mx.hadamard(g, _mask(name, np.asarray(node.attrs[0], bool)))]
+        keep = np.broadcast_to(np.asarray(node.attrs[0], bool), out.shape)
+        kept = mx.hadamard(g, _mask(name, keep))
+        if len(ins) == 1:
+            return [kept]
+        # a tensor fill value receives what the filled places receive
+        return [sum_to(kept, ins[0].shape),
+                sum_to(mx.hadamard(g, _mask(f"1[not {name}]", ~keep)), ins[1].shape)]
     return rule
 
 
@@ -333,7 +350,7 @@ RULES = {
 # elementwise functions whose derivative comes from the scalar sympy rule
 FROM_SCALAR = {"leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu", "softplus", "erf",
                "sign", "floor", "ceil", "round", "atan", "sinh", "cosh", "exp2", "log10", "log2",
-               "rsqrt", "hardtanh", "rpow", "remainder", "tan", "asin", "acos", "asinh",
+               "rsqrt", "hardtanh", "rpow", "tan", "asin", "acos", "asinh",
                "acosh", "atanh", "expm1", "log1p", "trunc", "frac", "celu", "selu", "mish",
                "logsigmoid", "hardsigmoid", "hardswish", "clamp_max", "fmod"}
 
@@ -384,7 +401,8 @@ def forward(node, ins, value):
     e = f(node, ins, value) if f is not None else None
     if e is None:
         name = node.custom.name if node.custom is not None else node.key
-        e = Apply(name, rf"\operatorname{{{name.replace('_', '-')}}}", ins, value)
+        e = Apply(name, rf"\operatorname{{{name.replace('_', '-')}}}",
+                  [x for x in ins if x is not None], value)
     e.value = np.asarray(value, np.float64)
     return e
 
@@ -394,6 +412,11 @@ def rule_for(key):
     r = RULES.get(key)
     if r is None and key in FROM_SCALAR:
         r = RULES[key] = _from_scalar(key)
+    if r is None:
+        from .matrix_rules_layers import RULES_LAYERS
+        from .matrix_rules_more import RULES_MORE
+
+        r = RULES_MORE.get(key) or RULES_LAYERS.get(key)
     return r
 
 
