@@ -130,6 +130,7 @@ def symbolic_executor(run, holder: dict, max_calls: int = SYMBOLIC_CALLS,
 
         rec = Recorder(max_calls=max_calls)
         holder["recorder"] = rec
+        holder["code"] = code  # re-run by the check's independent finite differences
         if run.recorder is not None:
             attach(SymbolicTee(run.recorder, rec))
         else:
@@ -142,6 +143,9 @@ def symbolic_executor(run, holder: dict, max_calls: int = SYMBOLIC_CALLS,
                 script_print(*args, **kwargs)
 
         builtins["print"] = print_
+        from desktop.symbolic_rerun import wait_idle
+
+        wait_idle()  # the last check's re-run of the script (cancelled by this run) has ended
         exec(code, namespace)
 
     return execute
@@ -163,6 +167,7 @@ class AppState:
     namespace: dict = field(default_factory=dict)
     symbolic_calls: list = field(default_factory=list)
     symbolic_note: str = ""
+    symbolic_code: object | None = None  # the run's compiled script (the check re-runs it)
     lesson: str | None = None
     spec: object | None = None  # desktop.builder.ModelSpec chosen in the builder
     session_path: str | None = None
@@ -176,6 +181,7 @@ class AppState:
             self.namespace = namespace
             self.symbolic_calls = list(rec.calls) if rec is not None else []
             self.symbolic_note = holder.get("error", "")
+            self.symbolic_code = holder.get("code")
             # the recorder stops listening once full (SymbolicTee), so count the rest from the
             # run's own list of backward() calls
             missed = 0 if rec is None else max(rec.skipped,
@@ -214,3 +220,4 @@ class AppState:
             self.namespace = {}
             self.symbolic_calls = []
             self.symbolic_note = ""
+            self.symbolic_code = None

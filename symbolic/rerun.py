@@ -46,8 +46,10 @@ class _Probe(observe.Observer):
     """The engine observer of one re-run, plus its line tracer: perturbs the targets before
     the forward of call ``seq`` and reads ``L`` when that call starts."""
 
-    def __init__(self, path: str, seq: int, targets, deltas, deadline: float):
+    def __init__(self, path: str, seq: int, targets, deltas, deadline: float,
+                 cancelled: Callable[[], bool] | None = None):
         self.path, self.seq, self.deadline = path, seq, deadline
+        self.cancelled = cancelled
         self.pending = {i: t for i, t in enumerate(targets) if deltas is not None}
         self.targets, self.deltas = targets, deltas
         self.applied: dict[int, np.ndarray] = {}
@@ -76,7 +78,8 @@ class _Probe(observe.Observer):
 
     def _line(self, frame, event, arg):
         if event == "line":
-            if time.monotonic() > self.deadline:
+            if time.monotonic() > self.deadline or (self.cancelled is not None
+                                                    and self.cancelled()):
                 self.timed_out = True
                 raise _Stop
             if self.pending:
@@ -127,10 +130,11 @@ def recorded_output(call) -> float:
 
 
 def independent_check(call, execute: Callable, path: str, seconds: float,
-                      seed: int = 0) -> IndependentCheck:
+                      seed: int = 0, cancelled: Callable[[], bool] | None = None
+                      ) -> IndependentCheck:
     """Compare the engine's grads of ``call`` with finite differences of the script re-run by
     ``execute(observer, tracer)`` (which runs the script quietly and returns when it ends or
-    ``_Stop`` is raised), within ``seconds``."""
+    ``_Stop`` is raised), within ``seconds``; ``cancelled()`` True stops it (a GUI's Cancel)."""
     def unavailable(why):
         return IndependentCheck("unavailable", f"the script was not re-run: {why}")
 
@@ -170,7 +174,7 @@ def independent_check(call, execute: Callable, path: str, seconds: float,
     direction = [d / max(norm, 1e-300) for d in direction]
 
     def run(deltas):
-        probe = _Probe(path, call.seq, call.targets, deltas, deadline)
+        probe = _Probe(path, call.seq, call.targets, deltas, deadline, cancelled)
         probe.base_values = base_values
         try:
             execute(probe, probe.trace)
@@ -180,7 +184,8 @@ def independent_check(call, execute: Callable, path: str, seconds: float,
 
     base = run(None)
     if base.timed_out:
-        return unavailable("time limit")
+        return unavailable("cancelled" if cancelled is not None and cancelled() else
+                           "time limit")
     if base.value is None:
         return unavailable("the re-run did not reach this call")
     want = recorded_output(call)
@@ -207,7 +212,7 @@ def _attempt(run, h, direction, base, base_values, engine_grads, eps, names):
         for sign in (1.0, -1.0):
             probe = run([sign * step * d for d in direction])
             if probe.timed_out:
-                return "time limit"
+                return "time limit"  # or cancelled: either way, not compared
             if probe.value is None:
                 return "the re-run did not reach this call"
             if probe.missing:

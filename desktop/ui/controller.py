@@ -379,10 +379,16 @@ class Controller(QObject):
             limit = min(limit, AUTO_TIME_LIMIT)
         view.set_computing(len(calls), auto=auto)
 
+        code = self.state.symbolic_code
+
         def work():
+            from desktop.symbolic_rerun import (AUTO_RERUN_SECONDS, RERUN_SECONDS,
+                                                with_independent_checks)
             from symbolic import Options, check_all
 
-            return check_all(calls, Options(time_limit=limit), cancel=token)
+            reports = check_all(calls, Options(time_limit=limit), cancel=token)
+            return with_independent_checks(reports, calls, code, AUTO_RERUN_SECONDS if auto
+                                           else RERUN_SECONDS, token)
 
         job = self._start_job(work, "stepgrad-symbolic")
         self._check_job = job

@@ -147,6 +147,8 @@ class SymbolicView(SymbolicPanel):
         bad += sum(1 for r in self.reports for t in r.targets
                    if t.matrix_form is not None and not t.matrix_form.ok)
         bad += sum(1 for r in self.reports for c in r.custom for f in c.forms if not f.ok)
+        bad += sum(1 for r in self.reports if r.independent is not None
+                   and not r.independent.ok)  # the re-run script moved L otherwise
         total = sum(len(r.elements) + sum(len(c.elements) for c in r.custom)
                     for r in self.reports)
         stopped = [r for r in self.reports if r.cancelled or r.timed_out]
@@ -163,8 +165,12 @@ class SymbolicView(SymbolicPanel):
         unchecked = sum(len(r.unchecked) for r in self.reports)
         underived = sum(len(r.underived) for r in self.reports)
         failed = sum(1 for r in self.reports if r.error)
+        # a call whose script could not be re-run was not compared independently
+        rerun = sum(1 for r in self.reports if r.independent is not None
+                    and not r.independent.checked)
         missing = [f"{unchecked} not checked" if unchecked else "",
-                   f"{underived} without a closed form" if underived else "",
+                   f"{underived} not derived (no closed form)" if underived else "",
+                   f"{rerun} call{'s' if rerun != 1 else ''} not re-run" if rerun else "",
                    f"{failed} call{'s' if failed != 1 else ''} failed" if failed else ""]
         missing = [m for m in missing if m]
         if missing and not bad:  # what was not compared is never counted as agreeing
@@ -247,6 +253,10 @@ class SymbolicView(SymbolicPanel):
         notes = list(report.notes) if report is not None else []
         if report is not None and report.error:
             notes.insert(0, f"the call failed, nothing to check: {report.error}")
+        if report is not None and report.independent is not None:
+            ind = report.independent
+            verdict = {"agree": "agrees", "disagree": "DISAGREES"}.get(ind.status, ind.status)
+            notes.insert(0, f"independent check ({verdict}): {ind.text}")
         extra = self.notes.text().split("\n")[0] if self.notes.text() else ""
         self.notes.setText("\n".join(n for n in [extra, *notes] if n))
 

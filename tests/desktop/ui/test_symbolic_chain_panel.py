@@ -10,7 +10,7 @@ import pytest
 from integration_helpers import SEED, app_fixture, run_source
 
 from desktop.symbolic_auto import small_enough
-from desktop.ui.symbolic_view import OK_MARK
+from desktop.ui.symbolic_view import BAD_MARK, OK_MARK
 
 MLP = """\
 import torch
@@ -43,7 +43,8 @@ def test_a_small_run_is_checked_by_itself_and_shows_its_chain(app, qtbot):
     # the automatic check has two seconds of sympy: on a loaded machine some scalar forms may
     # be left underived, and then the badge must not say "all agree"
     assert OK_MARK in view.badge.text()
-    assert ("all agree" in view.badge.text()) == report.complete
+    assert ("all agree" in view.badge.text()) == (report.complete
+                                                  and report.independent.checked)
     assert view.select_target("W1")
     plain = [p for _latex, p in view.equations]
     assert plain[:4] == ["∂L/∂Y_hat = 2/16·(Y_hat − Y)", "∂L/∂H = ∂L/∂Y_hat·W2",
@@ -84,5 +85,56 @@ def test_elements_without_a_closed_form_are_not_counted_as_agreeing(app, qtbot):
     t = dataclasses.replace(t, elements=(underived, *t.elements[1:]))
     view = window.symbolic
     view.show_reports([dataclasses.replace(report, targets=(t, *report.targets[1:]))])
-    assert "no disagreement; 1 without a closed form" in view.badge.text()
+    assert "no disagreement; 1 not derived (no closed form)" in view.badge.text()
     assert "all agree" not in view.badge.text()
+
+
+MOD = """\
+import torch
+x = torch.tensor([0.25, 0.75], requires_grad=True)
+loss = (x * 1.0 + x % 1.0).sum()
+loss.backward()
+"""
+
+
+def test_the_check_re_runs_the_script_independently_of_the_recorded_graph(app, qtbot):
+    window, controller = app
+    with qtbot.waitSignal(controller.symbolic_finished, timeout=60000) as blocker:
+        run_source(qtbot, window, controller, MOD)
+    (report,) = blocker.args[0]
+    assert report.independent is not None and report.independent.status == "agree", \
+        report.independent
+    assert "independent check (agrees): script re-run with x moved" in \
+        window.symbolic.notes.text()
+
+
+def test_an_op_recorded_wrongly_is_caught_by_the_apps_re_run(app, qtbot, monkeypatch):
+    import numpy as np
+
+    import engine
+
+    # the result is right but carries no graph: the recorded graph (and any replay of it)
+    # says dL/dx = 1 where the script's L moves at 2 per unit of x
+    monkeypatch.setattr(engine.Tensor, "__mod__",
+                        lambda self, other: engine.tensor(np.mod(self.detach().numpy(), other)))
+    window, controller = app
+    with qtbot.waitSignal(controller.symbolic_finished, timeout=60000) as blocker:
+        run_source(qtbot, window, controller, MOD)
+    (report,) = blocker.args[0]
+    assert report.independent.status == "disagree" and not report.ok
+    view = window.symbolic
+    assert BAD_MARK in view.badge.text() and "1 disagree" in view.badge.text()
+    assert "independent check (DISAGREES)" in view.notes.text()
+
+
+def test_a_call_that_was_not_re_run_is_named_in_the_badge(app, qtbot):
+    from symbolic.report import IndependentCheck
+
+    window, controller = app
+    with qtbot.waitSignal(controller.symbolic_finished, timeout=60000) as blocker:
+        run_source(qtbot, window, controller, SEED)
+    (report,) = blocker.args[0]
+    view = window.symbolic
+    view.show_reports([dataclasses.replace(report, independent=IndependentCheck(
+        "unavailable", "the script was not re-run: time limit"))])
+    assert "1 call not re-run" in view.badge.text() and "all agree" not in view.badge.text()
