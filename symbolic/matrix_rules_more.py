@@ -22,7 +22,6 @@ import numpy as np
 import sympy as sp
 
 from . import matrix_expr as mx
-from .matrix_expr import Apply, Indicator
 from .matrix_rules import NoMatrixForm, _Given, _spread, sum_to
 
 _BASE_A, _BASE_B = float(2**30), float(2**31)  # exact in float64 for any id below 2**30
@@ -142,9 +141,7 @@ def _ties(node, ins, out, g):
     axes = None if dims is None else tuple(d % max(x.value.ndim, 1) for d in dims)
     count = np.sum(mask, axis=axes, keepdims=True)
     spread = _spread(g, x.shape, dims, keep) if x.value.ndim else g
-    value = np.broadcast_to(spread.value, x.shape) * mask / count
-    op = "="
-    ind = _Given(f"1[{x.wrap(mx.ATOM)[0]} {op} {out.wrap(mx.ATOM)[0]}]",
+    ind = _Given(f"1[{x.wrap(mx.ATOM)[0]} = {out.wrap(mx.ATOM)[0]}]",
                  rf"\mathbb{{1}}\left[{x.wrap(mx.ATOM)[1]} = {out.wrap(mx.ATOM)[1]}\right]",
                  mask.astype(np.float64))
     ties = _Given("#ties", r"\#\mathrm{ties}", np.broadcast_to(count, x.shape))
@@ -526,5 +523,3 @@ NO_MATRIX_FORM = {
     "not_implemented": "its backward raises, as PyTorch's does",
     "stale_multi_view": "its backward raises (a view of a tensor changed in place since)",
 }
-
-_ = (Apply, Indicator)  # re-exported names used by matrix_rules_layers
