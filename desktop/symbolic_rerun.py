@@ -66,19 +66,22 @@ def _execute(code):
 
 
 def with_independent_checks(reports, calls, code, seconds: float = RERUN_SECONDS,
-                            cancel=None) -> list:
+                            cancel=None, run_seconds: float = 0.0) -> list:
     """``reports`` (one per recorded call in ``calls``) with ``independent`` filled in from
-    re-running ``code`` (the run's compiled script), within ``seconds`` overall."""
+    re-running ``code`` (the run's compiled script), within ``seconds`` overall. A script
+    whose run took ``run_seconds`` is not started when five runs of it (the fewest a check
+    needs) would not fit in the time left."""
     from symbolic.report import IndependentCheck
 
     if code is None:
         why = IndependentCheck("unavailable", "the script was not re-run: its code is not known")
         return [dataclasses.replace(r, independent=why) for r in reports]
     with _BUSY, _engine_state_kept():
-        return _rerun_all(reports, calls, _execute(code), code.co_filename, seconds, cancel)
+        return _rerun_all(reports, calls, _execute(code), code.co_filename, seconds, cancel,
+                          run_seconds)
 
 
-def _rerun_all(reports, calls, execute, path, seconds, cancel) -> list:
+def _rerun_all(reports, calls, execute, path, seconds, cancel, run_seconds) -> list:
     from symbolic.report import IndependentCheck
     from symbolic.rerun import independent_check
 
@@ -90,8 +93,9 @@ def _rerun_all(reports, calls, execute, path, seconds, cancel) -> list:
             continue
         if cancel is not None and cancel.cancelled:
             ind = IndependentCheck("unavailable", "the script was not re-run: cancelled")
-        elif left <= 0.2:
-            ind = IndependentCheck("unavailable", "the script was not re-run: time limit")
+        elif left <= max(0.2, 5 * run_seconds):
+            ind = IndependentCheck("unavailable", "the script was not re-run: time limit "
+                                   f"({seconds:g} s for its re-runs)")
         else:
             t0 = time.monotonic()
             ind = independent_check(call, execute, path, left,

@@ -380,6 +380,7 @@ class Controller(QObject):
         view.set_computing(len(calls), auto=auto)
 
         code = self.state.symbolic_code
+        ran = self.state.result.seconds if self.state.result is not None else 0.0
 
         def work():
             from desktop.symbolic_rerun import (AUTO_RERUN_SECONDS, RERUN_SECONDS,
@@ -388,7 +389,7 @@ class Controller(QObject):
 
             reports = check_all(calls, Options(time_limit=limit), cancel=token)
             return with_independent_checks(reports, calls, code, AUTO_RERUN_SECONDS if auto
-                                           else RERUN_SECONDS, token)
+                                           else RERUN_SECONDS, token, ran)
 
         job = self._start_job(work, "stepgrad-symbolic")
         self._check_job = job
