@@ -305,45 +305,65 @@ def _scatter_add(node, ins, out, g):
     return [g, _call("gather", _op("gather"), [g, "index"], value)]
 
 
+_DERIVED: dict = {}  # (op key, scalar arguments, attrs) -> its partial derivatives
+
+
+def _partials(key, node, ins):
+    """[(∂f/∂x_k as sympy in ARG0, ARG1..., its numpy function)] per tensor input, derived once
+    per op key and constant arguments (a loop records the same op many times)."""
+    from .derive import rounded
+    from .matrix_rules import _indicators
+    from .rules import NUMPY_FUNCS, RULES as SCALAR, SYM
+
+    scalars = tuple(float(ins[k].value) if r.kind == "scalar" else None
+                    for k, r in enumerate(node.inputs))
+    cache_key = (key, scalars, repr(node.attrs))
+    hit = _DERIVED.get(cache_key)
+    if hit is not None:
+        return hit
+    tensor = [k for k, r in enumerate(node.inputs) if r.kind != "scalar"]
+    zs = [sp.Symbol(f"ARG{j}", real=True) for j in range(len(tensor))]
+    args = []
+    for k, c in enumerate(scalars):
+        if c is None:
+            a = np.empty((), dtype=object)
+            a[()] = zs[tensor.index(k)]
+            args.append(a)
+        else:
+            args.append(c)
+    f = SCALAR[key](SYM, tuple(args), node.attrs, ())
+    f = np.asarray(f).reshape(()).item() if isinstance(f, np.ndarray) else f
+    out = []
+    for z in zs:
+        d = sp.diff(f, z)
+        out.append((d, sp.lambdify(zs, d, modules=[NUMPY_FUNCS, "numpy"]),
+                    _indicators(rounded(d))))
+    if len(_DERIVED) > 256:
+        _DERIVED.clear()
+    _DERIVED[cache_key] = out
+    return out
+
+
 def _elementwise_n(key):
     """∂L/∂input_k of an elementwise function of several tensors: ∂L/∂y ⊙ ∂f/∂x_k from the
     scalar rule, summed over the axes broadcasting stretched."""
 
     def rule(node, ins, out, g):
-        from .rules import NUMPY_FUNCS, RULES as SCALAR, SYM
-
         tensor = [k for k, r in enumerate(node.inputs) if r.kind != "scalar"]
         names = [ins[k].wrap(mx.POW + 1) for k in tensor]
-        plain = [f"ARG{j}" for j in range(len(tensor))]
-        zs = [sp.Symbol(p, real=True) for p in plain]
-        args = []
-        for k, r in enumerate(node.inputs):
-            if r.kind == "scalar":
-                args.append(float(ins[k].value))
-            else:
-                a = np.empty((), dtype=object)
-                a[()] = zs[tensor.index(k)]
-                args.append(a)
-        f = SCALAR[key](SYM, tuple(args), node.attrs, ())
-        f = np.asarray(f).reshape(()).item() if isinstance(f, np.ndarray) else f
+        zs = [sp.Symbol(f"ARG{j}", real=True) for j in range(len(tensor))]
         values = [np.broadcast_to(ins[k].value, out.shape) for k in tensor]
         grads = [None] * len(node.inputs)
-        for j, k in enumerate(tensor):
-            d = sp.diff(f, zs[j])
-            fn = sp.lambdify(zs, d, modules=[NUMPY_FUNCS, "numpy"])
-            with np.errstate(all="ignore"):
-                v = np.broadcast_to(np.asarray(fn(*values), np.float64), out.shape)
-            from .derive import rounded
-            from .matrix_rules import _indicators
-
+        for (d, fn, shown), k in zip(_partials(key, node, ins), tensor, strict=True):
             if d == 0 or d == 1:  # fmod's 1, copysign's 0 in its sign argument
                 grads[k] = sum_to(g, ins[k].shape) if d == 1 else _Given(
                     "0", "0", np.zeros(ins[k].shape))
                 continue
-            shown = _indicators(rounded(d))
+            with np.errstate(all="ignore"):
+                v = np.broadcast_to(np.asarray(fn(*values), np.float64), out.shape)
             text = str(shown)
-            for p, (t, _) in zip(plain, names, strict=True):
-                text = text.replace(p, t)
+            for j, (t, _) in enumerate(names):
+                text = text.replace(f"ARG{j}", t)
             tex = sp.latex(shown, symbol_names={z: t for z, (_, t) in zip(zs, names,
                                                                          strict=True)})
             if len(text) > 70:
