@@ -24,7 +24,9 @@ for _mod in pkgutil.walk_packages(engine.__path__, "engine."):
 
 def test_every_op_in_the_table_has_a_matrix_rule_or_a_stated_reason():
     missing = sorted(k for k in OPS if rule_for(k) is None and k not in NO_MATRIX_FORM)
-    assert not missing, f"ops without a matrix rule or a reason: {missing}"
+    assert not missing, (f"ops without a matrix rule or a reason: {missing} (add a rule to "
+                         "symbolic/matrix_rules_more.py, or say why there is none in its "
+                         "NO_MATRIX_FORM)")
     # a reason is for an op that has no rule, never beside one
     assert not [k for k in NO_MATRIX_FORM if rule_for(k) is not None]
 
