@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import matrix_expr as mx
-from .matrix_rules import NoMatrixForm, forward, rule_for
+from .matrix_rules import NoMatrixForm, forward
+from .matrix_table import rule_for
 
 MAX_ELEMENTS = 10_000_000  # per tensor: beyond this the matrix values are not computed
 MAX_NODES = 3_000  # beyond this the chain would not be read anyway

@@ -412,11 +412,6 @@ def rule_for(key):
     r = RULES.get(key)
     if r is None and key in FROM_SCALAR:
         r = RULES[key] = _from_scalar(key)
-    if r is None:
-        from .matrix_rules_layers import RULES_LAYERS
-        from .matrix_rules_more import RULES_MORE
-
-        r = RULES_MORE.get(key) or RULES_LAYERS.get(key)
     return r
 
 

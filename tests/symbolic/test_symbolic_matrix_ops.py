@@ -15,7 +15,7 @@ import engine as torch
 from engine import nn
 from engine.ops import OPS
 from symbolic import check, check_all
-from symbolic.matrix_rules import rule_for
+from symbolic.matrix_table import rule_for
 from symbolic.matrix_rules_more import NO_MATRIX_FORM
 
 for _mod in pkgutil.walk_packages(engine.__path__, "engine."):
