@@ -23,7 +23,9 @@ MAX_ELEMENTS = 10_000_000  # per tensor: beyond this the matrix values are not c
 MAX_NODES = 3_000  # beyond this the chain would not be read anyway
 INLINE = 48  # characters: a longer unnamed intermediate gets a name (u1, u2, ...) instead
 # outputs no variable names get a generated name (else they are written inline)
-_LAYER = {"addmm": "Z", "log_softmax": "logp", "softmax": "P"}
+_LAYER = {"addmm": "Z", "log_softmax": "logp", "softmax": "P", "convolution": "Z",
+          "max_pool2d": "pool", "avg_pool2d": "pool", "adaptive_avg_pool2d": "pool",
+          "native_batch_norm": "BN", "native_layer_norm": "LN", "embedding": "E"}
 _ACTIVATION = {"relu", "tanh", "sigmoid", "gelu", "silu", "elu", "leaky_relu", "softplus",
                "elu_", "leaky_relu_"}
 

@@ -13,6 +13,11 @@ from .matrix_rules import _Given, _nll
 from .matrix_rules_more import _call
 
 
+def _arg(g):
+    """A named adjoint as it is (Σ ∂L/∂Z), anything else parenthesised."""
+    return (g.text(), g.tex()) if isinstance(g, mx.Sym) else g.wrap(mx.ATOM)
+
+
 def _conv_parts(node, ins):
     stride, pad, dil, groups, oned = node.attrs
     x, w = ins[0].value, ins[1].value
@@ -55,7 +60,7 @@ def _convolution(node, ins, out, g):
              _call("corr", r"\operatorname{corr}", [ins[0], g], dw)]
     if len(ins) > 2 and ins[2] is not None:
         axes = (0,) + tuple(range(2, g.value.ndim))
-        gt = g.wrap(mx.ATOM)
+        gt = _arg(g)
         grads.append(_Given(f"Σ_(n,h,w) {gt[0]}", rf"\sum_{{n,h,w}} {gt[1]}",
                             g.value.sum(axis=axes)))
     return grads
@@ -73,7 +78,7 @@ def _avg_pool(node, ins, out, g):
     np.add.at(gp, (slice(None), slice(None), ih, iw),
               np.broadcast_to(share, (n, c, oh, ow, k[0], k[1])))
     value = gp[:, :, p[0]:p[0] + h, p[1]:p[1] + w]
-    gt = g.wrap(mx.ATOM)
+    gt = _arg(g)
     return [_Given(f"Σ_(windows ∋ x) {gt[0]} ⊘ |window|",
                    rf"\sum_{{\mathrm{{windows}} \ni x}} \frac{{{g.tex()}}}{{|\mathrm{{window}}|}}",
                    value)]
@@ -86,7 +91,7 @@ def _adaptive_avg_pool(node, ins, out, g):
         for j, (w0, w1) in enumerate(rw):
             value[:, :, h0:h1, w0:w1] += (g.value[:, :, i, j] / ((h1 - h0) * (w1 - w0))
                                           )[:, :, None, None]
-    gt = g.wrap(mx.ATOM)
+    gt = _arg(g)
     return [_Given(f"Σ_(cells ∋ x) {gt[0]} ⊘ |cell|",
                    rf"\sum_{{\mathrm{{cells}} \ni x}} \frac{{{g.tex()}}}{{|\mathrm{{cell}}|}}",
                    value)]
@@ -135,7 +140,7 @@ def _normalization(node, ins, out, g):
         grads.append(_Given(f"Σ {gt[0]} ⊙ x̂", rf"\sum {gt[1]} \odot \hat{{x}}",
                             _to_param(g.value * xhat, ps, gamma.shape)))
     if beta is not None:
-        grads.append(_Given(f"Σ {g.wrap(mx.ATOM)[0]}", rf"\sum {g.wrap(mx.ATOM)[1]}",
+        grads.append(_Given(f"Σ {_arg(g)[0]}", rf"\sum {_arg(g)[1]}",
                             _to_param(g.value, ps, beta.shape)))
     return grads
 
