@@ -146,9 +146,18 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
 
     def sym_stage():
         with distribute(False):  # 4x faster diff; numbers are not spread over sums
-            _sym_stage()
+            try:
+                _sym_stage(large)
+            except RecursionError:
+                if large:
+                    raise
+                # sympy's automatic rewriting can recurse without end on towers of powers
+                # (an assumption query inside Pow's construction); sums and products kept as
+                # built never ask it
+                sym.clear()
+                _sym_stage(True)
 
-    def _sym_stage():
+    def _sym_stage(large):
         sc = SymbolicCall(call, {ti: set(v) for ti, v in sample.items()},
                           opts.constants_as_symbols, cache=cache, m=MIX if large else SYM)
         if large:  # sums and products as built: no flattening, no assumption queries

@@ -48,6 +48,17 @@ def test_run_reports_ill_conditioned_float32_programs():
     assert not np.allclose(g32, g64, rtol=1e-4)
 
 
+def test_a_tower_of_powers_is_derived(record):
+    # sympy's evaluation of this Pow recursed without end inside an assumption query
+    program = [("sin", "add", 2), ("pow_tt", "add", 0), ("pow_tt", "add", 0)]
+    rng = np.random.default_rng(6)
+    with record() as rec:
+        _run(program, rng.uniform(-1.5, 1.5, 3), rng.uniform(-1.5, 1.5, 3), torch.float32)
+    report = check(rec.calls[0], Options(simplify_budget=0.2))
+    assert not [n for n in report.notes if "failed" in n], report.notes
+    assert report.ok and all(e.symbolic is not None for e in report.elements)
+
+
 # A simplification cut off by its tiny budget may be interrupted inside a gc callback, which
 # reports the interrupt as unraisable; the limits' reaper then interrupts again (by design).
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
