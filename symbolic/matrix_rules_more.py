@@ -467,6 +467,13 @@ RULES_MORE = {
     "fill_t": _selection(None, lambda n, g: ("Σ", [g])),
     "fill": lambda n, i, o, g: [None], "zero": lambda n, i, o, g: [None],  # nothing flows
     "constant_pad_nd": _pad_rule,
+    **{k: _selection(lambda n, g: ("Σ_(positions read from x)", [g]))
+       for k in ("circular_pad", "reflection_pad1d", "reflection_pad2d", "reflection_pad3d",
+                 "replication_pad1d", "replication_pad2d", "replication_pad3d")},
+    **{k: _selection(lambda n, g: ("Σ_(outputs copied from x)", [g]))
+       for k in ("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
+                 "upsample_nearest_exact1d", "upsample_nearest_exact2d",
+                 "upsample_nearest_exact3d")},
     "max_dim": _indexed, "min_dim": _indexed, "median_dim": _indexed, "mode": _indexed,
     "split": _split_rule, "split_sizes": _split_rule, "unsafe_split": _split_rule,
     "unbind": _unbind_rule,
@@ -497,4 +504,9 @@ NO_MATRIX_FORM = {
     "hardtanh_backward": "made only by a create_graph backward (hardtanh's)",
     "not_implemented": "its backward raises, as PyTorch's does",
     "stale_multi_view": "its backward raises (a view of a tensor changed in place since)",
+    # not written yet: these are checked element by element
+    "upsample_linear1d": "interpolation weights not written in matrix form yet",
+    "upsample_bilinear2d": "interpolation weights not written in matrix form yet",
+    "upsample_trilinear3d": "interpolation weights not written in matrix form yet",
+    "sdpa_flash": "attention as one fused node: not written in matrix form yet",
 }
