@@ -427,6 +427,68 @@ def _pad_rule(node, ins, out, g):
     return [_Given(f"{gt[0]}[{part}]", rf"{gt[1]}_{{[{part.replace(':', '{:}')}]}}", v)]
 
 
+def gather_map(node, ins, out, g):
+    """A gather map (``engine.gather_maps``: pads, upsampling, unfold, ...) is the linear map
+    y = M·x with M's rows picking and weighting input elements: ∂L/∂x = Mᵀ·∂L/∂y, i.e. each
+    output's grad, times its weight, added back onto the elements it read."""
+    in_shape, idx, w = node.attrs
+    value = np.zeros(int(np.prod(in_shape, dtype=np.int64)))
+    gv = np.broadcast_to(g.value, idx.shape[1:])
+    for k in range(idx.shape[0]):
+        valid = idx[k] >= 0
+        part = gv if w is None else gv * np.asarray(w[k], np.float64)
+        np.add.at(value, idx[k][valid], part[valid])
+    name = node.key
+    return [_call(f"{name}ᵀ", _op(name) + "^{T}", [g], value.reshape(in_shape))]
+
+
+def _attention(node, ins, out, g):
+    """Scaled dot-product attention O = P·V, P = softmax(s·Q·Kᵀ + mask): ∂L/∂V = Pᵀ·∂L/∂O,
+    ∂L/∂S = P ⊙ (∂L/∂O·Vᵀ − Σ_cols(P ⊙ ∂L/∂O·Vᵀ)), ∂L/∂Q = s·∂L/∂S·K, ∂L/∂K = s·∂L/∂Sᵀ·Q
+    (heads shared by several query heads sum their grads)."""
+    bias, scale, dropout, groups = node.attrs
+    if dropout:
+        raise NoMatrixForm("dropout inside attention")
+    q, k, v = (x.value for x in ins)
+    kr = np.repeat(k, groups, axis=-3) if groups > 1 else k
+    vr = np.repeat(v, groups, axis=-3) if groups > 1 else v
+    scores = q @ np.swapaxes(kr, -1, -2) * scale
+    dead = None
+    if bias is not None:
+        b = np.asarray(bias._data, np.float64)
+        dead = np.all(np.isneginf(b), -1, keepdims=True)
+        scores = scores + np.where(dead, 0.0, b)
+    e = np.exp(scores - scores.max(-1, keepdims=True))
+    p = e / e.sum(-1, keepdims=True)
+    if dead is not None:
+        p = np.where(np.broadcast_to(dead, p.shape), 0.0, p)
+    gv = np.broadcast_to(g.value, out.shape)
+    dv = np.swapaxes(p, -1, -2) @ gv
+    dp = gv @ np.swapaxes(vr, -1, -2)
+    ds = p * (dp - (dp * p).sum(-1, keepdims=True))
+    dq = scale * ds @ kr
+    dk = scale * np.swapaxes(ds, -1, -2) @ q
+
+    def fold(x):  # a key/value head used by `groups` query heads gets all their grads
+        if groups == 1:
+            return x
+        return x.reshape(x.shape[:-3] + (-1, groups) + x.shape[-2:]).sum(-3)
+
+    qt, kt, vt = (x.wrap(mx.MUL) for x in ins)
+    gt = g.wrap(mx.MUL)
+    s_ = mx._num(scale)
+    p_def = f"P = softmax({s_}·{qt[0]}·{kt[0]}ᵀ{' + mask' if bias is not None else ''})"
+    ds_def = f"∂L/∂S = P ⊙ ({gt[0]}·{vt[0]}ᵀ − Σ_cols(P ⊙ {gt[0]}·{vt[0]}ᵀ))"
+    return [
+        _Given(f"{s_}·∂L/∂S·{kt[0]}, {ds_def}, {p_def}",
+               rf"{s_}\,\frac{{\partial L}}{{\partial S}} {kt[1]}", dq),
+        _Given(f"{s_}·(∂L/∂S)ᵀ·{qt[0]}, {ds_def}, {p_def}",
+               rf"{s_}\left(\frac{{\partial L}}{{\partial S}}\right)^{{T}} {qt[1]}",
+               fold(dk)),
+        _Given(f"Pᵀ·{gt[0]}, {p_def}", rf"P^{{T}} {gt[1]}", fold(dv)),
+    ]
+
+
 def _masked(name):
     return lambda node, g: (name, [g])
 
@@ -467,13 +529,7 @@ RULES_MORE = {
     "fill_t": _selection(None, lambda n, g: ("Σ", [g])),
     "fill": lambda n, i, o, g: [None], "zero": lambda n, i, o, g: [None],  # nothing flows
     "constant_pad_nd": _pad_rule,
-    **{k: _selection(lambda n, g: ("Σ_(positions read from x)", [g]))
-       for k in ("circular_pad", "reflection_pad1d", "reflection_pad2d", "reflection_pad3d",
-                 "replication_pad1d", "replication_pad2d", "replication_pad3d")},
-    **{k: _selection(lambda n, g: ("Σ_(outputs copied from x)", [g]))
-       for k in ("upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
-                 "upsample_nearest_exact1d", "upsample_nearest_exact2d",
-                 "upsample_nearest_exact3d")},
+    "sdpa_flash": _attention,
     "max_dim": _indexed, "min_dim": _indexed, "median_dim": _indexed, "mode": _indexed,
     "split": _split_rule, "split_sizes": _split_rule, "unsafe_split": _split_rule,
     "unbind": _unbind_rule,
@@ -504,9 +560,4 @@ NO_MATRIX_FORM = {
     "hardtanh_backward": "made only by a create_graph backward (hardtanh's)",
     "not_implemented": "its backward raises, as PyTorch's does",
     "stale_multi_view": "its backward raises (a view of a tensor changed in place since)",
-    # not written yet: these are checked element by element
-    "upsample_linear1d": "interpolation weights not written in matrix form yet",
-    "upsample_bilinear2d": "interpolation weights not written in matrix form yet",
-    "upsample_trilinear3d": "interpolation weights not written in matrix form yet",
-    "sdpa_flash": "attention as one fused node: not written in matrix form yet",
 }

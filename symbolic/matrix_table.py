@@ -11,14 +11,26 @@ from . import matrix_expr as mx
 from . import matrix_rules
 from .matrix_rules import NoMatrixForm, _Given
 from .matrix_rules_layers import RULES_LAYERS
-from .matrix_rules_more import RULES_MORE
+from .matrix_rules_more import RULES_MORE, gather_map
 
 
 def rule_for(key):
     """The matrix rule of ``key``, or None (then the op has no matrix form)."""
     if key == "copy_slices":
         return _copy_slices
-    return matrix_rules.rule_for(key) or RULES_MORE.get(key) or RULES_LAYERS.get(key)
+    r = matrix_rules.rule_for(key) or RULES_MORE.get(key) or RULES_LAYERS.get(key)
+    if r is None and _is_gather_map(key):
+        return gather_map
+    return r
+
+
+def _is_gather_map(key) -> bool:
+    """A row of ``engine.gather_maps`` (every one shares its VJP), present or added later."""
+    from engine import gather_maps
+    from engine.ops import OPS
+
+    op = OPS.get(key)
+    return op is not None and op.vjp is gather_maps._vjp
 
 
 def _copy_slices(node, ins, out, g):

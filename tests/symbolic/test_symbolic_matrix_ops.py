@@ -191,3 +191,30 @@ def test_split_and_moments_with_two_outputs(record):
     assert report.ok and _forms(report)["X"].ok
     lines = " ".join(c[0] for c in report.chain) + _forms(report)["X"].text
     assert "cat_0(" in lines and "mean(X)" in lines
+
+
+def test_attention_with_shared_key_heads_and_a_causal_mask(record):
+    F = nn.functional
+    torch.manual_seed(4)
+    with record() as rec:
+        q = torch.randn(1, 4, 3, 2, dtype=torch.float64, requires_grad=True)
+        k = torch.randn(1, 2, 3, 2, dtype=torch.float64, requires_grad=True)
+        v = torch.randn(1, 2, 3, 2, dtype=torch.float64, requires_grad=True)
+        out = F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=True)
+        (out * out).sum().backward()
+    (report,) = check_all(rec.calls)
+    assert any(n.key == "sdpa_flash" for n in rec.calls[0].graph.nodes)
+    _all_forms_ok(report)
+    assert _forms(report)["v"].text.startswith("∂L/∂v = Pᵀ·")
+
+
+def test_bilinear_upsampling_is_the_transposed_interpolation(record):
+    F = nn.functional
+    with record() as rec:
+        x = torch.arange(4.0, dtype=torch.float64).reshape(1, 1, 2, 2).requires_grad_()
+        y = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
+        y.sum().backward()
+    (report,) = check_all(rec.calls)
+    _all_forms_ok(report)
+    assert "upsample_bilinear2dᵀ(" in _forms(report)["x"].text
+    assert x.grad.tolist() == [[[[4.0, 4.0], [4.0, 4.0]]]]  # each input spreads over 4 outputs
