@@ -3,9 +3,10 @@
 - ``AppState``: the last run (result, namespace, the symbolic recorder's calls), the open lesson,
   the model-builder spec, the session file; evaluates watch expressions against the last run's
   namespace and turns the window's contents into a ``desktop.session.Session``.
-- ``SymbolicTee``: the engine observer a GUI run installs so that one execution feeds both the
-  graph recorder (graph view, inspector) and ``symbolic.Recorder`` (the three-way check). The
-  check then works on exactly the numbers the user saw, with no second run of the script.
+- ``symbolic_executor``: a GUI run's script thread feeds both the graph recorder (graph view,
+  inspector) and ``symbolic.Recorder`` (the three-way check), both attached to its route in
+  ``engine.observe``. The check then works on exactly the numbers the user saw, with no second
+  run of the script.
 """
 
 from __future__ import annotations
@@ -18,60 +19,6 @@ from desktop.session import Breakpoint, Session
 
 SYMBOLIC_CALLS = 20  # backward()/grad() calls recorded for the check; later ones are not
 WATCH_TEXT_LIMIT = 400  # characters of a watch value shown
-
-
-class SymbolicTee:
-    """Forward engine events to ``primary`` (the desktop recorder) and to ``extra`` (a
-    ``symbolic.Recorder``). Once ``extra`` has recorded all the calls it keeps, it is dropped:
-    its per-node input copies cost as much as the run itself in a long training loop.
-    (Every callback of ``engine.observe.Observer`` is defined here; not subclassing it keeps
-    the engine out of the app's start-up imports.)"""
-
-    def __init__(self, primary, extra):
-        self.primary = primary
-        self.extra = extra
-
-    def _both(self, name: str, *args, **kwargs) -> None:
-        getattr(self.primary, name)(*args, **kwargs)
-        extra = self.extra
-        if extra is not None:
-            getattr(extra, name)(*args, **kwargs)
-
-    def __getattr__(self, name):  # a callback added to the observer protocol later
-        if name.startswith("on_"):
-            return lambda *args, **kwargs: self._both(name, *args, **kwargs)
-        raise AttributeError(name)
-
-    def on_node(self, node, inputs, output, where):
-        self.primary.on_node(node, inputs, output, where)
-        extra = self.extra
-        if extra is not None:
-            extra.on_node(node, inputs, output, where)
-
-    def on_backward_begin(self, *args):
-        self._both("on_backward_begin", *args)
-
-    def on_backward_step(self, *args):
-        self._both("on_backward_step", *args)
-
-    def on_accumulate(self, *args):
-        self._both("on_accumulate", *args)
-
-    def on_hook(self, *args):
-        self._both("on_hook", *args)
-
-    def on_retain_grad(self, *args):
-        self._both("on_retain_grad", *args)
-
-    def on_free(self, *args):
-        self._both("on_free", *args)
-
-    def on_backward_end(self, *args, **kwargs):
-        self._both("on_backward_end", *args, **kwargs)
-        extra = self.extra
-        if (extra is not None and len(extra.calls) >= extra.max_calls
-                and not getattr(extra, "_active", None)):
-            self.extra = None
 
 
 class SymbolicLoader:
@@ -114,8 +61,9 @@ LOADER = SymbolicLoader()
 
 def symbolic_executor(run, holder: dict, max_calls: int = SYMBOLIC_CALLS,
                       loader: SymbolicLoader = LOADER):
-    """An ``executor`` for ``desktop.runner.ScriptRun``: runs the code with a ``SymbolicTee``
-    routed for the worker thread, and leaves the ``symbolic.Recorder`` in ``holder["recorder"]``.
+    """An ``executor`` for ``desktop.runner.ScriptRun``: runs the code with a ``symbolic.Recorder``
+    attached for the worker thread beside the run's graph recorder, and leaves that recorder in
+    ``holder["recorder"]``.
     Prints made while ``symbolic`` replays a custom Function's forward are not the script's and
     are dropped. If symbolic can't be imported the script still runs, without the check."""
 
@@ -131,10 +79,10 @@ def symbolic_executor(run, holder: dict, max_calls: int = SYMBOLIC_CALLS,
         rec = Recorder(max_calls=max_calls)
         holder["recorder"] = rec
         holder["code"] = code  # re-run by the check's independent finite differences
-        if run.recorder is not None:
-            attach(SymbolicTee(run.recorder, rec))
-        else:
-            attach(rec)
+        # once full, the symbolic recorder stops listening: its per-node input copies cost as
+        # much as the run itself in a long training loop (the run's graph recorder counts the
+        # backward calls it missed)
+        attach(rec, until=(lambda: rec.full) if run.recorder is not None else None)
         builtins = namespace["__builtins__"]
         script_print = builtins["print"]
 
@@ -182,7 +130,7 @@ class AppState:
             self.symbolic_calls = list(rec.calls) if rec is not None else []
             self.symbolic_note = holder.get("error", "")
             self.symbolic_code = holder.get("code")
-            # the recorder stops listening once full (SymbolicTee), so count the rest from the
+            # the recorder stops listening once full (symbolic_executor), so count the rest from the
             # run's own list of backward() calls
             missed = 0 if rec is None else max(rec.skipped,
                                                len(result.backward_values) - len(rec.calls))

@@ -14,17 +14,19 @@ gone). Leaves that require grad and are bound to a name always appear, used or n
 Node ids: ``id(grad_fn)`` for op nodes; for a leaf that requires grad, ``id(tensor)`` (so all
 AccumulateGrad objects of one leaf, and the leaf before any op used it, are the same node); for a
 constant input, ``id(tensor)``.
+
+A run sends its thread's engine events here with ``attach`` (``engine.observe``'s routes,
+re-exported).
 """
 
 from __future__ import annotations
 
 import sys
-import threading
 import weakref
 
 from desktop.model import GraphEdge, GraphNode, GraphSnapshot, NodeKind
 from desktop.tensors import namespace_tensors, small_numpy, tensor_type, to_numpy
-from engine.observe import Observer
+from engine.observe import Observer, attach, detach  # noqa: F401  (the run's routes)
 
 MAX_NODES = 2000  # snapshot cap (layout and drawing beyond that are slow and unreadable)
 MAX_RECORDS = 6000  # records kept; the oldest third goes when exceeded
@@ -317,78 +319,3 @@ def _saved(fn) -> tuple[str, ...]:
                 continue
             out.append(f"{attr[7:]}: {_describe(value)}")
     return tuple(out)
-
-
-class ObserverRouter(Observer):
-    """Installed as the engine's observer while runs are active: dispatches each callback to the
-    observer registered for the calling thread (``engine.observe.current`` is process-wide, but
-    a script run, a debugger session and a symbolic check may use the engine on different
-    threads at once). Threads without a route go to whatever observer was installed before."""
-
-    def __init__(self, fallback=None):
-        self.routes: dict[int, Observer] = {}
-        self.fallback = fallback
-
-    def _get(self):
-        return self.routes.get(threading.get_ident(), self.fallback)
-
-    def on_node(self, node, inputs, output, where):
-        obs = self.routes.get(threading.get_ident(), self.fallback)
-        if obs is not None:
-            obs.on_node(node, inputs, output, where)
-
-    def on_backward_begin(self, *args):
-        if (obs := self._get()) is not None:
-            obs.on_backward_begin(*args)
-
-    def on_backward_step(self, *args):
-        if (obs := self._get()) is not None:
-            obs.on_backward_step(*args)
-
-    def on_accumulate(self, *args):
-        if (obs := self._get()) is not None:
-            obs.on_accumulate(*args)
-
-    def on_hook(self, *args):
-        if (obs := self._get()) is not None:
-            obs.on_hook(*args)
-
-    def on_retain_grad(self, *args):
-        if (obs := self._get()) is not None:
-            obs.on_retain_grad(*args)
-
-    def on_free(self, *args):
-        if (obs := self._get()) is not None:
-            obs.on_free(*args)
-
-    def on_backward_end(self, *args, **kwargs):
-        if (obs := self._get()) is not None:
-            obs.on_backward_end(*args, **kwargs)
-
-
-_route_lock = threading.Lock()
-
-
-def attach(observer: Observer, ident: int | None = None) -> None:
-    """Send engine events from thread ``ident`` (default: the caller) to ``observer``."""
-    from engine import observe
-
-    with _route_lock:
-        router = observe.current
-        if not isinstance(router, ObserverRouter):
-            router = ObserverRouter(fallback=router)
-            observe.set_observer(router)
-        router.routes[threading.get_ident() if ident is None else ident] = observer
-
-
-def detach(ident: int | None = None) -> None:
-    """Undo ``attach`` (idempotent); uninstall the router when no thread is routed any more."""
-    from engine import observe
-
-    with _route_lock:
-        router = observe.current
-        if not isinstance(router, ObserverRouter):
-            return
-        router.routes.pop(threading.get_ident() if ident is None else ident, None)
-        if not router.routes:
-            observe.set_observer(router.fallback)

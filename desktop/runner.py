@@ -427,7 +427,7 @@ def _detach_observer(ident: int) -> None:
         from desktop.recorder import detach
     except ImportError:  # no engine: nothing was attached
         return
-    detach(ident)
+    detach(ident=ident)
 
 
 def run_script(source: str, **kwargs) -> RunResult:

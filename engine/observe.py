@@ -3,6 +3,15 @@
 The engine calls these hooks only when an observer is attached (one ``is not None`` test per op
 otherwise). All callbacks run synchronously on the thread doing the work, so a debugger may block
 inside ``on_backward_step`` to pause the backward pass between nodes.
+
+Who observes, in one place (this module):
+- ``set_observer`` / ``observing``: the process-wide observer, for threads without a route.
+- ``attach`` / ``detach`` / ``attached``: a thread's route, the observers that thread's events go
+  to instead (several: each callback goes to each, in attach order). A script run, a debug
+  session and a symbolic check use the engine on different threads at once, each with its own.
+- ``routed``: replace the calling thread's route for a while (a replay whose nodes must not
+  reach the run's observers).
+``current`` is the process-wide observer while no thread has a route, else the hub that routes.
 """
 
 from __future__ import annotations
@@ -10,11 +19,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 # Read directly by the engine's hot paths: `from engine import observe; observe.current`.
 current = None
+
+_NO_ROUTE = object()  # routed(): the thread had no route before
 
 
 class Observer:
@@ -51,10 +63,64 @@ class Observer:
         """The backward pass finished (``error`` is the exception if it failed)."""
 
 
-def set_observer(observer):
-    """Attach ``observer`` (or None to detach); returns the previous one."""
+_CALLBACKS = tuple(name for name in vars(Observer) if name.startswith("on_"))
+
+
+class _Hub(Observer):
+    """Installed as ``current`` while some thread has a route: each callback goes to the calling
+    thread's observers, or to the process-wide observer. ``routes`` is replaced, never mutated,
+    so the engine's threads read it without a lock."""
+
+    def __init__(self):
+        self.routes: dict[int, tuple] = {}
+        self.everywhere: tuple = ()
+        self.ends: dict[tuple[int, int], object] = {}  # (thread, id(observer)) -> until()
+
+    def targets(self) -> tuple:
+        return self.routes.get(threading.get_ident(), self.everywhere)
+
+    def on_node(self, node, inputs, output, where):
+        for obs in self.routes.get(threading.get_ident(), self.everywhere):
+            obs.on_node(node, inputs, output, where)
+
+    def on_backward_end(self, error=None):
+        for obs in self.targets():
+            obs.on_backward_end(error)
+        if self.ends:
+            ident = threading.get_ident()
+            for (thread, _), (obs, until) in list(self.ends.items()):
+                if thread == ident and until():
+                    detach(obs, ident)
+
+
+def _fan_out(name):
+    def forward(self, *args):
+        for obs in self.targets():
+            getattr(obs, name)(*args)
+
+    forward.__name__ = name
+    return forward
+
+
+for _name in _CALLBACKS:
+    if _name not in ("on_node", "on_backward_end"):
+        setattr(_Hub, _name, _fan_out(_name))
+
+_hub = _Hub()
+_lock = threading.Lock()
+
+
+def _install() -> None:
     global current
-    previous, current = current, observer
+    current = _hub if _hub.routes else (_hub.everywhere[0] if _hub.everywhere else None)
+
+
+def set_observer(observer):
+    """Make ``observer`` (or None) the process-wide observer; returns the previous one."""
+    with _lock:
+        previous = _hub.everywhere[0] if _hub.everywhere else None
+        _hub.everywhere = () if observer is None else (observer,)
+        _install()
     return previous
 
 
@@ -65,6 +131,71 @@ def observing(observer):
         yield observer
     finally:
         set_observer(previous)
+
+
+def attach(observer, ident: int | None = None, *, until=None) -> None:
+    """Send the events of thread ``ident`` (default: the caller) to ``observer`` too, after the
+    observers attached there before. ``until()``, if given, is asked after each backward pass
+    of that thread; once true, the observer is detached (a recorder that has all it keeps)."""
+    ident = threading.get_ident() if ident is None else ident
+    with _lock:
+        _hub.routes = {**_hub.routes, ident: (*_hub.routes.get(ident, ()), observer)}
+        if until is not None:
+            _hub.ends = {**_hub.ends, (ident, id(observer)): (observer, until)}
+        _install()
+
+
+def detach(observer=None, ident: int | None = None) -> None:
+    """Stop sending thread ``ident``'s events to ``observer`` (None: to any observer of that
+    thread). Idempotent."""
+    ident = threading.get_ident() if ident is None else ident
+    with _lock:
+        kept = () if observer is None else tuple(
+            o for o in _hub.routes.get(ident, ()) if o is not observer)
+        routes = dict(_hub.routes)
+        if kept:
+            routes[ident] = kept
+        else:
+            routes.pop(ident, None)
+        _hub.routes = routes
+        _hub.ends = {k: v for k, v in _hub.ends.items()
+                     if k[0] != ident or (observer is not None and v[0] is not observer)}
+        _install()
+
+
+@contextlib.contextmanager
+def attached(*observers):
+    """The calling thread's events also go to ``observers`` inside the block."""
+    for obs in observers:
+        attach(obs)
+    try:
+        yield observers
+    finally:
+        for obs in observers:
+            detach(obs)
+
+
+@contextlib.contextmanager
+def routed(*observers):
+    """Inside the block, the calling thread's events go to ``observers`` only (none: nowhere);
+    its route before is restored after. Other threads are not affected."""
+    ident = threading.get_ident()
+    with _lock:
+        before = _hub.routes.get(ident, _NO_ROUTE)
+        _hub.routes = {**_hub.routes, ident: observers}
+        _install()
+    try:
+        yield observers
+    finally:
+        with _lock:
+            routes = dict(_hub.routes)
+            if routes.get(ident) is observers:  # else it was detached meanwhile: leave that be
+                if before is _NO_ROUTE:
+                    del routes[ident]
+                else:
+                    routes[ident] = before
+            _hub.routes = routes
+            _install()
 
 
 def user_location():

@@ -16,7 +16,7 @@ import importlib
 _WHERE = {
     "Options": "checker", "check": "checker", "check_all": "checker", "tolerance": "checker",
     "CancelToken": "limits",
-    "CallTrace": "record", "Recorder": "record", "Tee": "record",
+    "CallTrace": "record", "Recorder": "record",
     "CheckReport": "report", "CustomCheck": "report", "ElementCheck": "report",
     "MatrixForm": "report", "TargetReport": "report",
     "RULES": "rules",

@@ -54,31 +54,14 @@ class _ReplayCtx(FunctionCtx):
 
 
 class _Capture(observe.Observer):
-    """Collects the nodes this thread creates; other threads' events go to the previous
-    observer (``observe.current`` is process-wide)."""
+    """Collects the nodes a replay creates; routed for the replaying thread only, so neither the
+    run's observers nor other threads see them."""
 
-    def __init__(self, prev):
-        self.prev = prev
-        self.thread = threading.get_ident()
+    def __init__(self):
         self.recs: list = []
 
-    def _other(self, name, *args):
-        if self.prev is not None:
-            getattr(self.prev, name)(*args)
-
     def on_node(self, node, inputs, output, where):
-        if threading.get_ident() != self.thread:
-            return self._other("on_node", node, inputs, output, where)
         self.recs.append((node, output, make_rec(node, inputs, output, None, capture)))
-        return None
-
-    def __getattribute__(self, name):
-        if name.startswith("on_") and name != "on_node":
-            if threading.get_ident() == object.__getattribute__(self, "thread"):
-                return lambda *a, **k: None
-            prev = object.__getattribute__(self, "prev")
-            return getattr(prev, name) if prev is not None else (lambda *a, **k: None)
-        return object.__getattribute__(self, name)
 
 
 def _positions(inputs) -> tuple[int, ...]:
@@ -158,15 +141,12 @@ def _replay(fn_cls, inputs, outs):
             args.append(engine.tensor(a._data))
         else:
             args.append(a)
-    prev = observe.current
-    cap = _Capture(prev)
-    observe.set_observer(cap)
+    cap = _Capture()
     try:
-        result = _call_forward(fn_cls, args, grad=True)
+        with observe.routed(cap):
+            result = _call_forward(fn_cls, args, grad=True)
     except Exception as exc:
         raise ReplayError(f"forward raised {type(exc).__name__}: {exc}") from None
-    finally:
-        observe.set_observer(prev)
     return _subgraph(cap.recs, bases, result, outs)
 
 

@@ -73,25 +73,6 @@ class CallTrace:
         return f"call {self.index + 1}: {what}{at}{nth}"
 
 
-class Tee(observe.Observer):
-    """Forward every callback to several observers (e.g. the desktop's graph recorder and a
-    symbolic ``Recorder``) -- ``engine.observe`` has one slot."""
-
-    def __init__(self, *observers):
-        self.observers = observers
-
-    def __getattribute__(self, name):
-        if name.startswith("on_"):
-            obs = object.__getattribute__(self, "observers")
-
-            def fan_out(*args, **kwargs):
-                for o in obs:
-                    getattr(o, name)(*args, **kwargs)
-
-            return fan_out
-        return object.__getattribute__(self, name)
-
-
 def make_rec(node, inputs, output, where, replay_custom=True, key_of=None):
     """``node_rec.make_rec`` with custom Functions captured (replayed if ``replay_custom``)."""
     return _make_node_rec(node, inputs, output, where,
@@ -124,6 +105,11 @@ class Recorder(observe.Observer):
         self.errors: list[str] = []  # our own failures (the script is never interrupted)
         self._keys: dict[int, str] = {}
         self._lock = threading.RLock()
+
+    @property
+    def full(self) -> bool:
+        """All ``max_calls`` calls are recorded and none is still open: nothing more to see."""
+        return len(self.calls) >= self.max_calls and not self._active
 
     # ---- nodes -------------------------------------------------------------------------------
     def _key(self, op) -> str | None:

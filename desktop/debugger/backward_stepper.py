@@ -2,8 +2,9 @@
 the user stepped into the backward pass, blocks the worker thread after each node (no Qt).
 
 The engine calls ``on_backward_step`` right after a node ran (its accumulations, hook calls,
-retain_grad stores and frees came just before), so one pause here = one executed node. Every
-callback is forwarded to the graph ``Recorder`` first, so graph snapshots stay current.
+retain_grad stores and frees came just before), so one pause here = one executed node. The
+graph ``Recorder`` is attached to the same thread before the stepper (``engine.observe`` calls
+each in attach order), so graph snapshots are current when it pauses.
 """
 
 from __future__ import annotations
@@ -120,11 +121,9 @@ class BackwardStepper(Observer):
     pass that starts before the next stop is stepped node by node.
     """
 
-    def __init__(self, recorder, pause):
-        self.recorder = recorder
+    def __init__(self, pause):
         self.pause = pause
         self.armed = False
-        self.muted = False  # watch expressions are evaluated muted: no nodes recorded
         self.tracer = None  # the line tracer, woken from here when it runs untraced
         self.passes: list[_Pass] = []
         self.calls = 0
@@ -141,14 +140,11 @@ class BackwardStepper(Observer):
 
     # --- observer callbacks ---
     def on_node(self, node, inputs, output, where):
-        if not self.muted:
-            self.recorder.on_node(node, inputs, output, where)
         tracer = self.tracer
         if tracer is not None and tracer.fast and tracer._attention:
             tracer.resume()  # breakpoints were set during an untraced Continue
 
     def on_backward_begin(self, roots, grads, retain_graph, create_graph, inputs):
-        self.recorder.on_backward_begin(roots, grads, retain_graph, create_graph, inputs)
         self.calls += 1
         p = _Pass(self.calls, self.armed, bool(retain_graph), bool(create_graph))
         if p.stepping:
@@ -157,7 +153,6 @@ class BackwardStepper(Observer):
         self.passes.append(p)
 
     def on_backward_step(self, node, grads_in, grads_out):
-        self.recorder.on_backward_step(node, grads_in, grads_out)
         p = self.active
         if p is None:
             return
@@ -175,7 +170,6 @@ class BackwardStepper(Observer):
         self.pause(raw)
 
     def on_accumulate(self, tensor, grad, total):
-        self.recorder.on_accumulate(tensor, grad, total)
         p = self.active
         if p is not None and p.stepping:
             g, tot = to_numpy(grad), to_numpy(total)
@@ -185,7 +179,6 @@ class BackwardStepper(Observer):
             p.accumulations.append((key, g, before, tot))
 
     def on_hook(self, tensor, hook, grad, result):
-        self.recorder.on_hook(tensor, hook, grad, result)
         p = self.active
         if p is not None and p.stepping:
             p.hooks.append((None if tensor is None else id(tensor),
@@ -193,19 +186,16 @@ class BackwardStepper(Observer):
                             to_numpy(grad), to_numpy(result)))
 
     def on_retain_grad(self, tensor, grad):
-        self.recorder.on_retain_grad(tensor, grad)
         p = self.active
         if p is not None and p.stepping:
             p.retained.append((id(tensor), to_numpy(grad)))
 
     def on_free(self, node):
-        self.recorder.on_free(node)
         p = self.active
         if p is not None:
             p.freed.append(graph_id(node))
 
     def on_backward_end(self, error=None):
-        self.recorder.on_backward_end(error)
         if not self.passes:
             return
         p = self.passes.pop()

@@ -100,8 +100,9 @@ class DebugRun(ScriptThread):
         self.tracer.set_source(self.source)
         ns = self._new_namespace()
         self.recorder = Recorder(self.filename)
-        self.stepper = BackwardStepper(self.recorder, self._on_backward)
+        self.stepper = BackwardStepper(self._on_backward)
         self.stepper.tracer = self.tracer
+        attach(self.recorder)  # first: the graph is current when the stepper pauses
         attach(self.stepper)
         self.tracer.install_breakpoints(self.effective_breaks(self.session.breakpoints))
         if self.cursor is not None:
@@ -293,12 +294,8 @@ class DebugRun(ScriptThread):
         """A breakpoint condition, as a watch is evaluated: it must not add to the graph."""
         import engine
 
-        self.stepper.muted = True
-        try:
-            with engine.no_grad():
-                return eval(expr, frame.f_globals, frame.f_locals)
-        finally:
-            self.stepper.muted = False
+        with engine.observe.routed(self.stepper), engine.no_grad():
+            return eval(expr, frame.f_globals, frame.f_locals)
 
     def _eval_watches(self, frame) -> tuple[tuple[str, str], ...]:
         exprs = self.session._watches
@@ -311,14 +308,11 @@ class DebugRun(ScriptThread):
                 return repr(eval(expr, frame.f_globals, frame.f_locals))
 
         out = []
-        self.stepper.muted = True
-        try:
+        with engine.observe.routed(self.stepper):  # the graph recorder sees none of it
             for expr in exprs:
                 # a runaway watch must not hang the paused session (nor Stop, which waits on it)
                 outcome = run_limited(lambda e=expr: value_of(e), WATCH_LIMIT)
                 out.append((expr, describe_outcome(outcome, WATCH_LIMIT)))
-        finally:
-            self.stepper.muted = False
         return tuple(out)
 
     # --- result ---

@@ -9,7 +9,7 @@
 - The result goes to every panel (``MainWindow.show_result``): graph (laid out by
   ``desktop.layout``), inspector, output with the error's traceback, the loss curve; watch
   expressions are evaluated in the finished run's namespace.
-- The same run feeds ``symbolic.Recorder`` (``desktop.app_state.SymbolicTee``); the Symbolic
+- The same run feeds ``symbolic.Recorder`` (``desktop.app_state.symbolic_executor``); the Symbolic
   panel's Compute runs the three-way check in a worker, with Cancel and a time limit.
 - Plots > f, f′, f″: a function of one variable through the engine and sympy, in a worker.
 - Lessons (menu and start page), the model builder and its loss landscape, sessions (open never

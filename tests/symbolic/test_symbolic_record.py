@@ -2,7 +2,7 @@
 
 import engine as torch
 from engine import observe
-from symbolic import Recorder, Tee, check
+from symbolic import Recorder, check
 from symbolic import record as record_mod
 
 
@@ -47,9 +47,9 @@ def test_a_failure_of_ours_never_breaks_the_script(monkeypatch, record):
     assert check(rec.calls[0]).error
 
 
-def test_tee_feeds_two_observers():
+def test_two_observers_of_one_thread_both_see_it():
     a, b = Recorder(), Recorder()
-    with observe.observing(Tee(a, b)):
+    with observe.attached(a, b):
         w = torch.tensor([2.0], requires_grad=True)
         (w * w).sum().backward()
     assert len(a.calls) == len(b.calls) == 1
