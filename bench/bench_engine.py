@@ -347,10 +347,10 @@ def main(argv=None):
         ("W6", w6, w6_numpy, (), 4 * W6_ROUNDS, "us"),
     ]
     for name, make, make_np, _extra, div, unit in rows:
-        te, tn = best_times([make(engine), make_np()], rep)
-        # torch on its own, after: its thread pool would disturb the interleaved pair
-        tt = best_time(make(torch), rep) if torch is not None else None
+        te, tn, tt = _interleaved(make, make_np, rep)
         report(name, te, tn, tt, div, unit)
+        if name == "W6":
+            _live_scaling(args.quick)
         if name == "W2":
             class Noop(observe.Observer):
                 pass
@@ -367,13 +367,50 @@ def main(argv=None):
                   f"not a view, {view * 1e6 / 200:.3f} us/node through a view (CopySlices and "
                   "AsStridedBackward0 at every op)")
 
-    te, tn = best_times([_w5_step(engine), _w5_numpy_step()], max(3, rep // 2))
-    tt = best_time(_w5_step(torch), max(3, rep // 2)) if torch is not None else None
+    te, tn, tt = _interleaved(_w5_step, _w5_numpy_step, max(3, rep // 2))
     report("W5", te, tn, tt, 1.0, "ms")
     held, after, peak = w5_memory(engine)
     print(f"    W5 memory: graph holds {held / 1e6:.1f} MB before backward; {after / 1e6:.1f} MB "
           f"left after backward (graph {'freed' if after < held / 4 else 'NOT freed'}); peak "
           f"during backward {peak / 1e6:.1f} MB")
+
+
+def _per_node(nodes, repeat=1):
+    """Seconds per node to build a W6 chain of ``nodes`` nodes and backpropagate through it."""
+    best = float("inf")
+    for _ in range(repeat):
+        step = w6(engine, nodes // 4)
+        gc.collect()
+        t0 = time.perf_counter()
+        step()
+        best = min(best, (time.perf_counter() - t0) / nodes)
+    return best
+
+
+def _live_scaling(quick):
+    """Per-node cost with 10k against 1M live nodes (200k with --quick): the cyclic collector
+    would rescan the live graph at every full collection but for engine.gc_policy."""
+    from engine import gc_policy
+
+    big = 200_000 if quick else 1_000_000
+    small = _per_node(10_000, 5)
+    large = _per_node(big)
+    gc_policy.uninstall()
+    try:
+        off = _per_node(200_000)
+    finally:
+        gc_policy.install()
+    print(f"    W6 live-graph scaling, build + backward: {small * 1e6:.3f} us/node at 10k nodes, "
+          f"{large * 1e6:.3f} at {big // 1000}k (x{large / small:.2f}); collector policy off: "
+          f"{off * 1e6:.3f} at 200k (x{off / small:.2f})")
+
+
+def _interleaved(make, make_np, rep):
+    """Engine, numpy and PyTorch (None when absent) timed in interleaved rounds: their thread
+    pools are pinned alike, and a busy moment of a shared machine then slows all three."""
+    fns = [make(engine), make_np()] + ([make(torch)] if torch is not None else [])
+    times = best_times(fns, rep)
+    return times[0], times[1], (times[2] if torch is not None else None)
 
 
 def _detached_check_seconds(n=1_000_000):

@@ -1,6 +1,6 @@
 """stepgrad's engine: eager autograd on numpy with PyTorch's API (``import engine as torch``)."""
 
-from . import autograd, observe
+from . import autograd, gc_policy, observe  # noqa: F401  (gc_policy installs itself)
 from ._dtype import (
     bool,
     double,
