@@ -25,7 +25,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-from .node import Node
+from .node import AccumulateGrad, Node
 
 LIVE_NODES = 25_000  # estimated live nodes from which full collections skip the frozen heap
 _MAX_SAMPLES = 4096
@@ -36,10 +36,12 @@ _frozen = False  # frozen by this policy (undone before any explicit collection)
 
 
 def _recent_node():
-    """A node from the young generations (objects allocated since the last collections)."""
+    """A recorded op's node from the young generations (objects allocated since the last
+    collections). Leaves' AccumulateGrad nodes carry no recording order and are skipped, as is
+    a node still being filled in by ``record`` (a collection can start on its allocations)."""
     for generation in (1, 0):
         for o in gc.get_objects(generation):
-            if isinstance(o, Node):
+            if isinstance(o, Node) and type(o) is not AccumulateGrad and hasattr(o, "_seq"):
                 return o
     return None
 

@@ -156,10 +156,12 @@ register("sin", "SinBackward0", np.sin, lambda m, g, out, s, a, need: (g * m.cos
          save_inputs=True, doc="sin(a)")
 register("cos", "CosBackward0", np.cos, lambda m, g, out, s, a, need: (-g * m.sin(s[0]),),
          save_inputs=True, doc="cos(a)")
+# tanh_grad/sigmoid_grad: under create_graph one recorded node each (engine.double_backward)
 register("tanh", "TanhBackward0", np.tanh,
-         lambda m, g, out, s, a, need: (g * (1.0 - out * out),), save_out=True, doc="tanh(a)")
+         lambda m, g, out, s, a, need: (m.tanh_grad(g, out),), save_out=True, doc="tanh(a)")
 register("sigmoid", "SigmoidBackward0", None,
-         lambda m, g, out, s, a, need: (g * out * (1.0 - out),), save_out=True, doc="1/(1+exp(-a))")
+         lambda m, g, out, s, a, need: (m.sigmoid_grad(g, out),), save_out=True,
+         doc="1/(1+exp(-a))")
 # relu_grad/elu_grad: under create_graph a recorded node of its own (engine.elementwise_extra)
 register("relu", "ReluBackward0", None, lambda m, g, out, s, a, need: (m.relu_grad(g, out),),
          save_out=True, doc="max(a, 0)")

@@ -112,6 +112,9 @@ for _key, _rule in {
     "hardtanh": _hardtanh_rule, "threshold_backward": _threshold_backward,
     "elu_backward": _elu_backward, "leaky_relu_backward": _leaky_backward,
     "hardtanh_backward": _hardtanh_backward,
+    # tanh's and sigmoid's backward (create_graph=True), y being the activation's output
+    "tanh_backward": lambda m, a, at, s: a[0] * (m.scalar(1) - a[1] * a[1]),
+    "sigmoid_backward": lambda m, a, at, s: a[0] * a[1] * (m.scalar(1) - a[1]),
 }.items():
     rt.register(_key, _rule)
 

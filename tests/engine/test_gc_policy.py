@@ -34,6 +34,13 @@ def small_policy(monkeypatch):
     assert not gc_policy.frozen()
 
 
+def _big_rounds():
+    """Rounds of _chain (4 nodes, about 17 tracked objects each) that grow the heap by more than
+    half: CPython starts a full collection only once the heap has grown by a quarter since the
+    last one, so a graph must outgrow the heap the earlier tests left alive."""
+    return max(2_500, len(gc.get_objects()) // 30)
+
+
 def _chain(x, rounds, garbage=None):
     y = x
     for i in range(rounds):
@@ -49,7 +56,7 @@ def test_policy_is_installed_with_the_engine():
 
 def test_big_graph_freezes_the_heap_and_a_dropped_graph_dies(small_policy):
     x = engine.tensor([0.1, 0.2, 0.3, 0.4], requires_grad=True)
-    y = _chain(x, 2_500)  # 10,000 nodes
+    y = _chain(x, _big_rounds())
     assert gc_policy.frozen()
     assert gc_policy.live_nodes() >= 2_000
     node = weakref.ref(y.grad_fn.next_functions[0][0])
@@ -67,7 +74,7 @@ def test_big_graph_freezes_the_heap_and_a_dropped_graph_dies(small_policy):
 def test_cycles_made_while_frozen_are_collected_after_the_graph_is_gone(small_policy):
     x = engine.tensor([0.1, 0.2, 0.3, 0.4], requires_grad=True)
     garbage = []
-    y = _chain(x, 2_500, garbage)
+    y = _chain(x, _big_rounds(), garbage)
     assert gc_policy.frozen()
     assert any(r() is not None for r in garbage)  # frozen before the collector could see it
     y.backward(engine.ones(4))
@@ -83,7 +90,7 @@ def test_cycles_made_while_frozen_are_collected_after_the_graph_is_gone(small_po
 def test_explicit_collect_unfreezes_even_while_the_graph_lives(small_policy):
     x = engine.tensor([0.1, 0.2, 0.3, 0.4], requires_grad=True)
     garbage = []
-    y = _chain(x, 2_500, garbage)
+    y = _chain(x, _big_rounds(), garbage)
     assert gc_policy.frozen()
     gc.collect()
     assert not gc_policy.frozen()
@@ -103,7 +110,7 @@ def test_many_small_graphs_never_freeze(small_policy):
 
 def test_uninstall_unfreezes(small_policy):
     x = engine.tensor([0.1, 0.2, 0.3, 0.4], requires_grad=True)
-    y = _chain(x, 2_500)
+    y = _chain(x, _big_rounds())
     assert gc_policy.frozen()
     gc_policy.uninstall()
     try:

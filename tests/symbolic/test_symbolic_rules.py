@@ -226,6 +226,8 @@ CASES = {
     "elu_backward": None,
     "leaky_relu_backward": None,
     "hardtanh_backward": None,
+    "tanh_backward": None,
+    "sigmoid_backward": None,
     "binary_cross_entropy_with_logits": lambda: F.binary_cross_entropy_with_logits(
         t(4), torch.tensor([0.0, 1.0, 0.3, 0.0], dtype=torch.float64),
         pos_weight=torch.tensor([2.0], dtype=torch.float64)),
@@ -345,7 +347,9 @@ def test_index_scatter_rule_via_second_derivative(record):
 @pytest.mark.parametrize("key, f", [("threshold_backward", lambda x: x.relu()),
                                     ("elu_backward", lambda x: F.elu(x, 0.7)),
                                     ("leaky_relu_backward", lambda x: F.leaky_relu(x, 0.2)),
-                                    ("hardtanh_backward", lambda x: F.hardtanh(x, -0.5, 0.8))])
+                                    ("hardtanh_backward", lambda x: F.hardtanh(x, -0.5, 0.8)),
+                                    ("tanh_backward", lambda x: x.tanh()),
+                                    ("sigmoid_backward", lambda x: x.sigmoid())])
 def test_activation_backward_rules_via_second_derivative(record, key, f):
     with record() as rec:
         x = t(5)
