@@ -558,6 +558,8 @@ NO_MATRIX_FORM = {
     "elu_backward": "made only by a create_graph backward (elu's)",
     "leaky_relu_backward": "made only by a create_graph backward (leaky_relu's)",
     "hardtanh_backward": "made only by a create_graph backward (hardtanh's)",
+    "tanh_backward": "made only by a create_graph backward (tanh's)",
+    "sigmoid_backward": "made only by a create_graph backward (sigmoid's)",
     "not_implemented": "its backward raises, as PyTorch's does",
     "stale_multi_view": "its backward raises (a view of a tensor changed in place since)",
 }

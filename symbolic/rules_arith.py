@@ -113,8 +113,10 @@ for _key, _rule in {
     "elu_backward": _elu_backward, "leaky_relu_backward": _leaky_backward,
     "hardtanh_backward": _hardtanh_backward,
     # tanh's and sigmoid's backward (create_graph=True), y being the activation's output
-    "tanh_backward": lambda m, a, at, s: a[0] * (m.scalar(1) - a[1] * a[1]),
-    "sigmoid_backward": lambda m, a, at, s: a[0] * a[1] * (m.scalar(1) - a[1]),
+    "tanh_backward": lambda ns, args, attrs, out_shape:
+        args[0] * (ns.scalar(1) - args[1] * args[1]),
+    "sigmoid_backward": lambda ns, args, attrs, out_shape:
+        args[0] * args[1] * (ns.scalar(1) - args[1]),
 }.items():
     rt.register(_key, _rule)
 
