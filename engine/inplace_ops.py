@@ -11,17 +11,23 @@ from .ops import register
 from .tensor import Tensor, _broadcast_error, _result, _wrap, as_array
 
 
+def _zeros(g):
+    # a constant, as PyTorch's: not g * 0, which would keep g's history (and its nan or inf)
+    return _wrap(np.zeros_like(g._data)) if isinstance(g, Tensor) else np.zeros_like(g)
+
+
 def _zeros_vjp(m, g, out, s, a, need):
-    return (g * 0.0,)
+    return (_zeros(g),)
 
 
 def _fill_t_vjp(m, g, out, s, a, need):
-    return (g * 0.0 if need[0] else None, m.reshape(m.sum(g, None, False), ()) if need[1] else None)
+    return (_zeros(g) if need[0] else None,
+            m.reshape(m.sum(g, None, False), ()) if need[1] else None)
 
 
 def _copy_vjp(m, g, out, s, a, need):
     shape, dtype = a
-    return (g * 0.0 if need[0] else None,
+    return (_zeros(g) if need[0] else None,
             m.sum_to(m.cast(g, dtype), shape) if need[1] else None)
 
 

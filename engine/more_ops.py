@@ -10,7 +10,7 @@ import builtins
 import numpy as np
 
 from .ops import register
-from .tensor import Tensor, _default, _dims, _rdims, _result, _unary
+from .tensor import Tensor, _check_bool_clamp, _clamp_promoted, _default, _dims, _rdims, _result, _unary
 
 # ---- elementwise -------------------------------------------------------------------------------
 register("log1p", "Log1PBackward0", np.log1p, lambda m, g, out, s, a, need: (g / (s[0] + 1.0),),
@@ -31,8 +31,9 @@ def clamp_max(self, max):
     if isinstance(max, Tensor):
         return self.clamp(max=max)
     x = self._data
-    if x.dtype.kind != "f" and isinstance(max, builtins.float):
-        x = x.astype(_default[0].np)
+    if x.dtype.kind != "f":
+        _check_bool_clamp(x, None, max)
+        x = _clamp_promoted(x, None, max)
     out = np.minimum(x, max).astype(x.dtype, copy=False)
     return _result(_CLAMP_MAX, out, (self,), max, self._rg)
 
@@ -76,7 +77,13 @@ def _scatter_vjp(m, g, out, s, a, need):
     return (m.index_scatter(g, shape, idx),)
 
 
-_GATHER = register("gather", "GatherBackward0", None, _scatter_vjp, doc="a[..., index, ...]")
+def _gather_vjp(m, g, out, s, a, need):
+    if not a[0]:  # a 0-d input (a[1]: the index's shape)
+        return (m.reshape(m.sum(g, None, False), ()),)
+    return _scatter_vjp(m, g, out, s, a, need)
+
+
+_GATHER = register("gather", "GatherBackward0", None, _gather_vjp, doc="a[..., index, ...]")
 _INDEX_SELECT = register("index_select", "IndexSelectBackward0", None, _scatter_vjp,
                          doc="a.index_select(dim, index)")
 
@@ -107,8 +114,8 @@ def gather(self, dim, index, *, sparse_grad=False):
     if i.size and (i.min() < -xs[d] or i.max() >= xs[d]):
         bad = int(i.max()) if i.max() >= xs[d] else int(i.min())
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {xs[d]}")
-    if not x.ndim:  # a 0-d tensor is gathered from as the one-element vector it holds
-        return self.reshape(1).gather(0, index.reshape(-1)).reshape(index.shape)
+    if not x.ndim:  # every element gathers the one value: GatherBackward0 sums the grad
+        return _result(_GATHER, np.full(i.shape, x), (self,), ((), i.shape), self._rg)
     idx = list(np.indices(ish, sparse=True))
     idx[d] = i.reshape(ish) % xs[d]
     idx = tuple(idx)

@@ -72,7 +72,8 @@ def _mul_vjp(m, g, out, s, a, need):
 
 def _div_vjp(m, g, out, s, a, need):
     return _cast_back(m, (m.sum_to(g / s[1], a[0]) if need[0] else None,
-                          m.sum_to(-g * s[0] / (s[1] * s[1]), a[1]) if need[1] else None), a)
+                          # PyTorch's order, -g * ((a / b) / b): its rounding, its inf and nan
+                          m.sum_to(-g * (s[0] / s[1] / s[1]), a[1]) if need[1] else None), a)
 
 
 register("add", "AddBackward0", np.add, _add_vjp, doc="a + b")
@@ -328,11 +329,13 @@ register("min_dim", "MinBackward0", None, _select_dim_vjp, doc="min(a, dim)")
 def _prod_vjp(m, g, out, s, a, need):
     shape, dims, keepdim = a
     x = s[0]
+    if not shape:  # a 0-d input is its own product: the grad passes through, a constant
+        return (g,)
     if dims is not None and not keepdim:
         g = m.unsqueeze_dims(g, dims)
         out = m.unsqueeze_dims(out, dims)
     if not m.any_zero(x):
-        return (m.expand(g * out, shape) / x,)
+        return (g * (out / x),)  # PyTorch's order of operations (its rounding)
     # with zeros, divide-free: product of all the other elements along the reduced axes
     return (m.expand(g, shape) * m.prod_others(x, dims),)
 

@@ -1064,8 +1064,9 @@ class Tensor(metaclass=_TensorClass):
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         x = self._data
-        if x.dtype.kind != "f" and builtins.float in (type(min), type(max)):
-            x = x.astype(_default[0].np)  # an integer tensor clamped to a float bound is float
+        if x.dtype.kind != "f":
+            _check_bool_clamp(x, min, max)
+            x = _clamp_promoted(x, min, max)
         out = np.clip(x, min, max)
         if out.dtype != x.dtype:
             out = out.astype(x.dtype)
@@ -1077,6 +1078,9 @@ class Tensor(metaclass=_TensorClass):
 
     def clamp_min(self, min):
         x = self._data
+        if x.dtype.kind != "f":
+            _check_bool_clamp(x, min, None)
+            x = _clamp_promoted(x, min, None)
         out = np.maximum(x, min).astype(x.dtype, copy=False)
         return _result(OPS["clamp_min"], out, (self,), min, self._rg)
 
@@ -1206,23 +1210,24 @@ class Tensor(metaclass=_TensorClass):
         return _result(OPS[key], out, (self,), (dims, keepdim), self._rg)
 
     def argmax(self, dim=None, keepdim=False):
-        x = self._data
-        if x.dtype.kind == "b":
-            raise RuntimeError("argmax(): does not support bool input")
-        if dim is None:
-            return _wrap(np.asarray(np.argmax(x), dtype=np.int64))
-        axes = _rdims(dim, x.ndim)  # checks dim on a 0-d tensor too
-        return _wrap(np.asarray(np.argmax(x, axis=axes[0] if x.ndim else None, keepdims=keepdim),
-                                dtype=np.int64))
+        return self._arg_extreme("argmax", np.argmax, dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False):
+        return self._arg_extreme("argmin", np.argmin, dim, keepdim)
+
+    def _arg_extreme(self, key, find, dim, keepdim):
         x = self._data
         if x.dtype.kind == "b":
-            raise RuntimeError("argmin(): does not support bool input")
+            raise RuntimeError(f"{key}(): does not support bool input")
         if dim is None:
-            return _wrap(np.asarray(np.argmin(x), dtype=np.int64))
+            if not x.size:
+                raise IndexError(f"{key}(): Expected reduction dim to be specified for "
+                                 f"input.numel() == 0.")
+            return _wrap(np.asarray(find(x), dtype=np.int64))
         axes = _rdims(dim, x.ndim)  # checks dim on a 0-d tensor too
-        return _wrap(np.asarray(np.argmin(x, axis=axes[0] if x.ndim else None, keepdims=keepdim),
+        if x.ndim and not x.shape[axes[0]]:
+            raise IndexError(f"{key}(): Expected reduction dim {axes[0]} to have non-zero size.")
+        return _wrap(np.asarray(find(x, axis=axes[0] if x.ndim else None, keepdims=keepdim),
                                 dtype=np.int64))
 
     def prod(self, dim=None, keepdim=False, dtype=None):
@@ -1281,8 +1286,12 @@ class Tensor(metaclass=_TensorClass):
             x = self._data
             dims = None if dim is None else _rdims(dim, x.ndim)
             a = np.abs(x)
-            out = np.asarray(np.sum(a if p == 1 else a ** p, axis=dims, keepdims=keepdim)
-                             ** (1.0 / p), dtype=x.dtype)
+            n = x.size if dims is None else np.prod([x.shape[d] for d in dims])
+            if p == 1 or n == 1:  # one element's norm is its |x| exactly, as PyTorch's kernel
+                out = np.asarray(np.sum(a, axis=dims, keepdims=keepdim), dtype=x.dtype)
+            else:
+                out = np.asarray(np.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p),
+                                 dtype=x.dtype)
             return _result(OPS["norm_p"], out, (self,), (dims, keepdim, p), self._rg)
         if p in (np.inf, -np.inf):  # the largest / smallest magnitude
             a = self.abs()
@@ -1667,6 +1676,13 @@ class Tensor(metaclass=_TensorClass):
         return self._inplace(Tensor.__pow__, other)
 
     def clamp_(self, min=None, max=None):
+        x = self._data
+        if x.dtype.kind != "f" and not isinstance(min, Tensor) and not isinstance(max, Tensor):
+            _check_bool_clamp(x, min, max)
+            wide = _clamp_promoted(x, min, max).dtype
+            if wide != x.dtype:  # the scalar kernel names C++ types, unlike the tensor ops
+                raise RuntimeError(f"result type {_dtype._BY_NP[wide].tensor_type[:-6]} can't be "
+                                   f"cast to the desired output type {_CPP_NAMES[x.dtype.str[1:]]}")
         return self._inplace(lambda a: a.clamp(min, max))
 
     clip_ = clamp_
@@ -1733,6 +1749,29 @@ def _scalar_power(x: np.ndarray, e):
     if e == -2:
         return np.reciprocal(x * x)
     return np.power(x, e)
+
+
+_CPP_NAMES = {"b1": "bool", "i1": "signed char", "i2": "short int", "i4": "int", "i8": "long int",
+              "u1": "unsigned char"}
+
+
+def _check_bool_clamp(x, lo, hi):
+    """A bool tensor clamped to bool bounds: PyTorch's CPU kernels have no bool version."""
+    if x.dtype.kind == "b" and all(v is None or type(v) is builtins.bool for v in (lo, hi)):
+        kernel = "clamp" if lo is not None and hi is not None else (
+            "clamp_min" if lo is not None else "clamp_max")
+        raise NotImplementedError(f'"{kernel}_scalar_cpu" not implemented for \'Bool\'')
+
+
+def _clamp_promoted(x, lo, hi):
+    """An int or bool array in the dtype PyTorch clamps it in: a float bound makes it float, an
+    int bound makes a bool tensor int64."""
+    kinds = {type(v) for v in (lo, hi)}
+    if builtins.float in kinds:
+        return x.astype(_default[0].np)
+    if builtins.int in kinds and x.dtype.kind == "b":
+        return x.astype(np.int64)
+    return x
 
 
 def _is_acc(fn):

@@ -24,14 +24,6 @@ import numpy as np
 
 # tag -> why programs with it are left out of the corpus
 KNOWN_OPEN: dict[str, str] = {
-    "fill_non_leaf": "zero_()/fill_() on a non-leaf: under create_graph the engine's grad "
-                     "through the filled tensor stays connected (nan through pow at 0) where "
-                     "PyTorch's zero grad is a constant",
-    "clamp_promotes": "clamp/clamp_ on an int or bool tensor with a bound of a higher category "
-                      "keeps the tensor's dtype where PyTorch promotes (int_tensor.clamp(max=0.5) "
-                      "is 0.5) or refuses (bool): views work",
-    "gather_0d_node": "gather on a 0-d tensor records ViewBackward0 (it gathers from the "
-                      "reshaped one-element vector), PyTorch GatherBackward0 (engine.more_ops)",
     "norm_second_derivative": "second derivatives through norm(): at a zero vector PyTorch's "
                               "double backward gives nan, the engine's recorded VJP 0",
     "bool_scalar_base_pow": "True ** x: PyTorch's own backward fails an internal assert "

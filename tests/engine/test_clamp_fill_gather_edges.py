@@ -1,0 +1,101 @@
+"""Integer and bool tensors clamped to scalar bounds, fill_/zero_ on a non-leaf under
+create_graph and gather on a 0-d tensor, as PyTorch 2.13 does them (values from PyTorch)."""
+
+import numpy as np
+import pytest
+
+import engine as torch
+
+
+def test_a_float_bound_promotes_an_int_or_bool_tensor_out_of_place():
+    r = torch.tensor([True, False]).clamp(min=0.5)
+    assert r.dtype == torch.float32 and r.tolist() == [1.0, 0.5]
+    r = torch.tensor([1, 0, 3], dtype=torch.int32).clamp(max=2.5)
+    assert r.dtype == torch.float32 and r.tolist() == [1.0, 0.0, 2.5]
+
+
+def test_an_int_bound_makes_a_bool_tensor_long():
+    r = torch.tensor([True, False]).clamp(min=0)
+    assert r.dtype == torch.int64 and r.tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("call, kernel", [("clamp(min=True)", "clamp_min"),
+                                          ("clamp(max=False)", "clamp_max"),
+                                          ("clamp(True, True)", "clamp"),
+                                          ("clamp_min(True)", "clamp_min"),
+                                          ("clamp_(min=True)", "clamp_min")])
+def test_bool_bounds_on_a_bool_tensor_have_no_kernel(call, kernel):
+    x = torch.tensor([True, False])
+    with pytest.raises(NotImplementedError,
+                       match=f'^"{kernel}_scalar_cpu" not implemented for \'Bool\'$'):
+        eval("x." + call)
+
+
+@pytest.mark.parametrize("dtype, bound, name, cpp", [
+    (torch.bool, 0.5, "Float", "bool"), (torch.bool, 0, "Long", "bool"),
+    (torch.int8, 0.5, "Float", "signed char"), (torch.int16, 0.5, "Float", "short int"),
+    (torch.int32, 0.5, "Float", "int"), (torch.int64, 0.5, "Float", "long int"),
+    (torch.uint8, 0.5, "Float", "unsigned char")])
+def test_in_place_clamp_refuses_a_bound_that_would_promote(dtype, bound, name, cpp):
+    x = torch.zeros(2, dtype=dtype)
+    with pytest.raises(RuntimeError, match=f"^result type {name} can't be cast to the desired "
+                                           f"output type {cpp}$"):
+        x.clamp_(min=bound)
+    assert x.tolist() == [0, 0]  # untouched
+
+
+def test_in_place_clamp_keeps_an_int_tensor_for_int_or_bool_bounds():
+    x = torch.tensor([1, 0, 3], dtype=torch.uint8)
+    assert x.clamp_(max=True) is x and x.dtype == torch.uint8 and x.tolist() == [1, 0, 1]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # exp(100) overflows float32, as in torch
+def test_a_filled_non_leaf_sends_a_constant_zero_under_create_graph():
+    x = torch.tensor([0.0, 100.0], requires_grad=True)
+    z = x * 1
+    z.fill_(2.0)
+    # d/dx of z * exp(x): z's own path is a constant zero (never g * 0 = inf * 0 = nan)
+    (g,) = torch.autograd.grad((z * x.exp()).sum(), x, create_graph=True)
+    assert g.tolist() == [2.0, float("inf")]
+    (gg,) = torch.autograd.grad(g[0], x)  # g[0]'s select sends 0 * exp(100): nan, as in torch
+    assert gg[0].item() == 2.0 and np.isnan(gg[1].item())
+
+
+def test_gather_on_a_0d_tensor_is_a_gather_node_summing_its_grad():
+    x = torch.tensor(3.0, requires_grad=True)
+    y = x.gather(0, torch.tensor([0, 0, 0]))
+    assert y.grad_fn.name() == "GatherBackward0" and y.tolist() == [3.0, 3.0, 3.0]
+    (y * torch.tensor([1.0, 2.0, 4.0])).sum().backward()
+    assert x.grad.shape == () and x.grad.item() == 7.0
+
+
+@pytest.mark.torch
+def test_the_same_calls_on_pytorch():
+    real = pytest.importorskip("torch")
+    calls = ["clamp(min=0.5)", "clamp(min=0)", "clamp(max=2)", "clamp(min=True)",
+             "clamp_min(True)", "clamp_(min=0.5)", "clamp_(max=2)", "clamp_(min=-1, max=1.5)"]
+    for dt in ("bool", "int8", "int32", "int64", "uint8"):
+        for call in calls:
+            seen = []
+            for mod in (torch, real):
+                x = mod.tensor([1, 0, 3], dtype=getattr(mod, dt))
+                try:
+                    r = eval("x." + call)
+                    seen.append((str(r.dtype), r.tolist()))
+                except Exception as e:  # noqa: BLE001 - the class and message are compared
+                    seen.append((type(e).__name__, str(e)))
+            assert seen[0] == seen[1], (dt, call)
+    x = real.tensor(3.0, requires_grad=True)
+    assert x.gather(0, real.tensor([0, 0])).grad_fn.name() == "GatherBackward0"
+
+
+@pytest.mark.parametrize("expr, message", [
+    ("torch.zeros(0).argmax(0)", "argmax(): Expected reduction dim 0 to have non-zero size."),
+    ("torch.zeros(2, 0).argmin(1)", "argmin(): Expected reduction dim 1 to have non-zero size."),
+    ("torch.zeros(0, 3).argmax()",
+     "argmax(): Expected reduction dim to be specified for input.numel() == 0.")])
+def test_argmax_of_nothing_is_an_index_error(expr, message):
+    with pytest.raises(IndexError) as err:
+        eval(expr)
+    assert str(err.value) == message
+    assert torch.zeros(2, 0).argmax(0).shape == (0,)  # an empty dim that is not reduced is fine
