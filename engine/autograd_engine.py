@@ -48,7 +48,7 @@ def _modified_error(t, expected, node):
     shape = ", ".join(str(n) for n in t._data.shape)
     what = f"[torch.{t.dtype.tensor_type} [{shape}]]"
     if fn is not None:
-        op = re.sub(r"Backward\d*$", "", fn.name())
+        op = re.sub(r"Backward0?", "", fn.name())  # PyTorch's ProdBackward1 is "Prod1"
         what += f", which is output {t._out_nr} of {op},"
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "

@@ -474,6 +474,8 @@ def stack(tensors, dim=0):
 
 
 def _softmax_np(x, d):
+    if not x.size:  # nothing to normalise (numpy's max of nothing has no identity)
+        return x.copy()
     z = x - x.max(axis=d, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=d, keepdims=True)
@@ -502,6 +504,8 @@ def softmax(x, dim, dtype=None):
 def log_softmax(x, dim, dtype=None):
     x, d = _softmax_input(x, dim, dtype, "log_softmax")
     data = x._data if x._data.ndim else x._data.reshape(1)
+    if not data.size:
+        return _result(OPS["log_softmax"], data.copy(), (x,), d)
     z = data - np.maximum.reduce(data, axis=d, keepdims=True)
     lse = np.add.reduce(np.exp(z), axis=d, keepdims=True)
     np.log(lse, out=lse)

@@ -107,7 +107,7 @@ def _pow_tensor_vjp(m, g, out, s, a, need):
                                "supported. If you are trying to invert a mask, use the `~` or "
                                "`logical_not()` operator instead.")
         # PyTorch's: 0 where the exponent is 0 (0 * 0**-1 would be nan at a zero base)
-        return m.sum_to(m.where(e == 0, 0.0, g * e * base ** (e - 1.0)), a[0])
+        return m.sum_to(m.where(e == 0, 0.0, g * (e * base ** (e - 1.0))), a[0])
 
     def d_exp():
         # d/de base**e = base**e * log(base); 0 where base == 0 and e >= 0 (the limit), PyTorch's
@@ -118,13 +118,14 @@ def _pow_tensor_vjp(m, g, out, s, a, need):
 
 
 def _pow_exponent_grad(m, g, out, base, e):
-    return m.where((base == 0) * (e >= 0), 0.0, g * out * m.log(base))
+    # PyTorch's g * where(...): a nan or inf g stays nan where the limit is 0
+    return g * m.where((base == 0) * (e >= 0), 0.0, out * m.log(base))
 
 
 def _rpow_vjp(m, g, out, s, a, need):
     if a == 0:  # 0 ** x: 0 for x >= 0, -inf (times g) for x < 0
-        return (m.where(s[0] >= 0, 0.0, g * out * -math.inf),)
-    return (g * out * float(np.log(a)) if a > 0 else g * out * math.nan,)
+        return (g * m.where(s[0] >= 0, 0.0, out * -math.inf),)
+    return (g * (out * float(np.log(a))) if a > 0 else g * (out * math.nan),)
 
 
 def _power(a, b):
@@ -204,12 +205,13 @@ def _extremum_vjp(wins):
     def vjp(m, g, out, s, a, need):
         x, y = s
         # ties split the gradient in half, as PyTorch does; the masks pick from g (a float64
-        # 0.5-mask would turn float32 grads into float64)
+        # 0.5-mask would turn float32 grads into float64). Only the loser gets 0: where a nan
+        # makes neither side win, both get g, as in PyTorch
         tie = x == y
         half = g * 0.5
-        return _two(need, lambda: m.sum_to(m.where(wins(x, y), g, m.where(tie, half, 0.0)),
+        return _two(need, lambda: m.sum_to(m.where(wins(y, x), 0.0, m.where(tie, half, g)),
                                            m.shape(x)),
-                    lambda: m.sum_to(m.where(wins(y, x), g, m.where(tie, half, 0.0)),
+                    lambda: m.sum_to(m.where(wins(x, y), 0.0, m.where(tie, half, g)),
                                      m.shape(y)))
 
     return vjp
@@ -285,7 +287,11 @@ def _amax_vjp(m, g, out, s, a, need):
         g = m.unsqueeze_dims(g, dims)
         out = m.unsqueeze_dims(out, dims)
     mask = x == out
-    return (m.where(mask, g / m.sum(mask * 1.0, dims, True), 0.0),)
+    # numpy would count in float64 (and make a float32 grad float64); a bool Tensor times a
+    # Python float is float32, which a float64 grad absorbs
+    ones = mask.astype(g.dtype) if isinstance(g, np.ndarray | np.generic) else mask * 1.0
+    # PyTorch's (g / count) * mask: a nan result matches nothing, and its grad is nan
+    return ((g / m.sum(ones, dims, True)) * mask,)
 
 
 def _norm_vjp(m, g, out, s, a, need):

@@ -99,3 +99,50 @@ def test_argmax_of_nothing_is_an_index_error(expr, message):
         eval(expr)
     assert str(err.value) == message
     assert torch.zeros(2, 0).argmax(0).shape == (0,)  # an empty dim that is not reduced is fine
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_nan_sends_grads_as_pytorch_through_maximum_amin_and_pow():
+    # maximum: only the loser gets 0; a nan makes neither side lose, so both get the grad
+    x = torch.tensor([1.0, float("nan"), 2.0], requires_grad=True)
+    y = torch.tensor([0.0, 1.0, 2.0], requires_grad=True)
+    torch.maximum(x, y).sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0, 0.5] and y.grad.tolist() == [0.0, 1.0, 0.5]
+    # amin: (g / count) * mask, and a nan minimum matches nothing: 1 / 0 * 0 is nan
+    x = torch.tensor([float("nan"), 1.0], requires_grad=True)
+    x.amin(0).backward()
+    assert np.isnan(x.grad.numpy()).all()
+    # the exponent's grad is g * where(base == 0 and e >= 0, 0, out * log(base)): a nan g stays
+    b = torch.tensor([0.0], requires_grad=True)
+    e = torch.tensor([0.0], requires_grad=True)
+    (b ** e).backward(torch.tensor([float("nan")]))
+    assert b.grad.tolist() == [0.0] and np.isnan(e.grad.item())
+
+
+def test_softmax_of_nothing_is_nothing():
+    x = torch.zeros(0, requires_grad=True)
+    assert x.softmax(0).shape == (0,) and x.softmax(0).grad_fn.name() == "SoftmaxBackward0"
+    assert x.log_softmax(0).grad_fn.name() == "LogSoftmaxBackward0"
+    assert torch.zeros(2, 0).softmax(1).shape == (2, 0)
+
+
+@pytest.mark.parametrize("dtype, value, ctype", [
+    (torch.int64, float("inf"), "int64_t"), (torch.int64, float("nan"), "int64_t"),
+    (torch.int32, 3e10, "int"), (torch.uint8, 300, "uint8_t"), (torch.int8, -129, "int8_t")])
+def test_fill_refuses_a_value_the_integer_tensor_cannot_hold(dtype, value, ctype):
+    x = torch.zeros(3, dtype=dtype)
+    with pytest.raises(RuntimeError) as err:
+        x.fill_(value)
+    assert str(err.value) == f"value cannot be converted to type {ctype} without overflow"
+    assert torch.zeros(2, dtype=torch.int64).fill_(2.7).tolist() == [2, 2]
+
+
+def test_a_modified_saved_output_names_its_node_as_pytorch():
+    x = torch.tensor([-3.0, 2.0], requires_grad=True)
+    for make, name in [(lambda: x.prod(0), "Prod1"), (lambda: x.prod(), "Prod"),
+                       (lambda: x.exp(), "Exp")]:
+        y = make()
+        z = y.tanh()
+        y.mul_(2)
+        with pytest.raises(RuntimeError, match=f"which is output 0 of {name}, is at version 1"):
+            z.sum().backward()
