@@ -49,14 +49,14 @@ def fill(a, value):
                                f"{value._data.ndim} dimensions.")
         return _result(_FILL_T, np.full_like(x, value._data), (a, value), None)
     if x.dtype.kind in "iu":
-        _check_int_fill(x.dtype, value)
+        check_int_fill(x.dtype, value)
     return _result(_FILL, np.full_like(x, value), (a,), value)
 
 
 _C_INT_NAMES = {"i1": "int8_t", "i2": "int16_t", "i4": "int", "i8": "int64_t", "u1": "uint8_t"}
 
 
-def _check_int_fill(dtype, value):
+def check_int_fill(dtype, value):
     """A value an integer tensor cannot hold: PyTorch's overflow error, not a wrapped number."""
     info = np.iinfo(dtype)
     if isinstance(value, float) and not np.isfinite(value) or not info.min <= value <= info.max:

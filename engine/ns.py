@@ -166,7 +166,7 @@ class NP:
 
     @staticmethod
     def count_true(mask):
-        return np.count_nonzero(mask)
+        return int(np.count_nonzero(mask))  # a numpy int64 would make a float32 grad float64
 
     @staticmethod
     def any_zero(x):

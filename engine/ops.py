@@ -258,8 +258,10 @@ register("mean_dim", "MeanBackward1", None, _mean_vjp, doc="mean(a, dim)")
 
 
 def _extreme_all_vjp(m, g, out, s, a, need):
-    # evenly split between ties, as PyTorch's evenly_distribute_backward
-    mask = s[0] == out
+    # evenly split between ties, as PyTorch's evenly_distribute_backward; a nan result came
+    # from the nans, which share its grad
+    x = s[0]
+    mask = (x != x) if bool(out != out) else x == out
     return (m.where(mask, g / m.count_true(mask), 0.0),)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .inplace_ops import check_int_fill
 from .ops import OPS
 from .tensor import _C_TYPE_NAMES, Tensor, _dims, _result, _wrap
 
@@ -119,6 +120,8 @@ def masked_fill(t, mask, value):
         if t._data.dtype.kind == "f":  # PyTorch's other overload: the value gets a grad too
             return _fill_where("masked_fill_t", t, ~mask._data, value._data, (t, value))
         value = value.item()
+    if t._data.dtype.kind in "iu":
+        check_int_fill(t._data.dtype, value)
     return _fill_where("masked_fill", t, ~mask._data, value)
 
 

@@ -1499,8 +1499,17 @@ class Tensor(metaclass=_TensorClass):
         if self._data.ndim == 0:
             raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
         d = _dims(dim, self._data.ndim)[0]
+        size = self._data.shape[d]
+        if not -size <= start <= size:
+            raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                             f"but got {start})")
         if start < 0:
-            start += self._data.shape[d]
+            start += size
+        if length < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        if start + length > size:
+            raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                               f"({size}).")
         # SliceBackward0 even when the slice spans the whole dim, as PyTorch's narrow records
         return self._index_step("slice", d, slice(start, start + length))
 
@@ -1659,7 +1668,8 @@ class Tensor(metaclass=_TensorClass):
         return self._inplace(Tensor.__add__, other, np.add)
 
     def sub_(self, other, *, alpha=1):
-        if self._data.dtype.kind == "b":
+        if (self._data.dtype.kind == "b" or type(other) is builtins.bool
+                or isinstance(other, Tensor) and other._data.dtype.kind == "b"):
             _check_bool_sub(self, _operand(other))
         if alpha != 1:
             other = other * alpha

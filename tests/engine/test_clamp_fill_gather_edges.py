@@ -146,3 +146,37 @@ def test_a_modified_saved_output_names_its_node_as_pytorch():
         y.mul_(2)
         with pytest.raises(RuntimeError, match=f"which is output 0 of {name}, is at version 1"):
             z.sum().backward()
+
+
+def test_narrow_checks_its_range_as_pytorch():
+    x = torch.zeros(3, 4)
+    with pytest.raises(RuntimeError, match=r"^start \(2\) \+ length \(2\) exceeds dimension size "
+                                           r"\(3\)\.$"):
+        x.narrow(0, -1, 2)
+    with pytest.raises(IndexError, match=r"^start out of range \(expected to be in range of "
+                                         r"\[-3, 3\], but got -4\)$"):
+        x.narrow(0, -4, 1)
+    with pytest.raises(RuntimeError, match="^narrow\\(\\): length must be non-negative.$"):
+        x.narrow(0, 1, -1)
+    assert x.narrow(0, 3, 0).shape == (0, 4)
+
+
+def test_subtracting_a_bool_in_place_is_refused():
+    with pytest.raises(RuntimeError, match="^Subtraction, the `-` operator, with a bool tensor"):
+        torch.tensor([1.0]).sub_(True)
+    with pytest.raises(RuntimeError, match="^Subtraction, the `-` operator, with a bool tensor"):
+        torch.tensor([1.0]).sub_(torch.tensor(True))
+
+
+def test_min_of_nans_shares_its_grad_among_them_in_the_grads_dtype():
+    x = torch.tensor([float("nan"), 1.0, float("nan")], requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.dtype))
+    x.min().backward()
+    assert x.grad.tolist() == [0.5, 0.0, 0.5] and seen == [torch.float32]
+
+
+def test_masked_fill_refuses_a_value_the_integer_tensor_cannot_hold():
+    with pytest.raises(RuntimeError, match="^value cannot be converted to type int64_t without "
+                                           "overflow$"):
+        torch.tensor([1, 2]).masked_fill(torch.tensor([True, False]), float("inf"))
