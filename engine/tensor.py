@@ -746,6 +746,8 @@ class Tensor(metaclass=_TensorClass):
 
     def detach(self):
         t = _wrap(self._data)
+        if t.__class__ is not self.__class__:
+            _lazy.views.follow_inference(t, self)
         t._vc = self._vc
         return t
 
@@ -1670,6 +1672,8 @@ class Tensor(metaclass=_TensorClass):
     def sub_(self, other, *, alpha=1):
         if (self._data.dtype.kind == "b" or type(other) is builtins.bool
                 or isinstance(other, Tensor) and other._data.dtype.kind == "b"):
+            if _mode.enabled and self._rg and self.grad_fn is None:
+                raise RuntimeError(LEAF_INPLACE_ERROR)  # PyTorch checks the leaf first
             _check_bool_sub(self, _operand(other))
         if alpha != 1:
             other = other * alpha

@@ -78,8 +78,19 @@ class ViewInfo:
     __slots__ = ("base", "cache", "creation")
 
 
+def follow_inference(out, src):
+    """A view is an inference tensor exactly when its base is, whichever mode made it."""
+    if src.is_inference():
+        if not out.is_inference():
+            out.__class__ = src.__class__
+    elif out.is_inference():
+        out.__class__ = out.__class__.__base__  # the plain Tensor
+
+
 def make_view(out, src, multi=None):
     """Mark ``out``, whose array views ``src``'s memory, as a view of ``src``'s root base."""
+    if out.__class__ is not src.__class__:
+        follow_inference(out, src)
     out._vc = src._vc
     info = src._view
     if info is None:

@@ -180,3 +180,19 @@ def test_masked_fill_refuses_a_value_the_integer_tensor_cannot_hold():
     with pytest.raises(RuntimeError, match="^value cannot be converted to type int64_t without "
                                            "overflow$"):
         torch.tensor([1, 2]).masked_fill(torch.tensor([True, False]), float("inf"))
+
+
+def test_views_follow_their_base_in_and_out_of_inference_mode():
+    x = torch.ones(3, requires_grad=True)
+    base = torch.ones(3)
+    with torch.inference_mode():
+        y = x * 2
+        d, v = x.detach(), base[:2]  # views of normal tensors stay normal, even here
+        assert not d.is_inference() and not v.is_inference()
+        v.add_(1)
+    assert base.tolist() == [2.0, 2.0, 1.0] and base._version == 1
+    w = y[:2]  # a view of an inference tensor is one, even made outside the mode
+    assert w.is_inference()
+    with pytest.raises(RuntimeError, match="^Inplace update to inference tensor outside "
+                                           "InferenceMode is not allowed"):
+        w.add_(1)
