@@ -226,3 +226,30 @@ def worth_it(call, limit: int = 1_000) -> bool:
     total = sum(lf.value.size for lf in g.leaves)
     total += sum(o.size for n in g.nodes for o in n.out_values if o is not None)
     return total > limit
+
+
+# ops whose output element is a sum over many positions of a symbolic input: behind one, an
+# element's scalar closed form is a sum over every output position (thousands of terms for a
+# small CNN: minutes of sympy, and unreadable), while the matrix form covers it exactly
+SUMS_OVER_POSITIONS = frozenset({"convolution", "sdpa_flash"})
+
+
+def behind(call, keys=SUMS_OVER_POSITIONS) -> set[int]:
+    """Indices of the targets whose values flow into a node with one of ``keys``."""
+    g = call.graph
+    target_of_leaf = {t.leaf: ti for ti, t in enumerate(call.targets) if t.leaf is not None}
+    cut_of = {t.cut: ti for ti, t in enumerate(call.targets) if t.cut is not None}
+    deps: dict = {}
+    found: set[int] = set()
+    for i, node in enumerate(g.nodes):
+        d: set[int] = set()
+        for r in node.inputs:
+            if r.kind == "leaf" and r.index in target_of_leaf:
+                d.add(target_of_leaf[r.index])
+            elif r.kind == "node":
+                d |= deps.get((r.index, r.out_nr), set())
+        if node.key in keys:
+            found |= d
+        for nr in range(len(node.out_values)):
+            deps[(i, nr)] = d | ({cut_of[(i, nr)]} if (i, nr) in cut_of else set())
+    return found
