@@ -1,4 +1,4 @@
-"""Time the three-way check (run: python bench/bench_symbolic.py).
+"""Time the three-way check (run: python bench/bench_symbolic.py [WORDS of the case names]).
 
 Each case runs in a fresh interpreter so "including sympy import" is honest: the figure is the
 wall time of `import engine, symbolic` + building the model + recording + checking every call.
@@ -51,6 +51,18 @@ CASES = {
         torch.manual_seed(0)
         model = nn.Sequential(nn.Linear(784, 64), nn.ReLU(), nn.Linear(64, 10))
         X = torch.randn(8, 784)
+        t = torch.randint(0, 10, (8,))
+        loss = nn.functional.cross_entropy(model(X), t)
+        loss.backward()
+    """,
+    "CNN conv 1-4-8 + relu + max-pool + linear, 28x28, batch 8 (4,266 params)": """
+        import engine as torch
+        from engine import nn
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Conv2d(4, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Flatten(), nn.Linear(8 * 7 * 7, 10))
+        X = torch.randn(8, 1, 28, 28)
         t = torch.randint(0, 10, (8,))
         loss = nn.functional.cross_entropy(model(X), t)
         loss.backward()
@@ -125,7 +137,8 @@ def measure_cli(name: str) -> tuple[float, float, int]:
 
 
 if __name__ == "__main__":
-    for name in CASES:
+    # python bench/bench_symbolic.py [WORDS...]: only the cases whose name contains them
+    for name in [n for n in CASES if all(w in n for w in sys.argv[1:])]:
         m = measure(name)
         print(f"{name}: {m['wall']:.2f} s total ({m['cpu']:.2f} s CPU; {m['process']:.2f} s with "
               f"interpreter start), check itself {m['check']:.2f} s; matrix forms compared at "
