@@ -5,7 +5,7 @@ does not trust the recorded graph: an op the engine records wrongly is caught, a
 ``stepgrad check``.
 
 Runs on the check's worker thread: the engine's events of that thread go to the probe
-(``desktop.recorder.attach``), and ``sys.settrace`` traces that thread only. Cancel stops it
+(``engine.observe.routed``), and ``sys.settrace`` traces that thread only. Cancel stops it
 at the next traced line.
 """
 
@@ -46,21 +46,20 @@ def _engine_state_kept():
 
 
 def _execute(code):
-    from desktop.recorder import attach, detach
+    from engine.observe import routed
     from engine.script_namespace import new_namespace, no_input
 
     def execute(probe, tracer):
         namespace = new_namespace(print=lambda *a, **k: None, input=no_input)
-        attach(probe)
         old = sys.gettrace()
-        sys.settrace(tracer)
-        try:
-            exec(code, namespace)  # the user's own script, as the run executed it
-        except Exception:  # noqa: BLE001 - the re-run stops where the script fails: the probe
-            pass  # then says the call was not reached
-        finally:
-            sys.settrace(old)
-            detach()
+        with routed(probe):  # this thread's engine events go to the probe only
+            sys.settrace(tracer)
+            try:
+                exec(code, namespace)  # the user's own script, as the run executed it
+            except Exception:  # noqa: BLE001 - the re-run stops where the script fails: the
+                pass  # probe then says the call was not reached
+            finally:
+                sys.settrace(old)
 
     return execute
 
