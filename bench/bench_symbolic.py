@@ -92,6 +92,7 @@ reports = symbolic.check_all(rec.calls)
 print(json.dumps({"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0,
                   "check": sum(r.seconds for r in reports),
                   "elements": sum(len(r.elements) for r in reports),
+                  "derived_n": sum(e.symbolic is not None for r in reports for e in r.elements),
                   "matrix": sum(t.matrix_form.compared for r in reports for t in r.targets
                                 if t.matrix_form is not None),
                   "params": sum(t.total for r in reports for t in r.targets),
@@ -142,8 +143,9 @@ if __name__ == "__main__":
         m = measure(name)
         print(f"{name}: {m['wall']:.2f} s total ({m['cpu']:.2f} s CPU; {m['process']:.2f} s with "
               f"interpreter start), check itself {m['check']:.2f} s; matrix forms compared at "
-              f"{m['matrix']} of {m['params']} gradient elements, {m['elements']} sampled "
-              f"elements derived as scalar closed forms; all agree: {m['ok']}, every sampled "
+              f"{m['matrix']} of {m['params']} gradient elements, {m['derived_n']} of "
+              f"{m['elements']} sampled elements derived as scalar closed forms; all agree: "
+              f"{m['ok']}, every sampled "
               f"element with a closed form: {m['derived']}, nothing left unchecked: "
               f"{m['complete']}")
         wall, cpu, status = measure_cli(name)
