@@ -21,6 +21,12 @@ def _seeded():
     np.random.seed(0)  # noqa: NPY002 -- code under test may use the legacy global RNG
     import engine
 
+    # pytest resets the warning filters per test: restore the engine's own (numpy's
+    # divide-by-zero and invalid-value warnings from engine code stay silent, as PyTorch is)
+    from engine.warn_once import quiet_numpy_warnings
+
+    quiet_numpy_warnings()
+
     engine.manual_seed(0)
     engine.set_default_dtype(engine.float32)
     yield
