@@ -5,7 +5,7 @@ The debugger's own cost per stop is in bench_debugger.py. Run by hand, headless:
 
     QT_QPA_PLATFORM=offscreen python bench/bench_debugger_gui.py
 
-Target (issue 6): <= 50 ms per step for a 200-node graph.
+Target: <= 50 ms per step for a 200-node graph.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Wire the step-through debugger into the main window (issue 6):
+"""Wire the step-through debugger into the main window:
 
     wiring = attach_debugger(window)
 

@@ -502,7 +502,7 @@ class MainWindow(QMainWindow):
             text = f"stopped at line {result.error.line} after {result.seconds:.2f} s"
         self.run_label.setText(text)
 
-    # debugger passthroughs (issue 6 drives these)
+    # debugger passthroughs (the debug wiring drives these)
     def set_current_line(self, line: int | None) -> None:
         self.editor.set_current_line(line)
 

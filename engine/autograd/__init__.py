@@ -49,6 +49,6 @@ __all__ = [
     "set_detect_anomaly", "set_grad_enabled",
 ]
 
-# issue 3: torch.autograd.gradcheck(...) and torch.autograd.functional.jacobian(...)
+# torch.autograd.gradcheck(...) and torch.autograd.functional.jacobian(...)
 from . import functional, graph  # noqa: E402, F401
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402, F401
