@@ -344,6 +344,10 @@ def _prod_vjp(m, g, out, s, a, need):
         out = m.unsqueeze_dims(out, dims)
     if not m.any_zero(x):
         return (g * (out / x),)  # PyTorch's order of operations (its rounding)
+    if dims is None and isinstance(g, np.ndarray | np.generic) and m.count_true(x == 0) > 1:
+        # PyTorch's shortcut outside create_graph: every product of the others holds a zero
+        # (so a nan or inf elsewhere does not reach the grad)
+        return (np.zeros(shape, g.dtype),)
     # with zeros, divide-free: product of all the other elements along the reduced axes
     return (m.expand(g, shape) * m.prod_others(x, dims),)
 

@@ -196,3 +196,13 @@ def test_views_follow_their_base_in_and_out_of_inference_mode():
     with pytest.raises(RuntimeError, match="^Inplace update to inference tensor outside "
                                            "InferenceMode is not allowed"):
         w.add_(1)
+
+
+def test_prod_with_two_zeros_sends_zeros_whatever_else_the_tensor_holds():
+    x = torch.tensor([0.0, float("nan"), 0.0, 2.0], requires_grad=True)
+    x.prod().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0, 0.0]  # PyTorch's: no nan from the others
+    x = torch.tensor([0.0, float("inf"), 3.0, 2.0], requires_grad=True)
+    x.prod().backward()  # one zero: the product of the others, inf at the zero
+    g = x.grad.tolist()
+    assert g[0] == float("inf") and g[1] == 0.0 and np.isnan(g[2:]).all()
