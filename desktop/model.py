@@ -60,6 +60,7 @@ class GraphSnapshot:
     edges: tuple[GraphEdge, ...] = ()
     note: str = ""  # e.g. "graph capped at 500 nodes"
     highlight: frozenset[int] = frozenset()  # nodes created/visited by the current step
+    groups: tuple = ()  # desktop.graph_groups.NodeGroup: modules, function calls, loops
 
 
 @dataclass(frozen=True)

@@ -21,15 +21,18 @@ re-exported).
 
 from __future__ import annotations
 
+import ast
+import linecache
 import sys
 import weakref
 
+from desktop.graph_groups import COLLAPSE_ABOVE, OpInfo, find_groups
 from desktop.model import GraphEdge, GraphNode, GraphSnapshot, NodeKind
 from desktop.tensors import namespace_tensors, small_numpy, tensor_type, to_numpy
 from engine.observe import Observer, attach, detach  # noqa: F401  (the run's routes)
 
-MAX_NODES = 2000  # snapshot cap (layout and drawing beyond that are slow and unreadable)
-MAX_RECORDS = 6000  # records kept; the oldest third goes when exceeded
+MAX_NODES = 10_000  # snapshot cap (the view draws big graphs as collapsed groups)
+MAX_RECORDS = 30_000  # records kept; the oldest third goes when exceeded
 MAX_EVENTS = 5000  # accumulations / hook calls kept for the debugger and inspector
 
 
@@ -66,6 +69,16 @@ class Recorder(Observer):
         self.dropped = 0  # records evicted (a long run); for the snapshot's note
         self._backward_seq = 0  # seq when the last backward began
         self._last_roots: tuple = ()
+        self._functions: tuple = (None, {})  # (source, {line: innermost def's name})
+
+    def function_lines(self) -> dict[int, str]:
+        """{line: (kind, name) of the innermost ``def`` holding it} in the script (methods as
+        ``Class.method``; kind "call" when the def has no loop, else "function"): which of
+        the script's functions made a node."""
+        source = "".join(linecache.getlines(self.filename))
+        if self._functions[0] != source:
+            self._functions = (source, _function_lines(source))
+        return self._functions[1]
 
     # --- observer callbacks (hot path: keep them lean) ---
     def on_node(self, node, inputs, output, where):
@@ -204,13 +217,28 @@ class _Snapshotter:
         for leaf in self.leaves:
             self._leaf(leaf)
         self._walk([fn for fn in starts if fn is not None])
+        groups = self._groups() if len(self.nodes) > COLLAPSE_ABOVE else ()
         notes = []
         if self.capped:
             notes.append(f"graph capped at {self.max_nodes} nodes")
         if rec.dropped:
             notes.append(f"details of {rec.dropped} older nodes were dropped")
         return GraphSnapshot(tuple(self.nodes.values()), tuple(self.edges), "; ".join(notes),
-                             highlight)
+                             highlight, groups)
+
+    def _groups(self) -> tuple:
+        records, functions = self.rec.records, self.rec.function_lines()
+        ops = []
+        for key, node in self.nodes.items():
+            r = records.get(key)
+            if r is None or node.kind not in (NodeKind.OP, NodeKind.CUSTOM):
+                continue
+            fn = functions.get(r.line)
+            path = (fn,) if fn is not None else ()
+            ops.append((r.seq, OpInfo(key, r.line, node.op, path)))
+        ops.sort(key=lambda t: t[0])
+        consts = [k for k, n in self.nodes.items() if n.kind == NodeKind.LEAF_CONST]
+        return find_groups([o for _, o in ops], [(e.src, e.dst) for e in self.edges], consts)
 
     def _full(self) -> bool:
         if len(self.nodes) >= self.max_nodes:
@@ -277,6 +305,35 @@ class _Snapshotter:
             grad=small_numpy(rec.grad_in) if rec is not None else None,
             saved=_saved(fn),
         )
+
+
+def _function_lines(source: str) -> dict[int, tuple[str, str]]:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return {}
+    spans = []
+
+    def visit(node, prefix):
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                name = prefix + child.name
+                loops = any(isinstance(n, (ast.For, ast.While, ast.AsyncFor, ast.comprehension))
+                            for n in ast.walk(child))
+                spans.append((child.lineno, child.end_lineno or child.lineno,
+                              ("function" if loops else "call", name)))
+                visit(child, name + ".")
+            elif isinstance(child, ast.ClassDef):
+                visit(child, prefix + child.name + ".")
+            else:
+                visit(child, prefix)
+
+    visit(tree, "")
+    out: dict[int, tuple[str, str]] = {}
+    for start, end, name in spans:  # outer defs first: inner ones overwrite their lines
+        for line in range(start + 1, end + 1):
+            out[line] = name
+    return out
 
 
 def _is_custom(fn) -> bool:

@@ -44,7 +44,7 @@ class Sharer:
         nodes = tuple(self._share(self._nodes, n.id, n, _same_node) for n in g.nodes)
         edges = tuple(self._share(self._edges, (e.src, e.dst), e,
                                   lambda a, b: same_array(a.grad, b.grad)) for e in g.edges)
-        return GraphSnapshot(nodes, edges, g.note, g.highlight)
+        return GraphSnapshot(nodes, edges, g.note, g.highlight, g.groups)
 
     def tensors(self, infos) -> tuple[TensorInfo, ...]:
         return tuple(self._share(self._tensors, t.name, t, _same_tensor) for t in infos)
@@ -106,4 +106,5 @@ def after_backward_step(prev: GraphSnapshot, recorder, namespace: dict, node, fl
     for e in prev.edges:
         queue = grads.get((e.src, e.dst))
         edges.append(GraphEdge(e.src, e.dst, queue.pop(0)) if queue else e)
-    return GraphSnapshot(tuple(nodes.values()), tuple(edges), prev.note, frozenset({gid}))
+    return GraphSnapshot(tuple(nodes.values()), tuple(edges), prev.note, frozenset({gid}),
+                         prev.groups)

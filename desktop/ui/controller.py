@@ -128,7 +128,8 @@ class Controller(QObject):
     def _install_layout(self) -> None:
         from desktop.layout import layout
 
-        self.window.graph_view.set_layout_fn(layout)
+        # grandalf takes 10-200 ms even on small drawings: never on the GUI thread
+        self.window.graph_view.set_layout_fn(layout, sync_max=0)
 
     def _install_symbolic(self) -> None:
         w = self.window

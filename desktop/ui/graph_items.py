@@ -49,6 +49,38 @@ def _px_font(px: int, bold: bool = False) -> QFont:
     return f
 
 
+_FONTS: dict = {}
+
+
+def _fonts() -> tuple[QFont, QFont, QFont, dict]:
+    """The three box fonts and their metrics, made once (a box per node made its own: a
+    measurable share of drawing a 1,000-node graph)."""
+    if not _FONTS:
+        fonts = (_px_font(NAME_PX, bold=True), _px_font(OP_PX), _px_font(SMALLEST_PX))
+        _FONTS["fonts"] = fonts
+        _FONTS["metrics"] = {id(f): QFontMetricsF(f) for f in fonts}
+    return (*_FONTS["fonts"], _FONTS["metrics"])
+
+
+class LazyTip:
+    """Tooltips built on first hover, not with the item: an edge's tooltip formats its whole
+    grad (``numpy.array2string``), about half the cost of placing a big graph up front."""
+
+    _tip_done = False
+
+    def hoverEnterEvent(self, event) -> None:
+        if not self._tip_done:
+            self._tip_done = True
+            QGraphicsItem.setToolTip(self, self.tooltip_text())
+        super().hoverEnterEvent(event)
+
+    def toolTip(self) -> str:  # noqa: N802 -- Qt's name; what the tooltip shows (or will)
+        return self.tooltip_text()
+
+    def tooltip_text(self) -> str:
+        raise NotImplementedError
+
+
 def compact(arr) -> str:
     """A value or grad in a few characters: a number, up to three numbers, else min..max
     (the shape is on the box)."""
@@ -111,7 +143,7 @@ def node_lines(node: GraphNode) -> list[str]:
     return lines
 
 
-class NodeItem(QGraphicsItem):
+class NodeItem(LazyTip, QGraphicsItem):
     def __init__(self, node: GraphNode, theme: Theme, highlighted: bool = False):
         super().__init__()
         self.node = node
@@ -121,25 +153,25 @@ class NodeItem(QGraphicsItem):
         self.setAcceptHoverEvents(True)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setZValue(1)
-        self.bold = _px_font(NAME_PX, bold=True)
-        self.plain = _px_font(OP_PX)
-        self.small = _px_font(SMALLEST_PX)
-        self.lines = node_lines(node)
+        self.bold, self.plain, self.small, metrics = _fonts()
+        self.lines = self.box_lines()
         self.values = value_lines(node)
         self.nonfinite = nonfinite_note(node)
-        self._fonts = ([self.bold] if node.label else []) + [self.plain, self.small]
+        self._fonts = ([self.bold] if len(self.lines) == 3 else []) + [self.plain, self.small]
         texts = list(zip(self._fonts, self.lines, strict=True)) + \
             [(self.small, v) for v in self.values]
-        width = max(QFontMetricsF(f).horizontalAdvance(t) for f, t in texts)
-        height = sum(QFontMetricsF(f).height() for f, _ in texts)
+        width = max(metrics[id(f)].horizontalAdvance(t) for f, t in texts)
+        height = sum(metrics[id(f)].height() for f, _ in texts)
         if self.values:
             height += 4  # the rule between title and values
         w = max(100.0, min(width, _MAX_TEXT)) + 2 * _PAD_X
         h = height + 2 * _PAD_Y
         self.rect = QRectF(-w / 2, -h / 2, w, h)
-        self.setToolTip(self._tooltip())
 
-    def _tooltip(self) -> str:
+    def box_lines(self) -> list[str]:
+        return node_lines(self.node)
+
+    def tooltip_text(self) -> str:
         n = self.node
         parts = [" · ".join(self.lines)]
         if n.value is not None:
@@ -240,7 +272,7 @@ def edge_text(grad) -> str:
         np.asarray(grad).size <= 3 else compact(grad)
 
 
-class GradLabel(QGraphicsSimpleTextItem):
+class GradLabel(LazyTip, QGraphicsSimpleTextItem):
     """An edge's grad text on a backing of the scene's colour (readable where arrows cross
     it), hidden when zoomed out past the level of detail."""
 
@@ -248,8 +280,12 @@ class GradLabel(QGraphicsSimpleTextItem):
         super().__init__(text, parent)
         self.theme = theme
         self.setBrush(QColor(theme.grad_label))
-        self.setFont(_px_font(SMALLEST_PX))
+        self.setFont(_fonts()[2])
         self.setZValue(2)
+        self.setAcceptHoverEvents(True)
+
+    def tooltip_text(self) -> str:
+        return self.parentItem().tooltip_text()
 
     def paint(self, p: QPainter, option, widget=None) -> None:
         if option.levelOfDetailFromTransform(p.worldTransform()) < LOD_SCALE:
@@ -306,7 +342,7 @@ def place_labels(nodes: list, edges: list) -> int:
     return clashes
 
 
-class EdgeItem(QGraphicsPathItem):
+class EdgeItem(LazyTip, QGraphicsPathItem):
     """Arrow in the direction data flowed forward (src -> dst); after backward the grad that
     flowed back along it is written at its middle and in its tooltip."""
 
@@ -356,7 +392,8 @@ class EdgeItem(QGraphicsPathItem):
         self.setZValue(0)
         self.grad_label: GradLabel | None = None
         self.label_side = 4.0
-        names = f"{src.node.label or src.node.op} → {dst.node.label or dst.node.op}"
+        self.setAcceptHoverEvents(True)
+        self.names = f"{src.node.label or src.node.op} → {dst.node.label or dst.node.op}"
         if edge.grad is not None:
             self.grad_label = GradLabel(edge_text(edge.grad), theme, self)
             box = self.grad_label.boundingRect()
@@ -366,14 +403,65 @@ class EdgeItem(QGraphicsPathItem):
             dx = -box.width() - 4 if (b.x() - a.x()) > 1 else 4
             self.grad_label.setPos(at + QPointF(dx, -box.height() / 2))
             self.label_side = dx
-            tip = f"{names}\ngrad that flowed back:\n{long_array(edge.grad)}"
-            self.grad_label.setToolTip(tip)
-            self.setToolTip(tip)
-        else:
-            self.setToolTip(names)
+
+    def tooltip_text(self) -> str:
+        if self.edge.grad is None:
+            return self.names
+        return f"{self.names}\ngrad that flowed back:\n{long_array(self.edge.grad)}"
 
     def shape(self) -> QPainterPath:
         # A hairline is nearly impossible to hover; widen the hit area for the grad tooltip.
         stroker = QPainterPathStroker()
         stroker.setWidth(8)
         return stroker.createStroke(self.path())
+
+
+class GroupItem(NodeItem):
+    """A collapsed group (module, function call, loop, iteration) drawn as one box, stacked
+    like a deck so it reads as "more inside"; double-click opens it."""
+
+    def __init__(self, node: GraphNode, group, theme: Theme, highlighted: bool = False):
+        self.group = group
+        super().__init__(node, theme, highlighted)
+
+    def box_lines(self) -> list[str]:
+        return [self.group.title, self.node.op, "▸ double-click to open"]
+
+    def tooltip_text(self) -> str:
+        return f"{self.group.title}\n{self.node.op}\ndouble-click to open"
+
+    def boundingRect(self) -> QRectF:
+        return self.rect.adjusted(-3, -3, 9, 9)
+
+    def paint(self, p: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        t = self.theme
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(QPen(QColor(t.node_border), 1.0))
+        p.setBrush(QBrush(QColor(t.node_custom)))
+        for k in (6, 3):  # the deck behind the box
+            p.drawRoundedRect(self.rect.translated(k, k), 5, 5)
+        super().paint(p, option, widget)
+
+
+class GroupFrame(QGraphicsPathItem):
+    """An open group of a big graph: a titled frame behind its boxes; double-click closes it."""
+
+    def __init__(self, group, rect: QRectF, theme: Theme):
+        super().__init__()
+        self.group = group
+        self.theme = theme
+        rect = rect.adjusted(-12, -30, 12, 12)
+        path = QPainterPath()
+        path.addRoundedRect(rect, 10, 10)
+        self.setPath(path)
+        color = QColor(theme.accent)
+        self.setPen(QPen(color, 1.2, Qt.PenStyle.DashLine))
+        fill = QColor(theme.accent)
+        fill.setAlphaF(0.05)
+        self.setBrush(QBrush(fill))
+        self.setZValue(-1)
+        self.title = QGraphicsSimpleTextItem(f"{group.title}  ▾", self)
+        self.title.setFont(_fonts()[2])
+        self.title.setBrush(color)
+        self.title.setPos(rect.left() + 8, rect.top() + 6)
+        self.setToolTip(f"{group.title}: double-click to close")

@@ -4,7 +4,10 @@
 step changes the node that ran, the leaf it accumulated into and the grads on its edges. The
 debugger's snapshots share unchanged ``GraphNode``/``GraphEdge`` objects between consecutive
 stops, so identity tells what changed: only those items are replaced, at their old positions.
-A forward line that adds nodes needs a new layout; the unchanged boxes are kept and moved.
+A forward line that adds nodes needs a new layout; the unchanged boxes are kept and moved
+(up to the view's ``sync_max`` boxes; else the drawing is laid out again in a worker).
+A big graph is compared as drawn (``GraphView.draw_plan``: groups collapsed, cut to the view's
+limit), so a step inside a collapsed group replaces that group's box at most.
 """
 
 from __future__ import annotations
@@ -13,8 +16,6 @@ from PySide6.QtCore import QPointF
 
 from desktop.model import GraphSnapshot
 from desktop.ui.graph_items import EdgeItem, NodeItem
-
-MAX_SYNC_LAYOUT = 250  # nodes: layered layout ~3 ms, grandalf ~8 ms at 200; the view goes async
 
 _memo: list = []  # [(snapshot, structure)] of the last few snapshots asked about
 
@@ -31,21 +32,22 @@ def structure(snapshot: GraphSnapshot) -> tuple:
     return key
 
 
-def patch_graph(view, new: GraphSnapshot, select: int | None = None) -> bool:
-    """Show ``new`` in ``view`` by replacing changed items only; when nodes were added or
-    removed, lay the graph out again (a few ms at 200 nodes) and move the kept boxes. False
-    (nothing done) when it can't: nothing drawn yet, a note, a layout still running, or a graph
-    too big to lay out on the GUI thread. ``select``: the node to select afterwards (default:
-    keep the selection)."""
-    old = view.snapshot
-    if view._pending is not None or not view.node_items or new.note != old.note:
+def patch_graph(view, new_graph: GraphSnapshot, select: int | None = None) -> bool:
+    """Show ``new_graph`` in ``view`` by replacing changed items only; when boxes were added or
+    removed, lay the drawing out again (a few ms at 60 boxes) and move the kept boxes. False
+    (nothing done) when it can't: nothing drawn yet, a note, a layout still running, or a
+    changed drawing too big to lay out on the GUI thread. ``select``: the node to select
+    afterwards (default: keep the selection)."""
+    if view._pending is not None or not view.node_items or \
+            new_graph.note != view.snapshot.note:
         return False
+    old, projection = view.drawn, view.projection
+    new, notes = view.draw_plan(new_graph)
     same = structure(old) == structure(new)
-    if not same and len(new.nodes) > MAX_SYNC_LAYOUT:
+    if not same and len(new.nodes) > view.sync_max or len(notes) != len(view._notes):
+        view.projection = projection  # untouched: set_snapshot will draw it all again
         return False
-    scene, theme, items = view.scene, view.theme, view.node_items
-    if same and any(n.id not in items for n in new.nodes):
-        return False
+    scene, items = view.scene, view.node_items
     selected = view.selected_id()
     fresh: dict[int, NodeItem] = {}
     kept: dict[int, NodeItem] = {}
@@ -58,7 +60,7 @@ def patch_graph(view, new: GraphSnapshot, select: int | None = None) -> bool:
                 item.update()
             kept[n.id] = item
         else:
-            fresh[n.id] = NodeItem(n, theme, highlighted=hl)
+            fresh[n.id] = view.make_item(n, hl)
             if item is not None:
                 fresh[n.id].setPos(item.pos())
     now = {n.id: kept.get(n.id) or fresh[n.id] for n in new.nodes}
@@ -97,7 +99,7 @@ def patch_graph(view, new: GraphSnapshot, select: int | None = None) -> bool:
         else:
             if e_item is not None:
                 scene.removeItem(e_item)
-            e_item = EdgeItem(e, now[e.src], now[e.dst], theme)
+            e_item = EdgeItem(e, now[e.src], now[e.dst], view.theme)
             scene.addItem(e_item)
         edge_items.append(e_item)
     for rest in by_pair.values():
@@ -105,17 +107,22 @@ def patch_graph(view, new: GraphSnapshot, select: int | None = None) -> bool:
             scene.removeItem(e_item)
     view.node_items = now
     view.edge_items = edge_items
-    view.snapshot = new
+    view.snapshot, view.drawn = new_graph, new
+    if notes != view._notes:
+        view._show_notes(notes)
     view._token += 1  # a late layout from an older snapshot must not land on this one
     view._find_hits = []
+    select = view.drawn_id(select)
     if select in now:
         selected = select
     if selected in now:
         scene.clearSelection()
         now[selected].setSelected(True)
-        view.detail.show_node(now[selected].node, new)  # one detail render per step
+        view.show_detail(now[selected])  # one detail render per step
     else:
         view.detail.show_node(None, None)
+    if fresh or not same:
+        view.draw_frames()
     if not same:
         scene.setSceneRect(scene.itemsBoundingRect().adjusted(-40, -40, 40, 40))
         view.fit_readable()  # as set_snapshot: a deep graph opens on its output end

@@ -29,12 +29,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.graph_groups import GroupState, NodeGroup, Projection
 from desktop.model import GraphNode, GraphSnapshot, NodeKind
 from desktop.ui.formatting import long_array, shape_text
 from desktop.ui.graph_items import (
     MIN_SCREEN_PX,
     SMALLEST_PX,
     EdgeItem,
+    GroupFrame,
+    GroupItem,
     NodeItem,
     nonfinite_note,
     place_labels,
@@ -44,8 +47,10 @@ from desktop.ui.theme import LIGHT, Theme
 
 # layout_fn(snapshot) or layout_fn(snapshot, sizes={id: (w, h)}) -> {id: (x, y)} box centres
 LayoutFn = Callable[..., dict[int, tuple[float, float]]]
-MAX_NODES = 400  # beyond this, building items and laying out would freeze the GUI thread
-ASYNC_NODES = 150  # above this the layout (grandalf: ~0.1-0.5 s) runs in a worker thread
+MAX_NODES = 400  # boxes drawn at most (a big graph draws its groups collapsed first)
+# above this the layout runs in a worker thread (grandalf: ~10-20 ms at 60 nodes, 0.1-0.5 s at
+# 150-400); below it a worker's round trip would make every small graph flicker
+ASYNC_NODES = 60
 # below this the smallest label is under MIN_SCREEN_PX on screen: show the output end instead,
 READABLE_SCALE = MIN_SCREEN_PX / SMALLEST_PX
 OUTPUT_END_SCALE = 1.0  # at this scale
@@ -76,7 +81,7 @@ def nearest_outputs(snapshot: GraphSnapshot, limit: int) -> GraphSnapshot:
         queue = nxt
     return GraphSnapshot(tuple(n for n in snapshot.nodes if n.id in keep),
                          tuple(e for e in snapshot.edges if e.src in keep and e.dst in keep),
-                         snapshot.note, snapshot.highlight & keep)
+                         snapshot.note, snapshot.highlight & keep, snapshot.groups)
 
 
 class _ZoomView(QGraphicsView):
@@ -85,6 +90,7 @@ class _ZoomView(QGraphicsView):
     def __init__(self, scene: QGraphicsScene, on_click: Callable[[int | None], None]):
         super().__init__(scene)
         self._on_click = on_click
+        self._on_double_click = None
         self.setRenderHints(QPainter.RenderHint.Antialiasing
                             | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
@@ -100,6 +106,21 @@ class _ZoomView(QGraphicsView):
         steps = event.angleDelta().y() / 120.0
         if steps:
             self.zoom(1.15 ** steps)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        target = None
+        for item in self.items(event.position().toPoint()):  # topmost first; arrows don't count
+            while item.parentItem() is not None and not isinstance(item, GroupFrame):
+                item = item.parentItem()
+            if isinstance(item, EdgeItem):
+                continue
+            if isinstance(item, (GroupItem, GroupFrame)):
+                target = item
+            break  # a plain box: not a group's
+        if target is None or self._on_double_click is None:
+            super().mouseDoubleClickEvent(event)
+            return
+        self._on_double_click(target)
 
     def mousePressEvent(self, event) -> None:
         item = self.itemAt(event.position().toPoint())
@@ -117,6 +138,21 @@ class NodeDetail(QTextBrowser):
         super().__init__(parent)
         self.setOpenLinks(False)
         self.show_node(None, None)
+
+    def show_group(self, group: NodeGroup, snapshot: GraphSnapshot) -> None:
+        """A collapsed group's box: what it holds and how to open it."""
+        by_id = {n.id: n for n in snapshot.nodes}
+        ops = counted(by_id[m].op for m in group.members if m in by_id)
+        where = "—" if group.lines is None else (
+            f"{group.lines[0]}" if group.lines[0] == group.lines[1]
+            else f"{group.lines[0]}–{group.lines[1]}")
+        rows = [("group", html.escape(group.title)), ("kind", group.kind),
+                ("nodes", str(len(group.members))), ("lines", where),
+                ("ops", html.escape(", ".join(ops[:12]) + (" …" if len(ops) > 12 else "")))]
+        parts = [f"<div style='margin-bottom:2px'><b>{k}</b>&nbsp; {v}</div>" for k, v in rows]
+        parts.append("<p><i>Double-click the box to open it; double-click an open group's "
+                     "frame to close it again.</i></p>")
+        self.setHtml("".join(parts))
 
     def show_node(self, node: GraphNode | None, snapshot: GraphSnapshot | None) -> None:
         if node is None or snapshot is None:
@@ -165,6 +201,17 @@ class NodeDetail(QTextBrowser):
         self.setHtml("".join(parts))
 
 
+def _parent_chain_has(frames, key: str, ancestor: str) -> bool:
+    """Whether the frame ``key`` lies inside the group ``ancestor``."""
+    parents = {g.key: g.parent for g in frames}
+    key = parents.get(key)
+    while key is not None:
+        if key == ancestor:
+            return True
+        key = parents.get(key)
+    return False
+
+
 def counted(names) -> list[str]:
     """Names in first-seen order, a repeated one once with its count ("MulBackward0 ×200")."""
     counts: dict[str, int] = {}
@@ -191,7 +238,12 @@ class GraphView(QWidget):
         super().__init__(parent)
         self.theme = theme
         self.layout_fn: LayoutFn = layout_fn or layered_layout
+        self.sync_max = ASYNC_NODES
         self.snapshot = GraphSnapshot()
+        self.groups = GroupState()
+        self.projection = Projection(self.snapshot, {}, {}, ())
+        self.drawn = self.snapshot  # what the scene shows: groups collapsed, cut to MAX_NODES
+        self.frames: list[GroupFrame] = []
         self.node_items: dict[int, NodeItem] = {}
         self.edge_items: list[EdgeItem] = []
         self._find_hits: list[int] = []
@@ -203,6 +255,7 @@ class GraphView(QWidget):
 
         self.scene = QGraphicsScene(self)
         self.view = _ZoomView(self.scene, self._clicked)
+        self.view._on_double_click = self._double_clicked
         self.detail = NodeDetail()
         self.note = QLabel()
         self.note.setWordWrap(True)
@@ -240,8 +293,11 @@ class GraphView(QWidget):
         self._apply_scene_colors()
 
     # ---- public API --------------------------------------------------------------------------
-    def set_layout_fn(self, layout_fn: LayoutFn | None) -> None:
+    def set_layout_fn(self, layout_fn: LayoutFn | None, sync_max: int = ASYNC_NODES) -> None:
+        """``sync_max``: drawings of at most this many boxes are laid out on the GUI thread
+        (0: always in a worker, as the app does with grandalf)."""
         self.layout_fn = layout_fn or layered_layout
+        self.sync_max = sync_max
         self.set_snapshot(self.snapshot)
 
     def set_theme(self, theme: Theme) -> None:
@@ -250,34 +306,31 @@ class GraphView(QWidget):
         self.set_snapshot(self.snapshot, keep_view=True)
 
     def set_snapshot(self, snapshot: GraphSnapshot, keep_view: bool = False) -> None:
-        """Show ``snapshot``. Up to ASYNC_NODES nodes the layout runs right here; above that it
-        runs in a worker thread and the boxes appear when it is done (``layout_done``)."""
+        """Show ``snapshot``. Up to ASYNC_NODES boxes the layout runs right here; above that it
+        runs in a worker thread and the boxes appear when it is done (``layout_done``). A big
+        graph is drawn with its groups collapsed (``desktop.graph_groups``)."""
         selected = self.selected_id()
         self.snapshot = snapshot
         self._token += 1
-        self.scene.clear()
-        self.node_items, self.edge_items = {}, []
         self._find_hits = []
-        notes = [snapshot.note] if snapshot.note else []
-        drawn = snapshot
-        if len(snapshot.nodes) > MAX_NODES:
-            drawn = nearest_outputs(snapshot, MAX_NODES)
-            notes.append(f"This graph has {len(snapshot.nodes)} nodes: the {MAX_NODES} nearest "
-                         f"its output are drawn, to keep the window responsive.")
+        drawn, notes = self.draw_plan(snapshot)
+        self.drawn = drawn
         self._show_notes(notes)
+        if not snapshot.nodes or len(drawn.nodes) <= self.sync_max:
+            self._clear_scene()
         if not snapshot.nodes:
             self._show_message("No graph yet: run a script (F5) that builds one.")
             self.detail.show_node(None, None)
             return
-        items = {n.id: NodeItem(n, self.theme, highlighted=n.id in snapshot.highlight)
-                 for n in drawn.nodes}
+        items = {n.id: self.make_item(n, n.id in drawn.highlight) for n in drawn.nodes}
         sizes = {i: (it.rect.width(), it.rect.height()) for i, it in items.items()}
         pending = (items, selected, keep_view, notes, drawn)
-        if len(drawn.nodes) <= ASYNC_NODES:
+        if len(drawn.nodes) <= self.sync_max:
             self._place(self._token, self._run_layout(drawn, sizes), pending)
             return
+        # the old drawing stays until the new one is laid out: no blank flash per step
         self._pending = pending
-        self._show_notes([*notes, f"Laying out {len(drawn.nodes)} nodes…"])
+        self._show_notes([*notes, f"Laying out {len(drawn.nodes)} boxes…"])
         token, fn, ready = self._token, self._run_layout, self._layout_ready
 
         def work() -> None:
@@ -286,6 +339,71 @@ class GraphView(QWidget):
                 ready.emit(token, positions)
 
         threading.Thread(target=work, daemon=True, name="graph-layout").start()
+
+    def draw_plan(self, snapshot: GraphSnapshot) -> tuple[GraphSnapshot, list[str]]:
+        """What the scene draws for ``snapshot`` (collapsed groups as single boxes, then cut to
+        MAX_NODES nearest the output) and the notes above it; sets ``self.projection``."""
+        notes = [snapshot.note] if snapshot.note else []
+        self.projection = self.groups.project(snapshot)
+        drawn = self.projection.graph
+        if self.projection.boxes:
+            notes.append(f"{len(snapshot.nodes)} nodes, drawn as {len(drawn.nodes)} boxes: "
+                         f"double-click a group to open it.")
+        if len(drawn.nodes) > MAX_NODES:
+            count = len(drawn.nodes)
+            drawn = nearest_outputs(drawn, MAX_NODES)
+            notes.append(f"This graph has {count} {'boxes' if self.projection.boxes else 'nodes'}"
+                         f": the {MAX_NODES} nearest its output are drawn, to keep the window "
+                         f"responsive.")
+        return drawn, notes
+
+    def make_item(self, node: GraphNode, highlighted: bool) -> NodeItem:
+        group = self.projection.boxes.get(node.id)
+        if group is not None:
+            return GroupItem(node, group, self.theme, highlighted=highlighted)
+        return NodeItem(node, self.theme, highlighted=highlighted)
+
+    def drawn_id(self, node_id):
+        """The id of the box that shows ``node_id`` (its collapsed group's, or its own)."""
+        return self.projection.drawn_id.get(node_id, node_id)
+
+    def set_group_open(self, key: str, is_open: bool) -> None:
+        """Open or close a group (by its key) and draw the graph again, view kept."""
+        self.groups.set_open(key, is_open)
+        self.set_snapshot(self.snapshot, keep_view=True)
+
+    def _double_clicked(self, item) -> None:
+        if isinstance(item, GroupItem):
+            self.set_group_open(item.group.key, True)
+        elif isinstance(item, GroupFrame):
+            self.set_group_open(item.group.key, False)
+
+    def draw_frames(self) -> None:
+        """A titled frame around each open group of a big graph (double-click: close it)."""
+        for f in self.frames:
+            self.scene.removeItem(f)
+        self.frames = []
+        items = self.node_items
+        frames = self.projection.frames
+        keys = {g.key for g in frames}
+        depth = {}
+        for g in frames:  # parents come first (the projection goes by depth)
+            depth[g.key] = depth.get(g.parent, -1) + 1 if g.parent in keys else 0
+        outline: dict[str, QRectF] = {}
+        for g in sorted(frames, key=lambda g: -depth[g.key]):  # inner frames first
+            inside = [items[i].sceneBoundingRect()
+                      for i in {self.drawn_id(m) for m in g.members} if i in items]
+            inside += [r for k, r in outline.items() if k in keys and
+                       _parent_chain_has(frames, k, g.key)]
+            if len(inside) < 2:
+                continue
+            rect = inside[0]
+            for r in inside[1:]:
+                rect = rect.united(r)
+            frame = GroupFrame(g, rect, self.theme)  # its outline encloses inner frames'
+            outline[g.key] = frame.sceneBoundingRect()
+            self.scene.addItem(frame)
+            self.frames.append(frame)
 
     def _run_layout(self, snapshot: GraphSnapshot, sizes) -> dict:
         try:
@@ -300,8 +418,13 @@ class GraphView(QWidget):
             pending, self._pending = self._pending, None
             self._place(token, positions, pending)
 
+    def _clear_scene(self) -> None:
+        self.scene.clear()
+        self.node_items, self.edge_items, self.frames = {}, [], []
+
     def _place(self, token: int, positions, pending) -> None:
         items, selected, keep_view, notes, snapshot = pending
+        self._clear_scene()
         self._show_notes(notes)
         for nid, item in items.items():
             x, y = positions.get(nid, (0.0, 0.0))
@@ -314,14 +437,20 @@ class GraphView(QWidget):
                 self.scene.addItem(edge)
                 self.edge_items.append(edge)
         place_labels(list(items.values()), self.edge_items)
+        self.draw_frames()
         self.scene.setSceneRect(self.scene.itemsBoundingRect().adjusted(-40, -40, 40, 40))
-        if selected in self.node_items:
+        if self.drawn_id(selected) in self.node_items:
             self.select_node(selected, center=False)
         else:
             self.detail.show_node(None, None)
         if not keep_view:
             self.fit_readable()
         self.layout_done.emit()
+
+    @property
+    def laying_out(self) -> bool:
+        """A layout is running in a worker; the boxes come with ``layout_done``."""
+        return self._pending is not None
 
     def selected_id(self) -> int | None:
         for nid, item in self.node_items.items():
@@ -330,14 +459,24 @@ class GraphView(QWidget):
         return None
 
     def select_node(self, node_id: int, center: bool = True) -> None:
-        item = self.node_items.get(node_id)
+        if self.laying_out:  # selected once the boxes are placed
+            self._pending = (*self._pending[:1], node_id, *self._pending[2:])
+        item = self.node_items.get(self.drawn_id(node_id))
         if item is None:
             return
         self.scene.clearSelection()
         item.setSelected(True)
         if center:
             self.view.centerOn(item)
-        self.detail.show_node(item.node, self.snapshot)
+        self.show_detail(item)
+
+    def show_detail(self, item: NodeItem | None) -> None:
+        if item is None:
+            self.detail.show_node(None, None)
+        elif isinstance(item, GroupItem):
+            self.detail.show_group(item.group, self.snapshot)
+        else:
+            self.detail.show_node(item.node, self.drawn)
 
     def find_node(self, text: str) -> int | None:
         """Select the next node whose name or op contains ``text``; exact names come first."""
@@ -363,7 +502,7 @@ class GraphView(QWidget):
     def reveal(self, node_id, zoom: bool = False) -> bool:
         """Bring a node into view: centred when it is (partly) outside the visible area, and,
         with ``zoom``, at a readable scale first. Returns whether the view moved."""
-        item = self.node_items.get(node_id)
+        item = self.node_items.get(self.drawn_id(node_id))
         if item is None:
             return False
         moved = False
@@ -403,14 +542,14 @@ class GraphView(QWidget):
         self.fit()
         if not self.node_items or self.view.transform().m11() >= READABLE_SCALE:
             return
-        used = {e.src for e in self.snapshot.edges}
+        used = {e.src for e in self.drawn.edges}
         outputs = [it for i, it in self.node_items.items() if i not in used] or \
             list(self.node_items.values())
         target = max(outputs, key=lambda it: it.pos().y())
         self.view.resetTransform()
         self.view.scale(OUTPUT_END_SCALE, OUTPUT_END_SCALE)
         self.view.centerOn(target)
-        note = (f"Showing the output end of {len(self.node_items)} nodes; scroll to zoom, drag "
+        note = (f"Showing the output end of {len(self.node_items)} boxes; scroll to zoom, drag "
                 f"to pan, Fit shows the whole graph.")
         notes = self._notes
         self._show_notes([*notes, note])
@@ -438,7 +577,7 @@ class GraphView(QWidget):
         if node_id is None:
             self.detail.show_node(None, None)
             return
-        self.detail.show_node(self.node_items[node_id].node, self.snapshot)
+        self.show_detail(self.node_items[node_id])
         self.node_selected.emit(node_id)
 
     def _show_message(self, text: str) -> None:

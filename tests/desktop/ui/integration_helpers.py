@@ -28,6 +28,8 @@ def run_source(qtbot, window, controller, source: str, timeout: int = 20000):
     window.editor.setPlainText(source)
     with qtbot.waitSignal(controller.run_finished, timeout=timeout) as blocker:
         window.act_run.trigger()
+    # the app lays the graph out in a worker: its boxes come a moment later
+    qtbot.waitUntil(lambda: not window.graph_view.laying_out, timeout=timeout)
     return blocker.args[0]
 
 

@@ -37,6 +37,7 @@ def _line_of(text: str, needle: str) -> int:
 def test_clicking_a_node_selects_its_line_and_inspector_row(win, qtbot):
     with qtbot.waitSignal(win.controller.run_finished, timeout=20000):
         win.act_run.trigger()
+    qtbot.waitUntil(lambda: not win.graph_view.laying_out, timeout=20000)  # in a worker
     gv = win.graph_view
     w_node = next(it for it in gv.node_items.values()
                   if it.node.label == "w" and it.node.kind == NodeKind.LEAF_GRAD)
@@ -56,6 +57,7 @@ def test_clicking_a_node_selects_its_line_and_inspector_row(win, qtbot):
 def test_selecting_an_inspector_row_selects_its_node_and_line(win, qtbot):
     with qtbot.waitSignal(win.controller.run_finished, timeout=20000):
         win.act_run.trigger()
+    qtbot.waitUntil(lambda: not win.graph_view.laying_out, timeout=20000)  # in a worker
     gv = win.graph_view
     assert win.inspector.select("loss")
     node = gv.node_items[gv.selected_id()].node
@@ -74,6 +76,7 @@ def test_a_node_named_in_the_backward_step_panel_selects_it_in_the_graph(win, qt
         dbg.run_or_continue()
     with qtbot.waitSignal(dbg.bridge.paused, timeout=20000):
         dbg.controls.actions_by_key["step_into"].trigger()
+    qtbot.waitUntil(lambda: not win.graph_view.laying_out, timeout=20000)  # in a worker
     state = dbg.state
     assert state.kind == "backward"
     target = next(f.target for f in state.backward.flows if f.target is not None)

@@ -303,9 +303,9 @@ def test_a_very_long_edge_arrives_at_an_angle_not_along_the_column(qtbot):
 def test_a_debugger_step_that_grows_a_deep_graph_keeps_its_output_end_readable(qtbot):
     from desktop.ui.graph_patch import patch_graph
 
-    view = make_view(qtbot, chain(60))
+    view = make_view(qtbot, chain(ASYNC_NODES - 1))  # laid out at once; a step may relayout
     view.view.resetTransform()  # whatever the user had
-    assert patch_graph(view, chain(61))  # a forward step added node 60
+    assert patch_graph(view, chain(ASYNC_NODES))  # a forward step added a node
     assert view.view.transform().m11() == pytest.approx(OUTPUT_END_SCALE)
     visible = view.view.mapToScene(view.view.viewport().rect()).boundingRect()
-    assert visible.contains(view.node_items[60].sceneBoundingRect())
+    assert visible.contains(view.node_items[ASYNC_NODES - 1].sceneBoundingRect())
