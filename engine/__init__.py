@@ -47,6 +47,8 @@ from .bitwise_logical import *
 from .index_more import *
 from .scatter_index import *
 from .einsum import einsum
+from .scan_ops import *
+from .scatter_reduce import *
 from .serialization import load, save
 from .random import (
     Generator,

@@ -147,7 +147,7 @@ def _scatter_grid(x, d, index, src_shape, what):
                                   if src_shape is not None else ""))
     size = x.shape[d]
     if i.size and (i.min() < 0 or i.max() >= size):
-        bad = int(i.max()) if i.max() >= size else int(i.min())
+        bad = int(i.flat[np.argmax((i < 0) | (i >= size))])  # the first, as ATen's loop finds it
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {size}")
     grid = list(np.indices(i.shape, sparse=True))
     grid[d] = i.astype(np.int64) % size if size else i.astype(np.int64)

@@ -17,6 +17,7 @@ from . import (  # noqa: F401  (each family registers its rules on import)
     rules_layers,
     rules_math_extra,
     rules_more,
+    rules_scan,
     rules_nn_extra,
     rules_trig_act,
     rules_views,

@@ -69,6 +69,13 @@ CASES = {
     "sdpa_flash": lambda: (F.scaled_dot_product_attention(t(1, 1, 3, 2), t(1, 1, 3, 2, seed=1),
                                                           t(1, 1, 3, 2, seed=2), is_causal=True)
                            * t(1, 1, 3, 2, seed=3)).sum(),
+    "cummax": lambda: (t(2, 4).cummax(1).values * t(2, 4, seed=1)).sum(),
+    "cummin": lambda: (t(3, 2).cummin(0).values * t(3, 2, seed=1)).sum(),
+    "logcumsumexp": lambda: (t(2, 4).logcumsumexp(1) * t(2, 4, seed=1)).sum(),
+    "scatter_reduce": lambda: sum(
+        (t(2, 3).scatter_reduce(1, torch.tensor([[0, 2, 0], [1, 1, 2]]), t(2, 3, seed=1), red,
+                                include_self=inc) * t(2, 3, seed=2)).sum()
+        for red in ("sum", "prod", "mean", "amax", "amin") for inc in (True, False)),
     "roll": lambda: (t(2, 3).roll((1, -1), (0, 1)) * t(2, 3, seed=1)).sum(),
     "cumprod": lambda: (t(2, 3).cumprod(1) * t(2, 3, seed=1)).sum(),
     "masked_select": lambda: (t(2, 3).masked_select(torch.tensor([True, False, True]))
