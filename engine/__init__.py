@@ -49,6 +49,7 @@ from .scatter_index import *
 from .einsum import einsum
 from .scan_ops import *
 from .scatter_reduce import *
+from . import windows as _windows  # noqa: F401  (Tensor.unfold)
 from .serialization import load, save
 from .random import (
     Generator,

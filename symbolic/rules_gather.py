@@ -32,5 +32,7 @@ def register_all():
 
 from engine.nn import pad_modes as _pad_modes  # noqa: E402, F401  (these register rows)
 from engine.nn import resample as _resample  # noqa: E402, F401
+from engine.nn import unfold as _unfold  # noqa: E402, F401
+from engine import windows as _windows  # noqa: E402, F401
 
 register_all()

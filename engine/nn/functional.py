@@ -508,3 +508,6 @@ __all__ += ["interpolate", "normalize"]
 from .attention import scaled_dot_product_attention  # noqa: E402
 
 __all__ += ["scaled_dot_product_attention"]
+from .unfold import unfold  # noqa: E402
+
+__all__ += ["unfold"]

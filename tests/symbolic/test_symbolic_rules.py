@@ -76,6 +76,8 @@ CASES = {
         (t(2, 3).scatter_reduce(1, torch.tensor([[0, 2, 0], [1, 1, 2]]), t(2, 3, seed=1), red,
                                 include_self=inc) * t(2, 3, seed=2)).sum()
         for red in ("sum", "prod", "mean", "amax", "amin") for inc in (True, False)),
+    "unfold": lambda: (t(2, 4).unfold(1, 2, 1) ** 2).sum(),
+    "im2col": lambda: (F.unfold(t(1, 2, 3, 3), 2, padding=1, stride=2) ** 2).sum(),
     "roll": lambda: (t(2, 3).roll((1, -1), (0, 1)) * t(2, 3, seed=1)).sum(),
     "cumprod": lambda: (t(2, 3).cumprod(1) * t(2, 3, seed=1)).sum(),
     "masked_select": lambda: (t(2, 3).masked_select(torch.tensor([True, False, True]))
