@@ -1,6 +1,7 @@
 """Layer benchmark: forward + backward of (1) a small CNN — conv2d(1->8, 3x3) + relu +
 max_pool2d(2) + linear(8*13*13 -> 10) + cross-entropy, batch 32 of 1x28x28, float32 — and (2) an
-LSTM (input 32, hidden 64, batch 16, 8 steps) with a sum-of-squares loss; the engine against
+LSTM (input 32, hidden 64, batch 16, 8 steps) with a sum-of-squares loss, and (3) single layers
+(conv3d, conv_transpose1d/2d, avg_pool3d, max_unpool2d); the engine against
 hand-written numpy doing the same math in its cheapest form (im2col through a strided view and
 one matmul, the 2x2 pool as a reshape, the hand-derived backward and BPTT) and, when
 importable, real PyTorch. Run by hand: ``python bench/bench_layers.py [--quick]``.
@@ -178,6 +179,146 @@ def lstm_numpy():
     return step
 
 
+# ---- single layers (conv3d, conv_transpose1d/2d, avg_pool3d, max_unpool2d) ---------------------
+# each: forward + backward of sum(out**2)/2 with respect to every input, float32
+def _layer_data():
+    rng = np.random.default_rng(2)
+    f = lambda *s: rng.standard_normal(s).astype(np.float32)  # noqa: E731
+    return {"conv3d": (f(4, 4, 8, 8, 8), f(8, 4, 3, 3, 3)),
+            "conv_transpose1d": (f(16, 8, 64), f(8, 4, 3)),
+            "conv_transpose2d": (f(8, 8, 16, 16), f(8, 4, 3, 3)),
+            "avg_pool3d": (f(4, 8, 8, 8, 8),),
+            "max_unpool2d": (f(16, 8, 16, 16),)}
+
+
+def layer_library(name):
+    def build(lib):
+        arrs = _layer_data()[name]
+        F = lib.nn.functional
+        ts = [lib.tensor(a, requires_grad=True) for a in arrs]
+        if name == "max_unpool2d":
+            with lib.no_grad():
+                _, idx = F.max_pool2d(lib.tensor(arrs[0]), 2, return_indices=True)
+            ts = [lib.tensor(arrs[0][:, :, ::2, ::2].copy(), requires_grad=True)]
+        call = {"conv3d": lambda x, w: F.conv3d(x, w),
+                "conv_transpose1d": lambda x, w: F.conv_transpose1d(x, w, stride=2),
+                "conv_transpose2d": lambda x, w: F.conv_transpose2d(x, w, stride=2),
+                "avg_pool3d": lambda x: F.avg_pool3d(x, 2),
+                "max_unpool2d": lambda x: F.max_unpool2d(x, idx, 2)}[name]
+
+        def step():
+            for t in ts:
+                t.grad = None
+            out = call(*ts)
+            loss = (out * out).sum() / 2
+            loss.backward()
+            return loss, [t.grad for t in ts]
+
+        return step
+
+    return build
+
+
+def _col2im_1d(vals, n_out, stride):
+    """vals (N, C, L, K) added at output positions l * stride + k."""
+    n, c, L, K = vals.shape
+    out = np.zeros((n, c, n_out), vals.dtype)
+    for k in range(K):
+        out[:, :, k: k + (L - 1) * stride + 1: stride] += vals[:, :, :, k]
+    return out
+
+
+def layer_numpy(name):
+    arrs = _layer_data()[name]
+
+    if name == "conv3d":
+        x, w = arrs
+        oc, c, k = w.shape[0], w.shape[1], w.shape[2]
+        wm = w.reshape(oc, -1)
+
+        def step():
+            win = sliding_window_view(x, (k, k, k), axis=(2, 3, 4))  # N C D H W k k k
+            n, _, d, h, ww = win.shape[:5]
+            cols = win.transpose(0, 2, 3, 4, 1, 5, 6, 7).reshape(n * d * h * ww, -1)
+            out = cols @ wm.T
+            loss = (out * out).sum() / 2
+            gw = (out.T @ cols).reshape(w.shape)
+            dcols = (out @ wm).reshape(n, d, h, ww, c, k, k, k)
+            gx = np.zeros_like(x)
+            for a in range(k):
+                for b in range(k):
+                    for e in range(k):
+                        gx[:, :, a: a + d, b: b + h, e: e + ww] += \
+                            dcols[..., a, b, e].transpose(0, 4, 1, 2, 3)
+            return loss, [gx, gw]
+
+        return step
+    if name in ("conv_transpose1d", "conv_transpose2d"):
+        x, w = arrs
+        two = name.endswith("2d")
+
+        def step():
+            cin, oc = w.shape[:2]
+            k = w.shape[2]
+            n = x.shape[0]
+            if not two:
+                vals = np.einsum("ncl,cok->nolk", x, w, optimize=True)
+                out = _col2im_1d(vals, (x.shape[2] - 1) * 2 + k, 2)
+                cols = sliding_window_view(out, k, axis=2)[:, :, ::2]  # N O L k
+                gx = np.einsum("nolk,cok->ncl", cols, w, optimize=True)
+                gw = np.einsum("ncl,nolk->cok", x, cols, optimize=True)
+            else:
+                hh, ww = x.shape[2:]
+                vals = np.einsum("nchw,coab->nohwab", x, w, optimize=True)
+                oh, ow = (hh - 1) * 2 + k, (ww - 1) * 2 + k
+                out = np.zeros((n, oc, oh, ow), x.dtype)
+                for a in range(k):
+                    for b in range(k):
+                        out[:, :, a: a + (hh - 1) * 2 + 1: 2, b: b + (ww - 1) * 2 + 1: 2] += \
+                            vals[..., a, b]
+                cols = sliding_window_view(out, (k, k), axis=(2, 3))[:, :, ::2, ::2]
+                gx = np.einsum("nohwab,coab->nchw", cols, w, optimize=True)
+                gw = np.einsum("nchw,nohwab->coab", x, cols, optimize=True)
+            loss = (out * out).sum() / 2
+            return loss, [gx, gw]
+
+        return step
+    if name == "avg_pool3d":
+        (x,) = arrs
+
+        def step():
+            n, c, d, h, w = x.shape
+            out = x.reshape(n, c, d // 2, 2, h // 2, 2, w // 2, 2).mean((3, 5, 7))
+            loss = (out * out).sum() / 2
+            g = np.repeat(np.repeat(np.repeat(out / 8, 2, 2), 2, 3), 2, 4)
+            return loss, [g]
+
+        return step
+    (x,) = arrs
+    n, c, h, w = x.shape
+    win = x.reshape(n, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5)
+    arg = win.reshape(n, c, h // 2, w // 2, 4).argmax(-1)
+    rows = (np.arange(h // 2)[:, None] * 2 + arg // 2)
+    cols = (np.arange(w // 2)[None, :] * 2 + arg % 2)
+    flat = (rows * w + cols).reshape(n * c, -1)
+    src = x[:, :, ::2, ::2].copy()
+
+    def step():
+        out = np.zeros((n * c, h * w), np.float32)
+        np.put_along_axis(out, flat, src.reshape(n * c, -1), 1)
+        loss = (out * out).sum() / 2
+        g = np.take_along_axis(out, flat, 1).reshape(src.shape)
+        return loss, [g]
+
+    return step
+
+
+LAYERS = {"conv3d": "conv3d 4x4x8^3 -> 8, 3x3x3", "conv_transpose1d":
+          "conv_transpose1d 16x8x64 -> 4, k3, stride 2", "conv_transpose2d":
+          "conv_transpose2d 8x8x16x16 -> 4, 3x3, stride 2", "avg_pool3d":
+          "avg_pool3d(2) 4x8x8^3", "max_unpool2d": "max_unpool2d(2) 16x8x8x8 -> 16x16"}
+
+
 # ---- harness -----------------------------------------------------------------------------------
 CLOCK = time.perf_counter
 
@@ -237,6 +378,9 @@ def main(argv=None):
         "1x28x28", cnn_library, cnn_numpy, rounds, number)
     run(f"LSTM input {I}, hidden {H}, batch {B}, {T} steps, sum(out^2)", lstm_library,
         lstm_numpy, rounds, number)
+    for name, what in LAYERS.items():
+        run(f"{what}, sum(out^2)/2", layer_library(name), lambda name=name: layer_numpy(name),
+            max(rounds // 3, 2), number)
 
 
 if __name__ == "__main__":

@@ -17,12 +17,15 @@ from .ops import register
 from .tensor import Tensor, _result, _wrap
 
 
-def add_row(key, name, build, doc):
-    """Register row ``key``: ``build(*inputs, attrs) -> Tensor`` (inputs may be None)."""
+def add_row(key, name, build, doc, numpy_vjp=None):
+    """Register row ``key``: ``build(*inputs, attrs) -> Tensor`` (inputs may be None);
+    ``numpy_vjp(g, saved, attrs, need)``, when given, is the plain backward's shortcut."""
 
     def vjp(m, g, out, s, a, need):
         from .autograd import grad
 
+        if m is NP and numpy_vjp is not None:
+            return numpy_vjp(np.asarray(g), s, a, need)
         if m is NP:
             ins = [None if x is None else _wrap(np.asarray(x), rg=bool(n))
                    for x, n in zip(s, need, strict=True)]

@@ -30,3 +30,21 @@ def _sdpa(ns, args, attrs, out_shape):
 
 
 rt.register("sdpa_flash", _sdpa)
+
+
+def _conv(array_fn):
+    def rule(ns, args, attrs, out_shape):
+        x, w, b = args
+        return array_fn(ns.matmul, ns.arr(x), ns.arr(w), None if b is None else ns.arr(b), attrs)
+
+    return rule
+
+
+def _register_convs():
+    from engine.nn.conv_more import conv_nd_array, conv_transpose_array
+
+    rt.register("convolution_nd", _conv(conv_nd_array))
+    rt.register("convolution_transpose", _conv(conv_transpose_array))
+
+
+_register_convs()

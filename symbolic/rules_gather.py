@@ -33,6 +33,19 @@ def register_all():
 from engine.nn import pad_modes as _pad_modes  # noqa: E402, F401  (these register rows)
 from engine.nn import resample as _resample  # noqa: E402, F401
 from engine.nn import unfold as _unfold  # noqa: E402, F401
+from engine.nn import pool_more as _pool_more  # noqa: E402, F401
 from engine import windows as _windows  # noqa: E402, F401
 
 register_all()
+
+
+def _max_unpool(ns, args, attrs, out_shape):
+    in_shape, rows, cols = attrs
+    x = ns.arr(args[0]).reshape(rows.shape[0], -1)
+    out = np.zeros((rows.shape[0], int(np.prod(out_shape)) // max(rows.shape[0], 1)),
+                   dtype=x.dtype)
+    out[rows, cols] = x
+    return out.reshape(out_shape)
+
+
+rt.register("max_unpool2d", _max_unpool)

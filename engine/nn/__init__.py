@@ -28,6 +28,8 @@ from .activation_modules_more import (
 )
 from .container import ModuleList, Sequential
 from .conv import Conv1d, Conv2d
+from .conv_more import Conv3d, ConvTranspose1d, ConvTranspose2d
+from .pool_more import AvgPool3d, MaxUnpool2d
 from .embedding import Embedding
 from .linear import Flatten, Identity, Linear, Unflatten
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
@@ -72,6 +74,11 @@ __all__ = [
     "RNNCellBase",
     "LayerNorm",
     "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "AvgPool3d",
+    "MaxUnpool2d",
     "MaxPool1d",
     "MaxPool2d",
     "Unflatten",

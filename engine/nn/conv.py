@@ -305,6 +305,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
 # ---- modules -----------------------------------------------------------------------------------
 class _ConvNd(Module):
     _nd = 2
+    _transposed = False  # transposed convolutions keep their weight as (in, out/groups, ...)
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
                  dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
@@ -333,12 +334,13 @@ class _ConvNd(Module):
         self.stride = _tuple(stride, nd)
         self.padding = padding if isinstance(padding, str) else _tuple(padding, nd)
         self.dilation = _tuple(dilation, nd)
-        self.transposed = False
+        self.transposed = self._transposed
         self.output_padding = (0,) * nd
         self.groups = groups
         self.padding_mode = padding_mode
         npd = to_numpy_dtype(dtype) if dtype is not None else _default[0].np
-        shape = (out_channels, in_channels // groups, *self.kernel_size)
+        shape = ((in_channels, out_channels // groups) if self._transposed else
+                 (out_channels, in_channels // groups)) + tuple(self.kernel_size)
         self.weight = Parameter(_wrap(np.empty(shape, dtype=npd)))
         if bias:
             self.bias = Parameter(_wrap(np.empty((out_channels,), dtype=npd)))

@@ -511,3 +511,9 @@ __all__ += ["scaled_dot_product_attention"]
 from .unfold import unfold  # noqa: E402
 
 __all__ += ["unfold"]
+from .conv_more import conv3d, conv_transpose1d, conv_transpose2d  # noqa: E402
+
+__all__ += ["conv3d", "conv_transpose1d", "conv_transpose2d"]
+from .pool_more import avg_pool3d, max_unpool2d  # noqa: E402
+
+__all__ += ["avg_pool3d", "max_unpool2d"]
