@@ -92,10 +92,19 @@ def conv_transpose_array(matmul, x, w, b, attrs):
     if vals.dtype == object:  # the symbolic check's expressions
         y = np.zeros((n, groups * ocg, size), dtype=object)
         np.add.at(y, (slice(None), slice(None), flat[inside]), vals[:, :, inside])
-    else:  # col2im as one bincount (much faster than np.add.at)
-        rows = (np.arange(n * groups * ocg)[:, None] * size + flat[inside][None, :]).reshape(-1)
-        y = np.bincount(rows, vals[:, :, inside].reshape(-1), n * groups * ocg * size)
-        y = y.reshape(n, groups * ocg, size).astype(vals.dtype, copy=False)
+    else:  # col2im: one strided slice add per kernel tap, then crop the padding
+        s, p, d = attrs[:3]
+        spatial, k = tuple(x.shape[2:]), tuple(w.shape[2:])
+        full = tuple(max((spatial[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1, p[i] + out[i])
+                     for i in range(nd))
+        y = np.zeros((n, groups * ocg) + full, dtype=vals.dtype)
+        taps = vals.reshape((n, groups * ocg) + spatial + (K,))
+        for t, at in enumerate(np.ndindex(*k)):
+            part = tuple(slice(at[i] * d[i], at[i] * d[i] + (spatial[i] - 1) * s[i] + 1, s[i])
+                         for i in range(nd))
+            y[(slice(None), slice(None)) + part] += taps[..., t]
+        crop = tuple(slice(p[i], p[i] + out[i]) for i in range(nd))
+        y = y[(slice(None), slice(None)) + crop].reshape(n, groups * ocg, size)
     y = y.reshape((n, groups * ocg) + tuple(out))
     if b is not None:
         y = y + b.reshape((1, groups * ocg) + (1,) * nd)
