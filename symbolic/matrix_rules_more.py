@@ -506,6 +506,9 @@ def _roll_text(node, g):
 RULES_MORE = {
     # selections: ∂L/∂x puts ∂L/∂y back where each output element was read from
     "gather": _selection(_with_index("scatter_add")),
+    "cummax": _selection(_with_index("scatter_add")),
+    "cummin": _selection(_with_index("scatter_add")),
+    "max_unpool2d": _selection(lambda n, g: ("gather", [g, "indices"])),
     "index_select": _selection(_with_index("index_add")),
     "embedding": _selection(lambda n, g: ("index_add_0", ["0", "indices", g])),
     "masked_select": _selection(lambda n, g: ("masked_scatter", ["0", "mask", g])),
@@ -562,4 +565,8 @@ NO_MATRIX_FORM = {
     "sigmoid_backward": "made only by a create_graph backward (sigmoid's)",
     "not_implemented": "its backward raises, as PyTorch's does",
     "stale_multi_view": "its backward raises (a view of a tensor changed in place since)",
+    "scatter_reduce": "not yet written (sum/mean/amax/amin/prod each need their own form)",
+    "logcumsumexp": "not yet written",
+    "convolution_nd": "not yet written (conv3d)",
+    "convolution_transpose": "not yet written (conv_transpose1d/2d)",
 }
