@@ -64,9 +64,10 @@ def conv_nd_array(matmul, x, w, b, attrs):
                                              for i in range(nd))] = x
     else:
         xp = x
-    cols = xp.reshape(n, c, -1)[:, :, idx]  # (N, C, L, K)
+    cols = xp.reshape(n, c, int(np.prod(xp.shape[2:])))[:, :, idx]  # (N, C, L, K)
     L, K = idx.shape
-    cols = cols.reshape(n, groups, cg, L, K).transpose(0, 1, 3, 2, 4).reshape(n, groups, L, -1)
+    cols = cols.reshape(n, groups, cg, L, K).transpose(0, 1, 3, 2, 4).reshape(n, groups, L,
+                                                                               cg * K)
     if len(attrs) > 6:
         return cols
     wm = w.reshape(groups, oc // groups, cg * K)
@@ -125,8 +126,8 @@ def _conv_nd_graph(x, w, b, attrs):
         widths += [p[i], p[i]]
     xp = pad(x, widths) if any(p) else x
     L, K = idx.shape
-    cols = xp.reshape(n, c, -1)[:, :, _wrap(idx)]
-    cols = cols.reshape(n, groups, cg, L, K).permute(0, 1, 3, 2, 4).reshape(n, groups, L, -1)
+    cols = xp.reshape(n, c, int(np.prod(xp.shape[2:])))[:, :, _wrap(idx)]
+    cols = cols.reshape(n, groups, cg, L, K).permute(0, 1, 3, 2, 4).reshape(n, groups, L, cg * K)
     wm = w.reshape(groups, oc // groups, cg * K)
     y = matmul(cols, wm.transpose(-1, -2))
     y = y.permute(0, 1, 3, 2).reshape((n, oc) + tuple(out))
@@ -194,8 +195,9 @@ def _conv_transpose_vjp(g, saved, attrs, need):
     K = int(np.prod(w.shape[2:]))
     L = int(np.prod(x.shape[2:]))
     db = g.sum((0,) + tuple(range(2, g.ndim))) if b is not None and need[2] else None
-    gv = g.reshape(n, groups * ocg, -1)[:, :, np.where(inside, flat, 0)] * inside
-    gv = gv.reshape(n, groups, ocg, L, K).transpose(0, 1, 3, 2, 4).reshape(n, groups, L, -1)
+    gv = g.reshape(n, groups * ocg, int(np.prod(out)))[:, :, np.where(inside, flat, 0)] * inside
+    gv = gv.reshape(n, groups, ocg, L, K).transpose(0, 1, 3, 2, 4).reshape(n, groups, L,
+                                                                           ocg * K)
     xm = x.reshape(n, groups, cin // groups, L)  # (N, G, Cg, L)
     wm = w.reshape(groups, cin // groups, ocg * K)
     dx = np.matmul(gv, np.swapaxes(wm, -1, -2)).transpose(0, 1, 3, 2).reshape(x.shape) \
