@@ -30,6 +30,8 @@ from .container import ModuleList, Sequential
 from .conv import Conv1d, Conv2d
 from .conv_more import Conv3d, ConvTranspose1d, ConvTranspose2d
 from .pool_more import AvgPool3d, MaxUnpool2d
+from .pad_resample_modules import *  # noqa: F403  (the pad and upsampling modules)
+from .pad_resample_modules import __all__ as _pad_resample_all
 from .embedding import Embedding
 from .linear import Flatten, Identity, Linear, Unflatten
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
@@ -113,3 +115,4 @@ __all__ = [
     "functional",
     "init",
 ]
+__all__ += _pad_resample_all
