@@ -30,6 +30,7 @@ from .container import ModuleList, Sequential
 from .conv import Conv1d, Conv2d
 from .conv_more import Conv3d, ConvTranspose1d, ConvTranspose2d
 from .pool_more import AvgPool3d, MaxUnpool2d
+from .unfold import Fold, Unfold
 from .pad_resample_modules import *  # noqa: F403  (the pad and upsampling modules)
 from .pad_resample_modules import __all__ as _pad_resample_all
 from .embedding import Embedding
@@ -81,6 +82,8 @@ __all__ = [
     "ConvTranspose2d",
     "AvgPool3d",
     "MaxUnpool2d",
+    "Fold",
+    "Unfold",
     "MaxPool1d",
     "MaxPool2d",
     "Unflatten",

@@ -508,9 +508,9 @@ __all__ += ["interpolate", "normalize"]
 from .attention import scaled_dot_product_attention  # noqa: E402
 
 __all__ += ["scaled_dot_product_attention"]
-from .unfold import unfold  # noqa: E402
+from .unfold import fold, unfold  # noqa: E402
 
-__all__ += ["unfold"]
+__all__ += ["fold", "unfold"]
 from .conv_more import conv3d, conv_transpose1d, conv_transpose2d  # noqa: E402
 
 __all__ += ["conv3d", "conv_transpose1d", "conv_transpose2d"]

@@ -233,6 +233,7 @@ CASES = [
     ("unfold", "unfold", lambda a: a.unfold(1, 2, 1) ** 2, [r(2, 4)]),
     ("im2col", "im2col", lambda a: _F().unfold(a, 2, padding=1, stride=2) ** 2,
      [r(1, 2, 3, 3)]),
+    ("col2im", "col2im", lambda a: _F().fold(a, (3, 3), 2) ** 2, [r(1, 4, 4)]),
     ("convolution_nd", "convolution_nd",
      lambda x, w, b: _F().conv3d(x * x, w, b, padding=1, stride=(1, 2, 1)),
      [r(1, 2, 2, 3, 2), r(2, 2, 2, 2, 1), r(2)]),

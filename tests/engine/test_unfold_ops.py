@@ -1,4 +1,4 @@
-"""``Tensor.unfold`` and ``F.unfold`` (im2col): hand values, finite differences, errors, and
+"""``Tensor.unfold``, ``F.unfold`` (im2col) and ``F.fold`` (col2im): hand values, finite differences, errors, and
 PyTorch's values, dtypes, shapes, grads and node names."""
 
 from __future__ import annotations
@@ -37,6 +37,15 @@ CASES = [
     ("im2col_unbatched", U(2), [r(3, 4, 5)], "Im2ColBackward0"),
     ("im2col_padding_only", U(3, padding=2, stride=2), [r(1, 2, 3, 3)], "Im2ColBackward0"),
     ("im2col_empty_batch", U(2), [r(0, 3, 4, 5)], "Im2ColBackward0"),
+    ("col2im", lambda m, x: m.nn.functional.fold(x, (4, 5), 2), [r(2, 12, 12)],
+     "Col2ImBackward0"),
+    ("col2im_unbatched", lambda m, x: m.nn.functional.fold(x, (4, 5), 2), [r(12, 12)],
+     "Col2ImBackward0"),
+    ("col2im_all_options",
+     lambda m, x: m.nn.functional.fold(x, (4, 5), (2, 3), dilation=(1, 2), padding=1,
+                                       stride=(2, 1)), [r(2, 18, 9)], "Col2ImBackward0"),
+    ("fold_of_unfold", lambda m, x: m.nn.Fold((3, 4), 2)(m.nn.Unfold(2)(x)), [r(1, 2, 3, 4)],
+     "Col2ImBackward0"),
 ]
 IDS = [c[0] for c in CASES]
 
@@ -79,7 +88,24 @@ ERRORS = [
     lambda m: m.nn.functional.unfold(m.ones(2, 3, 4, 5), 2, stride=0),
     lambda m: m.nn.functional.unfold(m.ones(2, 3, 4, 5, 6), 2),
     lambda m: m.nn.functional.unfold(m.ones(4, 5), 2),
+    lambda m: m.nn.functional.fold(m.ones(2, 10, 12), (4, 5), 2),
+    lambda m: m.nn.functional.fold(m.ones(2, 12, 10), (4, 5), 2),
+    lambda m: m.nn.functional.fold(m.ones(2, 12, 10, 1), (4, 5), 2),
+    lambda m: m.nn.functional.fold(m.ones(2, 12, 12, dtype=m.int64), (4, 5), 2),
 ]
+
+
+def test_fold_adds_overlaps_by_hand():
+    ones = engine.ones(1, 4, 4)  # four 2x2 blocks of ones over a 3x3 output, stride 1
+    out = engine.nn.functional.fold(ones, (3, 3), 2)
+    assert out.tolist() == [[[[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]]]
+
+
+@pytest.mark.torch
+def test_modules_print_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for build in (lambda nn: nn.Fold((4, 5), 2), lambda nn: nn.Unfold(2, padding=1)):
+        assert repr(build(engine.nn)) == repr(build(torch.nn))
 
 
 @pytest.mark.torch

@@ -78,6 +78,7 @@ CASES = {
         for red in ("sum", "prod", "mean", "amax", "amin") for inc in (True, False)),
     "unfold": lambda: (t(2, 4).unfold(1, 2, 1) ** 2).sum(),
     "im2col": lambda: (F.unfold(t(1, 2, 3, 3), 2, padding=1, stride=2) ** 2).sum(),
+    "col2im": lambda: (F.fold(t(1, 4, 4), (3, 3), 2) ** 2).sum(),
     "convolution_nd": lambda: (F.conv3d(t(1, 2, 2, 3, 2), t(2, 2, 2, 2, 1, seed=1),
                                         t(2, seed=2), padding=1, stride=(1, 2, 1)) ** 2).sum(),
     "convolution_transpose": lambda: (F.conv_transpose2d(t(1, 2, 2, 2), t(2, 1, 3, 3, seed=1),
