@@ -2,9 +2,10 @@
 name PyTorch gives its fused kernel (flash attention, a 3-d or transposed convolution).
 
 The forward runs the composition without recording; the VJP runs it again with recording on
-and asks ``autograd.grad`` for the grads of the saved inputs, with any observer detached. Under ``create_graph=True`` the
-composition is built on the saved Tensors themselves, so the grads stay differentiable. The
-derivative formulas are therefore those of the composed ops' own rows."""
+and asks ``autograd.grad`` for the grads of the saved inputs, with any observer detached. Under
+``create_graph=True`` the composition is built on the saved Tensors themselves, so the grads
+stay differentiable. The derivative formulas are therefore those of the composed ops' own rows
+(a row may add a numpy shortcut for the plain backward)."""
 
 from __future__ import annotations
 

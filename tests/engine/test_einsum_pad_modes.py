@@ -62,7 +62,8 @@ for _mode in ("reflect", "replicate", "circular"):
     PAD += [
         (f"{_mode}_1d", lambda m, x, mode=_mode: m.nn.functional.pad(x, (2, 1), mode=mode),
          [r(2, 2, 3)], _node.format(1)),
-        (f"{_mode}_1d_unbatched", lambda m, x, mode=_mode: m.nn.functional.pad(x, (1, 1), mode=mode),
+        (f"{_mode}_1d_unbatched",
+         lambda m, x, mode=_mode: m.nn.functional.pad(x, (1, 1), mode=mode),
          [r(2, 3)], _node.format(1)),
         (f"{_mode}_crop", lambda m, x, mode=_mode: m.nn.functional.pad(x, (-1, 2), mode=mode),
          [r(1, 2, 3)], _node.format(1)),

@@ -1,5 +1,5 @@
-"""``Tensor.unfold``, ``F.unfold`` (im2col) and ``F.fold`` (col2im): hand values, finite differences, errors, and
-PyTorch's values, dtypes, shapes, grads and node names."""
+"""``Tensor.unfold``, ``F.unfold`` (im2col) and ``F.fold`` (col2im): hand values, finite
+differences, errors, and PyTorch's values, dtypes, shapes, grads and node names."""
 
 from __future__ import annotations
 
