@@ -7,8 +7,7 @@ A map is ``(in_shape, idx, w)``: ``idx`` (int64, shape ``(K, *out_shape)``) hold
 into the input, ``-1`` where the output takes 0 (zero padding); ``w`` (same shape) the weights of
 the ``K`` picks, or None for a plain pick (``K == 1``). The output is
 ``sum_k w[k] * x.flat[idx[k]]`` and its VJP scatters ``g * w[k]`` back onto ``idx[k]``, so
-``create_graph`` works through
-``index_scatter``."""
+``create_graph`` works through ``index_scatter``."""
 
 from __future__ import annotations
 
