@@ -37,6 +37,33 @@ def _parse_term(term, start, what):
     return labels
 
 
+def _letters(sublist):
+    out = []
+    for v in sublist:
+        if v is Ellipsis:
+            out.append("...")
+            continue
+        if not 0 <= int(v) < 52:
+            raise ValueError("einsum(): subscript in subscript list is not within the valid "
+                             "range [0, 52)")
+        out.append(chr(ord("A") + int(v)) if v < 26 else chr(ord("a") + int(v) - 26))
+    return "".join(out)
+
+
+def _from_sublists(args):
+    """``einsum(a, [0, 1], b, [1, 2], [0, 2])`` as ``("AB,BC->AC", (a, b))``."""
+    ops, terms = [], []
+    i = 0
+    while i + 1 < len(args):
+        ops.append(args[i])
+        terms.append(_letters(args[i + 1]))
+        i += 2
+    eq = ",".join(terms)
+    if i < len(args):
+        eq += "->" + _letters(args[i])
+    return eq, tuple(ops)
+
+
 def _view(t, shape):
     """``t`` reshaped, recorded as PyTorch's einsum ends: ``ViewBackward0``."""
     shape = tuple(shape)
@@ -47,11 +74,13 @@ def _view(t, shape):
 
 def einsum(equation, *operands):
     """Sum of products over the subscripts of ``equation`` (``"ij,jk->ik"``, ``"...ij->...ji"``)."""
+    if isinstance(equation, Tensor):  # the sublist form: op0, sub0, op1, sub1, ..., [out]
+        equation, operands = _from_sublists((equation, *operands))
     if len(operands) == 1 and isinstance(operands[0], list | tuple):
         operands = tuple(operands[0])
     if not isinstance(equation, str):
-        raise NotImplementedError("einsum's sublist form is not supported by this engine; use "
-                                  "an equation string")
+        raise TypeError("einsum(): argument 'equation' must be str, not "
+                        f"{type(equation).__name__}")
     for t in operands:
         if not isinstance(t, Tensor):
             raise TypeError("einsum(): argument 'operands' must be tuple of Tensors, not "
