@@ -33,6 +33,7 @@ _MAX_SAMPLES = 4096
 _samples: list = []  # [weakref to a sampled node, nodes recorded since the sample before it]
 _last_seq = -1
 _frozen = False  # frozen by this policy (undone before any explicit collection)
+_scheduled = False  # collect() runs: an explicit collection that stands for an automatic one
 
 
 def _recent_node():
@@ -78,7 +79,7 @@ def _on_collect(phase, info):
         return
     # read first: this callback's own allocations count too. An automatic collection starts on
     # the allocation that takes generation 0 past its threshold; gc.collect() never sees that.
-    automatic = gc.get_count()[0] > gc.get_threshold()[0] and gc.isenabled()
+    automatic = _scheduled or gc.get_count()[0] > gc.get_threshold()[0] and gc.isenabled()
     _sample()
     if automatic and live_nodes() >= LIVE_NODES:
         if not _frozen:
@@ -89,6 +90,18 @@ def _on_collect(phase, info):
     elif _frozen:
         _frozen = False
         gc.unfreeze()
+
+
+def collect(generation: int = 2) -> int:
+    """``gc.collect(generation)`` on behalf of a scheduler that runs the collector itself (with
+    automatic collection disabled, as a GUI that collects on its own thread does): the policy
+    treats it as an automatic collection, so a big live graph is not rescanned."""
+    global _scheduled
+    _scheduled = True
+    try:
+        return gc.collect(generation)
+    finally:
+        _scheduled = False
 
 
 def frozen() -> bool:

@@ -120,3 +120,26 @@ def test_uninstall_unfreezes(small_policy):
     finally:
         gc_policy.install()
     del y
+
+
+def test_a_scheduled_collection_keeps_the_big_graph_frozen(small_policy):
+    """With automatic collection off, a scheduler's gc_policy.collect() applies the policy;
+    a plain gc.collect() still scans everything."""
+    x = engine.tensor([0.1, 0.2, 0.3, 0.4], requires_grad=True)
+    garbage = []
+    y = _chain(x, _big_rounds(), garbage)
+    assert gc_policy.frozen()
+    gc.disable()
+    try:
+        gc_policy.collect()
+        assert gc_policy.frozen()
+        gc.collect()
+        assert not gc_policy.frozen()
+        assert all(r() is None for r in garbage)
+        gc_policy.collect()  # the graph is still alive: frozen again
+        assert gc_policy.frozen()
+        del y
+        gc_policy.collect()  # the graph is gone: unfrozen and scanned
+        assert not gc_policy.frozen()
+    finally:
+        gc.enable()
