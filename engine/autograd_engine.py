@@ -361,11 +361,17 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
     outer_tasks = _tasks.stack
     _tasks.stack = (*outer_tasks, task)
     try:
-        while ready:
+        # a node that became ready while the queue was empty is the next one popped anyway:
+        # it is held in `nxt` instead (a chain of ops then never touches the heap)
+        nxt = None
+        while nxt is not None or ready:
             # drop the previous step's references so a grad array nobody else holds can be
             # recognised (by its reference count) and kept by the leaf without a copy
             step = grads_out = g = prev = None
-            node = pop(ready)[2]
+            if nxt is not None:
+                node, nxt = nxt, None
+            else:
+                node = pop(ready)[2]
             buf = bpop(node, None)
             if create_graph:
                 _mode.enabled = True  # the VJPs' own ops are recorded; restored before yield
@@ -415,7 +421,13 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
                     left = deps[fn] - 1
                     deps[fn] = left
                     if not left:
-                        push(ready, (-fn._seq, tick(), fn))
+                        if nxt is None and not ready:
+                            nxt = fn
+                        else:
+                            if nxt is not None:  # pushed first: ties keep their order
+                                push(ready, (-nxt._seq, tick(), nxt))
+                                nxt = None
+                            push(ready, (-fn._seq, tick(), fn))
                 step = new_step(BackwardStep, (node, (buf,), grads_out))
             else:
                 step = _run_node(node, buf, m, create_graph, retain_graph, capture, results,
