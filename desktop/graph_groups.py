@@ -7,7 +7,7 @@ one box, edges between boxes are merged, and the user's expand/collapse choices 
 groups' stable keys across debugger stops. A graph of at most ``COLLAPSE_ABOVE`` nodes is drawn
 in full; above that groups start collapsed and open, biggest first, while the drawing stays
 within ``OPEN_BUDGET`` boxes: a 10,000-node training graph opens as a few dozen readable boxes
-(laid out in milliseconds, Fit still legible); double-click opens more.
+(a short column that Fit keeps legible); double-click opens more.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from desktop.model import GraphEdge, GraphNode, GraphSnapshot, NodeKind
 
 COLLAPSE_ABOVE = 200  # nodes: above this a graph opens with its groups collapsed
 MIN_REPEAT_NODES = 8  # a repeated pattern smaller than this is not worth a box
-OPEN_BUDGET = 50  # boxes: a big graph's groups open by default while the drawing stays within
+OPEN_BUDGET = 24  # boxes: a big graph's groups open by default while the drawing stays within
 MAX_CHILDREN = 25  # iterations of one loop box; more go in blocks ("iterations 1–50")
 _PERIODS_TRIED = 4  # next occurrences of an atom tried as the period of a repeat
 _PASSES = 3  # repeat detection over already-found repeats: loops nested this deep
@@ -31,8 +31,9 @@ class OpInfo:
     id: int
     line: int | None
     op: str
-    # (kind, name) outermost first: "module" (attribute path), "function" (a def with a loop:
-    # consecutive nodes are one call) or "call" (a def without: a repeat is a run of calls)
+    # (kind, name[, call]) outermost first: "module" (attribute path and class, with the
+    # call's number: two calls are two boxes), "function" (a def with a loop: consecutive
+    # nodes are one call) or "call" (a def without: a repeat is a run of calls)
     path: tuple[tuple[str, str], ...] = ()
 
 
@@ -94,7 +95,7 @@ def _build(ops: list[OpInfo], level: int, parent: _G | None, out: list[_G]) -> N
         while j < len(ops) and len(ops[j].path) > level and ops[j].path[level] == step:
             j += 1
         run = ops[i:j]
-        kind, name = step
+        kind, name = step[0], step[1]
         if kind == "call":  # a function without loops: a repeat in its run is a run of calls
             calls, found = _repeats(list(run), level, 0, parent, out, f"{name}()")
             if found:
@@ -466,9 +467,9 @@ class GroupState:
         if memo is not None and memo[0] == sig:
             return memo[1]
         count = len(g.members)
-        summary = {"loop": "loop", "iteration": "iteration", "module": "module",
-                   "function": "function call"}.get(g.kind, g.kind)
-        box = GraphNode(id=gid, kind=NodeKind.OP, op=f"{summary} · {count} nodes",
+        summary = {"loop": "loop · ", "module": "module · ",
+                   "function": "function call · "}.get(g.kind, "")
+        box = GraphNode(id=gid, kind=NodeKind.OP, op=f"{summary}{count} nodes",
                         label=g.title, shape=(),
                         line=g.lines[0] if g.lines is not None else None)
         self._boxes[g.key] = (sig, box)

@@ -28,6 +28,10 @@ from desktop.model import GraphSnapshot
 
 GRANDALF_MAX_NODES = 500
 GRANDALF_MAX_COST = 1000  # nodes + dummy vertices, see above
+# Past this many vertices per node (long edges dominate: a parameter feeding every collapsed
+# block of a loop) grandalf spreads the edges' dummies into a row several screens wide; the
+# linear layering keeps such a drawing a narrow column that Fit leaves readable.
+DUMMY_RATIO = 4
 DEFAULT_SIZE = (190.0, 64.0)  # the graph view's widest box (labels elided past 170 px)
 X_GAP = 30.0  # between boxes on one layer
 Y_GAP = 46.0  # between layers (edges carry grad labels after backward: one text line)
@@ -51,7 +55,8 @@ def layout(snapshot: GraphSnapshot, sizes: dict[int, Size] | None = None,
         comp_edges = [(s, d) for s, d in edges if s in comp_set]
         pos = None
         if use_grandalf and 1 < len(comp) <= GRANDALF_MAX_NODES \
-                and layout_cost(comp, comp_edges) <= GRANDALF_MAX_COST:
+                and layout_cost(comp, comp_edges) <= min(GRANDALF_MAX_COST,
+                                                         DUMMY_RATIO * len(comp)):
             pos = _grandalf(comp, comp_edges, size)
         if pos is None:
             pos = simple_layers(comp, comp_edges, size)

@@ -40,10 +40,12 @@ class NodeRecord(weakref.ref):
     """What we know about one node, as a weak reference to it: a graph the script drops (a
     past training iteration) is freed as usual and its record goes with it."""
 
-    __slots__ = ("consts", "freed", "grad_in", "grads_out", "key", "line", "out", "seq", "shape")
+    __slots__ = ("consts", "freed", "grad_in", "grads_out", "key", "line", "modules", "out", "seq",
+                 "shape")
     # consts: tensor inputs that don't require grad (shown as LEAF_CONST nodes)
     # out: the output's values (numpy, not copied) when small; shape: the output's shape
     # grad_in / grads_out: grads that arrived at / left the node in the last backward
+    # modules: ((module, call number), ...) of the nn.Module calls running, outermost first
 
 
 class Recorder(Observer):
@@ -70,6 +72,9 @@ class Recorder(Observer):
         self._backward_seq = 0  # seq when the last backward began
         self._last_roots: tuple = ()
         self._functions: tuple = (None, {})  # (source, {line: innermost def's name})
+        self.modules: tuple = ()  # the nn.Module calls running now (see module_enter)
+        self._module_calls = 0
+        _install_module_hooks(self)
 
     def function_lines(self) -> dict[int, str]:
         """{line: (kind, name) of the innermost ``def`` holding it} in the script (methods as
@@ -98,6 +103,7 @@ class Recorder(Observer):
             rec.shape = tuple(getattr(out, "shape", ()))
             rec.out = None
         rec.line = where[1] if where is not None and where[0] == self.filename else None
+        rec.modules = self.modules
         self.seq += 1
         rec.seq = self.seq
         rec.freed = False
@@ -106,6 +112,19 @@ class Recorder(Observer):
         records[key] = rec
         if len(records) > MAX_RECORDS:
             self._evict()
+
+    def module_enter(self, module) -> None:
+        """An ``nn.Module`` call began on the script's thread (a global forward pre-hook)."""
+        self._module_calls += 1
+        self.modules = (*self.modules, (module, self._module_calls))
+
+    def module_exit(self, module) -> None:
+        """That call ended (normally or by an exception)."""
+        stack = self.modules
+        for k in range(len(stack) - 1, -1, -1):
+            if stack[k][0] is module:
+                self.modules = stack[:k]
+                return
 
     def _forget(self, rec):
         if self.records.get(rec.key) is rec:
@@ -192,6 +211,7 @@ def _size(shape) -> int:
 class _Snapshotter:
     def __init__(self, rec: Recorder, namespace: dict, max_nodes: int):
         self.rec = rec
+        self.namespace = namespace
         self.max_nodes = max_nodes
         self.names: dict[int, str] = {}  # id(tensor) -> name
         self.fn_names: dict[int, str] = {}  # id(grad_fn) -> name of a tensor it produced
@@ -228,17 +248,34 @@ class _Snapshotter:
 
     def _groups(self) -> tuple:
         records, functions = self.rec.records, self.rec.function_lines()
+        names = self._module_names()
         ops = []
         for key, node in self.nodes.items():
             r = records.get(key)
             if r is None or node.kind not in (NodeKind.OP, NodeKind.CUSTOM):
                 continue
             fn = functions.get(r.line)
-            path = (fn,) if fn is not None else ()
+            path = tuple(("module", _module_title(m, names), call) for m, call in r.modules)
+            if fn is not None and not (path and fn[1].endswith(".forward")):
+                path += (fn,)  # a module's own forward is its box already
             ops.append((r.seq, OpInfo(key, r.line, node.op, path)))
         ops.sort(key=lambda t: t[0])
         consts = [k for k, n in self.nodes.items() if n.kind == NodeKind.LEAF_CONST]
         return find_groups([o for _, o in ops], [(e.src, e.dst) for e in self.edges], consts)
+
+    def _module_names(self) -> dict[int, str]:
+        """{id(module): attribute path} of the modules bound in the namespace (``model.0``)."""
+        names: dict[int, str] = {}
+        for name, value in list(self.namespace.items()):
+            named = getattr(value, "named_modules", None)
+            if named is None or name.startswith("_") or isinstance(value, type):
+                continue
+            try:
+                for sub, module in named(prefix=name):
+                    names.setdefault(id(module), sub)
+            except Exception:  # noqa: BLE001 -- a user's odd object: no names from it
+                continue
+        return names
 
     def _full(self) -> bool:
         if len(self.nodes) >= self.max_nodes:
@@ -307,6 +344,12 @@ class _Snapshotter:
         )
 
 
+def _module_title(module, names: dict[int, str]) -> str:
+    kind = type(module).__name__
+    name = names.get(id(module))
+    return f"{name} ({kind})" if name else kind
+
+
 def _function_lines(source: str) -> dict[int, tuple[str, str]]:
     try:
         tree = ast.parse(source)
@@ -334,6 +377,65 @@ def _function_lines(source: str) -> dict[int, tuple[str, str]]:
         for line in range(start + 1, end + 1):
             out[line] = name
     return out
+
+
+def _recorders_of(obs) -> list:
+    """The Recorders behind an observer: the debugger's stepper and the app's symbolic tee
+    wrap one."""
+    for _ in range(3):
+        if obs is None or isinstance(obs, Recorder):
+            return [] if obs is None else [obs]
+        obs = getattr(obs, "recorder", None) or getattr(obs, "primary", None)
+    return []
+
+
+def _this_threads_recorders() -> list:
+    from engine import observe
+
+    hub = observe.current
+    if hub is None:
+        return []
+    targets = hub.targets() if hasattr(hub, "targets") else (hub,)
+    return [r for obs in targets for r in _recorders_of(obs)]
+
+
+def _module_pre_hook(module, args):
+    for rec in _this_threads_recorders():
+        rec.module_enter(module)
+
+
+def _module_hook(module, args, output):
+    for rec in _this_threads_recorders():
+        rec.module_exit(module)
+
+
+_module_hooks: list = []  # the two global nn.Module hook handles while a Recorder lives
+_live = [0]  # Recorders alive
+
+
+def _install_module_hooks(recorder) -> None:
+    """Which nn.Module made a node: global forward hooks, installed while any Recorder lives
+    (every module call then pays two Python calls; none before a Recorder exists)."""
+    _live[0] += 1
+    weakref.finalize(recorder, _remove_module_hooks)
+    if _module_hooks:
+        return
+    try:
+        from engine.nn.module_hooks import (
+            register_module_forward_hook,
+            register_module_forward_pre_hook,
+        )
+    except ImportError:
+        return
+    _module_hooks.append(register_module_forward_pre_hook(_module_pre_hook))
+    _module_hooks.append(register_module_forward_hook(_module_hook, always_call=True))
+
+
+def _remove_module_hooks() -> None:
+    _live[0] -= 1
+    if _live[0] <= 0:
+        while _module_hooks:
+            _module_hooks.pop().remove()
 
 
 def _is_custom(fn) -> bool:

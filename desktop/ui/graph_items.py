@@ -241,6 +241,10 @@ class NodeItem(LazyTip, QGraphicsItem):
                    fm.elidedText(text, Qt.TextElideMode.ElideRight, box.width()))
         return y + fm.height()
 
+    def short_name(self) -> str:
+        """What the box says when zoomed out."""
+        return self.node.label or self.node.op.removesuffix("Backward0")
+
     def _paint_name_only(self, p: QPainter, scale: float) -> None:
         """Level of detail for a zoomed-out graph: the name (or op) only, in a font that
         stays MIN_SCREEN_PX tall on screen as far as the box allows."""
@@ -248,7 +252,7 @@ class NodeItem(LazyTip, QGraphicsItem):
         font = _px_font(max(1, int(px)), bold=True)
         fm = QFontMetricsF(font)
         p.setFont(font)
-        text = self.node.label or self.node.op.removesuffix("Backward0")
+        text = self.short_name()
         p.drawText(self.rect, Qt.AlignmentFlag.AlignCenter,
                    fm.elidedText(text, Qt.TextElideMode.ElideRight, self.rect.width() * 1.6))
 
@@ -416,6 +420,20 @@ class EdgeItem(LazyTip, QGraphicsPathItem):
         return stroker.createStroke(self.path())
 
 
+def short_title(title: str) -> str:
+    """A group's title in a few characters, for a zoomed-out box: "iteration 7 of 40" -> "#7",
+    "iterations 1–10" -> "#1–10", "model.0 (Linear)" -> "model.0", "loop line 5 ×40" ->
+    "loop ×40", "f() · line 3" -> "f()"."""
+    words = title.split()
+    if words[0] in ("iteration", "call") and len(words) == 4:
+        return f"#{words[1]}"
+    if words[0] in ("iterations", "calls") and len(words) == 2:
+        return f"#{words[1]}"
+    if words[0] == "loop" and len(words) >= 2:
+        return f"loop {words[-1]}"
+    return title.split(" (")[0].split(" · ")[0]
+
+
 class GroupItem(NodeItem):
     """A collapsed group (module, function call, loop, iteration) drawn as one box, stacked
     like a deck so it reads as "more inside"; double-click opens it."""
@@ -429,6 +447,9 @@ class GroupItem(NodeItem):
 
     def tooltip_text(self) -> str:
         return f"{self.group.title}\n{self.node.op}\ndouble-click to open"
+
+    def short_name(self) -> str:
+        return short_title(self.group.title)
 
     def boundingRect(self) -> QRectF:
         return self.rect.adjusted(-3, -3, 9, 9)

@@ -196,9 +196,39 @@ class _BackwardHook:
         return new[0] if single else tuple(new)
 
 
+# Hooks for every module (``torch.nn.modules.module.register_module_forward_pre_hook`` and
+# ``register_module_forward_hook``): run before each module's own, as PyTorch's.
+_global_forward_pre_hooks: OrderedDict = OrderedDict()
+_global_forward_hooks: OrderedDict = OrderedDict()
+_global_forward_hooks_always_called: OrderedDict = OrderedDict()
+
+
+def register_module_forward_pre_hook(hook):
+    """``hook(module, args)`` before every module's ``forward``; a non-None return replaces
+    args. Returns a handle whose ``remove()`` unregisters it."""
+    handle = RemovableHandle(_global_forward_pre_hooks)
+    _global_forward_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_forward_hook(hook, *, always_call: bool = False):
+    """``hook(module, args, output)`` after every module's ``forward``; a non-None return
+    replaces the output. ``always_call``: also called (with output None) when forward
+    raised."""
+    handle = _ModuleHandle(_global_forward_hooks, (_global_forward_hooks_always_called,))
+    _global_forward_hooks[handle.id] = hook
+    if always_call:
+        _global_forward_hooks_always_called[handle.id] = True
+    return handle
+
+
 def call_with_hooks(self, args, kwargs):
     """``module(*args, **kwargs)`` with its hooks, in PyTorch's order."""
     d = self.__dict__
+    for hook in list(_global_forward_pre_hooks.values()):
+        r = hook(self, args)
+        if r is not None:
+            args = r if isinstance(r, tuple) else (r,)
     pre_kw = d.get("_forward_pre_hooks_with_kwargs") or {}
     for hid, hook in list(self._forward_pre_hooks.items()):
         if hid in pre_kw:
@@ -221,12 +251,23 @@ def call_with_hooks(self, args, kwargs):
     called = set()
     try:
         result = self.forward(*args, **kwargs)
+        for hid, hook in list(_global_forward_hooks.items()):
+            called.add(hid)
+            r = hook(self, args, result)
+            if r is not None:
+                result = r
         for hid, hook in list(self._forward_hooks.items()):
             called.add(hid)
             r = hook(self, args, kwargs, result) if hid in fwd_kw else hook(self, args, result)
             if r is not None:
                 result = r
     except Exception:
+        for hid, hook in list(_global_forward_hooks.items()):
+            if hid in _global_forward_hooks_always_called and hid not in called:
+                try:
+                    hook(self, args, None)
+                except Exception:  # noqa: BLE001 -- the forward's own error is the one to raise
+                    pass
         for hid, hook in list(self._forward_hooks.items()):
             if hid in always and hid not in called:
                 try:
@@ -246,6 +287,7 @@ def call(self, *args, **kwargs):
     """``Module.__call__``: ``forward``, straight, unless the module has hooks."""
     d = self.__dict__
     if (d.get("_forward_pre_hooks") or d.get("_forward_hooks") or d.get("_backward_hooks")
-            or d.get("_backward_pre_hooks")):
+            or d.get("_backward_pre_hooks") or _global_forward_pre_hooks
+            or _global_forward_hooks):
         return call_with_hooks(self, args, kwargs)
     return self.forward(*args, **kwargs)

@@ -188,3 +188,55 @@ def test_default_choices_stay_put_while_a_loop_grows():
         shapes.append(frozenset(i for i in (n.id for n in p.graph.nodes)))
     changes = sum(a != b for a, b in zip(shapes, shapes[1:], strict=False))
     assert changes <= 3  # a new block now and then, not a reshuffle per iteration
+
+
+MODEL = """\
+import torch
+torch.manual_seed(0)
+model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+x = torch.randn(16, 4)
+loss = 0
+for step in range(40):
+    loss = loss + model(x + step).pow(2).mean()
+try:
+    model(torch.ones(3))  # a failing call must not leave its module open
+except RuntimeError:
+    pass
+loss = loss * 1.0
+loss.backward()
+"""
+
+
+def test_nodes_are_grouped_by_module_call_named_by_attribute_path():
+    graph = run_script(MODEL).graph
+    assert len(graph.nodes) > COLLAPSE_ABOVE
+    ops = {n.id: n.op for n in graph.nodes}
+    modules = by_kind(graph.groups, "module")
+    titles = {g.title for g in modules}
+    assert titles == {"model (Sequential)", "model.0 (Linear)", "model.1 (Tanh)",
+                      "model.2 (Linear)"}
+    calls = [g for g in modules if g.title == "model (Sequential)"]
+    assert len(calls) == 40  # one box per call
+    by_key = {g.key: g for g in graph.groups}
+    tanh = [g for g in modules if g.title == "model.1 (Tanh)"]
+    assert all(sorted(ops[m] for m in g.members) == ["TanhBackward0"] for g in tanh)
+    assert all(by_key[g.parent].title == "model (Sequential)" for g in tanh)
+    # the 40 calls of the loop body repeat: one loop box over them
+    (loop,) = by_kind(graph.groups, "loop")
+    assert loop.title == "loop line 7 ×40"
+    last = next(n for n in graph.nodes if n.op == "MulBackward0" and n.line == 12)
+    assert all(last.id not in g.members for g in modules)  # made after the failed call
+
+
+def test_module_hooks_are_installed_only_while_a_recorder_lives():
+    import gc
+
+    from desktop import recorder as rec_mod
+    from engine.nn import module_hooks
+
+    rec = rec_mod.Recorder()
+    assert module_hooks._global_forward_pre_hooks
+    del rec
+    gc.collect()
+    if not rec_mod._live:  # no other test's recorder alive
+        assert not module_hooks._global_forward_pre_hooks

@@ -160,3 +160,15 @@ def test_backward_steps_and_step_back_through_1000_nodes_update_in_place(
     assert rebuilds == []  # never the whole scene again
     assert all(isinstance(i, (NodeItem, EdgeItem, GroupFrame)) or i.parentItem() is not None
                for i in gv.scene.items())
+
+
+def test_zoomed_out_group_boxes_say_a_short_name():
+    from desktop.ui.graph_items import short_title
+
+    assert short_title("iteration 7 of 40") == "#7"
+    assert short_title("call 3 of 9") == "#3"
+    assert short_title("iterations 1–10") == "#1–10"
+    assert short_title("loop line 5 ×40") == "loop ×40"
+    assert short_title("cell() ×249 calls") == "cell() ×249 calls"
+    assert short_title("model.0 (Linear)") == "model.0"
+    assert short_title("deep() · line 5") == "deep()"
