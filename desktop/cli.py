@@ -67,8 +67,11 @@ def _gui(args: list[str]) -> int:
 
 
 def _check_command(args: list[str]) -> int:
-    """``stepgrad check``: symbolic.cli, which reads a notebook through desktop.notebook."""
-    if not any(a.endswith(".ipynb") for a in args):
+    """``stepgrad check``: symbolic.cli, which reads a notebook through desktop.notebook and a
+    session's code through desktop.session (a session file is JSON, never run as Python)."""
+    from desktop.session import SUFFIX
+
+    if not any(a.endswith((".ipynb", SUFFIX)) for a in args):
         return _dispatch("symbolic.cli", args, "check")
     from symbolic.cli import main as check_main
 
@@ -227,11 +230,11 @@ def _read_source(path: str, command: str = "run"):
     except SyntaxError as exc:  # an unknown coding declared
         print(f"stepgrad {command}: cannot read {path}: {exc.msg}", file=sys.stderr)
     except SessionError as exc:
-        print(f"stepgrad run: {exc}", file=sys.stderr)
+        print(f"stepgrad {command}: {exc}", file=sys.stderr)
     except OSError as exc:
-        print(f"stepgrad run: cannot read {path}: {exc.strerror}", file=sys.stderr)
+        print(f"stepgrad {command}: cannot read {path}: {exc.strerror}", file=sys.stderr)
     except UnicodeDecodeError as exc:
-        print(f"stepgrad run: cannot read {path}: byte {exc.start} is not "
+        print(f"stepgrad {command}: cannot read {path}: byte {exc.start} is not "
               f"{encoding_name(exc.encoding)} text (is it a Python script?)",
               file=sys.stderr)
     return None
