@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -37,10 +38,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command == "run":
         return run_command(args[1:])
     if command == "check":
-        return _check_command(args[1:])
+        return _quiet_on_closed_pipe(_check_command, args[1:])
     if command == "export":
-        return _dispatch("desktop.export", args[1:], "export")
+        return _quiet_on_closed_pipe(_dispatch, "desktop.export", args[1:], "export")
     return _gui(args)
+
+
+def _quiet_on_closed_pipe(command, *args) -> int:
+    """Run a subcommand that reports on stdout. When the reader goes away (`stepgrad check F |
+    head`), end as a shell tool ended by SIGPIPE does: status 141 and no traceback. stdout is
+    pointed at /dev/null so that the interpreter's last flush has nowhere to fail."""
+    try:
+        return command(*args)
+    except BrokenPipeError:
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+        return 128 + 13
 
 
 def _no_display() -> bool:
