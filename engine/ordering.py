@@ -7,7 +7,7 @@ import numpy as np
 
 from .inplace_ops import check_int_fill
 from .ops import OPS
-from .tensor import _C_TYPE_NAMES, Tensor, _dims, _result, _wrap
+from .tensor import _C_TYPE_NAMES, Tensor, _broadcast_error, _dims, _result, _wrap
 
 
 def _order(x, d, descending):
@@ -103,7 +103,10 @@ def flip(t, *dims):
 
 def _fill_where(key, t, keep, value, inputs=None):
     x = t._data
-    out = np.where(keep, x, np.asarray(value).astype(x.dtype))
+    try:
+        out = np.where(keep, x, np.asarray(value).astype(x.dtype))
+    except ValueError:
+        raise _broadcast_error(keep.shape, x.shape) from None  # PyTorch names the mask "a"
     keep = np.broadcast_to(keep, out.shape)
     return _result(OPS[key], out, inputs or (t,), (keep, x.shape, value))
 

@@ -1030,6 +1030,11 @@ class Tensor(metaclass=_TensorClass):
         return _lazy.ordering.masked_fill(self, mask, value)
 
     def masked_fill_(self, mask, value):
+        if isinstance(mask, Tensor):
+            try:
+                np.broadcast_shapes(self._data.shape, mask._data.shape)
+            except ValueError:  # in place, PyTorch names the tensor itself "a"
+                raise _broadcast_error(self._data.shape, mask._data.shape) from None
         return self._inplace(lambda a: _lazy.ordering.masked_fill(a, mask, value))
 
     def tril(self, diagonal=0):
@@ -1408,7 +1413,15 @@ class Tensor(metaclass=_TensorClass):
     def permute(self, *dims):
         if not dims:
             raise TypeError('permute() missing 1 required positional arguments: "dims"')
-        dims = _dims(_shape_arg(dims), self._data.ndim)
+        dims = _shape_arg(dims)
+        nd = self._data.ndim
+        if len(dims) != nd:  # PyTorch 2.13's wording, "sparse_coo" included
+            raise RuntimeError("permute(sparse_coo): number of dimensions in the tensor input does "
+                               "not match the length of the desired ordering of dimensions i.e. "
+                               f"input.dim() = {nd} is not equal to len(dims) = {len(dims)}")
+        dims = _dims(dims, nd)
+        if len(set(dims)) != nd:
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
         return _result(OPS["permute"], self._data.transpose(dims), (self,), dims,
                        self._rg)._share(self)
 

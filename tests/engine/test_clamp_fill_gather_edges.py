@@ -206,3 +206,19 @@ def test_prod_with_two_zeros_sends_zeros_whatever_else_the_tensor_holds():
     x.prod().backward()  # one zero: the product of the others, inf at the zero
     g = x.grad.tolist()
     assert g[0] == float("inf") and g[1] == 0.0 and np.isnan(g[2:]).all()
+
+
+@pytest.mark.parametrize("expr, message", [
+    ("x.permute(0, 0)", "permute(): duplicate dims are not allowed."),
+    ("x.permute(0)", "permute(sparse_coo): number of dimensions in the tensor input does not "
+                     "match the length of the desired ordering of dimensions i.e. input.dim() = "
+                     "2 is not equal to len(dims) = 1"),
+    ("x.masked_fill(torch.ones(3, 2, dtype=torch.bool), 0)",
+     "The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 1"),
+    ("x.masked_fill_(torch.ones(3, 1, dtype=torch.bool), 0)",
+     "The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 0")])
+def test_shape_errors_in_pytorchs_words(expr, message):
+    x = torch.ones(2, 3)
+    with pytest.raises(RuntimeError) as err:
+        eval(expr)
+    assert str(err.value) == message
