@@ -7,12 +7,14 @@ slower per node, all of it spent rescanning a graph that holds no garbage (graph
 by reference counting; the engine keeps its nodes free of cycles).
 
 The policy: at the start of an automatic full collection, when the graphs alive hold at least
-``LIVE_NODES`` nodes, the heap is frozen (``gc.freeze``, a constant-time list splice) so that
+``LIVE_NODES`` nodes (and the heap has not grown ``FULL_EVERY`` times over since the last real
+full collection), the heap is frozen (``gc.freeze``, a constant-time list splice) so that
 collection, and the ones after it while the graph lives, scan only what was allocated since.
 Frozen objects are still freed by reference counting, so a dropped graph dies at once. The first
 full collection after the graphs have shrunk below the limit, and every explicit
 ``gc.collect()``, unfreezes first (``gc.unfreeze``, also a splice) and scans everything, so
-cyclic garbage made meanwhile is collected then: delayed while a big graph lives, never leaked.
+cyclic garbage made meanwhile is collected then; and while big graphs stay alive, by the real
+full collection that runs every ``FULL_EVERY``-fold growth: delayed, never leaked.
 
 Live nodes are estimated without touching the hot path: at each full collection one node is
 sampled from the young generations and stands for the nodes recorded since the previous sample;
@@ -27,13 +29,19 @@ import weakref
 
 from .node import AccumulateGrad, Node
 
-LIVE_NODES = 25_000  # estimated live nodes from which full collections skip the frozen heap
+LIVE_NODES = 5_000  # estimated live nodes from which full collections skip the frozen heap
+# while frozen, a real full collection still runs once the allocations since the last one exceed
+# this many times the heap it left: cyclic garbage made while big graphs keep being alive (a
+# training loop of big graphs) is collected, at a cost amortised over that much allocation
+FULL_EVERY = 16
 _MAX_SAMPLES = 4096
 
 _samples: list = []  # [weakref to a sampled node, nodes recorded since the sample before it]
 _last_seq = -1
 _frozen = False  # frozen by this policy (undone before any explicit collection)
 _scheduled = False  # collect() runs: an explicit collection that stands for an automatic one
+_heap = 0  # tracked objects counted when freezing began (0: not counted since the last scan)
+_allocs = 0  # allocations (as the collector counts them) since the last real full collection
 
 
 def _recent_node():
@@ -74,22 +82,28 @@ def _sample() -> None:
 
 
 def _on_collect(phase, info):
-    global _frozen
+    global _frozen, _heap, _allocs
     if phase != "start" or info["generation"] != 2:
         return
     # read first: this callback's own allocations count too. An automatic collection starts on
     # the allocation that takes generation 0 past its threshold; gc.collect() never sees that.
     automatic = _scheduled or gc.get_count()[0] > gc.get_threshold()[0] and gc.isenabled()
     _sample()
-    if automatic and live_nodes() >= LIVE_NODES:
+    if automatic and live_nodes() >= LIVE_NODES and _allocs <= FULL_EVERY * _heap + 1:
         if not _frozen:
             if gc.get_freeze_count():  # the program freezes on its own: leave it in charge
                 return
             _frozen = True
+        if not _heap:
+            _heap = len(gc.get_objects())  # once per real full collection: as costly as one
+        t0, t1, t2 = gc.get_threshold()
+        _allocs += t0 * t1 * t2  # what the collector lets pass between its full collections
         gc.freeze()
-    elif _frozen:
-        _frozen = False
-        gc.unfreeze()
+    else:
+        _heap = _allocs = 0  # this collection scans everything
+        if _frozen:
+            _frozen = False
+            gc.unfreeze()
 
 
 def collect(generation: int = 2) -> int:
