@@ -25,12 +25,18 @@ def small_policy(monkeypatch):
     gc.collect()
     assert not gc_policy.frozen()
     threshold = gc.get_threshold()
+    # the app collects from a GUI timer with automatic collection off (desktop.ui.gui_gc); a
+    # desktop test earlier in the session leaves it off: these tests need it on
+    automatic = gc.isenabled()
+    gc.enable()
     monkeypatch.setattr(gc_policy, "LIVE_NODES", 2_000)
     gc_policy.install()
     gc.set_threshold(100, 2, 2)
     yield
     gc.set_threshold(*threshold)
     gc.collect()
+    if not automatic:
+        gc.disable()
     assert not gc_policy.frozen()
 
 
