@@ -440,6 +440,15 @@ class Controller(QObject):
         job.failed.connect(lambda _e, job=job: self._jobs.discard(job))
         return job.start()
 
+    def join_jobs(self, timeout: float = 10.0) -> bool:
+        """Wait (off the event loop: for tests and shutdown paths) until the worker threads of
+        the background jobs have ended; True when they all have."""
+        end = time.monotonic() + timeout
+        for job in list(self._jobs):
+            if job.thread is not None:
+                job.thread.join(max(0.0, end - time.monotonic()))
+        return not any(j.thread is not None and j.thread.is_alive() for j in self._jobs)
+
     # ---- f, f', f'' --------------------------------------------------------------------------
     def _guess_function(self) -> str:
         import inspect

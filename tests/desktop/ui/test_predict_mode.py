@@ -22,6 +22,7 @@ def app(qtbot, settings, tmp_path, monkeypatch):
     yield window, controller, practice
     window.debugger.bridge.shutdown()
     controller.shutdown()
+    assert controller.join_jobs(), "a background job outlived its cancel"
     window.editor.document().setModified(False)
 
 
