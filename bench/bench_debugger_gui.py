@@ -192,7 +192,8 @@ def main() -> int:
     print(f"{'first Run after start-up':<44} {firsts[0]:7.1f} ms, later p50 "
           f"{statistics.median(ms):.1f} ms: +{firsts[0] - statistics.median(ms):.0f} ms "
           f"(target <= +100 ms) {'ok' if firsts[0] - statistics.median(ms) <= 100 else 'OVER'}")
-    print(f"{'longest GUI stall during a Run':<44} {max(stalls):7.1f} ms (target <= 50 ms) "
+    print(f"{'longest GUI stall during a later Run':<44} {max(stalls[1:]):7.1f} ms "
+          f"(first Run {stalls[0]:.1f} ms; target <= 50 ms) "
           f"{'ok' if max(stalls) <= 50 else 'OVER'}")
 
     # ---- the app's Run against a bare exec ------------------------------------------------
@@ -239,7 +240,11 @@ def main() -> int:
         app.processEvents()
         time.sleep(0.005)
     print(f"graph at the backward() line: {len(states[0].graph.nodes)} nodes")
-    line("backward step", [render(s) for s in steps[1:]], 50)
+    times = [render(s) for s in steps[1:]]
+    line("backward step", times, 50)
+    slow = [(k + 1, round(t)) for k, t in enumerate(times) if t > 50]
+    if slow:
+        print(f"  steps over 50 ms (step, ms): {slow}")
     back = [render(s) for s in reversed(steps[:-1])]
     line("step back (backward stops)", back, 50)
     forward = record_forward_states(source, iters)
