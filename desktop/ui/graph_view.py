@@ -479,7 +479,8 @@ class GraphView(QWidget):
             self.detail.show_node(item.node, self.drawn)
 
     def find_node(self, text: str) -> int | None:
-        """Select the next node whose name or op contains ``text``; exact names come first."""
+        """Select the next node whose name or op contains ``text``; exact names come first,
+        then the boxes of collapsed groups holding a match."""
         text = text.strip().lower()
         if not text:
             return None
@@ -487,7 +488,13 @@ class GraphView(QWidget):
             exact = [i for i, it in self.node_items.items() if it.node.label.lower() == text]
             partial = [i for i, it in self.node_items.items() if i not in exact and (
                 text in it.node.label.lower() or text in it.node.op.lower())]
-            self._find_hits, self._find_text = exact + partial, text
+            # a match inside a collapsed group: its box (opening it is a double-click away)
+            inside = dict.fromkeys(
+                self.drawn_id(n.id) for n in self.snapshot.nodes
+                if n.id in self.projection.drawn_id and
+                (text in n.label.lower() or text in n.op.lower()))
+            inside = [i for i in inside if i in self.node_items and i not in exact + partial]
+            self._find_hits, self._find_text = exact + partial + inside, text
         if not self._find_hits:
             self.find_field.setStyleSheet("color: #c62828;")
             return None

@@ -172,3 +172,16 @@ def test_zoomed_out_group_boxes_say_a_short_name():
     assert short_title("cell() ×249 calls") == "cell() ×249 calls"
     assert short_title("model.0 (Linear)") == "model.0"
     assert short_title("deep() · line 5") == "deep()"
+
+
+def test_find_reaches_a_node_inside_a_collapsed_group_through_its_box(qtbot):
+    view = make_view(qtbot)
+    snap = grouped_chain(400)
+    show(qtbot, view, snap)
+    (loop,) = [g for g in snap.groups if g.parent is None]
+    view.set_group_open(loop.key, False)
+    qtbot.waitUntil(lambda: not view.laying_out, timeout=10000)
+    assert view.find_node("mulbackward") == view.drawn_id(10) < 0  # the loop's box
+    assert "loop line 5 ×400" in view.detail.toPlainText()
+    assert view.find_node("sumbackward") == 2  # drawn as itself
+    assert view.find_node("nothing like it") is None
