@@ -305,7 +305,7 @@ class DebugWiring(QObject):
         shape = structure(state.graph)
         if not patch_graph(w.graph_view, state.graph, select=ran):
             w.graph_view.set_snapshot(state.graph, keep_view=shape == self._shown_structure)
-            if ran in w.graph_view.node_items:
+            if w.graph_view.drawn_id(ran) in w.graph_view.node_items:  # or its group's box
                 w.graph_view.select_node(ran, center=False)  # its values in the detail pane
         if ran is not None:  # the view follows the running node through a big graph
             w.graph_view.reveal(ran, zoom=True)
