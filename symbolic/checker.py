@@ -40,6 +40,9 @@ class Options:
     # unicode pretty and LaTeX forms per element (the app shows them; a terminal prints the
     # plain text, and sympy's pretty printer imports sympy.physics: 0.3 s)
     display_forms: bool = True
+    # the unicode pretty form (a tooltip at most; LaTeX is what the app renders): printing it
+    # is ~40% of a small network's check
+    pretty: bool = True
 
     def __post_init__(self):
         if self.max_elements < 1:
@@ -73,8 +76,9 @@ def _graph_dtype(call):
     return min(kinds, key=lambda d: d.itemsize) if kinds else np.dtype(np.float64)
 
 
-def _texts(expr, display: bool = True) -> tuple[tuple[str, str, str], str]:
-    o = run_limited(lambda: derive.texts(expr, display), TEXT_LIMIT)
+def _texts(expr, display: bool = True, pretty: bool = True
+           ) -> tuple[tuple[str, str, str], str]:
+    o = run_limited(lambda: derive.texts(expr, display, pretty), TEXT_LIMIT)
     if o.ok:
         return o.value, ""
     return ("(too large to print)",) * 3, "too large to print"
@@ -296,10 +300,10 @@ def _row(name, idx, s_entry, e, f_entry, sbudget, opts, rtol, atol, scale, no_en
                              "large to simplify)")
         elif not o.cancelled:
             notes.append("shown unsimplified (time limit)")
-        (text, pretty, latex), why = _texts(d, opts.display_forms)
+        (text, pretty, latex), why = _texts(d, opts.display_forms, opts.pretty)
         if why:
             notes.append(why)
-        elif not pretty and opts.display_forms:
+        elif not latex and opts.display_forms:
             notes.append("closed form too large to lay out; plain text abbreviated")
         symbol = str(s)
     else:

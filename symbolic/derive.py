@@ -69,15 +69,15 @@ def plain(expr) -> str:
     return str(rounded(expr))
 
 
-def texts(expr, display: bool = True) -> tuple[str, str, str]:
+def texts(expr, display: bool = True, pretty: bool = True) -> tuple[str, str, str]:
     """(plain, unicode pretty, LaTeX) of ``expr`` with constants rounded; large expressions get
-    only a plain sketch, and ``display`` False only the plain text."""
+    only a plain sketch, ``display`` False only the plain text, ``pretty`` False no pretty."""
     if size(expr, 3 * DISPLAY_OPS) >= 3 * DISPLAY_OPS:
         return sketch(expr), "", ""
     e = rounded(expr)
     if not display:
         return str(e), "", ""
-    return str(e), sp.pretty(e, use_unicode=True), sp.latex(e)
+    return str(e), sp.pretty(e, use_unicode=True) if pretty else "", sp.latex(e)
 
 
 def value(expr, point, memo=None) -> float | None:

@@ -388,7 +388,8 @@ class Controller(QObject):
                                                 with_independent_checks)
             from symbolic import Options, check_all
 
-            reports = check_all(calls, Options(time_limit=limit), cancel=token)
+            # the panel renders LaTeX; the unicode pretty form would only be a tooltip
+            reports = check_all(calls, Options(time_limit=limit, pretty=False), cancel=token)
             return with_independent_checks(reports, calls, code, AUTO_RERUN_SECONDS if auto
                                            else RERUN_SECONDS, token, ran)
 
