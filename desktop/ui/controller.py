@@ -233,6 +233,7 @@ class Controller(QObject):
         if self.run is not None:
             return False
         self.cancel_symbolic()
+        self._check_job = None  # its late result is about the previous run: ignored
         self.window.symbolic.set_not_computed("The script is running…")
         # the script may end the process (os._exit, a crash in an extension): the editor's
         # unsaved text must survive it
