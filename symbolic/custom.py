@@ -27,7 +27,6 @@ from engine.tensor import Tensor
 
 from .graph import Custom, Evaluator, Graph, Leaf, Ref
 from .node_rec import make_rec
-from .rules import NUM
 
 MAX_JACOBIAN = 200_000  # entries of a finite-difference Jacobian we are willing to compute
 _tls = threading.local()
@@ -196,6 +195,8 @@ def _subgraph(recs, bases, result, outs):
 
 def _reproduces(c: Custom, outs):
     """At the recorded point the replay must give what the forward gave when the script ran."""
+    from .rules import NUM  # sympy's import waits for a check
+
     ev = Evaluator(c.replay, NUM, lambda k: None, tuple(v.astype(np.float64) for v in c.in_values))
     with np.errstate(all="ignore"):
         for r, o in zip(c.outputs, [o for o in outs if o is not None], strict=False):
@@ -209,6 +210,8 @@ def _reproduces(c: Custom, outs):
 
 def _verify(fn_cls, inputs, c: Custom, trials: int = 2):
     """The replayed subgraph must match the real forward away from the recorded point too."""
+    from .rules import NUM
+
     rng = np.random.default_rng(12345)
     for _ in range(trials):
         pert = [v.astype(np.float64) + 1e-2 * (1 + np.abs(v)) * rng.standard_normal(v.shape)

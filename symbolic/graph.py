@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 
-from . import rules
 
 
 class NotReplayable(Exception):
@@ -86,6 +85,10 @@ class Evaluator:
 
     def __init__(self, graph: Graph, m, leaf_value: Callable[[int], Any], args=(),
                  override=None, origin_value=None, check: Callable[[], None] | None = None):
+        # the rule table imports sympy: loaded by the first evaluation, not by recording a run
+        from . import rules
+
+        self.rules = rules
         self.graph, self.m = graph, m
         self.leaf_value = leaf_value
         self.args = args
@@ -145,6 +148,7 @@ class Evaluator:
         """``node``'s outputs for the given input values."""
         if node.custom is not None:
             return self._custom(node, args)
+        rules = self.rules
         if node.key not in rules.RULES:  # an op added to the engine without a rule here
             raise NotReplayable(f"no symbolic rule for engine op {node.key!r} ({node.name})")
         return rules.apply(self.m, node.key, args, node.attrs,
