@@ -1,7 +1,7 @@
 """Inference tensors: tensors created inside ``torch.inference_mode()``.
 
 They are instances of ``InferenceTensor`` (a Tensor subclass) so that ordinary tensors pay
-nothing: while some thread is in inference mode, the tensor allocator (``tensor._alloc``) and
+nothing: while some thread is in inference mode, the tensor allocator (``tensor_data._alloc``) and
 ``Tensor.__init__`` are replaced by functions that pick the subclass for tensors that thread
 creates; outside inference mode the plain ones are back. An inference tensor has no version
 counter: its ``_vc`` reads as 0 inside inference mode and raises PyTorch's "cannot be saved for
@@ -11,9 +11,9 @@ saves the tensor does, so that error needs no test on the hot path.
 
 from __future__ import annotations
 
-import sys
 import threading
 
+from . import tensor_data as _tensor_data
 from .grad_mode import mode
 from .tensor import Tensor
 
@@ -111,7 +111,6 @@ def _is_inference(self) -> bool:
 
 Tensor.is_inference = _is_inference
 
-_tensor_module = sys.modules[Tensor.__module__]  # engine.tensor is also torch.tensor()
 _lock = threading.Lock()
 _active = 0  # inference-mode contexts open in any thread
 
@@ -137,7 +136,7 @@ def enter(on: bool) -> None:
     with _lock:  # the swap stays while any context is open (even an inference_mode(False))
         _active += 1
         if _active == 1:
-            _tensor_module._alloc = _new
+            _tensor_data._alloc = _new
             Tensor.__init__ = _init
 
 
@@ -148,5 +147,5 @@ def leave(prev_enabled: bool, prev_inference: bool) -> None:
     with _lock:
         _active -= 1
         if _active == 0:
-            _tensor_module._alloc = object.__new__
+            _tensor_data._alloc = object.__new__
             Tensor.__init__ = _plain_init

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtype
+from .tensor_data import Tensor
 
 _CAT = {"b": 0, "u": 1, "i": 1, "f": 2}
 _INT64 = np.dtype(np.int64)
@@ -69,8 +70,6 @@ def with_scalar(da: np.dtype, scalar_type: type) -> np.dtype:
 def result_type(a, b) -> np.dtype:
     """``torch.result_type``: the promoted numpy dtype of two operands, each an engine Tensor or
     a Python number."""
-    from .tensor import Tensor
-
     if not isinstance(a, Tensor):
         if not isinstance(b, Tensor):
             da, db = _scalar_dtype(a), _scalar_dtype(b)

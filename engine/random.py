@@ -25,6 +25,7 @@ import numpy as np
 
 from . import normal_avx2
 from .fused import fma, fma32, fma64
+from .tensor_data import Tensor, _wrap
 
 DEFAULT_SEED = 67280421310721  # PyTorch's default_rng_seed_val
 # CPUGeneratorImplState: seed, left, seeded, next, 624 words (as uint64), three doubles of which
@@ -82,8 +83,6 @@ class Generator:
 
     def get_state(self):
         """The generator's state as PyTorch lays it out: a uint8 tensor of 5056 bytes."""
-        from .tensor import _wrap
-
         st = self._bits.state["state"]
         key, pos = st["key"], builtins.int(st["pos"])
         if pos == 624:  # the next draw regenerates the key; a fresh seed has drawn nothing
@@ -97,8 +96,6 @@ class Generator:
         return _wrap(np.frombuffer(raw, dtype=np.uint8).copy())
 
     def set_state(self, new_state):
-        from .tensor import Tensor
-
         if not isinstance(new_state, Tensor) or new_state._data.dtype != np.uint8:
             got = (new_state.type() if isinstance(new_state, Tensor)
                    else type(new_state).__name__)

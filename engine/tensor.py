@@ -1,4 +1,6 @@
-"""The Tensor: a numpy array plus autograd metadata, with PyTorch's API and semantics."""
+"""The Tensor's methods, with PyTorch's API and semantics, bound onto ``tensor_data.Tensor``
+(the class and its fields); ops are recorded through ``engine.dispatch``. The names of both
+modules that the engine's families import from here are re-exported."""
 
 from __future__ import annotations
 
@@ -8,12 +10,35 @@ import warnings
 import numpy as np
 
 from . import _dtype, observe
-from . import promotion as _promotion
 from .device import CPU, check_device
+from .dispatch import (  # noqa: F401  (re-exported: the families import them from here)
+    _BOOL_ERRORS,
+    _MEAN,
+    _POW,
+    _RELU,
+    _binary,
+    _broadcast_error,
+    _check_bool_sub,
+    _compare,
+    _edge,
+    _operand,
+    _promote,
+    _result,
+    _unary,
+    record,
+)
 from .grad_mode import mode as _mode
 from .node import accumulate_node, add_hook, next_seq
 from .ns import erf_np
 from .ops import OPS
+from .tensor_data import (  # noqa: F401  (re-exported, as above)
+    Size,
+    Tensor,
+    _arr,
+    _shape_arg,
+    _wrap,
+    as_array,
+)
 from .warn_once import warn_once
 
 _default = _dtype._default
@@ -42,355 +67,6 @@ _NOT_LEAF_GRAD_WARNING = (
 LEAF_INPLACE_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
 
 
-class Size(tuple):
-    """``torch.Size``: a tuple that prints as ``torch.Size([2, 3])``."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return f"torch.Size([{', '.join(str(n) for n in self)}])"
-
-    def numel(self) -> int:
-        return int(np.prod(self, dtype=np.int64))
-
-
-# ---- array conversion -------------------------------------------------------------------------
-
-
-def _flatten_tensors(data):
-    if isinstance(data, Tensor):
-        return data._data
-    if isinstance(data, list | tuple):
-        return [_flatten_tensors(x) for x in data]
-    return data
-
-
-def as_array(data, dtype=None) -> np.ndarray:
-    """numpy array for ``torch.tensor(data, dtype=...)`` with PyTorch's dtype inference."""
-    if isinstance(data, Tensor):
-        arr = data._data
-    elif isinstance(data, np.ndarray):
-        arr = data
-    else:
-        try:
-            arr = np.asarray(_flatten_tensors(data))
-        except ValueError:
-            _check_nesting(data)
-            raise
-        if dtype is None:
-            kind = arr.dtype.kind
-            if kind == "f":
-                arr = arr.astype(_default[0].np, copy=False)
-            elif kind in "iu":
-                arr = arr.astype(np.int64, copy=False)
-            elif kind not in "b":
-                raise TypeError(f"Could not infer dtype of {type(data).__name__}")
-    if dtype is not None:
-        arr = arr.astype(_dtype.to_numpy_dtype(dtype), copy=False)
-    elif arr.dtype not in _dtype._BY_NP:
-        _dtype.from_numpy_dtype(arr.dtype)  # raises PyTorch's message
-    return arr
-
-
-def _is_seq(x) -> bool:
-    return isinstance(x, list | tuple) or (isinstance(x, Tensor | np.ndarray) and x.ndim > 0)
-
-
-def _check_nesting(data) -> None:
-    """Raise PyTorch's message for ragged nested lists: the shape comes from the first element
-    at every depth, and each element is held to it."""
-    sizes, x = [], data
-    while _is_seq(x):
-        sizes.append(len(x))
-        x = x[0] if len(x) else None
-    as_int = isinstance(x, int)  # PyTorch's message is the failed conversion to the leaf's type
-
-    def walk(x, dim):
-        if dim == len(sizes):
-            if _is_seq(x):
-                raise TypeError(f"'{type(x).__name__}' object cannot be interpreted as an "
-                                "integer" if as_int else
-                                f"must be real number, not {type(x).__name__}")
-            return
-        if not _is_seq(x):
-            raise TypeError("not a sequence")
-        if len(x) != sizes[dim]:
-            raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} "
-                             f"(got {len(x)})")
-        for item in x:
-            walk(item, dim + 1)
-
-    walk(data, 0)
-
-
-_alloc = object.__new__  # engine.inference swaps it while inference mode is on
-
-
-def _wrap(arr, rg=False):
-    t = _alloc(Tensor)
-    t._data = arr
-    t._rg = rg
-    t.grad_fn = None
-    t._grad = None
-    t._vc = [0]
-    t._out_nr = 0
-    return t
-
-
-def _arr(x):
-    return x._data if isinstance(x, Tensor) else x
-
-
-# ---- recording --------------------------------------------------------------------------------
-
-
-def _edge(t):
-    fn = t.grad_fn
-    if fn is not None:
-        return (fn, t._out_nr)
-    return (accumulate_node(t), 0)
-
-
-def record(op, out, inputs, attrs=None):
-    """Attach a new ``op`` node to tensor ``out`` whose inputs are ``inputs`` (Tensors or Python
-    scalars). Callers have checked that grad mode is on and some input requires grad."""
-    cls = op.cls
-    node = cls.__new__(cls)
-    # written out for one and two inputs: this runs for every recorded op
-    if len(inputs) == 1:
-        t = inputs[0]
-        node.next_functions = ((t.grad_fn or accumulate_node(t), t._out_nr),)
-        if op.save_inputs:
-            node._saved = inputs
-            node._versions = (t._vc[0],)
-        else:
-            node._saved = ()
-            node._versions = None
-    elif len(inputs) == 2 and isinstance(inputs[0], Tensor):
-        a, b = inputs
-        ea = (a.grad_fn or accumulate_node(a), a._out_nr) if a._rg else _NO_EDGE
-        if isinstance(b, Tensor):
-            node.next_functions = (ea, (b.grad_fn or accumulate_node(b), b._out_nr)
-                                   if b._rg else _NO_EDGE)
-        else:
-            node.next_functions = (ea, _NO_EDGE)
-        if op.save_inputs:
-            # versions are read only for saved inputs (an inference tensor's read raises)
-            node._saved = inputs
-            if op is _MUL or op is _DIV:
-                # as PyTorch, a's value matters only for b's grad (and b's only for div or a's)
-                bt = isinstance(b, Tensor)
-                node._versions = (a._vc[0] if bt and b._rg else None,
-                                  b._vc[0] if bt and (a._rg or op is _DIV) else None)
-            else:
-                node._versions = (a._vc[0], b._vc[0] if isinstance(b, Tensor) else None)
-        else:
-            node._saved = ()
-            node._versions = None
-    else:
-        node.next_functions = tuple(
-            ((t.grad_fn or accumulate_node(t), t._out_nr) if t._rg else _NO_EDGE)
-            if isinstance(t, Tensor) else _NO_EDGE for t in inputs
-        )
-        if op.save_inputs:
-            node._saved = inputs
-            node._versions = tuple(t._vc[0] if isinstance(t, Tensor) else None
-                                   for t in inputs)
-        else:
-            node._saved = ()
-            node._versions = None
-    node._out = (out._data, out._vc, out._vc[0]) if op.save_out else None
-    node._attrs = attrs
-    node._seq = next_seq()
-    node._pre_hooks = None
-    node._retain = None
-    node._out_meta = None
-    out.grad_fn = node
-    out._rg = True
-    if _pack_saved is not None:
-        _pack_saved(node)
-    obs = observe.current
-    if obs is not None:
-        obs.on_node(node, inputs, out, observe.user_location())
-    return out
-
-
-_pack_saved = None  # set while autograd.graph.saved_tensors_hooks is active
-_NO_EDGE = (None, 0)
-_SUB = OPS["sub"]
-_MEAN, _POW, _RELU = OPS["mean"], OPS["pow"], OPS["relu"]
-_MUL, _DIV = OPS["mul"], OPS["div"]
-
-
-def _result(op, arr, inputs, attrs=None, rg=None):
-    if type(arr) is not np.ndarray:
-        arr = np.asarray(arr)
-    out = _wrap(arr)
-    if rg is None:
-        rg = any(isinstance(t, Tensor) and t._rg for t in inputs)
-    if rg and _mode.enabled:
-        record(op, out, inputs, attrs)
-    return out
-
-
-# ---- type promotion ---------------------------------------------------------------------------
-
-
-def _promote(a, b):
-    """Result numpy dtype of a binary op between Tensor ``a`` and ``b`` (Tensor or scalar)."""
-    da = a._data.dtype
-    if isinstance(b, Tensor):
-        db = b._data.dtype
-        if da is db:
-            return da
-        return _promotion.tensors(da, a._data.ndim != 0, db, b._data.ndim != 0)
-    return _promotion.with_scalar(da, type(b))
-
-
-def _broadcast_error(sa, sb):
-    for i in range(1, max(len(sa), len(sb)) + 1):
-        x = sa[-i] if i <= len(sa) else 1
-        y = sb[-i] if i <= len(sb) else 1
-        if x != y and x != 1 and y != 1:
-            dim = max(len(sa), len(sb)) - i
-            return RuntimeError(
-                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                f"non-singleton dimension {dim}"
-            )
-    return RuntimeError(f"shapes {list(sa)} and {list(sb)} are not broadcastable")
-
-
-def _operand(b):
-    if isinstance(b, Tensor) or type(b) in _SCALARS:
-        return b
-    if isinstance(b, np.ndarray):
-        return _wrap(as_array(b))
-    if isinstance(b, np.generic):
-        return b.item()
-    if isinstance(b, list | tuple):
-        return _wrap(as_array(b))
-    return NotImplemented
-
-
-def _binary(key, a, b, int_to_float=False):
-    op = OPS[key]
-    ad = a._data
-    tb = type(b)
-    # fast paths: float tensor with a Python number, or two tensors of one dtype
-    if (tb is builtins.float or tb is builtins.int) and ad.dtype.kind == "f":
-        out = op.fwd(ad, b)
-        if type(out) is not np.ndarray:
-            out = np.asarray(out)
-        t = _wrap(out)
-        if a._rg and _mode.enabled:
-            record(op, t, (a, b), (ad.shape, ()))
-        return t
-    if tb is Tensor or isinstance(b, Tensor):
-        bd = b._data
-        if ad.dtype is bd.dtype and (ad.dtype.kind == "f" or not int_to_float and
-                                     ad.dtype.kind != "b"):
-            try:
-                out = op.fwd(ad, bd)
-            except ValueError:
-                raise _broadcast_error(ad.shape, bd.shape) from None
-            if type(out) is not np.ndarray:
-                out = np.asarray(out)
-            t = _wrap(out)
-            if (a._rg or b._rg) and _mode.enabled:
-                record(op, t, (a, b), (ad.shape, bd.shape))
-            return t
-    return _binary_general(op, a, b, int_to_float)
-
-
-def _binary_general(op, a, b, int_to_float):
-    b = _operand(b)
-    if b is NotImplemented:
-        return NotImplemented
-    if op is _SUB:
-        _check_bool_sub(a, b)
-    ad = a._data
-    if isinstance(b, Tensor):
-        bd = b._data
-        rg = a._rg or b._rg
-    else:
-        bd = b
-        rg = a._rg
-    dt = _promote(a, b)
-    if int_to_float and dt.kind != "f":
-        dt = _default[0].np
-    if ad.dtype is not dt:
-        ad = ad.astype(dt)
-    if isinstance(b, Tensor) and bd.dtype is not dt:
-        bd = bd.astype(dt)
-    # Python scalars stay as they are: numpy keeps the array's dtype for them (NEP 50)
-    try:
-        out = op.fwd(ad, bd)
-    except ValueError:
-        raise _broadcast_error(np.shape(ad), np.shape(bd)) from None
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
-    if out.dtype != dt and dt.kind != "b":
-        out = out.astype(dt)
-    t = _wrap(out)
-    if rg and _mode.enabled:
-        da = a._data.dtype
-        db = b._data.dtype if isinstance(b, Tensor) else dt
-        # inputs of another float dtype get their grads cast back, as PyTorch's engine does
-        record(op, t, (a, b), (ad.shape, np.shape(bd)) if da == dt and db == dt else
-               (ad.shape, np.shape(bd), da, db))
-    return t
-
-
-def _check_bool_sub(a, b):
-    a_bool = a._data.dtype.kind == "b"
-    b_bool = b._data.dtype.kind == "b" if isinstance(b, Tensor) else type(b) is builtins.bool
-    if a_bool and b_bool:
-        raise RuntimeError(_SUB_BOOLS)
-    if a_bool or b_bool:
-        raise RuntimeError(_SUB_BOOL)
-
-
-def _compare(ufunc, a, b):
-    b = _operand(b)
-    if b is NotImplemented:
-        return NotImplemented
-    try:
-        return _wrap(np.asarray(ufunc(a._data, _arr(b))))
-    except ValueError:
-        raise _broadcast_error(a._data.shape, np.shape(_arr(b))) from None
-
-
-_KEEP_INT = frozenset(("neg", "abs", "relu", "clone"))
-_BOOL_ERRORS = {
-    "neg": lambda: RuntimeError(
-        "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
-        "invert a mask, use the `~` or `logical_not()` operator instead."),
-    "abs": lambda: NotImplementedError("\"abs_cpu\" not implemented for 'Bool'"),
-    "relu": lambda: RuntimeError("Boolean inputs not supported for relu"),
-}
-_SUB_BOOL = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
-             "trying to invert a mask, use the `~` or `logical_not()` operator instead.")
-_SUB_BOOLS = ("Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
-              "`^` or `logical_xor()` operator instead.")
-
-
-def _unary(key, a, fwd=None, attrs=None):
-    op = OPS[key]
-    x = a._data
-    if x.dtype.kind != "f":
-        if key not in _KEEP_INT:
-            x = x.astype(_default[0].np)
-        elif x.dtype.kind == "b" and key != "clone":
-            raise _BOOL_ERRORS[key]()
-    out = (fwd or op.fwd)(x)
-    if type(out) is not np.ndarray:
-        out = np.asarray(out)
-    t = _wrap(out)
-    if a._rg and _mode.enabled:
-        record(op, t, (a,), attrs)
-    return t
-
-
 def _dims(dim, ndim):
     if dim is None:
         return None
@@ -416,12 +92,6 @@ def _dim_of_dimensioned(dim, ndim):
     if ndim == 0:
         raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     return _dims(dim, ndim)[0]
-
-
-def _shape_arg(args):
-    if len(args) == 1 and isinstance(args[0], list | tuple | Size):
-        args = tuple(args[0])
-    return tuple(builtins.int(a) for a in args)
 
 
 def _resolve_view_shape(shape, numel):
@@ -491,41 +161,8 @@ def _split_int_indices(items):
     return tuple(first), tuple(rest)
 
 
-class _TensorClass(type):
-    """Prints ``type(t)`` as ``<class 'torch.Tensor'>``: scripts run with ``import torch`` bound
-    to the engine see PyTorch's class names (the module stays ``engine.tensor`` for pickle)."""
-
-    def __repr__(cls):
-        name = cls.__dict__.get("_torch_name")
-        return f"<class '{name}'>" if name else super().__repr__()
-
-
-class Tensor(metaclass=_TensorClass):
-    _torch_name = "torch.Tensor"
-    # hot fields are slots; rarely set ones live in __dict__ with class defaults, so creating a
-    # tensor (done for every op) writes six fields, not ten
-    __slots__ = ("__dict__", "__weakref__", "_data", "_grad", "_out_nr", "_rg", "_vc", "grad_fn")
-    __array_priority__ = 1000  # numpy defers to our reflected operators
-    _hooks = None  # OrderedDict of hooks on a leaf
-    _retains = False  # retain_grad() was called
-    _acc = None  # weakref to this leaf's AccumulateGrad node
-    _view = None  # engine.views.ViewInfo when this tensor is a view
-    _views = None  # weakrefs to this base's views
-
-    def __init__(self, *args, **kwargs):
-        # torch.Tensor([...]) is float (default dtype); torch.Tensor(2, 3) allocates a shape
-        if len(args) == 1 and not isinstance(args[0], builtins.int):
-            arr = as_array(args[0], _default[0])
-        elif not args:
-            arr = np.zeros((0,), dtype=_default[0].np)  # torch.Tensor() is tensor([])
-        else:
-            arr = np.zeros(_shape_arg(args), dtype=_default[0].np)
-        self._data = arr
-        self._rg = False
-        self.grad_fn = None
-        self._grad = None
-        self._vc = [0]
-        self._out_nr = 0
+class _TensorMethods:
+    """The methods of ``Tensor`` (defined in ``tensor_data``), bound onto it below."""
 
     # ---- metadata ------------------------------------------------------------------------------
     @property
@@ -1759,6 +1396,22 @@ class Tensor(metaclass=_TensorClass):
     __imul__ = mul_
     __itruediv__ = div_
     __ipow__ = pow_
+
+
+def _bind_methods(cls, table) -> None:
+    """Put ``table``'s methods and attributes on ``cls``, named as its own."""
+    for name, value in vars(table).items():
+        if name in ("__module__", "__qualname__", "__doc__", "__dict__", "__weakref__"):
+            continue
+        for fn in (value, getattr(value, "__func__", None), getattr(value, "fget", None),
+                   getattr(value, "fset", None)):
+            if hasattr(fn, "__code__"):
+                fn.__qualname__ = f"{cls.__name__}.{fn.__name__}"
+        setattr(cls, name, value)
+
+
+_bind_methods(Tensor, _TensorMethods)
+del _TensorMethods
 
 
 def _scalar_power(x: np.ndarray, e):

@@ -9,11 +9,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-import sys
 import warnings
 
 import numpy as np
 
+from .. import dispatch as _dispatch
 from .. import observe
 from ..grad_mode import mode as _mode
 from ..grad_mode import no_grad, set_grad_enabled
@@ -21,7 +21,6 @@ from ..node import Node, accumulate_node, next_seq
 from ..tensor import Tensor, _edge, _wrap
 from ..views import CUSTOM_FUNCTION, make_view
 
-_tensor_module = sys.modules[Tensor.__module__]  # engine.tensor (the name is also torch.tensor)
 
 
 class FunctionCtx:
@@ -34,8 +33,8 @@ class FunctionCtx:
                                 f"type {type(t).__name__}")
         self._saved = tensors
         self._versions = tuple(t._vc[0] if t is not None else None for t in tensors)
-        if _tensor_module._pack_saved is not None:  # inside saved_tensors_hooks
-            _tensor_module._pack_saved(self)
+        if _dispatch._pack_saved is not None:  # inside saved_tensors_hooks
+            _dispatch._pack_saved(self)
 
     @property
     def saved_tensors(self):

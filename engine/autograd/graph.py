@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-import sys
 import threading
 import weakref
 from collections import defaultdict
 from typing import NamedTuple
 
+from .. import dispatch as _dispatch
 from ..autograd_engine import current_graph_task_id, will_engine_execute_node
 from ..node import FREED, Node, RemovableHandle, accumulate_node
 from ..tensor import Tensor, _wrap
@@ -122,7 +122,6 @@ class _HookStack(threading.local):
 _hook_stack = _HookStack()
 _active_lock = threading.Lock()
 _active = 0  # saved_tensors_hooks contexts open in any thread
-_tensor_module = sys.modules[Tensor.__module__]
 
 
 class _PackedSaved(tuple):
@@ -236,7 +235,7 @@ class saved_tensors_hooks:
         _hook_stack.stack = (*_hook_stack.stack, (self.pack_hook, self.unpack_hook))
         with _active_lock:
             _active += 1
-            _tensor_module._pack_saved = pack_saved
+            _dispatch._pack_saved = pack_saved
 
     def __exit__(self, *exc):
         global _active
@@ -244,7 +243,7 @@ class saved_tensors_hooks:
         with _active_lock:
             _active -= 1
             if _active == 0:
-                _tensor_module._pack_saved = None
+                _dispatch._pack_saved = None
         return False
 
 

@@ -195,7 +195,7 @@ def test_ordinary_tensors_stay_plain_outside_inference_mode():
     t = engine.ones(2)
     assert type(t) is engine.Tensor and not t.is_inference()
     assert type(engine.Tensor([1.0])) is engine.Tensor and engine.Tensor(2, 3).shape == (2, 3)
-    assert sys.modules["engine.tensor"]._alloc is object.__new__
+    assert sys.modules["engine.tensor_data"]._alloc is object.__new__
 
 
 def test_inference_mode_is_thread_local():

@@ -367,4 +367,4 @@ def test_saved_tensors_hooks_change_what_backward_reads():
     assert sorted(packed) == [[1.0, 2.0], [3.0, 4.0]]
     y.backward()
     assert a.grad.tolist() == [30.0, 40.0] and b.grad.tolist() == [10.0, 20.0]
-    assert sys.modules["engine.tensor"]._pack_saved is None
+    assert sys.modules["engine.dispatch"]._pack_saved is None
