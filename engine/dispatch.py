@@ -31,6 +31,38 @@ def _edge(t):
     return (accumulate_node(t), 0)
 
 
+def new_node(cls, next_functions, attrs=None, saved=(), versions=None, out_meta=None):
+    """A node of class ``cls`` with every field the autograd engine reads. ``record`` builds
+    the same fields inline for its one- and two-input ops (it runs for every op)."""
+    node = cls.__new__(cls)
+    node.next_functions = next_functions
+    node._saved = saved
+    node._versions = versions
+    node._out = None
+    node._attrs = attrs
+    node._seq = next_seq()
+    node._pre_hooks = None
+    node._retain = None
+    node._out_meta = out_meta
+    return node
+
+
+def record_outputs(op, x, outs, attrs, save_input=False):
+    """One node of ``op`` for several outputs of one input tensor ``x`` (SplitBackward0,
+    VarMeanBackward0): each output gets its output number; the observer sees the node."""
+    node = new_node(op.cls, ((x.grad_fn or accumulate_node(x), x._out_nr),), attrs,
+                    (x,) if save_input else (), (x._vc[0],) if save_input else None,
+                    tuple((o._data.shape, o._data.dtype) for o in outs))
+    for i, o in enumerate(outs):
+        o.grad_fn = node
+        o._rg = True
+        o._out_nr = i
+    obs = observe.current
+    if obs is not None:
+        obs.on_node(node, (x,), outs, observe.user_location())
+    return node
+
+
 def record(op, out, inputs, attrs=None):
     """Attach a new ``op`` node to tensor ``out`` whose inputs are ``inputs`` (Tensors or Python
     scalars). Callers have checked that grad mode is on and some input requires grad."""

@@ -12,9 +12,9 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import functions, observe
+from . import functions
+from .dispatch import record_outputs
 from .grad_mode import mode as _mode
-from .node import accumulate_node, next_seq
 from .ops import OPS, register
 from .tensor import Tensor, _binary, _dims, _result, _unary, _wrap
 
@@ -264,23 +264,7 @@ def _moments(key, x, dim=None, unbiased=None, keepdim=False, *, correction=None)
 
 def _two_output_node(op, x, outs, attrs):
     """One node for both outputs, saving the input (PyTorch's VarMeanBackward0 shape)."""
-    node = op.cls.__new__(op.cls)
-    node.next_functions = ((x.grad_fn or accumulate_node(x), x._out_nr),)
-    node._saved = (x,)
-    node._versions = (x._vc[0],)
-    node._out = None
-    node._attrs = attrs
-    node._seq = next_seq()
-    node._pre_hooks = None
-    node._retain = None
-    node._out_meta = tuple((o._data.shape, o._data.dtype) for o in outs)
-    for i, o in enumerate(outs):
-        o.grad_fn = node
-        o._rg = True
-        o._out_nr = i
-    obs = observe.current
-    if obs is not None:
-        obs.on_node(node, (x,), outs, observe.user_location())
+    record_outputs(op, x, outs, attrs, save_input=True)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):

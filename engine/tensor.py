@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from . import _dtype, observe
+from . import _dtype
 from .device import CPU, check_device
 from .dispatch import (  # noqa: F401  (re-exported: the families import them from here)
     _BOOL_ERRORS,
@@ -26,9 +26,10 @@ from .dispatch import (  # noqa: F401  (re-exported: the families import them fr
     _result,
     _unary,
     record,
+    record_outputs,
 )
 from .grad_mode import mode as _mode
-from .node import accumulate_node, add_hook, next_seq
+from .node import add_hook
 from .ns import erf_np
 from .ops import OPS
 from .tensor_data import (  # noqa: F401  (re-exported, as above)
@@ -1121,24 +1122,7 @@ class _TensorMethods:
                      _lazy.views.make_view(_wrap(p), self, (name, i)) for i, p in enumerate(parts))
         if not (self._rg and _mode.enabled):
             return outs
-        op = OPS[key]
-        node = op.cls.__new__(op.cls)
-        node.next_functions = ((self.grad_fn or accumulate_node(self), self._out_nr),)
-        node._saved = ()
-        node._versions = None
-        node._out = None
-        node._attrs = attrs
-        node._seq = next_seq()
-        node._pre_hooks = None
-        node._retain = None
-        node._out_meta = tuple((p.shape, p.dtype) for p in parts)
-        for i, o in enumerate(outs):
-            o.grad_fn = node
-            o._rg = True
-            o._out_nr = i
-        obs = observe.current
-        if obs is not None:
-            obs.on_node(node, (self,), outs, observe.user_location())
+        record_outputs(OPS[key], self, outs, attrs)
         return outs
 
     def select(self, dim, index):

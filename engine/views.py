@@ -18,8 +18,9 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import observe
+from .dispatch import new_node
 from .grad_mode import mode as _mode
-from .node import accumulate_node, next_seq
+from .node import accumulate_node
 from .ns import T
 from .ops import OPS, register
 from .inplace_ops import fill, zero
@@ -180,17 +181,7 @@ def _flat(v):
 
 
 def _node(op, nexts, attrs):
-    node = op.cls.__new__(op.cls)
-    node.next_functions = nexts
-    node._saved = ()
-    node._versions = None
-    node._out = None
-    node._attrs = attrs
-    node._seq = next_seq()
-    node._pre_hooks = None
-    node._retain = None
-    node._out_meta = None
-    return node
+    return new_node(op.cls, nexts, attrs)
 
 
 def _move_retain(t, old_fn, old_nr):

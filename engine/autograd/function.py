@@ -282,17 +282,9 @@ _ONCE = "trying to differentiate twice a function that was marked with @once_dif
 
 
 def _delayed_error(outputs):
-    node = Error.__new__(Error)
+    node = _dispatch.new_node(Error, (), out_meta=tuple(
+        (o._data.shape, o._data.dtype) if o is not None else ((), None) for o in outputs))
     node._msg = _ONCE
-    node._saved = ()
-    node._versions = None
-    node._out = None
-    node._attrs = None
-    node._pre_hooks = None
-    node._retain = None
-    node._seq = next_seq()
-    node._out_meta = tuple((o._data.shape, o._data.dtype) if o is not None else ((), None)
-                           for o in outputs)
     edges, wrapped = [], []
     for i, o in enumerate(outputs):
         if o is None:

@@ -15,7 +15,8 @@ import warnings
 import numpy as np
 
 from ..autograd_engine import grad as _grad
-from ..node import Node, accumulate_node, next_seq
+from ..dispatch import new_node
+from ..node import Node, accumulate_node
 from ..tensor import Tensor, _wrap
 
 
@@ -251,17 +252,9 @@ class UndefinedGrad(Node):
 
 
 def _undefined_grad(t):
-    node = UndefinedGrad.__new__(UndefinedGrad)
-    node._saved = ()
-    node._versions = None
-    node._out = None
-    node._attrs = None
-    node._pre_hooks = None
-    node._retain = None
-    node._seq = next_seq()
-    node._out_meta = ((t._data.shape, t._data.dtype),)
-    node.next_functions = ((t.grad_fn if t.grad_fn is not None else accumulate_node(t),
-                            t._out_nr),)
+    node = new_node(UndefinedGrad, ((t.grad_fn if t.grad_fn is not None else
+                                     accumulate_node(t), t._out_nr),),
+                    out_meta=((t._data.shape, t._data.dtype),))
     out = _wrap(t._data, True)
     out._vc = t._vc
     out.grad_fn = node
