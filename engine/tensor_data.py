@@ -18,6 +18,7 @@ _default = _dtype._default
 class Size(tuple):
     """``torch.Size``: a tuple that prints as ``torch.Size([2, 3])``."""
 
+    __module__ = "engine.tensor"  # where pickle finds it (saved checkpoints name it so)
     __slots__ = ()
 
     def __repr__(self) -> str:
