@@ -4,7 +4,6 @@ namespace ``ns.T`` that VJPs use under ``create_graph=True``."""
 from __future__ import annotations
 
 import builtins
-from collections import namedtuple
 
 import numpy as np
 
@@ -15,6 +14,7 @@ from .division import div, floor_divide, remainder
 from .grad_mode import mode as _mode
 from .ops import OPS
 from .random import _rng
+from .return_types import return_type
 from .tensor import (
     Size,
     Tensor,
@@ -272,23 +272,7 @@ for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "ab
               "flip", "masked_fill", "tril", "triu", "diagonal", "unflatten"):
     globals()[_name] = _unary_fn(_name)
 
-def _return_type_repr(self):
-    fields = ",\n".join(f"{k}={v!r}" for k, v in zip(self._fields, self))
-    return f"torch.return_types.{type(self).__name__}(\n{fields})"
-
-
-def _return_type(kind):
-    cls = namedtuple(kind, ["values", "indices"])
-    cls.__module__ = "torch.return_types"
-    cls.__repr__ = _return_type_repr  # PyTorch prints one field a line
-    return cls
-
-
-_return_type_classes = {k: _return_type(k) for k in ("max", "min", "sort", "topk")}
-
-
-def _return_types(kind):
-    return _return_type_classes[kind]
+_return_types = return_type  # the name the engine's modules used
 
 
 def max(x, dim=None, keepdim=False):

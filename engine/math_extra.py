@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import builtins
 import math
-from collections import namedtuple
 
 import numpy as np
 
@@ -16,6 +15,7 @@ from . import functions
 from .dispatch import record_outputs
 from .grad_mode import mode as _mode
 from .ops import OPS, register
+from .return_types import return_type
 from .tensor import Tensor, _binary, _dims, _result, _unary, _wrap
 
 _LN10, _LN2 = math.log(10.0), math.log(2.0)
@@ -142,14 +142,7 @@ def _movedim(self, source, destination):
 
 
 # ---- median, mode -----------------------------------------------------------------------------------
-def _return_type(kind):
-    cls = namedtuple(kind, ["values", "indices"])
-    cls.__module__ = "torch.return_types"
-    cls.__repr__ = functions._return_type_repr
-    return cls
-
-
-_MEDIAN, _MODE = _return_type("median"), _return_type("mode")
+_MEDIAN, _MODE = return_type("median"), return_type("mode")
 
 
 def _evenly_vjp(m, g, out, s, a, need):

@@ -7,6 +7,7 @@ import numpy as np
 
 from .inplace_ops import check_int_fill
 from .ops import OPS
+from .return_types import return_type
 from .tensor import _C_TYPE_NAMES, Tensor, _broadcast_error, _dims, _result, _wrap
 
 
@@ -36,10 +37,7 @@ def _pick_scalar(key, t, result_type):
     return result_type(out, _wrap(np.asarray(0)))
 
 
-def _return_types(kind):
-    from .functions import _return_types as rt
-
-    return rt(kind)
+_return_types = return_type
 
 
 def sort(t, dim=-1, descending=False, stable=None):

@@ -32,6 +32,8 @@ from .grad_mode import mode as _mode
 from .node import add_hook
 from .ns import erf_np
 from .ops import OPS
+from .random import _rng
+from .return_types import return_type
 from .tensor_data import (  # noqa: F401  (re-exported, as above)
     Size,
     Tensor,
@@ -515,27 +517,6 @@ class _TensorMethods:
         out = np.asarray(OPS["pow_tt"].fwd(np.asarray(base, dtype=dt), self._data.astype(dt)))
         return _result(OPS["rpow"], out, (self,), builtins.float(base), self._rg)
 
-    def __matmul__(self, other):
-        return _lazy.functions.matmul(self, other)
-
-    def matmul(self, other):
-        return _lazy.functions.matmul(self, other)
-
-    def mm(self, mat2):
-        return _lazy.functions.mm(self, mat2)
-
-    def mv(self, vec):
-        return _lazy.functions.mv(self, vec)
-
-    def dot(self, other):
-        return _lazy.functions.dot(self, other)
-
-    def bmm(self, mat2):
-        return _lazy.functions.bmm(self, mat2)
-
-    def __rmatmul__(self, other):
-        return _lazy.functions.matmul(_wrap(as_array(other)), self)
-
     def __neg__(self):
         return _unary("neg", self)
 
@@ -648,39 +629,6 @@ class _TensorMethods:
     def erf(self):
         return _unary("erf", self, erf_np)
 
-    # ---- ordering and masking (engine/ordering.py) ---------------------------------------------
-    def sort(self, dim=-1, descending=False, stable=None):
-        return _lazy.ordering.sort(self, dim, descending, stable)
-
-    def argsort(self, dim=-1, descending=False, stable=False):
-        return _lazy.ordering.argsort(self, dim, descending, stable)
-
-    def topk(self, k, dim=-1, largest=True, sorted=True):
-        return _lazy.ordering.topk(self, k, dim, largest, sorted)
-
-    def cumsum(self, dim, dtype=None):
-        return _lazy.ordering.cumsum(self, dim, dtype)
-
-    def flip(self, *dims):
-        return _lazy.ordering.flip(self, *dims)
-
-    def masked_fill(self, mask, value):
-        return _lazy.ordering.masked_fill(self, mask, value)
-
-    def masked_fill_(self, mask, value):
-        if isinstance(mask, Tensor):
-            try:
-                np.broadcast_shapes(self._data.shape, mask._data.shape)
-            except ValueError:  # in place, PyTorch names the tensor itself "a"
-                raise _broadcast_error(self._data.shape, mask._data.shape) from None
-        return self._inplace(lambda a: _lazy.ordering.masked_fill(a, mask, value))
-
-    def tril(self, diagonal=0):
-        return _lazy.ordering.tril(self, diagonal)
-
-    def triu(self, diagonal=0):
-        return _lazy.ordering.triu(self, diagonal)
-
     def sign(self):
         return self._piecewise("sign")
 
@@ -698,13 +646,11 @@ class _TensorMethods:
 
     def clamp(self, min=None, max=None):
         if isinstance(min, Tensor) or isinstance(max, Tensor):
-            from .functions import maximum, minimum
-
             out = self
             if min is not None:
-                out = maximum(out, min if isinstance(min, Tensor) else _wrap(as_array(min)))
+                out = out.maximum(min if isinstance(min, Tensor) else _wrap(as_array(min)))
             if max is not None:
-                out = minimum(out, max if isinstance(max, Tensor) else _wrap(as_array(max)))
+                out = out.minimum(max if isinstance(max, Tensor) else _wrap(as_array(max)))
             return out
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
@@ -728,22 +674,6 @@ class _TensorMethods:
             x = _clamp_promoted(x, min, None)
         out = np.maximum(x, min).astype(x.dtype, copy=False)
         return _result(OPS["clamp_min"], out, (self,), min, self._rg)
-
-    def maximum(self, other):
-        from .functions import maximum
-
-        return maximum(self, other)
-
-    def minimum(self, other):
-        from .functions import minimum
-
-        return minimum(self, other)
-
-    def softmax(self, dim, dtype=None):
-        return _lazy.functions.softmax(self, dim, dtype)
-
-    def log_softmax(self, dim, dtype=None):
-        return _lazy.functions.log_softmax(self, dim, dtype)
 
     def isnan(self):
         return _wrap(np.isnan(self._data))
@@ -803,8 +733,6 @@ class _TensorMethods:
                        self._rg)
 
     def _extreme(self, kind, dim, keepdim):
-        from .functions import _return_types
-
         x = self._data
         if x.size == 0 and dim is None:
             raise RuntimeError(f"{kind}(): Expected reduction dim to be specified for "
@@ -819,7 +747,7 @@ class _TensorMethods:
         if x.ndim == 0:  # the element itself, as MaxBackward0/MinBackward0
             values = _result(OPS[kind + "_dim"], x.copy(), (self,), ((), None, keepdim, None),
                              self._rg)
-            return _return_types(kind)(values, _wrap(np.asarray(0)))
+            return return_type(kind)(values, _wrap(np.asarray(0)))
         idx = (np.argmax if kind == "max" else np.argmin)(x, axis=d, keepdims=True)
         vals = np.take_along_axis(x, idx, axis=d)
         if not keepdim:
@@ -827,7 +755,7 @@ class _TensorMethods:
         indices = _wrap(np.asarray(idx if keepdim else idx.squeeze(d)))
         values = _result(OPS[kind + "_dim"], np.asarray(vals), (self,), (x.shape, d, keepdim, idx),
                          self._rg)
-        return _return_types(kind)(values, indices)
+        return return_type(kind)(values, indices)
 
     def max(self, dim=None, keepdim=False):
         if isinstance(dim, Tensor):
@@ -1347,24 +1275,11 @@ class _TensorMethods:
     def sqrt_(self):
         return self._inplace(Tensor.sqrt)
 
-    def zero_(self):
-        return self._inplace(_lazy.inplace_ops.zero)
-
-    def fill_(self, value):
-        return self._inplace(_lazy.inplace_ops.fill, value)
-
-    def copy_(self, src, non_blocking=False):
-        return self._inplace(_lazy.inplace_ops.copy, src)
-
     def uniform_(self, a=0.0, b=1.0, generator=None):
-        from .random import _rng
-
         return self._fill_random(_rng(generator).uniform(a, b, self._data.shape,
                                                          self._data.dtype))
 
     def normal_(self, mean=0.0, std=1.0, generator=None):
-        from .random import _rng
-
         return self._fill_random(_rng(generator).normal(mean, std, self._data.shape,
                                                         self._data.dtype))
 

@@ -157,8 +157,6 @@ def test_graph_sees_deferred_and_relative_imports(tmp_path):
 
 # (importer, imported): the edges that still close a cycle in the engine, each with what it is
 ENGINE_BACK_EDGES = {
-    # the tensor module binds its methods' forwards from functions, which builds on Tensor
-    ("engine.tensor", "engine.functions"): "deferred: Tensor methods call the forward families",
     ("engine.functions", "engine.nn.activation_functions"): "deferred: F.relu et al. by name",
     ("engine.node", "engine.autograd_engine"): "deferred: Node.__call__ runs the engine",
     ("engine.autograd_engine", "engine.functions"): "deferred: grads summed with functions",
