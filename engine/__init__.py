@@ -26,13 +26,12 @@ from .functions import *
 from .functions import max, min, pow
 from .grad_mode import (
     enable_grad,
-    inference_mode,
     is_grad_enabled,
     is_inference_mode_enabled,
     no_grad,
     set_grad_enabled,
 )
-from . import inference as _inference  # noqa: F401  (Tensor.is_inference)
+from .inference import inference_mode  # (and Tensor.is_inference)
 from .elementwise_extra import atan, cosh, rsqrt, sinh
 from .elementwise_extra import atan as arctan
 from . import tensor_hooks as _tensor_hooks  # noqa: F401  (post-accumulate-grad hooks)

@@ -5,6 +5,7 @@ The context managers double as decorators the way PyTorch's do: a decorated gene
 gets the mode at each resumption (and the caller's mode back between them); a decorated plain
 function — including an ``async def``, whose body only runs later — gets it around the call.
 ``no_grad``, ``enable_grad`` and ``inference_mode`` also decorate without parentheses.
+``inference_mode`` itself lives in ``engine.inference``, beside the tensors it makes.
 """
 
 from __future__ import annotations
@@ -165,31 +166,3 @@ class set_grad_enabled(_GradModeContext):
         return f"torch.autograd.grad_mode.set_grad_enabled(mode={self.mode})"
 
     __str__ = __repr__
-
-
-class inference_mode(_GradModeContext):
-    """Inference mode: grad mode off, and tensors created inside are inference tensors
-    (``engine.inference``); ``inference_mode(False)`` switches both back inside an outer one."""
-
-    def __new__(cls, mode=True):
-        if isinstance(mode, bool):
-            return super().__new__(cls)
-        return cls()(mode)
-
-    def __init__(self, mode: bool = True):
-        self.mode = mode
-
-    def __enter__(self):
-        from . import inference
-
-        self._prev = (_state.enabled, _state.inference)
-        inference.enter(self.mode)
-
-    def __exit__(self, *exc):
-        from . import inference
-
-        inference.leave(*self._prev)
-        return False
-
-    def clone(self):
-        return type(self)(self.mode)

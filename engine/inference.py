@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 
 from . import tensor_data as _tensor_data
-from .grad_mode import mode
+from .grad_mode import _GradModeContext, mode
 from .tensor import Tensor
 
 SAVE_ERROR = (
@@ -149,3 +149,27 @@ def leave(prev_enabled: bool, prev_inference: bool) -> None:
         if _active == 0:
             _tensor_data._alloc = object.__new__
             Tensor.__init__ = _plain_init
+
+
+class inference_mode(_GradModeContext):
+    """Inference mode: grad mode off, and tensors created inside are inference tensors
+    (``InferenceTensor``); ``inference_mode(False)`` switches both back inside an outer one."""
+
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)
+
+    def __init__(self, mode: bool = True):
+        self.mode = mode
+
+    def __enter__(self):
+        self._prev = (mode.enabled, mode.inference)
+        enter(self.mode)
+
+    def __exit__(self, *exc):
+        leave(*self._prev)
+        return False
+
+    def clone(self):
+        return type(self)(self.mode)

@@ -413,14 +413,6 @@ class _TensorMethods:
         return format(repr(self), spec)
 
     # ---- autograd ------------------------------------------------------------------------------
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        eng = _lazy.autograd_engine
-        if gradient is None and inputs is None:  # loss.backward(): straight to the steps
-            eng._consume(eng.backward_steps((self,), None, retain_graph, create_graph))
-            return
-        eng.backward((self,), None if gradient is None else (gradient,), retain_graph,
-                     create_graph, inputs=inputs)
-
     def register_hook(self, hook):
         if not self._rg:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")

@@ -1,14 +1,24 @@
 """Tensor methods that are a ``torch.*`` function of the tensor, bound onto ``Tensor`` from one
 table when ``engine`` is imported: the tensor module stays below the function families
 (matmul and softmax in ``functions``, sorting and masking in ``ordering``, in-place fills in
-``inplace_ops``) instead of reaching up into them at call time."""
+``inplace_ops``) and the autograd engine (``backward``) instead of reaching up into them at
+call time."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from . import functions, inplace_ops, ordering
+from . import autograd_engine, functions, inplace_ops, ordering
 from .tensor import Tensor, _broadcast_error, _wrap, as_array
+
+
+def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    eng = autograd_engine
+    if gradient is None and inputs is None:  # loss.backward(): straight to the steps
+        eng._consume(eng.backward_steps((self,), None, retain_graph, create_graph))
+        return
+    eng.backward((self,), None if gradient is None else (gradient,), retain_graph,
+                 create_graph, inputs=inputs)
 
 
 def matmul(self, other):
@@ -105,7 +115,7 @@ def copy_(self, src, non_blocking=False):
 
 
 METHODS = {
-    "matmul": matmul, "__matmul__": matmul, "__rmatmul__": __rmatmul__, "mm": mm, "mv": mv,
+    "backward": backward, "matmul": matmul, "__matmul__": matmul, "__rmatmul__": __rmatmul__, "mm": mm, "mv": mv,
     "dot": dot, "bmm": bmm, "maximum": maximum, "minimum": minimum, "softmax": softmax,
     "log_softmax": log_softmax, "sort": sort, "argsort": argsort, "topk": topk,
     "cumsum": cumsum, "flip": flip, "masked_fill": masked_fill, "masked_fill_": masked_fill_,

@@ -3,8 +3,9 @@
 
 The graph is built from the source with ``ast`` (no module is imported): every ``import`` and
 ``from ... import`` of a package module counts, those inside functions too (a deferred import
-is still a dependency, it only hides the cycle until run time); ``from . import x`` resolves
-to the submodule ``x`` when one exists. Cycles are the strongly connected components of more
+is still a dependency, it only hides the cycle until run time), and so is ``_lazy.x`` (the
+tensor module's importer of sibling modules on first use); ``from . import x`` resolves to the
+submodule ``x`` when one exists. Cycles are the strongly connected components of more
 than one module (or a module importing itself).
 
 ``engine/`` still has cycles, closed by the import edges in ``ENGINE_BACK_EDGES``: without
@@ -63,6 +64,10 @@ def imports_of(mod: str, path: Path, modules) -> set[str]:
             for alias in node.names:
                 sub = f"{base}.{alias.name}"
                 found.add(sub if sub in modules else _resolve(base, modules))
+        elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+              and node.value.id == "_lazy"):
+            # engine.tensor's `_lazy.views`: a sibling module imported on first use
+            found.add(_resolve(f"{mod.rpartition('.')[0]}.{node.attr}", modules))
     found.discard(None)
     found.discard(mod)
     return found
@@ -150,8 +155,10 @@ def test_graph_sees_deferred_and_relative_imports(tmp_path):
     (pkg / "a.py").write_text("from . import b\n")
     (pkg / "b.py").write_text("def f():\n    from .c import g\n")
     (pkg / "c.py").write_text("import pkg.a\n")
+    (pkg / "d.py").write_text("def f():\n    return _lazy.c.g\n")
     graph = import_graph(tmp_path, ("pkg",))
     assert graph["pkg.a"] == {"pkg.b"} and graph["pkg.b"] == {"pkg.c"}
+    assert graph["pkg.d"] == {"pkg.c"}
     assert cycles(graph) == [frozenset({"pkg.a", "pkg.b", "pkg.c"})]
 
 
@@ -160,7 +167,7 @@ ENGINE_BACK_EDGES = {
     ("engine.functions", "engine.nn.activation_functions"): "deferred: F.relu et al. by name",
     ("engine.node", "engine.autograd_engine"): "deferred: Node.__call__ runs the engine",
     ("engine.autograd_engine", "engine.functions"): "deferred: grads summed with functions",
-    ("engine.grad_mode", "engine.inference"): "deferred: inference_mode marks tensors",
+    ("engine.tensor", "engine.views"): "deferred (_lazy): views and writes through them",
     # nn.functional re-exports the later loss family at its end; the family builds on it
     ("engine.nn.functional", "engine.nn.losses_extra"): "F.huber_loss et al. re-exported",
     ("engine.nn.activation_more", "engine.nn.functional"): "deferred: softmax helpers",

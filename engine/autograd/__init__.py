@@ -2,7 +2,8 @@
 gradcheck and functional helpers."""
 
 from ..autograd_engine import BackwardStep, backward, backward_steps, grad
-from ..grad_mode import enable_grad, inference_mode, no_grad, set_grad_enabled
+from ..grad_mode import enable_grad, no_grad, set_grad_enabled
+from ..inference import inference_mode
 from ..node import Node
 from .function import Function, FunctionCtx, once_differentiable
 
