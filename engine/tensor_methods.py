@@ -115,11 +115,12 @@ def copy_(self, src, non_blocking=False):
 
 
 METHODS = {
-    "backward": backward, "matmul": matmul, "__matmul__": matmul, "__rmatmul__": __rmatmul__, "mm": mm, "mv": mv,
-    "dot": dot, "bmm": bmm, "maximum": maximum, "minimum": minimum, "softmax": softmax,
-    "log_softmax": log_softmax, "sort": sort, "argsort": argsort, "topk": topk,
-    "cumsum": cumsum, "flip": flip, "masked_fill": masked_fill, "masked_fill_": masked_fill_,
-    "tril": tril, "triu": triu, "zero_": zero_, "fill_": fill_, "copy_": copy_,
+    "backward": backward, "matmul": matmul, "__matmul__": matmul, "__rmatmul__": __rmatmul__,
+    "mm": mm, "mv": mv, "dot": dot, "bmm": bmm, "maximum": maximum, "minimum": minimum,
+    "softmax": softmax, "log_softmax": log_softmax, "sort": sort, "argsort": argsort,
+    "topk": topk, "cumsum": cumsum, "flip": flip, "masked_fill": masked_fill,
+    "masked_fill_": masked_fill_, "tril": tril, "triu": triu, "zero_": zero_, "fill_": fill_,
+    "copy_": copy_,
 }
 
 for _name, _fn in METHODS.items():
