@@ -160,3 +160,17 @@ class Tensor(metaclass=_TensorClass):
         self._grad = None
         self._vc = [0]
         self._out_nr = 0
+
+
+def bind_methods(cls, table) -> None:
+    """Put the methods and attributes of class ``table`` on ``cls``, named as its own: the
+    Tensor's method families are written as class bodies (so a method named ``sum`` or ``max``
+    does not shadow the builtin in its module) and bound onto the one class."""
+    for name, value in vars(table).items():
+        if name in ("__module__", "__qualname__", "__doc__", "__dict__", "__weakref__"):
+            continue
+        for fn in (value, getattr(value, "__func__", None), getattr(value, "fget", None),
+                   getattr(value, "fset", None)):
+            if hasattr(fn, "__code__"):
+                fn.__qualname__ = f"{cls.__name__}.{fn.__name__}"
+        setattr(cls, name, value)
