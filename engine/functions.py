@@ -14,7 +14,7 @@ from .division import div, floor_divide, remainder
 from .grad_mode import mode as _mode
 from .ops import OPS
 from .random import _rng
-from .return_types import return_type
+from .return_types import _return_type_repr, return_type  # noqa: F401  (re-exported)
 from .tensor import (
     Size,
     Tensor,

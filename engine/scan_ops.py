@@ -14,6 +14,7 @@ from collections import namedtuple
 import numpy as np
 
 from .ops import OPS, register
+from .return_types import _return_type_repr
 from .tensor import Tensor, _dims, _result, _wrap
 
 register("cummax", "CummaxBackward0", None,
@@ -31,8 +32,6 @@ def _scan_dim(x, dim, what):
 
 
 def _return_type(kind):
-    from .functions import _return_type_repr
-
     cls = namedtuple(kind, ["values", "indices"])
     cls.__module__ = "torch.return_types"
     cls.__repr__ = _return_type_repr
