@@ -15,6 +15,8 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer
 
+from engine import gc_policy
+
 _installed: list[GuiThreadCollector] = []
 
 
@@ -34,7 +36,7 @@ class GuiThreadCollector(QObject):
             if n1 > self.threshold[1]:
                 gc.collect(1)
                 if n2 > self.threshold[2]:
-                    gc.collect(2)
+                    gc_policy.collect(2)  # the big-graph policy applies as to an automatic one
 
 
 def collect_on_gui_thread() -> GuiThreadCollector:
