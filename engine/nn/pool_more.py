@@ -13,7 +13,7 @@ from ..ops import register
 from ..tensor import Tensor, _result, _wrap
 from .conv import _tuple
 from .module import Module
-from .pooling import _pool_size
+from .pooling import _AvgPoolNd, _pool_size
 
 gather_maps.add_row("avg_pool3d", "AvgPool3DBackward0", "mean over each 3-d window")
 
@@ -136,25 +136,12 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
     return _result(_UNPOOL, out, (input,), (x.shape, rows, flat_i))
 
 
-class AvgPool3d(Module):
+class AvgPool3d(_AvgPoolNd):
     """Mean over (kernel_size) 3-d windows; stride defaults to kernel_size."""
-
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
-                 count_include_pad: bool = True, divisor_override=None):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-        self.divisor_override = divisor_override
 
     def forward(self, input):
         return avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                           self.count_include_pad, self.divisor_override)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxUnpool2d(Module):

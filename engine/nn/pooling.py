@@ -338,8 +338,8 @@ class MaxPool1d(MaxPool2d):
                           self.ceil_mode, self.return_indices)
 
 
-class AvgPool2d(Module):
-    """Mean over (kernel_size) windows; stride defaults to kernel_size."""
+class _AvgPoolNd(Module):
+    """The settings of the 2-d and 3-d average pools (stride defaults to kernel_size)."""
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                  count_include_pad: bool = True, divisor_override=None):
@@ -351,12 +351,16 @@ class AvgPool2d(Module):
         self.count_include_pad = count_include_pad
         self.divisor_override = divisor_override
 
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(_AvgPoolNd):
+    """Mean over (kernel_size) windows; stride defaults to kernel_size."""
+
     def forward(self, input):
         return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                           self.count_include_pad, self.divisor_override)
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class AvgPool1d(Module):
