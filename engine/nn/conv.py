@@ -213,6 +213,30 @@ def _fmt(shape):
     return "[" + ", ".join(str(v) for v in shape) + "]"
 
 
+def resolve_padding(input, padding, k, s, d, nd, stacklevel):
+    """The convolution's per-dim padding; ``padding='same'`` with an odd total pads ``input``'s
+    far side by one first (returned), with PyTorch's warning at the caller's ``stacklevel``."""
+    if not isinstance(padding, str):
+        return input, _tuple(padding, nd)
+    if padding not in ("same", "valid"):
+        raise RuntimeError(f"Invalid padding string: '{padding}'")
+    if padding == "valid":
+        return input, (0,) * nd
+    if any(v != 1 for v in s):
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
+    totals = [di * (ki - 1) for di, ki in zip(d, k, strict=True)]
+    if any(t % 2 for t in totals):
+        warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
+                      "require a zero-padded copy of the input be created (Triggered "
+                      "internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
+                      "Convolution.cpp:1101.)", UserWarning, stacklevel=stacklevel)
+        extra = []
+        for t in reversed(totals):
+            extra += [0, t % 2]
+        input = pad(input, extra)
+    return input, tuple(t // 2 for t in totals)
+
+
 def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
     name = f"conv{nd}d"
     if input.dim() not in (nd + 1, nd + 2):
@@ -228,29 +252,8 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
                            f"{_fmt(x.shape)} instead")
     k = tuple(w.shape[2:])
     s, d = _tuple(stride, nd), _tuple(dilation, nd)
-    if isinstance(padding, str):
-        if padding not in ("same", "valid"):
-            raise RuntimeError(f"Invalid padding string: '{padding}'")
-        if padding == "valid":
-            p = (0,) * nd
-        else:
-            if any(v != 1 for v in s):
-                raise RuntimeError("padding='same' is not supported for strided convolutions")
-            totals = [di * (ki - 1) for di, ki in zip(d, k, strict=True)]
-            p = tuple(t // 2 for t in totals)
-            if any(t % 2 for t in totals):
-                warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
-                              "require a zero-padded copy of the input be created (Triggered "
-                              "internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
-                              "Convolution.cpp:1101.)", UserWarning,
-                              stacklevel=3)
-                extra = []
-                for t in reversed(totals):
-                    extra += [0, t % 2]
-                input = pad(input, extra)
-                x = input._data
-    else:
-        p = _tuple(padding, nd)
+    input, p = resolve_padding(input, padding, k, s, d, nd, stacklevel=4)
+    x = input._data
     c = x.shape[1]
     if c != w.shape[1] * groups:
         raise RuntimeError(f"Given groups={groups}, weight of size {_fmt(w.shape)}, expected "

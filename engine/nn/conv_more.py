@@ -10,13 +10,12 @@ written with recorded engine ops (``engine.composite_rows``)."""
 
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 
 from .. import composite_rows
 from ..tensor import Tensor, _wrap
-from .conv import _ConvNd, _fmt, _tname, _tuple
+from .conv import _ConvNd, _fmt, _tname, _tuple, resolve_padding
 
 
 # ---- geometry -------------------------------------------------------------------------------
@@ -268,30 +267,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1) 
     x, w = input._data, weight._data
     k = tuple(w.shape[2:])
     s, d = _tuple(stride, 3), _tuple(dilation, 3)
-    if isinstance(padding, str):
-        if padding not in ("same", "valid"):
-            raise RuntimeError(f"Invalid padding string: '{padding}'")
-        if padding == "valid":
-            p = (0, 0, 0)
-        else:
-            if any(v != 1 for v in s):
-                raise RuntimeError("padding='same' is not supported for strided convolutions")
-            totals = [di * (ki - 1) for di, ki in zip(d, k, strict=True)]
-            p = tuple(t // 2 for t in totals)
-            if any(t % 2 for t in totals):
-                warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
-                              "require a zero-padded copy of the input be created (Triggered "
-                              "internally at /__w/pytorch/pytorch/aten/src/ATen/native/"
-                              "Convolution.cpp:1101.)", UserWarning, stacklevel=2)
-                from .conv import pad
-
-                extra = []
-                for t in reversed(totals):
-                    extra += [0, t % 2]
-                input = pad(input, extra)
-                x = input._data
-    else:
-        p = _tuple(padding, 3)
+    input, p = resolve_padding(input, padding, k, s, d, 3, stacklevel=3)
+    x = input._data
     padded = [x.shape[2 + i] + 2 * p[i] for i in range(3)]
     eff = [d[i] * (k[i] - 1) + 1 for i in range(3)]
     if any(a < e for a, e in zip(padded, eff, strict=True)):
