@@ -94,7 +94,7 @@ def unpack_saved(node, create_graph, wrap=False):
             out = o
         else:
             out = arr
-    if create_graph or wrap:
+    if create_graph or wrap or not saved:
         return saved, out
     if len(saved) == 2:
         a, b = saved

@@ -1,0 +1,111 @@
+"""A float32 tensor with a Python number (``y * 1.01``): the dispatcher's fast path hands numpy
+the number as a cached 0-d float32 array. Results must be the ones numpy gives for the number
+itself and PyTorch's, bit for bit, for every value (signed zeros, nan, inf, huge and tiny
+numbers are passed through uncached), and the recorded node must be the general path's."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import engine
+from engine import dispatch
+
+VALUES = [1.01, -1.01, 0.1, 1 / 3, 3, -7, 2**40 + 1, 1e-20, -3.5e25, 0.0, -0.0, math.nan,
+          math.inf, -math.inf, 1e40, -1e40, 1e-50, 2**200, 6.0e-39]
+OPS = {
+    "add": (lambda t, b: t + b, lambda t, b: b + t, np.add),
+    "sub": (lambda t, b: t - b, None, np.subtract),
+    "mul": (lambda t, b: t * b, lambda t, b: b * t, np.multiply),
+    "div": (lambda t, b: t / b, None, np.true_divide),
+}
+DATA = np.array([0.5, -2.25, 0.0, -0.0, 3.0e38, -1.5e-39, np.inf, np.nan, 7.0], np.float32)
+
+
+def _bits(a):
+    return np.asarray(a, np.float32).view(np.int32)
+
+
+@pytest.mark.parametrize("key", sorted(OPS))
+@pytest.mark.parametrize("b", VALUES, ids=repr)
+def test_same_bits_as_numpy_with_the_number(key, b):
+    fwd, rfwd, ufunc = OPS[key]
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        expected = ufunc(DATA, b)
+        for f in (fwd, rfwd):
+            if f is None:
+                continue
+            x = engine.tensor(DATA, requires_grad=True)
+            out = f(x, b)
+            assert out.dtype == engine.float32
+            assert np.array_equal(_bits(out.detach().numpy()), _bits(expected))
+
+
+def test_signed_zero_constants_are_not_mixed_up():
+    x = engine.tensor([1.0, -2.0])
+    assert _bits((x * 0.0).numpy()).tolist() == _bits(np.array([0.0, -0.0])).tolist()
+    assert _bits((x * -0.0).numpy()).tolist() == _bits(np.array([-0.0, 0.0])).tolist()
+    assert _bits((x * 0.0).numpy()).tolist() == _bits(np.array([0.0, -0.0])).tolist()
+
+
+def test_constants_are_cached_read_only_and_bounded():
+    dispatch._f32_consts.clear()
+    x = engine.tensor([1.0, 2.0])
+    x * 1.25
+    c = dispatch._f32_consts[1.25]
+    assert c.dtype == np.float32 and c.shape == () and not c.flags.writeable
+    x * 1.25
+    assert dispatch._f32_consts[1.25] is c
+    for i in range(3000):
+        x + (i + 0.5)
+    assert len(dispatch._f32_consts) <= 1024
+    for b in (0.0, -0.0, math.nan, math.inf, 1e40, 1e-50):
+        x * b
+        assert b not in dispatch._f32_consts
+
+
+def test_float64_and_int_tensors_keep_the_number():
+    d = engine.tensor([1.0, 2.0], dtype=engine.float64)
+    assert (d * 0.1).numpy().tolist() == [0.1, 0.2]
+    i = engine.tensor([1, 2])
+    assert (i * 3).dtype == engine.int64 and (i * 3).tolist() == [3, 6]
+    assert (i * 0.5).dtype == engine.float32
+
+
+@pytest.mark.parametrize("key", ["mul", "div", "add", "sub"])
+def test_nodes_grads_and_versions(key):
+    fwd = OPS[key][0]
+    x = engine.tensor([1.0, -2.0, 4.0], requires_grad=True)
+    y = x * 1.0
+    z = fwd(y, 2.5)
+    assert z.grad_fn.next_functions[0][0] is y.grad_fn
+    assert z.grad_fn.next_functions[1] == (None, 0)
+    assert z.grad_fn.name() == {"mul": "MulBackward0", "div": "DivBackward0",
+                                "add": "AddBackward0", "sub": "SubBackward0"}[key]
+    # the number's grad is never needed: modifying y in place after mul/div is not an error
+    # (PyTorch saves `other` only for self's grad, and a number has no version)
+    y.add_(1.0)
+    z.sum().backward()
+    expected = {"mul": 2.5, "div": 1 / np.float32(2.5), "add": 1.0, "sub": 1.0}[key]
+    assert np.allclose(x.grad.numpy(), expected)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("b", [1.01, -0.37, 3, 1e-20, 2.5e30, -0.0], ids=repr)
+def test_matches_pytorch_values_and_grads(b):
+    torch = pytest.importorskip("torch")
+    data = [0.3, -1.7, 2.0e3, 5.0e-8]
+    out = []
+    for lib in (engine, torch):
+        x = lib.tensor(data, requires_grad=True)
+        y = (((x * b + b) - b) / b).tanh() * b
+        y.sum().backward()
+        out.append((y.detach().numpy(), x.grad.numpy()))
+    (ey, eg), (ty, tg) = out
+    assert ey.dtype == ty.dtype == np.float32
+    assert np.array_equal(ey, ty, equal_nan=True)
+    np.testing.assert_allclose(eg, tg, rtol=2e-6, atol=0)
