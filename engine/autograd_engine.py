@@ -288,8 +288,10 @@ _CREATE_GRAPH_CYCLE = (
 
 
 def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inputs=None,
-                   accumulate=True):
+                   accumulate=True, steps=True):
     """Run backward from ``roots`` one node per ``next()``, yielding a ``BackwardStep`` each time.
+    With ``steps=False`` (a caller that only drains it) nothing is yielded and the whole backward
+    runs at the first ``next()``: no step tuple and no generator switch per node.
 
     With ``inputs``, only nodes leading to them run; with ``accumulate=False`` (``autograd.grad``)
     nothing is written to ``.grad`` and the generator's return value is the tuple of grads for
@@ -360,6 +362,7 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
     acc_type, new_step = AccumulateGrad, tuple.__new__
     outer_tasks = _tasks.stack
     _tasks.stack = (*outer_tasks, task)
+    want_step = steps or obs is not None
     try:
         # a node that became ready while the queue was empty is the next one popped anyway:
         # it is held in `nxt` instead (a chain of ops then never touches the heap)
@@ -380,7 +383,8 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
                                                                   or node in needed)):
                     _accumulate_leaf(node, buf, create_graph, capture, results, accumulate,
                                      only_inputs)
-                step = new_step(BackwardStep, (node, (buf,), ()))
+                if want_step:
+                    step = new_step(BackwardStep, (node, (buf,), ()))
             elif ((fast or (node in needed and node not in capture)) and node._out_meta is None
                   and not node._pre_hooks and not node._retain):
                 # the common case, inlined: a built-in op with one output and no hooks (with
@@ -428,7 +432,8 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
                                 push(ready, (-nxt._seq, tick(), nxt))
                                 nxt = None
                             push(ready, (-fn._seq, tick(), fn))
-                step = new_step(BackwardStep, (node, (buf,), grads_out))
+                if want_step:
+                    step = new_step(BackwardStep, (node, (buf,), grads_out))
             else:
                 step = _run_node(node, buf, m, create_graph, retain_graph, capture, results,
                                  needed, buffers, deps, ready, grad_only, tick, capture_only)
@@ -437,7 +442,8 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
                                      tuple(_obs(g) for g in step[2]))
             if create_graph:
                 _mode.enabled = prev_mode
-            yield step
+            if steps:
+                yield step
     except BaseException as e:
         _mode.enabled = prev_mode
         _tasks.stack = outer_tasks
@@ -692,7 +698,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if inputs is not None and len(inputs) == 0:
         raise RuntimeError("'inputs' argument to backward() cannot be empty.")
     gen = backward_steps(tensors, grad_tensors, retain_graph, create_graph, inputs,
-                         accumulate=True)
+                         accumulate=True, steps=False)
     if inputs is None:
         _consume(gen)  # runs the steps in C; the return value is only needed with inputs
         return
@@ -719,7 +725,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not isinstance(t, Tensor) and not _is_edge(t):
             raise TypeError("grad(): argument 'inputs' must be tuple of Tensors")
     gen = backward_steps(outputs, grad_outputs, retain_graph, create_graph, inputs_t,
-                         accumulate=False)
+                         accumulate=False, steps=False)
     results = _drain(gen)
     out = []
     for i, (t, g) in enumerate(zip(inputs_t, results)):

@@ -14,11 +14,22 @@ from .ops import OPS, register
 from .tensor import _wrap, record
 
 
+# 1.0 as a 0-d float32 array: numpy converts a Python number to float32 for a float32 array
+# (the same value) but takes ~250 ns longer to do it
+_F32 = np.dtype(np.float32)
+_ONE32 = np.array(1.0, _F32)
+_ONE32.flags.writeable = False
+
+
 def _tanh_grad(g, y):
+    if y.dtype is _F32:
+        return g * (_ONE32 - y * y)
     return g * (1.0 - y * y)
 
 
 def _sigmoid_grad(g, y):
+    if y.dtype is _F32:
+        return g * y * (_ONE32 - y)
     return g * y * (1.0 - y)
 
 

@@ -15,7 +15,8 @@ from .tensor import Tensor, _broadcast_error, _wrap, as_array
 def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
     eng = autograd_engine
     if gradient is None and inputs is None:  # loss.backward(): straight to the steps
-        eng._consume(eng.backward_steps((self,), None, retain_graph, create_graph))
+        eng._consume(eng.backward_steps((self,), None, retain_graph, create_graph,
+                                         steps=False))
         return
     eng.backward((self,), None if gradient is None else (gradient,), retain_graph,
                  create_graph, inputs=inputs)

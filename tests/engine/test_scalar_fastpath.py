@@ -109,3 +109,22 @@ def test_matches_pytorch_values_and_grads(b):
     assert ey.dtype == ty.dtype == np.float32
     assert np.array_equal(ey, ty, equal_nan=True)
     np.testing.assert_allclose(eg, tg, rtol=2e-6, atol=0)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("fn", ["tanh", "sigmoid"])
+def test_activation_backward_dtype_and_values_match_pytorch(fn, dtype):
+    """tanh's and sigmoid's backward use a float32 constant for float32 only: other dtypes keep
+    their own, and the grads are PyTorch's."""
+    torch = pytest.importorskip("torch")
+    data = [-3.0, -0.5, 0.0, 0.25, 2.0, 9.0]
+    grads = []
+    for lib in (engine, torch):
+        x = lib.tensor(data, dtype=getattr(lib, dtype), requires_grad=True)
+        y = getattr(x, fn)()
+        y.backward(lib.tensor([1.0, -2.0, 0.5, 3.0, 1.0, 1.0], dtype=getattr(lib, dtype)))
+        assert x.grad.dtype == getattr(lib, dtype)
+        grads.append(x.grad.double().numpy())
+    tol = {"float16": 2e-3, "float32": 2e-7, "float64": 1e-15}[dtype]
+    np.testing.assert_allclose(grads[0], grads[1], rtol=tol, atol=tol)
