@@ -2,6 +2,6 @@
 through the engine's observer, and every stop kept as a snapshot for stepping back."""
 
 from desktop.debugger.history import BackwardInfo, DebugState, History
-from desktop.debugger.session import DebugSession
+from desktop.debugger.debug_session import DebugSession
 
 __all__ = ["BackwardInfo", "DebugSession", "DebugState", "History"]

@@ -57,7 +57,7 @@ class DebugRun(ScriptThread):
 
     # --- controller side ---
     def send(self, name: str, arg=None) -> bool:
-        with self.session._cond:
+        with self.session.cond:
             if self.status != "paused" or self.pending:
                 return False
             self.pending += 1
@@ -70,7 +70,7 @@ class DebugRun(ScriptThread):
                 return  # already stopping
             self._stop_reason = reason
         self.tracer.request_stop(reason)
-        with self.session._cond:
+        with self.session.cond:
             self.pending += 1
         self.commands.put(("stop", None))
         self._start_stopper()
@@ -181,18 +181,18 @@ class DebugRun(ScriptThread):
             raise StopScript()
         if frame is not None:
             self.tracer.trace_frames(frame)
-        if self.session._run is not self:  # restarted meanwhile: end quietly
+        if not self.session.is_current(self):  # restarted meanwhile: end quietly
             raise StopScript()
         state = self._capture(kind, frame, raw, error)
         self.session.history.append(state)
-        with self.session._cond:
+        with self.session.cond:
             self.status = "paused"
-            self.session._cond.notify_all()
+            self.session.cond.notify_all()
         self.paused_frame = frame  # read by DebugSession.paused_namespace while we wait
         self._emit("on_paused", state)
         cmd, arg = self.commands.get()
         self.paused_frame = None
-        with self.session._cond:
+        with self.session.cond:
             self.pending = max(0, self.pending - 1)
             self.status = "running"
         if cmd == "stop" or self.tracer.stop_reason is not None:
@@ -298,7 +298,7 @@ class DebugRun(ScriptThread):
             return eval(expr, frame.f_globals, frame.f_locals)
 
     def _eval_watches(self, frame) -> tuple[tuple[str, str], ...]:
-        exprs = self.session._watches
+        exprs = self.session.watches
         if not exprs or frame is None:
             return ()
         import engine
@@ -324,18 +324,18 @@ class DebugRun(ScriptThread):
         if abandoned:
             extras["abandoned"] = True
         result = self._result(outcome, self.tracer.stop_reason or self._stop_reason, extras)
-        current = self.session._run is self
+        current = self.session.is_current(self)
         if current:
             self.session.result = result
-        with self.session._cond:
+        with self.session.cond:
             self.status = "finished"
             self.done.set()
-            self.session._cond.notify_all()
+            self.session.cond.notify_all()
         if current:
             self._emit("on_finished", result)
 
     def _on_snapshot(self, status: str, tensors, graph: GraphSnapshot) -> None:
-        if status != "finished" or self.session._run is not self:
+        if status != "finished" or not self.session.is_current(self):
             return  # an abandoned run is always "stopped"
         self._stops += 1
         prev = self.session.history.live
@@ -351,7 +351,7 @@ class DebugRun(ScriptThread):
 
     def _emit(self, name: str, arg) -> None:
         cb = getattr(self.session, name)
-        if cb is not None and self.session._run is self:
+        if cb is not None and self.session.is_current(self):
             cb(arg)
 
 

@@ -16,7 +16,7 @@ recorded stops.
 from __future__ import annotations
 
 from PySide6.QtCore import SIGNAL, QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence, QTextBlockUserData
+from PySide6.QtGui import QTextBlockUserData
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 
 from desktop.debugger.history import DebugState
@@ -30,7 +30,6 @@ from desktop.ui.run_buttons import install_run_buttons
 from desktop.ui.stop_watches import LiveWatches, snapshot_value
 from desktop.ui.timeline import Timeline
 
-PLAIN_RUN_KEYS = "Ctrl+F5"
 NOT_YET = "(evaluated at the next stop)"
 ENDED = "(the debugged run ended; watches are evaluated at its stops)"
 
@@ -101,8 +100,7 @@ class DebugWiring(QObject):
             self.panel_dock.show()
             window.docks["inspector"].raise_()
         self._install_layout_cache()
-        self._build_shortcuts()
-        self._build_menu()
+        self._install_actions()
         # after the toolbar's own handler (which restarts): a fresh output pane for the new run
         self.controls.actions_by_key["restart"].triggered.connect(self._new_run)
 
@@ -121,56 +119,29 @@ class DebugWiring(QObject):
 
     # ---- construction ------------------------------------------------------------------------
     def _install_layout_cache(self) -> None:
-        from desktop.ui.graph_view import _accepts_sizes
+        from desktop.ui.graph_view import accepts_sizes
 
         gv = self.window.graph_view
         if not isinstance(gv.layout_fn, CachedLayout):
-            gv.layout_fn = CachedLayout(gv.layout_fn, _accepts_sizes(gv.layout_fn))
+            gv.layout_fn = CachedLayout(gv.layout_fn, accepts_sizes(gv.layout_fn))
 
-    def _build_shortcuts(self) -> None:
-        w, acts = self.window, self.controls.actions_by_key
-        w.set_run_shortcuts(run=PLAIN_RUN_KEYS, stop=None)
-        w.act_run.setText("&Run without Debugger")
-        for key in ("continue", "stop"):  # the dispatchers below own F5 / Shift+F5
-            acts[key].setShortcut(QKeySequence())
-        acts["continue"].setToolTip(
+    def _install_actions(self) -> None:
+        """The debugger's rows of the action table (``desktop.ui.actions``) and the toolbar's
+        buttons in the Debug menu; F5 and Shift+F5 move to the dispatchers below, plain Run to
+        Ctrl+F5 (``WITH_DEBUGGER``)."""
+        aset = self.window.action_set
+        aset.attach_debugger()
+        aset.add_toolbar("debug", self.controls)
+        for key, act in self.controls.actions_by_key.items():
+            aset.adopt(f"debug.{key}", act)
+        self.controls.actions_by_key["continue"].setToolTip(
             "Continue (F5) — run to the next breakpoint; when not debugging, F5 starts the "
             "debugger if breakpoints are set, else runs the script (Ctrl+F5: always plain)")
-        self.act_f5 = self._action("Run / &Continue", "F5", self.run_or_continue,
-                                   "Continue the debugged script; otherwise run the script "
-                                   "(with the debugger when breakpoints are set)")
-        self.act_shift_f5 = self._action("&Stop", "Shift+F5", self.stop,
-                                         "Stop the debugged script or the running script")
-
-    def _action(self, text: str, keys: str, slot, tip: str) -> QAction:
-        act = QAction(text, self.window)
-        act.setObjectName(f"debug_dispatch_{keys.replace('+', '_')}")
-        act.setShortcut(QKeySequence(keys))
-        native = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        act.setToolTip(f"{text.replace('&', '')} ({native}) — {tip}")
-        act.setStatusTip(tip)
-        act.triggered.connect(slot)
-        self.window.addAction(act)
-        return act
-
-    def _build_menu(self) -> None:
-        mb = self.window.menuBar()
-        view = self.window.view_menu.menuAction()
-        self.menu = menu = mb.addMenu("&Debug")
-        mb.insertMenu(view, menu)
-        acts = self.controls.actions_by_key
-        menu.addActions([self.act_f5, self.act_shift_f5])
-        menu.addSeparator()
-        menu.addActions([acts[k] for k in ("step_over", "step_into", "step_out",
-                                          "run_to_cursor", "restart")])
-        menu.addSeparator()
-        menu.addActions([acts["step_back"], acts["step_forward"]])
-        menu.addSeparator()
-        menu.addAction(self.window.act_breakpoint)
-        self.act_condition = self._action(
-            "Breakpoint &Condition…", "Ctrl+Shift+F9", self._condition_dialog,
-            "Stop at the cursor's line only when an expression is true")
-        menu.addAction(self.act_condition)
+        acts = aset.install("debugger", self)
+        self.act_f5 = acts["debug.run_or_continue"]
+        self.act_shift_f5 = acts["debug.stop_any"]
+        self.act_condition = acts["debug.condition"]
+        self.menu = aset.menus["debug"]
 
     # ---- commands ----------------------------------------------------------------------------
     def _cursor_line(self) -> int:
@@ -264,7 +235,7 @@ class DebugWiring(QObject):
             self._push_breakpoints()
         return None
 
-    def _condition_dialog(self) -> None:
+    def condition_dialog(self) -> None:
         line = self._cursor_line()
         current = self.conditions().get(line, "")
         text, ok = QInputDialog.getText(
@@ -381,8 +352,8 @@ class DebugWiring(QObject):
             self._new_run()
         self._last_status = status
         # a plain run beside a debugged one would share nothing but the panels: one at a time
-        self.window.act_run.setEnabled(status not in ("running", "paused")
-                                       and not self.window.running)
+        self.window.action_set.set_rule("idle", status not in ("running", "paused")
+                                        and not self.window.running)
         if status == "running":
             self.window.run_label.setText("debugger: running…")
 

@@ -220,7 +220,7 @@ def counted(names) -> list[str]:
     return [f"{n} ×{k}" if k > 1 else n for n, k in counts.items()]
 
 
-def _accepts_sizes(fn) -> bool:
+def accepts_sizes(fn) -> bool:
     """desktop.layout.layout takes box sizes; simple hooks take the snapshot only."""
     try:
         return "sizes" in inspect.signature(fn).parameters
@@ -407,7 +407,7 @@ class GraphView(QWidget):
 
     def _run_layout(self, snapshot: GraphSnapshot, sizes) -> dict:
         try:
-            if _accepts_sizes(self.layout_fn):
+            if accepts_sizes(self.layout_fn):
                 return self.layout_fn(snapshot, sizes=sizes)
             return self.layout_fn(snapshot)
         except Exception:  # a broken layout must not lose the graph: fall back

@@ -1,5 +1,5 @@
 """Inspector: every tensor of the script's namespace, the selected one's value and grad, and
-watch expressions (evaluated by a callback the integrator provides)."""
+watch expressions (evaluated by the callback given to ``set_evaluator``)."""
 
 from __future__ import annotations
 

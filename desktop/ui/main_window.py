@@ -18,12 +18,14 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QWidget,
 )
 
 from desktop.model import OutputChunk, RunResult
 from desktop.tensors import nonfinite_names
+from desktop.ui.action_set import ActionSet
 from desktop.ui.editor import EditorPanel
 from desktop.ui.graph_view import GraphView, LayoutFn
 from desktop.ui.gui_gc import collect_on_gui_thread
@@ -39,12 +41,6 @@ ENGINE_NOTE = "import torch → stepgrad engine (numpy), not PyTorch"
 MAX_RECENT = 8
 PY_FILTER = "Python files (*.py);;All files (*)"
 OPEN_FILTER = "Python files and notebooks (*.py *.ipynb);;All files (*)"
-
-
-def _keys(shortcut) -> str:
-    seqs = shortcut if isinstance(shortcut, list) else [shortcut]
-    return ", ".join(QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText)
-                     for s in seqs)
 
 
 def _menu_actions(menu) -> list[QAction]:
@@ -94,8 +90,6 @@ class MainWindow(QMainWindow):
         self._panel_homes: dict[str, tuple] = {}  # add_panel's docks: (area, tabify_with)
         self._build_docks()
         self._build_actions()
-        self._build_menus()
-        self._build_toolbar()
         self._build_status_bar()
         self._wire()
 
@@ -150,113 +144,46 @@ class MainWindow(QMainWindow):
             elif fit_to_screen(self):  # remembered on a larger screen, or squeezed: repaired
                 self._apply_default_sizes()
 
-    def _action(self, text: str, slot, shortcut=None, tip: str = "",
-                checkable: bool = False) -> QAction:
-        act = QAction(text, self)
-        if shortcut is not None:
-            if isinstance(shortcut, list):
-                act.setShortcuts([QKeySequence(s) for s in shortcut])
-            else:
-                act.setShortcut(QKeySequence(shortcut))
-        tip = tip or text.replace("&", "").rstrip("…")
-        act.setToolTip(f"{tip} ({_keys(shortcut)})" if shortcut is not None else tip)
-        act.setStatusTip(tip)
-        act.setCheckable(checkable)
-        act.triggered.connect(slot)
-        return act
-
     def _build_actions(self) -> None:
-        K = QKeySequence.StandardKey
-        e = self.editor
-        self.act_new = self._action("&New", lambda: self.new_file(), K.New, "New script")
-        self.act_open = self._action("&Open…", lambda: self.open_dialog(), K.Open,
-                                     "Open a script")
-        self.act_save = self._action("&Save", lambda: self.save(), K.Save, "Save the script")
-        self.act_save_as = self._action("Save &As…", lambda: self.save_as(), "Ctrl+Shift+S",
-                                        "Save the script under a new name")
-        self.act_export_graph = self._action("Export &Graph as PNG…", self.export_graph_dialog,
-                                             "Ctrl+E", "Export the graph view as a PNG image")
-        self.act_export_plot = self._action("Export &Plot as PNG…", self.export_plot_dialog,
-                                            None, "Export the current plot as a PNG image")
-        self.act_quit = self._action("&Quit", self.close, "Ctrl+Q", "Quit stepgrad")
-        self.act_undo = self._action("&Undo", e.undo, K.Undo)
-        self.act_redo = self._action("&Redo", e.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
-        self.act_find = self._action("&Find…", self.editor_panel.find_bar.open_bar, K.Find,
-                                     "Find in the script")
-        self.act_find_next = self._action(
-            "Find &Next", lambda: self.editor_panel.find_bar.find(True), "F3")
-        self.act_zoom_in = self._action("Zoom &In", e.zoom_in, ["Ctrl+=", "Ctrl++"],
-                                        "Larger editor font")
-        self.act_zoom_out = self._action("Zoom &Out", e.zoom_out, "Ctrl+-", "Smaller editor font")
-        self.act_zoom_reset = self._action("Reset &Zoom", e.zoom_reset, "Ctrl+0",
-                                           "Default editor font size")
-        self.act_breakpoint = self._action(
-            "Toggle &Breakpoint", lambda: e.toggle_breakpoint(e.textCursor().blockNumber() + 1),
-            "F9", "Toggle a breakpoint on the cursor's line")
-        self.act_run = self._action("&Run", self._on_run, "F5",
-                                    "Run the script on the stepgrad engine")
-        self.act_stop = self._action("&Stop", self._on_stop, "Shift+F5", "Stop the running script")
-        self.act_stop.setEnabled(False)
-        self.act_fit = self._action("&Fit Graph", self.graph_view.fit, "Ctrl+Shift+G",
-                                    "Fit the whole graph in its view")
-        self.act_reset_layout = self._action("&Reset Layout", self.reset_layout, None,
-                                             "Put every panel back where it started")
+        """The window's rows of ``desktop.ui.actions`` (the table): menus and toolbar buttons.
+        The controller and the debugger add theirs when they are attached."""
+        self.action_set = ActionSet(self)
+        tb = self.addToolBar("Main")
+        tb.setObjectName("toolbar_main")
+        self.action_set.add_toolbar("main", tb)
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.action_set.fill_slot("recent", lambda: [self.recent_menu])
+        theme_menu = QMenu("&Theme", self)
         self.theme_group = QActionGroup(self)
         self.theme_actions: dict[str, QAction] = {}
         for name in THEMES:
-            act = self._action(name.capitalize(), lambda _c=False, n=name: self.set_theme(n),
-                               None, f"{name.capitalize()} theme", checkable=True)
+            act = QAction(name.capitalize(), self)
+            act.setCheckable(True)
+            act.setToolTip(f"{name.capitalize()} theme")
+            act.setStatusTip(f"{name.capitalize()} theme")
+            act.triggered.connect(lambda _c=False, n=name: self.set_theme(n))
             self.theme_group.addAction(act)
             self.theme_actions[name] = act
-        self.act_shortcuts = self._action("&Keyboard Shortcuts", self.show_shortcuts, "F1")
-        self.act_about = self._action("&About stepgrad", self.show_about)
-        e.undoAvailable.connect(self.act_undo.setEnabled)
-        e.redoAvailable.connect(self.act_redo.setEnabled)
-        self.act_undo.setEnabled(False)
-        self.act_redo.setEnabled(False)
+        theme_menu.addActions(list(self.theme_actions.values()))
+        self.action_set.fill_slot("themes", lambda: [theme_menu])
+        self.action_set.fill_slot("panels", lambda: [d.toggleViewAction()
+                                                     for d in self.docks.values()])
+        for action_id, act in self.action_set.install("window", self).items():
+            setattr(self, "act_" + action_id.split(".", 1)[1], act)
+        self.view_menu = self.action_set.menus["view"]
+        e = self.editor
+        e.undoAvailable.connect(lambda on: self.action_set.set_rule("undo", on))
+        e.redoAvailable.connect(lambda on: self.action_set.set_rule("redo", on))
+        for rule, on in (("undo", False), ("redo", False), ("idle", True), ("running", False)):
+            self.action_set.set_rule(rule, on)
 
-    def _build_menus(self) -> None:
-        mb = self.menuBar()
-        m = mb.addMenu("&File")
-        m.addActions([self.act_new, self.act_open])
-        self.recent_menu = m.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        m.addSeparator()
-        m.addActions([self.act_save, self.act_save_as])
-        m.addSeparator()
-        m.addActions([self.act_export_graph, self.act_export_plot])
-        m.addSeparator()
-        m.addAction(self.act_quit)
-        m = mb.addMenu("&Edit")
-        m.addActions([self.act_undo, self.act_redo])
-        m.addSeparator()
-        m.addActions([self.act_find, self.act_find_next])
-        m.addSeparator()
-        m.addActions([self.act_zoom_in, self.act_zoom_out, self.act_zoom_reset])
-        m.addSeparator()
-        m.addAction(self.act_breakpoint)
-        m = mb.addMenu("&Run")
-        m.addActions([self.act_run, self.act_stop])
-        m = mb.addMenu("&View")
-        self.view_menu = m
-        tm = m.addMenu("&Theme")
-        tm.addActions(list(self.theme_actions.values()))
-        m.addSeparator()
-        for dock in self.docks.values():
-            m.addAction(dock.toggleViewAction())
-        self._panels_end = m.addSeparator()  # add_panel() inserts its toggles before this
-        m.addActions([self.act_fit, self.act_reset_layout])
-        m = mb.addMenu("&Help")
-        m.addActions([self.act_shortcuts, self.act_about])
+    def find_next(self) -> None:
+        self.editor_panel.find_bar.find(True)
 
-    def _build_toolbar(self) -> None:
-        tb = self.addToolBar("Main")
-        tb.setObjectName("toolbar_main")
-        tb.addActions([self.act_new, self.act_open, self.act_save])
-        tb.addSeparator()
-        tb.addActions([self.act_run, self.act_stop])
-        tb.addSeparator()
-        tb.addAction(self.act_fit)
+    def toggle_breakpoint_at_cursor(self) -> None:
+        e = self.editor
+        e.toggle_breakpoint(e.textCursor().blockNumber() + 1)
 
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
@@ -278,7 +205,7 @@ class MainWindow(QMainWindow):
         e.breakpoints_changed.connect(self.breakpoints_changed)
         self.output.jump_to_line.connect(e.goto_line)
 
-    # ---- extension points for the integrator -----------------------------------------------
+    # ---- extension points for the controller ---------------------------------------------
     def add_panel(self, key: str, title: str, widget: QWidget,
                   area: Qt.DockWidgetArea = Qt.DockWidgetArea.BottomDockWidgetArea,
                   tabify_with: str | None = "output") -> QDockWidget:
@@ -297,16 +224,14 @@ class MainWindow(QMainWindow):
         dock.setProperty("restored", restored)  # callers placing it further must leave it be
         self.docks[key] = dock
         self._panel_homes[key] = (area, tabify_with)
-        self.view_menu.insertAction(self._panels_end, dock.toggleViewAction())
+        self.action_set.rebuild("view")  # its toggle among the panels'
         return dock
 
     def set_run_shortcuts(self, run: str | None = "F5", stop: str | None = "Shift+F5") -> None:
         """Rebind Run/Stop, e.g. to Ctrl+F5 when a debugger toolbar takes F5 for Continue:
-        two enabled actions with one shortcut make Qt fire neither ("ambiguous shortcut")."""
-        for act, keys, tip in ((self.act_run, run, "Run the script on the stepgrad engine"),
-                               (self.act_stop, stop, "Stop the running script")):
-            act.setShortcut(QKeySequence(keys) if keys else QKeySequence())
-            act.setToolTip(f"{tip} ({_keys(keys)})" if keys else tip)
+        two enabled actions on one key make Qt fire neither ("ambiguous shortcut")."""
+        self.action_set.rebind("run.run", (run,) if run else ())
+        self.action_set.rebind("run.stop", (stop,) if stop else ())
 
     # ---- files -------------------------------------------------------------------------------
     def source(self) -> str:
@@ -355,7 +280,7 @@ class MainWindow(QMainWindow):
         path = os.path.abspath(path)
         # a notebook opens as its script, untitled: Save must not write Python over the .ipynb
         self._load_text(text, None if notebook is not None else path)
-        self._add_recent(path)
+        self.add_recent(path)
         self.settings.setValue("lastDir", os.path.dirname(path))
         self.statusBar().showMessage(f"Opened {path}", 4000)
         self.file_opened.emit(path)
@@ -364,7 +289,7 @@ class MainWindow(QMainWindow):
     def open_dialog(self) -> bool:
         if not self.maybe_save():
             return False
-        path, _ = QFileDialog.getOpenFileName(self, "Open script", self._last_dir(),
+        path, _ = QFileDialog.getOpenFileName(self, "Open script", self.last_dir(),
                                               OPEN_FILTER)
         return self.open_file(path, ask=False) if path else False
 
@@ -374,7 +299,7 @@ class MainWindow(QMainWindow):
         return self.save_to(self.path)
 
     def save_as(self) -> bool:
-        start = self.path or os.path.join(self._last_dir(), "untitled.py")
+        start = self.path or os.path.join(self.last_dir(), "untitled.py")
         path, _ = QFileDialog.getSaveFileName(self, "Save script as", start, PY_FILTER)
         return self.save_to(path) if path else False
 
@@ -389,7 +314,7 @@ class MainWindow(QMainWindow):
         path = os.path.abspath(path)
         self.editor.document().setModified(False)
         self._set_path(path)
-        self._add_recent(path)
+        self.add_recent(path)
         self.settings.setValue("lastDir", os.path.dirname(path))
         self.statusBar().showMessage(f"Saved {path}", 4000)
         return True
@@ -407,7 +332,7 @@ class MainWindow(QMainWindow):
             return self.save()
         return answer == SB.Discard
 
-    def _last_dir(self) -> str:
+    def last_dir(self) -> str:
         return str(self.settings.value("lastDir", os.path.expanduser("~")))
 
     # ---- recent files ------------------------------------------------------------------------
@@ -417,7 +342,8 @@ class MainWindow(QMainWindow):
             value = [value]
         return [str(v) for v in (value or [])]
 
-    def _add_recent(self, path: str) -> None:
+    def add_recent(self, path: str) -> None:
+        """``path`` first in Open Recent; file dialogs start in its folder next."""
         items = [path] + [p for p in self.recent_files() if p != path]
         self.settings.setValue("recent", items[:MAX_RECENT])
         self.settings.setValue("lastDir", os.path.dirname(path))  # dialogs start there next
@@ -436,7 +362,8 @@ class MainWindow(QMainWindow):
                 lambda: self.settings.setValue("recent", []))
 
     # ---- running -----------------------------------------------------------------------------
-    def _on_run(self) -> None:
+    def request_run(self) -> None:
+        """Run: ask whoever owns the runner to run the editor's text."""
         if self.running:
             return
         if self.receivers(SIGNAL("run_requested(QString)")) == 0:
@@ -447,15 +374,15 @@ class MainWindow(QMainWindow):
         self.set_running(True)
         self.run_requested.emit(self.source())
 
-    def _on_stop(self) -> None:
+    def request_stop(self) -> None:
         if self.running:
             self.run_label.setText("stopping…")
             self.stop_requested.emit()
 
     def set_running(self, running: bool) -> None:
         self.running = running
-        self.act_run.setEnabled(not running)
-        self.act_stop.setEnabled(running)
+        self.action_set.set_rule("idle", not running)
+        self.action_set.set_rule("running", running)
         self.run_label.setText("running…" if running else "ready")
         self.running_changed.emit(running)
 
@@ -538,14 +465,14 @@ class MainWindow(QMainWindow):
 
     def export_graph_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export graph as PNG",
-                                              os.path.join(self._last_dir(), "graph.png"),
+                                              os.path.join(self.last_dir(), "graph.png"),
                                               "PNG image (*.png)")
         if path and not self.graph_view.export_png(path):
             QMessageBox.warning(self, "Export failed", f"Could not write {path}")
 
     def export_plot_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export plot as PNG",
-                                              os.path.join(self._last_dir(), "plot.png"),
+                                              os.path.join(self.last_dir(), "plot.png"),
                                               "PNG image (*.png)")
         if path and not self.plots.export_png(path):
             QMessageBox.warning(self, "Export failed", f"Could not write {path}")

@@ -169,20 +169,20 @@ class PairLandscapeView(QWidget):
                              f"{b.label} = {land.point[1]:.4g}; the other elements fixed")
 
 
-def show_pair_landscape(controller, namespace: dict, spec: ModelSpec) -> bool:
+def show_pair_landscape(owner, namespace: dict, spec: ModelSpec) -> bool:
     """The builder's model with more than two parameters: its two-element landscape, in a
-    panel beside the graph made on first use (``controller.pair_landscape``)."""
-    view = controller.pair_landscape
+    panel beside ``owner.window``'s graph made on first use (kept as ``owner.pair_landscape``)."""
+    view = owner.pair_landscape
     if view is None:
         if params_of(namespace, spec) is None:
             return False
         from PySide6.QtCore import Qt
 
-        view = controller.pair_landscape = PairLandscapeView()
-        controller.window.add_panel("pair_landscape", "Loss over Two Elements", view,
-                                    area=Qt.DockWidgetArea.RightDockWidgetArea,
-                                    tabify_with="graph")
+        view = owner.pair_landscape = PairLandscapeView()
+        owner.window.add_panel("pair_landscape", "Loss over Two Elements", view,
+                               area=Qt.DockWidgetArea.RightDockWidgetArea,
+                               tabify_with="graph")
     shown = view.update_from_namespace(namespace, spec)
     if shown:
-        controller.window.docks["pair_landscape"].show()
+        owner.window.docks["pair_landscape"].show()
     return shown

@@ -10,12 +10,12 @@ from __future__ import annotations
 import threading
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtGui import QAction
 
 from desktop import lessons
 from desktop.practice.answer import AnswerError, needs_names
 from desktop.practice.by_hand import closed_form_values, compare, report
 from desktop.practice.coach import Coach, Reveal
+from desktop.ui.actions import rows_of
 from desktop.ui.backward_step_panel import derivative_key
 from desktop.ui.predict_panel import OFF, WAITING, PredictPanel
 from desktop.watch_eval import describe_outcome
@@ -36,16 +36,6 @@ class PredictWiring(QObject):
                                      area=Qt.DockWidgetArea.RightDockWidgetArea, tabify_with=None)
         if not self.dock.property("restored"):
             window.tabifyDockWidget(debug.panel_dock, self.dock)
-        self.act = QAction("&Predict Mode", window)
-        self.act.setObjectName("debug_predict")
-        self.act.setCheckable(True)
-        self.act.setToolTip("Predict mode — while stepping, answer what each backward node sends "
-                            "(or what a line computes) before the debugger shows it")
-        self.act.toggled.connect(self.set_enabled)
-        debug.menu.addSeparator()
-        debug.menu.addAction(self.act)
-        debug.controls.addSeparator()
-        debug.controls.addAction(self.act)
         self._held = None  # the backward stop whose values wait for an answer
         self._token = None
         self._asking_text = ""
@@ -60,13 +50,12 @@ class PredictWiring(QObject):
         self.panel.show_me.connect(self.show_me)
         self._evaluated.connect(self._on_evaluated)
         controller = getattr(window, "controller", None)
-        if controller is not None and hasattr(controller, "tools_menu"):
-            self.act_by_hand = QAction("Check &Hand-Derived Gradients", window)
-            self.act_by_hand.setObjectName("tools_by_hand")
-            self.act_by_hand.setToolTip("Compare every d<name> of the last run with autograd's "
-                                        "<name>.grad, and name the first wrong line")
-            self.act_by_hand.triggered.connect(self.check_by_hand)
-            controller.tools_menu.addAction(self.act_by_hand)
+        rows = [r for r in rows_of("practice")  # checking by hand needs a controller's run
+                if r.id != "tools.by_hand" or controller is not None]
+        acts = window.action_set.install("practice", self, rows)
+        self.act = acts["debug.predict"]
+        self.act_by_hand = acts.get("tools.by_hand")
+        if controller is not None:
             controller.symbolic_finished.connect(self._on_symbolic)
             controller.run_finished.connect(lambda _result: self._on_symbolic(()))
 

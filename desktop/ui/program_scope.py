@@ -70,12 +70,8 @@ class ProgramScope(QObject):
 
     def _clear_panels(self) -> None:
         w = self.window
-        c = self.controller
-        if c is not None:
-            c.state.reset_run()
-            for view in (c.landscape, c.boundary, c.pair_landscape):
-                if view is not None:
-                    view.clear()
+        if self.controller is not None:
+            self.controller.forget_results()
         w.editor.set_current_line(None)
         w.editor.clear_error()
         w.graph_view.set_snapshot(GraphSnapshot())

@@ -2,8 +2,8 @@
 table (closed form, its value, the engine's grad, a finite difference, agreement), the selected
 element's closed form rendered as math (plain text when it can't be), a badge and the notes.
 
-It extends the UI engineer's ``SymbolicPanel`` (same Compute/Cancel buttons and signals); the
-controller runs ``symbolic.check`` in a worker and hands the reports here.
+It extends ``desktop.ui.symbolic_panel.SymbolicPanel`` (same Compute/Cancel buttons and
+signals); the controller runs ``symbolic.check`` in a worker and hands the reports here.
 """
 
 from __future__ import annotations

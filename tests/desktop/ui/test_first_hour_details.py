@@ -112,7 +112,7 @@ def test_session_dialogs_start_in_the_folder_last_used(win, tmp_path):
     sub = tmp_path / "work"
     sub.mkdir()
     assert win.controller.save_session(str(sub / "s.stepgrad"))
-    assert win._last_dir() == str(sub)
+    assert win.last_dir() == str(sub)
 
 
 def test_inserting_generated_code_twice_does_not_ask_to_save(win, monkeypatch):

@@ -111,6 +111,21 @@ class DebugSession:
         if run is not None and not run.done.is_set():
             run.tracer.request_breakpoints(run.effective_breaks(self._breaks))
 
+    # ---- what its DebugRun shares with the session ----
+    @property
+    def cond(self) -> threading.Condition:
+        """The lock (and wake-up) every change of the run's state is made under."""
+        return self._cond
+
+    def is_current(self, run) -> bool:
+        """``run`` is still the session's run (not replaced by a restart or a stop)."""
+        return self._run is run
+
+    @property
+    def watches(self) -> tuple[str, ...]:
+        """The watch expressions evaluated at every stop."""
+        return self._watches
+
     def set_watches(self, expressions) -> None:
         """Expressions evaluated in the paused frame at every stop (into ``state.watches``)."""
         self._watches = tuple(e.strip() for e in expressions if e.strip())
