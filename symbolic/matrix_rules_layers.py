@@ -18,52 +18,103 @@ def _arg(g):
     return (g.text(), g.tex()) if isinstance(g, mx.Sym) else g.wrap(mx.ATOM)
 
 
-def _conv_parts(node, ins):
-    stride, pad, dil, groups, oned = node.attrs
-    x, w = ins[0].value, ins[1].value
-    if oned:
-        x, w = x[:, :, None, :], w[:, :, None, :]
-    return x, w, tuple(stride), tuple(pad), tuple(dil), groups, oned
+def _taps(k, s, d, n):
+    """For each kernel tap (a tuple), the strided slices of the padded input it reads for
+    outputs of spatial size ``n``."""
+    for at in np.ndindex(*k):
+        yield at, tuple(slice(at[i] * d[i], at[i] * d[i] + s[i] * (n[i] - 1) + 1, s[i])
+                        for i in range(len(k)))
 
 
-def _conv_adjoint(node, ins, gv):
-    x, w, s, p, d, groups, oned = _conv_parts(node, ins)
-    if oned:
-        gv = gv[:, :, None, :]
-    n, c, h, wd = x.shape
-    o, cg, kh, kw = w.shape
-    oh, ow = gv.shape[2:]
-    xp = np.zeros((n, c, h + 2 * p[0], wd + 2 * p[1]))
-    xp[:, :, p[0]:p[0] + h, p[1]:p[1] + wd] = x
-    dxp = np.zeros_like(xp)
-    dw = np.zeros_like(w)
+def _conv_adjoint(x, w, gv, s, p, d, groups):
+    """(∂L/∂X, ∂L/∂W) of Y = conv(X, W) for any number of spatial dims, one kernel tap at a
+    time: each tap reads a strided slice of the zero-padded X."""
+    n, c = x.shape[:2]
+    o, cg = w.shape[:2]
+    k, out = w.shape[2:], gv.shape[2:]
+    nd = len(k)
+    xp = np.zeros((n, c) + tuple(x.shape[2 + i] + 2 * p[i] for i in range(nd)))
+    inner = (slice(None), slice(None)) + tuple(slice(p[i], p[i] + x.shape[2 + i])
+                                               for i in range(nd))
+    xp[inner] = x
+    dxp, dw = np.zeros_like(xp), np.zeros(w.shape)
     og = o // groups
-    gr = gv.reshape(n, groups, og, oh, ow)
-    wr = w.reshape(groups, og, cg, kh, kw)
-    for i in range(kh):
-        for j in range(kw):
-            rows = slice(i * d[0], i * d[0] + s[0] * (oh - 1) + 1, s[0])
-            cols = slice(j * d[1], j * d[1] + s[1] * (ow - 1) + 1, s[1])
-            patch = xp[:, :, rows, cols].reshape(n, groups, cg, oh, ow)
-            dw[:, :, i, j] = np.einsum("ngohw,ngchw->goc", gr, patch).reshape(o, cg)
-            dxp[:, :, rows, cols] += np.einsum("ngohw,goc->ngchw", gr,
-                                               wr[:, :, :, i, j]).reshape(n, c, oh, ow)
-    dx = dxp[:, :, p[0]:p[0] + h, p[1]:p[1] + wd]
-    if oned:
-        dx, dw = dx[:, :, 0, :], dw[:, :, 0, :]
-    return dx, dw
+    gr = gv.reshape((n, groups, og) + out)
+    wr = w.reshape((groups, og, cg) + k)
+    for at, part in _taps(k, s, d, out):
+        where = (slice(None), slice(None)) + part
+        patch = xp[where].reshape((n, groups, cg) + out)
+        dw[(slice(None), slice(None)) + at] = np.einsum(
+            "ngol,ngcl->goc", gr.reshape(n, groups, og, -1),
+            patch.reshape(n, groups, cg, -1)).reshape(o, cg)
+        dxp[where] += np.einsum("ngo...,goc->ngc...", gr,
+                                wr[(slice(None),) * 3 + at]).reshape((n, c) + out)
+    return dxp[inner], dw
 
 
-def _convolution(node, ins, out, g):
-    dx, dw = _conv_adjoint(node, ins, g.value)
-    grads = [_call("conv_transpose", r"\operatorname{conv}^{T}", [g, ins[1]], dx),
-             _call("corr", r"\operatorname{corr}", [ins[0], g], dw)]
+def _conv_transpose_adjoint(x, w, gv, s, p, d, groups, full):
+    """(∂L/∂X, ∂L/∂W) of Y = conv_transpose(X, W): Y is the padded output ``full`` cropped by
+    ``p``, where each input element times W[c, o] is added at stride ``s``; so ∂L/∂X is a
+    strided convolution of ∂L/∂Y (zero-padded back to ``full``) with W."""
+    n, c = x.shape[:2]
+    ocg = w.shape[1]
+    k, spatial = w.shape[2:], x.shape[2:]
+    nd = len(k)
+    gfull = np.zeros(gv.shape[:2] + tuple(full))
+    gfull[(slice(None), slice(None)) + tuple(slice(p[i], p[i] + gv.shape[2 + i])
+                                             for i in range(nd))] = gv
+    cg = c // groups
+    xr = x.reshape((n, groups, cg) + spatial)
+    wr = w.reshape((groups, cg, ocg) + k)
+    dx, dw = np.zeros(xr.shape), np.zeros(wr.shape)
+    for at, part in _taps(k, s, d, spatial):
+        patch = gfull[(slice(None), slice(None)) + part].reshape((n, groups, ocg) + spatial)
+        dx += np.einsum("ngo...,gco->ngc...", patch, wr[(slice(None),) * 3 + at])
+        dw[(slice(None),) * 3 + at] = np.einsum("ngcl,ngol->gco", xr.reshape(n, groups, cg, -1),
+                                                patch.reshape(n, groups, ocg, -1))
+    return dx.reshape(x.shape), dw.reshape(w.shape)
+
+
+def _bias_grad(ins, g):
     if len(ins) > 2 and ins[2] is not None:
         axes = (0,) + tuple(range(2, g.value.ndim))
         gt = _arg(g)
-        grads.append(_Given(f"Σ_(n,h,w) {gt[0]}", rf"\sum_{{n,h,w}} {gt[1]}",
-                            g.value.sum(axis=axes)))
-    return grads
+        return [_Given(f"Σ_(n,h,w) {gt[0]}", rf"\sum_{{n,h,w}} {gt[1]}",
+                       g.value.sum(axis=axes))]
+    return []
+
+
+def _convolution(node, ins, out, g):
+    stride, pad, dil, groups, oned = node.attrs
+    x, w, gv = ins[0].value, ins[1].value, np.broadcast_to(g.value, out.shape)
+    if oned:  # conv1d is recorded as a 2-d convolution of height 1
+        stride, pad, dil = stride[-1:], pad[-1:], dil[-1:]
+    dx, dw = _conv_adjoint(x, w, gv, tuple(stride), tuple(pad), tuple(dil), groups)
+    grads = [_call("conv_transpose", r"\operatorname{conv}^{T}", [g, ins[1]], dx),
+             _call("corr", r"\operatorname{corr}", [ins[0], g], dw)]
+    return grads + _bias_grad(ins, g)
+
+
+def _convolution_nd(node, ins, out, g):
+    s, p, d, groups = node.attrs[:4]
+    gv = np.broadcast_to(g.value, out.shape)
+    dx, dw = _conv_adjoint(ins[0].value, ins[1].value, gv, s, p, d, groups)
+    grads = [_call("conv_transpose", r"\operatorname{conv}^{T}", [g, ins[1]], dx),
+             _call("corr", r"\operatorname{corr}", [ins[0], g], dw)]
+    return grads + _bias_grad(ins, g)
+
+
+def _convolution_transpose(node, ins, out, g):
+    s, p, d, groups = node.attrs[:4]
+    x, w = ins[0].value, ins[1].value
+    gv = np.broadcast_to(g.value, out.shape)
+    spatial, k = x.shape[2:], w.shape[2:]
+    full = tuple(max((spatial[i] - 1) * s[i] + d[i] * (k[i] - 1) + 1, p[i] + gv.shape[2 + i])
+                 for i in range(len(k)))
+    dx, dw = _conv_transpose_adjoint(x, w, gv, s, p, d, groups, full)
+    grads = [_call("conv", r"\operatorname{conv}", [g, ins[1]], dx),
+             _call("corr", r"\operatorname{corr}", [g, ins[0]], dw)]
+    return grads + _bias_grad(ins, g)
 
 
 def _avg_pool(node, ins, out, g):
@@ -147,6 +198,8 @@ def _normalization(node, ins, out, g):
 
 RULES_LAYERS = {
     "convolution": _convolution,
+    "convolution_nd": _convolution_nd,
+    "convolution_transpose": _convolution_transpose,
     "avg_pool2d": _avg_pool,
     "adaptive_avg_pool2d": _adaptive_avg_pool,
     "native_batch_norm": _normalization,

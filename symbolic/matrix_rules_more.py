@@ -565,8 +565,4 @@ NO_MATRIX_FORM = {
     "sigmoid_backward": "made only by a create_graph backward (sigmoid's)",
     "not_implemented": "its backward raises, as PyTorch's does",
     "stale_multi_view": "its backward raises (a view of a tensor changed in place since)",
-    "scatter_reduce": "not yet written (sum/mean/amax/amin/prod each need their own form)",
-    "logcumsumexp": "not yet written",
-    "convolution_nd": "not yet written (conv3d)",
-    "convolution_transpose": "not yet written (conv_transpose1d/2d)",
 }

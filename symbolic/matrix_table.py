@@ -1,7 +1,8 @@
 """Which matrix rule an op key has: ``matrix_rules`` (the common ops and the elementwise
 functions whose derivative the scalar rule gives), ``matrix_rules_more`` (selections,
 reductions, several-tensor elementwise functions, losses), ``matrix_rules_layers`` (convolution,
-pooling, normalisation), and here ``copy_slices``, which applies the wrapped op's own rule."""
+pooling, normalisation), ``matrix_rules_scan`` (logcumsumexp, scatter_reduce), and here
+``copy_slices``, which applies the wrapped op's own rule."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from . import matrix_rules
 from .matrix_rules import NoMatrixForm, _Given
 from .matrix_rules_layers import RULES_LAYERS
 from .matrix_rules_more import RULES_MORE, gather_map
+from .matrix_rules_scan import RULES_SCAN
 
 
 def rule_for(key):
     """The matrix rule of ``key``, or None (then the op has no matrix form)."""
     if key == "copy_slices":
         return _copy_slices
-    r = matrix_rules.rule_for(key) or RULES_MORE.get(key) or RULES_LAYERS.get(key)
+    r = (matrix_rules.rule_for(key) or RULES_MORE.get(key) or RULES_LAYERS.get(key)
+         or RULES_SCAN.get(key))
     if r is None and _is_gather_map(key):
         return gather_map
     return r
