@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.model import ErrorInfo, OutputChunk
+from desktop.model import ErrorInfo
 from desktop.runner import SCRIPT_FILENAME
 from desktop.ui.fonts import code_font
 from desktop.ui.theme import LIGHT, Theme
@@ -106,9 +106,6 @@ class OutputPane(QWidget):
         cur.insertText(text, fmt)
         self.text.setTextCursor(cur)
         self.text.ensureCursorVisible()
-
-    def append_chunk(self, chunk: OutputChunk) -> None:
-        self.append(chunk.text, chunk.stream)
 
     def show_error(self, error: ErrorInfo | None) -> None:
         self.error = error

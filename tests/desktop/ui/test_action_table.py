@@ -122,3 +122,32 @@ def test_the_wired_window_has_no_ambiguous_shortcut(wired):
             keys.setdefault(seq.toString(QKeySequence.SequenceFormat.PortableText),
                             []).append(act.text())
     assert {k: v for k, v in keys.items() if len(v) > 1} == {}
+
+
+def _layout(menu) -> list[str]:
+    return ["-" if a.isSeparator() and not a.text() else a.text() for a in menu.actions()]
+
+
+def test_menus_are_laid_out_in_table_order_with_separators_between_groups(wired):
+    menus = wired.action_set.menus
+    assert _layout(menus["file"]) == [
+        "&New", "&Open…", "Open &Recent", "-", "&Save", "Save &As…", "-", "Open &Session…",
+        "Save Sess&ion…", "-", "Export as Script (&engine)…",
+        "Export as Script with Gradient &Check (engine)…", "Export as Script (&PyTorch)…", "-",
+        "Export &Graph as PNG…", "Export &Plot as PNG…", "-", "&Quit"]
+    view = _layout(menus["view"])
+    assert view[:2] == ["&Theme", "-"] and view[-3:] == ["-", "&Fit Graph", "&Reset Layout"]
+    assert "Timeline" in view and "Lessons" in view  # toggles of panels added after start-up
+    assert _layout(menus["run"]) == ["&Run without Debugger", "&Stop"]
+    main = wired.findChild(QToolBar, "toolbar_main")
+    assert [a.text() or "|" for a in main.actions()] == [
+        "&New", "&Open…", "&Save", "|", "&Run without Debugger", "|", "&Fit Graph"]
+
+
+def test_enabled_when_rules_follow_the_run(wired):
+    run, stop = wired.action_set.actions["run.run"], wired.action_set.actions["run.stop"]
+    assert run.isEnabled() and not stop.isEnabled()
+    wired.set_running(True)
+    assert not run.isEnabled() and stop.isEnabled()
+    wired.set_running(False)
+    assert run.isEnabled() and not stop.isEnabled()
