@@ -115,7 +115,24 @@ T.dtype_kind = staticmethod(lambda x: x._data.dtype.kind if isinstance(x, Tensor
                             np.asarray(x).dtype.kind)
 NP.zeros_like = staticmethod(np.zeros_like)
 T.zeros_like = staticmethod(lambda g: _wrap(np.zeros_like(g._data)))
-NP.relu_grad = staticmethod(lambda g, y: np.where(y > 0, g, 0.0).astype(g.dtype, copy=False))
+_SAME_WIDTH_INT = {np.dtype(np.float16): np.int16, np.dtype(np.float32): np.int32,
+                   np.dtype(np.float64): np.int64}
+
+
+def _relu_grad_np(g, y):
+    """PyTorch's threshold_backward: 0 where ``y <= 0``, else ``g`` (a nan output passes its grad
+    on). For float arrays of one shape, the grad's bits ANDed with an all-ones or all-zeros mask
+    per element: exact, and a third of ``np.where``'s time."""
+    it = _SAME_WIDTH_INT.get(g.dtype)
+    if it is None or type(g) is not np.ndarray or type(y) is not np.ndarray or g.shape != y.shape:
+        return np.where(y <= 0, 0.0, g).astype(g.dtype, copy=False)
+    mask = np.less_equal(y, 0).astype(it)
+    mask -= 1  # 0 where the grad is zeroed, -1 (all bits set) where it passes
+    np.bitwise_and(g.view(it), mask, out=mask)
+    return mask.view(g.dtype)
+
+
+NP.relu_grad = staticmethod(_relu_grad_np)
 T.relu_grad = staticmethod(lambda g, y: _recorded(
     "threshold_backward", NP.relu_grad(g._data, y._data), g, y))
 NP.sign = staticmethod(_sign)  # sign(nan) is 0, as PyTorch's sgn in abs's backward

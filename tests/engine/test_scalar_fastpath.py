@@ -128,3 +128,27 @@ def test_activation_backward_dtype_and_values_match_pytorch(fn, dtype):
         grads.append(x.grad.double().numpy())
     tol = {"float16": 2e-3, "float32": 2e-7, "float64": 1e-15}[dtype]
     np.testing.assert_allclose(grads[0], grads[1], rtol=tol, atol=tol)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_relu_backward_is_pytorchs_threshold_backward(dtype):
+    """0 where the output is <= 0, the grad itself elsewhere: a nan output passes its grad on,
+    a nan or inf grad passes where the output is positive, zeros are +0."""
+    torch = pytest.importorskip("torch")
+    data = [math.nan, -1.0, 0.0, 2.0, -0.0, math.inf, 3.0, -math.inf]
+    grad = [-1.0, -2.0, -3.0, math.nan, 5.0, -4.0, -math.inf, math.nan]
+    got = []
+    for lib in (engine, torch):
+        x = lib.tensor(data, dtype=getattr(lib, dtype), requires_grad=True)
+        x.relu().backward(lib.tensor(grad, dtype=getattr(lib, dtype)))
+        assert x.grad.dtype == getattr(lib, dtype)
+        got.append(x.grad.numpy())
+    e, t = got
+    assert np.array_equal(e, t, equal_nan=True)
+    assert np.array_equal(np.signbit(e), np.signbit(t))
+    # a broadcast (stride-0) grad, as backward(expanded) gives
+    x = engine.tensor([[1.0, -1.0], [math.nan, 0.5]], requires_grad=True)
+    y = x.relu()
+    y.backward(engine.tensor([2.0, 3.0]).expand(2, 2))
+    assert x.grad.tolist()[0] == [2.0, 0.0] and x.grad.tolist()[1] == [2.0, 3.0]
