@@ -16,10 +16,13 @@ full collection after the graphs have shrunk below the limit, and every explicit
 cyclic garbage made meanwhile is collected then; and while big graphs stay alive, by the real
 full collection that runs every ``FULL_EVERY``-fold growth: delayed, never leaked.
 
-Live nodes are estimated without touching the hot path: at each full collection one node is
-sampled from the young generations and stands for the nodes recorded since the previous sample;
-the estimate sums the spans of the samples still alive. Nothing runs per op; the callback is a
-dictionary read for the young collections and a walk of the young generations for the full ones.
+Live nodes are estimated without touching the hot path: at each full collection up to
+``SAMPLES`` nodes are sampled, spread over the young generations, and together stand for the
+nodes recorded since the previous collection's samples (their span); each counts its share of
+the span while it is alive. A node kept alive long after its graph (an old loss held for a
+plot) then stands for a share, not for everything recorded around it. Nothing runs per op; the
+callback is a dictionary read for the young collections and a walk of the young generations for
+the full ones.
 """
 
 from __future__ import annotations
@@ -34,9 +37,11 @@ LIVE_NODES = 5_000  # estimated live nodes from which full collections skip the 
 # this many times the heap it left: cyclic garbage made while big graphs keep being alive (a
 # training loop of big graphs) is collected, at a cost amortised over that much allocation
 FULL_EVERY = 16
-_MAX_SAMPLES = 4096
+SAMPLES = 32  # nodes sampled at each full collection, sharing the span since the last ones
+_MAX_SAMPLES = 1024  # groups kept (the oldest are dropped)
+_PROBE = 64  # objects looked at from each sampling point for a node
 
-_samples: list = []  # [weakref to a sampled node, nodes recorded since the sample before it]
+_samples: list = []  # [(weakrefs to the nodes sampled at one collection, their span)]
 _last_seq = -1
 _frozen = False  # frozen by this policy (undone before any explicit collection)
 _scheduled = False  # collect() runs: an explicit collection that stands for an automatic one
@@ -44,39 +49,54 @@ _heap = 0  # tracked objects counted when freezing began (0: not counted since t
 _allocs = 0  # allocations (as the collector counts them) since the last real full collection
 
 
-def _recent_node():
-    """A recorded op's node from the young generations (objects allocated since the last
-    collections). Leaves' AccumulateGrad nodes carry no recording order and are skipped, as is
-    a node still being filled in by ``record`` (a collection can start on its allocations)."""
-    for generation in (1, 0):
-        for o in gc.get_objects(generation):
-            if isinstance(o, Node) and type(o) is not AccumulateGrad and hasattr(o, "_seq"):
-                return o
-    return None
+def _is_op_node(o) -> bool:
+    """A recorded op's node. Leaves' AccumulateGrad nodes carry no recording order and are
+    skipped, as is a node still being filled in by ``record`` (a collection can start on its
+    allocations)."""
+    return isinstance(o, Node) and type(o) is not AccumulateGrad and hasattr(o, "_seq")
+
+
+def _recent_nodes(k):
+    """Up to ``k`` distinct recorded-op nodes from the young generations (objects allocated
+    since the last collections), taken at evenly spaced points of them."""
+    # one new list: extending generation 1's list in place would append that list to itself
+    # (it is in generation 0), a cycle holding every young object until a full collection
+    young = gc.get_objects(1) + gc.get_objects(0)
+    n = len(young)
+    found = {}
+    for i in range(min(k, n)):
+        start = i * n // k
+        for o in young[start:start + _PROBE]:
+            if _is_op_node(o):
+                found[id(o)] = o
+                break
+    return list(found.values())
 
 
 def live_nodes() -> int:
-    """The estimate of nodes alive in graphs, from the samples still alive (dead ones dropped)."""
-    alive = [s for s in _samples if s[0]() is not None]
-    _samples[:] = alive
-    return sum(span for _, span in alive)
+    """The estimate of nodes alive in graphs: each group of samples counts its span times the
+    share of its nodes still alive (groups with none alive are dropped)."""
+    total = 0
+    alive_groups = []
+    for group in _samples:
+        refs, span = group
+        alive = sum(1 for r in refs if r() is not None)
+        if alive:
+            alive_groups.append(group)
+            total += span * alive // len(refs)
+    _samples[:] = alive_groups
+    return total
 
 
 def _sample() -> None:
     global _last_seq
-    node = _recent_node()
-    if node is None:
+    nodes = [o for o in _recent_nodes(SAMPLES) if o._seq > _last_seq]
+    if not nodes:
         return
-    seq = node._seq
-    if seq <= _last_seq:
-        return
+    seq = max(o._seq for o in nodes)
     span = seq - _last_seq if _last_seq >= 0 else seq + 1
     _last_seq = seq
-    try:
-        ref = weakref.ref(node)
-    except TypeError:  # pragma: no cover - every Node has __weakref__
-        return
-    _samples.append((ref, span))
+    _samples.append((tuple(weakref.ref(o) for o in nodes), span))
     if len(_samples) > _MAX_SAMPLES:
         del _samples[: len(_samples) - _MAX_SAMPLES]
 

@@ -171,3 +171,26 @@ def test_garbage_is_collected_while_big_graphs_stay_alive(small_policy, monkeypa
     assert all(r() is None for r in garbage)
     assert y.grad_fn is not None
     del keep
+
+
+def test_a_node_kept_from_dropped_graphs_does_not_keep_the_heap_frozen(small_policy):
+    """Many small graphs alive at once freeze the heap. When they are dropped but one sampled
+    node is kept (a loss held for a plot), that node stands for its share of the samples, not
+    for every node recorded around it: the next full collection scans everything again."""
+    w = engine.tensor([0.5, -0.5], requires_grad=True)
+    gc.disable()
+    try:
+        # no collection while they are built: the next full collection samples one long span
+        graphs = [_chain(w, 10).sum() for _ in range(1_000)]  # 41,000 nodes
+        gc_policy.collect()
+        assert gc_policy.frozen()
+        assert gc_policy.live_nodes() >= 30_000
+        sampled = [r() for refs, _ in gc_policy._samples for r in refs]
+        kept = next(n for n in sampled if n is not None)
+        del graphs, sampled
+        assert gc_policy.live_nodes() < gc_policy.LIVE_NODES
+        gc_policy.collect()
+        assert not gc_policy.frozen()
+        assert kept.next_functions  # still alive, with its own small graph only
+    finally:
+        gc.enable()
