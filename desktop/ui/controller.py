@@ -149,9 +149,6 @@ class Controller(QObject):
     def plot_function(self, text: str):
         return self.analysis.plot_function(text)
 
-    def _guess_function(self) -> str:
-        return self.analysis.guess_function()
-
     @property
     def closed_curves(self) -> dict:
         """The dashed sympy curves over the engine's f, f', f''."""

@@ -143,6 +143,12 @@ class DebugWiring(QObject):
         self.act_condition = acts["debug.condition"]
         self.menu = aset.menus["debug"]
 
+    def intercept_stops(self, handler) -> None:
+        """Live stops go to ``handler(state)`` instead of ``show_state``; it shows them (or
+        holds one back, as predict mode does) by calling ``show_state`` itself."""
+        self.bridge.paused.disconnect(self.show_state)
+        self.bridge.paused.connect(handler)
+
     # ---- commands ----------------------------------------------------------------------------
     def _cursor_line(self) -> int:
         return self.window.editor.textCursor().blockNumber() + 1

@@ -42,8 +42,7 @@ class PredictWiring(QObject):
         self._last_status = "idle"
         self._reports: list = []  # the Symbolic panel's last check of the last run
         bridge = debug.bridge
-        bridge.paused.disconnect(debug.show_state)
-        bridge.paused.connect(self._on_paused)
+        debug.intercept_stops(self._on_paused)
         bridge.status_changed.connect(self._on_status)
         bridge.finished.connect(self._on_finished)
         self.panel.submitted.connect(self.submit)

@@ -151,3 +151,26 @@ def test_enabled_when_rules_follow_the_run(wired):
     assert not run.isEnabled() and stop.isEnabled()
     wired.set_running(False)
     assert run.isEnabled() and not stop.isEnabled()
+
+
+def test_file_menu_commands_save_reopen_and_export_a_session(wired, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    acts = wired.action_set.actions
+    wired.editor.setPlainText("import torch\nx = torch.tensor(2.0, requires_grad=True)\n")
+    wired.editor.set_breakpoints({2})
+    saved, exported = tmp_path / "work.stepgrad", tmp_path / "work_export.py"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(saved)[:-9], ""))
+    acts["file.save_session"].trigger()  # the suffix is added
+    assert saved.exists() and not wired.is_modified()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(exported), ""))
+    acts["file.export_torch"].trigger()
+    assert "requires_grad=True" in exported.read_text()
+
+    wired.new_file(ask=False)
+    assert wired.source() == "" and wired.breakpoints == frozenset()
+    wired.recent_menu.aboutToShow.emit()  # File > Open Recent, as the user opens it
+    entry = next(a for a in wired.recent_menu.actions() if a.text() == str(saved))
+    entry.trigger()
+    assert wired.source().startswith("import torch") and wired.breakpoints == frozenset({2})
+    assert not wired.controller.running  # opening a session runs nothing

@@ -166,7 +166,7 @@ def test_function_plot_of_a_script_function(app, qtbot):
     window, controller = app
     run_source(qtbot, window, controller,
                "import torch\ndef f(x):\n    return torch.tanh(x) * 3\n")
-    assert controller._guess_function() == "f"
+    assert controller.analysis.guess_function() == "f"
     with qtbot.waitSignal(controller.function_plotted, timeout=60000) as blocker:
         controller.plot_function("f")
     curves = blocker.args[0]
