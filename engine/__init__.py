@@ -32,15 +32,13 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .inference import inference_mode  # (and Tensor.is_inference)
-from .elementwise_extra import atan, cosh, rsqrt, sinh
-from .elementwise_extra import atan as arctan
 from . import tensor_hooks as _tensor_hooks  # noqa: F401  (post-accumulate-grad hooks)
 from .printing import set_printoptions
 from .promotion import promote_types
 from .promotion import torch_result_type as result_type
 from .sampling import bernoulli, multinomial, normal, randint_like
 from .math_extra import *
-from .trig import *
+from . import elementwise_extra, trig  # noqa: F401  (op rows, bound by op_binding)
 from .arith_more import *
 from .bitwise_logical import *
 from .index_more import *
@@ -107,6 +105,10 @@ class cuda:
         return None
 
     manual_seed_all = manual_seed
+
+from . import op_binding as _op_binding  # noqa: E402
+
+_op_binding.install(globals())  # torch.X, Tensor.X, Tensor.X_ of the elementwise rows' names
 
 from . import aliases as _aliases  # noqa: E402  (after every Tensor method is in place)
 

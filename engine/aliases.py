@@ -112,6 +112,9 @@ def _with_out(fn):
     return call
 
 
+with_out = _with_out  # for torch.* functions bound after import (engine.op_binding)
+
+
 def _into(name, fn, args, kwargs, out, factory):
     if _requires_grad(args) or _requires_grad(kwargs.values()):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "

@@ -17,9 +17,10 @@ from .tensor import Tensor, _binary, _promote, _result, _unary, _wrap
 
 # ---- trunc / frac --------------------------------------------------------------------------------
 register("trunc", "TruncBackward0", np.trunc, lambda m, g, out, s, a, need: (g * 0.0,),
-         doc="trunc(a)")
+         doc="trunc(a)", kind="unary", sym=lambda ns, x: ns.trunc(x))
 register("frac", "FracBackward0", lambda x: x - np.trunc(x),
-         lambda m, g, out, s, a, need: (g,), doc="a - trunc(a)")
+         lambda m, g, out, s, a, need: (g,), doc="a - trunc(a)", kind="unary",
+         sym=lambda ns, x: x - ns.trunc(x))
 NP.trunc = staticmethod(np.trunc)
 T.trunc = staticmethod(lambda x: _unary("trunc", x))
 

@@ -1,9 +1,10 @@
-"""Elementwise ops beyond the core table: ``sinh``, ``atan``, ``rsqrt`` (one node, as PyTorch's
-``RsqrtBackward0``, so a hook on its output sees the second backward's grad too) and
-``F.hardtanh``; and the differentiable backward nodes of ``relu`` and ``elu``
-(``ThresholdBackwardBackward0``, ``EluBackwardBackward0``) that ``create_graph=True`` records, so
-their grads can be differentiated again as PyTorch's can; likewise leaky_relu's and hardtanh's
-(``LeakyReluBackwardBackward0``, ``HardtanhBackwardBackward0``)."""
+"""Elementwise ops beyond the core table: ``sinh``, ``cosh``, ``atan``, ``rsqrt`` (one node, as
+PyTorch's ``RsqrtBackward0``, so a hook on its output sees the second backward's grad too),
+bound from their rows, and ``F.hardtanh``; and the differentiable backward nodes of ``relu``
+and ``elu`` (``ThresholdBackwardBackward0``, ``EluBackwardBackward0``) that
+``create_graph=True`` records, so their grads can be differentiated again as PyTorch's can;
+likewise leaky_relu's and hardtanh's (``LeakyReluBackwardBackward0``,
+``HardtanhBackwardBackward0``)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from .ops import OPS, _sign, register
 from .tensor import Tensor, _result, _unary, _wrap, record
 
 register("sinh", "SinhBackward0", np.sinh,
-         lambda m, g, out, s, a, need: (g * m.cosh(s[0]),), save_inputs=True, doc="sinh(a)")
+         lambda m, g, out, s, a, need: (g * m.cosh(s[0]),), save_inputs=True, doc="sinh(a)",
+         kind="unary", names=("sinh",), sym=lambda ns, x: ns.sinh(x))
 register("atan", "AtanBackward0", np.arctan,
          lambda m, g, out, s, a, need: (g / (s[0] * s[0] + 1.0),), save_inputs=True,
-         doc="atan(a)")
+         doc="atan(a)", kind="unary", names=("atan", "arctan"), sym=lambda ns, x: ns.atan(x))
 register("rsqrt", "RsqrtBackward0", lambda x: 1.0 / np.sqrt(x),
          lambda m, g, out, s, a, need: (g * out * out * out * -0.5,), save_out=True,
-         doc="1 / sqrt(a)")
+         doc="1 / sqrt(a)", kind="unary", names=("rsqrt",), sym=lambda ns, x: 1 / ns.sqrt(x))
 
 
 def _hardtanh_vjp(m, g, out, s, a, need):
@@ -148,7 +150,8 @@ T.elu_grad = staticmethod(lambda g, x, alpha: _recorded(
 NP.cosh = staticmethod(np.cosh)
 T.cosh = staticmethod(lambda x: _unary("cosh", x))
 register("cosh", "CoshBackward0", np.cosh,
-         lambda m, g, out, s, a, need: (g * m.sinh(s[0]),), save_inputs=True, doc="cosh(a)")
+         lambda m, g, out, s, a, need: (g * m.sinh(s[0]),), save_inputs=True, doc="cosh(a)",
+         kind="unary", names=("cosh",), sym=lambda ns, x: ns.cosh(x))
 NP.sinh = staticmethod(np.sinh)
 T.sinh = staticmethod(lambda x: _unary("sinh", x))
 
@@ -178,22 +181,6 @@ def _prod_others(x, dims):
 T.prod_others = staticmethod(_prod_others)
 
 
-def sinh(input):
-    return _unary("sinh", input)
-
-
-def cosh(input):
-    return _unary("cosh", input)
-
-
-def atan(input):
-    return _unary("atan", input)
-
-
-def rsqrt(input):
-    return _unary("rsqrt", input)
-
-
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
              inplace: bool = False) -> Tensor:
     """``F.hardtanh``: ``clamp(x, min_val, max_val)`` with a zero grad at the bounds."""
@@ -207,6 +194,3 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     out = np.clip(x, min_val, max_val).astype(x.dtype, copy=False)
     return _result(OPS["hardtanh"], out, (input,), (min_val, max_val), input._rg)
 
-
-Tensor.sinh, Tensor.cosh, Tensor.atan, Tensor.rsqrt = sinh, cosh, atan, rsqrt
-Tensor.arctan = atan

@@ -262,7 +262,7 @@ def _unary_fn(name):
 
 
 for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "abs", "neg",
-              "negative", "reciprocal", "sign", "square", "rsqrt", "log1p", "expm1", "clamp",
+              "negative", "reciprocal", "sign", "square", "clamp",
               "clip", "clamp_min", "clamp_max", "sum", "mean", "prod", "var", "std", "argmax",
               "argmin", "amax", "amin", "all", "any", "norm", "reshape", "flatten", "squeeze",
               "unsqueeze", "t",

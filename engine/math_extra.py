@@ -16,7 +16,7 @@ from .dispatch import record_outputs
 from .grad_mode import mode as _mode
 from .ops import OPS, register
 from .return_types import return_type
-from .tensor import Tensor, _binary, _dims, _result, _unary, _wrap
+from .tensor import Tensor, _dims, _result, _wrap
 
 _LN10, _LN2 = math.log(10.0), math.log(2.0)
 
@@ -41,31 +41,16 @@ def _via_double(f):
 
 
 register("log10", "Log10Backward0", _via_double(np.log10),
-         lambda m, g, out, s, a, need: (g / (s[0] * _LN10),), save_inputs=True, doc="log10(a)")
+         lambda m, g, out, s, a, need: (g / (s[0] * _LN10),), save_inputs=True, doc="log10(a)",
+         kind="unary", names=("log10",), sym=lambda ns, x: ns.log(x) / ns.log(ns.scalar(10)))
 register("log2", "Log2Backward0", _via_double(np.log2),
-         lambda m, g, out, s, a, need: (g / (s[0] * _LN2),), save_inputs=True, doc="log2(a)")
+         lambda m, g, out, s, a, need: (g / (s[0] * _LN2),), save_inputs=True, doc="log2(a)",
+         kind="unary", names=("log2",), sym=lambda ns, x: ns.log(x) / ns.log(ns.scalar(2)))
 register("exp2", "Exp2Backward0", _via_double(np.exp2),
-         lambda m, g, out, s, a, need: (g * out * _LN2,), save_out=True, doc="2 ** a")
-register("atan2", "Atan2Backward0", np.arctan2, _atan2_vjp, save_inputs=True, doc="atan2(a, b)")
-
-
-def _log10(self):
-    return _unary("log10", self)
-
-
-def _log2(self):
-    return _unary("log2", self)
-
-
-def _exp2(self):
-    return _unary("exp2", self)
-
-
-def _atan2(self, other):
-    if not isinstance(other, Tensor):
-        raise TypeError(f"atan2(): argument 'other' (position 1) must be Tensor, not "
-                        f"{type(other).__name__}")
-    return _binary("atan2", self, other, int_to_float=True)
+         lambda m, g, out, s, a, need: (g * out * _LN2,), save_out=True, doc="2 ** a",
+         kind="unary", names=("exp2",), sym=lambda ns, x: ns.exp(x * ns.log(ns.scalar(2))))
+register("atan2", "Atan2Backward0", np.arctan2, _atan2_vjp, save_inputs=True, doc="atan2(a, b)",
+         kind="binary", names=("atan2", "arctan2"), sym=lambda ns, y, x: ns.atan2(y, x))
 
 
 # ---- trace and diagonals --------------------------------------------------------------------------
@@ -305,16 +290,13 @@ def _fn(method):
     return call
 
 
-Tensor.log10, Tensor.log2, Tensor.exp2, Tensor.atan2 = _log10, _log2, _exp2, _atan2
-Tensor.arctan2 = _atan2
 Tensor.trace, Tensor.diag_embed = _trace, _diag_embed
 Tensor.movedim = Tensor.moveaxis = _movedim
 Tensor.median, Tensor.mode = _median, _mode_values
 Tensor.allclose, Tensor.isclose, Tensor.equal = allclose, isclose, equal
 
-log10, log2, exp2, atan2, arctan2 = _fn(_log10), _fn(_log2), _fn(_exp2), _fn(_atan2), _fn(_atan2)
 trace, diag_embed, movedim, moveaxis = _fn(_trace), _fn(_diag_embed), _fn(_movedim), _fn(_movedim)
 median, mode = _fn(_median), _fn(_mode_values)
 
-__all__ = ["allclose", "arctan2", "atan2", "diag_embed", "equal", "exp2", "isclose", "log10",
-           "log2", "median", "mode", "moveaxis", "movedim", "std_mean", "trace", "var_mean"]
+__all__ = ["allclose", "diag_embed", "equal", "isclose", "median", "mode", "moveaxis", "movedim",
+           "std_mean", "trace", "var_mean"]

@@ -1,7 +1,8 @@
 """Op rows that have their own node in PyTorch but were once composed of other ops: ``log1p``,
 ``expm1``, ``logsumexp``, ``gather``, ``index_select``, ``repeat``, ``clamp_max`` and
-``squeeze`` over several dims. Each row is a Tensor method bound here
-(``torch.X`` reaches it through ``engine.functions``)."""
+``squeeze`` over several dims. ``log1p`` and ``expm1`` are bound from their rows
+(``engine.op_binding``); the others are Tensor methods bound here (``torch.X`` reaches them
+through ``engine.functions``)."""
 
 from __future__ import annotations
 
@@ -10,21 +11,15 @@ import builtins
 import numpy as np
 
 from .ops import register
-from .tensor import Tensor, _check_bool_clamp, _clamp_promoted, _default, _dims, _rdims, _result, _unary
+from .tensor import Tensor, _check_bool_clamp, _clamp_promoted, _default, _dims, _rdims, _result
 
 # ---- elementwise -------------------------------------------------------------------------------
 register("log1p", "Log1PBackward0", np.log1p, lambda m, g, out, s, a, need: (g / (s[0] + 1.0),),
-         save_inputs=True, doc="log(1 + a)")
+         save_inputs=True, doc="log(1 + a)", kind="unary", names=("log1p",),
+         sym=lambda ns, x: ns.log(x + 1))
 register("expm1", "Expm1Backward0", np.expm1,
-         lambda m, g, out, s, a, need: (g * (out + 1.0),), save_out=True, doc="exp(a) - 1")
-
-
-def log1p(self):
-    return _unary("log1p", self)
-
-
-def expm1(self):
-    return _unary("expm1", self)
+         lambda m, g, out, s, a, need: (g * (out + 1.0),), save_out=True, doc="exp(a) - 1",
+         kind="unary", names=("expm1",), sym=lambda ns, x: ns.exp(x) - 1)
 
 
 def clamp_max(self, max):
@@ -171,7 +166,7 @@ register("squeeze_dims_", "SqueezeBackward4", None,
          lambda m, g, out, s, a, need: (m.reshape(g, a),), doc="a.squeeze_((d, ...))")
 
 
-for _name, _fn in (("log1p", log1p), ("expm1", expm1), ("clamp_max", clamp_max),
+for _name, _fn in (("clamp_max", clamp_max),
                    ("logsumexp", logsumexp), ("gather", gather),
                    ("index_select", index_select), ("repeat", repeat)):
     setattr(Tensor, _name, _fn)

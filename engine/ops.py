@@ -6,6 +6,14 @@ backward) or ``ns.T`` (engine Tensors, ``create_graph=True``, so a backward is i
 and can be differentiated again). Signature: ``vjp(m, g, out, s, a, need)`` where ``g`` is the
 incoming grad, ``out`` the saved output (or None), ``s`` the saved inputs (arrays/Tensors/Python
 scalars), ``a`` the op's attributes and ``need[i]`` tells whether input i wants a grad.
+
+An elementwise row (``kind`` "unary" or "binary") is the op's whole home: ``sym`` is its forward
+written against the symbolic namespace protocol (``sym(ns, x)`` / ``sym(ns, x, y)`` calling
+``ns.log``, ``ns.exp``, ... and arithmetic; ``symbolic`` runs it on sympy and float64 arrays and
+derives the matrix form from it), and ``names`` are the public names the engine binds from the
+row through the dispatcher: ``torch.<name>``, ``Tensor.<name>`` and the in-place
+``Tensor.<name>_``. Another row's ``sym``, if any, takes symbolic's full rule arguments
+``(ns, args, attrs, out_shape)``.
 """
 
 from __future__ import annotations
@@ -28,17 +36,51 @@ class Op:
     save_out: bool = False
     doc: str = ""
     cls: type | None = field(default=None, compare=False)  # the generated grad_fn class
+    sym: Callable | None = field(default=None, compare=False)  # the forward on ns.SYM / ns.NUM
+    kind: str = ""  # "unary" / "binary" for an elementwise row
+    names: tuple[str, ...] = ()  # torch.<name>, Tensor.<name>, Tensor.<name>_ bound from the row
 
 
 OPS: dict[str, Op] = {}
+_ELEMENTWISE = ("unary", "binary")
+_watchers: list[Callable] = []
 
 
-def register(key: str, name: str, fwd, vjp, *, save_inputs=False, save_out=False, doc="") -> Op:
+def register(key: str, name: str, fwd, vjp, *, save_inputs=False, save_out=False, doc="",
+             sym=None, kind="", names=()) -> Op:
     """Add a row (also used by engine.nn.functional for fused ops such as cross-entropy)."""
-    op = Op(name, fwd, vjp, save_inputs, save_out, doc)
+    if kind not in ("", *_ELEMENTWISE):
+        raise ValueError(f"op row {key!r}: kind must be 'unary' or 'binary', not {kind!r}")
+    if names and (not kind or fwd is None):
+        raise ValueError(f"op row {key!r}: only an elementwise row with a forward can be bound "
+                         "to public names")
+    op = Op(name, fwd, vjp, save_inputs, save_out, doc, sym=sym, kind=kind, names=tuple(names))
     object.__setattr__(op, "cls", node_class(name, op))
+    old = OPS.get(key)
     OPS[key] = op
+    for fn in _watchers:
+        fn(key, op, old)
     return op
+
+
+def unregister(key: str) -> Op:
+    """Remove row ``key`` (and, through the watchers, the names bound from it)."""
+    op = OPS.pop(key)
+    for fn in _watchers:
+        fn(key, None, op)
+    return op
+
+
+def watch(fn) -> None:
+    """Call ``fn(key, new_row, old_row)`` for every row registered or removed from now on
+    (``new_row`` None: removed), and now for every row already registered."""
+    _watchers.append(fn)
+    for key, op in list(OPS.items()):
+        fn(key, op, None)
+
+
+def is_elementwise(op: Op) -> bool:
+    return op.kind in _ELEMENTWISE
 
 
 def _two(need, f0, f1):
@@ -82,7 +124,8 @@ register("rsub", "RsubBackward1", None, lambda m, g, out, s, a, need: (-g,), doc
 register("mul", "MulBackward0", np.multiply, _mul_vjp, save_inputs=True, doc="a * b")
 register("div", "DivBackward0", np.true_divide, _div_vjp, save_inputs=True, doc="a / b")
 register("reciprocal", "ReciprocalBackward0", np.reciprocal,
-         lambda m, g, out, s, a, need: (-g * out * out,), save_out=True, doc="1 / a")
+         lambda m, g, out, s, a, need: (-g * out * out,), save_out=True, doc="1 / a",
+         kind="unary", sym=lambda ns, x: ns.scalar(1) / x)
 
 
 def _pow_scalar_vjp(m, g, out, s, a, need):
@@ -147,26 +190,32 @@ register("rpow", "PowBackward2", None, _rpow_vjp, save_inputs=True, save_out=Tru
          doc="c ** a")
 
 # ---- elementwise unary -------------------------------------------------------------------------
-register("neg", "NegBackward0", np.negative, lambda m, g, out, s, a, need: (-g,), doc="-a")
+# the core functions' forwards are Tensor methods in tensor.py (integer and bool rules of their
+# own); their rows carry the node, the VJP and the symbolic forward
+register("neg", "NegBackward0", np.negative, lambda m, g, out, s, a, need: (-g,), doc="-a",
+         kind="unary", sym=lambda ns, x: -x)
 register("exp", "ExpBackward0", np.exp, lambda m, g, out, s, a, need: (g * out,), save_out=True,
-         doc="exp(a)")
+         doc="exp(a)", kind="unary", sym=lambda ns, x: ns.exp(x))
 register("log", "LogBackward0", np.log, lambda m, g, out, s, a, need: (g / s[0],),
-         save_inputs=True, doc="log(a)")
+         save_inputs=True, doc="log(a)", kind="unary", sym=lambda ns, x: ns.log(x))
 register("sqrt", "SqrtBackward0", np.sqrt, lambda m, g, out, s, a, need: (g / (2.0 * out),),
-         save_out=True, doc="sqrt(a)")
+         save_out=True, doc="sqrt(a)", kind="unary", sym=lambda ns, x: ns.sqrt(x))
 register("sin", "SinBackward0", np.sin, lambda m, g, out, s, a, need: (g * m.cos(s[0]),),
-         save_inputs=True, doc="sin(a)")
+         save_inputs=True, doc="sin(a)", kind="unary", sym=lambda ns, x: ns.sin(x))
 register("cos", "CosBackward0", np.cos, lambda m, g, out, s, a, need: (-g * m.sin(s[0]),),
-         save_inputs=True, doc="cos(a)")
-# tanh_grad/sigmoid_grad: under create_graph one recorded node each (engine.double_backward)
+         save_inputs=True, doc="cos(a)", kind="unary", sym=lambda ns, x: ns.cos(x))
+# tanh_grad/sigmoid_grad: under create_graph one recorded node each (engine.double_backward).
+# tanh's symbolic rule stays in symbolic.rules_core: the matrix-form tests take it as the op
+# whose matrix rule they remove, which a row's rule would derive again
 register("tanh", "TanhBackward0", np.tanh,
-         lambda m, g, out, s, a, need: (m.tanh_grad(g, out),), save_out=True, doc="tanh(a)")
+         lambda m, g, out, s, a, need: (m.tanh_grad(g, out),), save_out=True, doc="tanh(a)",
+         kind="unary")
 register("sigmoid", "SigmoidBackward0", None,
          lambda m, g, out, s, a, need: (m.sigmoid_grad(g, out),), save_out=True,
-         doc="1/(1+exp(-a))")
+         doc="1/(1+exp(-a))", kind="unary", sym=lambda ns, x: ns.sigmoid(x))
 # relu_grad/elu_grad: under create_graph a recorded node of its own (engine.elementwise_extra)
 register("relu", "ReluBackward0", None, lambda m, g, out, s, a, need: (m.relu_grad(g, out),),
-         save_out=True, doc="max(a, 0)")
+         save_out=True, doc="max(a, 0)", kind="unary", sym=lambda ns, x: ns.relu(x))
 # piecewise constant: zeros, not g * 0 (PyTorch's grad is 0 even where g is inf or nan)
 _zero_vjp = lambda m, g, out, s, a, need: (m.zeros_like(g),)  # noqa: E731
 def _sign(x):
@@ -176,12 +225,16 @@ def _sign(x):
     return out
 
 
-register("sign", "SignBackward0", _sign, _zero_vjp, doc="sign(a)")
-register("floor", "FloorBackward0", np.floor, _zero_vjp, doc="floor(a)")
-register("ceil", "CeilBackward0", np.ceil, _zero_vjp, doc="ceil(a)")
-register("round", "RoundBackward0", np.round, _zero_vjp, doc="round(a)")
+register("sign", "SignBackward0", _sign, _zero_vjp, doc="sign(a)", kind="unary",
+         sym=lambda ns, x: ns.sign(x))
+register("floor", "FloorBackward0", np.floor, _zero_vjp, doc="floor(a)", kind="unary",
+         sym=lambda ns, x: ns.floor(x))
+register("ceil", "CeilBackward0", np.ceil, _zero_vjp, doc="ceil(a)", kind="unary",
+         sym=lambda ns, x: ns.ceil(x))
+register("round", "RoundBackward0", np.round, _zero_vjp, doc="round(a)", kind="unary",
+         sym=lambda ns, x: ns.round(x))
 register("abs", "AbsBackward0", np.abs, lambda m, g, out, s, a, need: (g * m.sign(s[0]),),
-         save_inputs=True, doc="|a|")
+         save_inputs=True, doc="|a|", kind="unary", sym=lambda ns, x: ns.abs(x))
 
 
 def _clamp_mask(x, lo, hi):

@@ -347,12 +347,11 @@ RULES = {
     "maximum": _extreme(True), "minimum": _extreme(False),
 }
 
-# elementwise functions whose derivative comes from the scalar sympy rule
+# elementwise functions whose derivative comes from the scalar sympy rule, beside every
+# elementwise engine op row that carries its rule (matrix_table.rule_for derives those)
 FROM_SCALAR = {"leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu", "softplus", "erf",
-               "sign", "floor", "ceil", "round", "atan", "sinh", "cosh", "exp2", "log10", "log2",
-               "rsqrt", "hardtanh", "rpow", "tan", "asin", "acos", "asinh",
-               "acosh", "atanh", "expm1", "log1p", "trunc", "frac", "celu", "selu", "mish",
-               "logsigmoid", "hardsigmoid", "hardswish", "clamp_max", "fmod"}
+               "hardtanh", "rpow", "celu", "selu", "mish", "logsigmoid", "hardsigmoid",
+               "hardswish", "clamp_max", "fmod"}
 
 
 # ---- forward expressions of unnamed intermediates ----------------------------------------------

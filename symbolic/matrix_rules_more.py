@@ -549,7 +549,7 @@ RULES_MORE = {
 }
 
 # elementwise functions of several tensors (and copysign by a number): from the scalar rule
-for _key in ("atan2", "copysign", "copysign_s", "fmod_tt", "remainder_tt", "lerp", "lerp_t",
+for _key in ("copysign", "copysign_s", "fmod_tt", "remainder_tt", "lerp", "lerp_t",
              "logaddexp", "pow_tt", "div_mode", "remainder"):
     RULES_MORE[_key] = _elementwise_n(_key)
 

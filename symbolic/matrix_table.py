@@ -12,7 +12,7 @@ from . import matrix_expr as mx
 from . import matrix_rules
 from .matrix_rules import NoMatrixForm, _Given
 from .matrix_rules_layers import RULES_LAYERS
-from .matrix_rules_more import RULES_MORE, gather_map
+from .matrix_rules_more import RULES_MORE, _elementwise_n, gather_map
 from .matrix_rules_scan import RULES_SCAN
 
 
@@ -24,7 +24,20 @@ def rule_for(key):
          or RULES_SCAN.get(key))
     if r is None and _is_gather_map(key):
         return gather_map
+    if r is None:
+        r = _from_row(key)
     return r
+
+
+def _from_row(key):
+    """An elementwise engine op row with its symbolic forward: the derivative of its scalar
+    rule (looked up each time: a row may be registered or removed at run time)."""
+    from engine.ops import OPS
+
+    op = OPS.get(key)
+    if op is None or op.sym is None or op.kind not in ("unary", "binary"):
+        return None
+    return matrix_rules._from_scalar(key) if op.kind == "unary" else _elementwise_n(key)
 
 
 def _is_gather_map(key) -> bool:

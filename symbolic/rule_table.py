@@ -12,16 +12,21 @@ This module holds the table (``RULES``, ``register``), the numpy twins of the sy
 the rules introduce (``NUMPY_FUNCS``, filled by ``numpy_twin``: lambdify's module dict), the two
 namespaces and the helpers the rule families share. It imports no family: each ``rules_*``
 module imports it and registers its rows; ``symbolic.rules`` imports every family, so code
-that applies rules imports ``symbolic.rules``.
+that applies rules imports ``symbolic.rules``. An engine op row that carries its forward on this
+protocol (``Op.sym``: elementwise rows, ``sym(ns, x)`` calling ``ns.log``, ``ns.tan``, ...) needs
+no entry here: ``RULES`` reads it from the row.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import MutableMapping
 
 import numpy as np
 import sympy as sp
 from sympy.core.parameters import distribute
+
+from engine.ops import OPS
 
 
 def nice_number(v):
@@ -156,6 +161,7 @@ sign_fn = flat_function("sign", np.sign)
 floor_fn = flat_function("floor", np.floor)
 ceil_fn = flat_function("ceil", np.ceil)
 round_fn = flat_function("round", np.round)
+trunc_fn = flat_function("trunc", np.trunc)
 
 
 def bound_function(name: str, pick, step_x, step_bound, tex: str, array_fn):
@@ -228,7 +234,17 @@ class SYM:
     sqrt = staticmethod(elementwise(sp.sqrt))
     sin = staticmethod(elementwise(sp.sin))
     cos = staticmethod(elementwise(sp.cos))
+    tan = staticmethod(elementwise(sp.tan))
+    asin = staticmethod(elementwise(sp.asin))
+    acos = staticmethod(elementwise(sp.acos))
+    atan = staticmethod(elementwise(sp.atan))
+    sinh = staticmethod(elementwise(sp.sinh))
+    cosh = staticmethod(elementwise(sp.cosh))
     tanh = staticmethod(elementwise(sp.tanh))
+    asinh = staticmethod(elementwise(sp.asinh))
+    acosh = staticmethod(elementwise(sp.acosh))
+    atanh = staticmethod(elementwise(sp.atanh))
+    atan2 = staticmethod(elementwise2(sp.atan2))
     abs = staticmethod(elementwise(sp.Abs))
     sigmoid = staticmethod(elementwise(lambda x: 1 / (1 + sp.exp(-x))))
     relu = staticmethod(elementwise(relu))
@@ -236,6 +252,7 @@ class SYM:
     floor = staticmethod(elementwise(floor_fn))
     ceil = staticmethod(elementwise(ceil_fn))
     round = staticmethod(elementwise(round_fn))
+    trunc = staticmethod(elementwise(trunc_fn))
     maximum = staticmethod(elementwise2(max_tie))
     minimum = staticmethod(elementwise2(min_tie))
 
@@ -298,9 +315,11 @@ class NUM:
     arr = staticmethod(lambda x: np.asarray(x, dtype=np.float64))
     scalar = staticmethod(float)
     exp, log, sqrt, sin, cos, tanh, abs = np.exp, np.log, np.sqrt, np.sin, np.cos, np.tanh, np.abs
+    tan, asin, acos, atan, atan2 = np.tan, np.arcsin, np.arccos, np.arctan, np.arctan2
+    sinh, cosh, asinh, acosh, atanh = np.sinh, np.cosh, np.arcsinh, np.arccosh, np.arctanh
     sigmoid = staticmethod(lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)))
     relu = staticmethod(lambda x: np.where(x > 0, x, 0.0))
-    sign, floor, ceil, round = np.sign, np.floor, np.ceil, np.round
+    sign, floor, ceil, round, trunc = np.sign, np.floor, np.ceil, np.round, np.trunc
     maximum, minimum = np.maximum, np.minimum
     clamp = staticmethod(lambda x, lo, hi: np.clip(x, lo, hi))
     pow = staticmethod(lambda x, e: np.power(x, float(e)))
@@ -384,8 +403,70 @@ def sympy_function(name, numeric, derivatives, tex, array_fn):
         "_latex": latex}))
 
 
-# key -> rule(ns, args, attrs, out_shape); multi-output rules (split) return a list of arrays
-RULES: dict = {}
+class RuleTable(MutableMapping):
+    """key -> rule(ns, args, attrs, out_shape); multi-output rules (split) return a list of
+    arrays. The rules registered here, and behind them the ``sym`` forward of every engine op
+    row that carries one (read from the row at lookup, so a row registered later has its rule
+    at once). Deleting a row's rule hides it until a rule is set for the key again."""
+
+    def __init__(self):
+        self._own: dict = {}
+        self._hidden: set = set()
+
+    def _row_rule(self, key):
+        op = OPS.get(key)
+        if op is None or op.sym is None or key in self._hidden:
+            return None
+        return row_rule(op)
+
+    def __getitem__(self, key):
+        rule = self._own.get(key)
+        if rule is None:
+            rule = self._row_rule(key)
+            if rule is None:
+                raise KeyError(key)
+        return rule
+
+    def __setitem__(self, key, rule):
+        self._own[key] = rule
+        self._hidden.discard(key)
+
+    def __delitem__(self, key):
+        if key in self._own:
+            del self._own[key]
+        elif self._row_rule(key) is not None:
+            self._hidden.add(key)
+        else:
+            raise KeyError(key)
+
+    def _keys(self):
+        rows = [k for k, op in OPS.items() if op.sym is not None and k not in self._own
+                and k not in self._hidden]
+        return [*self._own, *rows]
+
+    def __iter__(self):
+        return iter(self._keys())
+
+    def __len__(self):
+        return len(self._keys())
+
+    def __contains__(self, key):
+        return key in self._own or self._row_rule(key) is not None
+
+
+def row_rule(op):
+    """The rule of an engine op row's ``sym``: elementwise rows' ``sym(ns, *inputs)`` takes the
+    inputs, any other row's has the rule arguments already."""
+    sym = op.sym
+    if op.kind == "unary":
+        return lambda ns, args, attrs, out_shape: sym(ns, args[0])
+    if op.kind == "binary":
+        return lambda ns, args, attrs, out_shape: sym(ns, args[0], args[1])
+    return sym
+
+
+RULES = RuleTable()
+
 
 def register(key: str, rule) -> None:
     """Make ``rule`` the symbolic forward of the engine op ``key``."""

@@ -1,5 +1,5 @@
 """Rules for the division ops (``remainder``, ``div`` with a rounding mode, ``floor_divide``),
-the p-norm, ``sinh``/``cosh``/``atan``/``rsqrt``, ``hardtanh`` and the recorded backward nodes of
+the p-norm, ``hardtanh`` and the recorded backward nodes of
 relu and elu (``create_graph=True``). Imported by ``symbolic.rules``.
 
 Rounding is a flat function (derivative 0, as the engine and PyTorch say); hardtanh passes the
@@ -16,7 +16,7 @@ from .rule_table import each as _each
 from .rule_table import elementwise2, nice_number
 
 H = sp.Heaviside
-trunc_fn = rt.flat_function("trunc", np.trunc)
+trunc_fn = rt.trunc_fn
 
 
 def _floor_div(ns, x, y):
@@ -104,11 +104,6 @@ for _key, _rule in {
 
     "remainder": _remainder, "remainder_tt": _remainder, "div_mode": _div_mode,
     "not_implemented": _not_implemented, "norm_p": _norm_p,
-    "sinh": lambda ns, args, attrs, out_shape: _each(ns, args[0], sp.sinh, np.sinh),
-    "cosh": lambda ns, args, attrs, out_shape: _each(ns, args[0], sp.cosh, np.cosh),
-    "atan": lambda ns, args, attrs, out_shape: _each(ns, args[0], sp.atan, np.arctan),
-    "rsqrt": lambda ns, args, attrs, out_shape: _each(ns, args[0], lambda v: 1 / sp.sqrt(v),
-                                       lambda x: 1.0 / np.sqrt(x)),
     "hardtanh": _hardtanh_rule, "threshold_backward": _threshold_backward,
     "elu_backward": _elu_backward, "leaky_relu_backward": _leaky_backward,
     "hardtanh_backward": _hardtanh_backward,

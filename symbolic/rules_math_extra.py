@@ -1,5 +1,5 @@
-"""Rules for the ops of ``engine/math_extra.py``: ``log10``, ``log2``, ``exp2``, ``atan2``,
-``trace``, ``diag_embed``, ``median``/``mode`` (the element the forward selected: the recorded
+"""Rules for the ops of ``engine/math_extra.py`` (``log10``, ``log2``, ``exp2`` and ``atan2``
+carry theirs in their rows): ``trace``, ``diag_embed``, ``median``/``mode`` (the element the forward selected: the recorded
 indices, or for a whole-tensor median the mean of the elements equal to it, which spreads the
 gradient evenly as PyTorch does) and ``var_mean``/``std_mean`` (two outputs).
 Imported by ``symbolic.rules``.
@@ -8,26 +8,8 @@ Imported by ``symbolic.rules``.
 from __future__ import annotations
 
 import numpy as np
-import sympy as sp
 
 from . import rule_table as rt
-
-
-def _log_base(base):
-    def rule(ns, args, attrs, out_shape):
-        return ns.log(args[0]) / ns.log(ns.scalar(base))
-
-    return rule
-
-
-def _exp2(ns, args, attrs, out_shape):
-    return ns.exp(args[0] * ns.log(ns.scalar(2)))
-
-
-def _atan2(ns, args, attrs, out_shape):
-    if ns.symbolic:
-        return rt.elementwise2(sp.atan2)(args[0], args[1])
-    return np.arctan2(args[0], args[1])
 
 
 def _trace(ns, args, attrs, out_shape):
@@ -65,8 +47,7 @@ def _moments(ns, args, attrs, out_shape):
     return spread, mean
 
 
-for key, rule in (("log10", _log_base(10)), ("log2", _log_base(2)), ("exp2", _exp2),
-                  ("atan2", _atan2), ("trace", _trace), ("diag_embed", _diag_embed),
+for key, rule in (("trace", _trace), ("diag_embed", _diag_embed),
                   ("median", _median_all), ("median_dim", _selected), ("mode", _selected),
                   ("var_mean", _moments), ("std_mean", _moments)):
     rt.register(key, rule)

@@ -1,6 +1,6 @@
-"""Rules for ``engine.more_ops``: ``log1p``, ``expm1``, ``clamp_max``, ``logsumexp``,
-``gather``, ``index_select``, ``repeat`` and ``squeeze`` over several dims. Imported by
-``symbolic.rules``."""
+"""Rules for ``engine.more_ops`` (``log1p`` and ``expm1`` carry theirs in their rows):
+``clamp_max``, ``logsumexp``, ``gather``, ``index_select``, ``repeat`` and ``squeeze`` over
+several dims. Imported by ``symbolic.rules``."""
 
 from __future__ import annotations
 
@@ -16,8 +16,6 @@ def _repeat(ns, args, attrs, out_shape):
 
 
 for _key, _rule in {
-    "log1p": lambda ns, args, attrs, out_shape: ns.log(args[0] + ns.scalar(1)),
-    "expm1": lambda ns, args, attrs, out_shape: ns.exp(args[0]) - ns.scalar(1),
     "clamp_max": lambda ns, args, attrs, out_shape: ns.clamp(args[0], None, attrs),
     "logsumexp": lambda ns, args, attrs, out_shape: ns.log(ns.sum(ns.exp(args[0]), attrs[0],
                                                                   attrs[1])),

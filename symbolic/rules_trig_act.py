@@ -1,5 +1,5 @@
-"""Rules for ``engine.trig`` (tan, asin, ..., atanh), ``engine.arith_more`` (trunc, frac, fmod,
-copysign, lerp, logaddexp) and ``engine.nn.activation_more`` (celu, selu, hardsigmoid,
+"""Rules for ``engine.arith_more`` (fmod, copysign, lerp, logaddexp; trunc and frac, as
+``engine.trig``'s tan ... atanh, carry theirs in their rows) and ``engine.nn.activation_more`` (celu, selu, hardsigmoid,
 hardswish, mish, logsigmoid). Imported by ``symbolic.rules``.
 
 Kinks follow PyTorch: celu and selu take the x <= 0 branch at 0, hardsigmoid passes the grad
@@ -102,14 +102,6 @@ def _celu_rule(ns, args, attrs, out_shape):
 
 
 for _key, _rule in {
-    "tan": _unary(sp.tan, np.tan),
-    "asin": _unary(sp.asin, np.arcsin),
-    "acos": _unary(sp.acos, np.arccos),
-    "asinh": _unary(sp.asinh, np.arcsinh),
-    "acosh": _unary(sp.acosh, np.arccosh),
-    "atanh": _unary(sp.atanh, np.arctanh),
-    "trunc": _unary(trunc_fn, np.trunc),
-    "frac": _unary(lambda v: v - trunc_fn(v), lambda x: x - np.trunc(x)),
     "fmod": _fmod_scalar, "fmod_tt": _fmod_tt,
     "copysign": _copysign, "copysign_s": _copysign_scalar,
     "lerp": _lerp, "lerp_t": _lerp_t, "logaddexp": _logaddexp,
