@@ -38,7 +38,7 @@ from .promotion import promote_types
 from .promotion import torch_result_type as result_type
 from .sampling import bernoulli, multinomial, normal, randint_like
 from .math_extra import *
-from . import elementwise_extra, trig  # noqa: F401  (op rows, bound by op_binding)
+from . import elementwise_extra  # noqa: F401  (hardtanh's rows, the VJP namespaces' sinh/cosh)
 from .arith_more import *
 from .bitwise_logical import *
 from .index_more import *
@@ -113,3 +113,9 @@ _op_binding.install(globals())  # torch.X, Tensor.X, Tensor.X_ of the elementwis
 from . import aliases as _aliases  # noqa: E402  (after every Tensor method is in place)
 
 _aliases.install(Tensor, globals())
+
+# every op row is registered on `import engine`: the families that keep their rows beside their
+# forwards in torch.nn (losses, convolution, pooling, normalisation, padding modes) load here,
+# after the rest of the engine, as they would on first use
+from .nn import functional as _nn_functional  # noqa: E402,F401
+from .nn import pad_modes as _pad_modes  # noqa: E402,F401

@@ -1,7 +1,6 @@
-"""Elementwise ops beyond the core table: ``sinh``, ``cosh``, ``atan``, ``rsqrt`` (one node, as
-PyTorch's ``RsqrtBackward0``, so a hook on its output sees the second backward's grad too),
-bound from their rows, and ``F.hardtanh``; and the differentiable backward nodes of ``relu``
-and ``elu`` (``ThresholdBackwardBackward0``, ``EluBackwardBackward0``) that
+"""Elementwise ops beyond the core table: ``F.hardtanh``, the ``sinh``/``cosh`` twins of the
+VJP namespaces (the rows are in ``engine.ops.elementwise``), and the differentiable backward
+nodes of ``relu`` and ``elu`` (``ThresholdBackwardBackward0``, ``EluBackwardBackward0``) that
 ``create_graph=True`` records, so their grads can be differentiated again as PyTorch's can;
 likewise leaky_relu's and hardtanh's (``LeakyReluBackwardBackward0``,
 ``HardtanhBackwardBackward0``)."""
@@ -14,16 +13,6 @@ from .grad_mode import mode as _mode
 from .ns import NP, T
 from .ops import OPS, _sign, register
 from .tensor import Tensor, _result, _unary, _wrap, record
-
-register("sinh", "SinhBackward0", np.sinh,
-         lambda m, g, out, s, a, need: (g * m.cosh(s[0]),), save_inputs=True, doc="sinh(a)",
-         kind="unary", names=("sinh",), sym=lambda ns, x: ns.sinh(x))
-register("atan", "AtanBackward0", np.arctan,
-         lambda m, g, out, s, a, need: (g / (s[0] * s[0] + 1.0),), save_inputs=True,
-         doc="atan(a)", kind="unary", names=("atan", "arctan"), sym=lambda ns, x: ns.atan(x))
-register("rsqrt", "RsqrtBackward0", lambda x: 1.0 / np.sqrt(x),
-         lambda m, g, out, s, a, need: (g * out * out * out * -0.5,), save_out=True,
-         doc="1 / sqrt(a)", kind="unary", names=("rsqrt",), sym=lambda ns, x: 1 / ns.sqrt(x))
 
 
 def _hardtanh_vjp(m, g, out, s, a, need):
@@ -149,9 +138,6 @@ T.elu_grad = staticmethod(lambda g, x, alpha: _recorded(
     "elu_backward", _elu_grad_np(g._data, x._data, alpha), g, x, alpha))
 NP.cosh = staticmethod(np.cosh)
 T.cosh = staticmethod(lambda x: _unary("cosh", x))
-register("cosh", "CoshBackward0", np.cosh,
-         lambda m, g, out, s, a, need: (g * m.sinh(s[0]),), save_inputs=True, doc="cosh(a)",
-         kind="unary", names=("cosh",), sym=lambda ns, x: ns.cosh(x))
 NP.sinh = staticmethod(np.sinh)
 T.sinh = staticmethod(lambda x: _unary("sinh", x))
 

@@ -1,7 +1,8 @@
-"""Math that lectures reach for beside the core ops: ``log10``, ``log2``, ``exp2``, ``atan2``,
-``trace``, ``diag_embed``, ``movedim``/``moveaxis``, ``median``, ``mode``, ``var_mean`` and
-``std_mean``, each one op row with PyTorch's node name (symbolic rules in
-``symbolic/rules_math_extra.py``), plus ``Tensor.equal``/``allclose``/``isclose``.
+"""Math that lectures reach for beside the core ops: ``trace``, ``diag_embed``,
+``movedim``/``moveaxis``, ``median``, ``mode``, ``var_mean`` and ``std_mean``, each one op row
+with PyTorch's node name (symbolic rules in ``symbolic/rules_math_extra.py``), plus
+``Tensor.equal``/``allclose``/``isclose``. (``log10``, ``log2``, ``exp2`` and ``atan2`` are
+rows of ``engine.ops.elementwise``.)
 """
 
 from __future__ import annotations
@@ -17,40 +18,6 @@ from .grad_mode import mode as _mode
 from .ops import OPS, register
 from .return_types import return_type
 from .tensor import Tensor, _dims, _result, _wrap
-
-_LN10, _LN2 = math.log(10.0), math.log(2.0)
-
-
-# ---- elementwise ----------------------------------------------------------------------------------
-def _atan2_vjp(m, g, out, s, a, need):
-    y, x = s
-    denom = y * y + x * x
-    return (m.sum_to(g * x / denom, a[0]) if need[0] else None,
-            m.sum_to(-g * y / denom, a[1]) if need[1] else None)
-
-
-def _via_double(f):
-    """float32/half through float64, rounded once: numpy's float32 log10 is 1 ulp off at exact
-    powers (log10(100) = 2.0000002), where PyTorch prints 2."""
-    def fwd(x):
-        if x.dtype == np.float64:
-            return f(x)
-        return f(x.astype(np.float64)).astype(x.dtype)
-
-    return fwd
-
-
-register("log10", "Log10Backward0", _via_double(np.log10),
-         lambda m, g, out, s, a, need: (g / (s[0] * _LN10),), save_inputs=True, doc="log10(a)",
-         kind="unary", names=("log10",), sym=lambda ns, x: ns.log(x) / ns.log(ns.scalar(10)))
-register("log2", "Log2Backward0", _via_double(np.log2),
-         lambda m, g, out, s, a, need: (g / (s[0] * _LN2),), save_inputs=True, doc="log2(a)",
-         kind="unary", names=("log2",), sym=lambda ns, x: ns.log(x) / ns.log(ns.scalar(2)))
-register("exp2", "Exp2Backward0", _via_double(np.exp2),
-         lambda m, g, out, s, a, need: (g * out * _LN2,), save_out=True, doc="2 ** a",
-         kind="unary", names=("exp2",), sym=lambda ns, x: ns.exp(x * ns.log(ns.scalar(2))))
-register("atan2", "Atan2Backward0", np.arctan2, _atan2_vjp, save_inputs=True, doc="atan2(a, b)",
-         kind="binary", names=("atan2", "arctan2"), sym=lambda ns, y, x: ns.atan2(y, x))
 
 
 # ---- trace and diagonals --------------------------------------------------------------------------

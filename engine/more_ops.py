@@ -1,8 +1,7 @@
-"""Op rows that have their own node in PyTorch but were once composed of other ops: ``log1p``,
-``expm1``, ``logsumexp``, ``gather``, ``index_select``, ``repeat``, ``clamp_max`` and
-``squeeze`` over several dims. ``log1p`` and ``expm1`` are bound from their rows
-(``engine.op_binding``); the others are Tensor methods bound here (``torch.X`` reaches them
-through ``engine.functions``)."""
+"""Op rows that have their own node in PyTorch but were once composed of other ops:
+``logsumexp``, ``gather``, ``index_select``, ``repeat``, ``clamp_max`` and ``squeeze`` over
+several dims, each a Tensor method bound here (``torch.X`` reaches it through
+``engine.functions``). (``log1p`` and ``expm1`` are rows of ``engine.ops.elementwise``.)"""
 
 from __future__ import annotations
 
@@ -14,13 +13,6 @@ from .ops import register
 from .tensor import Tensor, _check_bool_clamp, _clamp_promoted, _default, _dims, _rdims, _result
 
 # ---- elementwise -------------------------------------------------------------------------------
-register("log1p", "Log1PBackward0", np.log1p, lambda m, g, out, s, a, need: (g / (s[0] + 1.0),),
-         save_inputs=True, doc="log(1 + a)", kind="unary", names=("log1p",),
-         sym=lambda ns, x: ns.log(x + 1))
-register("expm1", "Expm1Backward0", np.expm1,
-         lambda m, g, out, s, a, need: (g * (out + 1.0),), save_out=True, doc="exp(a) - 1",
-         kind="unary", names=("expm1",), sym=lambda ns, x: ns.exp(x) - 1)
-
 
 def clamp_max(self, max):
     if isinstance(max, Tensor):

@@ -1,5 +1,5 @@
 """Rules for ``engine.arith_more`` (fmod, copysign, lerp, logaddexp; trunc and frac, as
-``engine.trig``'s tan ... atanh, carry theirs in their rows) and ``engine.nn.activation_more`` (celu, selu, hardsigmoid,
+tan ... atanh, carry theirs in their ``engine.ops.elementwise`` rows) and ``engine.nn.activation_more`` (celu, selu, hardsigmoid,
 hardswish, mish, logsigmoid). Imported by ``symbolic.rules``.
 
 Kinks follow PyTorch: celu and selu take the x <= 0 branch at 0, hardsigmoid passes the grad

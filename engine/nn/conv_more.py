@@ -136,8 +136,7 @@ def _conv_nd_graph(x, w, b, attrs):
 
 
 def _conv_transpose_graph(x, w, b, attrs):
-    from .. import zeros
-    from ..functions import matmul
+    from ..functions import matmul, zeros
 
     groups, flat, inside, out = attrs[3:]
     n, cin = x.shape[:2]

@@ -1,0 +1,19 @@
+"""The op table, grouped by family: one row per differentiable primitive — its PyTorch node name,
+its numpy forward, its VJP and, for an elementwise op, its symbolic forward and public names
+(``table``: ``Op``, ``OPS``, ``register``). Every row is registered when ``engine`` is imported:
+the families here (``elementwise``, ``reduce``, ``shape``, ``linalg``, ``nn``, ``ordering``)
+and the forward families that keep their rows beside their forwards.
+
+Adding an elementwise function is one ``register(...)`` call in ``elementwise.py`` with
+``kind="unary"``, ``names=(...)`` and ``sym=...``: the engine binds ``torch.<name>``,
+``Tensor.<name>`` and ``Tensor.<name>_`` from it (``engine.op_binding``) and ``symbolic`` reads
+its closed form and derives its matrix form from ``sym``.
+"""
+
+from __future__ import annotations
+
+from . import elementwise, linalg, nn, ordering, reduce, shape  # noqa: F401  (register rows)
+from .elementwise import _sign  # noqa: F401  (NP.sign: sign(nan) is 0, as PyTorch's)
+from .table import OPS, Op, is_elementwise, pair, register, unregister, watch  # noqa: F401
+
+CORE_KEYS = frozenset(OPS)  # rows defined in this package; forward families register more
