@@ -1,4 +1,4 @@
-"""The two math namespaces the VJPs in ``ops.py`` are written against.
+"""The two math namespaces the VJPs of the op rows (``engine.ops``) are written against.
 
 ``NP`` works on numpy arrays (plain backward: fast, no graph). ``T`` works on engine Tensors, so a
 backward run with ``create_graph=True`` records its own graph. Both expose the same functions.

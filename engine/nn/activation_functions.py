@@ -1,6 +1,6 @@
 """``torch.nn.functional`` activations beyond relu/sigmoid/tanh: ``leaky_relu``, ``elu``,
 ``gelu``, ``silu``, ``softplus``, and ``dropout``. Each activation is one op row of
-``engine/ops.py`` (PyTorch's node name); dropout is ``input * noise`` (MulBackward0), as ATen's
+``engine/ops/nn.py`` (PyTorch's node name); dropout is ``input * noise`` (MulBackward0), as ATen's
 CPU dropout is."""
 
 from __future__ import annotations
