@@ -2,7 +2,8 @@
 ``apply``, the ``NUM``/``SYM`` namespaces and ``NUMPY_FUNCS`` (lambdify's numpy twins of the
 sympy functions the rules introduce). The table itself lives in ``rule_table``; each family
 module (``rules_core``, ``rules_nn_extra``, ...) imports it and registers its rows, so a new
-op's rule is one ``register(key, rule)`` in the family it belongs to. Code that applies rules
+op's rule is one ``register(key, rule)`` in the family it belongs to, or the ``sym`` of its
+engine op row (elementwise ops: ``RULES`` reads it from the row). Code that applies rules
 imports this module, which guarantees every family is registered.
 """
 
