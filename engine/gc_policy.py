@@ -16,13 +16,19 @@ full collection after the graphs have shrunk below the limit, and every explicit
 cyclic garbage made meanwhile is collected then; and while big graphs stay alive, by the real
 full collection that runs every ``FULL_EVERY``-fold growth: delayed, never leaked.
 
+While frozen, each automatic generation-1 collection freezes too, so the objects that survived
+generation 0 (the graph's new nodes) are scanned once, not twice. As ``gc.freeze`` zeroes the
+count that starts a full collection, the full collection's decision is then taken at every
+(threshold 2 + 1)-th generation-1 collection instead; when it is to scan, the heap is unfrozen
+there and the next full collection scans everything.
+
 Live nodes are estimated without touching the hot path: at each full collection up to
 ``SAMPLES`` nodes are sampled, spread over the young generations, and together stand for the
 nodes recorded since the previous collection's samples (their span); each counts its share of
 the span while it is alive. A node kept alive long after its graph (an old loss held for a
 plot) then stands for a share, not for everything recorded around it. Nothing runs per op; the
-callback is a dictionary read for the young collections and a walk of the young generations for
-the full ones.
+callback is a few reads for the young collections and a walk of the young generations for
+each decision.
 """
 
 from __future__ import annotations
@@ -47,6 +53,8 @@ _frozen = False  # frozen by this policy (undone before any explicit collection)
 _scheduled = False  # collect() runs: an explicit collection that stands for an automatic one
 _heap = 0  # tracked objects counted when freezing began (0: not counted since the last scan)
 _allocs = 0  # allocations (as the collector counts them) since the last real full collection
+_young = 0  # generation-1 collections since the last decision, while frozen
+_scan = False  # a decision at a generation-1 collection unfroze: the next full one scans all
 
 
 def _is_op_node(o) -> bool:
@@ -101,29 +109,57 @@ def _sample() -> None:
         del _samples[: len(_samples) - _MAX_SAMPLES]
 
 
-def _on_collect(phase, info):
-    global _frozen, _heap, _allocs
-    if phase != "start" or info["generation"] != 2:
-        return
+def _automatic() -> bool:
     # read first: this callback's own allocations count too. An automatic collection starts on
     # the allocation that takes generation 0 past its threshold; gc.collect() never sees that.
-    automatic = _scheduled or gc.get_count()[0] > gc.get_threshold()[0] and gc.isenabled()
+    return _scheduled or gc.get_count()[0] > gc.get_threshold()[0] and gc.isenabled()
+
+
+def _on_collect(phase, info):
+    global _young, _scan
+    if phase != "start":
+        return
+    generation = info["generation"]
+    if generation == 2:
+        _young = 0
+        if _scan:  # decided at a generation-1 collection: this one scans everything
+            _scan = False
+            _sample()
+            return
+        _decide(_automatic())
+    elif generation == 1 and _frozen and _automatic():
+        # while a big graph lives, the objects that survived generation 0 (mostly its new nodes)
+        # join the frozen heap without a second scan. gc.freeze() also zeroes the count that
+        # would start the next full collection, so the decision a full collection takes is
+        # taken here instead, as often as the collector would have run one.
+        _young += 1
+        if _young > gc.get_threshold()[2]:
+            _young = 0
+            _scan = not _decide(True)
+        else:
+            gc.freeze()
+
+
+def _decide(automatic) -> bool:
+    """Freeze the heap (a big graph is alive; True) or unfreeze it so that it is scanned."""
+    global _frozen, _heap, _allocs
     _sample()
     if automatic and live_nodes() >= LIVE_NODES and _allocs <= FULL_EVERY * _heap + 1:
         if not _frozen:
             if gc.get_freeze_count():  # the program freezes on its own: leave it in charge
-                return
+                return False
             _frozen = True
         if not _heap:
             _heap = len(gc.get_objects())  # once per real full collection: as costly as one
         t0, t1, t2 = gc.get_threshold()
         _allocs += t0 * t1 * t2  # what the collector lets pass between its full collections
         gc.freeze()
-    else:
-        _heap = _allocs = 0  # this collection scans everything
-        if _frozen:
-            _frozen = False
-            gc.unfreeze()
+        return True
+    _heap = _allocs = 0  # this collection, or the next full one, scans everything
+    if _frozen:
+        _frozen = False
+        gc.unfreeze()
+    return False
 
 
 def collect(generation: int = 2) -> int:
@@ -151,7 +187,8 @@ def install() -> None:
 
 def uninstall() -> None:
     """Turn the policy off and unfreeze what it froze."""
-    global _frozen
+    global _frozen, _scan, _young
+    _scan, _young = False, 0
     if _on_collect in gc.callbacks:
         gc.callbacks.remove(_on_collect)
     if _frozen:
