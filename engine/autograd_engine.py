@@ -22,7 +22,8 @@ import numpy as np
 from . import observe
 from .grad_mode import mode as _mode
 from .grad_mode import set_grad_enabled
-from .node import FREED, NODE_POST, NODE_PRE, AccumulateGrad, accumulate_node
+from .functions import stack
+from .node import FREED, NODE_POST, NODE_PRE, AccumulateGrad, Node, accumulate_node
 from .ns import NP, T
 from .tensor import Tensor, _wrap
 from .warn_once import warn_once
@@ -555,6 +556,19 @@ def call_node(node, grads):
     return out[0] if len(out) == 1 else out
 
 
+def _node_call(self, *grads):
+    return call_node(self, grads)
+
+
+def _saved_tensors(self):
+    return unpack_saved(self, create_graph=False, wrap=True)
+
+
+# nodes are defined below the engine; it gives them their call and saved_tensors here
+Node.__call__ = _node_call
+Node.saved_tensors = property(_saved_tensors)
+
+
 def node_apply(node, grads_in, m, create_graph):
     """Grads for each of ``node.next_functions`` given the grads of its outputs."""
     custom = node._apply_custom
@@ -769,8 +783,6 @@ def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, all
                       retain_graph=retain_graph or b < n - 1, create_graph=create_graph,
                       allow_unused=True, materialize_grads=materialize_grads)
                  for b in range(n)]
-    from .functions import stack
-
     out = []
     for i, t in enumerate(inputs):
         column = [entry[i] for entry in per_entry]

@@ -175,13 +175,18 @@ def _inplace(fn):
 
 Tensor.remainder_ = Tensor.__imod__ = _inplace(remainder)
 Tensor.floor_divide_ = Tensor.__ifloordiv__ = _inplace(floor_divide)
-_true_div_ = Tensor.div_
+def _true_div_(self, other):
+    # numpy's in-place division is the no-grad fast path of optimiser steps (float only: an
+    # int tensor divided in place is an error _inplace reports)
+    return self._inplace(Tensor.__truediv__, other,
+                         np.true_divide if self._data.dtype.kind == "f" else None)
 
 
 def _div_(self, other, *, rounding_mode=_UNSET):
     if rounding_mode is _UNSET:
-        return _true_div_(self, other)  # keeps the no-grad fast path of optimiser steps
+        return _true_div_(self, other)
     return self._inplace(lambda a, b: div(a, b, rounding_mode=rounding_mode), other)
 
 
 Tensor.div_ = Tensor.divide_ = _div_
+Tensor.__itruediv__ = _true_div_

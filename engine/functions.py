@@ -10,6 +10,7 @@ import numpy as np
 from . import _dtype, ns
 from . import ranges as _ranges
 from .device import check_device
+from .dropout import dropout as _dropout
 from .division import div, floor_divide, remainder
 from .grad_mode import mode as _mode
 from .ops import OPS
@@ -285,8 +286,6 @@ def min(x, dim=None, keepdim=False):
 
 def dropout(input, p, train):
     """``torch.dropout(input, p, train)``: ``nn.functional.dropout`` without its keywords."""
-    from .nn.activation_functions import dropout as _dropout
-
     return _dropout(input, p, train)
 
 

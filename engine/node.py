@@ -54,6 +54,8 @@ class Node:
 
     ``_saved``: tuple of values the VJP reads (Tensors, Python scalars or None), ``FREED`` once
     released, or ``()`` when the op saves nothing (such nodes may be walked again, as in PyTorch).
+    Calling a node (``grad_fn(*grads)``) and ``saved_tensors`` run the autograd engine, which sits
+    above this module: ``autograd_engine`` binds both onto the class when it loads.
     """
 
     __slots__ = (
@@ -94,11 +96,6 @@ class Node:
     def _input_metadata(self):
         return self._out_meta
 
-    def __call__(self, *grads):
-        from . import autograd_engine
-
-        return autograd_engine.call_node(self, grads)
-
     def register_prehook(self, fn):
         """``fn(grad_outputs) -> tuple | None`` before the node runs (after tensor hooks)."""
         return self._add_node_hook(NODE_PRE, fn)
@@ -112,12 +109,6 @@ class Node:
             self._pre_hooks = {}
         self._pre_hooks[key], handle = add_hook(self._pre_hooks.get(key), fn)
         return handle
-
-    @property
-    def saved_tensors(self):
-        from . import autograd_engine
-
-        return autograd_engine.unpack_saved(self, create_graph=False, wrap=True)
 
     @property
     def freed(self) -> bool:

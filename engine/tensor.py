@@ -32,7 +32,6 @@ from .grad_mode import mode as _mode
 from .node import add_hook
 from .ns import erf_np
 from .ops import OPS
-from .random import _rng
 from .tensor_data import (  # noqa: F401  (re-exported, as above)
     Size,
     Tensor,
@@ -44,20 +43,6 @@ from .tensor_data import (  # noqa: F401  (re-exported, as above)
 )
 
 _default = _dtype._default
-
-
-class _Lazy:
-    """Modules that import this one, reached without a per-call import statement."""
-
-    def __getattr__(self, name):
-        import importlib
-
-        module = importlib.import_module(f"{__package__}.{name}")
-        setattr(self, name, module)
-        return module
-
-
-_lazy = _Lazy()
 _SCALARS = (builtins.float, builtins.int, builtins.bool)
 _NOT_LEAF_GRAD_WARNING = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -382,14 +367,6 @@ class _TensorMethods:
 
     def clone(self, *, memory_format=None):
         return _unary("clone", self, np.copy)
-
-    def detach(self):
-        t = _wrap(self._data)
-        if t.__class__ is not self.__class__:
-            _lazy.views.follow_inference(t, self)
-        t._vc = self._vc
-        return t
-
 
     # ---- printing ------------------------------------------------------------------------------
     def __repr__(self, *, tensor_contents=None):
@@ -754,157 +731,6 @@ class _TensorMethods:
         # the trailing Ellipsis keeps a numpy view even when every index is an integer
         return _result(OPS[key], x[full + (Ellipsis,)], (self,), (x.shape, full),
                        self._rg)._share(self)
-
-    def __setitem__(self, idx, value):
-        idx = _convert_index(idx)
-        v = value if isinstance(value, Tensor) else _wrap(np.asarray(value, dtype=self._data.dtype))
-        track = _mode.enabled and (self._rg or v._rg)
-        if self._view is not None:
-            _lazy.views.check_inplace(self, track)
-        if track and self.grad_fn is None and self._rg:
-            raise RuntimeError(LEAF_INPLACE_ERROR)
-        if not track:
-            self._data[idx] = v._data
-            self._vc[0] += 1
-            return
-        pre = _lazy.views.before_write(self)
-        old = self._snapshot()
-        new = old._data.copy()
-        new[idx] = v._data
-        self._data[...] = new
-        self._vc[0] += 1
-        record(OPS["setitem"], self, (old, v), (idx, v._data.shape))
-        if self._view is not None or self._views or self._retains:
-            _lazy.views.after_inplace(self, old.grad_fn, old._out_nr, (old, v), pre)
-
-    def _snapshot(self):
-        """A stand-in for this tensor's value and history before an in-place change."""
-        old = _wrap(self._data.copy(), self._rg)
-        old.grad_fn = self.grad_fn
-        old._out_nr = self._out_nr
-        old._acc = self._acc
-        return old
-
-    # ---- in-place ------------------------------------------------------------------------------
-    def _inplace(self, fn, other=None, ufunc=None):
-        track = _mode.enabled and (self._rg or (isinstance(other, Tensor) and other._rg))
-        if self._view is not None:
-            _lazy.views.check_inplace(self, track, fn)
-        if ufunc is not None and not track:
-            # optimiser steps under no_grad land here: numpy in place, no temporaries
-            x = self._data
-            o = other._data if isinstance(other, Tensor) else other
-            if (o.dtype is x.dtype if type(o) is np.ndarray else
-                    (type(o) is builtins.float and x.dtype.kind == "f")) or np.can_cast(
-                    np.result_type(x, o), x.dtype, "same_kind"):
-                try:
-                    ufunc(x, o, out=x)
-                except ValueError:
-                    try:
-                        shape = list(np.broadcast_shapes(x.shape, np.shape(o)))
-                    except ValueError:
-                        raise _broadcast_error(x.shape, np.shape(o)) from None
-                    raise RuntimeError(f"output with shape {list(x.shape)} doesn't match the "
-                                       f"broadcast shape {shape}") from None
-                self._vc[0] += 1
-                return self
-        if track and self.grad_fn is None and self._rg:
-            raise RuntimeError(LEAF_INPLACE_ERROR)
-        pre = _lazy.views.before_write(self) if track else None
-        src = self._snapshot() if track else self.detach()
-        res = fn(src) if other is None else fn(src, other)
-        r = res._data
-        if r.shape != self._data.shape:
-            raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
-                               f"broadcast shape {list(r.shape)}")
-        if r.dtype != self._data.dtype and not np.can_cast(r.dtype, self._data.dtype, "same_kind"):
-            raise RuntimeError(f"result type {_dtype._BY_NP[r.dtype].tensor_type[:-6]} can't be "
-                               f"cast to the desired output type "
-                               f"{self.dtype.tensor_type[:-6]}")
-        self._data[...] = r
-        self._vc[0] += 1
-        if track and res.grad_fn is not None:
-            node = res.grad_fn
-            self.grad_fn = node
-            self._rg = True
-            self._out_nr = 0
-            if node._out is not None:
-                node._out = (self._data, self._vc, self._vc[0])
-            if self._view is not None or self._views or self._retains:
-                _lazy.views.after_inplace(self, src.grad_fn, src._out_nr,
-                                          (src, other) if other is not None else (src,), pre)
-        return self
-
-    def add_(self, other, *, alpha=1):
-        if alpha != 1:
-            other = other * alpha
-        return self._inplace(Tensor.__add__, other, np.add)
-
-    def sub_(self, other, *, alpha=1):
-        if (self._data.dtype.kind == "b" or type(other) is builtins.bool
-                or isinstance(other, Tensor) and other._data.dtype.kind == "b"):
-            if _mode.enabled and self._rg and self.grad_fn is None:
-                raise RuntimeError(LEAF_INPLACE_ERROR)  # PyTorch checks the leaf first
-            _check_bool_sub(self, _operand(other))
-        if alpha != 1:
-            other = other * alpha
-        return self._inplace(Tensor.__sub__, other, np.subtract)
-
-    def mul_(self, other):
-        return self._inplace(Tensor.__mul__, other, np.multiply)
-
-    def div_(self, other):
-        return self._inplace(Tensor.__truediv__, other,
-                             np.true_divide if self._data.dtype.kind == "f" else None)
-
-    def pow_(self, other):
-        return self._inplace(Tensor.__pow__, other)
-
-    def clamp_(self, min=None, max=None):
-        x = self._data
-        if x.dtype.kind != "f" and not isinstance(min, Tensor) and not isinstance(max, Tensor):
-            _check_bool_clamp(x, min, max)
-            wide = _clamp_promoted(x, min, max).dtype
-            if wide != x.dtype:  # the scalar kernel names C++ types, unlike the tensor ops
-                raise RuntimeError(f"result type {_dtype._BY_NP[wide].tensor_type[:-6]} can't be "
-                                   f"cast to the desired output type {_CPP_NAMES[x.dtype.str[1:]]}")
-        return self._inplace(lambda a: a.clamp(min, max))
-
-    clip_ = clamp_
-
-    def neg_(self):
-        return self._inplace(Tensor.__neg__)
-
-    def exp_(self):
-        return self._inplace(Tensor.exp)
-
-    def relu_(self):
-        return self._inplace(Tensor.relu)
-
-    def sqrt_(self):
-        return self._inplace(Tensor.sqrt)
-
-    def uniform_(self, a=0.0, b=1.0, generator=None):
-        return self._fill_random(_rng(generator).uniform(a, b, self._data.shape,
-                                                         self._data.dtype))
-
-    def normal_(self, mean=0.0, std=1.0, generator=None):
-        return self._fill_random(_rng(generator).normal(mean, std, self._data.shape,
-                                                        self._data.dtype))
-
-    def _fill_random(self, values):
-        if _mode.enabled and self._rg and self.grad_fn is None:
-            raise RuntimeError(LEAF_INPLACE_ERROR)
-        self._data[...] = values
-        self._vc[0] += 1
-        return self
-
-    __iadd__ = add_
-    __isub__ = sub_
-    __imul__ = mul_
-    __itruediv__ = div_
-    __ipow__ = pow_
-
 
 bind_methods(Tensor, _TensorMethods)
 del _TensorMethods

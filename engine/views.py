@@ -18,6 +18,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import observe
+from .autograd_engine import node_apply
 from .dispatch import new_node
 from .grad_mode import mode as _mode
 from .node import accumulate_node
@@ -281,8 +282,6 @@ def _as_strided_vjp(m, g, out, s, a, need):
 
 
 def _copy_slices_vjp(m, g, out, s, a, need):
-    from .autograd_engine import node_apply
-
     fn, flat, shape, vshape = a
     if flat is None:  # the view is the whole base in order: the op's own grads, reshaped
         res = node_apply(fn, [m.reshape(g, vshape)], m, m is T)
@@ -344,6 +343,14 @@ def contiguous(self, memory_format=None):
     return _unary("clone", self, np.ascontiguousarray)
 
 
+def detach(self):
+    t = _wrap(self._data)
+    if t.__class__ is not self.__class__:
+        follow_inference(t, self)  # a detached inference tensor is one too
+    t._vc = self._vc  # shares the version counter, as PyTorch's detach does
+    return t
+
+
 def detach_(self):
     if self._view is not None:
         raise RuntimeError(DETACH_VIEW_ERROR)
@@ -391,8 +398,9 @@ def split_with_sizes(self, split_sizes, dim=0):
     return self.split(list(split_sizes), dim)
 
 
-for _name, _fn in (("unflatten", unflatten), ("split_with_sizes", split_with_sizes), ("stride", stride), ("is_contiguous", is_contiguous),
-                   ("contiguous", contiguous), ("detach_", detach_), ("diagonal", diagonal),
-                   ("_is_view", _is_view)):
+for _name, _fn in (("unflatten", unflatten), ("split_with_sizes", split_with_sizes),
+                   ("stride", stride), ("is_contiguous", is_contiguous),
+                   ("contiguous", contiguous), ("detach", detach), ("detach_", detach_),
+                   ("diagonal", diagonal), ("_is_view", _is_view)):
     setattr(Tensor, _name, _fn)
 Tensor._base = property(_base)

@@ -1,17 +1,11 @@
-"""No import cycles in ``symbolic/`` or ``desktop/``, and none beyond a listed known set in
-``engine/``.
+"""No import cycles in ``engine/``, ``symbolic/`` or ``desktop/``.
 
 The graph is built from the source with ``ast`` (no module is imported): every ``import`` and
 ``from ... import`` of a package module counts, those inside functions too (a deferred import
 is still a dependency, it only hides the cycle until run time), and so is ``_lazy.x`` (the
-tensor module's importer of sibling modules on first use); ``from . import x`` resolves to the
-submodule ``x`` when one exists. Cycles are the strongly connected components of more
-than one module (or a module importing itself).
-
-``engine/`` still has cycles, closed by the import edges in ``ENGINE_BACK_EDGES``: without
-those edges the engine's graph must be acyclic, and every listed edge must still exist, so a
-new cycle fails this test and so does a removed one that is not struck from the list. The list
-only shrinks.
+kind of importer of sibling modules on first use that would hide a cycle); ``from . import x``
+resolves to the submodule ``x`` when one exists. Cycles are the strongly connected components
+of more than one module (or a module importing itself).
 """
 
 from __future__ import annotations
@@ -66,7 +60,7 @@ def imports_of(mod: str, path: Path, modules) -> set[str]:
                 found.add(sub if sub in modules else _resolve(base, modules))
         elif (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
               and node.value.id == "_lazy"):
-            # engine.tensor's `_lazy.views`: a sibling module imported on first use
+            # `_lazy.views`: an importer object reaching a sibling module on first use
             found.add(_resolve(f"{mod.rpartition('.')[0]}.{node.attr}", modules))
     found.discard(None)
     found.discard(mod)
@@ -128,16 +122,6 @@ def _within(graph, pkg):
             for m, deps in graph.items() if m == pkg or m.startswith(pkg + ".")}
 
 
-def _reachable(graph, start):
-    seen, todo = {start}, [start]
-    while todo:
-        for d in graph.get(todo.pop(), ()):
-            if d not in seen:
-                seen.add(d)
-                todo.append(d)
-    return seen
-
-
 def _show(comps):
     return "\n".join(" <-> ".join(sorted(c)) for c in comps)
 
@@ -162,26 +146,9 @@ def test_graph_sees_deferred_and_relative_imports(tmp_path):
     assert cycles(graph) == [frozenset({"pkg.a", "pkg.b", "pkg.c"})]
 
 
-# (importer, imported): the edges that still close a cycle in the engine, each with what it is
-ENGINE_BACK_EDGES = {
-    ("engine.functions", "engine.nn.activation_functions"): "deferred: F.relu et al. by name",
-    ("engine.node", "engine.autograd_engine"): "deferred: Node.__call__ runs the engine",
-    ("engine.autograd_engine", "engine.functions"): "deferred: grads summed with functions",
-    ("engine.tensor", "engine.views"): "deferred (_lazy): views and writes through them",
-    # nn.functional re-exports the later loss family at its end; the family builds on it
-    ("engine.nn.functional", "engine.nn.losses_extra"): "F.huber_loss et al. re-exported",
-    ("engine.nn.activation_more", "engine.nn.functional"): "deferred: softmax helpers",
-}
-
-
-def test_engine_cycles_are_only_the_listed_back_edges():
-    graph = _within(import_graph(), "engine")
-    gone = sorted((a, b) for a, b in ENGINE_BACK_EDGES
-                  if b not in graph.get(a, ()) or a not in _reachable(graph, b))
-    assert not gone, f"no longer in a cycle: strike them from ENGINE_BACK_EDGES: {gone}"
-    cut = {m: {d for d in deps if (m, d) not in ENGINE_BACK_EDGES} for m, deps in graph.items()}
-    found = cycles(cut)
-    assert not found, "import cycles in engine/ beyond the listed back edges:\n" + _show(found)
+def test_no_import_cycle_in_engine():
+    found = cycles(_within(import_graph(), "engine"))
+    assert not found, "import cycles in engine/:\n" + _show(found)
 
 
 def test_no_import_cycle_in_symbolic():

@@ -9,9 +9,9 @@ import math
 
 import numpy as np
 
+from ..dropout import dropout  # noqa: F401  (F.dropout's home is below torch.dropout's)
 from ..ns import erf_np
 from ..ops import OPS
-from ..random import bernoulli_mask
 from ..tensor import Tensor, _result, _wrap
 
 
@@ -85,20 +85,3 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
             return np.where(bx > threshold, x, np.log1p(np.exp(bx)) / beta)
 
     return _activation("softplus", input, fwd, (beta, threshold))
-
-
-def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    """Zero each element with probability p and scale the rest by 1 / (1 - p), with PyTorch's
-    mask after ``manual_seed`` (``engine.random.bernoulli_mask``)."""
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    x = input._data
-    if not training or p == 0 or x.size == 0:
-        return input  # ATen returns the input itself: no node
-    if p == 1:
-        noise = np.zeros((), dtype=x.dtype)
-    else:
-        keep = bernoulli_mask(x.shape, 1.0 - p)
-        noise = keep.astype(x.dtype) / np.asarray(1.0 - p, dtype=x.dtype)
-    noise = _wrap(noise)
-    return input.mul_(noise) if inplace else input * noise

@@ -11,6 +11,7 @@ from ..elementwise_extra import hardtanh
 from ..ops import register
 from ..tensor import Tensor
 from .activation_functions import _activation
+from .softmax import _softmax_dim, softmax
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -110,8 +111,6 @@ def softsign(input: Tensor) -> Tensor:
 
 
 def softmin(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    from .functional import _softmax_dim, softmax
-
     if dim is None:
         dim = _softmax_dim("softmin", input.dim(), _stacklevel)
     return softmax(-input, dim, dtype=dtype)

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..tensor import Tensor, _result
 from ..ops import register
-from . import functional as F
+from . import losses
 from .loss import _Loss
 
 
@@ -26,7 +26,7 @@ def _piece_vjp(m, g, out, s, a, need):
     # smooth L1: d / beta inside, sign(d) outside; Huber: d inside, delta * sign(d) outside
     inner = d if huber else d / k
     outer = m.sign(d) * k if huber else m.sign(d)
-    gd = m.where(d * m.sign(d) < k, inner, outer) * F._grad_scale(m, g, reduction, n)
+    gd = m.where(d * m.sign(d) < k, inner, outer) * losses._grad_scale(m, g, reduction, n)
     return (m.sum_to(gd, m.shape(x)) if need[0] else None,
             m.sum_to(-gd, m.shape(y)) if need[1] else None)
 
@@ -38,36 +38,36 @@ _HUBER = register("huber_loss", "HuberLossBackward0", None, _piece_vjp, save_inp
 
 
 def _piecewise(op, input, target, reduction, k, huber):
-    t, x, y = F._pair(input, target)
+    t, x, y = losses._pair(input, target)
     try:
         d = np.abs(x - y)
     except ValueError:
-        raise RuntimeError(F._broadcast_msg(x.shape, y.shape)) from None
+        raise RuntimeError(losses._broadcast_msg(x.shape, y.shape)) from None
     if huber:
         loss = np.where(d < k, 0.5 * d * d, k * (d - 0.5 * k))
     else:
         loss = np.where(d < k, 0.5 * d * d / k, d - 0.5 * k)
-    loss = F._reduce_np(loss.astype(d.dtype, copy=False), reduction)
+    loss = losses._reduce_np(loss.astype(d.dtype, copy=False), reduction)
     return _result(op, loss, (input, t), (reduction, d.size, k, huber))
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
                    reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (d = x - y); beta = 0 is L1."""
-    reduction = F._reduction(reduction, size_average, reduce)
-    F._size_warning(input, target)
+    reduction = losses._reduction(reduction, size_average, reduce)
+    losses._size_warning(input, target)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     if beta == 0.0:
-        return F.l1_loss(input, target, reduction=reduction)
+        return losses.l1_loss(input, target, reduction=reduction)
     return _piecewise(_SMOOTH_L1, input, target, reduction, float(beta), False)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere (d = x - y)."""
-    reduction = F._reduction(reduction)
-    F._size_warning(input, target)
+    reduction = losses._reduction(reduction)
+    losses._size_warning(input, target)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     if weight is None:
@@ -91,7 +91,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
     ``xlogy(t, t)``, as PyTorch records it; a target that needs a grad goes through ``t * log(t)``
     (PyTorch: XlogyBackward0)."""
     if size_average is not None or reduce is not None:
-        reduction = F._reduction(reduction, size_average, reduce)
+        reduction = losses._reduction(reduction, size_average, reduce)
     elif reduction not in ("none", "mean", "sum", "batchmean"):
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if reduction == "mean":
@@ -142,7 +142,7 @@ class KLDivLoss(_Loss):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
                  log_target: bool = False):
         if size_average is not None or reduce is not None:
-            reduction = F._reduction(reduction, size_average, reduce)
+            reduction = losses._reduction(reduction, size_average, reduce)
         super().__init__(reduction="mean")
         self.reduction = reduction
         self.log_target = log_target
