@@ -10,7 +10,6 @@ import builtins
 import numpy as np
 
 from ._dtype import _default
-from .ns import NP, T
 from .ops import OPS, register
 from .tensor import Tensor, _binary, _promote, _result, _unary, _wrap
 
@@ -21,8 +20,6 @@ register("trunc", "TruncBackward0", np.trunc, lambda m, g, out, s, a, need: (g *
 register("frac", "FracBackward0", lambda x: x - np.trunc(x),
          lambda m, g, out, s, a, need: (g,), doc="a - trunc(a)", kind="unary",
          sym=lambda ns, x: x - ns.trunc(x))
-NP.trunc = staticmethod(np.trunc)
-T.trunc = staticmethod(lambda x: _unary("trunc", x))
 
 
 def trunc(input):

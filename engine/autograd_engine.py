@@ -24,8 +24,9 @@ from .grad_mode import mode as _mode
 from .grad_mode import set_grad_enabled
 from .functions import stack
 from .node import FREED, NODE_POST, NODE_PRE, AccumulateGrad, Node, accumulate_node
-from .ns import NP, T
+from .ns import NP
 from .tensor import Tensor, _wrap
+from .tensor_ns import T
 from .warn_once import warn_once
 
 FREED_ERROR = (

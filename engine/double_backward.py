@@ -2,35 +2,11 @@
 (``TanhBackwardBackward0``, ``SigmoidBackwardBackward0``, as PyTorch records them) rather than
 three generic nodes: a Hessian-vector product through them walks one node per activation, and
 the graph reads as PyTorch's. The values are the plain backward's, computed by the same numpy
-expression."""
+expression (``ns.tanh_grad_np``, ``ns.sigmoid_grad_np``; ``tensor_ns.T`` records them)."""
 
 from __future__ import annotations
 
-import numpy as np
-
-from .grad_mode import mode as _mode
-from .ns import NP, T
-from .ops import OPS, register
-from .tensor import _wrap, record
-
-
-# 1.0 as a 0-d float32 array: numpy converts a Python number to float32 for a float32 array
-# (the same value) but takes ~250 ns longer to do it
-_F32 = np.dtype(np.float32)
-_ONE32 = np.array(1.0, _F32)
-_ONE32.flags.writeable = False
-
-
-def _tanh_grad(g, y):
-    if y.dtype is _F32:
-        return g * (_ONE32 - y * y)
-    return g * (1.0 - y * y)
-
-
-def _sigmoid_grad(g, y):
-    if y.dtype is _F32:
-        return g * y * (_ONE32 - y)
-    return g * y * (1.0 - y)
+from .ops import register
 
 
 def _tanh_backward_vjp(m, gg, out, s, a, need):
@@ -51,18 +27,3 @@ register("tanh_backward", "TanhBackwardBackward0", None, _tanh_backward_vjp, sav
          doc="g * (1 - y²), y = tanh(x)")
 register("sigmoid_backward", "SigmoidBackwardBackward0", None, _sigmoid_backward_vjp,
          save_inputs=True, doc="g * y * (1 - y), y = sigmoid(x)")
-
-
-def _recorded(key, arr, g, y):
-    t = _wrap(arr if type(arr) is np.ndarray else np.asarray(arr))
-    if _mode.enabled and (g._rg or y._rg):
-        record(OPS[key], t, (g, y))
-    return t
-
-
-NP.tanh_grad = staticmethod(_tanh_grad)
-NP.sigmoid_grad = staticmethod(_sigmoid_grad)
-T.tanh_grad = staticmethod(
-    lambda g, y: _recorded("tanh_backward", _tanh_grad(g._data, y._data), g, y))
-T.sigmoid_grad = staticmethod(
-    lambda g, y: _recorded("sigmoid_backward", _sigmoid_grad(g._data, y._data), g, y))

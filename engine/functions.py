@@ -1,5 +1,4 @@
-"""``torch.*`` free functions: creation, math, joining, matmul, softmax; and the Tensor math
-namespace ``ns.T`` that VJPs use under ``create_graph=True``."""
+"""``torch.*`` free functions: creation, math, joining, matmul, softmax."""
 
 from __future__ import annotations
 
@@ -7,7 +6,7 @@ import builtins
 
 import numpy as np
 
-from . import _dtype, ns
+from . import _dtype
 from . import ranges as _ranges
 from .device import check_device
 from .dropout import dropout as _dropout
@@ -525,115 +524,5 @@ def broadcast_shapes(*shapes):
     return Size(np.broadcast_shapes(*shapes))
 
 
-# ---- the Tensor namespace used by VJPs under create_graph=True --------------------------------
-def _index_scatter(g, shape, idx):
-    out = np.zeros(shape, dtype=g._data.dtype)
-    if ns._is_basic(idx):
-        out[idx] = g._data
-    else:
-        np.add.at(out, idx, g._data)
-    return _result(OPS["index_scatter"], out, (g,), (shape, idx))
-
-
-def _sum_to(g, shape):
-    shape = tuple(shape)
-    if tuple(g._data.shape) == shape:
-        return g
-    lead = g._data.ndim - len(shape)
-    dims = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
-                                      if n == 1 and g._data.shape[i + lead] != 1)
-    r = g.sum(dims, keepdim=True) if dims else g
-    return r.reshape(shape) if tuple(r._data.shape) != shape else r
-
-
-def _unsqueeze_dims(g, dims):
-    return g.reshape(ns._unsqueeze_shape(g._data.shape, dims))
-
-
-def _as_t(x):
-    return x if isinstance(x, Tensor) else _wrap(np.asarray(x))
-
-
-def _t_where(c, a, b):
-    c = _arr(c)
-    ref = a if isinstance(a, Tensor) else b
-    return where(_wrap(np.asarray(c)), a if isinstance(a, Tensor) else
-                 _wrap(np.asarray(a, ref._data.dtype)),
-                 b if isinstance(b, Tensor) else _wrap(np.asarray(b, ref._data.dtype)))
-
-
-def _split(g, dim, sizes):
-    out, start = [], 0
-    for s in sizes:
-        out.append(g[(slice(None),) * dim + (slice(start, start + s),)])
-        start += s
-    return out
-
-
-def _index_fill_zero(g, idx):
-    mask = np.ones(g._data.shape, dtype=g._data.dtype)
-    mask[idx] = 0
-    return g * _wrap(mask)
-
-
-def _prod_others(x, dims):
-    return _wrap(ns.NP.prod_others(x._data, dims)) * 1.0  # treated as constant (rare zero case)
-
-
-T = ns.T
-T.exp = staticmethod(lambda x: x.exp())
-T.log = staticmethod(lambda x: x.log())
-T.sin = staticmethod(lambda x: x.sin())
-T.cos = staticmethod(lambda x: x.cos())
-T.sign = staticmethod(lambda x: x.sign())
-T.matmul = staticmethod(matmul)
-T.mm_like = staticmethod(lambda a, b, like: matmul(a, b))
-T.scaled_mul = staticmethod(lambda g, x, k: g * k * x)
-T.where = staticmethod(_t_where)
-T.shape = staticmethod(lambda x: tuple(x._data.shape) if isinstance(x, Tensor) else np.shape(x))
-T.ndim = staticmethod(lambda x: x._data.ndim if isinstance(x, Tensor) else np.ndim(x))
-T.sum_to = staticmethod(_sum_to)
-T.expand = staticmethod(lambda g, shape: g.expand(shape) if g._data.shape != tuple(shape) else g)
-T.expand_div = staticmethod(lambda g, n, shape: T.expand(g / n, shape))
-T.t2 = staticmethod(lambda g: g.t())
-T.minus_exp_times = staticmethod(lambda g, x, k: g - x.exp() * k)
-T.reshape = staticmethod(lambda g, shape: g if g._data.shape == tuple(shape) else g.reshape(shape))
-T.unsqueeze_dims = staticmethod(_unsqueeze_dims)
-T.permute = staticmethod(lambda g, axes: g.permute(axes))
-T.swap_last = staticmethod(lambda g: g.transpose(-1, -2))
-T.sum = staticmethod(lambda g, dims, keepdim: g.sum(dims, keepdim))
-T.mean = staticmethod(lambda g, dims, keepdim: g.mean(dims, keepdim))
-T.count_true = staticmethod(lambda mask: builtins.int(np.count_nonzero(_arr(mask))))
-T.any_zero = staticmethod(lambda x: not np.all(x._data))
-T.prod_others = staticmethod(_prod_others)
-T.cast = staticmethod(lambda g, dtype: g.to(_dtype._BY_NP[np.dtype(dtype)]))
-T.getitem = staticmethod(lambda g, idx: g[idx])
-T.index_scatter = staticmethod(_index_scatter)
-T.index_fill_zero = staticmethod(_index_fill_zero)
-T.split = staticmethod(_split)
-T.select = staticmethod(lambda g, dim, i: g.select(dim, i))
-
-
-def _join_grads(grads, dim, sizes, shape, dtype):
-    parts = []
-    for g, n in zip(grads, sizes):
-        part_shape = (*shape[:dim], n, *shape[dim + 1:])
-        parts.append(_wrap(np.zeros(part_shape, dtype)) if g is None else g)
-    return cat(parts, dim)
-
-
-def _stack_grads(grads, dim, shape, dtype):
-    part_shape = shape[:dim] + shape[dim + 1:]
-    return stack([_wrap(np.zeros(part_shape, dtype)) if g is None else g for g in grads], dim)
-
-
-T.join_grads = staticmethod(_join_grads)
-T.tanh = staticmethod(lambda x: x.tanh())
-T.erf = staticmethod(lambda x: x.erf())
-T.sigmoid = staticmethod(lambda x: x.sigmoid())
-T.cumsum = staticmethod(lambda g, dim: g.cumsum(dim))
-T.flip = staticmethod(lambda g, dims: g.flip(dims))
-T.stack_grads = staticmethod(_stack_grads)
-
 __all__ = [n for n in dir() if not n.startswith("_")]
-_ = (Size, _mode, record, _as_t)
+_ = (Size, _mode, record)

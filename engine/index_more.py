@@ -9,24 +9,16 @@ import builtins
 
 import numpy as np
 
-from .ns import NP, T
+from .ns import NP, roll_np
 from .ops import register
 from .tensor import Tensor, _dims, _result, _wrap
 
 
 # ---- roll ------------------------------------------------------------------------------------
-def _roll_np(x, shifts, dims):
-    if dims is None:
-        return np.roll(x.reshape(-1), shifts).reshape(x.shape)
-    return np.roll(x, shifts, dims)
-
-
 def _neg(shifts):
     return tuple(-s for s in shifts) if isinstance(shifts, tuple) else -shifts
 
 
-NP.roll = staticmethod(_roll_np)
-T.roll = staticmethod(lambda g, shifts, dims: roll(g, shifts, dims))
 _ROLL = register("roll", "RollBackward0", None,
                  lambda m, g, out, s, a, need: (m.roll(g, _neg(a[0]), a[1]),),
                  doc="roll(a, shifts, dims)")
@@ -41,7 +33,7 @@ def roll(self, shifts, dims=None):
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
                                f"dims:0")
         shifts = shifts[0] if many else shifts
-        return _result(_ROLL, _roll_np(x, shifts, None), (self,), (shifts, None))
+        return _result(_ROLL, roll_np(x, shifts, None), (self,), (shifts, None))
     if x.ndim == 0:
         d = dims if isinstance(dims, int) else tuple(dims)[0]
         raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
@@ -51,7 +43,7 @@ def roll(self, shifts, dims=None):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {n_shifts}, "
                            f"dims:{len(dims)}")
     shifts = shifts if many else (shifts,)
-    return _result(_ROLL, _roll_np(x, shifts, dims), (self,), (shifts, dims))
+    return _result(_ROLL, roll_np(x, shifts, dims), (self,), (shifts, dims))
 
 
 # ---- cumprod -----------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from .autograd_engine import node_apply
 from .dispatch import new_node
 from .grad_mode import mode as _mode
 from .node import accumulate_node
-from .ns import T
+from .tensor_ns import T
 from .ops import OPS, register
 from .inplace_ops import fill, zero
 from .tensor import Tensor, _dims, _result, _unary, _wrap

@@ -20,6 +20,7 @@ from .._dtype import _default, to_numpy_dtype
 from ..ns import NP
 from ..ops import register
 from ..tensor import Tensor, _result, _wrap
+from ..tensor_ns import T
 from . import init
 from .module import Module, Parameter
 
@@ -145,22 +146,18 @@ def _conv_vjp_graph(g, x, w, b, a, need):
     db = g.sum((0, 2, 3) if g.dim() == 4 else (0, 2)) if b is not None and need[2] else None
     dw = dx = None
     if need[1]:
-        from ..functions import _index_scatter
-
-        xp = _index_scatter(x4, shape_p, inner) if (p[0] or p[1]) else x4
+        xp = T.index_scatter(x4, shape_p, inner) if (p[0] or p[1]) else x4
         cols = xp[(slice(None), slice(None), _wrap(ih), _wrap(iw))]
         mat = cols.reshape(n, groups, c // groups, oh, ow, kh, kw).permute(
             0, 1, 3, 4, 2, 5, 6).reshape(n, groups, oh * ow, cg * kh * kw)
         dw = matmul(gm, mat).sum(0).reshape(*w.shape)
     if need[0]:
-        from ..functions import _index_scatter
-
         wm = w4.reshape(groups, oc // groups, cg * kh * kw)
         dcols = matmul(wm.transpose(-1, -2), gm).reshape(n, c, kh, kw, oh, ow)
         dcols = dcols.permute(0, 1, 4, 5, 2, 3)
         full = (slice(None), slice(None), np.broadcast_to(ih, (oh, ow, kh, kw)),
                 np.broadcast_to(iw, (oh, ow, kh, kw)))
-        dxp = _index_scatter(dcols, shape_p, full)
+        dxp = T.index_scatter(dcols, shape_p, full)
         dx = dxp[inner].reshape(*x.shape)
     return dx, dw, db
 

@@ -17,6 +17,7 @@ from .._dtype import _default, to_numpy_dtype
 from ..ns import NP
 from ..ops import register
 from ..tensor import Tensor, _result, _wrap
+from ..tensor_ns import T
 from .module import Module, Parameter
 
 
@@ -70,10 +71,8 @@ def _norm_vjp_graph(g, x, w, b, a, need):
             dx = (inv / n) * (dxhat * n - s1 - xhat * s2)
         else:
             dx = dxhat * inv
-    from ..functions import _sum_to
-
-    dw = _sum_to(g * xhat, ps).reshape(w.shape) if w is not None and need[1] else None
-    db = _sum_to(g, ps).reshape(b.shape) if b is not None and need[2] else None
+    dw = T.sum_to(g * xhat, ps).reshape(w.shape) if w is not None and need[1] else None
+    db = T.sum_to(g, ps).reshape(b.shape) if b is not None and need[2] else None
     return dx, dw, db
 
 

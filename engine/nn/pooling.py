@@ -15,6 +15,7 @@ import numpy as np
 from ..ns import NP
 from ..ops import register
 from ..tensor import Tensor, _result, _wrap
+from ..tensor_ns import T
 from .conv import _cols_np, _tuple, window_index
 from .module import Module
 
@@ -182,8 +183,6 @@ def _avg_pool_vjp(m, g, out, s, a, need):
 
 
 def _avg_pool_back_graph(g, a):
-    from ..functions import _index_scatter
-
     shape, k, st, p, d, extra, div = a
     n, c, h, w = shape
     oh, ow = g.shape[-2:]
@@ -193,7 +192,7 @@ def _avg_pool_back_graph(g, a):
     shape_p = (n, c, h + p[0] + extra[0], w + p[1] + extra[1])
     full = (slice(None), slice(None), np.broadcast_to(ih, (oh, ow, *k)),
             np.broadcast_to(iw, (oh, ow, *k)))
-    dxp = _index_scatter(gd, shape_p, full)
+    dxp = T.index_scatter(gd, shape_p, full)
     return dxp[:, :, p[0]: p[0] + h, p[1]: p[1] + w]
 
 
@@ -259,14 +258,12 @@ def _adaptive_vjp(m, g, out, s, a, need):
             for j, (w0, w1) in enumerate(rw):
                 z[:, :, h0:h1, w0:w1] += g[:, :, i: i + 1, j: j + 1] / ((h1 - h0) * (w1 - w0))
         return (z,)
-    from ..functions import _index_scatter
-
     total = None
     for i, (h0, h1) in enumerate(rh):
         for j, (w0, w1) in enumerate(rw):
             part = (g[:, :, i: i + 1, j: j + 1] / float((h1 - h0) * (w1 - w0))).expand(
                 shape[0], shape[1], h1 - h0, w1 - w0)
-            part = _index_scatter(part, shape, (slice(None), slice(None), slice(h0, h1),
+            part = T.index_scatter(part, shape, (slice(None), slice(None), slice(h0, h1),
                                                 slice(w0, w1)))
             total = part if total is None else total + part
     return (total,)

@@ -213,7 +213,7 @@ register("log1p", "Log1PBackward0", np.log1p, lambda m, g, out, s, a, need: (g /
 register("expm1", "Expm1Backward0", np.expm1,
          lambda m, g, out, s, a, need: (g * (out + 1.0),), save_out=True, doc="exp(a) - 1",
          kind="unary", names=("expm1",), sym=lambda ns, x: ns.exp(x) - 1)
-# cosh's and sinh's VJPs use each other (ns.NP/ns.T carry both: engine.elementwise_extra);
+# cosh's and sinh's VJPs use each other (ns.NP and tensor_ns.T carry both);
 # rsqrt is one node, as PyTorch's RsqrtBackward0, so a hook on its output sees the second
 # backward's grad too
 register("sinh", "SinhBackward0", np.sinh,

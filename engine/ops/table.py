@@ -3,10 +3,11 @@ its numpy forward and its VJP), ``OPS``, ``register``/``unregister`` and ``watch
 registered by the family modules beside this one (``engine.ops``).
 
 Each VJP is written once against a math namespace ``m``: ``ns.NP`` (numpy arrays, the plain
-backward) or ``ns.T`` (engine Tensors, ``create_graph=True``, so a backward is itself recorded
-and can be differentiated again). Signature: ``vjp(m, g, out, s, a, need)`` where ``g`` is the
-incoming grad, ``out`` the saved output (or None), ``s`` the saved inputs (arrays/Tensors/Python
-scalars), ``a`` the op's attributes and ``need[i]`` tells whether input i wants a grad.
+backward) or ``tensor_ns.T`` (engine Tensors, ``create_graph=True``, so a backward is itself
+recorded and can be differentiated again). Signature: ``vjp(m, g, out, s, a, need)`` where ``g`` is
+the incoming grad, ``out`` the saved output (or None), ``s`` the saved inputs
+(arrays/Tensors/Python scalars), ``a`` the op's attributes and ``need[i]`` tells whether input i
+wants a grad.
 
 An elementwise row (``kind`` "unary" or "binary") is the op's whole home: ``sym`` is its forward
 written against the symbolic namespace protocol (``sym(ns, x)`` / ``sym(ns, x, y)`` calling

@@ -1,0 +1,166 @@
+"""``T``: the math namespace of the VJPs (their ``m``) on engine Tensors, the twin of
+``engine.ns.NP``. A backward run with ``create_graph=True`` calls these, so each step is itself a
+recorded op and the grads can be differentiated again. It sits above the forward families it
+calls; the autograd engine picks ``T`` or ``NP`` per backward run."""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from . import _dtype
+from .dispatch import _result, _unary, record
+from .functions import cat, matmul, stack, where
+from .grad_mode import mode as _mode
+from .ns import NP, _is_basic, _unsqueeze_shape
+from .ops import OPS
+from .tensor_data import Tensor, _arr, _wrap
+
+
+def _recorded(key, arr, g, x, attrs=None):
+    """A backward formula computed in numpy and recorded as op row ``key`` of (g, x)."""
+    t = _wrap(arr if type(arr) is np.ndarray else np.asarray(arr))
+    if _mode.enabled and (g._rg or x._rg):
+        record(OPS[key], t, (g, x), attrs)
+    return t
+
+
+def _index_scatter(g, shape, idx):
+    out = np.zeros(shape, dtype=g._data.dtype)
+    if _is_basic(idx):
+        out[idx] = g._data
+    else:
+        np.add.at(out, idx, g._data)
+    return _result(OPS["index_scatter"], out, (g,), (shape, idx))
+
+
+def _sum_to(g, shape):
+    shape = tuple(shape)
+    if tuple(g._data.shape) == shape:
+        return g
+    lead = g._data.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
+                                      if n == 1 and g._data.shape[i + lead] != 1)
+    r = g.sum(dims, keepdim=True) if dims else g
+    return r.reshape(shape) if tuple(r._data.shape) != shape else r
+
+
+def _where(c, a, b):
+    c = _arr(c)
+    ref = a if isinstance(a, Tensor) else b
+    return where(_wrap(np.asarray(c)), a if isinstance(a, Tensor) else
+                 _wrap(np.asarray(a, ref._data.dtype)),
+                 b if isinstance(b, Tensor) else _wrap(np.asarray(b, ref._data.dtype)))
+
+
+def _split(g, dim, sizes):
+    out, start = [], 0
+    for s in sizes:
+        out.append(g[(slice(None),) * dim + (slice(start, start + s),)])
+        start += s
+    return out
+
+
+def _index_fill_zero(g, idx):
+    mask = np.ones(g._data.shape, dtype=g._data.dtype)
+    mask[idx] = 0
+    return g * _wrap(mask)
+
+
+def _prod_others(x, dims):
+    """For each element, the product of the others along ``dims``, as recorded ops (so prod's
+    grad at a zero stays differentiable): the reduced dims flattened to one of size n, each
+    element's row copied n times with its own place set to 1, multiplied out."""
+    nd = x._data.ndim
+    axes = tuple(range(nd)) if dims is None else tuple(d % max(nd, 1) for d in dims)
+    n = int(np.prod([x._data.shape[d] for d in axes])) if nd else 1
+    if n == 1:  # no others: the empty product, a constant (as PyTorch's grad is)
+        return _wrap(np.ones_like(x._data))
+    rest = [d for d in range(nd) if d not in axes]
+    moved = x.permute(*rest, *axes)
+    kept = [x._data.shape[d] for d in rest]
+    flat = moved.reshape(*kept, 1, n).expand(*kept, n, n)
+    eye = _wrap(np.eye(n, dtype=bool))
+    others = where(eye, _wrap(np.ones((), x._data.dtype)), flat).prod(-1)
+    back = others.reshape(*kept, *[x._data.shape[d] for d in axes])
+    order = rest + list(axes)
+    return back.permute(*[order.index(d) for d in range(nd)])
+
+
+def _join_grads(grads, dim, sizes, shape, dtype):
+    parts = []
+    for g, n in zip(grads, sizes):
+        part_shape = (*shape[:dim], n, *shape[dim + 1:])
+        parts.append(_wrap(np.zeros(part_shape, dtype)) if g is None else g)
+    return cat(parts, dim)
+
+
+def _stack_grads(grads, dim, shape, dtype):
+    part_shape = shape[:dim] + shape[dim + 1:]
+    return stack([_wrap(np.zeros(part_shape, dtype)) if g is None else g for g in grads], dim)
+
+
+class T:
+    """The functions of ``NP`` on engine Tensors, each a recorded op."""
+
+    exp = staticmethod(lambda x: x.exp())
+    log = staticmethod(lambda x: x.log())
+    sin = staticmethod(lambda x: x.sin())
+    cos = staticmethod(lambda x: x.cos())
+    sign = staticmethod(lambda x: x.sign())
+    tanh = staticmethod(lambda x: x.tanh())
+    erf = staticmethod(lambda x: x.erf())
+    sigmoid = staticmethod(lambda x: x.sigmoid())
+    cosh = staticmethod(lambda x: _unary("cosh", x))
+    sinh = staticmethod(lambda x: _unary("sinh", x))
+    trunc = staticmethod(lambda x: _unary("trunc", x))
+    matmul = staticmethod(matmul)
+    mm_like = staticmethod(lambda a, b, like: matmul(a, b))
+    scaled_mul = staticmethod(lambda g, x, k: g * k * x)
+    where = staticmethod(_where)
+    shape = staticmethod(lambda x: tuple(x._data.shape) if isinstance(x, Tensor) else np.shape(x))
+    ndim = staticmethod(lambda x: x._data.ndim if isinstance(x, Tensor) else np.ndim(x))
+    dtype_kind = staticmethod(lambda x: x._data.dtype.kind if isinstance(x, Tensor) else
+                              np.asarray(x).dtype.kind)
+    zeros_like = staticmethod(lambda g: _wrap(np.zeros_like(g._data)))
+    sum_to = staticmethod(_sum_to)
+    expand = staticmethod(lambda g, shape: g.expand(shape) if g._data.shape != tuple(shape)
+                          else g)
+    expand_div = staticmethod(lambda g, n, shape: T.expand(g / n, shape))
+    t2 = staticmethod(lambda g: g.t())
+    minus_exp_times = staticmethod(lambda g, x, k: g - x.exp() * k)
+    reshape = staticmethod(lambda g, shape: g if g._data.shape == tuple(shape)
+                           else g.reshape(shape))
+    unsqueeze_dims = staticmethod(
+        lambda g, dims: g.reshape(_unsqueeze_shape(g._data.shape, dims)))
+    permute = staticmethod(lambda g, axes: g.permute(axes))
+    swap_last = staticmethod(lambda g: g.transpose(-1, -2))
+    sum = staticmethod(lambda g, dims, keepdim: g.sum(dims, keepdim))
+    mean = staticmethod(lambda g, dims, keepdim: g.mean(dims, keepdim))
+    count_true = staticmethod(lambda mask: builtins.int(np.count_nonzero(_arr(mask))))
+    any_zero = staticmethod(lambda x: not np.all(x._data))
+    prod_others = staticmethod(_prod_others)
+    cast = staticmethod(lambda g, dtype: g.to(_dtype._BY_NP[np.dtype(dtype)]))
+    getitem = staticmethod(lambda g, idx: g[idx])
+    index_scatter = staticmethod(_index_scatter)
+    index_fill_zero = staticmethod(_index_fill_zero)
+    split = staticmethod(_split)
+    select = staticmethod(lambda g, dim, i: g.select(dim, i))
+    join_grads = staticmethod(_join_grads)
+    stack_grads = staticmethod(_stack_grads)
+    cumsum = staticmethod(lambda g, dim: g.cumsum(dim))
+    flip = staticmethod(lambda g, dims: g.flip(dims))
+    roll = staticmethod(lambda g, shifts, dims: g.roll(shifts, dims))
+    relu_grad = staticmethod(lambda g, y: _recorded(
+        "threshold_backward", NP.relu_grad(g._data, y._data), g, y))
+    leaky_grad = staticmethod(lambda g, x, a: _recorded(
+        "leaky_relu_backward", NP.leaky_grad(g._data, x._data, a), g, x, a))
+    hardtanh_grad = staticmethod(lambda g, x, a: _recorded(
+        "hardtanh_backward", NP.hardtanh_grad(g._data, x._data, a), g, x, a))
+    elu_grad = staticmethod(lambda g, x, alpha: _recorded(
+        "elu_backward", NP.elu_grad(g._data, x._data, alpha), g, x, alpha))
+    tanh_grad = staticmethod(lambda g, y: _recorded(
+        "tanh_backward", NP.tanh_grad(g._data, y._data), g, y))
+    sigmoid_grad = staticmethod(lambda g, y: _recorded(
+        "sigmoid_backward", NP.sigmoid_grad(g._data, y._data), g, y))
