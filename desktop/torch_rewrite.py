@@ -8,7 +8,7 @@ import ast
 import re
 
 from desktop.source_text import source_lines
-from engine.script_namespace import engine_module_name
+from engine.script_namespace import engine_lacks, engine_module_name
 
 
 def _engine_module(name: str) -> str:
@@ -34,6 +34,18 @@ def _rewrite_import(node: ast.Import) -> str:
     return ast.unparse(ast.Import(names=names))
 
 
+def _missing(names) -> str | None:
+    """For an import of a torch module the engine lacks: a statement raising the error a run in
+    the app gives (``engine.script_namespace.missing_module_error``), not Python's own about an
+    ``engine.x`` the script never named."""
+    for name in names:
+        lacking = engine_lacks(name)
+        if lacking:
+            return ('raise __import__("engine.script_namespace").script_namespace'
+                    f".missing_module_error({lacking!r})")
+    return None
+
+
 def engine_imports(code: str) -> str:
     """``code`` with its torch imports turned into engine imports, everything else unchanged
     (comments, spacing, line numbers). Code that does not parse is rewritten line by line."""
@@ -45,9 +57,9 @@ def engine_imports(code: str) -> str:
     edits = []  # (line index, start byte, end byte, replacement) on single-line statements
     for node in ast.walk(tree):
         if isinstance(node, ast.Import) and any(_is_torch(a.name) for a in node.names):
-            text = _rewrite_import(node)
+            text = _missing(a.name for a in node.names) or _rewrite_import(node)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and _is_torch(node.module):
-            text = None
+            text = _missing((node.module,))
         else:
             continue
         i = node.lineno - 1

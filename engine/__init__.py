@@ -58,7 +58,8 @@ from .random import (
     set_rng_state,
 )
 from .tensor import Size, Tensor
-from . import tensor_reductions, tensor_shape  # noqa: E402,F401  Tensor method families
+from . import tensor_autograd, tensor_index  # noqa: E402,F401  Tensor methods
+from . import tensor_reductions, tensor_shape  # noqa: E402,F401  Tensor methods
 from .unsafe_split import unsafe_chunk, unsafe_split
 from .warn_once import is_warn_always_enabled, set_warn_always
 from . import inplace_ops, more_ops, views  # noqa: E402,F401  Tensor methods and op rows they add

@@ -31,11 +31,34 @@ def torch_import(name, globals=None, locals=None, fromlist=(), level=0):
         return builtins.__import__(mapped, globals, locals, fromlist, level)
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.startswith("engine"):
-            torch_name = "torch" + exc.name[6:]
-            raise ModuleNotFoundError(
-                f"No module named '{torch_name}' (stepgrad runs torch on its engine, which has"
-                f" no {exc.name})", name=torch_name) from None
+            raise missing_module_error("torch" + exc.name[6:]) from None
         raise
+
+
+def missing_module_error(torch_name: str) -> ModuleNotFoundError:
+    """The error of ``import torch.x`` for a module the engine does not have: every runner's,
+    and the exported script's (which imports the engine's modules by name)."""
+    return ModuleNotFoundError(
+        f"No module named '{torch_name}' (stepgrad runs torch on its engine, which has"
+        f" no {engine_module_name(torch_name)})", name=torch_name)
+
+
+def engine_lacks(torch_name: str) -> str | None:
+    """The first module of ``torch_name``'s path the engine does not have ("torch.fancy" for
+    ``torch.fancy.x``), or None when the engine has it (or it is not torch's)."""
+    import importlib.util
+
+    if engine_module_name(torch_name) is None:
+        return None
+    parts = torch_name.split(".")
+    for i in range(2, len(parts) + 1):
+        try:
+            found = importlib.util.find_spec(engine_module_name(".".join(parts[:i])))
+        except (ImportError, ValueError):
+            found = None
+        if found is None:
+            return ".".join(parts[:i])
+    return None
 
 
 def engine_modules(namespace: dict) -> dict[str, str]:

@@ -1,11 +1,13 @@
-"""The Tensor's methods, with PyTorch's API and semantics, bound onto ``tensor_data.Tensor``
-(the class and its fields); ops are recorded through ``engine.dispatch``. The names of both
-modules that the engine's families import from here are re-exported."""
+"""The Tensor's core methods, with PyTorch's API and semantics, bound onto
+``tensor_data.Tensor`` (the class and its fields): metadata, conversion, printing, arithmetic and
+the elementwise functions; ops are recorded through ``engine.dispatch``. The other method
+families bind themselves from their own modules (``tensor_autograd``, ``tensor_index``,
+``tensor_inplace``, ``tensor_shape``, ...). The names of both modules that the engine's families
+import from here are re-exported."""
 
 from __future__ import annotations
 
 import builtins
-import warnings
 
 import numpy as np
 
@@ -29,7 +31,6 @@ from .dispatch import (  # noqa: F401  (re-exported: the families import them fr
     record_outputs,
 )
 from .grad_mode import mode as _mode
-from .node import add_hook
 from .ns import erf_np
 from .ops import OPS
 from .tensor_data import (  # noqa: F401  (re-exported, as above)
@@ -44,13 +45,6 @@ from .tensor_data import (  # noqa: F401  (re-exported, as above)
 
 _default = _dtype._default
 _SCALARS = (builtins.float, builtins.int, builtins.bool)
-_NOT_LEAF_GRAD_WARNING = (
-    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
-    "attribute won't be populated during autograd.backward(). If you indeed want the .grad field "
-    "to be populated for a non-leaf Tensor, use .retain_grad() on the non-leaf Tensor. If you "
-    "access the non-leaf Tensor by mistake, make sure you access the leaf Tensor instead. See "
-    "github.com/pytorch/pytorch/pull/30531 for more information."
-)
 LEAF_INPLACE_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
 
 
@@ -81,125 +75,10 @@ def _dim_of_dimensioned(dim, ndim):
     return _dims(dim, ndim)[0]
 
 
-def _resolve_view_shape(shape, numel):
-    shape = list(shape)
-    if shape.count(-1) > 1:
-        raise RuntimeError("only one dimension can be inferred")
-    known = builtins.int(np.prod([s for s in shape if s != -1], dtype=np.int64))
-    if -1 in shape:
-        if known == 0 or numel % known:
-            raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of "
-                               f"size {numel}")
-        shape[shape.index(-1)] = numel // known
-    elif known != numel:
-        raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size "
-                           f"{numel}")
-    return tuple(shape)
-
-
-def _viewable(arr, shape):
-    """Whether numpy can reshape ``arr`` to ``shape`` without copying (PyTorch's view rule)."""
-    if arr.flags.c_contiguous or arr.size <= 1:
-        return True
-    try:
-        v = arr.view()
-        v.shape = shape  # raises instead of copying
-        return True
-    except AttributeError:
-        return False
-
-
-def _convert_index(idx):
-    if isinstance(idx, tuple):
-        return tuple(_convert_index(i) for i in idx)
-    if isinstance(idx, Tensor):
-        return idx._data
-    if isinstance(idx, list):
-        return np.asarray([_arr(i) for i in idx])
-    return idx
-
-
-def _is_basic_item(i):
-    return (isinstance(i, builtins.int) and not isinstance(i, builtins.bool)) or isinstance(
-        i, slice) or i is None or i is Ellipsis
-
-
-def _is_int_index(i):
-    if isinstance(i, np.ndarray):
-        return i.ndim == 0 and i.dtype.kind in "iu"
-    return isinstance(i, builtins.int | np.integer) and not isinstance(i, builtins.bool)
-
-
-def _split_int_indices(items):
-    """(the integer selections with every other dim kept whole, the other items)."""
-    first, rest = [], []
-    for i in items:
-        if _is_int_index(i):
-            first.append(builtins.int(i))
-        elif i is None or (isinstance(i, builtins.bool | np.ndarray) and np.ndim(i) == 0):
-            rest.append(i)
-        elif i is Ellipsis:
-            first.append(i)
-            rest.append(i)
-        else:
-            n = i.ndim if isinstance(i, np.ndarray) and i.dtype.kind == "b" else 1
-            first.extend([slice(None)] * n)
-            rest.append(i)
-    return tuple(first), tuple(rest)
-
-
 class _TensorMethods:
     """The methods of ``Tensor`` (defined in ``tensor_data``), bound onto it below."""
 
     # ---- metadata ------------------------------------------------------------------------------
-    @property
-    def requires_grad(self) -> bool:
-        return self._rg
-
-    @requires_grad.setter
-    def requires_grad(self, value):
-        if self.grad_fn is not None and not value:
-            raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use a "
-                "computed variable in a subgraph that doesn't require differentiation use "
-                "var_no_grad = var.detach()."
-            )
-        if value and self._data.dtype.kind != "f":
-            raise RuntimeError("only Tensors of floating point and complex dtype can require "
-                               "gradients")
-        self._rg = builtins.bool(value)
-
-    def requires_grad_(self, requires_grad=True):
-        if requires_grad and self._data.dtype.kind != "f":
-            raise RuntimeError("only Tensors of floating point dtype can require gradients")
-        self.requires_grad = requires_grad
-        return self
-
-    @property
-    def is_leaf(self) -> bool:
-        return self.grad_fn is None
-
-    @property
-    def grad(self):
-        if self.grad_fn is not None and not self._retains and self._grad is None:
-            warnings.warn(_NOT_LEAF_GRAD_WARNING, UserWarning, stacklevel=2)
-        return self._grad
-
-    @grad.setter
-    def grad(self, value):
-        if value is not None:
-            if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
-                                f"type {type(value).__name__}")
-            if value._data.shape != self._data.shape:
-                raise RuntimeError(
-                    f"attempting to assign a gradient of size '{list(value._data.shape)}' to a "
-                    f"tensor of size '{list(self._data.shape)}'. Please ensure that the gradient "
-                    "and the tensor are the same size")
-            if value._data.dtype != self._data.dtype:
-                raise RuntimeError(_grad_dtype_message(value._data.dtype, self._data.dtype))
-        self._grad = value
-
     @property
     def data(self):
         # shares the values but not the version counter: changes made through .data are
@@ -318,7 +197,7 @@ class _TensorMethods:
                                "the deepcopy protocol at the moment.")
         t = _wrap(self._data.copy(), self._rg)
         if type(self) is not Tensor:
-            t = type(self).__new__(type(self)) if False else _retype(t, type(self))
+            t = _retype(t, type(self))
         if self._grad is not None:
             t._grad = _wrap(self._grad._data.copy())
         memo[id(self)] = t
@@ -387,37 +266,6 @@ class _TensorMethods:
         if self._data.ndim == 0 and spec:
             return format(self.item(), spec)
         return format(repr(self), spec)
-
-    # ---- autograd ------------------------------------------------------------------------------
-    def register_hook(self, hook):
-        if not self._rg:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        fn = self.grad_fn
-        if fn is None:
-            self._hooks, handle = add_hook(self._hooks, hook)
-            return handle
-        if fn._pre_hooks is None:
-            fn._pre_hooks = {}
-        hooks, handle = add_hook(fn._pre_hooks.get(self._out_nr), hook)
-        fn._pre_hooks[self._out_nr] = hooks
-        return handle
-
-    def retain_grad(self):
-        if not self._rg:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        fn = self.grad_fn
-        if fn is None or self._retains:
-            return
-        import weakref
-
-        if fn._retain is None:
-            fn._retain = {}
-        fn._retain[self._out_nr] = weakref.ref(self)
-        self._retains = True
-
-    @property
-    def retains_grad(self) -> bool:
-        return self._retains
 
     # ---- arithmetic ----------------------------------------------------------------------------
     def __add__(self, other):
@@ -663,75 +511,6 @@ class _TensorMethods:
             return _wrap(np.round(self._data, decimals))
         return self._piecewise("round")
 
-    # ---- indexing ------------------------------------------------------------------------------
-    def __getitem__(self, idx):
-        idx = _convert_index(idx)
-        items = idx if isinstance(idx, tuple) else (idx,)
-        if all(_is_basic_item(i) for i in items):
-            return self._basic_index(items)
-        if any(_is_int_index(i) for i in items):
-            # PyTorch selects integer indices first and then places the advanced dims by the
-            # remaining items alone (numpy counts integers as advanced indices: other places)
-            if self._data.ndim == 0:
-                raise IndexError("too many indices for tensor of dimension 0")
-            first, rest = _split_int_indices(items)
-            out = self._basic_index(first)
-            return out[rest] if rest and not all(i is Ellipsis for i in rest) else out
-        x = self._data
-        try:
-            out = x[idx]
-        except IndexError as e:
-            from .index_errors import index_error
-
-            raise (index_error(x.shape, items) or IndexError(str(e))) from None
-        # advanced indexing already made a fresh array; a 0-d result may be a numpy scalar
-        return _result(OPS["index"], out if type(out) is np.ndarray else np.array(out), (self,),
-                       (x.shape, idx), self._rg)
-
-    def _basic_index(self, items):
-        # one node per indexed dim, as PyTorch records x[0, 1:] as SliceBackward0(SelectBackward0)
-        if self._data.ndim == 0:
-            if len(items) == 1 and isinstance(items[0], slice):
-                raise IndexError("slice() cannot be applied to a 0-dim tensor.")
-            if len(items) == 1 and isinstance(items[0], builtins.int):
-                raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in "
-                                 "Python or `tensor.item<T>()` in C++ to convert a 0-dim "
-                                 "tensor to a number")
-        if builtins.sum(1 for i in items if i is not None and i is not Ellipsis) > self._data.ndim:
-            raise IndexError(f"too many indices for tensor of dimension {self._data.ndim}")
-        if Ellipsis in items:
-            k = items.index(Ellipsis)
-            used = builtins.sum(1 for i in items if i is not None and i is not Ellipsis)
-            items = items[:k] + (slice(None),) * (self._data.ndim - used) + items[k + 1:]
-        out, dim, orig = self, 0, 0  # dim in the result so far; orig in self (for messages)
-        for item in items:
-            if item is None:
-                out = out.unsqueeze(dim)
-                dim += 1
-            elif isinstance(item, slice):
-                size = out._data.shape[dim]
-                if item.indices(size) != (0, size, 1):
-                    out = out._index_step("slice", dim, item)
-                dim += 1
-                orig += 1
-            else:
-                size = out._data.shape[dim]
-                if not -size <= item < size:
-                    raise IndexError(f"index {item} is out of bounds for dimension {orig} with "
-                                     f"size {size}")
-                out = out._index_step("select", dim, item)
-                orig += 1
-        if out is self:
-            out = _result(OPS["alias"], self._data.view(), (self,), None, self._rg)
-        return out._share(self)
-
-    def _index_step(self, key, dim, item):
-        x = self._data
-        full = (slice(None),) * dim + (item,)
-        # the trailing Ellipsis keeps a numpy view even when every index is an integer
-        return _result(OPS[key], x[full + (Ellipsis,)], (self,), (x.shape, full),
-                       self._rg)._share(self)
-
 bind_methods(Tensor, _TensorMethods)
 del _TensorMethods
 
@@ -809,13 +588,3 @@ def _rebuild(data, rg):
 _C_TYPE_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
                  "int8": "signed char", "uint8": "unsigned char", "int16": "short int",
                  "int32": "int", "int64": "long int", "bool": "bool"}
-
-
-def _grad_dtype_message(got, want) -> str:
-    scalar_type = _dtype.from_numpy_dtype(want).tensor_type.removesuffix("Tensor")
-    return (f"attempting to assign a gradient with dtype '{_C_TYPE_NAMES[np.dtype(got).name]}' "
-            f"to a tensor with grad_dtype '{scalar_type}'. The gradient must match the tensor's "
-            "grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype "
-            "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with "
-            "caution. Diverging the dtypes of a tensor and its gradient may break downstream "
-            "systems that assume they match.")

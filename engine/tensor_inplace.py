@@ -13,13 +13,8 @@ from . import _dtype, views
 from .dispatch import _broadcast_error, _check_bool_sub, _operand, record
 from .grad_mode import mode as _mode
 from .ops import OPS
-from .tensor import (
-    _CPP_NAMES,
-    LEAF_INPLACE_ERROR,
-    _check_bool_clamp,
-    _clamp_promoted,
-    _convert_index,
-)
+from .tensor import _CPP_NAMES, LEAF_INPLACE_ERROR, _check_bool_clamp, _clamp_promoted
+from .tensor_index import _convert_index
 from .tensor_data import Tensor, _wrap, bind_methods
 
 

@@ -17,14 +17,40 @@ from .tensor import (
     Tensor,
     _dim_of_dimensioned,
     _dims,
-    _resolve_view_shape,
     _result,
     _shape_arg,
-    _viewable,
     _wrap,
     bind_methods,
 )
 from .warn_once import warn_once
+
+
+def _resolve_view_shape(shape, numel):
+    shape = list(shape)
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = builtins.int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of "
+                               f"size {numel}")
+        shape[shape.index(-1)] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of size "
+                           f"{numel}")
+    return tuple(shape)
+
+
+def _viewable(arr, shape):
+    """Whether numpy can reshape ``arr`` to ``shape`` without copying (PyTorch's view rule)."""
+    if arr.flags.c_contiguous or arr.size <= 1:
+        return True
+    try:
+        v = arr.view()
+        v.shape = shape  # raises instead of copying
+        return True
+    except AttributeError:
+        return False
 
 
 class _ShapeMethods:

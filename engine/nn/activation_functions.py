@@ -12,7 +12,7 @@ import numpy as np
 from ..dropout import dropout  # noqa: F401  (F.dropout's home is below torch.dropout's)
 from ..ns import erf_np
 from ..ops import OPS
-from ..tensor import Tensor, _result, _wrap
+from ..tensor import Tensor, _result
 
 
 def _float(x):
