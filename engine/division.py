@@ -175,6 +175,8 @@ def _inplace(fn):
 
 Tensor.remainder_ = Tensor.__imod__ = _inplace(remainder)
 Tensor.floor_divide_ = Tensor.__ifloordiv__ = _inplace(floor_divide)
+
+
 def _true_div_(self, other):
     # numpy's in-place division is the no-grad fast path of optimiser steps (float only: an
     # int tensor divided in place is an error _inplace reports)
