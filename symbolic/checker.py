@@ -37,6 +37,9 @@ class Options:
     # on a large graph, elements per tensor derived as scalar closed forms when the tensor's
     # matrix form (which covers every element) exists
     derive_elements: int = 4
+    # the same behind a convolution or attention, where each one's closed form sums over every
+    # output position (derived after the others, on the time they left)
+    behind_conv_elements: int = 2
     # unicode pretty and LaTeX forms per element (the app shows them; a terminal prints the
     # plain text, and sympy's pretty printer imports sympy.physics: 0.3 s)
     display_forms: bool = True
@@ -115,22 +118,29 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
     large = mixed.worth_it(call)
     rng = np.random.default_rng(opts.seed + call.index)
     sample: dict[int, list[int]] = {}
-    # behind a convolution, a scalar closed form is a sum over every output position: where
-    # the matrix form covers the target, the sympy time goes to the other targets
-    no_scalar = {ti for ti in (mixed.behind(call) if large else ())
-                 if chain is not None and chain.forms.get(ti) is not None
-                 and chain.forms[ti].equation is not None}
-    for ti in sorted(no_scalar):
-        notes.append(f"{call.targets[ti].name}: no scalar closed form (behind a convolution "
-                     "or attention it is a sum over every output position); its matrix form "
-                     "covers every element")
+    # behind a convolution, a scalar closed form is a sum over every output position (tens of
+    # thousands of terms): those targets are derived in a second pass, on the time the others
+    # left, on fewer elements (their matrix form covers every element)
+    behind = {ti for ti in (mixed.behind(call) if large else ())
+              if chain is not None and chain.forms.get(ti) is not None
+              and chain.forms[ti].equation is not None}
+    bias_of = _conv_bias_weights(call, behind)
     for ti, t in enumerate(call.targets):
         n = int(np.prod(t.shape, dtype=np.int64))
         form = chain.forms.get(ti) if chain is not None else None
         k = opts.max_elements
         if large and form is not None and form.equation is not None:
-            k = min(k, opts.derive_elements)
-        if n > k and k < opts.max_elements and len(t.shape) >= 2:
+            k = min(k, opts.behind_conv_elements if ti in behind else opts.derive_elements)
+        wi = bias_of.get(ti)
+        if n > k and wi is not None and sample.get(wi):
+            # the bias of the output channel whose weights were sampled: both symbols then
+            # reach the same entries (half the closed form's size of an unrelated channel)
+            w_shape = call.targets[wi].shape
+            sample[ti] = [sample[wi][0] // int(np.prod(w_shape[1:], dtype=np.int64))]
+            notes.append(f"{t.name} has {n} elements: the one of the output channel of "
+                         f"{call.targets[wi].name}'s sampled row is derived element by element "
+                         "(its matrix form covers every element)")
+        elif n > k and k < opts.max_elements and len(t.shape) >= 2:
             sample[ti] = _one_row(rng, t.shape, k)
         elif n > k:
             sample[ti] = sorted(int(i) for i in rng.choice(n, k, replace=False))
@@ -157,32 +167,33 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
     sym: dict[tuple[int, int], tuple] = {}
     state: dict = {}
 
-    def sym_stage():
+    def sym_stage(group):
         with distribute(False):  # 4x faster diff; numbers are not spread over sums
             try:
-                _sym_stage(large)
+                _sym_stage(large, group)
             except RecursionError:
                 if large:
                     raise
                 # sympy's automatic rewriting can recurse without end on towers of powers
                 # (an assumption query inside Pow's construction); sums and products kept as
                 # built never ask it
-                sym.clear()
-                _sym_stage(True)
+                for k in [k for k in sym if k[0] in group]:
+                    del sym[k]
+                _sym_stage(True, group)
 
-    def _sym_stage(large):
+    def _sym_stage(large, group):
         # a target left out is all constants (an absent one would be all symbols)
-        derived = {ti: set() if ti in no_scalar else set(v) for ti, v in sample.items()}
+        derived = {ti: set(v) if ti in group else set() for ti, v in sample.items()}
         if not any(derived.values()):
             return
         sc = SymbolicCall(call, derived, opts.constants_as_symbols, cache=cache,
                           m=MIX if large else SYM)
         if large:  # sums and products as built: no flattening, no assumption queries
-            with sp.evaluate(False):
+            with sp.evaluate(False), mixed.local_pieces():
                 expr = sc.output()
         else:
             expr = sc.output()
-        state["L"], state["point"] = expr, sc.point
+        state.setdefault("L", expr)
         wanted = []
         for ti, flats in derived.items():
             syms = sc.target_symbols[ti]
@@ -198,16 +209,25 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
         for (ti, flat, s), d in zip(wanted, derivs, strict=True):
             sym[(ti, flat)] = (s, d, derive.value(d, sc.point, memo))
 
-    out = budget.run(sym_stage)
-    timed_out, cancelled = out.timed_out, out.cancelled
-    total = sum(len(v) for ti, v in sample.items() if ti not in no_scalar)
-    if isinstance(out.error, NotReplayable):
-        notes.append(f"{out.error}; checked against finite differences only")
-    elif out.error is not None:
-        notes.append(f"symbolic derivation failed: {type(out.error).__name__}: {out.error}")
-    if timed_out:
-        notes.append(f"symbolic time limit reached after {len(sym)} of {total} derivatives; "
-                     "the rest are checked against finite differences only")
+    timed_out = cancelled = False
+    first = set(sample) - behind
+    for group in (first, behind):
+        if not group or cancelled or (timed_out and group is behind):
+            continue
+        out = budget.run(lambda g=group: sym_stage(g))
+        timed_out, cancelled = timed_out or out.timed_out, cancelled or out.cancelled
+        total = sum(len(sample[ti]) for ti in group)
+        done = sum(1 for k in sym if k[0] in group)
+        if isinstance(out.error, NotReplayable):
+            notes.append(f"{out.error}; checked against finite differences only")
+        elif out.error is not None:
+            notes.append(f"symbolic derivation failed: {type(out.error).__name__}: {out.error}")
+        if out.timed_out:
+            where = " behind a convolution (a sum over every output position)" \
+                if group is behind else ""
+            notes.append(f"symbolic time limit reached after {done} of {total} "
+                         f"derivatives{where}; the rest are checked against finite "
+                         "differences only, not counted as derived")
     if cancelled:
         notes.append("cancelled")
 
@@ -245,6 +265,22 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
                        notes=tuple(dict.fromkeys(notes)), timed_out=timed_out,
                        cancelled=cancelled or budget.cancelled,
                        seconds=time.monotonic() - t0, chain=_chain_lines(chain))
+
+
+def _conv_bias_weights(call, targets) -> dict[int, int]:
+    """{bias target: weight target} of the convolutions (weight's first dim = output channel)
+    whose weight and bias are both among ``targets``."""
+    of_leaf = {t.leaf: ti for ti, t in enumerate(call.targets) if t.leaf is not None}
+    pairs = {}
+    for node in call.graph.nodes:
+        if node.key not in ("convolution", "convolution_nd") or len(node.inputs) < 3:
+            continue
+        w, b = node.inputs[1], node.inputs[2]
+        if w.kind == "leaf" and b.kind == "leaf":
+            wi, bi = of_leaf.get(w.index), of_leaf.get(b.index)
+            if wi in targets and bi in targets and wi < bi:
+                pairs[bi] = wi
+    return pairs
 
 
 def _one_row(rng, shape, k):

@@ -16,12 +16,6 @@ import sympy as sp
 
 from .rules import canonical
 
-# building functions and Piecewise under distribute(False) can recurse without end: see canonical
-_fdiff = canonical(lambda node, k: node.fdiff(k))
-_indicator = canonical(lambda before, c: sp.Piecewise(*[(0, cc) for _, cc in before], (1, c),
-                                                      (0, True)))
-
-
 # derivatives written with the node itself or unevaluated functions: sympy's own fdiff builds
 # e.g. tanh(x) again *with* evaluation, whose sign extraction on a long sum costs ~0.1 s a call
 _FAST = {
@@ -62,6 +56,7 @@ def gradient(expr, wrt, check=None) -> list:
             continue
         stack.append((node, True))
         stack.extend((a, False) for a in _children(node) if a not in dep)
+    local = _local_derivatives(order, dep)
     adj = defaultdict(list)
     adj[expr].append(sp.Integer(1))
     result = {}
@@ -91,14 +86,41 @@ def gradient(expr, wrt, check=None) -> list:
             if dep.get(e):
                 adj[e].append(a * node * sp.log(base))
         elif isinstance(node, sp.Piecewise):
-            pieces = node.args
-            for i, (e, c) in enumerate(pieces):
+            for i, (e, _) in enumerate(node.args):
                 if dep.get(e):
-                    ind = _indicator(pieces[:i], c)
-                    adj[e].append(a * ind)
+                    adj[e].append(a * local[(node, i)])
         else:
             fast = _FAST.get(node.func) if len(args) == 1 else None
             for i, arg in enumerate(args):
                 if dep.get(arg):
-                    adj[arg].append(a * (fast(node, arg) if fast else _fdiff(node, i + 1)))
+                    adj[arg].append(a * (fast(node, arg) if fast else local[(node, i)]))
     return [result.get(s, sp.Integer(0)) for s in wrt]
+
+
+def _local_derivatives(order, dep) -> dict:
+    """{(node, i): ∂node/∂(its i-th argument)} for the Piecewise and function nodes without a
+    hand-written derivative, built in one stretch with distribution on (see ``canonical``):
+    switching sympy's parameter clears all of its caches, which per node cost 5 ms (half a
+    CNN's derivation)."""
+    wanted = []
+    for node in order:
+        if node.is_Symbol or node.is_Add or node.is_Mul or node.is_Pow:
+            continue
+        if isinstance(node, sp.Piecewise):
+            wanted += [(node, i) for i, (e, _) in enumerate(node.args) if dep.get(e)]
+        elif not (len(node.args) == 1 and node.func in _FAST):
+            wanted += [(node, i) for i, arg in enumerate(node.args) if dep.get(arg)]
+    return _build_local(wanted) if wanted else {}
+
+
+@canonical
+def _build_local(wanted):
+    out = {}
+    for node, i in wanted:
+        if isinstance(node, sp.Piecewise):
+            pieces = node.args
+            out[(node, i)] = sp.Piecewise(*[(0, cc) for _, cc in pieces[:i]],
+                                          (1, pieces[i][1]), (0, True))
+        else:
+            out[(node, i)] = node.fdiff(i + 1)
+    return out

@@ -151,8 +151,13 @@ class Evaluator:
         rules = self.rules
         if node.key not in rules.RULES:  # an op added to the engine without a rule here
             raise NotReplayable(f"no symbolic rule for engine op {node.key!r} ({node.name})")
-        return rules.apply(self.m, node.key, args, node.attrs,
-                           [o.shape for o in node.out_values])
+        hint = getattr(self.m, "at_node", None)  # MIX: the node's recorded inputs, see there
+        if hint is None:
+            return rules.apply(self.m, node.key, args, node.attrs,
+                               [o.shape for o in node.out_values])
+        with hint(self.graph, node):
+            return rules.apply(self.m, node.key, args, node.attrs,
+                               [o.shape for o in node.out_values])
 
     def _custom(self, node: Node, args) -> tuple:
         c = node.custom

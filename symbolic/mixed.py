@@ -10,7 +10,9 @@ display rounds them anyway).
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 
 import numpy as np
 import sympy as sp
@@ -46,7 +48,9 @@ def _unevaluated(fn):
 
 
 def _mixed(sym_fn, num_fn):
-    sym_fn = canonical(_unevaluated(sym_fn))
+    # canonical (distribution on) once per array, not per element: switching it clears all of
+    # sympy's caches, 5 ms a time
+    sym_fn = _unevaluated(sym_fn)
 
     def one(v):
         if _is_num(v):
@@ -57,17 +61,31 @@ def _mixed(sym_fn, num_fn):
         return sym_fn(v)
 
     vf = np.frompyfunc(one, 1, 1)
-    return lambda x: _arr(vf(_arr(x)))
+    canon = canonical(lambda x: _arr(vf(x)))
+
+    def apply(x):
+        x = _arr(x)
+        return _arr(vf(x)) if _all_numbers(x) else canon(x)
+
+    return apply
 
 
 def _mixed2(sym_fn, num_fn):
-    sym_fn = canonical(sym_fn)
-
     def one(a, b):
         return float(num_fn(a, b)) if _is_num(a) and _is_num(b) else sym_fn(a, b)
 
     vf = np.frompyfunc(one, 2, 1)
-    return lambda a, b: _arr(vf(_arr(a), _arr(b)))
+    canon = canonical(lambda a, b: _arr(vf(a, b)))
+
+    def apply(a, b):
+        a, b = _arr(a), _arr(b)
+        return _arr(vf(a, b)) if _all_numbers(a) and _all_numbers(b) else canon(a, b)
+
+    return apply
+
+
+def _all_numbers(x) -> bool:
+    return all(_is_num(v) for v in x.reshape(-1))
 
 
 def _exp(v):
@@ -102,6 +120,12 @@ def _reduce(x, dims, keepdim, combine):
     return out
 
 
+def _extreme(x, dims, keepdim, sym_op, num_op):
+    x = _arr(x)
+    run = lambda: _reduce(x, dims, keepdim, _combine(sym_op, num_op))  # noqa: E731
+    return run() if _all_numbers(x) else canonical(run)()
+
+
 def _numeric_part(a):
     """(float array with symbolic entries 0, indices of the symbolic entries)."""
     flat = a.reshape(-1)
@@ -111,21 +135,103 @@ def _numeric_part(a):
 
 
 def _matmul2(a, b):
-    """2-D product: float matmul of the numeric parts, plus the symbolic entries' terms."""
+    """2-D product: float matmul of the numeric parts, plus the symbolic entries' terms (each
+    output entry's terms gathered into one sum, not a chain of binary ones)."""
     an, sa = _numeric_part(a)
     bn, sb = _numeric_part(b)
     out = (an @ bn).astype(object)
-    k = a.shape[1]
+    k, n = a.shape[1], b.shape[1]
+    terms: dict = {}
     for f in sa:
         i, j = divmod(f, k)
-        out[i, :] = out[i, :] + a[i, j] * b[j, :]
-    n = b.shape[1]
+        aij = a[i, j]
+        for c in range(n):
+            bv = b[j, c]
+            if not (_is_num(bv) and bv == 0):
+                terms.setdefault((i, c), []).append(aij * bv)
     for f in sb:
         i, j = divmod(f, n)
+        bij = b[i, j]
         col = an[:, i]
-        nz = col != 0
-        if nz.any():
-            out[nz, j] = out[nz, j] + col[nz].astype(object) * b[i, j]
+        for r in np.flatnonzero(col):
+            terms.setdefault((int(r), j), []).append(float(col[r]) * bij)
+    for (i, c), ts in terms.items():
+        base = out[i, c]
+        out[i, c] = sp.Add(*ts) if base == 0 else sp.Add(base, *ts)
+    return out
+
+
+_LOCAL = threading.local()
+_KINK = 1e-6  # this close to relu's kink, the full Piecewise is kept
+
+
+@contextlib.contextmanager
+def local_pieces():
+    """Within it, ``MIX.relu`` of a symbolic entry is the piece its recorded input lies on: the
+    entry where the input was > 0, the constant 0 where it was < 0 (the full Piecewise only at
+    the kink). That piece is the function itself in a neighbourhood of the recorded point, so
+    its derivative there is exact; behind a convolution it drops half the symbolic entries and
+    their sums over positions."""
+    _LOCAL.on = True
+    try:
+        yield
+    finally:
+        _LOCAL.on = False
+        _LOCAL.inputs = None
+
+
+@contextlib.contextmanager
+def _node_inputs(graph, node):
+    """The recorded values of ``node``'s inputs, for the rule about to run on it."""
+    if not getattr(_LOCAL, "on", False):
+        yield
+        return
+    vals = []
+    for r in node.inputs:
+        if r.kind == "leaf":
+            vals.append(graph.leaves[r.index].value)
+        elif r.kind == "node":
+            vals.append(graph.nodes[r.index].out_values[r.out_nr])
+        else:
+            vals.append(None)
+    _LOCAL.inputs = vals
+    try:
+        yield
+    finally:
+        _LOCAL.inputs = None
+
+
+def _recorded_input(k, shape):
+    vals = getattr(_LOCAL, "inputs", None)
+    if not vals or k >= len(vals) or vals[k] is None:
+        return None
+    v = np.asarray(vals[k])
+    return v if v.shape == tuple(shape) and v.dtype.kind == "f" else None
+
+
+_relu_all = None  # set below: the elementwise relu with the full Piecewise
+
+
+def _relu(x):
+    x = _arr(x)
+    rec = _recorded_input(0, x.shape)
+    if rec is None:
+        return _relu_all(x)
+    out = np.empty(x.shape, dtype=object)
+    kinks = []
+    for idx, v in np.ndenumerate(x):
+        if _is_num(v):
+            out[idx] = v if v > 0 else 0.0
+        elif rec[idx] > _KINK:
+            out[idx] = v
+        elif rec[idx] < -_KINK:
+            out[idx] = 0.0
+        else:
+            kinks.append(idx)
+    if kinks:
+        for idx, v in zip(kinks, canonical(lambda: [rules.relu(x[i]) for i in kinks])(),
+                          strict=True):
+            out[idx] = v
     return out
 
 
@@ -141,7 +247,8 @@ class MIX(SYM):
     abs = staticmethod(_mixed(sp.Abs, abs))
     sigmoid = staticmethod(_mixed(lambda x: 1 / (1 + sp.exp(-x)),
                                   lambda v: 0.5 * (1.0 + math.tanh(0.5 * v))))
-    relu = staticmethod(_mixed(rules.relu, lambda v: v if v > 0 else 0.0))
+    relu = staticmethod(_relu)
+    at_node = staticmethod(_node_inputs)
     sign = staticmethod(_mixed(rules.sign_fn, lambda v: float(np.sign(v))))
     floor = staticmethod(_mixed(rules.floor_fn, math.floor))
     ceil = staticmethod(_mixed(rules.ceil_fn, math.ceil))
@@ -185,11 +292,11 @@ class MIX(SYM):
 
     @staticmethod
     def amax(x, dims, keepdim):
-        return _reduce(x, dims, keepdim, _combine(canonical(sp.Max), max))
+        return _extreme(x, dims, keepdim, sp.Max, max)
 
     @staticmethod
     def amin(x, dims, keepdim):
-        return _reduce(x, dims, keepdim, _combine(canonical(sp.Min), min))
+        return _extreme(x, dims, keepdim, sp.Min, min)
 
     @staticmethod
     def matmul(a, b):
@@ -218,6 +325,9 @@ class MIX(SYM):
     @staticmethod
     def where(c, a, b):
         return _arr(np.where(c, _arr(a), _arr(b)))
+
+
+_relu_all = _mixed(rules.relu, lambda v: v if v > 0 else 0.0)
 
 
 def worth_it(call, limit: int = 1_000) -> bool:

@@ -248,3 +248,23 @@ def test_a_kink_at_the_point_is_not_a_false_alarm(tmp_path, capsys):
     assert main(["check", "--no-rerun", path]) == 0
     assert "element x[1]: engine 0, closed form 0, finite difference 0.5" in out
     assert "(finite difference unreliable here (kink or rounding))" in out
+
+
+def test_a_small_cnn_is_checked_completely_and_exits_zero(tmp_path, capsys):
+    # every element of the conv layer's grads compared through its matrix form, its sampled
+    # elements also as exact scalar closed forms and finite differences: nothing left underived
+    path = script(tmp_path, """
+        import torch
+        from torch import nn
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                              nn.Flatten(), nn.Linear(2 * 8 * 8, 3))
+        X = torch.randn(4, 1, 16, 16)
+        t = torch.tensor([0, 2, 1, 2])
+        loss = nn.functional.cross_entropy(model(X), t)
+        loss.backward()
+    """)
+    assert main(["check", path]) == 0
+    out = capsys.readouterr().out
+    assert "not derived" not in out and "MISMATCH" not in out
+    assert "model_0_weight" in out and "all agree" in out

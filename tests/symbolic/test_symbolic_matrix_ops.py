@@ -220,9 +220,7 @@ def test_bilinear_upsampling_is_the_transposed_interpolation(record):
     assert x.grad.tolist() == [[[[4.0, 4.0], [4.0, 4.0]]]]  # each input spreads over 4 outputs
 
 
-def test_a_cnn_spends_no_sympy_time_on_sums_over_every_position(record):
-    # a conv weight's scalar closed form sums over every output position (minutes of sympy);
-    # its matrix form covers it, so the scalar forms go to the linear layer's elements
+def _small_cnn(record):
     torch.manual_seed(0)
     with record() as rec:
         model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
@@ -230,13 +228,57 @@ def test_a_cnn_spends_no_sympy_time_on_sums_over_every_position(record):
         X = torch.randn(8, 1, 28, 28)
         t = torch.randint(0, 10, (8,))
         nn.functional.cross_entropy(model(X), t).backward()
+    return rec
+
+
+def test_a_cnn_is_checked_completely_scalar_forms_behind_its_convolution_included(record):
+    # a conv weight's scalar closed form sums over every output position: derived after the
+    # linear layer's (on the time left), for one row of the weight and its channel's bias, with
+    # each relu written as the piece its recorded input lies on
+    rec = _small_cnn(record)
     (report,) = check_all(rec.calls)
     _all_forms_ok(report)
     assert not report.timed_out, report.notes
     by = {t.name: t for t in report.targets}
-    assert all(e.symbolic is None for n in ("model_0_weight", "model_0_bias")
-               for e in by[n].elements)
-    assert all(e.symbolic is not None and e.ok for n in ("model_4_weight", "model_4_bias")
-               for e in by[n].elements)
-    assert any(n.startswith("model_0_weight: no scalar closed form") for n in report.notes)
-    assert not report.complete  # what was not derived is not reported as derived
+    for name in ("model_0_weight", "model_0_bias", "model_4_weight", "model_4_bias"):
+        assert by[name].elements and all(e.symbolic is not None and e.ok and e.checked
+                                         for e in by[name].elements), (name, report.notes)
+        assert all(e.finite is not None for e in by[name].elements)
+    w_rows = {e.index[0] for e in by["model_0_weight"].elements}
+    assert len(w_rows) == 1 and [e.index for e in by["model_0_bias"].elements] == [
+        (w_rows.pop(),)]  # the bias of the sampled weight row's channel
+    assert report.complete and report.ok
+
+
+def test_a_wrong_conv_weight_grad_is_caught_by_both_forms(record):
+    rec = _small_cnn(record)
+    call = rec.calls[0]
+    ti = next(i for i, t in enumerate(call.targets) if t.name == "model_0_weight")
+    (report,) = check_all(rec.calls)
+    flat = next(int(np.ravel_multi_index(e.index, call.targets[ti].shape))
+                for e in report.targets[ti].elements)
+    wrong = np.array(call.engine[ti], copy=True)
+    wrong.reshape(-1)[flat] += 0.01 * (1 + abs(wrong.reshape(-1)[flat]))
+    call.engine[ti] = wrong
+    (report,) = check_all(rec.calls)
+    t = report.targets[ti]
+    assert not t.matrix_form.ok and t.matrix_form.mismatched == 1
+    bad = [e for e in t.elements if not e.ok]
+    assert len(bad) == 1 and "closed form" in bad[0].note
+    assert not report.ok
+
+
+def test_a_relu_at_its_kink_keeps_the_full_piecewise():
+    # the recorded input exactly 0: the engine's relu passes no grad there; the local piece
+    # would be either side, so the Piecewise stays
+    import sympy as sp
+
+    from symbolic import mixed, rules
+
+    z = sp.Symbol("z", real=True)
+    x = np.array([z + 1, z - 1, z], dtype=object)
+    with mixed.local_pieces():
+        mixed._LOCAL.inputs = [np.array([1.0, -1.0, 0.0], np.float32)]
+        out = mixed.MIX.relu(x)
+    assert out[0] == z + 1 and out[1] == 0.0 and out[2] == rules.relu(z)
+    assert mixed.MIX.relu(x)[1] == rules.relu(z - 1)  # outside the context: the full form
