@@ -113,8 +113,6 @@ def check(call, options: Options | None = None, cancel: CancelToken | None = Non
         notes.append(f"matrix forms failed: {type(built.error).__name__}: {built.error}")
     elif built.timed_out:
         notes.append(f"matrix forms: time limit ({MATRIX_LIMIT:g} s)")
-    elif chain is None and call.order > 1:
-        notes.append("a derivative of a derivative: scalar closed forms only (no matrix form)")
     large = mixed.worth_it(call)
     rng = np.random.default_rng(opts.seed + call.index)
     sample: dict[int, list[int]] = {}

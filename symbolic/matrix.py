@@ -51,11 +51,10 @@ class _Unknown:
 
 
 def build(call, seed_name: str = "v") -> Chain | None:
-    """The chain of a first-order call, or None when it can't be written this way (higher
-    order, custom Functions are handled per target)."""
+    """The chain of a call (custom Functions are handled per target). A derivative of a
+    derivative differentiates the recorded graph as it is, the first backward's ops included
+    (``PowBackward0``'s ``3·x²·g`` is a product like any other)."""
     g = call.graph
-    if call.order != 1 or any(n.origin for n in g.nodes):
-        return None
     sizes = [lf.value.size for lf in g.leaves] + [o.size for n in g.nodes for o in n.out_values
                                                    if o is not None]
     if len(g.nodes) > MAX_NODES:

@@ -305,6 +305,19 @@ def _scatter_add(node, ins, out, g):
     return [g, _call("gather", _op("gather"), [g, "index"], value)]
 
 
+def _index_scatter(node, ins, out, g):
+    """index's backward recorded by create_graph=True, y = 0 with a added at the indexed
+    positions (an index repeated adds twice): ∂L/∂a is ∂L/∂y read back at those positions."""
+    _, idx = node.attrs
+    value = np.asarray(np.broadcast_to(g.value, out.shape)[idx], np.float64)
+    shape = ins[0].shape
+    while value.ndim > len(shape):
+        value = value.sum(axis=0)
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and value.shape[i] != 1)
+    value = value.sum(axis=axes, keepdims=True) if axes else value
+    return [_call("index", _op("index"), [g, "indices"], value.reshape(shape))]
+
+
 _DERIVED: dict = {}  # (op key, scalar arguments, attrs) -> its partial derivatives
 
 
@@ -550,19 +563,16 @@ RULES_MORE = {
 
 # elementwise functions of several tensors (and copysign by a number): from the scalar rule
 for _key in ("copysign", "copysign_s", "fmod_tt", "remainder_tt", "lerp", "lerp_t",
-             "logaddexp", "pow_tt", "div_mode", "remainder"):
+             "logaddexp", "pow_tt", "div_mode", "remainder",
+             # an activation's backward recorded by create_graph=True: g ⊙ f'(x or y), whose
+             # derivative in g and in x (or y) a second backward needs
+             "threshold_backward", "elu_backward", "leaky_relu_backward", "hardtanh_backward",
+             "tanh_backward", "sigmoid_backward"):
     RULES_MORE[_key] = _elementwise_n(_key)
+RULES_MORE["index_scatter"] = _index_scatter
 
 # ops with no matrix form, and why (the completeness test reads this)
 NO_MATRIX_FORM = {
-    "index_scatter": "made only by a create_graph backward: higher-order calls are checked "
-                     "element by element",
-    "threshold_backward": "made only by a create_graph backward (relu's)",
-    "elu_backward": "made only by a create_graph backward (elu's)",
-    "leaky_relu_backward": "made only by a create_graph backward (leaky_relu's)",
-    "hardtanh_backward": "made only by a create_graph backward (hardtanh's)",
-    "tanh_backward": "made only by a create_graph backward (tanh's)",
-    "sigmoid_backward": "made only by a create_graph backward (sigmoid's)",
     "not_implemented": "its backward raises, as PyTorch's does",
     "stale_multi_view": "its backward raises (a view of a tensor changed in place since)",
 }

@@ -91,7 +91,10 @@ class SymbolicCall:
         call, ti = node.origin[out_nr]
         key = (id(call), ti)
         if key not in self.cache:
-            sub = SymbolicCall(call, None, check=self.check, cache=self.cache)
+            # every leaf a symbol (named as this call names it): a tensor that was a constant
+            # of the earlier call may be a target of this one (a gradient penalty's weights)
+            sub = SymbolicCall(call, None, constants_as_symbols=True, check=self.check,
+                               cache=self.cache)
             expr = sub.output()
             syms = sub.target_symbols[ti]
             out = np.empty(syms.shape, dtype=object)
