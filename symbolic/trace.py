@@ -36,7 +36,7 @@ class SymbolicCall:
     symbols of (None: every element). ``point``: symbol -> value at the recorded point."""
 
     def __init__(self, call, sample=None, constants_as_symbols=False, check=None, cache=None,
-                 m=SYM):
+                 m=SYM, symbol_leaves=()):
         self.call = call
         self.m = m
         self.check = check
@@ -68,7 +68,7 @@ class SymbolicCall:
         for i, leaf in enumerate(g.leaves):
             if i in leaf_arrays:
                 continue
-            if constants_as_symbols and leaf.value.size:
+            if (constants_as_symbols or _same_leaf(leaf, symbol_leaves)) and leaf.value.size:
                 syms = symbols(leaf.name, leaf.value.shape)
                 for idx in np.ndindex(*leaf.value.shape):
                     self.point[syms[idx]] = sp.Float(float(leaf.value[idx]))
@@ -89,12 +89,15 @@ class SymbolicCall:
 
     def _origin(self, node, out_nr):
         call, ti = node.origin[out_nr]
-        key = (id(call), ti)
+        # a tensor that was a constant of the earlier call may be a target of this one (a
+        # gradient penalty's weights): such leaves are symbols there too (same names)
+        g = self.call.graph
+        names = tuple((t.name, g.leaves[t.leaf].value) for t in self.call.targets
+                      if t.leaf is not None)
+        key = (id(call), ti, tuple(n for n, _ in names))
         if key not in self.cache:
-            # every leaf a symbol (named as this call names it): a tensor that was a constant
-            # of the earlier call may be a target of this one (a gradient penalty's weights)
-            sub = SymbolicCall(call, None, constants_as_symbols=True, check=self.check,
-                               cache=self.cache)
+            sub = SymbolicCall(call, None, check=self.check, cache=self.cache,
+                               symbol_leaves=names)
             expr = sub.output()
             syms = sub.target_symbols[ti]
             out = np.empty(syms.shape, dtype=object)
@@ -104,3 +107,11 @@ class SymbolicCall:
         for s, v in point.items():
             self.point.setdefault(s, v)
         return out
+
+
+def _same_leaf(leaf, targets) -> bool:
+    """``leaf`` (of an earlier call) is one of ``targets`` ((name, value) of this call's target
+    leaves): same variable name and the same values (a generated name such as ``leaf1`` may
+    stand for another tensor in another call)."""
+    return any(name == leaf.name and np.shape(v) == np.shape(leaf.value)
+               and np.array_equal(v, leaf.value, equal_nan=True) for name, v in targets)
