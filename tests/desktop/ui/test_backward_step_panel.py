@@ -107,3 +107,23 @@ def test_an_autograd_grad_input_says_its_grad_is_returned_not_added_to_grad(qtbo
     acc = next(s for s in stepped(SEED_LINEAR, 8) if s.label == "backward: AccumulateGrad (b)")
     panel.show_state(acc)
     assert "Returned, not accumulated" not in panel.text() and "Local derivative" in panel.text()
+
+
+def test_a_closed_form_no_stop_shows_any_more_is_not_computed_until_asked_again(qtbot):
+    import threading
+
+    from desktop.ui.backward_step_panel import DerivativeCache
+
+    cache = DerivativeCache()
+    key = ("MulBackward0", ((1,), (1,)), None)
+    wanted = [False]
+    assert cache.get(key, lambda k: wanted[0]) is None
+    # the worker begins after START_DELAY, sees the stop was left, and does nothing
+    qtbot.waitUntil(lambda: key not in cache._started, timeout=5000)
+    qtbot.waitUntil(lambda: not any(t.name == "local-derivative"
+                                    for t in threading.enumerate()), timeout=5000)
+    assert key not in cache.done
+    wanted[0] = True
+    with qtbot.waitSignal(cache.ready, timeout=20000) as got:
+        assert cache.get(key, lambda k: wanted[0]) is None
+    assert got.args[0] == key and got.args[1].op == "MulBackward0"
