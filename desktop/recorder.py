@@ -52,7 +52,11 @@ class Recorder(Observer):
     """Observer that records nodes, backward grads, frees, accumulations and hook calls.
 
     ``filename``: the script's code filename; only lines in it are kept as user lines.
+    It takes the backward grads as the engine holds them (``raw_grads``): it only keeps them,
+    and ``snapshot`` copies those of the graph it shows.
     """
+
+    raw_grads = True
 
     def __init__(self, filename: str = "<stepgrad>", ttype=None):
         self.filename = filename
@@ -88,13 +92,16 @@ class Recorder(Observer):
     # --- observer callbacks (hot path: keep them lean) ---
     def on_node(self, node, inputs, output, where):
         out = output[0] if isinstance(output, tuple) else output
-        ttype = self.ttype
         try:
             rec = NodeRecord(node, self._dead)
         except TypeError:  # a node type without weakref support: not shown with details
             return
         rec.key = key = id(node)
-        rec.consts = tuple(t for t in inputs if isinstance(t, ttype) and not t.requires_grad)
+        ttype, consts = self.ttype, ()
+        for t in inputs:  # a loop, not a generator: this runs once per op of the script
+            if isinstance(t, ttype) and not t.requires_grad:
+                consts += (t,)
+        rec.consts = consts
         data = getattr(out, "_data", None)  # the engine's numpy array: no copy on the hot path
         if data is not None:
             rec.shape = data.shape

@@ -318,6 +318,7 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
     obs = observe.current
     if obs is not None:
         obs.on_backward_begin(roots, seeds, retain_graph, create_graph, inputs)
+    raw = obs is not None and getattr(obs, "raw_grads", False)  # else each grad is wrapped
     m = T if create_graph else NP
 
     # where to capture grads for `inputs`: {node: [(input index, output_nr)]}
@@ -440,8 +441,11 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
                 step = _run_node(node, buf, m, create_graph, retain_graph, capture, results,
                                  needed, buffers, deps, ready, grad_only, tick, capture_only)
             if obs is not None:
-                obs.on_backward_step(node, tuple(_obs(g) for g in step[1]),
-                                     tuple(_obs(g) for g in step[2]))
+                if raw:
+                    obs.on_backward_step(node, step[1], step[2])
+                else:
+                    obs.on_backward_step(node, tuple(_obs(g) for g in step[1]),
+                                         tuple(_obs(g) for g in step[2]))
             if create_graph:
                 _mode.enabled = prev_mode
             if steps:
@@ -666,7 +670,7 @@ def _accumulate_into(v, g, create_graph, may_steal=False):
             v._grad._vc[0] += 1
     obs = observe.current
     if obs is not None:
-        obs.on_accumulate(v, _as_tensor(g), v._grad)
+        obs.on_accumulate(v, g if getattr(obs, "raw_grads", False) else _as_tensor(g), v._grad)
 
 
 def _store_retained(t, g, create_graph):

@@ -20,6 +20,11 @@ import contextlib
 import os
 import sys
 import threading
+from threading import get_ident
+
+import numpy as np
+
+from .tensor_data import Tensor, _wrap
 
 _ENGINE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -32,8 +37,14 @@ _NO_ROUTE = object()  # routed(): the thread had no route before
 class Observer:
     """Base class with no-op callbacks; subclass and override what you need.
 
-    Every tensor argument is an ``engine.Tensor``; ``node`` is a ``grad_fn`` object.
+    Every tensor argument is an ``engine.Tensor``; ``node`` is a ``grad_fn`` object. An observer
+    whose ``raw_grads`` is true gets the grads of ``on_backward_step`` and ``on_accumulate`` as
+    the engine holds them instead: numpy arrays (Tensors under ``create_graph``) in sequences,
+    None where nothing flows. Wrapping each grad in a Tensor was most of what observing a plain
+    training loop cost.
     """
+
+    raw_grads = False
 
     def on_node(self, node, inputs, output, where):
         """A graph node was created. ``inputs``: tensors and Python scalars passed to the op;
@@ -69,7 +80,10 @@ _CALLBACKS = tuple(name for name in vars(Observer) if name.startswith("on_"))
 class _Hub(Observer):
     """Installed as ``current`` while some thread has a route: each callback goes to the calling
     thread's observers, or to the process-wide observer. ``routes`` is replaced, never mutated,
-    so the engine's threads read it without a lock."""
+    so the engine's threads read it without a lock. It takes raw grads and wraps them for the
+    observers that want Tensors."""
+
+    raw_grads = True
 
     def __init__(self):
         self.routes: dict[int, tuple] = {}
@@ -80,8 +94,23 @@ class _Hub(Observer):
         return self.routes.get(threading.get_ident(), self.everywhere)
 
     def on_node(self, node, inputs, output, where):
-        for obs in self.routes.get(threading.get_ident(), self.everywhere):
+        for obs in self.routes.get(get_ident(), self.everywhere):
             obs.on_node(node, inputs, output, where)
+
+    def on_backward_step(self, node, grads_in, grads_out):
+        wrapped = None
+        for obs in self.routes.get(get_ident(), self.everywhere):
+            if getattr(obs, "raw_grads", False):
+                obs.on_backward_step(node, grads_in, grads_out)
+            else:
+                if wrapped is None:
+                    wrapped = (tuple(map(_as_tensor, grads_in)), tuple(map(_as_tensor, grads_out)))
+                obs.on_backward_step(node, *wrapped)
+
+    def on_accumulate(self, tensor, grad, total):
+        for obs in self.routes.get(get_ident(), self.everywhere):
+            obs.on_accumulate(tensor, grad if getattr(obs, "raw_grads", False)
+                              else _as_tensor(grad), total)
 
     def on_backward_end(self, error=None):
         for obs in self.targets():
@@ -95,7 +124,7 @@ class _Hub(Observer):
 
 def _fan_out(name):
     def forward(self, *args):
-        for obs in self.targets():
+        for obs in self.routes.get(get_ident(), self.everywhere):
             getattr(obs, name)(*args)
 
     forward.__name__ = name
@@ -103,8 +132,15 @@ def _fan_out(name):
 
 
 for _name in _CALLBACKS:
-    if _name not in ("on_node", "on_backward_end"):
+    if _name not in vars(_Hub):
         setattr(_Hub, _name, _fan_out(_name))
+
+
+def _as_tensor(g):
+    """A raw grad as the Tensor an observer without ``raw_grads`` is given."""
+    if g is None or isinstance(g, Tensor):
+        return g
+    return _wrap(np.asarray(g))
 
 _hub = _Hub()
 _lock = threading.Lock()

@@ -38,13 +38,12 @@ def patch_graph(view, new_graph: GraphSnapshot, select: int | None = None) -> bo
     (nothing done) when it can't: nothing drawn yet, a note, a layout still running, or a
     changed drawing too big to lay out on the GUI thread. ``select``: the node to select
     afterwards (default: keep the selection)."""
-    if view._pending is not None or not view.node_items or \
-            new_graph.note != view.snapshot.note:
+    if view.laying_out or not view.node_items or new_graph.note != view.snapshot.note:
         return False
-    old, projection = view.drawn, view.projection
+    old, projection, old_notes = view.drawn, view.projection, view.notes
     new, notes = view.draw_plan(new_graph)
     same = structure(old) == structure(new)
-    if not same and len(new.nodes) > view.sync_max or len(notes) != len(view._notes):
+    if not same and len(new.nodes) > view.sync_max or len(notes) != len(old_notes):
         view.projection = projection  # untouched: set_snapshot will draw it all again
         return False
     scene, items = view.scene, view.node_items
@@ -70,7 +69,7 @@ def patch_graph(view, new_graph: GraphSnapshot, select: int | None = None) -> bo
     shift: dict[int, tuple[float, float]] = {}  # kept boxes that moved: by how much
     if not same:
         sizes = {i: (it.rect.width(), it.rect.height()) for i, it in now.items()}
-        positions = view._run_layout(new, sizes)
+        positions = view.layout_positions(new, sizes)
         for nid, item in now.items():
             x, y = positions.get(nid, (0.0, 0.0))
             old_pos = item.pos()
@@ -105,13 +104,9 @@ def patch_graph(view, new_graph: GraphSnapshot, select: int | None = None) -> bo
     for rest in by_pair.values():
         for e_item in rest:
             scene.removeItem(e_item)
-    view.node_items = now
-    view.edge_items = edge_items
-    view.snapshot, view.drawn = new_graph, new
-    if notes != view._notes:
-        view._show_notes(notes)
-    view._token += 1  # a late layout from an older snapshot must not land on this one
-    view._find_hits = []
+    view.adopt(new_graph, new, now, edge_items)  # a late layout of an older one is dropped
+    if notes != old_notes:
+        view.show_notes(notes)
     select = view.drawn_id(select)
     if select in now:
         selected = select

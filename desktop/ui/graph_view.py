@@ -452,6 +452,30 @@ class GraphView(QWidget):
         """A layout is running in a worker; the boxes come with ``layout_done``."""
         return self._pending is not None
 
+    # ---- in-place updates (desktop.ui.graph_patch builds them from these) --------------------
+    @property
+    def notes(self) -> list[str]:
+        """The lines shown above the drawing (the graph's note, grouping, the size cut)."""
+        return list(self._notes)
+
+    def show_notes(self, notes: list[str]) -> None:
+        self._show_notes(notes)
+
+    def layout_positions(self, drawn: GraphSnapshot, sizes) -> dict:
+        """Box centres for ``drawn`` by the view's layout function, here and now."""
+        return self._run_layout(drawn, sizes)
+
+    def adopt(self, snapshot: GraphSnapshot, drawn: GraphSnapshot,
+              node_items: dict[int, NodeItem], edge_items: list[EdgeItem]) -> None:
+        """Take over a drawing of ``snapshot`` (as ``drawn``) whose items are in the scene
+        already: a layout still running for an older snapshot will not replace it, and Find
+        starts over."""
+        self.snapshot, self.drawn = snapshot, drawn
+        self.node_items, self.edge_items = node_items, edge_items
+        self._token += 1
+        self._pending = None
+        self._find_hits = []
+
     def selected_id(self) -> int | None:
         for nid, item in self.node_items.items():
             if item.isSelected():
