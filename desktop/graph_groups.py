@@ -323,6 +323,7 @@ class GroupState:
         self._boxes: dict[str, tuple] = {}  # key -> (size, title, box node)
         self._edges: dict[tuple[int, int], GraphEdge] = {}
         self._plan = None  # (groups, choices, plan) of the last projection
+        self._skeleton = None  # the drawing's outline under that plan (see _project)
 
     def group_id(self, key: str) -> int:
         """Negative ids, never a Python id(): a box is drawn beside real nodes."""
@@ -340,6 +341,7 @@ class GroupState:
         self.auto.clear()
         self._full.clear()
         self._plan = None
+        self._skeleton = None
         self._boxes.clear()
         self._edges.clear()
 
@@ -433,31 +435,54 @@ class GroupState:
         return boxes, drawn_id, tuple(frames)
 
     def _project(self, snapshot, boxes, drawn_id, frames) -> Projection:
-        nodes, placed = [], set()
-        for n in snapshot.nodes:
+        """The drawn graph. Consecutive backward stops share the groups, the plan and the node
+        and edge order: the drawing's outline (which positions of ``snapshot.nodes`` and
+        ``.edges`` are drawn as they are, and the boxes and merged edges between them) is
+        worked out once and each later stop only picks its nodes and edges by position, so a
+        step costs the drawn boxes, not the whole graph."""
+        sk = self._skeleton
+        if sk is None or sk[0] is not snapshot.groups or sk[1] is not drawn_id or \
+                sk[2] != (len(snapshot.nodes), len(snapshot.edges)) or \
+                not _fits(sk, snapshot):
+            sk = self._skeleton = self._outline(snapshot, boxes, drawn_id)
+        all_nodes, all_edges = snapshot.nodes, snapshot.edges
+        nodes = tuple(all_nodes[x] if type(x) is int else x for x in sk[3])
+        edges = tuple(all_edges[x] if type(x) is int else x for x in sk[4])
+        highlight = frozenset(drawn_id.get(h, h) for h in snapshot.highlight)
+        graph = GraphSnapshot(nodes, edges, snapshot.note, highlight, snapshot.groups)
+        return Projection(graph, boxes, drawn_id, tuple(frames))
+
+    def _outline(self, snapshot, boxes, drawn_id) -> tuple:
+        """(groups, plan, sizes, node entries, edge entries, (positions, ids) of the nodes and
+        (positions, pairs) of the edges drawn as they are): an entry is a position in the
+        snapshot's nodes/edges, or the box node / merged edge drawn there."""
+        node_entries, edge_entries, placed = [], [], set()
+        for k, n in enumerate(snapshot.nodes):
             d = drawn_id.get(n.id, n.id)
             if d == n.id:
-                nodes.append(n)
+                node_entries.append(k)
             elif d not in placed:
                 placed.add(d)
-                nodes.append(self._box(d, boxes[d], snapshot))
-        edges, seen = [], set()
-        for e in snapshot.edges:
+                node_entries.append(self._box(d, boxes[d], snapshot))
+        seen = set()
+        for k, e in enumerate(snapshot.edges):
             s, d = drawn_id.get(e.src, e.src), drawn_id.get(e.dst, e.dst)
             if s == d:
                 continue
             if s == e.src and d == e.dst:
-                edges.append(e)
+                edge_entries.append(k)
             elif (s, d) not in seen:
                 seen.add((s, d))
                 edge = self._edges.get((s, d))
                 if edge is None:
                     edge = self._edges[(s, d)] = GraphEdge(s, d)
-                edges.append(edge)
-        highlight = frozenset(drawn_id.get(h, h) for h in snapshot.highlight)
-        graph = GraphSnapshot(tuple(nodes), tuple(edges), snapshot.note, highlight,
-                              snapshot.groups)
-        return Projection(graph, boxes, drawn_id, tuple(frames))
+                edge_entries.append(edge)
+        node_pos = tuple(k for k in node_entries if type(k) is int)
+        edge_pos = tuple(k for k in edge_entries if type(k) is int)
+        ids = tuple(snapshot.nodes[k].id for k in node_pos)
+        pairs = tuple((snapshot.edges[k].src, snapshot.edges[k].dst) for k in edge_pos)
+        return (snapshot.groups, drawn_id, (len(snapshot.nodes), len(snapshot.edges)),
+                tuple(node_entries), tuple(edge_entries), (node_pos, ids), (edge_pos, pairs))
 
     def _box(self, gid: int, g: NodeGroup, snapshot: GraphSnapshot) -> GraphNode:
         """The node drawn for a collapsed group; the same object while the group is unchanged
@@ -474,3 +499,12 @@ class GroupState:
                         line=g.lines[0] if g.lines is not None else None)
         self._boxes[g.key] = (sig, box)
         return box
+
+
+def _fits(sk, snapshot: GraphSnapshot) -> bool:
+    """The nodes and edges the outline draws as they are sit where it expects them (an
+    O(drawn) check: the groups object and the sizes matched already)."""
+    nodes, edges = snapshot.nodes, snapshot.edges
+    (node_pos, ids), (edge_pos, pairs) = sk[5], sk[6]
+    return all(nodes[k].id == i for k, i in zip(node_pos, ids, strict=True)) and all(
+        (edges[k].src, edges[k].dst) == p for k, p in zip(edge_pos, pairs, strict=True))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from desktop.debugger.history import BackwardInfo, DebugState
+from desktop.node_index import NodeNames
 
 MAX_SHOWN = 8  # arrays with more elements are summarised by shape and range
 
@@ -27,11 +28,8 @@ def fmt(a) -> str:
     return f"{list(a.shape)} values in [{lo:.4g}, {hi:.4g}]"
 
 
-def _names(state: DebugState) -> dict[int, str]:
-    out = {}
-    for n in state.graph.nodes:
-        out[n.id] = f"{n.op} ({n.label})" if n.label and n.op != "const" else n.op
-    return out
+def _names(state: DebugState) -> NodeNames:
+    return NodeNames(state.graph)
 
 
 def describe(state: DebugState) -> str:
@@ -56,7 +54,7 @@ def describe(state: DebugState) -> str:
     return state.label
 
 
-def _describe_step(b: BackwardInfo, names: dict[int, str]) -> str:
+def _describe_step(b: BackwardInfo, names: NodeNames) -> str:
     who = f"{b.op} ({b.label})" if b.label else b.op
     lines = [f"Backward call {b.call}, node {b.step}: {who} ran."]
     for i, g in enumerate(b.grads_in):
@@ -94,7 +92,7 @@ def _describe_step(b: BackwardInfo, names: dict[int, str]) -> str:
     return "\n".join(lines)
 
 
-def _describe_end(b: BackwardInfo, names: dict[int, str]) -> str:
+def _describe_end(b: BackwardInfo, names: NodeNames) -> str:
     lines = [f"Backward call {b.call} finished: {b.step} nodes ran."]
     if b.retain_graph or b.create_graph:
         lines.append("  retain_graph: saved tensors were kept, so backward may run through "

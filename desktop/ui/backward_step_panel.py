@@ -20,6 +20,7 @@ from desktop.debugger.local_derivative import (
     infer_exponent,
     local_derivative,
 )
+from desktop.node_index import NodeNames, node_index
 
 START_DELAY = 0.05  # s; a step renders in ~10-30 ms and a user does not step sooner
 NODE_LINK = "node:"  # href prefix of a graph node's name: a click selects it in the graph
@@ -27,27 +28,22 @@ IDLE_TEXT = ("Step into (F11) on a line that calls backward() or autograd.grad()
              "backward pass one node at a time.")
 
 
-def node_names(state: DebugState) -> dict[int, str]:
-    """Graph id -> "MulBackward0 (loss)" / "w" for leaves, as the panel names nodes."""
-    out = {}
-    for n in state.graph.nodes:
-        if n.op == "AccumulateGrad":
-            out[n.id] = f"AccumulateGrad ({n.label})" if n.label else "AccumulateGrad"
-        else:
-            out[n.id] = f"{n.op} ({n.label})" if n.label and n.op != "const" else n.op
-    return out
+def node_names(state: DebugState) -> NodeNames:
+    """Graph id -> "MulBackward0 (loss)" / "AccumulateGrad (w)", as the panel names nodes."""
+    return NodeNames(state.graph)
 
 
 def input_shapes(state: DebugState) -> tuple[tuple[int, ...], ...]:
     """Shapes of the node's inputs: the grads it sent, or the receiving node's shape."""
     b = state.backward
-    shapes = {n.id: n.shape for n in state.graph.nodes}
+    index = node_index(state.graph)
     out = []
     for f in b.flows if b is not None else ():
         if f.grad is not None:
             out.append(tuple(f.grad.shape))
         else:
-            out.append(tuple(shapes.get(f.target, ())))
+            n = index.get(f.target)
+            out.append(tuple(n.shape) if n is not None else ())
     return tuple(out)
 
 
@@ -58,8 +54,10 @@ def derivative_key(state: DebugState) -> tuple | None:
         return None
     exponent = None
     if b.op == "PowBackward0" and b.flows and b.flows[0].target is not None:
-        values = {n.id: n.value for n in state.graph.nodes}
-        exponent = infer_exponent(values.get(b.flows[0].target), values.get(b.node))
+        index = node_index(state.graph)
+        a, out = index.get(b.flows[0].target), index.get(b.node)
+        exponent = infer_exponent(a.value if a is not None else None,
+                                  out.value if out is not None else None)
     return b.op, input_shapes(state), exponent
 
 

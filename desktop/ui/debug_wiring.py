@@ -70,7 +70,7 @@ class DebugWiring(QObject):
         super().__init__(window)
         self.window = window
         self.state: DebugState | None = None  # the stop being shown
-        self._shown_structure = None
+        self._shown_graph = None  # the graph of the stop (or run) drawn last
         self._pass_shown = None  # (call) of the backward pass whose panel was raised
         self._fallback_eval = None
         self._last_status = "idle"
@@ -194,7 +194,7 @@ class DebugWiring(QObject):
         """The run shown belongs to a program no longer in the editor (the bridge already
         dropped its history): every debugger panel back to its idle look."""
         self.state = None
-        self._shown_structure = None
+        self._shown_graph = None
         self._pass_shown = None
         self._chunks, self._output_len, self._shown_len = [], 0, 0
         self._restore_evaluator()
@@ -279,14 +279,16 @@ class DebugWiring(QObject):
             w.output.show_error(None)
         b = state.backward
         ran = b.node if state.kind == "backward" and b is not None else None
-        shape = structure(state.graph)
         if not patch_graph(w.graph_view, state.graph, select=ran):
-            w.graph_view.set_snapshot(state.graph, keep_view=shape == self._shown_structure)
+            # the same nodes and edges as drawn before: keep the user's zoom and scroll
+            shown = self._shown_graph
+            keep = shown is not None and structure(shown) == structure(state.graph)
+            w.graph_view.set_snapshot(state.graph, keep_view=keep)
             if w.graph_view.drawn_id(ran) in w.graph_view.node_items:  # or its group's box
                 w.graph_view.select_node(ran, center=False)  # its values in the detail pane
         if ran is not None:  # the view follows the running node through a big graph
             w.graph_view.reveal(ran, zoom=True)
-        self._shown_structure = shape
+        self._shown_graph = state.graph
         w.inspector.set_tensors(state.tensors)
         w.inspector.set_variables(state.variables)
         self._use_state_evaluator()
@@ -373,7 +375,7 @@ class DebugWiring(QObject):
         w.symbolic.set_not_computed("The symbolic check runs on plain runs: press Ctrl+F5 "
                                     "(or F5 without breakpoints) to run the script, then "
                                     "Compute.")
-        self._shown_structure = structure(result.graph)
+        self._shown_graph = result.graph
         if last is not None and last.kind == "finished":
             self.state = last
         w.set_current_line(None)

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop.graph_groups import GroupState, NodeGroup, Projection
 from desktop.model import GraphNode, GraphSnapshot, NodeKind
+from desktop.node_index import node_index
 from desktop.ui.formatting import long_array, shape_text
 from desktop.ui.graph_items import (
     MIN_SCREEN_PX,
@@ -141,7 +142,7 @@ class NodeDetail(QTextBrowser):
 
     def show_group(self, group: NodeGroup, snapshot: GraphSnapshot) -> None:
         """A collapsed group's box: what it holds and how to open it."""
-        by_id = {n.id: n for n in snapshot.nodes}
+        by_id = node_index(snapshot)
         ops = counted(by_id[m].op for m in group.members if m in by_id)
         where = "—" if group.lines is None else (
             f"{group.lines[0]}" if group.lines[0] == group.lines[1]

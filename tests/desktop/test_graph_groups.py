@@ -240,3 +240,49 @@ def test_module_hooks_are_installed_only_while_a_recorder_lives():
     gc.collect()
     if not rec_mod._live:  # no other test's recorder alive
         assert not module_hooks._global_forward_pre_hooks
+
+
+STEPPED = """\
+import torch
+w = torch.ones(2, requires_grad=True)
+h = w * 1.0
+for i in range(150):
+    h = torch.tanh(h) * w
+loss = h.sum()
+loss.backward()
+"""
+
+
+def _drawn(graph: GraphSnapshot):
+    return ([(n.id, n.op, n.label, n.grad is None) for n in graph.nodes],
+            [(e.src, e.dst) for e in graph.edges], graph.highlight)
+
+
+def test_backward_stops_reuse_the_drawings_outline_and_draw_what_a_fresh_projection_draws():
+    from desktop.debugger import DebugSession
+
+    s = DebugSession(STEPPED)
+    s.set_breakpoint(7)
+    s.continue_()
+    states = [s.wait_stop(60)]
+    s.step_into()
+    states.append(s.wait_stop(60))
+    while states[-1] is not None and states[-1].kind == "backward" and len(states) < 40:
+        s.step_over()
+        states.append(s.wait_stop(60))
+    s.stop()
+    s.wait(10)
+    steps = [st for st in states if st is not None and st.kind == "backward"]
+    assert len(steps) > 30 and len(steps[0].graph.nodes) > COLLAPSE_ABOVE
+    shared = GroupState()
+    outlines = []
+    real = shared._outline
+    shared._outline = lambda *a: (outlines.append(1), real(*a))[1]
+    for st in [*steps, *reversed(steps)]:  # through the pass, then stepping back
+        got = shared.project(st.graph)
+        want = GroupState().project(st.graph)  # worked out from scratch
+        assert _drawn(got.graph) == _drawn(want.graph)
+        by_id = {n.id: n for n in st.graph.nodes}
+        # a node drawn as it is: the snapshot's own object (the view keeps unchanged boxes)
+        assert all(n is by_id[n.id] for n in got.graph.nodes if n.id in by_id)
+    assert len(outlines) == 1  # worked out once for the whole pass
