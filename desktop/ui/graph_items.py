@@ -249,10 +249,15 @@ class NodeItem(LazyTip, QGraphicsItem):
         """Level of detail for a zoomed-out graph: the name (or op) only, in a font that
         stays MIN_SCREEN_PX tall on screen as far as the box allows."""
         px = min(MIN_SCREEN_PX / max(scale, 1e-3), self.rect.height() * 0.8)
+        text = self.short_name()
         font = _px_font(max(1, int(px)), bold=True)
         fm = QFontMetricsF(font)
+        room = self.rect.width() - 6
+        wide = fm.horizontalAdvance(text)
+        if wide > room:  # a little smaller rather than cut off at the box's edges ("#21–4")
+            font = _px_font(max(1, int(px * max(0.75, room / wide))), bold=True)
+            fm = QFontMetricsF(font)
         p.setFont(font)
-        text = self.short_name()
         p.drawText(self.rect, Qt.AlignmentFlag.AlignCenter,
                    fm.elidedText(text, Qt.TextElideMode.ElideRight, self.rect.width() * 1.6))
 
