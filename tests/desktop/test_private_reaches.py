@@ -34,12 +34,6 @@ ALLOWED = {
     ("recorder.py", "fn._out"): "pending: a custom Function node's outputs, for its label",
     ("ui/graph_view.py", "self.view._on_double_click"):
         "the view's own QGraphicsView subclass forwarding a double click",
-    ("ui/graph_patch.py", "view._pending"): "pending: the in-place patch of a GraphView",
-    ("ui/graph_patch.py", "view._notes"): "pending: as above",
-    ("ui/graph_patch.py", "view._run_layout"): "pending: as above",
-    ("ui/graph_patch.py", "view._show_notes"): "pending: as above",
-    ("ui/graph_patch.py", "view._token"): "pending: as above",
-    ("ui/graph_patch.py", "view._find_hits"): "pending: as above",
 }
 
 
