@@ -59,10 +59,12 @@ _SAME_WIDTH_INT = {np.dtype(np.float16): np.int16, np.dtype(np.float32): np.int3
 
 def relu_grad_np(g, y):
     """PyTorch's threshold_backward: 0 where ``y <= 0``, else ``g`` (a nan output passes its grad
-    on). For float arrays of one shape, the grad's bits ANDed with an all-ones or all-zeros mask
-    per element: exact, and a third of ``np.where``'s time."""
+    on). For float arrays of one shape and at least one dim, the grad's bits ANDed with an
+    all-ones or all-zeros mask per element: exact, and a third of ``np.where``'s time (a 0-d
+    comparison gives a numpy scalar, which cannot take the result in place)."""
     it = _SAME_WIDTH_INT.get(g.dtype)
-    if it is None or type(g) is not np.ndarray or type(y) is not np.ndarray or g.shape != y.shape:
+    if (it is None or type(g) is not np.ndarray or type(y) is not np.ndarray
+            or g.shape != y.shape or not g.ndim):
         return np.where(y <= 0, 0.0, g).astype(g.dtype, copy=False)
     mask = np.less_equal(y, 0).astype(it)
     mask -= 1  # 0 where the grad is zeroed, -1 (all bits set) where it passes

@@ -46,3 +46,18 @@ def test_minus_exp_times_and_t2_agree_between_namespaces():
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-12)
     np.testing.assert_array_equal(NP.t2(x), x.T)
     np.testing.assert_array_equal(T.t2(torch.tensor(x)).numpy(), x.T)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("value", [0.0, 1.0, -1.0, float("nan")])
+def test_relu_grad_of_a_0d_tensor_matches_torch(value, create_graph):
+    # a 0-d comparison gives a numpy scalar: the bit-mask path of NP.relu_grad cannot write it
+    real = pytest.importorskip("torch")
+    x = torch.tensor(value, requires_grad=True)
+    (g,) = torch.autograd.grad(x.relu(), [x], create_graph=create_graph)
+    xr = real.tensor(value, requires_grad=True)
+    (gr,) = real.autograd.grad(xr.relu(), [xr], create_graph=create_graph)
+    assert g.shape == () and g.dtype == torch.float32
+    np.testing.assert_array_equal(g.detach().numpy(), gr.detach().numpy())
+    assert (g.grad_fn is not None) == create_graph
