@@ -13,6 +13,9 @@ import numpy as np
 from . import observe
 from . import promotion as _promotion
 from ._dtype import _default
+from .f32_consts import CONSTS as _f32_consts
+from .f32_consts import F32 as _F32
+from .f32_consts import const as _f32_const
 from .grad_mode import mode as _mode
 from .node import accumulate_node, next_seq
 from .ops import OPS
@@ -213,25 +216,8 @@ def _operand(b):
     return NotImplemented
 
 
-# A Python number meeting a float32 array is converted to float32 by numpy's ufuncs (NEP 50)
-# at a cost of ~250 ns a call; the same number as a 0-d float32 array gives the same result
-# (bit for bit, for the correctly rounded + - * /) without it. Kept per value: a loop's
-# constants recur. Zeros (the cache would mix 0.0 and -0.0), nan and values near float32's
-# range limits are passed as they are, so numpy converts (and warns) as before.
-_F32 = np.dtype(np.float32)
+# float32 with a Python number: numpy gets the number as a cached 0-d float32 array
 _EXACT = frozenset(("add", "sub", "mul", "div"))
-_f32_consts: dict = {}
-
-
-def _f32_const(b):
-    if not 1e-30 < builtins.abs(b) < 1e30:
-        return b
-    c = np.array(b, _F32)
-    c.flags.writeable = False
-    if len(_f32_consts) >= 1024:
-        _f32_consts.clear()
-    _f32_consts[b] = c
-    return c
 
 
 # The attrs of a binary node (its inputs' shapes) shared between nodes of the same shapes: two

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from ..f32_consts import CONSTS, F32, const
 from .table import pair, register
 
 
@@ -21,19 +22,29 @@ def _cast_back(m, grads, a):
                  for g, d in zip(grads, a[2:]))
 
 
+# add, sub and mul call _cast_back only when attrs carry dtypes: one call less per node
 def _add_vjp(m, g, out, s, a, need):
-    return _cast_back(m, (m.sum_to(g, a[0]) if need[0] else None,
-                          m.sum_to(g, a[1]) if need[1] else None), a)
+    grads = (m.sum_to(g, a[0]) if need[0] else None, m.sum_to(g, a[1]) if need[1] else None)
+    return grads if len(a) < 4 else _cast_back(m, grads, a)
 
 
 def _sub_vjp(m, g, out, s, a, need):
-    return _cast_back(m, (m.sum_to(g, a[0]) if need[0] else None,
-                          m.sum_to(-g, a[1]) if need[1] else None), a)
+    grads = (m.sum_to(g, a[0]) if need[0] else None, m.sum_to(-g, a[1]) if need[1] else None)
+    return grads if len(a) < 4 else _cast_back(m, grads, a)
 
 
 def _mul_vjp(m, g, out, s, a, need):
-    return _cast_back(m, (m.sum_to(g * s[1], a[0]) if need[0] else None,
-                          m.sum_to(g * s[0], a[1]) if need[1] else None), a)
+    b = s[1]
+    tb = type(b)
+    if (tb is float or tb is int) and type(g) is np.ndarray and g.dtype is F32 and len(a) < 4:
+        # a float32 grad times a Python number (y * 1.01): the number as a 0-d float32
+        # array, as in the forward; a number's own grad is never needed
+        c = CONSTS.get(b)
+        return (m.sum_to(g * (c if c is not None else const(b)), a[0]) if need[0] else None,
+                None)
+    grads = (m.sum_to(g * b, a[0]) if need[0] else None,
+             m.sum_to(g * s[0], a[1]) if need[1] else None)
+    return grads if len(a) < 4 else _cast_back(m, grads, a)
 
 
 def _div_vjp(m, g, out, s, a, need):

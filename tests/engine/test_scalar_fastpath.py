@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import engine
-from engine import dispatch
+from engine import f32_consts
 
 VALUES = [1.01, -1.01, 0.1, 1 / 3, 3, -7, 2**40 + 1, 1e-20, -3.5e25, 0.0, -0.0, math.nan,
           math.inf, -math.inf, 1e40, -1e40, 1e-50, 2**200, 6.0e-39]
@@ -53,19 +53,19 @@ def test_signed_zero_constants_are_not_mixed_up():
 
 
 def test_constants_are_cached_read_only_and_bounded():
-    dispatch._f32_consts.clear()
+    f32_consts.CONSTS.clear()
     x = engine.tensor([1.0, 2.0])
     x * 1.25
-    c = dispatch._f32_consts[1.25]
+    c = f32_consts.CONSTS[1.25]
     assert c.dtype == np.float32 and c.shape == () and not c.flags.writeable
     x * 1.25
-    assert dispatch._f32_consts[1.25] is c
+    assert f32_consts.CONSTS[1.25] is c
     for i in range(3000):
         x + (i + 0.5)
-    assert len(dispatch._f32_consts) <= 1024
+    assert len(f32_consts.CONSTS) <= 1024
     for b in (0.0, -0.0, math.nan, math.inf, 1e40, 1e-50):
         x * b
-        assert b not in dispatch._f32_consts
+        assert b not in f32_consts.CONSTS
 
 
 def test_float64_and_int_tensors_keep_the_number():
@@ -106,9 +106,24 @@ def test_matches_pytorch_values_and_grads(b):
         y.sum().backward()
         out.append((y.detach().numpy(), x.grad.numpy()))
     (ey, eg), (ty, tg) = out
-    assert ey.dtype == ty.dtype == np.float32
+    assert ey.dtype == ty.dtype == eg.dtype == np.float32
     assert np.array_equal(ey, ty, equal_nan=True)
     np.testing.assert_allclose(eg, tg, rtol=2e-6, atol=0)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("b", [1.01, -0.37, 3, 1e-20, 2.5e30, -0.0, 7e-39], ids=repr)
+def test_mul_by_a_number_backward_is_pytorchs_bit_for_bit(b):
+    torch = pytest.importorskip("torch")
+    data = [0.3, -1.7, 2.0e3, 5.0e-8]
+    grad = [1.5, -0.2, 3.0e-5, 7.0]
+    got = []
+    for lib in (engine, torch):
+        x = lib.tensor(data, requires_grad=True)
+        (x * b).backward(lib.tensor(grad))
+        got.append(x.grad.numpy())
+    assert got[0].dtype == np.float32
+    assert np.array_equal(_bits(got[0]), _bits(got[1]))
 
 
 @pytest.mark.torch
