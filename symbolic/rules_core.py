@@ -1,5 +1,6 @@
-"""Rules for the engine's core ops (arithmetic, reductions, shape ops, matmul, softmax) and the
-losses of ``engine.nn.functional``. Imported by ``symbolic.rules``."""
+"""Rules for the engine's core ops (reductions, shape ops, matmul, softmax; the elementwise rows
+of ``engine.ops`` carry theirs) and the losses of ``engine.nn.functional``. Imported by
+``symbolic.rules``."""
 
 from __future__ import annotations
 
@@ -81,13 +82,8 @@ def transpose_rule(ns, args, attrs, out_shape):
 
 # key -> rule(ns, args, attrs, out_shape); multi-output rules (split) return a list of arrays
 CORE = {
-    "add": lambda ns, args, attrs, out_shape: args[0] + args[1],
-    "sub": lambda ns, args, attrs, out_shape: args[0] - args[1],
     "rsub": _rsub,
-    "mul": lambda ns, args, attrs, out_shape: args[0] * args[1],
-    "div": lambda ns, args, attrs, out_shape: args[0] / args[1],
     "pow": lambda ns, args, attrs, out_shape: ns.pow(args[0], attrs),
-    "pow_tt": lambda ns, args, attrs, out_shape: args[0] ** args[1],
     "rpow": _rpow,
     "tanh": lambda ns, args, attrs, out_shape: ns.tanh(args[0]),
     "amax": lambda ns, args, attrs, out_shape: ns.amax(args[0], attrs[0], attrs[1]),
@@ -98,8 +94,6 @@ CORE = {
     "unbind": _unbind,
     "clamp": lambda ns, args, attrs, out_shape: ns.clamp(args[0], attrs[0], attrs[1]),
     "clamp_min": lambda ns, args, attrs, out_shape: ns.clamp(args[0], attrs, None),
-    "maximum": lambda ns, args, attrs, out_shape: ns.maximum(args[0], args[1]),
-    "minimum": lambda ns, args, attrs, out_shape: ns.minimum(args[0], args[1]),
     "where": lambda ns, args, attrs, out_shape: ns.where(attrs[0], args[0], args[1]),
     "sum": lambda ns, args, attrs, out_shape: ns.sum(args[0], attrs[1], attrs[2]),
     "sum_dim": lambda ns, args, attrs, out_shape: ns.sum(args[0], attrs[1], attrs[2]),

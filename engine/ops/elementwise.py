@@ -53,11 +53,16 @@ def _div_vjp(m, g, out, s, a, need):
                           m.sum_to(-g * (s[0] / s[1] / s[1]), a[1]) if need[1] else None), a)
 
 
-register("add", "AddBackward0", np.add, _add_vjp, doc="a + b")
-register("sub", "SubBackward0", np.subtract, _sub_vjp, doc="a - b")
+# the arithmetic rows' forwards are the Tensor operators (tensor.py: alpha=, scalars, in place)
+register("add", "AddBackward0", np.add, _add_vjp, doc="a + b", kind="binary",
+         sym=lambda ns, x, y: x + y)
+register("sub", "SubBackward0", np.subtract, _sub_vjp, doc="a - b", kind="binary",
+         sym=lambda ns, x, y: x - y)
 register("rsub", "RsubBackward1", None, lambda m, g, out, s, a, need: (-g,), doc="c - a")
-register("mul", "MulBackward0", np.multiply, _mul_vjp, save_inputs=True, doc="a * b")
-register("div", "DivBackward0", np.true_divide, _div_vjp, save_inputs=True, doc="a / b")
+register("mul", "MulBackward0", np.multiply, _mul_vjp, save_inputs=True, doc="a * b",
+         kind="binary", sym=lambda ns, x, y: x * y)
+register("div", "DivBackward0", np.true_divide, _div_vjp, save_inputs=True, doc="a / b",
+         kind="binary", sym=lambda ns, x, y: x / y)
 register("reciprocal", "ReciprocalBackward0", np.reciprocal,
          lambda m, g, out, s, a, need: (-g * out * out,), save_out=True, doc="1 / a",
          kind="unary", sym=lambda ns, x: ns.scalar(1) / x)
@@ -120,7 +125,7 @@ def _power(a, b):
 
 
 register("pow_tt", "PowBackward1", _power, _pow_tensor_vjp, save_inputs=True, save_out=True,
-         doc="a ** b")
+         doc="a ** b", kind="binary", sym=lambda ns, x, y: x**y)
 register("rpow", "PowBackward2", None, _rpow_vjp, save_inputs=True, save_out=True,
          doc="c ** a")
 
@@ -206,9 +211,9 @@ def _extremum_vjp(wins):
 
 
 register("maximum", "MaximumBackward0", np.maximum, _extremum_vjp(lambda x, y: x > y),
-         save_inputs=True, doc="max(a, b)")
+         save_inputs=True, doc="max(a, b)", kind="binary", sym=lambda ns, x, y: ns.maximum(x, y))
 register("minimum", "MinimumBackward0", np.minimum, _extremum_vjp(lambda x, y: x < y),
-         save_inputs=True, doc="min(a, b)")
+         save_inputs=True, doc="min(a, b)", kind="binary", sym=lambda ns, x, y: ns.minimum(x, y))
 register("where", "WhereBackward0", None,
          lambda m, g, out, s, a, need: pair(need,
                                             lambda: m.sum_to(m.where(a[0], g, 0.0), a[1]),
