@@ -54,7 +54,7 @@ class Controller(QObject):
         self.state = AppState()
         self.config_dir = config_dir or default_config_dir()
         self.jobs = Jobs(self)
-        self.files = SessionFeature(self, self.config_dir, ask)
+        self.sessions = SessionFeature(self, self.config_dir, ask)
         self.analysis = AnalysisFeature(self)
         self.runs = RunFeature(self)
         self.lessons = LessonFeature(self)
@@ -66,7 +66,7 @@ class Controller(QObject):
         self.scope = install_scope(window, self)  # resets every panel when the program changes
         window.run_requested.connect(self.start_run)
         window.stop_requested.connect(self.stop_run)
-        window.file_opened.connect(self.files.file_opened)
+        window.file_opened.connect(self.sessions.file_opened)
         window.session_opener = self.open_session
         # watches are the user's code: evaluated off the GUI thread, with a time limit
         window.inspector.set_evaluator(
@@ -83,7 +83,7 @@ class Controller(QObject):
             window.new_file(ask=False)
         self.lessons.install()
         window.installEventFilter(self)
-        window.editor.document().modificationChanged.connect(self.files.modification_changed)
+        window.editor.document().modificationChanged.connect(self.sessions.modification_changed)
         self._autosave_timer = QTimer(self)
         self._autosave_timer.setInterval(AUTOSAVE_MS)
         self._autosave_timer.timeout.connect(self.autosave_now)
@@ -111,9 +111,6 @@ class Controller(QObject):
     def stop_run(self) -> None:
         self.runs.stop()
 
-    def flush_output(self) -> None:
-        self.runs.flush_output()
-
     def forget_run(self) -> None:
         """Stop a running script whose program left the editor; its result is never shown."""
         self.runs.forget()
@@ -133,9 +130,6 @@ class Controller(QObject):
     # ---- analysis ----------------------------------------------------------------------------
     def compute_symbolic(self, *_args, calls=None, auto: bool = False) -> bool:
         return self.analysis.compute_symbolic(calls=calls, auto=auto)
-
-    def cancel_symbolic(self) -> None:
-        self.analysis.cancel_symbolic()
 
     def plot_function_dialog(self) -> None:
         text, ok = QInputDialog.getText(
@@ -189,58 +183,58 @@ class Controller(QObject):
     # ---- sessions, export, autosave ----------------------------------------------------------
     @property
     def autosave(self):
-        return self.files.autosave
+        return self.sessions.autosave
 
     @property
     def window_factory(self):
-        return self.files.window_factory
+        return self.sessions.window_factory
 
     @window_factory.setter
     def window_factory(self, factory) -> None:
-        self.files.window_factory = factory
+        self.sessions.window_factory = factory
 
     def current_session(self):
-        return self.files.current_session()
+        return self.sessions.current_session()
 
     def save_session(self, path: str) -> bool:
-        return self.files.save_session(path)
+        return self.sessions.save_session(path)
 
     def open_session(self, path: str) -> bool:
-        return self.files.open_session(path)
+        return self.sessions.open_session(path)
 
     def apply_session(self, s, modified: bool = False) -> None:
-        self.files.apply_session(s, modified)
+        self.sessions.apply_session(s, modified)
 
     def open_session_dialog(self) -> None:
-        self.files.open_session_dialog()
+        self.sessions.open_session_dialog()
 
     def save_session_dialog(self) -> None:
-        self.files.save_session_dialog()
+        self.sessions.save_session_dialog()
 
     def export_text(self, backend: str = "engine", check: bool = False) -> str:
-        return self.files.export_text(backend, check)
+        return self.sessions.export_text(backend, check)
 
     def export_to(self, path: str, backend: str = "engine", check: bool = False) -> bool:
-        return self.files.export_to(path, backend, check)
+        return self.sessions.export_to(path, backend, check)
 
     def export_engine_dialog(self) -> None:
-        self.files.export_dialog("engine")
+        self.sessions.export_dialog("engine")
 
     def export_check_dialog(self) -> None:
-        self.files.export_dialog("engine", check=True)
+        self.sessions.export_dialog("engine", check=True)
 
     def export_torch_dialog(self) -> None:
-        self.files.export_dialog("torch")
+        self.sessions.export_dialog("torch")
 
     def autosave_now(self) -> bool:
-        return self.files.autosave_now()
+        return self.sessions.autosave_now()
 
     def offer_recovery(self) -> bool:
-        return self.files.offer_recovery()
+        return self.sessions.offer_recovery()
 
     def open_window(self):
         """A new wired window for a recovered autosave (its controller), or None."""
-        return self.files.open_window()
+        return self.sessions.open_window()
 
     # ---- lifetime ----------------------------------------------------------------------------
     def eventFilter(self, obj, event) -> bool:
@@ -257,8 +251,8 @@ class Controller(QObject):
         """Window closed for good: stop the run and the check, forget the autosave."""
         self._autosave_timer.stop()
         self.stop_run()
-        self.cancel_symbolic()
-        self.files.autosave.clear()
+        self.analysis.cancel_symbolic()
+        self.sessions.autosave.clear()
 
 
 def install(window, **kwargs) -> Controller:

@@ -1,5 +1,6 @@
 """The main window: editor in the centre, dockable Graph / Inspector / Output / Symbolic / Plots
-panels, menus with shortcuts, and QSettings memory of layout, theme and recent files.
+panels, menus and toolbar (built by ``action_set`` from the table in ``desktop.ui.actions``), and
+QSettings memory of layout, theme and recent files.
 
 The window never runs code itself: Run emits ``run_requested(source)`` and Stop emits
 ``stop_requested()``; whoever owns the runner answers with ``show_result(RunResult)``.
@@ -226,12 +227,6 @@ class MainWindow(QMainWindow):
         self._panel_homes[key] = (area, tabify_with)
         self.action_set.rebuild("view")  # its toggle among the panels'
         return dock
-
-    def set_run_shortcuts(self, run: str | None = "F5", stop: str | None = "Shift+F5") -> None:
-        """Rebind Run/Stop, e.g. to Ctrl+F5 when a debugger toolbar takes F5 for Continue:
-        two enabled actions on one key make Qt fire neither ("ambiguous shortcut")."""
-        self.action_set.rebind("run.run", (run,) if run else ())
-        self.action_set.rebind("run.stop", (stop,) if stop else ())
 
     # ---- files -------------------------------------------------------------------------------
     def source(self) -> str:

@@ -196,7 +196,7 @@ def test_add_panel_and_rebind_run(window, qtbot):
     dock = window.add_panel("lessons", "Lessons", QLabel("lessons"))
     assert window.docks["lessons"] is dock
     assert dock.toggleViewAction() in window.view_menu.actions()
-    window.set_run_shortcuts("Ctrl+F5", None)
+    window.action_set.attach_debugger()  # as the debugger does: Run moves to Ctrl+F5
     assert window.act_run.shortcut().toString() == "Ctrl+F5"
     assert "(Ctrl+F5)" in window.act_run.toolTip()
     assert window.act_stop.shortcut().isEmpty()
