@@ -227,7 +227,6 @@ class BackwardStepPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("backward_step_panel")
         self.state: DebugState | None = None
-        self._key = None  # the derivative_key of the stop shown
         self.cache = DerivativeCache(self)
         self.cache.ready.connect(self._on_derivative)
         self.title = QLabel("Backward step")
@@ -244,16 +243,15 @@ class BackwardStepPanel(QWidget):
 
     def show_state(self, state: DebugState | None) -> None:
         self.state = state
-        self._key = None
         if state is None:
             self.browser.setHtml(f"<p><i>{html.escape(IDLE_TEXT)}</i></p>")
             return
-        key = self._key = derivative_key(state)
-        derivative = self.cache.get(key, self._wanted) if key is not None else None
+        key = derivative_key(state)
+        # derived only if this very stop is still shown when the worker begins: stepping on
+        # through a pass (each op's key comes back every few stops) starts no sympy work
+        derivative = self.cache.get(key, lambda _k, s=state: self.state is s) \
+            if key is not None else None
         self.browser.setHtml(state_html(state, derivative))
-
-    def _wanted(self, key) -> bool:
-        return self._key == key  # read from the worker: one attribute, replaced not mutated
 
     def _on_anchor(self, url) -> None:
         text = url.toString()

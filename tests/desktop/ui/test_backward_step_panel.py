@@ -127,3 +127,26 @@ def test_a_closed_form_no_stop_shows_any_more_is_not_computed_until_asked_again(
     with qtbot.waitSignal(cache.ready, timeout=20000) as got:
         assert cache.get(key, lambda k: wanted[0]) is None
     assert got.args[0] == key and got.args[1].op == "MulBackward0"
+
+
+def test_stepping_on_through_stops_starts_no_closed_form_but_staying_on_one_does(qtbot):
+    import threading
+
+    states = stepped(SEED_LINEAR, 8)
+    steps = [s for s in states if s.kind == "backward"]
+    pw = next(s for s in steps if s.backward.op == "PowBackward0")
+    other = next(s for s in steps if s.backward.op != "PowBackward0")
+    panel = BackwardStepPanel()
+    qtbot.addWidget(panel)
+    panel.show_state(pw)
+    panel.show_state(other)  # stepped on before the worker began (and stays there)
+    qtbot.waitUntil(lambda: not any(t.name == "local-derivative"
+                                    for t in threading.enumerate()), timeout=10000)
+    qtbot.wait(50)  # a late result is delivered queued
+    from desktop.ui.backward_step_panel import derivative_key
+
+    assert derivative_key(pw) not in panel.cache.done
+    assert derivative_key(other) in panel.cache.done
+    panel.show_state(pw)  # back, and staying: now it is derived
+    qtbot.waitUntil(lambda: panel.derivative() is not None, timeout=20000)
+    assert "closed form from symbolic (sympy)" in panel.text()
