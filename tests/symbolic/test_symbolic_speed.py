@@ -31,7 +31,7 @@ def test_seed_linear_model_is_checked_in_about_a_second_from_a_cold_start():
             break
     m = min(runs, key=lambda r: r["cpu"])
     assert m["ok"] and m["derived"] and m["complete"] and m["elements"] == 3
-    assert m["cpu"] < 1.5, runs
+    assert m["cpu"] < 1.35, runs
 
 
 @pytest.mark.parametrize("prefix", ["MLP 4-32-32-1 tanh", "MLP 784-64-10 relu"])
@@ -61,6 +61,7 @@ def test_stepgrad_check_of_the_seed_model_stays_near_a_second():
             break
     cpu, wall, status = min(runs)
     assert status == 0, runs
-    # the target is 1 s; the check reads 1.0-1.2 s of CPU on a quiet 2-vCPU machine (sympy's
-    # import is half of it), so the test guards against a regression, with a margin for CI
-    assert cpu < 1.5, runs
+    # the target is 1 s; the check reads 0.9-1.1 s of CPU on the shared 2-vCPU machine (imports
+    # are 0.65 s of it: engine 0.22, sympy 0.28, engine.nn 0.06), so the test guards against a
+    # regression, with a margin for CI's slower machine
+    assert cpu < 1.35, runs
