@@ -4,7 +4,7 @@ differences. Imports go desktop -> symbolic -> engine; the engine never imports 
 Typical use (the GUI calls ``check`` from a worker thread with a ``CancelToken``)::
 
     rec = Recorder()
-    with engine.observe.observing(rec):
+    with engine.observe.attached(rec):
         ...  # the user's code, including loss.backward()
     reports = check_all(rec.calls)      # one CheckReport per backward()/autograd.grad()
 """

@@ -51,7 +51,9 @@ def run_script(path: str, source: str, recorder, tracer=None, quiet: bool = Fals
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     try:
         code = compile(source, path, "exec")
-        with observe.observing(recorder):
+        # this thread's route: a process-wide observer is not told of the events of a thread
+        # that has a route of its own (an in-process caller's observer, say)
+        with observe.attached(recorder):
             if tracer is not None:
                 sys.settrace(tracer)
             try:

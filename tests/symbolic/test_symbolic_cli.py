@@ -264,9 +264,22 @@ def test_a_small_cnn_is_checked_completely_and_exits_zero(tmp_path, capsys):
         loss = nn.functional.cross_entropy(model(X), t)
         loss.backward()
     """)
-    # (--no-rerun: the script's independent re-run is tested on its own; after the whole
-    # suite's earlier tests it once did not reach this call, to be looked into)
-    assert main(["check", "--no-rerun", path]) == 0
+    assert main(["check", path]) == 0
     out = capsys.readouterr().out
     assert "not derived" not in out and "MISMATCH" not in out
     assert "model_0_weight" in out and "all agree" in out
+
+
+def test_an_observer_routed_on_the_calling_thread_does_not_hide_the_script(tmp_path, capsys):
+    # an in-process caller (a test, an embedding app) may have its own observer on this thread;
+    # the check's recorder and its re-run's probe must still see the script's calls
+    from engine import observe
+
+    path = script(tmp_path, "import torch\nx = torch.tensor([1.0, 2.0], requires_grad=True)\n"
+                            "(x * x).sum().backward()\n")
+    other = observe.Observer()
+    with observe.attached(other):
+        assert main(["check", path]) == 0
+    out = capsys.readouterr().out
+    assert "call 1: backward() at model.py:3" in out and "all agree" in out
+    assert "independent check (agree" in out
