@@ -44,8 +44,10 @@ def wire(window) -> None:
 
 
 # imported by the first Run otherwise: engine.nn (~0.2 s) by the run's recorder (its module
-# hooks), in the script's thread; pyqtgraph (~0.5 s) by the loss plot, on the GUI thread
-PREWARM = ("engine.nn.module_hooks", "pyqtgraph")
+# hooks), in the script's thread; pyqtgraph (~0.5 s) by the loss plot, on the GUI thread;
+# ziamath (~0.25 s) by the first closed form drawn, on the GUI thread when the check after a
+# Run comes in (a learner already stepping through the debugger felt it as a frozen step)
+PREWARM = ("engine.nn.module_hooks", "pyqtgraph", "ziamath")
 
 
 def _prewarm_later(window) -> None:

@@ -1,7 +1,7 @@
 """The first Run is not slower than later ones: what it would import (engine.nn for the
-recorder's module hooks, pyqtgraph for the loss plot) is imported in the background once the
-window is up, not in the Run (pyqtgraph not at start-up either: it stays out of the window's
-start-up time)."""
+recorder's module hooks, pyqtgraph for the loss plot, ziamath for the first closed form) is
+imported in the background once the window is up, not in the Run (pyqtgraph not at start-up
+either: it stays out of the window's start-up time)."""
 
 import os
 import subprocess
@@ -36,4 +36,5 @@ def test_the_window_imports_the_first_runs_modules_in_the_background_after_start
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "'pyqtgraph'" not in out.stdout.split("later:")[0]
-    assert "later: ['engine.nn.module_hooks', 'pyqtgraph']" in out.stdout
+    assert "'ziamath'" not in out.stdout.split("later:")[0]
+    assert "later: ['engine.nn.module_hooks', 'pyqtgraph', 'ziamath']" in out.stdout
