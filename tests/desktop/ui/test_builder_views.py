@@ -70,3 +70,23 @@ def test_the_builder_previews_the_data_its_code_trains_on(qtbot):
     np.testing.assert_array_equal((X, y), preview_data(default_spec("poly")))
     dialog.weights.setText("1, x")  # not numbers: no preview, and it says why
     assert dialog.data_preview.shown is None
+
+
+@pytest.mark.parametrize("name", ["light", "dark"])
+def test_the_data_preview_is_painted_in_the_dialogs_theme(qtbot, name):
+    from PySide6.QtGui import QPalette
+
+    from desktop.builder import default_spec
+    from desktop.ui.data_preview import DataPreview
+    from desktop.ui.theme import make_palette, theme_named
+
+    preview = DataPreview()
+    qtbot.addWidget(preview)
+    theme = theme_named(name)
+    preview.setPalette(make_palette(theme))
+    preview.show_spec(default_spec("classifier"))
+    base = preview.plot.backgroundBrush().color().name()
+    assert base == preview.palette().color(QPalette.ColorRole.Base).name() == theme.base.lower()
+    axis = preview.plot.getPlotItem().getAxis("bottom")
+    assert axis.textPen().color().name() == theme.text.lower()
+    assert axis.labelStyle["color"] == theme.text.lower()
