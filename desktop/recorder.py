@@ -207,6 +207,11 @@ class Recorder(Observer):
                  max_nodes: int = MAX_NODES) -> GraphSnapshot:
         return _Snapshotter(self, namespace or {}, max_nodes).build(frozenset(highlight))
 
+    def snapshot_node(self, namespace: dict, fn) -> GraphNode:
+        """One node built exactly as ``snapshot`` builds it: the leaf of an AccumulateGrad
+        node, else the op node (the debugger's incremental backward stops)."""
+        return _Snapshotter(self, namespace, MAX_NODES).node(fn)
+
 
 def _size(shape) -> int:
     n = 1
@@ -333,6 +338,10 @@ class _Snapshotter:
                     self.edges.append(GraphEdge(self._const(t), key))
         # Edges to nodes cut off by the cap would dangle: drop them.
         self.edges = [e for e in self.edges if e.src in self.nodes and e.dst in self.nodes]
+
+    def node(self, fn) -> GraphNode:
+        var = getattr(fn, "variable", None)
+        return self.nodes[self._leaf(var)] if var is not None else self._op_node(fn)
 
     def _op_node(self, fn) -> GraphNode:
         key = id(fn)

@@ -141,7 +141,7 @@ class BackwardStepper(Observer):
     # --- observer callbacks ---
     def on_node(self, node, inputs, output, where):
         tracer = self.tracer
-        if tracer is not None and tracer.fast and tracer._attention:
+        if tracer is not None and tracer.fast and tracer.attention_pending:
             tracer.resume()  # breakpoints were set during an untraced Continue
 
     def on_backward_begin(self, roots, grads, retain_graph, create_graph, inputs):

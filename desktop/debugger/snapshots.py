@@ -82,7 +82,6 @@ def after_backward_step(prev: GraphSnapshot, recorder, namespace: dict, node, fl
     10 ms at 200 nodes; this is well under 1 ms. None when it can't be derived (then take a
     full snapshot)."""
     from desktop.debugger.backward_stepper import graph_id
-    from desktop.recorder import MAX_NODES, _Snapshotter
     from desktop.tensors import small_numpy
 
     gid = graph_id(node)
@@ -91,13 +90,7 @@ def after_backward_step(prev: GraphSnapshot, recorder, namespace: dict, node, fl
     nodes = {n.id: n for n in prev.nodes}
     if gid not in nodes:
         return None
-    snap = _Snapshotter(recorder, namespace, MAX_NODES)  # builds nodes exactly as snapshot()
-    var = getattr(node, "variable", None)
-    if var is not None:
-        snap._leaf(var)
-        nodes[gid] = snap.nodes[gid]
-    else:
-        nodes[gid] = snap._op_node(node)
+    nodes[gid] = recorder.snapshot_node(namespace, node)
     grads: dict[tuple[int, int], list] = {}
     for target, _op, grad in flows:
         if target is not None:

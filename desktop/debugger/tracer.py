@@ -115,6 +115,11 @@ class Tracer(bdb.Bdb):
         self._pending = dict(breaks)
         self._attention = True
 
+    @property
+    def attention_pending(self) -> bool:
+        """A stop request or new breakpoints wait for the worker's next trace event."""
+        return self._attention
+
     # --- the trace functions ---
     def _make_global_trace(self):
         """The ``sys.settrace`` function: a plain closure that drops every frame not of the

@@ -23,12 +23,6 @@ ALLOWED = {
         "the tracer's own fast-path hook, a closure over the tracer in the same module",
     ("debugger/tracer.py", "tracer._attention"):
         "the tracer's own fast-path hook, a closure over the tracer in the same module",
-    ("debugger/backward_stepper.py", "tracer._attention"):
-        "pending: the stepper asks the tracer whether a line event needs attention",
-    ("debugger/snapshots.py", "desktop.recorder._Snapshotter"):
-        "pending: the debugger's snapshots reuse the recorder's snapshotter",
-    ("debugger/snapshots.py", "snap._leaf"): "pending: as above",
-    ("debugger/snapshots.py", "snap._op_node"): "pending: as above",
     ("recorder.py", "rec._last_roots"): "pending: the graph recorder reads its twin's roots",
     ("recorder.py", "rec._backward_seq"): "pending: as above",
     ("recorder.py", "fn._out"): "pending: a custom Function node's outputs, for its label",

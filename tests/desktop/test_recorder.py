@@ -251,3 +251,33 @@ def test_tensors_in_containers_are_named():
                         "out = (ws[1] * 2).sum()\n")
     assert {"w0", "ws[1]", "ws[2]", "p['b']", "out"} <= {n.label for n in result.graph.nodes}
     assert "ws[0]" not in {t.name for t in result.tensors}  # already named w0
+
+
+def test_one_node_is_built_as_the_full_snapshot_builds_it():
+    import engine
+
+    rec = Recorder("<string>")
+    attach(rec)
+    try:
+        w = engine.tensor([1.0, 2.0], requires_grad=True)
+        y = (w * 3).sum()
+        y.backward(retain_graph=True)
+    finally:
+        detach()
+    ns = {"w": w, "y": y}
+    full = {n.id: n for n in rec.snapshot(ns).nodes}
+    mul = y.grad_fn.next_functions[0][0]
+    acc = mul.next_functions[0][0]
+    for fn, key, op in ((y.grad_fn, id(y.grad_fn), "SumBackward0"),
+                        (mul, id(mul), "MulBackward0"), (acc, id(w), "AccumulateGrad")):
+        one = rec.snapshot_node(ns, fn)
+        assert one.id == key and one.op == op
+        other = full[key]
+        assert (one.kind, one.label, one.shape, one.line, one.freed, one.saved) == \
+            (other.kind, other.label, other.shape, other.line, other.freed, other.saved)
+        for a, b in ((one.value, other.value), (one.grad, other.grad)):
+            assert (a is None) == (b is None)
+            if a is not None:
+                np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(rec.snapshot_node(ns, acc).grad, [3.0, 3.0])
+    assert rec.snapshot_node(ns, acc).label == "w"
