@@ -29,6 +29,7 @@ import weakref
 from desktop.graph_groups import COLLAPSE_ABOVE, OpInfo, find_groups
 from desktop.model import GraphEdge, GraphNode, GraphSnapshot, NodeKind
 from desktop.tensors import namespace_tensors, small_numpy, tensor_type, to_numpy
+from engine.node import saved_output
 from engine.observe import Observer, attach, detach  # noqa: F401  (the run's routes)
 
 MAX_NODES = 10_000  # snapshot cap (the view draws big graphs as collapsed groups)
@@ -202,6 +203,14 @@ class Recorder(Observer):
     def created_since(self, mark: int) -> frozenset[int]:
         return frozenset(k for k, r in list(self.records.items()) if r.seq > mark)
 
+    def graph_starts(self) -> list:
+        """Where a snapshot's walk starts besides the namespace's tensors: the nodes of the last
+        backward call's roots, and every node created since that call began that is alive."""
+        starts = [getattr(r, "grad_fn", None) for r in self._last_roots]
+        since = self._backward_seq
+        starts += [r() for r in list(self.records.values()) if r.seq > since]
+        return [fn for fn in starts if fn is not None]
+
     # --- snapshot (GUI-facing; may be slow-ish, runs once per run or debugger stop) ---
     def snapshot(self, namespace: dict | None = None, highlight=frozenset(),
                  max_nodes: int = MAX_NODES) -> GraphSnapshot:
@@ -244,8 +253,7 @@ class _Snapshotter:
     def build(self, highlight: frozenset[int]) -> GraphSnapshot:
         rec = self.rec
         starts = list(self.namespace_fns)
-        starts += [getattr(r, "grad_fn", None) for r in rec._last_roots]
-        starts += [r() for r in list(rec.records.values()) if r.seq > rec._backward_seq]
+        starts += rec.graph_starts()
         for leaf in self.leaves:
             self._leaf(leaf)
         self._walk([fn for fn in starts if fn is not None])
@@ -476,14 +484,17 @@ _MISSING = object()
 
 def _saved(fn) -> tuple[str, ...]:
     """Short descriptions of what the node saved for backward: the engine keeps saved inputs
-    in ``_saved`` and a saved output in ``_out``; PyTorch exposes ``_saved_<name>``."""
+    in ``_saved`` and gives a saved output by ``engine.node.saved_output``; PyTorch exposes
+    ``_saved_<name>``."""
     saved = getattr(fn, "_saved", _MISSING)
     if saved is not _MISSING:  # the engine: a tuple, or a marker once freed
+
         if not isinstance(saved, tuple):
             return ()
         out = [f"input {i}: {_describe(v)}" for i, v in enumerate(saved)]
-        if getattr(fn, "_out", None) is not None:
-            out.append(f"output: {_describe(fn._out[0])}")
+        output = saved_output(fn)
+        if output is not None:
+            out.append(f"output: {_describe(output)}")
         return tuple(out)
     out = []
     for attr in dir(fn):

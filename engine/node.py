@@ -115,6 +115,13 @@ class Node:
         return self._saved is FREED
 
 
+def saved_output(node):
+    """The array of its output that ``node`` saved for backward (ops such as tanh and exp save
+    it), or None: none saved, or released by a backward pass."""
+    out = getattr(node, "_out", None)
+    return None if out is None else out[0]
+
+
 _node_classes: dict[tuple, type] = {}
 
 

@@ -23,9 +23,6 @@ ALLOWED = {
         "the tracer's own fast-path hook, a closure over the tracer in the same module",
     ("debugger/tracer.py", "tracer._attention"):
         "the tracer's own fast-path hook, a closure over the tracer in the same module",
-    ("recorder.py", "rec._last_roots"): "pending: the graph recorder reads its twin's roots",
-    ("recorder.py", "rec._backward_seq"): "pending: as above",
-    ("recorder.py", "fn._out"): "pending: a custom Function node's outputs, for its label",
     ("ui/graph_view.py", "self.view._on_double_click"):
         "the view's own QGraphicsView subclass forwarding a double click",
 }

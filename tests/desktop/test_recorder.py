@@ -161,6 +161,16 @@ def test_hooks_accumulations_and_retained_grads_are_recorded():
     assert rec.backward_calls == 2
 
 
+def test_a_node_that_saved_its_output_lists_it_until_backward_frees_it():
+    src = ("import torch\nx = torch.ones(2, 3, requires_grad=True)\ny = torch.tanh(x)\n"
+           "z = y.sum()\n")
+    tanh = next(n for n in run_script(src).graph.nodes if n.op == "TanhBackward0")
+    assert tanh.saved == ("output: (2, 3)",)  # tanh's VJP reads its output, not its input
+    tanh = next(n for n in run_script(src + "z.backward()\n").graph.nodes
+                if n.op == "TanhBackward0")
+    assert tanh.freed and tanh.saved == ()
+
+
 def test_other_threads_are_not_recorded():
     import engine
 
