@@ -565,13 +565,9 @@ def _node_call(self, *grads):
     return call_node(self, grads)
 
 
-def _saved_tensors(self):
-    return unpack_saved(self, create_graph=False, wrap=True)
-
-
-# nodes are defined below the engine; it gives them their call and saved_tensors here
+# nodes are defined below the engine; it gives them their call here (engine.saved_values gives
+# them PyTorch's ``_saved_<name>`` accessors)
 Node.__call__ = _node_call
-Node.saved_tensors = property(_saved_tensors)
 
 
 def node_apply(node, grads_in, m, create_graph):

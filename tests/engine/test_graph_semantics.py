@@ -145,7 +145,7 @@ def test_saved_tensors_are_released_during_backward():
     y.sum().backward()
     assert node.freed
     with pytest.raises(RuntimeError, match="backward through the graph a second time"):
-        node.saved_tensors  # noqa: B018
+        node._saved_self  # noqa: B018
 
 
 def test_custom_function_ctx_features():

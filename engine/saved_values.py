@@ -1,0 +1,144 @@
+"""``grad_fn._saved_<name>``: the values a node keeps for its backward, under PyTorch's names.
+
+PyTorch names each saved value after the argument of the op it came from (``self``, ``other``,
+``result``, ``dim``, ``self_sym_sizes``...), and the autograd tutorials read them to show what a
+graph holds on to: ``y.grad_fn._saved_self is x``, or the error once backward freed them. The
+engine's nodes keep the same values in ``_saved`` (inputs), ``_out`` (the output) and ``_attrs``
+(per-op metadata); ``SAVED`` says, per node name, which PyTorch name reads which of them.
+
+Tensors are unpacked as the backward would (the freed-graph and modified-in-place errors are
+PyTorch's); metadata stays readable after backward, as in PyTorch. Two differences are known: a
+negative ``dim`` reads back normalised (PyTorch shows it as an unsigned wrap-around), and a node
+not in ``SAVED`` has no ``_saved_*`` attributes rather than invented ones.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .autograd_engine import unpack_saved
+from .ops.table import watch
+from .tensor import Tensor
+from .tensor_data import _wrap
+
+_PREFIX = "_saved_"
+
+
+def _tensor(v):
+    """A saved Python number reads back as the 0-d tensor PyTorch wraps it in."""
+    if v is None or isinstance(v, Tensor):
+        return v
+    if isinstance(v, bool):
+        return _wrap(np.asarray(v))
+    return _wrap(np.asarray(v, dtype=np.int64 if isinstance(v, int) else np.float64))
+
+
+def _input(i, when=None):
+    """Saved input ``i``; ``when(node)`` false: PyTorch did not save it (no grad needed it)."""
+    def get(node):
+        if when is not None and not when(node):
+            return None
+        saved, _ = unpack_saved(node, create_graph=False, wrap=True)
+        return _tensor(saved[i])
+    get.tensor = True
+    return get
+
+
+def _result(node):
+    _, out = unpack_saved(node, create_graph=False, wrap=True)
+    return out
+
+
+_result.tensor = True
+
+
+def _attr(fn):
+    return lambda node: fn(node._attrs)
+
+
+def _needs(i):
+    return lambda node: node.next_functions[i][0] is not None
+
+
+def _dims(d):
+    return None if d is None else tuple(int(k) for k in d)
+
+
+def _numel(shape):
+    return int(np.prod(shape, dtype=np.int64))
+
+
+def _strides(i):
+    def get(node):
+        saved, _ = unpack_saved(node, create_graph=False, wrap=True)
+        return tuple(saved[i].stride())
+    return get
+
+
+def _reduce_sizes(node):
+    return tuple(node._attrs[0])
+
+
+_SELF, _OTHER = _input(0), _input(1)
+_RESULT = {"result": _result}
+_UNARY_SELF = {"self": _SELF}
+_ALPHA_ONE = {"alpha": lambda node: 1}  # alpha != 1 records its own MulBackward0 before the add
+_MM = {"self": _SELF, "mat2": _OTHER,
+       "self_sym_sizes": _attr(lambda a: tuple(a[0])), "mat2_sym_sizes": _attr(lambda a: tuple(a[1])),
+       "self_sym_strides": _strides(0), "mat2_sym_strides": _strides(1)}
+
+SAVED: dict[str, dict] = {
+    "AddBackward0": _ALPHA_ONE,
+    "SubBackward0": _ALPHA_ONE,
+    "MulBackward0": {"self": _input(0, _needs(1)), "other": _input(1, _needs(0))},
+    "DivBackward0": {"self": _input(0, _needs(1)), "other": _OTHER},
+    "PowBackward0": {"self": _SELF, "exponent": _attr(lambda a: a)},
+    "PowBackward1": {"self": _SELF, "exponent": _OTHER, **_RESULT},
+    "ExpBackward0": _RESULT,
+    "TanhBackward0": _RESULT,
+    "SigmoidBackward0": _RESULT,
+    "ReluBackward0": _RESULT,
+    "SqrtBackward0": _RESULT,
+    "RsqrtBackward0": _RESULT,
+    "LogBackward0": _UNARY_SELF,
+    "SinBackward0": _UNARY_SELF,
+    "CosBackward0": _UNARY_SELF,
+    "AbsBackward0": _UNARY_SELF,
+    "NegBackward0": {},
+    "SumBackward0": {"self_sym_sizes": _reduce_sizes},
+    "SumBackward1": {"self_sym_sizes": _reduce_sizes, "dim": _attr(lambda a: _dims(a[1])),
+                     "keepdim": _attr(lambda a: bool(a[2]))},
+    "MeanBackward0": {"self_sym_sizes": _reduce_sizes,
+                      "self_sym_numel": _attr(lambda a: _numel(a[0]))},
+    "MeanBackward1": {"self_sym_sizes": _reduce_sizes, "dim": _attr(lambda a: _dims(a[1])),
+                      "keepdim": _attr(lambda a: bool(a[2])),
+                      "self_sym_numel": _attr(lambda a: _numel(a[0]))},
+    "ViewBackward0": {"self_sym_sizes": _attr(tuple)},
+    "ExpandBackward0": {"self_sym_sizes": _attr(tuple)},
+    "SoftmaxBackward0": {"dim": _attr(int), **_RESULT},
+    "LogSoftmaxBackward0": {"dim": _attr(int), **_RESULT},
+    "ClampBackward1": {"self": _SELF, "min": _attr(lambda a: a[0]), "max": _attr(lambda a: a[1])},
+    "MaxBackward1": {"self": _SELF, **_RESULT},
+    "MinBackward1": {"self": _SELF, **_RESULT},
+    "CumsumBackward0": {"dim": _attr(int)},
+    "LeakyReluBackward0": {"self": _SELF, "negative_slope": _attr(float)},
+    "GeluBackward0": {"self": _SELF, "approximate": _attr(str)},
+    "MmBackward0": _MM,
+    "TBackward0": {},
+    "CloneBackward0": {},
+}
+
+
+def saved_names(node) -> tuple[str, ...]:
+    """The ``_saved_*`` attribute names of ``node`` (empty where none are listed)."""
+    return tuple(_PREFIX + k for k in SAVED.get(node.name(), ()))
+
+
+def _give(key, row, old) -> None:
+    # properties on each row's generated node class: lookups of other names stay C-speed
+    if row is not None and row.name in SAVED:
+        for name, get in SAVED[row.name].items():
+            setattr(row.cls, _PREFIX + name, property(get))
+
+
+watch(_give)
