@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .autograd.graph import _PackedItem, is_packed, pack_saved_value
 from .autograd_engine import unpack_saved
+from .node import FREED
 from .ops.table import watch
 from .tensor import Tensor
 from .tensor_data import _wrap
 
 _PREFIX = "_saved_"
+_PACKED = (_PackedItem,)
 
 
 def _tensor(v):
@@ -40,7 +43,7 @@ def _input(i, when=None):
             return None
         saved, _ = unpack_saved(node, create_graph=False, wrap=True)
         return _tensor(saved[i])
-    get.tensor = True
+    get.slot, get.when = i, when
     return get
 
 
@@ -49,7 +52,41 @@ def _result(node):
     return out
 
 
-_result.tensor = True
+_result.slot, _result.when = None, None
+
+
+class SavedTensor:
+    """``grad_fn._raw_saved_<name>``: one saved tensor's slot, where pack/unpack hooks can be
+    put on that value alone (``register_hooks(pack_hook, unpack_hook)``)."""
+
+    __slots__ = ("_get", "_node")
+
+    def __init__(self, node, get):
+        self._node, self._get = node, get
+
+    def register_hooks(self, pack_hook, unpack_hook) -> None:
+        if not (callable(pack_hook) and callable(unpack_hook)):
+            raise TypeError("register_hooks(): incompatible function arguments: expected "
+                            "(pack_hook: Callable, unpack_hook: Callable)")
+        node, slot = self._node, self._get.slot
+        if node._saved is FREED:
+            raise RuntimeError(
+                "Calling register_hooks on a saved tensor after it has been freed. Saved "
+                "intermediate values of the graph are freed when you call .backward() or "
+                "autograd.grad(). Specify retain_graph=True if you need to backward through the "
+                "graph a second time or if you need to access saved variables after calling "
+                "backward.")
+        when = self._get.when
+        if (when is not None and not when(node)) or (
+                slot is not None and not isinstance(tuple.__getitem__(node._saved, slot),
+                                                    (Tensor, *_PACKED))):
+            raise RuntimeError("Calling register_hooks on a saved tensor with value None is "
+                               "forbidden")
+        if is_packed(node, slot):
+            raise RuntimeError("Calling register_hooks on a saved tensor whose hooks have "
+                               "already been set. Hint: only one pair of hooks is allowed at a "
+                               "time.")
+        pack_saved_value(node, slot, pack_hook, unpack_hook)
 
 
 def _attr(fn):
@@ -134,11 +171,17 @@ def saved_names(node) -> tuple[str, ...]:
     return tuple(_PREFIX + k for k in SAVED.get(node.name(), ()))
 
 
+def _raw(get):
+    return property(lambda node: SavedTensor(node, get))
+
+
 def _give(key, row, old) -> None:
     # properties on each row's generated node class: lookups of other names stay C-speed
     if row is not None and row.name in SAVED:
         for name, get in SAVED[row.name].items():
             setattr(row.cls, _PREFIX + name, property(get))
+            if hasattr(get, "slot"):
+                setattr(row.cls, "_raw" + _PREFIX + name, _raw(get))
 
 
 watch(_give)

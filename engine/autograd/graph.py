@@ -202,6 +202,31 @@ def pack_saved(node) -> None:
         node._out = _PackedOut((packed, vc, unpack))
 
 
+def pack_saved_value(node, index, pack, unpack) -> None:
+    """Run ``pack`` on one value ``node`` saved (input ``index``, or its output when ``index``
+    is None) and keep its result; ``unpack`` gives the tensor back when it is read."""
+    if index is None:
+        arr, vc, _ = node._out
+        t = _wrap(arr, True)
+        t._vc, t.grad_fn, t._out_nr = vc, node, 0
+        with _no_grad():
+            packed = pack(t)
+        node._out = _PackedOut((packed, vc, unpack))
+        return
+    items = list(tuple.__iter__(node._saved))
+    items[index] = _PackedItem(items[index], pack, unpack)
+    node._saved = _PackedSaved(items)
+    node._versions = None  # packed values are not version-checked (nor, here, the node's others)
+
+
+def is_packed(node, index) -> bool:
+    """Whether the saved value ``index`` (None: the output) went through a pack hook."""
+    if index is None:
+        return type(node._out) is _PackedOut
+    return type(node._saved) is _PackedSaved and \
+        type(tuple.__getitem__(node._saved, index)) is _PackedItem
+
+
 def _no_grad():
     from ..grad_mode import no_grad
 
