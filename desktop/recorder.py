@@ -41,8 +41,7 @@ class NodeRecord(weakref.ref):
     """What we know about one node, as a weak reference to it: a graph the script drops (a
     past training iteration) is freed as usual and its record goes with it."""
 
-    __slots__ = ("consts", "freed", "grad_in", "grads_out", "key", "line", "modules", "out", "seq",
-                 "shape")
+    __slots__ = ("consts", "grad_in", "grads_out", "key", "line", "modules", "out", "seq", "shape")
     # consts: tensor inputs that don't require grad (shown as LEAF_CONST nodes)
     # out: the output's values (numpy, not copied) when small; shape: the output's shape
     # grad_in / grads_out: grads that arrived at / left the node in the last backward
@@ -114,7 +113,6 @@ class Recorder(Observer):
         rec.modules = self.modules
         self.seq += 1
         rec.seq = self.seq
-        rec.freed = False
         rec.grad_in = rec.grads_out = None
         records = self.records
         records[key] = rec
@@ -184,11 +182,6 @@ class Recorder(Observer):
     def on_retain_grad(self, tensor, grad):
         if len(self.retained) < MAX_EVENTS:
             self.retained.append(id(tensor))
-
-    def on_free(self, node):
-        rec = self.records.get(id(node))
-        if rec is not None:
-            rec.freed = True
 
     def _evict(self):
         keys = list(self.records)[: len(self.records) // 3]
@@ -361,7 +354,7 @@ class _Snapshotter:
             label=self.fn_names.get(key, ""),
             shape=rec.shape if rec is not None else (),
             line=rec.line if rec is not None else None,
-            freed=_freed(fn, rec),
+            freed=_freed(fn),
             value=small_numpy(rec.out) if rec is not None else None,
             grad=small_numpy(rec.grad_in) if rec is not None else None,
             saved=_saved(fn),
@@ -467,11 +460,10 @@ def _is_custom(fn) -> bool:
     return getattr(fn, "_forward_cls", None) is not None
 
 
-def _freed(fn, rec) -> bool:
-    freed = getattr(fn, "freed", None)  # the engine's nodes know; fall back on on_free()
-    if isinstance(freed, bool):
-        return freed
-    return rec.freed if rec is not None else False
+def _freed(fn) -> bool:
+    # the engine's nodes know (so the recorder takes no on_free event: one per node of every
+    # backward pass)
+    return getattr(fn, "freed", None) is True
 
 
 def _describe(value) -> str:

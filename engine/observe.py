@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import threading
+from sys import _getframe
 from threading import get_ident
 
 import numpy as np
@@ -81,7 +81,12 @@ class _Hub(Observer):
     """Installed as ``current`` while some thread has a route: each callback goes to the calling
     thread's observers, or to the process-wide observer. ``routes`` is replaced, never mutated,
     so the engine's threads read it without a lock. It takes raw grads and wraps them for the
-    observers that want Tensors."""
+    observers that want Tensors.
+
+    Per callback, ``plan`` holds ({thread: the bound methods of that thread's observers that
+    override it}, the process-wide observer's), rebuilt whenever a route changes: an event
+    costs one lookup, and a callback nobody on the route overrides (``on_free`` for most
+    observers) calls nothing."""
 
     raw_grads = True
 
@@ -89,32 +94,52 @@ class _Hub(Observer):
         self.routes: dict[int, tuple] = {}
         self.everywhere: tuple = ()
         self.ends: dict[tuple[int, int], object] = {}  # (thread, id(observer)) -> until()
+        self.plan: dict[str, dict] = {}
+        self.replan()
+
+    def replan(self) -> None:
+        """Rebuild ``plan`` from ``routes`` and ``everywhere`` (called under the module lock)."""
+        plan = {}
+        for name in _CALLBACKS:
+            wrap = name in _WRAPPED
+            plan[name] = ({ident: _bound(obs, name, wrap) for ident, obs in self.routes.items()},
+                          _bound(self.everywhere, name, wrap))
+        self.plan = plan
+        # the per-op ones, unpacked: read once per event
+        self._nodes, self._nodes_all = plan["on_node"]
+        self._steps, self._steps_all = plan["on_backward_step"]
+        self._frees, self._frees_all = plan["on_free"]
 
     def targets(self) -> tuple:
         return self.routes.get(threading.get_ident(), self.everywhere)
 
     def on_node(self, node, inputs, output, where):
-        for obs in self.routes.get(get_ident(), self.everywhere):
-            obs.on_node(node, inputs, output, where)
+        for f in self._nodes.get(get_ident(), self._nodes_all):
+            f(node, inputs, output, where)
 
     def on_backward_step(self, node, grads_in, grads_out):
         wrapped = None
-        for obs in self.routes.get(get_ident(), self.everywhere):
-            if getattr(obs, "raw_grads", False):
-                obs.on_backward_step(node, grads_in, grads_out)
+        for f, raw in self._steps.get(get_ident(), self._steps_all):
+            if raw:
+                f(node, grads_in, grads_out)
             else:
                 if wrapped is None:
                     wrapped = (tuple(map(_as_tensor, grads_in)), tuple(map(_as_tensor, grads_out)))
-                obs.on_backward_step(node, *wrapped)
+                f(node, *wrapped)
 
     def on_accumulate(self, tensor, grad, total):
-        for obs in self.routes.get(get_ident(), self.everywhere):
-            obs.on_accumulate(tensor, grad if getattr(obs, "raw_grads", False)
-                              else _as_tensor(grad), total)
+        table, everywhere = self.plan["on_accumulate"]
+        for f, raw in table.get(get_ident(), everywhere):
+            f(tensor, grad if raw else _as_tensor(grad), total)
+
+    def on_free(self, node):
+        for f in self._frees.get(get_ident(), self._frees_all):
+            f(node)
 
     def on_backward_end(self, error=None):
-        for obs in self.targets():
-            obs.on_backward_end(error)
+        table, everywhere = self.plan["on_backward_end"]
+        for f in table.get(get_ident(), everywhere):
+            f(error)
         if self.ends:
             ident = threading.get_ident()
             for (thread, _), (obs, until) in list(self.ends.items()):
@@ -122,10 +147,32 @@ class _Hub(Observer):
                     detach(obs, ident)
 
 
+# these two give the observers that don't take raw grads Tensors: their plans pair each method
+# with the observer's raw_grads
+_WRAPPED = ("on_backward_step", "on_accumulate")
+
+
+def _overrides(obs, name) -> bool:
+    own = getattr(type(obs), name, None)
+    return own is not getattr(Observer, name) or name in getattr(obs, "__dict__", ())
+
+
+def _bound(observers, name, wrap) -> tuple:
+    """The bound ``name`` methods of the ``observers`` that override it, in order (with the
+    observer's ``raw_grads`` if ``wrap``)."""
+    out = []
+    for obs in observers:
+        if _overrides(obs, name):
+            f = getattr(obs, name)
+            out.append((f, bool(getattr(obs, "raw_grads", False))) if wrap else f)
+    return tuple(out)
+
+
 def _fan_out(name):
     def forward(self, *args):
-        for obs in self.routes.get(get_ident(), self.everywhere):
-            getattr(obs, name)(*args)
+        table, everywhere = self.plan[name]
+        for f in table.get(get_ident(), everywhere):
+            f(*args)
 
     forward.__name__ = name
     return forward
@@ -148,6 +195,7 @@ _lock = threading.Lock()
 
 def _install() -> None:
     global current
+    _hub.replan()
     current = _hub if _hub.routes else (_hub.everywhere[0] if _hub.everywhere else None)
 
 
@@ -234,12 +282,30 @@ def routed(*observers):
             _install()
 
 
+_depth = [2]  # user_location's last answer's depth: where the next one usually is too
+
+
 def user_location():
-    """(filename, lineno) of the innermost frame outside the engine package, or None."""
-    frame = sys._getframe(1)
+    """(filename, lineno) of the innermost frame outside the engine package, or None.
+
+    Each frame looked at is created as a Python object on the way (CPython creates frames
+    lazily), about a third of the cost of observing an op: the depth of the last answer is tried
+    first, which needs only that frame and the one inside it (shared by threads; a stale guess
+    only costs the walk)."""
+    d = _depth[0]
+    try:
+        frame = _getframe(d)
+    except ValueError:
+        frame = None
+    if frame is not None and not frame.f_code.co_filename.startswith(_ENGINE_DIR) and \
+            _getframe(d - 1).f_code.co_filename.startswith(_ENGINE_DIR):
+        return frame.f_code.co_filename, frame.f_lineno
+    frame, d = _getframe(1), 0
     while frame is not None:
         filename = frame.f_code.co_filename
         if not filename.startswith(_ENGINE_DIR):
+            _depth[0] = d + 1  # as _getframe counts from here
             return filename, frame.f_lineno
         frame = frame.f_back
+        d += 1
     return None
