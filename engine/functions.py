@@ -455,14 +455,6 @@ def stack(tensors, dim=0):
     return _result(OPS["stack"], out, tuple(tensors), (d, len(tensors)))
 
 
-def _softmax_np(x, d):
-    if not x.size:  # nothing to normalise (numpy's max of nothing has no identity)
-        return x.copy()
-    z = x - x.max(axis=d, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=d, keepdims=True)
-
-
 def _softmax_input(x, dim, dtype, name):
     """The (cast) input and the reduced dim; PyTorch's error for integer and bool inputs."""
     x = _t(x)
@@ -478,22 +470,17 @@ def _softmax_input(x, dim, dtype, name):
 
 def softmax(x, dim, dtype=None):
     x, d = _softmax_input(x, dim, dtype, "softmax")
-    data = x._data if x._data.ndim else x._data.reshape(1)
-    out = _softmax_np(data, d).reshape(x._data.shape)
-    return _result(OPS["softmax"], out, (x,), d if x._data.ndim else None)
+    out, attrs = _SOFTMAX.fwd(x._data, d)
+    return _result(_SOFTMAX, out, (x,), attrs)
 
 
 def log_softmax(x, dim, dtype=None):
     x, d = _softmax_input(x, dim, dtype, "log_softmax")
-    data = x._data if x._data.ndim else x._data.reshape(1)
-    if not data.size:
-        return _result(OPS["log_softmax"], data.copy(), (x,), d)
-    z = data - np.maximum.reduce(data, axis=d, keepdims=True)
-    lse = np.add.reduce(np.exp(z), axis=d, keepdims=True)
-    np.log(lse, out=lse)
-    z -= lse  # z is ours: no third temporary
-    out = z.reshape(x._data.shape)
-    return _result(OPS["log_softmax"], out, (x,), d if x._data.ndim else None)
+    out, attrs = _LOG_SOFTMAX.fwd(x._data, d)
+    return _result(_LOG_SOFTMAX, out, (x,), attrs)
+
+
+_SOFTMAX, _LOG_SOFTMAX = OPS["softmax"], OPS["log_softmax"]
 
 
 def logsumexp(x, dim, keepdim=False):
