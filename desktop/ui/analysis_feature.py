@@ -86,9 +86,23 @@ class AnalysisFeature:
         """After a run, the last backward() is checked by itself when its graph is small."""
         from desktop.symbolic_auto import small_enough
 
-        calls = self.ctl.state.symbolic_calls
-        if calls and self.ctl.state.checkable and small_enough(calls[-1]):
+        state = self.ctl.state
+        calls = state.symbolic_calls
+        if not (calls and state.checkable and small_enough(calls[-1])):
+            return
+        gv, result = self.window.graph_view, state.result
+        if not gv.laying_out:
             self.compute_symbolic(calls=[calls[-1]], auto=True)
+            return
+
+        # the check's sympy thread would take turns with the layout's for the interpreter: it
+        # starts once the run's graph is drawn (unless another run began meanwhile)
+        def drawn() -> None:
+            gv.layout_done.disconnect(drawn)
+            if state.result is result and not self.ctl.running and self._check_job is None:
+                self.compute_symbolic(calls=[calls[-1]], auto=True)
+
+        gv.layout_done.connect(drawn)
 
     def compute_symbolic(self, *_args, calls=None, auto: bool = False) -> bool:
         state = self.ctl.state

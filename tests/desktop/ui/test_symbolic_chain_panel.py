@@ -54,6 +54,22 @@ def test_a_small_run_is_checked_by_itself_and_shows_its_chain(app, qtbot):
     assert all(label.rendered for label in labels)  # drawn as math, not as text
 
 
+def test_the_automatic_check_starts_once_the_runs_graph_is_drawn(app, qtbot, monkeypatch):
+    window, controller = app
+    analysis, gv = controller.analysis, window.graph_view
+    real, laying_out = analysis.compute_symbolic, []
+
+    def compute(*args, **kwargs):
+        laying_out.append(gv.laying_out)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(analysis, "compute_symbolic", compute)
+    with qtbot.waitSignal(controller.symbolic_finished, timeout=60000):
+        run_source(qtbot, window, controller, MLP)
+    # not while the layout's thread runs: the two would share the interpreter
+    assert laying_out == [False] and gv.node_items
+
+
 def test_long_equations_scroll_inside_the_dock(app, qtbot):
     window, controller = app
     view = window.symbolic

@@ -161,3 +161,22 @@ def test_a_long_loss_curve_is_a_plain_line_on_the_losss_own_scale(qtbot):
     assert not axis.autoSIPrefix  # ticks read 0.25, not 250 with "(x0.001)"
     panel.set_backward_values([1.0] * MAX_DOTS)
     assert panel.loss_curve.opts["symbol"] == "o"
+
+
+def test_each_runs_loss_values_replace_the_last_ones_on_one_curve(qtbot):
+    import pyqtgraph as pg
+
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.set_backward_values([3.0, 2.0, 1.0])
+    panel.set_backward_values([5.0, float("inf"), 4.0])
+    item = panel.loss.plot().getPlotItem()
+    assert item.listDataItems() == [panel.loss_curve]  # one curve, not one per run
+    xs, ys = panel.loss_curve.getData()
+    assert list(xs) == [1, 3] and list(ys) == [5.0, 4.0]
+    assert "1 non-finite" in item.titleLabel.text
+    panel.set_backward_values([7.0])  # one point: labelled, on a fixed range
+    panel.set_backward_values([1.0, 0.5])
+    assert list(panel.loss_curve.getData()[1]) == [1.0, 0.5]
+    assert not [i for i in item.items if isinstance(i, pg.TextItem)]  # the label went
+    assert item.listDataItems() == [panel.loss_curve]
