@@ -18,6 +18,7 @@ from desktop.lessons.lesson import Exercise, Expect, ExpectError, ExpectOutput, 
 _MODULES = (
     "forward_runs_now",
     "graph_freed",
+    "saved_tensors",
     "custom_function",
     "leaf_nodes",
     "stop_being_leaf",

@@ -7,7 +7,7 @@ from desktop.lessons import Expect, ExpectError, ExpectOutput, Lesson, check_cod
 from desktop.lessons.check import compare
 
 ARTICLE_TOPICS = {
-    "forward-runs-now", "graph-freed", "custom-function", "leaf-nodes", "stop-being-leaf",
+    "forward-runs-now", "graph-freed", "saved-tensors", "custom-function", "leaf-nodes", "stop-being-leaf",
     "retain-grad-hooks", "weighted-outputs", "second-derivative", "several-inputs",
 }
 TRAINING_TOPICS = {
