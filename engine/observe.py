@@ -282,30 +282,12 @@ def routed(*observers):
             _install()
 
 
-_depth = [2]  # user_location's last answer's depth: where the next one usually is too
-
-
 def user_location():
-    """(filename, lineno) of the innermost frame outside the engine package, or None.
-
-    Each frame looked at is created as a Python object on the way (CPython creates frames
-    lazily), about a third of the cost of observing an op: the depth of the last answer is tried
-    first, which needs only that frame and the one inside it (shared by threads; a stale guess
-    only costs the walk)."""
-    d = _depth[0]
-    try:
-        frame = _getframe(d)
-    except ValueError:
-        frame = None
-    if frame is not None and not frame.f_code.co_filename.startswith(_ENGINE_DIR) and \
-            _getframe(d - 1).f_code.co_filename.startswith(_ENGINE_DIR):
-        return frame.f_code.co_filename, frame.f_lineno
-    frame, d = _getframe(1), 0
+    """(filename, lineno) of the innermost frame outside the engine package, or None."""
+    frame = _getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
         if not filename.startswith(_ENGINE_DIR):
-            _depth[0] = d + 1  # as _getframe counts from here
             return filename, frame.f_lineno
         frame = frame.f_back
-        d += 1
     return None

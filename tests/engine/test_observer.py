@@ -95,3 +95,24 @@ def test_custom_function_nodes_are_observed():
         Twice.apply(x).sum().backward()
     names = [e[1] for e in rec.events if e[0] == "node"]
     assert names == ["TwiceBackward", "SumBackward0"]  # the inner x * 2 ran under no_grad
+
+
+def test_user_location_is_the_innermost_frame_outside_the_engine():
+    """Also right after an answer at the same depth whose chain held no user frame inside it:
+    engine code calls user code back (a Module's forward, a custom Function) and that code
+    calls ops."""
+    import os
+    import sys
+
+    ns = {}
+    exec(compile("def call(g, *a):\n    return g(*a)\n",  # engine frames, as far as it knows
+                 os.path.join(observe._ENGINE_DIR, "_fake_chain.py"), "exec"), ns)
+    call, here = ns["call"], observe.user_location
+
+    def callback():  # user code the engine calls, calling the engine again
+        return call(here)
+
+    outer = call(call, call, here)  # here -> call -> call -> call -> this frame
+    assert outer[1] == sys._getframe().f_lineno - 1
+    inner = call(callback)  # here -> call -> callback -> call -> this frame: same depth
+    assert inner[1] == callback.__code__.co_firstlineno + 1
