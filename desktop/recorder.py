@@ -26,9 +26,11 @@ import linecache
 import sys
 import weakref
 
+import numpy as np
+
 from desktop.graph_groups import COLLAPSE_ABOVE, OpInfo, find_groups
 from desktop.model import GraphEdge, GraphNode, GraphSnapshot, NodeKind
-from desktop.tensors import namespace_tensors, small_numpy, tensor_type, to_numpy
+from desktop.tensors import SMALL, namespace_tensors, small_numpy, tensor_type, to_numpy
 from engine.node import saved_output
 from engine.observe import Observer, attach, detach  # noqa: F401  (the run's routes)
 
@@ -99,7 +101,8 @@ class Recorder(Observer):
         rec.key = key = id(node)
         ttype, consts = self.ttype, ()
         for t in inputs:  # a loop, not a generator: this runs once per op of the script
-            if isinstance(t, ttype) and not t.requires_grad:
+            # grad_fn first: an op's result is never a constant, and the attribute is cheaper
+            if isinstance(t, ttype) and t.grad_fn is None and not t.requires_grad:
                 consts += (t,)
         rec.consts = consts
         data = getattr(out, "_data", None)  # the engine's numpy array: no copy on the hot path
@@ -144,7 +147,7 @@ class Recorder(Observer):
             data = getattr(root, "_data", None)  # the engine's array; else any tensor API
             data = to_numpy(root) if data is None else data
             if data is not None and data.size == 1:  # the loss curve plots scalar roots only
-                self.backward_values.append(float(data.reshape(-1)[0]))
+                self.backward_values.append(float(data.item()))
         if len(self.point_trail) < MAX_EVENTS:
             point = self._script_point()
             if point is not None:
@@ -172,8 +175,13 @@ class Recorder(Observer):
             rec.grads_out = tuple(grads_out)
 
     def on_accumulate(self, tensor, grad, total):
-        if len(self.accumulations) < MAX_EVENTS:
-            self.accumulations.append((id(tensor), small_numpy(total)))
+        accumulations = self.accumulations
+        if len(accumulations) < MAX_EVENTS:
+            data = getattr(total, "_data", None)  # the engine's array: copied as small_numpy does
+            if type(data) is np.ndarray and data.size <= SMALL:
+                accumulations.append((id(tensor), data.copy()))
+            else:
+                accumulations.append((id(tensor), small_numpy(total)))
 
     def on_hook(self, tensor, hook, grad, result):
         if len(self.hook_calls) < MAX_EVENTS:
