@@ -62,3 +62,44 @@ class LiveWatches:
 
     def __call__(self, expr: str) -> str:
         return self._eval(expr)
+
+
+NOT_YET = "(evaluated at the next stop)"
+ENDED = "(the debugged run ended; watches are evaluated at its stops)"
+
+
+class WatchesAtStops:
+    """The Inspector's watch evaluator while the debugger shows a stop: the value the stop
+    recorded, else (a watch added while paused) an evaluation in the paused frame at the live
+    stop or against the recorded tensors at a past one. ``use`` puts it in place of the
+    Inspector's evaluator; ``restore`` gives that one back (a plain run evaluates its own)."""
+
+    def __init__(self, bridge, inspector, current_state):
+        self.bridge = bridge
+        self.inspector = inspector
+        self.current_state = current_state  # () -> the DebugState shown, or None
+        self._fallback = None
+        self._live = LiveWatches(bridge.session, on_late=inspector.deliver_late)
+
+    def use(self) -> None:
+        if self.inspector.evaluate != self.value:
+            self._fallback = self.inspector.evaluate
+            self.inspector.evaluate = self.value
+
+    def restore(self) -> None:
+        if self.inspector.evaluate == self.value:
+            self.inspector.evaluate = self._fallback
+
+    def value(self, expr: str) -> str:
+        state = self.current_state()
+        if state is None:
+            return NOT_YET
+        if state.kind == "finished":
+            return ENDED
+        recorded = dict(state.watches)
+        if expr in recorded:
+            return recorded[expr]
+        h = self.bridge.history
+        if self.bridge.status == "paused" and not h.viewing_past and state is h.live:
+            return self._live(expr)  # added while paused: evaluated now
+        return snapshot_value(expr, state.tensors)
