@@ -11,30 +11,12 @@ import numpy as np
 
 from .._dtype import _default, to_numpy_dtype
 from ..grad_mode import no_grad
-from ..ns import NP
-from ..ops import register
+from ..ops import OPS
 from ..tensor import Tensor, _result, _wrap
 from . import init
 from .module import Module, Parameter
 
-
-def _embedding_vjp(m, g, out, s, a, need):
-    shape, idx, keep, _ = a  # keep: per-index factor (0 at padding_idx, 1/count when scaled)
-    if m is NP:
-        g = np.broadcast_to(g, idx.shape + shape[1:])
-        if keep is not None:
-            g = g * keep[..., None]
-        z = np.zeros(shape, dtype=g.dtype)
-        np.add.at(z, idx.reshape(-1), g.reshape(-1, shape[1]))
-        return (z,)
-    g = m.expand(g, idx.shape + shape[1:])
-    if keep is not None:
-        g = g * _wrap(keep[..., None])
-    return (m.index_scatter(g, shape, (idx,)),)
-
-
-_EMBEDDING = register("embedding", "EmbeddingBackward0", None, _embedding_vjp,
-                      doc="weight[indices] (rows of an embedding table)")
+_EMBEDDING = OPS["embedding"]
 
 
 def _check_indices(idx):
@@ -84,19 +66,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         raise IndexError("index out of range in self")
     if max_norm is not None:
         _renorm_rows(weight, idx, max_norm, norm_type)
-    out = w[idx]
-    keep = None
-    if padding_idx is not None or scale_grad_by_freq:
-        keep = np.ones(idx.shape, dtype=w.dtype)
-        if scale_grad_by_freq:
-            counts = np.bincount(idx.reshape(-1), minlength=n)
-            keep = keep / counts[idx]
-        if padding_idx is not None:
-            keep = np.where(idx == padding_idx, 0, keep).astype(w.dtype)
-        keep = keep.astype(w.dtype)
-    # whether the padding row held zeros (then it is the constant 0 to the symbolic check)
-    pad_zero = padding_idx is not None and not w[padding_idx].any()
-    return _result(_EMBEDDING, out, (weight,), (w.shape, idx.astype(np.int64), keep, pad_zero))
+    out, attrs = _EMBEDDING.fwd(w, idx, padding_idx, scale_grad_by_freq)
+    return _result(_EMBEDDING, out, (weight,), attrs)
 
 
 class Embedding(Module):

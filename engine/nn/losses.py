@@ -12,8 +12,8 @@ import warnings
 import numpy as np
 
 from ..functions import log_softmax as _log_softmax
-from ..ns import NP
-from ..ops import register
+from ..ops import OPS
+from ..ops.nn_loss import reduce_np as _reduce_np  # noqa: F401  (the loss modules' reduction)
 from ..tensor import Tensor, _broadcast_error, _result, _wrap, as_array
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -29,40 +29,8 @@ def _reduction(reduction, size_average=None, reduce=None):
     return reduction
 
 
-def _reduce_np(loss, reduction):
-    if reduction == "mean":
-        return np.asarray(loss.mean(), dtype=loss.dtype)
-    if reduction == "sum":
-        return np.asarray(loss.sum(), dtype=loss.dtype)
-    return loss
-
-
-def _grad_scale(m, g, reduction, n):
-    """The incoming grad as it reaches each element of the unreduced loss."""
-    if reduction == "mean":
-        return g / n
-    return g
-
-
-
 # ---- nll_loss / cross_entropy --------------------------------------------------------------------
-def _nll_vjp(m, g, out, s, a, need):
-    shape, pick, coef, pshape = a  # coef: per-target weight / normaliser (0 where ignored)
-    gi = g * coef
-    if m is NP:
-        z = np.zeros(shape, dtype=gi.dtype)
-        z[pick] = -gi
-        return (z,)
-    if m.shape(gi) != pshape:
-        gi = m.expand(gi, pshape)
-    return (m.index_scatter(-gi, shape, pick),)
-
-
-_NLL = register("nll_loss", "NllLossBackward0", None, _nll_vjp,
-                doc="-w[t] * logp[t] (mean over the weights of the picked targets)")
-# PyTorch computes (N, C, d...) inputs with its 2-D kernel, and names the node after it
-_NLL2D = register("nll_loss2d", "NllLoss2DBackward0", None, _nll_vjp,
-                  doc="nll_loss over (N, C, d...) inputs")
+_NLL, _NLL2D = OPS["nll_loss"], OPS["nll_loss2d"]
 
 
 def _class_targets(x, t):
@@ -92,44 +60,9 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     x = input._data
     t = target._data if isinstance(target, Tensor) else np.asarray(target)
     _class_targets(x, t)
-    c = x.shape[0] if x.ndim == 1 else x.shape[1]
-    if (x.ndim == 2 and weight is None and reduction != "none" and t.size
-            and not 0 <= ignore_index < c and t.min() >= 0):
-        # the training-loop case: no class weights, nothing ignored (targets >= 0 > the default
-        # ignore_index); a target >= C makes the indexing fail and the general path report it
-        n = x.shape[0]
-        pick = (np.arange(n), t)
-        try:
-            total = x[pick].sum()
-        except IndexError:
-            pass
-        else:
-            out = np.asarray(-total / n if reduction == "mean" else -total, dtype=x.dtype)
-            coef = np.asarray(1.0 / n if reduction == "mean" else 1.0, dtype=x.dtype)
-            return _result(_NLL, out, (input,), (x.shape, pick, coef, (n,)))
-    valid = t != ignore_index
-    bad = t[valid & ((t < 0) | (t >= c))]
-    if bad.size:
-        raise IndexError(f"Target {bad.flat[0]} is out of bounds.")
-    safe_t = np.where(valid, t, 0)
-    if x.ndim == 1:
-        pick = (int(safe_t),)
-    else:
-        idx = list(np.indices(t.shape, sparse=True))
-        pick = (idx[0], safe_t, *idx[1:])
-    w = (np.ones(c, dtype=x.dtype) if weight is None else weight._data.astype(x.dtype))[safe_t]
-    w = np.where(valid, w, 0).astype(x.dtype)
-    losses = -w * x[pick]
-    if reduction == "none":
-        out, coef = losses.astype(x.dtype), w
-    elif reduction == "sum":
-        out, coef = np.asarray(losses.sum(), dtype=x.dtype), w
-    else:
-        total = w.sum(dtype=x.dtype)
-        with np.errstate(divide="ignore", invalid="ignore"):  # all ignored: nan, as PyTorch
-            out = np.asarray(losses.sum() / total, dtype=x.dtype)
-            coef = (w / total).astype(x.dtype)
-    return _result(_NLL2D if x.ndim > 2 else _NLL, out, (input,), (x.shape, pick, coef, w.shape))
+    op = _NLL2D if x.ndim > 2 else _NLL
+    out, attrs = op.fwd(x, t, None if weight is None else weight._data, ignore_index, reduction)
+    return _result(op, out, (input,), attrs)
 
 
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
@@ -183,15 +116,7 @@ def _size_warning(input, target, stacklevel=3):
                       stacklevel=stacklevel)
 
 
-def _mse_vjp(m, g, out, s, a, need):
-    x, y = s
-    reduction, n, sx, sy = a
-    d = (x - y) * (2.0 * _grad_scale(m, g, reduction, n))
-    return (m.sum_to(d, sx) if need[0] else None, m.sum_to(-d, sy) if need[1] else None)
-
-
-_MSE = register("mse_loss", "MseLossBackward0", None, _mse_vjp, save_inputs=True,
-                doc="(x - y)^2, reduced")
+_MSE = OPS["mse_loss"]
 
 
 def _pair(input, target):
@@ -210,11 +135,10 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
     _size_warning(input, target)
     t, x, y = _pair(input, target)
     try:
-        d = x - y
+        loss, attrs = _MSE.fwd(x, y, reduction)
     except ValueError:
         raise RuntimeError(_broadcast_msg(x.shape, y.shape)) from None
-    loss = _reduce_np(d * d, reduction)
-    return _result(_MSE, loss, (input, t), (reduction, d.size, x.shape, y.shape))
+    return _result(_MSE, loss, (input, t), attrs)
 
 
 def _broadcast_msg(sa, sb):
@@ -233,32 +157,8 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
 
 
 # ---- binary cross-entropy ------------------------------------------------------------------------
-def _bce_vjp(m, g, out, s, a, need):
-    p, y = s
-    reduction, n, w = a
-    gs = _grad_scale(m, g, reduction, n)
-    if w is not None:
-        gs = gs * w
-    # PyTorch's clamp: the denominator never goes below 1e-12
-    dp = None
-    if need[0]:
-        denom = (1.0 - p) * p
-        denom = m.where(denom < 1e-12, 1e-12, denom)
-        dp = gs * (p - y) / denom
-    dy = None
-    if need[1]:
-        dy = gs * (_clamped_log(m, 1.0 - p) - _clamped_log(m, p))
-    return dp, dy
-
-
-def _clamped_log(m, x):
-    safe = m.where(x > 0, x, 1.0)
-    lg = m.log(safe)
-    return m.where(lg < -100.0, -100.0, m.where(x > 0, lg, -100.0))
-
-
-_BCE = register("binary_cross_entropy", "BinaryCrossEntropyBackward0", None, _bce_vjp,
-                save_inputs=True, doc="-(y log p + (1 - y) log(1 - p)), logs clamped at -100")
+_BCE = OPS["binary_cross_entropy"]
+_BCE_LOGITS = OPS["binary_cross_entropy_with_logits"]
 
 
 def _same_size(input, target, msg):
@@ -275,52 +175,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
                          "is deprecated. Please ensure they have the same size.")
     if np.any((p < 0) | (p > 1)) or np.any(np.isnan(p)):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    with np.errstate(divide="ignore"):
-        loss = -(y * np.maximum(np.log(p), -100.0) + (1 - y) * np.maximum(np.log1p(-p), -100.0))
-    w = None
-    if weight is not None:
-        w = np.broadcast_to(weight._data.astype(p.dtype), loss.shape)
-        loss = loss * w
-    loss = _reduce_np(loss.astype(p.dtype, copy=False), reduction)
-    return _result(_BCE, loss, (input, t), (reduction, p.size, w))
-
-
-def _log_sigmoid_np(x):
-    """log(sigmoid(x)) without overflow: min(x, 0) - log1p(exp(-|x|))."""
-    return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
-
-
-def _sigmoid_m(m, x):
-    e = m.exp(-(x * m.sign(x)))  # exp(-|x|) <= 1: never overflows
-    return m.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _softplus_neg_m(m, x):
-    """log(1 + exp(-x)) = max(-x, 0) + log(1 + exp(-|x|))."""
-    ax = x * m.sign(x)
-    return (ax - x) * 0.5 + m.log(1.0 + m.exp(-ax))
-
-
-def _bce_logits_vjp(m, g, out, s, a, need):
-    x, y = s
-    reduction, n, w, pw = a
-    gs = _grad_scale(m, g, reduction, n)
-    if w is not None:
-        gs = gs * w
-    sig = _sigmoid_m(m, x)
-    dx = dy = None
-    if need[0]:
-        # d/dx [(1 - y) x + c softplus(-x)] = c sigmoid(x) - pw y,  c = 1 + (pw - 1) y
-        dx = gs * (sig - y) if pw is None else gs * ((1.0 + (pw - 1.0) * y) * sig - pw * y)
-    if need[1]:
-        # d/dy = -x + (pw - 1) softplus(-x)
-        dy = gs * (-x) if pw is None else gs * (-x + (pw - 1.0) * _softplus_neg_m(m, x))
-    return dx, dy
-
-
-_BCE_LOGITS = register("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
-                       None, _bce_logits_vjp, save_inputs=True,
-                       doc="(1 - y) x - c log(sigmoid(x)), c = 1 + (pos_weight - 1) y")
+    loss, attrs = _BCE.fwd(p, y, None if weight is None else weight._data, reduction)
+    return _result(_BCE, loss, (input, t), attrs)
 
 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -330,17 +186,6 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     reduction = _reduction(reduction, size_average, reduce)
     t, x, y = _pair(input, target)
     _same_size(input, t, "Target size ({t!r}) must be the same as input size ({i!r})")
-    ls = _log_sigmoid_np(x)
-    pw = None
-    if pos_weight is None:
-        loss = (1 - y) * x - ls
-    else:
-        pw = pos_weight._data.astype(x.dtype)
-        loss = (1 - y) * x - (1 + (pw - 1) * y) * ls
-    w = None
-    if weight is not None:
-        w = np.broadcast_to(weight._data.astype(x.dtype), loss.shape)
-        loss = loss * w
-    loss = _reduce_np(loss.astype(x.dtype, copy=False), reduction)
-    return _result(_BCE_LOGITS, loss, (input, t), (reduction, x.size, w, pw))
-
+    loss, attrs = _BCE_LOGITS.fwd(x, y, None if weight is None else weight._data,
+                                  None if pos_weight is None else pos_weight._data, reduction)
+    return _result(_BCE_LOGITS, loss, (input, t), attrs)

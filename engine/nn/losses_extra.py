@@ -13,42 +13,21 @@ import warnings
 
 import numpy as np
 
+from ..ops import OPS
 from ..tensor import Tensor, _result
-from ..ops import register
 from . import losses
 from .loss import _Loss
 
-
-def _piece_vjp(m, g, out, s, a, need):
-    x, y = s
-    reduction, n, k, huber = a  # k: beta (smooth L1) or delta (Huber)
-    d = x - y
-    # smooth L1: d / beta inside, sign(d) outside; Huber: d inside, delta * sign(d) outside
-    inner = d if huber else d / k
-    outer = m.sign(d) * k if huber else m.sign(d)
-    gd = m.where(d * m.sign(d) < k, inner, outer) * losses._grad_scale(m, g, reduction, n)
-    return (m.sum_to(gd, m.shape(x)) if need[0] else None,
-            m.sum_to(-gd, m.shape(y)) if need[1] else None)
+_SMOOTH_L1, _HUBER = OPS["smooth_l1_loss"], OPS["huber_loss"]
 
 
-_SMOOTH_L1 = register("smooth_l1_loss", "SmoothL1LossBackward0", None, _piece_vjp,
-                      save_inputs=True, doc="0.5 d^2 / beta if |d| < beta else |d| - beta / 2")
-_HUBER = register("huber_loss", "HuberLossBackward0", None, _piece_vjp, save_inputs=True,
-                  doc="0.5 d^2 if |d| < delta else delta (|d| - delta / 2)")
-
-
-def _piecewise(op, input, target, reduction, k, huber):
+def _piecewise(op, input, target, reduction, k):
     t, x, y = losses._pair(input, target)
     try:
-        d = np.abs(x - y)
+        loss, attrs = op.fwd(x, y, reduction, k)
     except ValueError:
         raise RuntimeError(losses._broadcast_msg(x.shape, y.shape)) from None
-    if huber:
-        loss = np.where(d < k, 0.5 * d * d, k * (d - 0.5 * k))
-    else:
-        loss = np.where(d < k, 0.5 * d * d / k, d - 0.5 * k)
-    loss = losses._reduce_np(loss.astype(d.dtype, copy=False), reduction)
-    return _result(op, loss, (input, t), (reduction, d.size, k, huber))
+    return _result(op, loss, (input, t), attrs)
 
 
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
@@ -60,7 +39,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     if beta == 0.0:
         return losses.l1_loss(input, target, reduction=reduction)
-    return _piecewise(_SMOOTH_L1, input, target, reduction, float(beta), False)
+    return _piecewise(_SMOOTH_L1, input, target, reduction, beta)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
@@ -71,8 +50,8 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     if weight is None:
-        return _piecewise(_HUBER, input, target, reduction, float(delta), True)
-    loss = _piecewise(_HUBER, input, target, "none", float(delta), True) * weight
+        return _piecewise(_HUBER, input, target, reduction, delta)
+    loss = _piecewise(_HUBER, input, target, "none", delta) * weight
     if reduction == "mean":
         return loss.mean()
     return loss.sum() if reduction == "sum" else loss

@@ -6,8 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from rows_util import (Sample, check_backward, check_forward, check_node, check_rule,
-                       check_torch, family_keys)
+from rows_util import (
+    Sample,
+    check_backward,
+    check_forward,
+    check_node,
+    check_rule,
+    check_torch,
+    family_keys,
+)
 
 import engine
 import engine.nn.functional as F
