@@ -83,7 +83,8 @@ class MainWindow(DockLayout, FileCommands, RunDisplay, StatusAndHelp, SettingsMe
         self._wire()
 
         self._default_state = self.saveState()  # for View > Reset layout
-        self.resize(1400, 900)
+        avail = self.screen().availableGeometry()  # 1400x900 where it fits; a 1280x720 screen too
+        self.resize(min(1400, avail.width()), min(900, avail.height()))
         self._restore_settings()
         self.set_theme(self.theme.name, save=False)
         self.new_file(ask=False)

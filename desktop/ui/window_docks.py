@@ -52,6 +52,7 @@ class DockLayout:
         if not self._sized:
             self._sized = True
             if not self._state_restored:
+                fit_to_screen(self)  # the frame the window manager added can still overflow
                 self._apply_default_sizes()
             elif fit_to_screen(self):  # remembered on a larger screen, or squeezed: repaired
                 self._apply_default_sizes()

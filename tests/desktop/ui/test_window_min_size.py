@@ -30,14 +30,14 @@ def test_a_huge_panel_scrolls_inside_its_dock(qtbot, settings):
     wide = QLabel("x" * 10)
     wide.setMinimumSize(3000, 2000)
     dock = window.add_panel("wide", "Wide", wide)
-    window.resize(1000, 700)
+    window.resize(700, 500)  # within the offscreen screen: only the panel could change it
     window.show()
     qtbot.waitExposed(window)
     assert isinstance(dock, ScrollDock) and dock.widget() is wide
     assert dock.scroller().widget() is wide  # scrolls, still at its own minimum size
     assert wide.width() >= 3000
     assert _fits(window.minimumSizeHint()) and not oversized(window)
-    assert window.width() == 1000  # nothing grew
+    assert window.width() == 700  # nothing grew
 
 
 def test_replacing_a_docks_content_keeps_it_scrolling(qtbot, settings):
@@ -96,3 +96,16 @@ def test_saved_geometry_larger_than_the_screen_is_repaired(qtbot, settings):
     assert frame.height() <= max(avail.height(), again.minimumHeight())
     assert avail.intersects(frame) and avail.contains(frame.topLeft())
     assert not fit_to_screen(again)  # already repaired: nothing left to change
+
+
+def test_a_first_start_fits_a_screen_smaller_than_the_default_size(qtbot, settings):
+    window = MainWindow(settings=settings)  # nothing remembered: the default 1400x900
+    qtbot.addWidget(window)
+    avail: QRect = window.screen().availableGeometry()
+    assert (avail.width(), avail.height()) < (1400, 900)  # the offscreen screen is 800x800
+    window.show()
+    qtbot.waitExposed(window)
+    frame = window.frameGeometry()
+    assert frame.width() <= max(avail.width(), window.minimumWidth())
+    assert frame.height() <= max(avail.height(), window.minimumHeight())
+    assert avail.contains(frame.topLeft())
