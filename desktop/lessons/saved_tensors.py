@@ -5,23 +5,29 @@ import torch
 
 a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
 b = torch.tensor([4.0, 5.0, 6.0], requires_grad=True)
-y = a * b                    # d(a*b)/da = b and d(a*b)/db = a: both factors are kept
-print("keeps a and b:", y.grad_fn._saved_self is a, y.grad_fn._saved_other is b)
 
-s = a * 2                    # d(2a)/da = 2: only the constant is kept, not a
+# d(a*b)/da = b and d(a*b)/db = a: the node keeps both
+y = a * b
+print("keeps a and b:", y.grad_fn._saved_self is a,
+      y.grad_fn._saved_other is b)
+
+# d(2a)/da = 2: the node keeps the 2, not a
+s = a * 2
 print("keeps:", s.grad_fn._saved_self, s.grad_fn._saved_other)
 
-e = a.exp()                  # exp' = exp: the node keeps its own output
-same = e.grad_fn._saved_result.equal(e)    # equal values...
-is_e = e.grad_fn._saved_result is e        # ...in another tensor object
+# exp' = exp: the node keeps its own output...
+e = a.exp()
+same = e.grad_fn._saved_result.equal(e)
+is_e = e.grad_fn._saved_result is e   # ...in another tensor object
 
-t = b.sum()                  # a sum keeps no tensor, only the shape to spread its grad over
+# a sum keeps no tensor, only the shape to spread its grad over
+t = b.sum()
 print("sum keeps:", t.grad_fn._saved_self_sym_sizes)
 
 loss = (y + e).sum()
-loss.backward()              # uses the saved tensors, then frees them
-print("a.grad:", a.grad)     # b + exp(a)
-print(y.grad_fn._saved_self) # fails: what the node kept is gone
+loss.backward()            # uses the saved tensors, then frees them
+print("a.grad:", a.grad)   # b + exp(a)
+print(y.grad_fn._saved_self)   # fails: what the node kept is gone
 '''
 
 LESSON = Lesson(
