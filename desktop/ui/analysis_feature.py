@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import inspect
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
 from desktop.ui.feature_host import show_bottom, warn
 from desktop.ui.symbolic_view import SymbolicView
 from desktop.ui.workers import Job
 
 CHECK_CALLS = 5  # calls checked per Compute (the first ones and the last): ~1 s each for an MLP
+# the automatic check starts this long after the run's graph is drawn: seconds of sympy and
+# re-runs of the script on another thread, which a quick edit-and-Run would otherwise share
+# the interpreter with (and which would slow the drawing itself)
+AUTO_CHECK_DELAY_MS = 400
 
 
 def one_element(value) -> bool:
@@ -37,6 +41,7 @@ class AnalysisFeature:
         self._cancel = None  # symbolic CancelToken of the running check
         self._check_job: Job | None = None
         self._check_auto = False
+        self._auto_token: object | None = None  # the automatic check waiting to start
         self._check_note = ""
         self._debug_status = "idle"
         self._install_symbolic_view()
@@ -58,6 +63,7 @@ class AnalysisFeature:
 
     def forget_check(self) -> None:
         """Cancel the running check: its late result is about a run no longer shown."""
+        self._auto_token = None
         self.cancel_symbolic()
         self._check_job, self._cancel = None, None
 
@@ -90,17 +96,21 @@ class AnalysisFeature:
         calls = state.symbolic_calls
         if not (calls and state.checkable and small_enough(calls[-1])):
             return
-        gv, result = self.window.graph_view, state.result
+        token = self._auto_token = object()  # dropped by another run, Compute or Cancel
+
+        def start() -> None:
+            if self._auto_token is token and not self.ctl.running and self._check_job is None:
+                self._auto_token = None
+                self.compute_symbolic(calls=[calls[-1]], auto=True)
+
+        gv = self.window.graph_view
         if not gv.laying_out:
-            self.compute_symbolic(calls=[calls[-1]], auto=True)
+            QTimer.singleShot(AUTO_CHECK_DELAY_MS, self.window, start)
             return
 
-        # the check's sympy thread would take turns with the layout's for the interpreter: it
-        # starts once the run's graph is drawn (unless another run began meanwhile)
-        def drawn() -> None:
+        def drawn() -> None:  # the layout's thread would share the interpreter with the check's
             gv.layout_done.disconnect(drawn)
-            if state.result is result and not self.ctl.running and self._check_job is None:
-                self.compute_symbolic(calls=[calls[-1]], auto=True)
+            QTimer.singleShot(AUTO_CHECK_DELAY_MS, self.window, start)
 
         gv.layout_done.connect(drawn)
 
@@ -116,6 +126,8 @@ class AnalysisFeature:
         if not calls or self._check_job is not None or not view.compute.isEnabled():
             return False
         self._check_auto = auto
+        if not auto:
+            self._auto_token = None  # asked for: the automatic one is not needed any more
         from symbolic import CancelToken
 
         note = state.symbolic_note
@@ -153,6 +165,7 @@ class AnalysisFeature:
         return True
 
     def cancel_symbolic(self) -> None:
+        self._auto_token = None
         if self._cancel is not None:
             self._cancel.cancel()
 

@@ -70,6 +70,23 @@ def test_the_automatic_check_starts_once_the_runs_graph_is_drawn(app, qtbot, mon
     assert laying_out == [False] and gv.node_items
 
 
+def test_a_quick_second_run_drops_the_first_runs_automatic_check(app, qtbot, monkeypatch):
+    window, controller = app
+    analysis = controller.analysis
+    real, checked_runs = analysis.compute_symbolic, []
+
+    def compute(*args, **kwargs):
+        checked_runs.append(controller.state.runs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(analysis, "compute_symbolic", compute)
+    run_source(qtbot, window, controller, MLP)
+    with qtbot.waitSignal(controller.symbolic_finished, timeout=60000) as blocker:
+        run_source(qtbot, window, controller, MLP)  # before the first run's check began
+    assert checked_runs == [2]  # the first run's check would only have slowed the second
+    assert len(blocker.args[0]) == 1
+
+
 def test_long_equations_scroll_inside_the_dock(app, qtbot):
     window, controller = app
     view = window.symbolic
