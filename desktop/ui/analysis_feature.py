@@ -278,6 +278,7 @@ class AnalysisFeature:
         self._debug_status = status
         if starting:  # the panels are about to show another run than the one checked
             self.forget_check()
+            self.window.symbolic.mark_earlier_run()
 
     def _on_debug_state(self, state) -> None:
         tensors = getattr(state, "tensors", ())

@@ -131,6 +131,16 @@ class SymbolicView(SymbolicPanel):
         self.cancel.setEnabled(True)
         self.badge.setText("…")
 
+    def mark_earlier_run(self) -> None:
+        """A debug session started: the reports shown stay readable, marked as the check of
+        the plain Run before it (the debugged run itself is not checked)."""
+        if not self.reports:
+            return
+        self.state.setText("<i>From the last Run, before this debug session:</i> "
+                           + self.state.text())
+        self.notes.setText("The debug session's own backward is not checked: run the script "
+                           "with Ctrl+F5 to check it.")
+
     def time_limit(self) -> float:
         return float(self.limit.value())
 

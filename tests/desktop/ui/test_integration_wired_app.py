@@ -55,6 +55,23 @@ def test_f5_plain_run_then_debug_then_plain_run_and_check(win, qtbot):
     assert all(r.ok for r in blocker.args[0])
 
 
+def test_a_debug_session_marks_the_shown_check_as_the_last_runs(win, qtbot):
+    c, dbg = win.controller, win.debugger
+    with qtbot.waitSignal(c.run_finished, timeout=20000):
+        qtbot.keyClick(win.windowHandle(), K.Key_F5)
+    with qtbot.waitSignal(c.symbolic_finished, timeout=60000):
+        win.symbolic.compute.click()
+    assert "before this debug session" not in win.symbolic.state.text()
+    win.editor.set_breakpoints({6})
+    with qtbot.waitSignal(dbg.bridge.paused, timeout=10000):
+        qtbot.keyClick(win.windowHandle(), K.Key_F5)
+    view = win.symbolic
+    assert view.state.text().startswith("<i>From the last Run, before this debug session:</i>")
+    assert "checked" in view.state.text() and view.call_box.count() == 1  # still readable
+    assert "Ctrl+F5" in view.notes.text()
+    dbg.bridge.stop()
+
+
 def test_the_loss_landscape_follows_debugger_steps(win, qtbot):
     c, dbg = win.controller, win.debugger
     dialog = c.open_builder(exec_dialog=False)
