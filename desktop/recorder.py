@@ -223,6 +223,17 @@ class Recorder(Observer):
         return _Snapshotter(self, namespace, MAX_NODES).node(fn)
 
 
+class RunRecorder(Recorder):
+    """The recorder of a run (plain or debugged): the graph, the loss values and the (w, b)
+    trail, without the accumulation, hook and retain_grad lists, which no view reads (the
+    debugger's backward stepper keeps its own). Not overriding those callbacks, it gets none:
+    a training loop accumulates into every parameter at every step."""
+
+    on_accumulate = Observer.on_accumulate
+    on_hook = Observer.on_hook
+    on_retain_grad = Observer.on_retain_grad
+
+
 def _size(shape) -> int:
     n = 1
     for d in shape:

@@ -368,9 +368,9 @@ class ScriptRun(ScriptThread):
             code = compile_script(self.source, self.filename)
             ns = self._new_namespace()
             if self.record:
-                from desktop.recorder import Recorder, attach
+                from desktop.recorder import RunRecorder, attach
 
-                self.recorder = Recorder(self.filename)
+                self.recorder = RunRecorder(self.filename)
                 attach(self.recorder)
             with self._lock:
                 if self._stop_reason is not None:

@@ -90,7 +90,7 @@ class DebugRun(ScriptThread):
         self.tracer.clear_all_breaks()  # again: a late StopScript may have cut run_code's
 
     def _execute(self):
-        from desktop.recorder import Recorder, attach
+        from desktop.recorder import RunRecorder, attach
 
         try:
             code = compile_script(self.source, self.filename)
@@ -99,7 +99,7 @@ class DebugRun(ScriptThread):
         self.lines = code_lines(code)
         self.tracer.set_source(self.source)
         ns = self._new_namespace()
-        self.recorder = Recorder(self.filename)
+        self.recorder = RunRecorder(self.filename)
         self.stepper = BackwardStepper(self._on_backward)
         self.stepper.tracer = self.tracer
         attach(self.recorder)  # first: the graph is current when the stepper pauses

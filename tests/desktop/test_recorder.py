@@ -291,3 +291,17 @@ def test_one_node_is_built_as_the_full_snapshot_builds_it():
                 np.testing.assert_array_equal(a, b)
     np.testing.assert_allclose(rec.snapshot_node(ns, acc).grad, [3.0, 3.0])
     assert rec.snapshot_node(ns, acc).label == "w"
+
+
+def test_a_runs_recorder_takes_no_accumulation_hook_or_retain_events():
+    from desktop.runner import ScriptRun
+
+    run = ScriptRun(SEED.replace("loss.backward()", "loss.retain_grad()\nloss.backward()"))
+    result = run.start().wait()
+    rec = run.recorder
+    assert result.status == "finished", result.error
+    assert rec.accumulations == [] and rec.retained == [] and rec.hook_calls == []
+    # what the views read is still there: the loss value, and leaf grads from the tensors
+    assert rec.backward_calls == 1 and len(result.backward_values) == 1
+    t = {i.name: i for i in result.tensors}
+    np.testing.assert_allclose(nodes_by_label(result.graph)["w"].grad, t["w"].grad)
