@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine.ops.nn_conv import window_index
+
 from . import matrix_expr as mx
 from .matrix_rules import _Given, _nll
 from .matrix_rules_more import _call
@@ -118,8 +120,6 @@ def _convolution_transpose(node, ins, out, g):
 
 
 def _avg_pool(node, ins, out, g):
-    from engine.nn.conv import window_index
-
     shape, k, s, p, d, extra, div = node.attrs
     n, c, h, w = shape
     oh, ow = g.value.shape[2:]

@@ -14,6 +14,9 @@ from __future__ import annotations
 import numpy as np
 import sympy as sp
 
+from engine.ops.nn_conv import conv_forward, window_index
+from engine.ops.nn_pool import winner_index
+
 from . import rule_table as rt
 from .rule_table import nice_number
 from .rules_core import split_rule, transpose_rule
@@ -51,8 +54,6 @@ def _piecewise_loss(ns, args, attrs, out_shape):
 
 
 def _convolution(ns, args, attrs, out_shape):
-    from engine.nn.conv import conv_forward
-
     x, w, b = args
     oned = attrs[4]
     if oned:
@@ -62,14 +63,14 @@ def _convolution(ns, args, attrs, out_shape):
 
 
 def _max_pool(ns, args, attrs, out_shape):
-    from engine.nn.pooling import winner_index
-
     return args[0][winner_index(attrs[0], attrs[1])]  # the recorded winners: locally a selection
 
 
 def _constant_pad(ns, args, attrs, out_shape):
-    widths, inner = attrs
+    _, inner, value = attrs
     out = ns.zeros(out_shape)
+    if value:
+        out[...] = ns.scalar(value)
     out[inner] = args[0]
     return out
 
@@ -78,8 +79,6 @@ def _window_sums(ns, x, k, st, p, d, extra, oh, ow):
     n, c, h, w = x.shape
     xp = ns.zeros((n, c, h + p[0] + extra[0], w + p[1] + extra[1]))
     xp[:, :, p[0]: p[0] + h, p[1]: p[1] + w] = x
-    from engine.nn.conv import window_index
-
     ih, iw = window_index(oh, ow, k[0], k[1], st, d)
     return ns.sum(xp[:, :, ih, iw], (4, 5), False)
 

@@ -14,13 +14,12 @@ import math
 import warnings
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .._dtype import _default, to_numpy_dtype
-from ..ns import NP
-from ..ops import register
+from ..ops import OPS
+from ..ops.nn_conv import cols_np as _cols_np  # noqa: F401  (the pools' window view)
+from ..ops.nn_conv import conv_forward, window_index  # noqa: F401  (symbolic's rules read them)
 from ..tensor import Tensor, _result, _wrap
-from ..tensor_ns import T
 from . import init
 from .module import Module, Parameter
 
@@ -35,144 +34,7 @@ def _tuple(v, n):
     return v
 
 
-def _out_size(size, k, s, p, d):
-    return (size + 2 * p - d * (k - 1) - 1) // s + 1
-
-
-def window_index(oh, ow, kh, kw, s, d):
-    """Row and column indices of every window element, shaped to gather (OH, OW, KH, KW)."""
-    ih = (np.arange(oh) * s[0])[:, None] + (np.arange(kh) * d[0])[None, :]
-    iw = (np.arange(ow) * s[1])[:, None] + (np.arange(kw) * d[1])[None, :]
-    return ih[:, None, :, None], iw[None, :, None, :]
-
-
-def _pad_np(x, p, value=0.0):
-    if not (p[0] or p[1]):
-        return x
-    return np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), constant_values=value)
-
-
-def _cols_np(xp, k, s, d, oh, ow):
-    """(N, C, OH, OW, KH, KW) view of the windows of padded input ``xp`` (no copy)."""
-    win = sliding_window_view(xp, ((k[0] - 1) * d[0] + 1, (k[1] - 1) * d[1] + 1), axis=(2, 3))
-    return win[:, :, : (oh - 1) * s[0] + 1: s[0], : (ow - 1) * s[1] + 1: s[1], :: d[0], :: d[1]]
-
-
-def _as_matrix(cols, groups):
-    """(N, C, OH, OW, KH, KW) windows -> (N, G, OH*OW, Cg*KH*KW) columns."""
-    n, c, oh, ow, kh, kw = cols.shape
-    cg = c // groups
-    g = cols.reshape(n, groups, cg, oh, ow, kh, kw).transpose(0, 1, 3, 4, 2, 5, 6)
-    return g.reshape(n, groups, oh * ow, cg * kh * kw)
-
-
-def conv_forward(m, x, w, b, attrs):
-    """The convolution in namespace ``m`` (numpy, or the symbolic check's arrays) from the
-    recorded attributes; ``x`` is 4-D."""
-    s, p, d, groups, _ = attrs
-    n, c, h, wd = x.shape
-    oc, cg, kh, kw = w.shape
-    oh, ow = _out_size(h, kh, s[0], p[0], d[0]), _out_size(wd, kw, s[1], p[1], d[1])
-    if m is NP:
-        cols = _cols_np(_pad_np(x, p), (kh, kw), s, d, oh, ow)
-    else:
-        xp = x
-        if p[0] or p[1]:
-            xp = m.zeros((n, c, h + 2 * p[0], wd + 2 * p[1]))
-            xp[:, :, p[0]: p[0] + h, p[1]: p[1] + wd] = x
-        ih, iw = window_index(oh, ow, kh, kw, s, d)
-        cols = xp[:, :, ih, iw]
-    mat = _as_matrix(cols, groups)  # (N, G, L, Cg*K)
-    wm = w.reshape(groups, oc // groups, cg * kh * kw)
-    if m is NP and groups == 1:  # one BLAS call over the whole batch
-        out = (mat.reshape(-1, cg * kh * kw) @ wm[0].T).reshape(n, 1, oh * ow, oc)
-    else:
-        out = m.matmul(mat, np.swapaxes(wm, -1, -2))  # (N, G, L, OCg)
-    out = out.transpose(0, 1, 3, 2).reshape(n, oc, oh, ow)
-    if b is not None:
-        out = out + b.reshape(1, oc, 1, 1)
-    return out
-
-
-def _conv_vjp(m, g, out, s, a, need):
-    x, w, b = s
-    stride, p, d, groups, oned = a
-    if m is not NP:
-        return _conv_vjp_graph(g, x, w, b, a, need)
-    x4 = x.reshape(x.shape[0], x.shape[1], 1, -1) if oned else x
-    w4 = w.reshape(w.shape[0], w.shape[1], 1, -1) if oned else w
-    n, c, h, wd = x4.shape
-    oc, cg, kh, kw = w4.shape
-    g4 = np.asarray(g).reshape(n, oc, -1)
-    oh, ow = _out_size(h, kh, stride[0], p[0], d[0]), _out_size(wd, kw, stride[1], p[1], d[1])
-    gm = g4.reshape(n, groups, oc // groups, oh * ow)  # (N, G, OCg, L)
-    db = g4.sum((0, 2)) if b is not None and need[2] else None
-    dw = None
-    if need[1]:
-        cols = _as_matrix(_cols_np(_pad_np(x4, p), (kh, kw), stride, d, oh, ow), groups)
-        # (G, OCg, N*L) @ (G, N*L, Cg*K): one matmul per group over the whole batch
-        lhs = gm.transpose(1, 2, 0, 3).reshape(groups, oc // groups, -1)
-        rhs = cols.transpose(1, 0, 2, 3).reshape(groups, -1, cols.shape[-1])
-        dw = np.matmul(lhs, rhs).reshape(w.shape)
-    dx = None
-    if need[0]:
-        wm = w4.reshape(groups, oc // groups, cg * kh * kw)
-        dcols = np.matmul(np.swapaxes(wm, -1, -2), gm)  # (N, G, Cg*K, L)
-        dcols = dcols.reshape(n, c, kh, kw, oh, ow)
-        dxp = np.zeros((n, c, h + 2 * p[0], wd + 2 * p[1]), dtype=x.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                r0, c0 = i * d[0], j * d[1]
-                dxp[:, :, r0: r0 + (oh - 1) * stride[0] + 1: stride[0],
-                    c0: c0 + (ow - 1) * stride[1] + 1: stride[1]] += dcols[:, :, i, j]
-        dx = dxp[:, :, p[0]: p[0] + h, p[1]: p[1] + wd].reshape(x.shape)
-    return dx, dw, db
-
-
-def _conv_vjp_graph(g, x, w, b, a, need):
-    """The same grads from differentiable engine ops (``create_graph=True``)."""
-    from ..functions import matmul
-
-    stride, p, d, groups, oned = a
-    x4 = x.reshape(x.shape[0], x.shape[1], 1, -1) if oned else x
-    w4 = w.reshape(w.shape[0], w.shape[1], 1, -1) if oned else w
-    n, c, h, wd = x4.shape
-    oc, cg, kh, kw = w4.shape
-    oh, ow = _out_size(h, kh, stride[0], p[0], d[0]), _out_size(wd, kw, stride[1], p[1], d[1])
-    gm = g.reshape(n, groups, oc // groups, oh * ow)
-    ih, iw = window_index(oh, ow, kh, kw, stride, d)
-    shape_p = (n, c, h + 2 * p[0], wd + 2 * p[1])
-    inner = (slice(None), slice(None), slice(p[0], p[0] + h), slice(p[1], p[1] + wd))
-    db = g.sum((0, 2, 3) if g.dim() == 4 else (0, 2)) if b is not None and need[2] else None
-    dw = dx = None
-    if need[1]:
-        xp = T.index_scatter(x4, shape_p, inner) if (p[0] or p[1]) else x4
-        cols = xp[(slice(None), slice(None), _wrap(ih), _wrap(iw))]
-        mat = cols.reshape(n, groups, c // groups, oh, ow, kh, kw).permute(
-            0, 1, 3, 4, 2, 5, 6).reshape(n, groups, oh * ow, cg * kh * kw)
-        dw = matmul(gm, mat).sum(0).reshape(*w.shape)
-    if need[0]:
-        wm = w4.reshape(groups, oc // groups, cg * kh * kw)
-        dcols = matmul(wm.transpose(-1, -2), gm).reshape(n, c, kh, kw, oh, ow)
-        dcols = dcols.permute(0, 1, 4, 5, 2, 3)
-        full = (slice(None), slice(None), np.broadcast_to(ih, (oh, ow, kh, kw)),
-                np.broadcast_to(iw, (oh, ow, kh, kw)))
-        dxp = T.index_scatter(dcols, shape_p, full)
-        dx = dxp[inner].reshape(*x.shape)
-    return dx, dw, db
-
-
-_CONV = register("convolution", "ConvolutionBackward0", None, _conv_vjp, save_inputs=True,
-                 doc="conv1d/conv2d (im2col + matmul per group)")
-
-
-# ---- F.pad (constant) -------------------------------------------------------------------------
-def _pad_vjp(m, g, out, s, a, need):
-    return (m.getitem(g, a[1]),)
-
-
-_PAD = register("constant_pad_nd", "ConstantPadNdBackward0", None, _pad_vjp,
-                doc="zero (constant) padding of the last dims")
+_CONV, _PAD = OPS["convolution"], OPS["constant_pad_nd"]
 
 
 def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) -> Tensor:
@@ -196,13 +58,8 @@ def pad(input: Tensor, pad, mode: str = "constant", value: float | None = None) 
     if any(v < 0 for v in pad):
         raise NotImplementedError("F.pad with negative padding (cropping) is not supported by "
                                   "stepgrad's engine")
-    x = input._data
-    widths = [(0, 0)] * x.ndim
-    for i in range(len(pad) // 2):
-        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
-    out = np.pad(x, widths, constant_values=0 if value is None else value)
-    inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape, strict=True))
-    return _result(_PAD, out, (input,), (tuple(widths), inner))
+    out, attrs = _PAD.fwd(input._data, pad, 0 if value is None else value)
+    return _result(_PAD, out, (input,), attrs)
 
 
 # ---- F.conv1d / conv2d ------------------------------------------------------------------------
@@ -273,17 +130,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
     if x.dtype != w.dtype:
         raise RuntimeError(f"Input type ({_tname(x)}) and weight type ({_tname(w)}) should be "
                            "the same")
-    oned = nd == 1
-    if oned:
-        s, p, d = (1, *s), (0, *p), (1, *d)
-        x4, w4 = x[:, :, None, :], w[:, :, None, :]
-    else:
-        x4, w4 = x, w
-    attrs = (s, p, d, groups, oned)
-    out = conv_forward(NP, x4, w4, None if bias is None else bias._data, attrs)
-    if oned:
-        out = out[:, :, 0, :]
-    out = np.ascontiguousarray(out, dtype=x.dtype)
+    out, attrs = _CONV.fwd(x, w, None if bias is None else bias._data, s, p, d, groups)
     return _result(_CONV, out, (input, weight, bias), attrs)
 
 

@@ -14,85 +14,18 @@ from __future__ import annotations
 import numpy as np
 
 from .._dtype import _default, to_numpy_dtype
-from ..ns import NP
-from ..ops import register
+from ..ops import OPS
+from ..ops.nn_conv import stats as _stats
 from ..tensor import Tensor, _result, _wrap
-from ..tensor_ns import T
 from .module import Module, Parameter
 
-
-def _stats(x, dims):
-    x64 = x.astype(np.float64)
-    mean = x64.mean(dims, keepdims=True)
-    var = ((x64 - mean) ** 2).mean(dims, keepdims=True)
-    return mean, var
-
-
-def _norm_vjp(m, g, out, s, a, need):
-    x, w, b = s
-    dims, eps, ps, batch, mean, invstd = a
-    if m is not NP:
-        return _norm_vjp_graph(g, x, w, b, a, need)
-    n = int(np.prod([x.shape[d] for d in dims], dtype=np.int64))
-    xhat = (x - mean) * invstd
-    dxhat = g if w is None else g * w.reshape(ps)
-    dx = None
-    if need[0]:
-        if batch:
-            s1 = dxhat.sum(dims, keepdims=True)
-            s2 = (dxhat * xhat).sum(dims, keepdims=True)
-            dx = (invstd / n) * (n * dxhat - s1 - xhat * s2)
-        else:
-            dx = dxhat * invstd
-        dx = dx.astype(x.dtype, copy=False)
-    dw = NP.sum_to(g * xhat, ps).reshape(w.shape) if w is not None and need[1] else None
-    db = NP.sum_to(np.asarray(g), ps).reshape(b.shape) if b is not None and need[2] else None
-    return dx, dw, db
-
-
-def _norm_vjp_graph(g, x, w, b, a, need):
-    """The same grads from differentiable engine ops (``create_graph=True``)."""
-    dims, eps, ps, batch, mean, invstd = a
-    if batch:
-        mu = x.mean(dims, keepdim=True)
-        d = x - mu
-        inv = ((d * d).mean(dims, keepdim=True) + eps) ** -0.5
-    else:
-        d = x - _wrap(mean.astype(x._data.dtype))
-        inv = _wrap(invstd.astype(x._data.dtype))
-    xhat = d * inv
-    dxhat = g if w is None else g * w.reshape(ps)
-    dx = None
-    if need[0]:
-        if batch:
-            n = float(np.prod([x.shape[k] for k in dims], dtype=np.int64))
-            s1 = dxhat.sum(dims, keepdim=True)
-            s2 = (dxhat * xhat).sum(dims, keepdim=True)
-            dx = (inv / n) * (dxhat * n - s1 - xhat * s2)
-        else:
-            dx = dxhat * inv
-    dw = T.sum_to(g * xhat, ps).reshape(w.shape) if w is not None and need[1] else None
-    db = T.sum_to(g, ps).reshape(b.shape) if b is not None and need[2] else None
-    return dx, dw, db
-
-
-_BATCH_NORM = register("native_batch_norm", "NativeBatchNormBackward0", None, _norm_vjp,
-                       save_inputs=True, doc="(x - mean) / sqrt(var + eps) * w + b per channel")
-_LAYER_NORM = register("native_layer_norm", "NativeLayerNormBackward0", None, _norm_vjp,
-                       save_inputs=True, doc="(x - mean) / sqrt(var + eps) * w + b per row")
+_BATCH_NORM, _LAYER_NORM = OPS["native_batch_norm"], OPS["native_layer_norm"]
 
 
 def _normalize(op, input, weight, bias, dims, eps, ps, mean, var, batch):
-    x = input._data
-    invstd = 1.0 / np.sqrt(var + eps)
-    mean32, inv32 = mean.astype(x.dtype), invstd.astype(x.dtype)
-    y = (x - mean32) * inv32
-    if weight is not None:
-        y = y * weight._data.reshape(ps)
-    if bias is not None:
-        y = y + bias._data.reshape(ps)
-    attrs = (dims, eps, ps, batch, mean32, inv32)
-    return _result(op, y.astype(x.dtype, copy=False), (input, weight, bias), attrs)
+    y, attrs = op.fwd(input._data, None if weight is None else weight._data,
+                      None if bias is None else bias._data, dims, eps, ps, batch, mean, var)
+    return _result(op, y, (input, weight, bias), attrs)
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,

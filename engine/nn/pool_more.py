@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import gather_maps
-from ..ops import register
+from ..ops import OPS
 from ..tensor import Tensor, _result, _wrap
 from .conv import _tuple
 from .module import Module
@@ -18,15 +18,7 @@ from .pooling import _AvgPoolNd, _pool_size
 gather_maps.add_row("avg_pool3d", "AvgPool3DBackward0", "mean over each 3-d window")
 
 
-def _unpool_vjp(m, g, out, s, a, need):
-    in_shape, rows, cols = a  # every input reads its index: repeated indices all get the grad
-    planes = rows.shape[0]
-    flat = m.reshape(g, (planes, int(np.prod(m.shape(g))) // max(planes, 1)))
-    return (m.reshape(m.getitem(flat, (rows, cols)), in_shape),)
-
-
-_UNPOOL = register("max_unpool2d", "MaxUnpool2DBackward0", None, _unpool_vjp,
-                   doc="F.max_unpool2d(a, indices)")
+_UNPOOL = OPS["max_unpool2d"]
 
 
 def _axis(size, k, s, p, o, ceil_mode):
@@ -122,18 +114,12 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
                 raise ValueError(f'invalid output_size "{size}" (dim {j} must be between '
                                  f"{lo} and {hi})")
         oh, ow = size
-    planes = int(np.prod(x.shape[:-2]))
-    n_in = x.shape[-2] * x.shape[-1]
-    flat_i = i.reshape(planes, n_in)
-    bad = (flat_i < 0) | (flat_i >= oh * ow)
+    bad = (i < 0) | (i >= oh * ow)
     if bad.any():
-        raise RuntimeError(f"Found an invalid max index: {int(flat_i[bad][0])} (output volumes "
-                           f"are of size {oh}x{ow})")
-    out = np.zeros((planes, oh * ow), dtype=x.dtype)
-    rows = np.arange(planes)[:, None]
-    out[rows, flat_i] = x.reshape(planes, n_in)  # a repeated index holds one value: any write
-    out = out.reshape(x.shape[:-2] + (oh, ow))
-    return _result(_UNPOOL, out, (input,), (x.shape, rows, flat_i))
+        raise RuntimeError(f"Found an invalid max index: {int(i[bad].reshape(-1)[0])} (output "
+                           f"volumes are of size {oh}x{ow})")
+    out, attrs = _UNPOOL.fwd(x, i, (oh, ow))
+    return _result(_UNPOOL, out, (input,), attrs)
 
 
 class AvgPool3d(_AvgPoolNd):

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ns import NP
-from ..ops import register
+from ..ops import OPS
+from ..ops.nn_pool import adaptive_ranges, winner_index  # noqa: F401  (symbolic reads them)
 from ..tensor import Tensor, _result, _wrap
-from ..tensor_ns import T
-from .conv import _cols_np, _tuple, window_index
+from .conv import _tuple
 from .module import Module
 
 
@@ -52,12 +51,6 @@ def _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, name):
     return k, s, p, d, oh, ow, extra
 
 
-def _padded(x, p, extra, value):
-    if not (p[0] or p[1] or extra[0] or extra[1]):
-        return x
-    return np.pad(x, ((0, 0), (0, 0), (p[0], extra[0]), (p[1], extra[1])), constant_values=value)
-
-
 def _check_dims(input, name, nd=2):
     if input.dim() not in (nd + 1, nd + 2):
         shape = "[" + ", ".join(map(str, input.shape)) + "]"
@@ -66,63 +59,8 @@ def _check_dims(input, name, nd=2):
                            f"{name}() Expected 2D or 3D input tensor, but got {shape}")
 
 
-def _add_back(shape, parts, k, s, d, oh, ow, dtype):
-    """Sum per-offset grads (KH, KW indexed) into an array of the padded input's ``shape``."""
-    out = np.zeros(shape, dtype=dtype)
-    for i in range(k[0]):
-        for j in range(k[1]):
-            r0, c0 = i * d[0], j * d[1]
-            out[:, :, r0: r0 + (oh - 1) * s[0] + 1: s[0],
-                c0: c0 + (ow - 1) * s[1] + 1: s[1]] += parts(i, j)
-    return out
-
-
-# ---- max pool ---------------------------------------------------------------------------------
-def winner_index(shape, geo):
-    """Index arrays (batch, channel, row, column) of each window's winner in the input."""
-    arg, k, s, p, d, _ = geo
-    n, c = shape[:2]
-    oh, ow = arg.shape[-2:]
-    ki, kj = np.divmod(arg, k[1])
-    rows = np.arange(oh)[:, None] * s[0] + ki * d[0] - p[0]
-    cols = np.arange(ow)[None, :] * s[1] + kj * d[1] - p[1]
-    return (np.arange(n)[:, None, None, None], np.arange(c)[None, :, None, None], rows, cols)
-
-
-def _max_pool_vjp(m, g, out, s, a, need):
-    shape, geo = a  # geo: each window's winning offset and the pool's geometry
-    if m is NP:
-        # one strided slice add per kernel offset (np.add.at on the indices is 10x slower)
-        arg, k, st, p, d, extra = geo
-        n, c, h, w = shape
-        oh, ow = g.shape[-2:]
-        dxp = _add_back((n, c, h + p[0] + extra[0], w + p[1] + extra[1]),
-                        lambda i, j: np.where(arg == i * k[1] + j, g, 0), k, st, d, oh, ow,
-                        g.dtype)
-        return (dxp[:, :, p[0]: p[0] + h, p[1]: p[1] + w],)
-    return (m.index_scatter(g, shape, winner_index(shape, geo)),)
-
-
-_MAX_POOL = register("max_pool2d", "MaxPool2DWithIndicesBackward0", None, _max_pool_vjp,
-                     doc="max over each window (the grad goes to the first maximum)")
-
-
-def _window_max(win, k):
-    """Max and first arg-max over the last two axes of the window view, one kernel offset at a
-    time (no copy of the windows); None where a NaN is present (numpy's argmax handles it)."""
-    out = win[..., 0, 0].copy()
-    for i in range(k[0]):
-        for j in range(k[1]):
-            if i or j:
-                np.maximum(out, win[..., i, j], out=out)
-    if out.dtype.kind == "f" and np.isnan(out).any():
-        return None
-    arg = np.full(out.shape, -1, dtype=np.int64)
-    for i in range(k[0]):
-        for j in range(k[1]):
-            hit = (win[..., i, j] == out) & (arg < 0)
-            arg[hit] = i * k[1] + j
-    return out, arg
+_MAX_POOL, _AVG_POOL = OPS["max_pool2d"], OPS["avg_pool2d"]
+_ADAPTIVE = OPS["adaptive_avg_pool2d"]
 
 
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
@@ -135,22 +73,11 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                          return_indices)
         return (res[0].squeeze(0), res[1].squeeze(0)) if return_indices else res.squeeze(0)
     x = input._data
-    k, s, p, d, oh, ow, extra = _geometry(x, kernel_size, stride, padding, dilation, ceil_mode,
-                                          "max_pool2d")
-    fill = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-    win = _cols_np(_padded(x, p, extra, fill), k, s, d, oh, ow)
-    found = _window_max(win, k)
-    if found is None:  # NaN wins, as in PyTorch: numpy's argmax picks the first NaN
-        n, c = x.shape[:2]
-        flat = win.reshape(n, c, oh, ow, k[0] * k[1])
-        arg = flat.argmax(-1)
-        out = np.take_along_axis(flat, arg[..., None], -1)[..., 0]
-    else:
-        out, arg = found
-    geo = (arg, k, s, p, d, extra)
-    res = _result(_MAX_POOL, out, (input,), (x.shape, geo))
+    geometry = _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d")
+    out, attrs = _MAX_POOL.fwd(x, geometry)
+    res = _result(_MAX_POOL, out, (input,), attrs)
     if return_indices:
-        _, _, rows, cols = winner_index(x.shape, geo)
+        _, _, rows, cols = winner_index(x.shape, attrs[1])
         return res, _wrap((rows * x.shape[3] + cols).astype(np.int64))
     return res
 
@@ -170,51 +97,6 @@ def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
 
 
 # ---- average pool -----------------------------------------------------------------------------
-def _avg_pool_vjp(m, g, out, s, a, need):
-    shape, k, st, p, d, extra, div = a
-    if m is not NP:
-        return (_avg_pool_back_graph(g, a),)
-    n, c, h, w = shape
-    oh, ow = g.shape[-2:]
-    gd = g / div
-    dxp = _add_back((n, c, h + p[0] + extra[0], w + p[1] + extra[1]), lambda i, j: gd,
-                    k, st, d, oh, ow, g.dtype)
-    return (dxp[:, :, p[0]: p[0] + h, p[1]: p[1] + w],)
-
-
-def _avg_pool_back_graph(g, a):
-    shape, k, st, p, d, extra, div = a
-    n, c, h, w = shape
-    oh, ow = g.shape[-2:]
-    ih, iw = window_index(oh, ow, k[0], k[1], st, d)
-    gd = (g / _wrap(div.astype(g._data.dtype))).reshape(n, c, oh, ow, 1, 1).expand(
-        n, c, oh, ow, k[0], k[1])
-    shape_p = (n, c, h + p[0] + extra[0], w + p[1] + extra[1])
-    full = (slice(None), slice(None), np.broadcast_to(ih, (oh, ow, *k)),
-            np.broadcast_to(iw, (oh, ow, *k)))
-    dxp = T.index_scatter(gd, shape_p, full)
-    return dxp[:, :, p[0]: p[0] + h, p[1]: p[1] + w]
-
-
-_AVG_POOL = register("avg_pool2d", "AvgPool2DBackward0", None, _avg_pool_vjp,
-                     doc="mean over each window")
-
-
-def _divisors(h, w, k, s, p, oh, ow, count_include_pad, divisor_override):
-    if divisor_override:
-        return np.full((oh, ow), float(divisor_override))
-
-    def axis(size, kk, ss, pp, o):
-        start = np.arange(o) * ss - pp
-        end = np.minimum(start + kk, size + pp)
-        full = end - start
-        return full, np.minimum(end, size) - np.maximum(start, 0)
-
-    fh, vh = axis(h, k[0], s[0], p[0], oh)
-    fw, vw = axis(w, k[1], s[1], p[1], ow)
-    return (fh[:, None] * fw[None, :]) if count_include_pad else (vh[:, None] * vw[None, :])
-
-
 def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override=None) -> Tensor:
     """Mean over each strided window (zero padding counted unless ``count_include_pad=False``)."""
@@ -225,13 +107,9 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     x = input._data
-    k, s, p, d, oh, ow, extra = _geometry(x, kernel_size, stride, padding, 1, ceil_mode,
-                                          "avg_pool2d")
-    win = _cols_np(_padded(x, p, extra, 0), k, s, d, oh, ow)
-    div = _divisors(x.shape[2], x.shape[3], k, s, p, oh, ow, count_include_pad,
-                    divisor_override).astype(x.dtype)
-    out = (win.sum((-1, -2)) / div).astype(x.dtype)
-    return _result(_AVG_POOL, out, (input,), (x.shape, k, s, p, d, extra, div))
+    geometry = _geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
+    out, attrs = _AVG_POOL.fwd(x, geometry, count_include_pad, divisor_override)
+    return _result(_AVG_POOL, out, (input,), attrs)
 
 
 def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -245,34 +123,6 @@ def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
 
 
 # ---- adaptive average pool --------------------------------------------------------------------
-def adaptive_ranges(size, out):
-    """PyTorch's adaptive windows: [floor(i * size / out), ceil((i + 1) * size / out))."""
-    return [(i * size // out, -(-(i + 1) * size // out)) for i in range(out)]
-
-
-def _adaptive_vjp(m, g, out, s, a, need):
-    shape, rh, rw = a
-    if m is NP:
-        z = np.zeros(shape, dtype=g.dtype)
-        for i, (h0, h1) in enumerate(rh):
-            for j, (w0, w1) in enumerate(rw):
-                z[:, :, h0:h1, w0:w1] += g[:, :, i: i + 1, j: j + 1] / ((h1 - h0) * (w1 - w0))
-        return (z,)
-    total = None
-    for i, (h0, h1) in enumerate(rh):
-        for j, (w0, w1) in enumerate(rw):
-            part = (g[:, :, i: i + 1, j: j + 1] / float((h1 - h0) * (w1 - w0))).expand(
-                shape[0], shape[1], h1 - h0, w1 - w0)
-            part = T.index_scatter(part, shape, (slice(None), slice(None), slice(h0, h1),
-                                                slice(w0, w1)))
-            total = part if total is None else total + part
-    return (total,)
-
-
-_ADAPTIVE = register("adaptive_avg_pool2d", "AdaptiveAvgPool2DBackward0", None, _adaptive_vjp,
-                     doc="mean over PyTorch's adaptive windows")
-
-
 def _adaptive_out(output_size, h, w):
     if isinstance(output_size, int):
         return output_size, output_size
@@ -290,12 +140,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
     oh, ow = _adaptive_out(output_size, x.shape[2], x.shape[3])
     if (oh, ow) == (1, 1):
         return input.mean((-1, -2), keepdim=True)
-    rh, rw = adaptive_ranges(x.shape[2], oh), adaptive_ranges(x.shape[3], ow)
-    out = np.empty((*x.shape[:2], oh, ow), dtype=x.dtype)
-    for i, (h0, h1) in enumerate(rh):
-        for j, (w0, w1) in enumerate(rw):
-            out[:, :, i, j] = x[:, :, h0:h1, w0:w1].mean((2, 3))
-    return _result(_ADAPTIVE, out, (input,), (x.shape, tuple(rh), tuple(rw)))
+    out, attrs = _ADAPTIVE.fwd(x, (oh, ow))
+    return _result(_ADAPTIVE, out, (input,), attrs)
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:

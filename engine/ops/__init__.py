@@ -12,7 +12,17 @@ its closed form and derives its matrix form from ``sym``.
 
 from __future__ import annotations
 
-from . import elementwise, linalg, nn, nn_loss, ordering, reduce, shape  # noqa: F401  (register rows)
+from . import (  # noqa: F401  (register rows)
+    elementwise,
+    linalg,
+    nn,
+    nn_conv,
+    nn_loss,
+    nn_pool,
+    ordering,
+    reduce,
+    shape,
+)
 from .elementwise import _sign  # noqa: F401  (NP.sign: sign(nan) is 0, as PyTorch's)
 from .table import OPS, Op, is_elementwise, pair, register, unregister, watch  # noqa: F401
 
