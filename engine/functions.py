@@ -334,9 +334,10 @@ def matmul(a, b):
         # the common case first: two matrices of one float dtype that fit
         if (x.ndim == 2 and y.ndim == 2 and x.dtype is y.dtype and x.shape[1] == y.shape[0]
                 and x.dtype.kind == "f"):
-            out = _wrap(x @ y)
+            out, attrs = _MM_FWD(x, y)
+            out = _wrap(out)
             if (a._rg or b._rg) and _mode.enabled:
-                record(_MM, out, (a, b), (x.shape, y.shape))
+                record(_MM, out, (a, b), attrs)
             return out
     a, b = _t(a), _t(b)
     x, y = a._data, b._data
@@ -359,10 +360,13 @@ def matmul(a, b):
                            f"[{x.shape[-1]}] but got: [{y.shape[0 if y.ndim == 1 else -2]}].")
     key = ("dot" if x.ndim == 1 and y.ndim == 1 else "mv" if x.ndim == 2 and y.ndim == 1 else
            "mm" if x.ndim <= 2 and y.ndim <= 2 else "bmm")
-    return _result(OPS[key], np.asarray(np.matmul(x, y)), (a, b), (x.shape, y.shape))
+    row = OPS[key]
+    out, attrs = row.fwd(x, y)
+    return _result(row, out, (a, b), attrs)
 
 
 _MM = OPS["mm"]
+_MM_FWD = _MM.fwd
 
 
 # the fixed-rank products check ranks as ATen does (matmul itself broadcasts and would accept)

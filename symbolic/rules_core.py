@@ -1,5 +1,5 @@
-"""Rules for the engine's core ops (reductions, shape ops, matmul, softmax; the elementwise rows
-of ``engine.ops`` carry theirs) and the losses of ``engine.nn.functional``. Imported by
+"""Rules for the engine's core ops (reductions, shape ops, softmax; the elementwise and linear
+algebra rows of ``engine.ops`` carry theirs) and the losses of ``engine.nn.functional``. Imported by
 ``symbolic.rules``."""
 
 from __future__ import annotations
@@ -126,10 +126,6 @@ CORE = {
     "setitem": _setitem,
     "cat": lambda ns, args, attrs, out_shape: np.concatenate(args, axis=attrs[0]),
     "stack": lambda ns, args, attrs, out_shape: np.stack(args, axis=attrs[0]),
-    "mm": lambda ns, args, attrs, out_shape: ns.matmul(args[0], args[1]),
-    "dot": lambda ns, args, attrs, out_shape: ns.matmul(args[0], args[1]),
-    "mv": lambda ns, args, attrs, out_shape: ns.matmul(args[0], args[1]),
-    "bmm": lambda ns, args, attrs, out_shape: ns.matmul(args[0], args[1]),
     "softmax": _softmax_rule(_softmax),
     "log_softmax": _softmax_rule(_log_softmax),
 }
@@ -181,7 +177,6 @@ def _bce_logits(ns, args, attrs, out_shape):
 
 
 CORE.update({
-    "addmm": lambda ns, args, attrs, out_shape: args[0] + ns.matmul(args[1], args[2]),
     "nll_loss": _nll,
     "nll_loss2d": _nll,
     "mse_loss": _mse,

@@ -2,8 +2,8 @@
 the losses (``nn.losses``, ``nn.losses_extra``) and the layer families come from their own
 modules and are re-exported.
 
-``linear`` is an op row registered here (one ``AddmmBackward0`` node, as PyTorch records it) with
-a VJP written against the math namespace ``m`` so that ``create_graph=True`` works through it.
+``linear`` on a batch with a bias runs the ``addmm`` row of ``engine.ops.linalg`` (one
+``AddmmBackward0`` node, as PyTorch records it).
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ import numpy as np
 
 from ..elementwise_extra import hardtanh
 from ..grad_mode import mode as _mode
-from ..ns import NP
-from ..ops import OPS, register
+from ..ops import OPS
 from ..tensor import Tensor, _result, _wrap
 from .activation_functions import dropout, elu, gelu, leaky_relu, silu, softplus
 from .losses import (
@@ -44,26 +43,7 @@ def tanh(input: Tensor) -> Tensor:
 
 
 
-# ---- linear --------------------------------------------------------------------------------------
-def _addmm_vjp(m, g, out, s, a, need):
-    """out = b + x @ Wt: db = sum_rows(g), dx = g @ Wt.T, dWt = x.T @ g."""
-    _, x, wt = s
-    if m is NP:  # the training hot path: plain array methods, no namespace indirection
-        db = (g.sum(0) if a == g.shape[1:] else m.sum_to(g, a)) if need[0] else None
-        dx = g @ wt.T if need[1] else None
-        # (g.T @ x).T: TBackward0 then hands the weight a C-ordered (out, in) array to keep
-        dwt = (g.T @ x).T if need[2] else None
-        return db, dx, dwt
-    db = m.sum_to(g, a) if need[0] else None
-    dx = m.matmul(g, m.swap_last(wt)) if need[1] else None
-    dwt = m.swap_last(m.matmul(m.swap_last(g), x)) if need[2] else None
-    return db, dx, dwt
-
-
-_ADDMM = register("addmm", "AddmmBackward0", None, _addmm_vjp, save_inputs=True,
-                  doc="b + x @ Wt (nn.Linear on a batch)")
-
-
+# ---- linear (the addmm row: engine.ops.linalg) ---------------------------------------------
 def _check_mm(x, w):
     if x.shape[-1] != w.shape[-1]:
         rows = int(np.prod(x.shape[:-1], dtype=np.int64)) if x.ndim > 1 else 1
@@ -75,6 +55,10 @@ def _check_mm(x, w):
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
                            f"{names.get(x.dtype, x.dtype.name)} != "
                            f"{names.get(w.dtype, w.dtype.name)}")
+
+
+_ADDMM = OPS["addmm"]
+_ADDMM_FWD = _ADDMM.fwd
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -92,13 +76,10 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         lead = x.shape[:-1]
         flat = input.reshape(-1, x.shape[-1]) if x.ndim != 1 else input.reshape(1, x.shape[-1])
         return linear(flat, weight, bias).reshape(*lead, w.shape[0])
-    b = bias._data
-    out = x @ w.T
-    out += b
+    out, attrs = _ADDMM_FWD(bias._data, x, w.T)
     if not (_mode.enabled and (weight._rg or bias._rg or input._rg)):
         return _wrap(out)
-    return _result(_ADDMM, out, (bias, input, weight.t()), b.shape, True)
-
+    return _result(_ADDMM, out, (bias, input, weight.t()), attrs, True)
 
 
 __all__ = [

@@ -1,13 +1,39 @@
-"""Linear algebra op rows: ``mm``, ``dot``, ``mv``, ``bmm``."""
+"""Linear algebra op rows: ``mm``, ``dot``, ``mv``, ``bmm`` and ``addmm`` (``nn.Linear`` on a
+batch), each with its numpy forward, its VJP and its symbolic forward.
+
+A forward takes the validated input arrays and returns ``(out, attrs)``; the public functions
+(``engine.functions.matmul`` and its fixed-rank forms, ``engine.nn.functional.linear``) check
+the arguments with PyTorch's messages, call the row's forward and record the row's node.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..ns import NP
 from .table import pair, register
 
 
-# ---- linear algebra ---------------------------------------------------------------------------
+# ---- forwards -----------------------------------------------------------------------------------
+def mm_np(x, y):
+    """``x @ y`` with at most two dims each (the training hot path: one BLAS call)."""
+    return x @ y, (x.shape, y.shape)
+
+
+def _matmul_fwd(x, y):
+    # 1-D @ 1-D gives a numpy scalar: the row's output is always an array
+    return np.asarray(np.matmul(x, y)), (x.shape, y.shape)
+
+
+def addmm_np(b, x, wt):
+    """``b + x @ wt`` (``wt`` is the weight's transpose): the product's own buffer takes the
+    bias in place, so the sum costs no second allocation."""
+    out = x @ wt
+    out += b
+    return out, b.shape
+
+
+# ---- VJPs -------------------------------------------------------------------------------------
 def _matmul_vjp(m, g, out, s, a, need):
     x, y = s
     sx, sy = a
@@ -33,7 +59,38 @@ def _matmul_vjp(m, g, out, s, a, need):
     return pair(need, dx, dy)
 
 
-register("mm", "MmBackward0", np.matmul, _matmul_vjp, save_inputs=True, doc="a @ b (2-D)")
-register("dot", "DotBackward0", np.matmul, _matmul_vjp, save_inputs=True, doc="a @ b (1-D)")
-register("mv", "MvBackward0", np.matmul, _matmul_vjp, save_inputs=True, doc="a @ b (2-D, 1-D)")
-register("bmm", "BmmBackward0", np.matmul, _matmul_vjp, save_inputs=True, doc="a @ b (batched)")
+def _addmm_vjp(m, g, out, s, a, need):
+    """out = b + x @ Wt: db = sum_rows(g), dx = g @ Wt.T, dWt = x.T @ g."""
+    _, x, wt = s
+    if m is NP:  # the training hot path: plain array methods, no namespace indirection
+        db = (g.sum(0) if a == g.shape[1:] else m.sum_to(g, a)) if need[0] else None
+        dx = g @ wt.T if need[1] else None
+        # (g.T @ x).T: TBackward0 then hands the weight a C-ordered (out, in) array to keep
+        dwt = (g.T @ x).T if need[2] else None
+        return db, dx, dwt
+    db = m.sum_to(g, a) if need[0] else None
+    dx = m.matmul(g, m.swap_last(wt)) if need[1] else None
+    dwt = m.swap_last(m.matmul(m.swap_last(g), x)) if need[2] else None
+    return db, dx, dwt
+
+
+# ---- symbolic forwards (symbolic's rule protocol: ns, args, attrs, out_shape) -------------------
+def _matmul_sym(ns, args, attrs, out_shape):
+    return ns.matmul(args[0], args[1])
+
+
+def _addmm_sym(ns, args, attrs, out_shape):
+    return args[0] + ns.matmul(args[1], args[2])
+
+
+# ---- rows -------------------------------------------------------------------------------------
+MM = register("mm", "MmBackward0", mm_np, _matmul_vjp, save_inputs=True,
+              doc="a @ b (2-D)", sym=_matmul_sym)
+register("dot", "DotBackward0", _matmul_fwd, _matmul_vjp, save_inputs=True, doc="a @ b (1-D)",
+         sym=_matmul_sym)
+register("mv", "MvBackward0", _matmul_fwd, _matmul_vjp, save_inputs=True,
+         doc="a @ b (2-D, 1-D)", sym=_matmul_sym)
+register("bmm", "BmmBackward0", _matmul_fwd, _matmul_vjp, save_inputs=True,
+         doc="a @ b (batched)", sym=_matmul_sym)
+ADDMM = register("addmm", "AddmmBackward0", addmm_np, _addmm_vjp, save_inputs=True,
+                 doc="b + x @ Wt (nn.Linear on a batch)", sym=_addmm_sym)

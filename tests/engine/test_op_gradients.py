@@ -122,6 +122,7 @@ CASES = [
     ("vm", "mm", lambda a, b: a @ b, [r(3), r(3, 2)]),
     ("bmm", "bmm", lambda a, b: a @ b, [r(2, 2, 3), r(2, 3, 2)]),
     ("bmm_bcast", "bmm", lambda a, b: a @ b, [r(2, 2, 3), r(3, 2)]),
+    ("addmm", "addmm", lambda x, w, b: _F().linear(x, w, b) ** 2, [r(4, 3), r(2, 3), r(2)]),
     ("softmax", "softmax", lambda a: a.softmax(1), [r(2, 3)]),
     ("log_softmax", "log_softmax", lambda a: a.log_softmax(0), [r(3, 2)]),
     # activations, ordering and masking (tutorial MLPs); more in test_activations/test_sort_ops
