@@ -1,0 +1,132 @@
+"""The linear algebra rows (``engine/ops/linalg.py``: mm, dot, mv, bmm, addmm) are whole: each
+has a numpy forward the public op runs, records its node, differentiates as finite differences
+say, has a symbolic rule giving the forward's value, and agrees with PyTorch. (The matrix-form
+rules of these keys stay in ``symbolic.matrix_rules``: they build sympy matrix expressions.)
+
+And an MLP training step in float32 stays in float32 throughout, forward and backward."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rows_util import (Sample, check_backward, check_forward, check_node, check_rule,
+                       check_torch, family_keys)
+
+import engine
+import engine.nn.functional as F
+from engine.ops import OPS
+from engine.ops import linalg as family
+
+rng = np.random.default_rng(5)
+
+
+def r(*shape):
+    return rng.uniform(-2.0, 2.0, shape)
+
+
+SAMPLES = [
+    Sample("mm", lambda a, b: a @ b, [r(2, 3), r(3, 4)], {},
+           lambda t, a, b: a @ b),
+    Sample("dot", engine.dot, [r(3), r(3)], {}, lambda t, a, b: t.dot(a, b)),
+    Sample("mv", engine.mv, [r(2, 3), r(3)], {}, lambda t, a, b: t.mv(a, b)),
+    Sample("bmm", engine.bmm, [r(2, 2, 3), r(2, 3, 4)], {}, lambda t, a, b: t.bmm(a, b)),
+    # the row's inputs are the bias, the input and the weight's transpose, as PyTorch records
+    Sample("addmm", lambda b, x, wt: F.linear(x, wt.t(), b), [r(2), r(4, 3), r(3, 2)], {},
+           lambda t, b, x, wt: t.nn.functional.linear(x, wt.t(), b)),
+]
+
+
+def test_every_row_of_the_family_has_a_sample():
+    assert family_keys(family) == {s.key for s in SAMPLES}
+
+
+@pytest.mark.parametrize("s", SAMPLES, ids=str)
+def test_the_public_op_runs_the_rows_forward(s):
+    check_forward(s)
+
+
+@pytest.mark.parametrize("s", SAMPLES, ids=str)
+def test_the_public_op_records_the_rows_node(s):
+    check_node(s)
+
+
+@pytest.mark.parametrize("s", SAMPLES, ids=str)
+def test_the_backward_agrees_with_finite_differences(s):
+    check_backward(s)
+
+
+@pytest.mark.parametrize("s", SAMPLES, ids=str)
+def test_the_symbolic_rule_gives_the_forwards_value(s):
+    pytest.importorskip("sympy")
+    check_rule(s)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("s", SAMPLES, ids=str)
+def test_pytorch_agrees(s):
+    check_torch(s)
+
+
+def test_the_row_forwards_return_their_vjps_attrs():
+    x, w, b = r(4, 3), r(2, 3), r(2)
+    out, attrs = OPS["mm"].fwd(x, w.T)
+    assert attrs == ((4, 3), (3, 2)) and out.shape == (4, 2)
+    out, attrs = OPS["dot"].fwd(x[0], x[1])
+    assert type(out) is np.ndarray and out.shape == () and attrs == ((3,), (3,))
+    out, attrs = OPS["addmm"].fwd(b, x, w.T)
+    np.testing.assert_allclose(out, x @ w.T + b, rtol=1e-12)
+    assert attrs == (2,)
+
+
+def _mlp_step(lib, linear):
+    """One step of a 12-8-3 MLP on float32 data; every tensor the step makes and every grad that
+    reaches a hooked intermediate is collected."""
+    g = np.random.default_rng(0)
+    X = lib.tensor(g.standard_normal((6, 12)).astype(np.float32))
+    y = lib.tensor(g.integers(0, 3, 6))
+    W1 = lib.tensor(g.standard_normal((8, 12)).astype(np.float32), requires_grad=True)
+    b1 = lib.tensor(np.zeros(8, np.float32), requires_grad=True)
+    W2 = lib.tensor(g.standard_normal((3, 8)).astype(np.float32), requires_grad=True)
+    b2 = lib.tensor(np.zeros(3, np.float32), requires_grad=True)
+    seen = []
+    if linear:
+        h = lib.nn.functional.linear(X, W1, b1).relu()
+        z = lib.nn.functional.linear(h, W2, b2)
+        inter = [h, z]
+    else:
+        a = X @ W1.t()
+        ab = a + b1
+        h = ab.relu()
+        z = h @ W2.t() + b2
+        inter = [a, ab, h, z]
+    ls = z.log_softmax(1)
+    loss = -ls[lib.arange(6), y].mean()
+    inter += [ls, loss]
+    for t in inter:
+        t.register_hook(lambda grad: seen.append(grad))
+    loss.backward()
+    params = (W1, b1, W2, b2)
+    return inter, seen, params, loss
+
+
+@pytest.mark.parametrize("linear", [False, True], ids=["matmul", "linear"])
+def test_an_mlp_step_in_float32_stays_float32(linear):
+    inter, seen, params, _ = _mlp_step(engine, linear)
+    assert [t.dtype for t in inter] == [engine.float32] * len(inter)
+    assert len(seen) == len(inter)
+    assert all(g.dtype == engine.float32 for g in seen)
+    assert all(p.grad.dtype == engine.float32 and p.grad.shape == p.shape for p in params)
+    # the weights' grads are laid out like the weights (C-ordered), as PyTorch's are
+    assert all(p.grad.is_contiguous() for p in params)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("linear", [False, True], ids=["matmul", "linear"])
+def test_an_mlp_step_agrees_with_pytorch(linear):
+    torch = pytest.importorskip("torch")
+    _, _, pe, le = _mlp_step(engine, linear)
+    _, _, pt, lt = _mlp_step(torch, linear)
+    np.testing.assert_allclose(le.item(), lt.item(), rtol=1e-6)
+    for e, t in zip(pe, pt, strict=True):
+        assert e.grad.stride() == t.grad.stride()
+        np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-6)
