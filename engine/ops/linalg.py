@@ -15,8 +15,25 @@ from .table import pair, register
 
 
 # ---- forwards -----------------------------------------------------------------------------------
+_F32 = np.dtype(np.float32)
+
+
+def _swap_wins(x, y):
+    """Whether ``x @ y`` is faster as ``(y.T @ x.T).T`` plus a copy back to C order: ``x`` a
+    C-ordered float32 batch of at most 128 rows, ``y`` a transposed weight (``W.t()``) with at
+    least 512 inputs and twice as many outputs as rows. OpenBLAS's sgemm (SkylakeX kernels) then
+    runs 3-20% faster with the operands swapped, copy included (128x784 @ 784x256: 596 -> 557 us);
+    with 256 rows or more, or fewer inputs, the plain product is faster."""
+    m, k = x.shape
+    n = y.shape[1]
+    return (m <= 128 and n >= 2 * m and x.dtype is _F32 and y.dtype is _F32
+            and y.strides == (4, 4 * k) and x.strides == (4 * k, 4))
+
+
 def mm_np(x, y):
     """``x @ y`` with at most two dims each (the training hot path: one BLAS call)."""
+    if x.shape[-1] >= 512 and x.ndim == 2 and y.ndim == 2 and _swap_wins(x, y):
+        return (y.T @ x.T).T.copy(), (x.shape, y.shape)
     return x @ y, (x.shape, y.shape)
 
 
@@ -26,8 +43,12 @@ def _matmul_fwd(x, y):
 
 
 def addmm_np(b, x, wt):
-    """``b + x @ wt`` (``wt`` is the weight's transpose): the product's own buffer takes the
-    bias in place, so the sum costs no second allocation."""
+    """``b + x @ wt`` (``wt`` is the weight's transpose); the sum is taken in the product's own
+    buffer, before the copy back to C order when the operands are swapped (see ``_swap_wins``)."""
+    if x.shape[-1] >= 512 and b.ndim == 1 and _swap_wins(x, wt):
+        out = wt.T @ x.T
+        out += b[:, None]
+        return out.T.copy(), b.shape
     out = x @ wt
     out += b
     return out, b.shape

@@ -130,3 +130,23 @@ def test_an_mlp_step_agrees_with_pytorch(linear):
     for e, t in zip(pe, pt, strict=True):
         assert e.grad.stride() == t.grad.stride()
         np.testing.assert_allclose(e.grad.numpy(), t.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("rows", [8, 128, 256])
+def test_a_batch_times_a_transposed_weight_is_exact_in_either_operand_order(rows):
+    """x @ W.t() and linear at sizes where the forward swaps the operands (up to 128 rows) and
+    where it does not: C-ordered float32 results within float32 rounding of float64's."""
+    g = np.random.default_rng(1)
+    x = g.standard_normal((rows, 640)).astype(np.float32)
+    w = g.standard_normal((320, 640)).astype(np.float32)
+    b = g.standard_normal(320).astype(np.float32)
+    want = x.astype(np.float64) @ w.T.astype(np.float64)
+    X, W, B = engine.tensor(x), engine.tensor(w, requires_grad=True), engine.tensor(b)
+    for got, ref in ((X @ W.t(), want), (F.linear(X, W, B), want + b)):
+        assert got.dtype == engine.float32 and got.is_contiguous()
+        assert got.stride() == (320, 1)
+        np.testing.assert_allclose(got.detach().numpy(), ref, rtol=1e-4, atol=1e-4)
+    out = X @ W.t()
+    out.sum().backward()
+    np.testing.assert_allclose(W.grad.numpy(), np.broadcast_to(x.sum(0), (320, 640)),
+                               rtol=1e-5, atol=1e-4)
