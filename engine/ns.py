@@ -57,6 +57,33 @@ _SAME_WIDTH_INT = {np.dtype(np.float16): np.int16, np.dtype(np.float32): np.int3
                    np.dtype(np.float64): np.int64}
 
 
+# relu's forward takes the maximum against a cached zeros array of the input's dtype: numpy runs
+# its SIMD loop for two contiguous operands, but a slower one against the scalar 0 (a 128x256
+# float32 batch: 13.7 -> 5.5 us). Inputs larger than the cache go through it in chunks.
+_RELU_ZEROS: dict = {}
+_RELU_CHUNK = 1 << 18
+
+
+def relu_np(x):
+    """max(x, 0) for a float array (nan stays nan), in ``x``'s dtype."""
+    n = x.size
+    if not x.ndim or not x.flags.c_contiguous:
+        return np.maximum(x, 0.0)  # a float32 array stays float32 with a Python float
+    z = _RELU_ZEROS.get(x.dtype)
+    if z is None or z.size < min(n, _RELU_CHUNK):
+        z = np.zeros(min(max(n, 4096), _RELU_CHUNK), x.dtype)
+        z.flags.writeable = False
+        _RELU_ZEROS[x.dtype] = z
+    flat = x.reshape(-1)
+    if n <= _RELU_CHUNK:
+        return np.maximum(flat, z[:n]).reshape(x.shape)
+    out = np.empty_like(flat)
+    for i in range(0, n, _RELU_CHUNK):
+        j = min(i + _RELU_CHUNK, n)
+        np.maximum(flat[i:j], z[:j - i], out=out[i:j])
+    return out.reshape(x.shape)
+
+
 def relu_grad_np(g, y):
     """PyTorch's threshold_backward: 0 where ``y <= 0``, else ``g`` (a nan output passes its grad
     on). For float arrays of one shape and at least one dim, the grad's bits ANDed with an

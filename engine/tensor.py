@@ -31,7 +31,7 @@ from .dispatch import (  # noqa: F401  (re-exported: the families import them fr
     record_outputs,
 )
 from .grad_mode import mode as _mode
-from .ns import erf_np
+from .ns import erf_np, relu_np
 from .ops import OPS
 from .tensor_data import (  # noqa: F401  (re-exported, as above)
     Size,
@@ -430,7 +430,7 @@ class _TensorMethods:
     def relu(self):
         x = self._data
         if x.dtype.kind == "f":
-            out = np.maximum(x, 0.0)  # a float32 array stays float32 with a Python float
+            out = relu_np(x)
             t = _wrap(out if type(out) is np.ndarray else np.asarray(out))  # 0-d: a scalar
             if self._rg and _mode.enabled:
                 record(_RELU, t, (self,))
