@@ -148,15 +148,12 @@ class AnalysisFeature:
         code = state.symbolic_code
         ran = state.result.seconds if state.result is not None else 0.0
 
-        def work():
-            from desktop.symbolic_rerun import (AUTO_RERUN_SECONDS, RERUN_SECONDS,
-                                                with_independent_checks)
-            from symbolic import Options, check_all
+        def work():  # waits for the check's own process: sympy never holds the GUI's GIL
+            from desktop.check_process import run_check
+            from desktop.symbolic_rerun import AUTO_RERUN_SECONDS, RERUN_SECONDS
 
-            # the panel renders LaTeX; the unicode pretty form would only be a tooltip
-            reports = check_all(calls, Options(time_limit=limit, pretty=False), cancel=token)
-            return with_independent_checks(reports, calls, code, AUTO_RERUN_SECONDS if auto
-                                           else RERUN_SECONDS, token, ran)
+            return run_check(calls, limit, code, AUTO_RERUN_SECONDS if auto else RERUN_SECONDS,
+                             token, ran)
 
         job = self.ctl.jobs.start(work, "stepgrad-symbolic")
         self._check_job = job

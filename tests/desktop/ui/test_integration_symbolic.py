@@ -37,6 +37,13 @@ def app(qtbot, settings, tmp_path, monkeypatch):
     yield from app_fixture(qtbot, settings, tmp_path, monkeypatch)
 
 
+def _check_in_this_process(monkeypatch):
+    """The checker patched below lives in this process: the check must run here to see it."""
+    from desktop import check_process
+
+    monkeypatch.setattr(check_process, "OUT_OF_PROCESS", False)
+
+
 def _check(qtbot, window, controller, timeout=60000):
     with qtbot.waitSignal(controller.symbolic_finished, timeout=timeout) as blocker:
         window.symbolic.compute.click()
@@ -120,6 +127,7 @@ def test_a_training_loop_checks_its_first_and_last_calls(app, qtbot):
 
 
 def test_cancel_returns_at_once(app, qtbot, monkeypatch):
+    _check_in_this_process(monkeypatch)
     window, controller = app
     run_source(qtbot, window, controller, SEED)
     import symbolic
@@ -175,6 +183,7 @@ def test_function_plot_of_a_script_function(app, qtbot):
 
 
 def test_the_panels_time_limit_stops_a_derivation_that_never_ends(app, qtbot, monkeypatch):
+    _check_in_this_process(monkeypatch)
     window, controller = app
     run_source(qtbot, window, controller, SEED)
     import symbolic.checker

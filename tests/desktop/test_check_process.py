@@ -1,0 +1,131 @@
+"""The symbolic check in its own process: the same reports as the check in a thread, none of its
+work in the app's process (so it never holds the app's GIL), Cancel answered, a process that
+does not stop is ended, and calls that cannot be sent are checked in the thread as before."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+
+import pytest
+
+from desktop import check_process
+from desktop.runner import compile_script
+from engine import observe
+from engine.script_namespace import new_namespace
+from symbolic import CancelToken, Recorder
+
+SCRIPT = """\
+import torch
+w = torch.randn(3, requires_grad=True)
+x = torch.randn(4, 3)
+loss = torch.tanh(x @ w).pow(2).mean()
+loss.backward()
+"""
+
+WRONG_RELU = """\
+import torch
+
+class MyReLU(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        x, = ctx.saved_tensors
+        return grad_output * 2 * (x > 0).float()
+
+x = torch.tensor([-1.0, 0.5, 2.0], requires_grad=True)
+y = MyReLU.apply(x).sum()
+y.backward()
+"""
+
+
+def _record(source):
+    code = compile_script(source)
+    rec = Recorder()
+    with observe.observing(rec):
+        exec(code, new_namespace(print=lambda *a, **k: None))
+    return code, rec.calls
+
+
+def _same(a, b):
+    # the seconds each took are the only field that may differ
+    return [dataclasses.replace(r, seconds=0.0) for r in a] == \
+        [dataclasses.replace(r, seconds=0.0) for r in b]
+
+
+@pytest.mark.parametrize("source", [SCRIPT, WRONG_RELU], ids=["tanh", "custom-function"])
+def test_the_process_answers_what_the_thread_would(source, monkeypatch):
+    code, calls = _record(source)
+    remote = check_process.run_check(calls, 20.0, code, 10.0, CancelToken())
+    monkeypatch.setattr(check_process, "OUT_OF_PROCESS", False)
+    local = check_process.run_check(calls, 20.0, code, 10.0, CancelToken())
+    assert _same(remote, local)
+    assert remote[0].independent.status in ("agree", "disagree")  # the script was re-run
+    assert remote[0].ok == (source is SCRIPT)
+    assert check_process.server().child.pid != os.getpid()
+
+
+def test_none_of_the_checks_work_runs_in_the_apps_process(monkeypatch):
+    """What keeps a debugger step from waiting for the check: the app's process does none of
+    it (here it would raise), it only waits on a pipe."""
+    code, calls = _record(SCRIPT)
+
+    def not_here(*_args, **_kwargs):
+        raise AssertionError("the check ran in the app's process")
+
+    monkeypatch.setattr(check_process, "check_calls", not_here)
+    (report,) = check_process.run_check(calls, 20.0, code, 10.0, CancelToken())
+    assert report.ok and report.independent.status == "agree"
+
+
+def test_a_cancelled_check_answers_as_cancelled():
+    code, calls = _record(SCRIPT)
+    token = CancelToken()
+    token.cancel()
+    (report,) = check_process.run_check(calls, 20.0, code, 10.0, token)
+    assert report.cancelled
+    assert report.independent.text == "the script was not re-run: cancelled"
+
+
+def test_a_process_that_does_not_answer_a_cancel_is_ended(monkeypatch):
+    server = check_process.CheckServer()
+    monkeypatch.setattr(check_process, "_SERVER", server)
+    monkeypatch.setattr(check_process, "GRACE", 0.2)
+    # stands in for a check stuck in one long C call: it never reads nor answers
+    stuck = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+    server.child = stuck
+    code, calls = _record(SCRIPT)
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(check_process.CheckProcessError, match="did not stop"):
+        check_process.run_check(calls, 20.0, code, 10.0, token)
+    assert stuck.poll() is not None and server.child is None
+    # the next check gets a process of its own
+    (report,) = check_process.run_check(calls, 20.0, code, 10.0, CancelToken())
+    assert report.ok
+    child = server.child
+    server.stop()
+    assert child.poll() is not None
+
+
+def test_calls_that_cannot_be_sent_are_checked_in_the_thread(monkeypatch):
+    code, calls = _record(SCRIPT)
+    calls[0].notes.append(lambda: None)  # a lambda does not pickle
+    seen = []
+    monkeypatch.setattr(check_process, "check_calls", lambda *a: seen.append(a) or ["local"])
+    assert check_process.run_check(calls, 20.0, code, 10.0, CancelToken()) == ["local"]
+    assert len(seen) == 1
+
+
+def test_the_process_ends_with_the_app():
+    child = check_process.CheckServer()._start()
+    child.stdin.close()  # what the app's exit does to the pipe
+    assert child.wait(timeout=30) == 0
+    child.stdout.close()
