@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.frame_layout import clusters_of, framed_layout
 from desktop.graph_groups import GroupState, NodeGroup, Projection
 from desktop.model import GraphNode, GraphSnapshot, NodeKind
 from desktop.node_index import node_index
@@ -333,9 +334,10 @@ class GraphView(QWidget):
         self._pending = pending
         self._show_notes([*notes, f"Laying out {len(drawn.nodes)} boxes…"])
         token, fn, ready = self._token, self._run_layout, self._layout_ready
+        projection = self.projection  # the worker must not see a later stop's
 
         def work() -> None:
-            positions = fn(drawn, sizes)
+            positions = fn(drawn, sizes, projection)
             with contextlib.suppress(RuntimeError):  # the view was closed meanwhile
                 ready.emit(token, positions)
 
@@ -406,13 +408,21 @@ class GraphView(QWidget):
             self.scene.addItem(frame)
             self.frames.append(frame)
 
-    def _run_layout(self, snapshot: GraphSnapshot, sizes) -> dict:
+    def _run_layout(self, snapshot: GraphSnapshot, sizes, projection=None) -> dict:
+        """Positions for ``snapshot`` (drawn under ``projection``, default the current one):
+        each open group's boxes are laid out together, so its frame holds only them."""
+        projection = self.projection if projection is None else projection
         try:
-            if accepts_sizes(self.layout_fn):
-                return self.layout_fn(snapshot, sizes=sizes)
-            return self.layout_fn(snapshot)
+            clusters = clusters_of(projection.frames, projection.drawn_id,
+                                   {n.id for n in snapshot.nodes})
+            return framed_layout(self._flat_layout, snapshot, sizes, clusters)
         except Exception:  # a broken layout must not lose the graph: fall back
             return layered_layout(snapshot)
+
+    def _flat_layout(self, snapshot: GraphSnapshot, sizes) -> dict:
+        if accepts_sizes(self.layout_fn):
+            return self.layout_fn(snapshot, sizes=sizes)
+        return self.layout_fn(snapshot)
 
     def _on_layout_ready(self, token: int, positions) -> None:
         if token == self._token and self._pending is not None:  # else a newer snapshot won
