@@ -180,6 +180,7 @@ def server() -> CheckServer:
 def _serve() -> None:
     import queue
 
+    from desktop.process_exit import exit_now
     from symbolic import CancelToken
 
     # the protocol keeps the original pipes; the script re-run by the check sees /dev/null as
@@ -198,7 +199,7 @@ def _serve() -> None:
                 (n,) = _HEADER.unpack(_read_exactly(fd_in, _HEADER.size))
                 data = _read_exactly(fd_in, n)
             except (EOFError, OSError):
-                os._exit(0)  # the app is gone: so is its check
+                exit_now(0)  # the app is gone: so is its check (even one stuck in C)
             try:
                 kind, body = pickle.loads(data)
             except Exception as exc:  # noqa: BLE001 - answered as the request's failure
