@@ -131,6 +131,9 @@ def local_derivative(op: str, input_shapes: tuple[tuple[int, ...], ...] = (),
     shapes of its inputs), used for reductions; ``exponent`` p of a PowBackward0 when known
     (``infer_exponent``), else it stays a symbol."""
     import sympy as sp
+    # sp.simplify (``_tidy``) imports sympy.physics.units on its first call, 0.6 s holding
+    # the GIL: taken with sympy's own import in the first closed form, not in a later step's
+    import sympy.physics.units  # noqa: F401
 
     from symbolic.rules import RULES, SYM, apply
 

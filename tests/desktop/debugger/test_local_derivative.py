@@ -80,3 +80,20 @@ def test_the_exponent_of_pow_is_read_off_the_values_when_it_explains_them():
     assert "p = 2" in d.note
     assert dict(local_derivative("PowBackward0", ((5, 1),)).partials)["∂out/∂a"] == \
         "a**(p - 1)*p"
+
+
+def test_the_first_closed_form_takes_the_imports_a_later_one_would_need():
+    """sympy's simplify imports sympy.physics.units on its first call (0.6 s holding the GIL):
+    that import belongs to the first closed form (with sympy's own), not to a later step,
+    where it would stall the window's rendering of the steps that follow."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\n"
+             "from desktop.debugger.local_derivative import local_derivative\n"
+             "local_derivative('MeanBackward0', ((2,),))\n"
+             "print('sympy.physics.units' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"
