@@ -33,7 +33,7 @@ from pathlib import Path
 
 OUT_OF_PROCESS = os.name == "posix"  # waiting on the pipe with a timeout needs select() on it
 GRACE = 2.0  # seconds a cancelled check gets to answer before its process is ended
-_POLL = 0.02  # how often the waiting thread looks at the cancel token
+_POLL = 0.05  # how often the waiting thread looks at the cancel token (a wake-up takes the GIL)
 _HEADER = struct.Struct("<Q")
 
 

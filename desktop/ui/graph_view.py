@@ -413,6 +413,8 @@ class GraphView(QWidget):
         each open group's boxes are laid out together, so its frame holds only them."""
         projection = self.projection if projection is None else projection
         try:
+            if not accepts_sizes(self.layout_fn):  # it cannot make room for a group's block
+                return self.layout_fn(snapshot)
             clusters = clusters_of(projection.frames, projection.drawn_id,
                                    {n.id for n in snapshot.nodes})
             return framed_layout(self._flat_layout, snapshot, sizes, clusters)
@@ -420,9 +422,7 @@ class GraphView(QWidget):
             return layered_layout(snapshot)
 
     def _flat_layout(self, snapshot: GraphSnapshot, sizes) -> dict:
-        if accepts_sizes(self.layout_fn):
-            return self.layout_fn(snapshot, sizes=sizes)
-        return self.layout_fn(snapshot)
+        return self.layout_fn(snapshot, sizes=sizes)
 
     def _on_layout_ready(self, token: int, positions) -> None:
         if token == self._token and self._pending is not None:  # else a newer snapshot won

@@ -185,3 +185,40 @@ def test_find_reaches_a_node_inside_a_collapsed_group_through_its_box(qtbot):
     assert "loop line 5 ×400" in view.detail.toPlainText()
     assert view.find_node("sumbackward") == 2  # drawn as itself
     assert view.find_node("nothing like it") is None
+
+
+MODULES = """\
+import torch
+import torch.nn as nn
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 1))
+x = torch.randn(16, 4)
+y = torch.randn(16, 1)
+total = 0
+for step in range(30):
+    out = model(x)
+    total = total + ((out - y) ** 2).mean()
+total.backward()
+"""
+
+
+def test_an_open_groups_frame_in_the_scene_covers_only_its_own_boxes(qtbot):
+    from desktop.runner import run_script
+
+    from desktop.layout import layout
+
+    graph = run_script(MODULES).graph
+    view = make_view(qtbot)
+    view.set_layout_fn(layout)  # the app's layout (box sizes known)
+    top = {g.key for g in graph.groups if g.parent is None}
+    for g in graph.groups:  # two levels open: a module call's boxes beside the loop's
+        if g.parent is None or g.parent in top:
+            view.groups.set_open(g.key, True)
+    show(qtbot, view, graph)
+    assert len(view.frames) > 5
+    for frame in view.frames:
+        members = {view.drawn_id(m) for m in frame.group.members}
+        rect = frame.sceneBoundingRect()
+        strangers = [i for i, item in view.node_items.items()
+                     if i not in members and rect.intersects(item.sceneBoundingRect())]
+        assert not strangers, f"{frame.group.title} covers {strangers}"
