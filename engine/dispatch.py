@@ -177,6 +177,14 @@ def _result(op, arr, inputs, attrs=None, rg=None):
     return out
 
 
+def call(op, inputs, *params):
+    """Run row ``op``'s forward on the arrays of tensors ``inputs`` with the op's checked
+    arguments ``params`` (``fwd(*arrays, *params) -> (out, attrs)``) and record the result: the
+    public function of a one-output row, after its argument checks, is this one line."""
+    out, attrs = op.fwd(*[t._data for t in inputs], *params)
+    return _result(op, out, inputs, attrs)
+
+
 # ---- type promotion ---------------------------------------------------------------------------
 
 

@@ -318,8 +318,11 @@ def where(condition, input=None, other=None):
         other = _wrap(np.asarray(other, dtype=_scalar_dtype(other, a)))
     b = other
     dt = _promote(a, b)
-    out = np.where(c, a._data.astype(dt, copy=False), b._data.astype(dt, copy=False))
-    return _result(OPS["where"], out, (a, b), (c, a._data.shape, b._data.shape))
+    out, attrs = _WHERE.fwd(a._data.astype(dt, copy=False), b._data.astype(dt, copy=False), c)
+    return _result(_WHERE, out, (a, b), attrs)
+
+
+_WHERE = OPS["where"]
 
 
 def _scalar_dtype(x, partner):

@@ -9,66 +9,32 @@ from __future__ import annotations
 
 import builtins
 import math
+import warnings
 
 import numpy as np
 
 from . import functions
-from .dispatch import record_outputs
+from .dispatch import call, record_outputs
 from .grad_mode import mode as _mode
-from .ops import OPS, register
+from .ops import OPS
 from .return_types import return_type
 from .tensor import Tensor, _dims, _result, _wrap
 
 
-# ---- trace and diagonals --------------------------------------------------------------------------
-def _trace_vjp(m, g, out, s, a, need):
-    shape, dtype = a
-    return (g * np.eye(*shape, dtype=dtype),)
-
-
-register("trace", "TraceBackward0", None, _trace_vjp, doc="trace(a)")
-
-
+# ---- trace and diagonals (rows in engine.ops.diag) -----------------------------------------------
 def _trace(self):
     x = self._data
     if x.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {x.ndim}")
-    dt = np.int64 if x.dtype.kind in "biu" else x.dtype
-    return _result(OPS["trace"], np.asarray(np.trace(x), dtype=dt), (self,),
-                   (x.shape, x.dtype), self._rg)
-
-
-def _diag_positions(n, offset):
-    rows = np.arange(n) + builtins.max(-offset, 0)
-    cols = np.arange(n) + builtins.max(offset, 0)
-    return rows, cols
-
-
-def _diag_embed_vjp(m, g, out, s, a, need):
-    n, offset, d1, d2 = a
-    rows, cols = _diag_positions(n, offset)
-    if isinstance(g, np.ndarray):
-        return (np.moveaxis(g, (d1, d2), (-2, -1))[..., rows, cols],)
-    return (g.movedim((d1, d2), (-2, -1))[..., rows, cols],)
-
-
-register("diag_embed", "DiagEmbedBackward0", None, _diag_embed_vjp, doc="diag_embed(a)")
+    return call(OPS["trace"], (self,))
 
 
 def _diag_embed(self, offset=0, dim1=-2, dim2=-1):
-    x = self._data
-    n = x.shape[-1] if x.ndim else 1
-    size = n + abs(offset)
-    ndim = x.ndim + 1
+    ndim = self._data.ndim + 1
     d1, d2 = _dims(dim1, ndim)[0], _dims(dim2, ndim)[0]
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    out = np.zeros(x.shape[:-1] + (size, size), dtype=x.dtype)
-    rows, cols = _diag_positions(n, offset)
-    out[..., rows, cols] = x
-    out = np.moveaxis(out, (-2, -1), (d1, d2))
-    return _result(OPS["diag_embed"], np.ascontiguousarray(out), (self,), (n, offset, d1, d2),
-                   self._rg)
+    return call(OPS["diag_embed"], (self,), offset, d1, d2)
 
 
 def _movedim(self, source, destination):
@@ -93,18 +59,8 @@ def _movedim(self, source, destination):
     return self.permute(*order) if x.ndim else self.view_as(self)
 
 
-# ---- median, mode -----------------------------------------------------------------------------------
+# ---- median, mode, var_mean, std_mean (rows in engine.ops.reduce_stats) ------------------------
 _MEDIAN, _MODE = return_type("median"), return_type("mode")
-
-
-def _evenly_vjp(m, g, out, s, a, need):
-    mask, count = a  # the gradient is shared by every element equal to the result
-    return (g * mask / count,)
-
-
-register("median", "MedianBackward0", None, _evenly_vjp, doc="median(a)")
-register("median_dim", "MedianBackward1", None, OPS["max_dim"].vjp, doc="median(a, dim)")
-register("mode", "ModeBackward0", None, OPS["max_dim"].vjp, doc="mode(a, dim)")
 
 
 def _median(self, dim=None, keepdim=False):
@@ -112,104 +68,49 @@ def _median(self, dim=None, keepdim=False):
     if dim is None:
         if x.size == 0:
             return _wrap(np.asarray(np.nan, dtype=x.dtype))
-        flat = np.sort(x.reshape(-1), kind="stable")
-        value = flat[(flat.size - 1) // 2]
-        mask = (x == value).astype(x.dtype)
-        return _result(OPS["median"], np.asarray(value, dtype=x.dtype), (self,),
-                       (mask, builtins.int(mask.sum()) or 1), self._rg)
+        return call(OPS["median"], (self,))
     (d,) = _dims(dim, x.ndim)
     if x.ndim == 0:
         return _MEDIAN(self.clone(), _wrap(np.asarray(0)))
-    order = np.argsort(x, axis=d, kind="stable")
-    k = (x.shape[d] - 1) // 2
-    idx = np.take(order, [k], axis=d)
-    return _select(self, "median_dim", _MEDIAN, d, idx, keepdim)
+    return _select(self, "median_dim", _MEDIAN, d, keepdim)
 
 
-def _select(self, key, kind, d, idx, keepdim):
-    x = self._data
-    vals = np.take_along_axis(x, idx, axis=d)
-    if not keepdim:
-        vals = vals.squeeze(d)
-    indices = _wrap(np.asarray(idx if keepdim else idx.squeeze(d), dtype=np.int64))
-    values = _result(OPS[key], np.asarray(vals), (self,), (x.shape, d, keepdim, idx), self._rg)
-    return kind(values, indices)
+def _select(self, key, kind, d, keepdim):
+    op = OPS[key]
+    (vals, idx), attrs = op.fwd(self._data, d, keepdim)
+    return kind(_result(op, vals, (self,), attrs, self._rg), _wrap(idx))
 
 
 def _mode_values(self, dim=-1, keepdim=False):
-    x = self._data
-    if x.ndim == 0:
+    if self._data.ndim == 0:
         return _MODE(self.clone(), _wrap(np.asarray(0)))
-    (d,) = _dims(dim, x.ndim)
-    moved = np.moveaxis(x, d, -1)
-    rows = moved.reshape(-1, moved.shape[-1])
-    best = np.empty(rows.shape[0], dtype=np.int64)
-    for i, row in enumerate(rows):
-        values, counts = np.unique(row, return_counts=True)
-        value = values[np.argmax(counts)]  # the smallest of the most frequent
-        best[i] = np.flatnonzero(row == value)[-1]  # its last position, as ATen reports it
-    idx = np.expand_dims(best.reshape(moved.shape[:-1]), d)
-    return _select(self, "mode", _MODE, d, idx, keepdim)
-
-
-# ---- var_mean, std_mean: one node with two outputs ------------------------------------------------
-def _moments_vjp(m, grads, out, s, a, need):
-    key, shape, dims, correction, keepdim = a
-    x = s[0]
-    g_first, g_mean = grads
-    n = _count(shape, dims)
-    total = None
-    if g_first is not None:
-        g = g_first if dims is None or keepdim else m.unsqueeze_dims(g_first, dims)
-        centred = x - m.mean(x, dims, True)
-        scale = 1.0 / (n - correction) if n > correction else math.inf
-        if key == "var_mean":
-            total = g * centred * (2.0 * scale)
-        else:
-            std = (m.sum(centred * centred, dims, True) * scale) ** 0.5
-            total = g * centred * scale / std
-    if g_mean is not None:
-        g = g_mean if dims is None or keepdim else m.unsqueeze_dims(g_mean, dims)
-        part = m.expand(g / n, shape)
-        total = part if total is None else total + part
-    return (total,)
-
-
-def _count(shape, dims):
-    if dims is None:
-        return builtins.int(np.prod(shape, dtype=np.int64))
-    return builtins.int(np.prod([shape[d] for d in dims], dtype=np.int64))
-
-
-register("var_mean", "VarMeanBackward0", None, _moments_vjp, save_inputs=True,
-         doc="var_mean(a)")
-register("std_mean", "StdMeanBackward0", None, _moments_vjp, save_inputs=True,
-         doc="std_mean(a)")
+    (d,) = _dims(dim, self._data.ndim)
+    return _select(self, "mode", _MODE, d, keepdim)
 
 
 def _moments(key, x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     x = functions._t(x)
-    first = "var" if key == "var_mean" else "std"
     data = x._data
+    if data.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
     if correction is None:
         correction = 1 if unbiased in (None, True) else 0
     if isinstance(dim, builtins.bool):
         correction, dim = builtins.int(dim), None
     dims = _dims(dim, data.ndim)
-    from .grad_mode import no_grad
-
-    every = tuple(range(data.ndim))
-    with no_grad():
-        spread = getattr(x, first)(dims, keepdim=keepdim, correction=correction)
-        mean = x.mean(every if dims is None else dims, keepdim=keepdim)
+    n = data.size if dims is None else math.prod([data.shape[d] for d in dims])
+    if n <= correction:
+        first = "var" if key == "var_mean" else "std"
+        warnings.warn(f"{first}(): degrees of freedom is <= 0. Correction should be strictly "
+                      "less than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
+    op = OPS[key]
+    (spread, mean), attrs = op.fwd(data, dims, correction, keepdim)
+    outs = (_wrap(spread), _wrap(mean))
     if x._rg and _mode.enabled:
-        _two_output_node(OPS[key], x, (spread, mean), (key, data.shape, dims, correction, keepdim))
-    return spread, mean
-
-
-def _two_output_node(op, x, outs, attrs):
-    """One node for both outputs, saving the input (PyTorch's VarMeanBackward0 shape)."""
-    record_outputs(op, x, outs, attrs, save_input=True)
+        # one node for both outputs, saving the input (PyTorch's VarMeanBackward0)
+        record_outputs(op, x, outs, attrs, save_input=True)
+    return outs
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):

@@ -45,6 +45,7 @@ from .tensor_data import (  # noqa: F401  (re-exported, as above)
 
 _default = _dtype._default
 _SCALARS = (builtins.float, builtins.int, builtins.bool)
+_RSUB, _RPOW, _CLAMP, _CLAMP_MIN = OPS["rsub"], OPS["rpow"], OPS["clamp"], OPS["clamp_min"]
 LEAF_INPLACE_ERROR = "a leaf Variable that requires grad is being used in an in-place operation."
 
 
@@ -284,8 +285,8 @@ class _TensorMethods:
             return other
         _check_bool_sub(self, other)
         dt = _promote(self, other)
-        # the constant goes in the node's attrs so replays (symbolic/, debugger) can read it
-        return _unary("rsub", self, lambda x: np.asarray(other, dtype=dt) - x.astype(dt), other)
+        out, attrs = _RSUB.fwd(self._data, other, dt)
+        return _result(_RSUB, out, (self,), attrs, self._rg)
 
     def __mul__(self, other):
         return _binary("mul", self, other)
@@ -329,9 +330,8 @@ class _TensorMethods:
             return base.__pow__(self)
         if isinstance(base, np.generic):
             base = base.item()
-        dt = _promote(self, base)
-        out = np.asarray(OPS["pow_tt"].fwd(np.asarray(base, dtype=dt), self._data.astype(dt)))
-        return _result(OPS["rpow"], out, (self,), builtins.float(base), self._rg)
+        out, attrs = _RPOW.fwd(self._data, base, _promote(self, base))
+        return _result(_RPOW, out, (self,), attrs, self._rg)
 
     def __neg__(self):
         return _unary("neg", self)
@@ -425,7 +425,7 @@ class _TensorMethods:
         return _unary("tanh", self)
 
     def sigmoid(self):
-        return _unary("sigmoid", self, _sigmoid)
+        return _unary("sigmoid", self)
 
     def relu(self):
         x = self._data
@@ -435,9 +435,7 @@ class _TensorMethods:
             if self._rg and _mode.enabled:
                 record(_RELU, t, (self,))
             return t
-        if x.dtype.kind == "b":
-            raise _BOOL_ERRORS["relu"]()
-        return _unary("relu", self, lambda x: np.maximum(x, 0, dtype=x.dtype))
+        return _unary("relu", self)
 
     def abs(self):
         return _unary("abs", self)
@@ -474,12 +472,8 @@ class _TensorMethods:
         if x.dtype.kind != "f":
             _check_bool_clamp(x, min, max)
             x = _clamp_promoted(x, min, max)
-        out = np.clip(x, min, max)
-        if out.dtype != x.dtype:
-            out = out.astype(x.dtype)
-        if max is None:
-            return _result(OPS["clamp"], out, (self,), (min, None), self._rg)
-        return _result(OPS["clamp"], out, (self,), (min, max), self._rg)
+        out, attrs = _CLAMP.fwd(x, min, max)
+        return _result(_CLAMP, out, (self,), attrs, self._rg)
 
     clip = clamp
 
@@ -488,8 +482,8 @@ class _TensorMethods:
         if x.dtype.kind != "f":
             _check_bool_clamp(x, min, None)
             x = _clamp_promoted(x, min, None)
-        out = np.maximum(x, min).astype(x.dtype, copy=False)
-        return _result(OPS["clamp_min"], out, (self,), min, self._rg)
+        out, attrs = _CLAMP_MIN.fwd(x, min)
+        return _result(_CLAMP_MIN, out, (self,), attrs, self._rg)
 
     def isnan(self):
         return _wrap(np.isnan(self._data))
@@ -557,16 +551,6 @@ def _clamp_promoted(x, lo, hi):
 
 def _is_acc(fn):
     return fn.op is None and fn._name.endswith("AccumulateGrad")
-
-
-def _sigmoid(x):
-    # split by sign so exp never overflows
-    out = np.empty_like(x)
-    pos = x >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
-    e = np.exp(x[~pos])
-    out[~pos] = e / (1.0 + e)
-    return out
 
 
 def _retype(t, cls):

@@ -10,9 +10,11 @@ import warnings
 import numpy as np
 
 from . import _dtype
-from .dispatch import _MEAN, record
+from .dispatch import _MEAN, call, record
 from .grad_mode import mode as _mode
 from .ops import OPS
+from .ops.reduce import mean_fwd as _mean_fwd
+from .ops.reduce import sum_fwd as _sum_fwd
 from .return_types import return_type
 from .tensor import Tensor, _dims, _rdims, _result, _wrap, bind_methods
 
@@ -20,23 +22,19 @@ from .tensor import Tensor, _dims, _rdims, _result, _wrap, bind_methods
 class _Reductions:
     def sum(self, dim=None, keepdim=False, dtype=None):
         x = self._data
-        if x.dtype.kind in "bui" and dtype is None:
-            x = x.astype(np.int64)
-        elif dtype is not None:
-            x = x.astype(_dtype.to_numpy_dtype(dtype))
         dims = _rdims(dim, x.ndim)
-        out = np.asarray(x.sum(axis=dims, keepdims=keepdim))
-        key = "sum" if dims is None else "sum_dim"
-        return _result(OPS[key], out, (self,), (x.shape, dims if dims is None or x.ndim else None,
-                                                 keepdim), self._rg)
+        out, attrs = _sum_fwd(x, dims, keepdim,
+                              None if dtype is None else _dtype.to_numpy_dtype(dtype))
+        return _result(_SUM if dims is None else _SUM_DIM, out, (self,), attrs, self._rg)
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         x = self._data
-        if dim is None and not keepdim and dtype is None and x.dtype.kind == "f" and x.size:
-            # the loss case, kept short: sum * (1/n) as PyTorch's MeanOps does
-            t = _wrap(np.asarray(np.add.reduce(x, axis=None) * (1.0 / x.size)))
+        if dim is None and not keepdim and dtype is None and x.dtype.kind == "f":
+            # the loss case, kept short
+            out, attrs = _mean_fwd(x, None, False)
+            t = _wrap(out)
             if self._rg and _mode.enabled:
-                record(_MEAN, t, (self,), (x.shape, None, False))
+                record(_MEAN, t, (self,), attrs)
             return t
         if x.dtype.kind != "f":
             if dtype is None:
@@ -45,14 +43,8 @@ class _Reductions:
                     f"point or complex dtype. Got: {self.dtype.tensor_type[:-6]}")
             x = x.astype(_dtype.to_numpy_dtype(dtype))
         dims = _rdims(dim, x.ndim)
-        n = x.size if dims is None else builtins.int(np.prod([x.shape[d] for d in dims]))
-        # sum * (1/n) rather than np.mean: same pairwise float32 sum, far less Python overhead
-        out = np.asarray(np.add.reduce(x, axis=dims, keepdims=keepdim) * (1.0 / n) if n else
-                         np.full(np.add.reduce(x, axis=dims, keepdims=keepdim).shape, np.nan),
-                         dtype=x.dtype)
-        key = "mean" if dims is None else "mean_dim"
-        return _result(OPS[key], out, (self,), (x.shape, dims if x.ndim else None, keepdim),
-                       self._rg)
+        out, attrs = _mean_fwd(x, dims, keepdim)
+        return _result(_MEAN if dims is None else _MEAN_DIM, out, (self,), attrs, self._rg)
 
     def _extreme(self, kind, dim, keepdim):
         x = self._data
@@ -61,23 +53,13 @@ class _Reductions:
                                "input.numel() == 0. Specify the reduction dim with the 'dim' "
                                "argument.")
         if dim is None:
-            out = np.asarray(x.max() if kind == "max" else x.min())
-            return _result(OPS[kind + "_all"], out, (self,), None, self._rg)
+            return call(OPS[kind + "_all"], (self,))
         (d,) = _dims(dim, x.ndim)
         if x.ndim and x.shape[d] == 0:
             raise IndexError(f"{kind}(): Expected reduction dim {d} to have non-zero size.")
-        if x.ndim == 0:  # the element itself, as MaxBackward0/MinBackward0
-            values = _result(OPS[kind + "_dim"], x.copy(), (self,), ((), None, keepdim, None),
-                             self._rg)
-            return return_type(kind)(values, _wrap(np.asarray(0)))
-        idx = (np.argmax if kind == "max" else np.argmin)(x, axis=d, keepdims=True)
-        vals = np.take_along_axis(x, idx, axis=d)
-        if not keepdim:
-            vals = vals.squeeze(d)
-        indices = _wrap(np.asarray(idx if keepdim else idx.squeeze(d)))
-        values = _result(OPS[kind + "_dim"], np.asarray(vals), (self,), (x.shape, d, keepdim, idx),
-                         self._rg)
-        return return_type(kind)(values, indices)
+        op = OPS[kind + "_dim"]
+        (vals, idx), attrs = op.fwd(x, d, keepdim)
+        return return_type(kind)(_result(op, vals, (self,), attrs, self._rg), _wrap(idx))
 
     def max(self, dim=None, keepdim=False):
         if isinstance(dim, Tensor):
@@ -90,19 +72,18 @@ class _Reductions:
         return self._extreme("min", dim, keepdim)
 
     def amax(self, dim=(), keepdim=False):
-        return self._amax("amax", np.max, dim, keepdim)
+        return self._amax("amax", dim, keepdim)
 
     def amin(self, dim=(), keepdim=False):
-        return self._amax("amin", np.min, dim, keepdim)
+        return self._amax("amin", dim, keepdim)
 
-    def _amax(self, key, reduce, dim, keepdim):
+    def _amax(self, key, dim, keepdim):
         x = self._data
         dims = tuple(range(x.ndim)) if dim in ((), None) else _rdims(dim, x.ndim)
         for d in dims:
             if x.shape[d] == 0:
                 raise IndexError(f"{key}(): Expected reduction dim {d} to have non-zero size.")
-        out = np.asarray(reduce(x, axis=dims, keepdims=keepdim))
-        return _result(OPS[key], out, (self,), (dims, keepdim), self._rg)
+        return call(OPS[key], (self,), dims, keepdim)
 
     def argmax(self, dim=None, keepdim=False):
         return self._arg_extreme("argmax", np.argmax, dim, keepdim)
@@ -126,13 +107,8 @@ class _Reductions:
                                 dtype=np.int64))
 
     def prod(self, dim=None, keepdim=False, dtype=None):
-        x = self._data
-        if x.dtype.kind in "bui":
-            x = x.astype(np.int64)
-        dims = _rdims(dim, x.ndim)
-        out = np.asarray(x.prod(axis=dims, keepdims=keepdim))
-        return _result(OPS["prod" if dims is None else "prod_dim"], out, (self,),
-                       (x.shape, dims, keepdim), self._rg)
+        dims = _rdims(dim, self._data.ndim)
+        return call(OPS["prod" if dims is None else "prod_dim"], (self,), dims, keepdim)
 
     def _moment(self, key, dim, unbiased, keepdim, correction):
         x = self._data
@@ -148,11 +124,7 @@ class _Reductions:
             warnings.warn(f"{key}(): degrees of freedom is <= 0. Correction should be strictly "
                           "less than the reduction factor (input numel divided by output numel).",
                           UserWarning, stacklevel=3)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            v = np.var(x, axis=dims, keepdims=keepdim) * (n / (n - correction) if n > correction
-                                                          else np.nan)
-        out = np.asarray(v if key == "var" else np.sqrt(v), dtype=x.dtype)
-        return _result(OPS[key], out, (self,), (x.shape, dims, correction, keepdim), self._rg)
+        return call(OPS[key], (self,), dims, correction, keepdim)
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         return self._moment("var", dim, unbiased, keepdim, correction)
@@ -172,22 +144,11 @@ class _Reductions:
         if self._data.dtype.kind != "f":
             raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor "
                                f"as input. Got {self.dtype.tensor_type[:-6]}")
+        dims = None if dim is None else _rdims(dim, self._data.ndim)
         if p in (2, "fro"):
-            x = self._data
-            dims = None if dim is None else _rdims(dim, x.ndim)
-            out = np.asarray(np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim)), dtype=x.dtype)
-            return _result(OPS["norm"], out, (self,), (dims, keepdim), self._rg)
+            return call(OPS["norm"], (self,), dims, keepdim)
         if isinstance(p, builtins.int | builtins.float) and p != 0 and np.isfinite(p):
-            x = self._data
-            dims = None if dim is None else _rdims(dim, x.ndim)
-            a = np.abs(x)
-            n = x.size if dims is None else np.prod([x.shape[d] for d in dims])
-            if p == 1 or n == 1:  # one element's norm is its |x| exactly, as PyTorch's kernel
-                out = np.asarray(np.sum(a, axis=dims, keepdims=keepdim), dtype=x.dtype)
-            else:
-                out = np.asarray(np.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p),
-                                 dtype=x.dtype)
-            return _result(OPS["norm_p"], out, (self,), (dims, keepdim, p), self._rg)
+            return call(OPS["norm_p"], (self,), dims, keepdim, p)
         if p in (np.inf, -np.inf):  # the largest / smallest magnitude
             a = self.abs()
             full = tuple(range(a.dim())) if dim is None else dim
@@ -195,4 +156,5 @@ class _Reductions:
         return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
 
 
+_SUM, _SUM_DIM, _MEAN_DIM = OPS["sum"], OPS["sum_dim"], OPS["mean_dim"]
 bind_methods(Tensor, _Reductions)

@@ -13,6 +13,7 @@ its closed form and derives its matrix form from ``sym``.
 from __future__ import annotations
 
 from . import (  # noqa: F401  (register rows)
+    diag,
     elementwise,
     linalg,
     nn,
@@ -21,6 +22,7 @@ from . import (  # noqa: F401  (register rows)
     nn_pool,
     ordering,
     reduce,
+    reduce_stats,
     shape,
 )
 from .elementwise import _sign  # noqa: F401  (NP.sign: sign(nan) is 0, as PyTorch's)

@@ -58,7 +58,12 @@ register("add", "AddBackward0", np.add, _add_vjp, doc="a + b", kind="binary",
          sym=lambda ns, x, y: x + y)
 register("sub", "SubBackward0", np.subtract, _sub_vjp, doc="a - b", kind="binary",
          sym=lambda ns, x, y: x - y)
-register("rsub", "RsubBackward1", None, lambda m, g, out, s, a, need: (-g,), doc="c - a")
+def rsub_fwd(x, c, dtype):
+    """``c - x`` in the promoted ``dtype``; the constant is the node's attrs (replays read it)."""
+    return np.asarray(c, dtype=dtype) - x.astype(dtype, copy=False), c
+
+
+register("rsub", "RsubBackward1", rsub_fwd, lambda m, g, out, s, a, need: (-g,), doc="c - a")
 register("mul", "MulBackward0", np.multiply, _mul_vjp, save_inputs=True, doc="a * b",
          kind="binary", sym=lambda ns, x, y: x * y)
 register("div", "DivBackward0", np.true_divide, _div_vjp, save_inputs=True, doc="a / b",
@@ -126,7 +131,12 @@ def _power(a, b):
 
 register("pow_tt", "PowBackward1", _power, _pow_tensor_vjp, save_inputs=True, save_out=True,
          doc="a ** b", kind="binary", sym=lambda ns, x, y: x**y)
-register("rpow", "PowBackward2", None, _rpow_vjp, save_inputs=True, save_out=True,
+def rpow_fwd(x, c, dtype):
+    """``c ** x`` in the promoted ``dtype``."""
+    return np.asarray(_power(np.asarray(c, dtype=dtype), x.astype(dtype))), float(c)
+
+
+register("rpow", "PowBackward2", rpow_fwd, _rpow_vjp, save_inputs=True, save_out=True,
          doc="c ** a")
 
 # ---- elementwise unary -------------------------------------------------------------------------
@@ -150,11 +160,27 @@ register("cos", "CosBackward0", np.cos, lambda m, g, out, s, a, need: (-g * m.si
 register("tanh", "TanhBackward0", np.tanh,
          lambda m, g, out, s, a, need: (m.tanh_grad(g, out),), save_out=True, doc="tanh(a)",
          kind="unary")
-register("sigmoid", "SigmoidBackward0", None,
+def sigmoid(x):
+    # split by sign so exp never overflows
+    out = np.empty_like(x)
+    pos = x >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-x[pos]))
+    e = np.exp(x[~pos])
+    out[~pos] = e / (1.0 + e)
+    return out
+
+
+def relu(x):
+    if x.dtype.kind == "f":
+        return np.maximum(x, 0.0)  # a float32 array stays float32 with a Python float
+    return np.maximum(x, 0, dtype=x.dtype)
+
+
+register("sigmoid", "SigmoidBackward0", sigmoid,
          lambda m, g, out, s, a, need: (m.sigmoid_grad(g, out),), save_out=True,
          doc="1/(1+exp(-a))", kind="unary", sym=lambda ns, x: ns.sigmoid(x))
 # relu_grad/elu_grad: under create_graph a recorded node of its own (engine.elementwise_extra)
-register("relu", "ReluBackward0", None, lambda m, g, out, s, a, need: (m.relu_grad(g, out),),
+register("relu", "ReluBackward0", relu, lambda m, g, out, s, a, need: (m.relu_grad(g, out),),
          save_out=True, doc="max(a, 0)", kind="unary", sym=lambda ns, x: ns.relu(x))
 # piecewise constant: zeros, not g * 0 (PyTorch's grad is 0 even where g is inf or nan)
 _zero_vjp = lambda m, g, out, s, a, need: (m.zeros_like(g),)  # noqa: E731
@@ -185,11 +211,22 @@ def _clamp_mask(x, lo, hi):
     return (x >= lo) * (x <= hi)
 
 
-register("clamp", "ClampBackward1", None,
+def clamp_fwd(x, lo, hi):
+    """``x`` (already in the dtype the bounds promote it to) between numbers ``lo`` and ``hi``
+    (either None)."""
+    out = np.clip(x, lo, hi)
+    return (out if out.dtype == x.dtype else out.astype(x.dtype)), (lo, hi)
+
+
+def clamp_min_fwd(x, lo):
+    return np.maximum(x, lo).astype(x.dtype, copy=False), lo
+
+
+register("clamp", "ClampBackward1", clamp_fwd,
          lambda m, g, out, s, a, need: (m.where(_clamp_mask(s[0], *a), g, 0.0),),
          save_inputs=True,
          doc="min(max(a, lo), hi)")
-register("clamp_min", "ClampMinBackward0", None,
+register("clamp_min", "ClampMinBackward0", clamp_min_fwd,
          lambda m, g, out, s, a, need: (m.where(s[0] >= a, g, 0.0),), save_inputs=True,
          doc="max(a, lo)")
 
@@ -214,7 +251,12 @@ register("maximum", "MaximumBackward0", np.maximum, _extremum_vjp(lambda x, y: x
          save_inputs=True, doc="max(a, b)", kind="binary", sym=lambda ns, x, y: ns.maximum(x, y))
 register("minimum", "MinimumBackward0", np.minimum, _extremum_vjp(lambda x, y: x < y),
          save_inputs=True, doc="min(a, b)", kind="binary", sym=lambda ns, x, y: ns.minimum(x, y))
-register("where", "WhereBackward0", None,
+def where_fwd(a, b, cond):
+    """``a`` where ``cond`` else ``b`` (both already in the promoted dtype)."""
+    return np.where(cond, a, b), (cond, a.shape, b.shape)
+
+
+register("where", "WhereBackward0", where_fwd,
          lambda m, g, out, s, a, need: pair(need,
                                             lambda: m.sum_to(m.where(a[0], g, 0.0), a[1]),
                                             lambda: m.sum_to(m.where(a[0], 0.0, g), a[2])),

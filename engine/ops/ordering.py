@@ -1,13 +1,86 @@
-"""Ordering and masking op rows (forwards in ``engine.ordering``): ``sort``, ``topk``, ``cumsum``,
-``flip``, ``masked_fill``, ``tril``/``triu``."""
+"""Ordering and masking op rows: ``sort``, ``topk``, ``cumsum``, ``flip``, ``masked_fill``,
+``tril``/``triu``. Their public functions, with PyTorch's argument checks, are in
+``engine.ordering``; ``d``/``axes`` reach the forwards normalised."""
 
 from __future__ import annotations
 
+import numpy as np
 
 from .table import pair, register
 
 
-# ---- ordering and masking (forwards in engine.ordering) ----------------------------------------
+def order(x, d, descending):
+    """Stable positions along ``d``; NaN counts as the largest value, as in PyTorch."""
+    if not descending:
+        return np.argsort(x, axis=d, kind="stable")
+    # stable descending: sort the reversed axis ascending and reverse back, so ties keep their
+    # original order and NaN (numpy's largest) comes first
+    n = x.shape[d]
+    rev = np.argsort(np.flip(x, d), axis=d, kind="stable")
+    return np.flip(n - 1 - rev, d)
+
+
+def _pick(x, idx, d):
+    """``((values, indices), attrs)``: the elements at positions ``idx`` along ``d``."""
+    values = np.take_along_axis(x, idx, d)
+    grids = list(np.ix_(*[np.arange(n) for n in idx.shape]))
+    grids[d] = idx
+    return (values, idx), (x.shape, tuple(grids))
+
+
+def _itself(x):
+    # a 0-d input is its own sort/topk: still the op's node, as in PyTorch
+    return (x.copy(), np.asarray(0)), ((), ())
+
+
+def sort_fwd(x, d, descending):
+    if x.ndim == 0:
+        return _itself(x)
+    return _pick(x, order(x, d, descending), d)
+
+
+def topk_fwd(x, k, d, largest):
+    """The ``k`` largest (smallest) along ``d``, in order (``0 <= k <= size`` checked)."""
+    if x.ndim == 0:
+        return _itself(x)
+    idx = order(x, d, largest)[(slice(None),) * d + (slice(0, k),)]
+    return _pick(x, idx, d)
+
+
+def cumsum_fwd(x, d, dtype):
+    """``dtype``: the result's numpy dtype (ATen accumulates float in double and rounds each
+    partial sum once)."""
+    acc = np.float64 if dtype.kind == "f" else np.int64
+    out = np.cumsum(x.reshape(-1) if x.ndim == 0 else x, axis=d, dtype=acc)
+    return out.reshape(x.shape).astype(dtype, copy=False), (d if x.ndim else None)
+
+
+def _fill(x, keep, value):
+    """``x`` where ``keep``, else ``value``; attrs: the mask broadcast to the output (the shapes
+    broadcast: checked by the public function)."""
+    out = np.where(keep, x, np.asarray(value).astype(x.dtype))
+    return out, (np.broadcast_to(keep, out.shape), x.shape, value)
+
+
+def masked_fill_fwd(x, keep, value):
+    return _fill(x, keep, value)
+
+
+def masked_fill_t_fwd(x, value, keep):
+    """The value a 0-d array (an input of its own: it gets a grad)."""
+    return _fill(x, keep, value)
+
+
+def _triangle_fwd(tri):
+    def fwd(x, diagonal):
+        """``x`` (at least 2-d) with the elements off the triangle set to 0."""
+        keep = tri(np.ones(x.shape[-2:], dtype=bool), diagonal)
+        return _fill(x, keep, 0)
+
+    return fwd
+
+
+# ---- VJPs --------------------------------------------------------------------------------------
 def _scatter_back_vjp(m, g, out, s, a, need):
     # a[1] is the advanced index of the picked positions: their grads go back where they came from
     shape, idx = a
@@ -28,14 +101,15 @@ def _keep_vjp(m, g, out, s, a, need):
     return (m.sum_to(m.where(keep, g, 0.0), shape),)
 
 
-register("sort", "SortBackward0", None, _scatter_back_vjp, doc="sort(a, dim).values")
-register("sort_stable", "SortBackward1", None, _scatter_back_vjp,
+register("sort", "SortBackward0", sort_fwd, _scatter_back_vjp, doc="sort(a, dim).values")
+register("sort_stable", "SortBackward1", sort_fwd, _scatter_back_vjp,
          doc="sort(a, dim, stable=s).values")
-register("topk", "TopkBackward0", None, _scatter_back_vjp, doc="topk(a, k, dim).values")
-register("cumsum", "CumsumBackward0", None, _cumsum_vjp, doc="cumsum(a, dim)")
-register("flip", "FlipBackward0", None, lambda m, g, out, s, a, need: (m.flip(g, a),),
-         doc="a.flip(dims)")
-register("masked_fill", "MaskedFillBackward0", None, _keep_vjp, doc="mask ? value : a")
+register("topk", "TopkBackward0", topk_fwd, _scatter_back_vjp, doc="topk(a, k, dim).values")
+register("cumsum", "CumsumBackward0", cumsum_fwd, _cumsum_vjp, doc="cumsum(a, dim)")
+register("flip", "FlipBackward0", lambda x, axes: (np.flip(x, axes).copy(), axes),
+         lambda m, g, out, s, a, need: (m.flip(g, a),), doc="a.flip(dims)")
+register("masked_fill", "MaskedFillBackward0", masked_fill_fwd, _keep_vjp,
+         doc="mask ? value : a")
 
 
 def _masked_fill_tensor_vjp(m, g, out, s, a, need):
@@ -44,7 +118,9 @@ def _masked_fill_tensor_vjp(m, g, out, s, a, need):
                 lambda: m.reshape(m.sum(m.where(keep, 0.0, g), None, False), ()))
 
 
-register("masked_fill_t", "MaskedFillBackward1", None, _masked_fill_tensor_vjp,
+register("masked_fill_t", "MaskedFillBackward1", masked_fill_t_fwd, _masked_fill_tensor_vjp,
          doc="mask ? value : a (value a 0-d tensor)")
-register("tril", "TrilBackward0", None, _keep_vjp, doc="a below diagonal k, else 0")
-register("triu", "TriuBackward0", None, _keep_vjp, doc="a above diagonal k, else 0")
+register("tril", "TrilBackward0", _triangle_fwd(np.tril), _keep_vjp,
+         doc="a below diagonal k, else 0")
+register("triu", "TriuBackward0", _triangle_fwd(np.triu), _keep_vjp,
+         doc="a above diagonal k, else 0")

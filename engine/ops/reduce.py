@@ -1,5 +1,7 @@
 """Reduction op rows: ``sum``, ``mean``, ``max``/``min``, ``amax``/``amin``, the norms, ``prod``,
-``var``/``std``."""
+``var``/``std``. Each forward takes the input array and the reduction's checked arguments (dims
+already normalised by the public method in ``engine.tensor_reductions``) and returns the output
+with the attrs its VJP reads."""
 
 from __future__ import annotations
 
@@ -34,10 +36,30 @@ def _count(shape, dims):
     return math.prod([shape[d] for d in dims])
 
 
-register("sum", "SumBackward0", None, _sum_vjp, doc="sum(a)")
-register("sum_dim", "SumBackward1", None, _sum_vjp, doc="sum(a, dim)")
-register("mean", "MeanBackward0", None, _mean_vjp, doc="mean(a)")
-register("mean_dim", "MeanBackward1", None, _mean_vjp, doc="mean(a, dim)")
+def sum_fwd(x, dims, keepdim, dtype=None):
+    """``dtype``: a numpy dtype or None (bool and integers then sum in int64, as PyTorch)."""
+    if dtype is not None:
+        x = x.astype(dtype)
+    elif x.dtype.kind in "bui":
+        x = x.astype(np.int64)
+    out = x.sum(axis=dims, keepdims=keepdim)
+    return (out if type(out) is np.ndarray else np.asarray(out)), (
+        x.shape, dims if x.ndim else None, keepdim)
+
+
+def mean_fwd(x, dims, keepdim):
+    """``x`` floating (the public method casts by ``dtype=`` or refuses)."""
+    n = x.size if dims is None else math.prod([x.shape[d] for d in dims])
+    s = np.add.reduce(x, axis=dims, keepdims=keepdim)
+    # sum * (1/n) as PyTorch's MeanOps: np.mean's pairwise sum, far less Python overhead
+    out = np.asarray(s * (1.0 / n) if n else np.full(np.shape(s), np.nan), dtype=x.dtype)
+    return out, (x.shape, dims if x.ndim else None, keepdim)
+
+
+register("sum", "SumBackward0", sum_fwd, _sum_vjp, doc="sum(a)")
+register("sum_dim", "SumBackward1", sum_fwd, _sum_vjp, doc="sum(a, dim)")
+register("mean", "MeanBackward0", mean_fwd, _mean_vjp, doc="mean(a)")
+register("mean_dim", "MeanBackward1", mean_fwd, _mean_vjp, doc="mean(a, dim)")
 
 
 def _extreme_all_vjp(m, g, out, s, a, need):
@@ -48,10 +70,10 @@ def _extreme_all_vjp(m, g, out, s, a, need):
     return (m.where(mask, g / m.count_true(mask), 0.0),)
 
 
-register("max_all", "MaxBackward1", None, _extreme_all_vjp, save_inputs=True, save_out=True,
-         doc="max(a)")
-register("min_all", "MinBackward1", None, _extreme_all_vjp, save_inputs=True, save_out=True,
-         doc="min(a)")
+register("max_all", "MaxBackward1", lambda x: (np.asarray(x.max()), None), _extreme_all_vjp,
+         save_inputs=True, save_out=True, doc="max(a)")
+register("min_all", "MinBackward1", lambda x: (np.asarray(x.min()), None), _extreme_all_vjp,
+         save_inputs=True, save_out=True, doc="min(a)")
 
 
 def _select_dim_vjp(m, g, out, s, a, need):
@@ -89,12 +111,51 @@ def _norm_vjp(m, g, out, s, a, need):
     return (m.where(out == 0, 0.0, g * x / m.where(out == 0, 1.0, out)),)
 
 
-register("amax", "AmaxBackward0", None, _amax_vjp, save_inputs=True, save_out=True,
+def _extreme_dim(find):
+    def fwd(x, dim, keepdim):
+        """``((values, indices), attrs)`` along the one ``dim``."""
+        if x.ndim == 0:  # the element itself, as MaxBackward0/MinBackward0
+            return (x.copy(), np.asarray(0)), ((), None, keepdim, None)
+        idx = find(x, axis=dim, keepdims=True)
+        vals = np.take_along_axis(x, idx, axis=dim)
+        if not keepdim:
+            vals = vals.squeeze(dim)
+        return ((np.asarray(vals), np.asarray(idx if keepdim else idx.squeeze(dim))),
+                (x.shape, dim, keepdim, idx))
+
+    return fwd
+
+
+def _amax_fwd(reduce):
+    def fwd(x, dims, keepdim):
+        return np.asarray(reduce(x, axis=dims, keepdims=keepdim)), (dims, keepdim)
+
+    return fwd
+
+
+def norm_fwd(x, dims, keepdim):
+    """The 2-norm over ``dims`` (None: all)."""
+    out = np.asarray(np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim)), dtype=x.dtype)
+    return out, (dims, keepdim)
+
+
+def norm_p_fwd(x, dims, keepdim, p):
+    """The ``p``-norm for a finite nonzero ``p`` other than 2."""
+    a = np.abs(x)
+    n = x.size if dims is None else math.prod([x.shape[d] for d in dims])
+    if p == 1 or n == 1:  # one element's norm is its |x| exactly, as PyTorch's kernel
+        out = np.asarray(np.sum(a, axis=dims, keepdims=keepdim), dtype=x.dtype)
+    else:
+        out = np.asarray(np.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p), dtype=x.dtype)
+    return out, (dims, keepdim, p)
+
+
+register("amax", "AmaxBackward0", _amax_fwd(np.max), _amax_vjp, save_inputs=True, save_out=True,
          doc="amax(a, dim)")
-register("amin", "AminBackward0", None, _amax_vjp, save_inputs=True, save_out=True,
+register("amin", "AminBackward0", _amax_fwd(np.min), _amax_vjp, save_inputs=True, save_out=True,
          doc="amin(a, dim)")
-register("norm", "LinalgVectorNormBackward0", None, _norm_vjp, save_inputs=True, save_out=True,
-         doc="sqrt(sum(a**2))")
+register("norm", "LinalgVectorNormBackward0", norm_fwd, _norm_vjp, save_inputs=True,
+         save_out=True, doc="sqrt(sum(a**2))")
 def _norm_p_vjp(m, g, out, s, a, need):
     dims, keepdim, p = a
     x = s[0]
@@ -111,10 +172,10 @@ def _norm_p_vjp(m, g, out, s, a, need):
     return (sign * size ** (p - 1.0) * m.where(out == 0, 0.0, g / out ** (p - 1.0)),)
 
 
-register("norm_p", "LinalgVectorNormBackward0", None, _norm_p_vjp, save_inputs=True,
+register("norm_p", "LinalgVectorNormBackward0", norm_p_fwd, _norm_p_vjp, save_inputs=True,
          save_out=True, doc="sum(|a|**p) ** (1/p)")
-register("max_dim", "MaxBackward0", None, _select_dim_vjp, doc="max(a, dim)")
-register("min_dim", "MinBackward0", None, _select_dim_vjp, doc="min(a, dim)")
+register("max_dim", "MaxBackward0", _extreme_dim(np.argmax), _select_dim_vjp, doc="max(a, dim)")
+register("min_dim", "MinBackward0", _extreme_dim(np.argmin), _select_dim_vjp, doc="min(a, dim)")
 
 
 def _prod_vjp(m, g, out, s, a, need):
@@ -135,8 +196,15 @@ def _prod_vjp(m, g, out, s, a, need):
     return (m.expand(g, shape) * m.prod_others(x, dims),)
 
 
-register("prod", "ProdBackward0", None, _prod_vjp, save_inputs=True, save_out=True, doc="prod(a)")
-register("prod_dim", "ProdBackward1", None, _prod_vjp, save_inputs=True, save_out=True,
+def prod_fwd(x, dims, keepdim):
+    if x.dtype.kind in "bui":
+        x = x.astype(np.int64)
+    return np.asarray(x.prod(axis=dims, keepdims=keepdim)), (x.shape, dims, keepdim)
+
+
+register("prod", "ProdBackward0", prod_fwd, _prod_vjp, save_inputs=True, save_out=True,
+         doc="prod(a)")
+register("prod_dim", "ProdBackward1", prod_fwd, _prod_vjp, save_inputs=True, save_out=True,
          doc="prod(a, dim)")
 
 
@@ -166,5 +234,19 @@ def _std_vjp(m, g, out, s, a, need):
     return (m.where(out == 0, 0.0, g / out) * centred * _inv(n - correction, 1.0),)
 
 
-register("var", "VarBackward0", None, _var_vjp, save_inputs=True, doc="var(a)")
-register("std", "StdBackward0", None, _std_vjp, save_inputs=True, save_out=True, doc="std(a)")
+def _moment_fwd(root):
+    def fwd(x, dims, correction, keepdim):
+        """``x`` floating; ``correction``: the degrees of freedom subtracted from the count."""
+        n = x.size if dims is None else math.prod([x.shape[d] for d in dims])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v = np.var(x, axis=dims, keepdims=keepdim) * (n / (n - correction)
+                                                          if n > correction else np.nan)
+        return (np.asarray(np.sqrt(v) if root else v, dtype=x.dtype),
+                (x.shape, dims, correction, keepdim))
+
+    return fwd
+
+
+register("var", "VarBackward0", _moment_fwd(False), _var_vjp, save_inputs=True, doc="var(a)")
+register("std", "StdBackward0", _moment_fwd(True), _std_vjp, save_inputs=True, save_out=True,
+         doc="std(a)")

@@ -308,6 +308,15 @@ CASES = [
     ("masked_select", "masked_select",
      lambda a: a.masked_select(engine.tensor([[True], [False]])) ** 2, [r(2, 3)]),
     ("triu", "triu", lambda a: a.triu(1), [r(3, 4)]),
+    ("trace", "trace", lambda a: a.trace() ** 2, [r(3, 3)]),
+    ("diag_embed", "diag_embed", lambda a: a.diag_embed(1) ** 2, [r(2, 3)]),
+    ("median", "median", lambda a: a.median() ** 2, [distinct(5)]),
+    ("median_dim", "median_dim", lambda a: a.median(1).values ** 2, [distinct(2, 3)]),
+    ("mode", "mode", lambda a: a.mode(1).values ** 2, [distinct(2, 3)]),
+    ("var_mean", "var_mean", lambda a: engine.var_mean(a, 1)[0] * engine.var_mean(a, 1)[1],
+     [r(2, 4)]),
+    ("std_mean", "std_mean", lambda a: engine.std_mean(a)[0] + engine.std_mean(a)[1] ** 2,
+     [r(5)]),
 ]
 
 
