@@ -64,7 +64,6 @@ from .unsafe_split import unsafe_chunk, unsafe_split
 from .warn_once import is_warn_always_enabled, set_warn_always
 from . import inplace_ops, more_ops, views  # noqa: E402,F401  Tensor methods and op rows they add
 from . import tensor_inplace  # noqa: E402,F401  item assignment and the in-place methods
-from . import double_backward  # noqa: E402,F401  create_graph's tanh/sigmoid nodes
 from . import saved_values  # noqa: E402,F401  grad_fn._saved_<name>
 from . import tensor_methods  # noqa: E402,F401  binds the torch.* functions of a Tensor
 from .warn_once import quiet_numpy_warnings as _quiet

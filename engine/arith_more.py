@@ -10,6 +10,7 @@ import builtins
 import numpy as np
 
 from ._dtype import _default
+from .dispatch import call
 from .ops import OPS, register
 from .tensor import Tensor, _binary, _promote, _result, _unary, _wrap
 
@@ -95,26 +96,7 @@ def copysign(input, other):
     return _result(OPS["copysign_s"], out, (input,), float(other), input._rg)
 
 
-# ---- lerp ------------------------------------------------------------------------------------------
-def _lerp_np(start, end, weight):
-    # ATen's lerp: start + w * (end - start) for |w| < 0.5, else end - (end - start) * (1 - w)
-    diff = end - start
-    return np.where(np.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
-
-
-register("lerp", "LerpBackward0", None,
-         lambda m, g, out, s, a, need: (
-             m.sum_to(g * (1.0 - a[2]), a[0]) if need[0] else None,
-             m.sum_to(g * a[2], a[1]) if need[1] else None),
-         doc="a + w (b - a), w a number")
-register("lerp_t", "LerpBackward1", None,
-         lambda m, g, out, s, a, need: (
-             m.sum_to(g * (1.0 - s[2]), a[0]) if need[0] else None,
-             m.sum_to(g * s[2], a[1]) if need[1] else None,
-             m.sum_to(g * (s[1] - s[0]), a[2]) if need[2] else None),
-         save_inputs=True, doc="a + w (b - a)")
-
-
+# ---- lerp (rows in engine.ops.arith) -------------------------------------------------------
 def _not_float(name, t):
     kind = {"i": "Long", "u": "Byte", "b": "Bool"}.get(t._data.dtype.kind, "Long")
     return NotImplementedError(f'"{name}" not implemented for \'{kind}\'')
@@ -127,17 +109,13 @@ def lerp(input, end, weight):
     if input._data.dtype != end._data.dtype:
         raise RuntimeError(f"expected dtype {_c10_name(input)} for `end` but got dtype "
                            f"{_c10_name(end)}")
-    x, e = input._data, end._data
+    x = input._data
     if isinstance(weight, Tensor):
         if weight._data.ndim and weight._data.dtype != x.dtype:
             raise RuntimeError(f"expected dtype {_c10_name(input)} for `weight` but got dtype "
                                f"{_c10_name(weight)}")
-        w = weight._data.astype(x.dtype, copy=False)
-        out = _lerp_np(x, e, w).astype(x.dtype, copy=False)
-        return _result(OPS["lerp_t"], out, (input, end, weight), (x.shape, e.shape, w.shape))
-    w = builtins.float(weight)
-    out = np.asarray(_lerp_np(x, e, x.dtype.type(w))).astype(x.dtype, copy=False)
-    return _result(OPS["lerp"], out, (input, end), (x.shape, e.shape, w))
+        return call(OPS["lerp_t"], (input, end, weight))
+    return call(OPS["lerp"], (input, end), builtins.float(weight))
 
 
 def _c10_name(t):

@@ -34,18 +34,30 @@ def _edge(t):
     return (accumulate_node(t), 0)
 
 
-def new_node(cls, next_functions, attrs=None, saved=(), versions=None, out_meta=None):
+def new_node(cls, next_functions, attrs=None, saved=(), versions=None, out_meta=None,
+             numbered=True):
     """A node of class ``cls`` with every field the autograd engine reads. ``record`` builds
-    the same fields inline for its one- and two-input ops (it runs for every op)."""
+    the same fields inline for its one- and two-input ops (it runs for every op).
+    ``numbered=False``: a node made before the forward it records has run (a custom Function's
+    ctx); ``number_node`` gives it its edges and sequence number once the forward is done, so
+    it is ordered after any node the forward made."""
     node = cls.__new__(cls)
     node.next_functions = next_functions
     node._saved = saved
     node._versions = versions
     node._out = None
     node._attrs = attrs
-    node._seq = next_seq()
+    node._seq = next_seq() if numbered else None
     node._pre_hooks = None
     node._retain = None
+    node._out_meta = out_meta
+    return node
+
+
+def number_node(node, next_functions, out_meta):
+    """Complete a node made with ``new_node(..., numbered=False)`` after its forward ran."""
+    node.next_functions = next_functions
+    node._seq = next_seq()
     node._out_meta = out_meta
     return node
 

@@ -3,7 +3,8 @@
 ``int32 % 3`` stays int32 and ``float32 % int32`` float32), its integer division-by-zero error
 and its autograd: ``remainder`` records ``RemainderBackward0/1``, ``div`` with a rounding mode
 ``DivBackward2`` (a zero grad when rounding), and ``floor_divide`` (or a number ``%`` a tensor) a
-``NotImplemented`` node whose backward raises, as PyTorch's does."""
+``NotImplemented`` node whose backward raises, as PyTorch's does. The rows, with the forwards,
+are in ``engine.ops.arith``; this module checks the arguments and promotes the operands."""
 
 from __future__ import annotations
 
@@ -11,55 +12,14 @@ import numpy as np
 
 from . import _dtype, promotion
 from .grad_mode import mode as _mode
-from .ops import register
+from .ops import OPS
 from .tensor import Tensor, _broadcast_error, _operand, _wrap, as_array, record
 
 _UNSET = object()  # div()'s rounding_mode not given (DivBackward0) vs given as None (DivBackward2)
 
 
-def _const(x, like):
-    """``x`` (array or Tensor) as a plain array in ``like``'s dtype: a piecewise-constant factor
-    whose own derivative is zero."""
-    d = x._data if isinstance(x, Tensor) else np.asarray(x)
-    dt = like._data.dtype if isinstance(like, Tensor) else np.asarray(like).dtype
-    return d.astype(dt, copy=False)
-
-
-def _remainder_vjp(m, g, out, s, a, need):
-    sa, sb = a
-    self_grad = m.sum_to(g, sa) if need[0] else None
-    if not need[1]:
-        return (self_grad, None)
-    x, y = s
-    if isinstance(g, Tensor):  # create_graph: the quotient as PyTorch records it (DivBackward2)
-        q = div(x, y, rounding_mode="floor")
-    else:
-        q = _const(np.floor_divide(_const(x, g), _const(y, g)), g)
-    return (self_grad, m.sum_to(-g * q, sb))
-
-
-def _div_mode_vjp(m, g, out, s, a, need):
-    mode, sa, sb = a
-    if mode is not None:  # rounding: piecewise constant
-        return (m.sum_to(m.zeros_like(g), sa) if need[0] else None,
-                m.sum_to(m.zeros_like(g), sb) if need[1] else None)
-    x, y = s
-    return (m.sum_to(g / y, sa) if need[0] else None,
-            m.sum_to(-g * x / (y * y), sb) if need[1] else None)
-
-
-def _not_implemented_vjp(m, g, out, s, a, need):
-    raise RuntimeError(f"derivative for aten::{a[0]} is not implemented")
-
-
-_REMAINDER = register("remainder", "RemainderBackward0", None, _remainder_vjp,
-         doc="a - b * floor(a / b) (b a number)")
-_REMAINDER_TT = register("remainder_tt", "RemainderBackward1", None, _remainder_vjp, save_inputs=True,
-         doc="a - b * floor(a / b)")
-_DIV_MODE = register("div_mode", "DivBackward2", None, _div_mode_vjp, save_inputs=True,
-         doc="a / b, rounded toward -inf ('floor') or 0 ('trunc') or not (None)")
-_NOT_IMPLEMENTED = register("not_implemented", "NotImplemented", None, _not_implemented_vjp,
-         doc="an op PyTorch has no derivative for (floor_divide, number % tensor)")
+_REMAINDER, _REMAINDER_TT = OPS["remainder"], OPS["remainder_tt"]
+_DIV_MODE, _NOT_IMPLEMENTED = OPS["div_mode"], OPS["not_implemented"]
 
 
 def _operands(a, b, name):
@@ -84,58 +44,32 @@ def _check_int(ad, bd, dt, kernel):
         raise RuntimeError("ZeroDivisionError")
 
 
-def _shaped(fn, ad, bd):
-    try:
-        return np.asarray(fn(ad, bd))
-    except ValueError:
-        raise _broadcast_error(np.shape(ad), np.shape(bd)) from None
-
-
-def _float_remainder(x, y):
-    # ATen's: fmod, then moved into the divisor's sign (so -0.0 % 1.0 stays -0.0)
-    mod = np.fmod(x, y)
-    fix = (mod != 0) & ((y < 0) != (mod < 0))
-    return np.where(fix, mod + y, mod).astype(mod.dtype, copy=False)
-
-
-def _trunc_divide(x, y):
-    if x.dtype.kind == "f":
-        return np.trunc(x / y)
-    q = np.floor_divide(x, y)
-    return q + ((np.remainder(x, y) != 0) & ((x < 0) != (y < 0))).astype(q.dtype)
-
-
-def _finish(op, out, dt, a, b, attrs):
-    if out.dtype != dt:
-        out = out.astype(dt)
+def _finish(op, out, a, b, attrs):
     t = _wrap(out)
     if _mode.enabled and any(isinstance(v, Tensor) and v._rg for v in (a, b)):
         record(op, t, (a, b), attrs)
     return t
 
 
-def _shape(x):
-    return x._data.shape if isinstance(x, Tensor) else ()
-
-
 def remainder(input, other):
     """``torch.remainder``: Python's ``%`` (the result takes the divisor's sign)."""
     a, b, ad, bd, dt = _operands(input, other, "remainder")
     _check_int(ad, bd, dt, "remainder_cpu")
-    out = _shaped(_float_remainder if dt.kind == "f" else np.remainder, ad, bd)
     if not isinstance(a, Tensor):
-        return _finish(_NOT_IMPLEMENTED, out, dt, b, a, ("remainder",))
-    key = _REMAINDER_TT if isinstance(b, Tensor) else _REMAINDER
-    return _finish(key, out, dt, a, b, (ad.shape, _shape(b)))
+        out, attrs = _NOT_IMPLEMENTED.fwd(ad, bd, "remainder")
+        return _finish(_NOT_IMPLEMENTED, out, b, a, attrs)
+    op = _REMAINDER_TT if isinstance(b, Tensor) else _REMAINDER
+    out, attrs = op.fwd(ad, bd)
+    return _finish(op, out, a, b, attrs)
 
 
 def floor_divide(input, other):
     """``torch.floor_divide`` (``//``): rounds toward -inf; not differentiable."""
     a, b, ad, bd, dt = _operands(input, other, "floor_divide")
     _check_int(ad, bd, dt, "div_floor_cpu")
-    out = _shaped(np.floor_divide, ad, bd)
+    out, attrs = _NOT_IMPLEMENTED.fwd(ad, bd, "floor_divide")
     first, second = (a, b) if isinstance(a, Tensor) else (b, a)
-    return _finish(_NOT_IMPLEMENTED, out, dt, first, second, ("floor_divide",))
+    return _finish(_NOT_IMPLEMENTED, out, first, second, attrs)
 
 
 def div(input, other, *, rounding_mode=_UNSET):
@@ -150,11 +84,10 @@ def div(input, other, *, rounding_mode=_UNSET):
         if dt.kind != "f":
             dt = _dtype._default[0].np
             ad, bd = ad.astype(dt), bd.astype(dt)
-        out = _shaped(np.true_divide, ad, bd)
     else:
         _check_int(ad, bd, dt, f"div_{rounding_mode}_cpu")
-        out = _shaped(np.floor_divide if rounding_mode == "floor" else _trunc_divide, ad, bd)
-    return _finish(_DIV_MODE, out, dt, a, b, (rounding_mode, ad.shape, bd.shape))
+    out, attrs = _DIV_MODE.fwd(ad, bd, rounding_mode)
+    return _finish(_DIV_MODE, out, a, b, attrs)
 
 
 Tensor.remainder = remainder

@@ -9,8 +9,9 @@ import builtins
 
 import numpy as np
 
-from .ns import NP, roll_np
-from .ops import register
+from ._dtype import to_numpy_dtype
+from .ns import roll_np
+from .ops import OPS, register
 from .tensor import Tensor, _dims, _result, _wrap
 
 
@@ -46,65 +47,19 @@ def roll(self, shifts, dims=None):
     return _result(_ROLL, roll_np(x, shifts, dims), (self,), (shifts, dims))
 
 
-# ---- cumprod -----------------------------------------------------------------------------------
-def _cumprod_grad_np(g, x, out, d):
-    if not np.any(x == 0):
-        rev = np.flip(np.cumsum(np.flip(g * out, d), axis=d), d)
-        return rev / x
-    return _cumprod_grad_exact(np, g, x, d)
-
-
-def _cumprod_grad_exact(lib, g, x, d):
-    """d out_j / d x_i = prod_{k <= j, k != i} x_k for j >= i: exact where x has zeros. Each
-    row i of an n x n block is x with x_i set to 1, cumulatively multiplied."""
-    n = x.shape[d]
-    eye = np.eye(n, dtype=bool)
-    upper = np.triu(np.ones((n, n), dtype=bool))
-    if lib is np:
-        xm, gm = np.moveaxis(x, d, -1), np.moveaxis(g, d, -1)
-        rows = np.cumprod(np.where(eye, 1.0, xm[..., None, :]).astype(x.dtype), axis=-1)
-        grad = np.sum(np.where(upper, rows * gm[..., None, :], 0.0), axis=-1)
-        return np.moveaxis(grad.astype(x.dtype, copy=False), -1, d)
-    xm, gm = x.movedim(d, -1), g.movedim(d, -1)
-    one = _wrap(np.ones((), x._data.dtype))
-    from .functions import where
-
-    rows = where(_wrap(~eye), xm.unsqueeze(-2), one)
-    prods = cumprod(rows, -1)
-    zero = _wrap(np.zeros((), x._data.dtype))
-    grad = where(_wrap(upper), prods * gm.unsqueeze(-2), zero).sum(-1)
-    return grad.movedim(-1, d)
-
-
-def _cumprod_vjp(m, g, out, s, a, need):
-    d, dtype = a
-    if d is None:
-        return (g,)
-    if m is NP:
-        grad = _cumprod_grad_np(g, s[0].astype(g.dtype, copy=False), out, d)
-    else:
-        grad = _cumprod_grad_exact(None, g, s[0].to(g.dtype), d)
-    return (m.cast(grad, dtype),)
-
-
-_CUMPROD = register("cumprod", "CumprodBackward0", None, _cumprod_vjp, save_inputs=True,
-                    save_out=True, doc="cumprod(a, dim)")
-
-
+# ---- cumprod (row in engine.ops.scan) ------------------------------------------------------------
 def cumprod(self, dim, dtype=None):
-    from ._dtype import to_numpy_dtype
-
     x = self._data
     d = _dims(dim, x.ndim)[0]
     if dtype is not None:
         target = to_numpy_dtype(dtype)
     else:
         target = x.dtype if x.dtype.kind == "f" else np.dtype(np.int64)
-    with np.errstate(over="ignore", invalid="ignore"):
-        out = np.cumprod(x.astype(target, copy=False), axis=d if x.ndim else None)
-    out = out.reshape(x.shape)
-    rg = self._rg and target.kind == "f"
-    return _result(_CUMPROD, out, (self,), (d if x.ndim else None, x.dtype), rg)
+    out, attrs = _CUMPROD.fwd(x, d if x.ndim else None, target)
+    return _result(_CUMPROD, out, (self,), attrs, self._rg and target.kind == "f")
+
+
+_CUMPROD = OPS["cumprod"]
 
 
 # ---- masked_select -----------------------------------------------------------------------------

@@ -13,16 +13,18 @@ from . import _dtype
 from .dispatch import _result, _unary, record
 from .functions import cat, matmul, stack, where
 from .grad_mode import mode as _mode
-from .ns import NP, _is_basic, _unsqueeze_shape
+from .ns import _is_basic, _unsqueeze_shape
 from .ops import OPS
 from .tensor_data import Tensor, _arr, _wrap
 
 
-def _recorded(key, arr, g, x, attrs=None):
-    """A backward formula computed in numpy and recorded as op row ``key`` of (g, x)."""
-    t = _wrap(arr if type(arr) is np.ndarray else np.asarray(arr))
+def _recorded(key, g, x, *params):
+    """A backward formula, op row ``key``'s numpy forward of (g, x), recorded as that row."""
+    op = OPS[key]
+    out, attrs = op.fwd(g._data, x._data, *params)
+    t = _wrap(out)
     if _mode.enabled and (g._rg or x._rg):
-        record(OPS[key], t, (g, x), attrs)
+        record(op, t, (g, x), attrs)
     return t
 
 
@@ -152,15 +154,9 @@ class T:
     cumsum = staticmethod(lambda g, dim: g.cumsum(dim))
     flip = staticmethod(lambda g, dims: g.flip(dims))
     roll = staticmethod(lambda g, shifts, dims: g.roll(shifts, dims))
-    relu_grad = staticmethod(lambda g, y: _recorded(
-        "threshold_backward", NP.relu_grad(g._data, y._data), g, y))
-    leaky_grad = staticmethod(lambda g, x, a: _recorded(
-        "leaky_relu_backward", NP.leaky_grad(g._data, x._data, a), g, x, a))
-    hardtanh_grad = staticmethod(lambda g, x, a: _recorded(
-        "hardtanh_backward", NP.hardtanh_grad(g._data, x._data, a), g, x, a))
-    elu_grad = staticmethod(lambda g, x, alpha: _recorded(
-        "elu_backward", NP.elu_grad(g._data, x._data, alpha), g, x, alpha))
-    tanh_grad = staticmethod(lambda g, y: _recorded(
-        "tanh_backward", NP.tanh_grad(g._data, y._data), g, y))
-    sigmoid_grad = staticmethod(lambda g, y: _recorded(
-        "sigmoid_backward", NP.sigmoid_grad(g._data, y._data), g, y))
+    relu_grad = staticmethod(lambda g, y: _recorded("threshold_backward", g, y))
+    leaky_grad = staticmethod(lambda g, x, a: _recorded("leaky_relu_backward", g, x, a))
+    hardtanh_grad = staticmethod(lambda g, x, a: _recorded("hardtanh_backward", g, x, a))
+    elu_grad = staticmethod(lambda g, x, alpha: _recorded("elu_backward", g, x, alpha))
+    tanh_grad = staticmethod(lambda g, y: _recorded("tanh_backward", g, y))
+    sigmoid_grad = staticmethod(lambda g, y: _recorded("sigmoid_backward", g, y))

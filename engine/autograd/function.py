@@ -17,7 +17,7 @@ from .. import dispatch as _dispatch
 from .. import observe
 from ..grad_mode import mode as _mode
 from ..grad_mode import no_grad, set_grad_enabled
-from ..node import Node, accumulate_node, next_seq
+from ..node import Node, accumulate_node
 from ..tensor import Tensor, _edge, _wrap
 from ..views import CUSTOM_FUNCTION, make_view
 
@@ -160,13 +160,7 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         node_cls = cls._backward_cls
-        ctx = node_cls.__new__(node_cls)
-        ctx._saved = ()
-        ctx._versions = None
-        ctx._out = None
-        ctx._attrs = None
-        ctx._pre_hooks = None
-        ctx._retain = None
+        ctx = _dispatch.new_node(node_cls, (), numbered=False)
         ctx._non_diff = set()
         ctx._dirty = set()
         ctx._materialize = True
@@ -190,11 +184,11 @@ class Function:
         dirty = _check_dirty(ctx, outs, track)
         if not track:
             return outputs
-        ctx.next_functions = tuple(_edge(t) if t._rg else (None, 0) for t in tensor_args)
         ctx._in_shapes = tuple(tuple(t._data.shape) for t in tensor_args)
-        ctx._seq = next_seq()
-        ctx._out_meta = tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else
-                              ((), None) for o in outs)
+        _dispatch.number_node(
+            ctx, tuple(_edge(t) if t._rg else (None, 0) for t in tensor_args),
+            tuple((o._data.shape, o._data.dtype) if isinstance(o, Tensor) else ((), None)
+                  for o in outs))
         wrapped = []
         input_ids = {id(t) for t in tensor_args}
         for i, o in enumerate(outs):

@@ -13,6 +13,8 @@ its closed form and derives its matrix form from ``sym``.
 from __future__ import annotations
 
 from . import (  # noqa: F401  (register rows)
+    activation_grads,
+    arith,
     diag,
     elementwise,
     linalg,
@@ -23,6 +25,7 @@ from . import (  # noqa: F401  (register rows)
     ordering,
     reduce,
     reduce_stats,
+    scan,
     shape,
 )
 from .elementwise import _sign  # noqa: F401  (NP.sign: sign(nan) is 0, as PyTorch's)

@@ -154,7 +154,7 @@ register("sin", "SinBackward0", np.sin, lambda m, g, out, s, a, need: (g * m.cos
          save_inputs=True, doc="sin(a)", kind="unary", sym=lambda ns, x: ns.sin(x))
 register("cos", "CosBackward0", np.cos, lambda m, g, out, s, a, need: (-g * m.sin(s[0]),),
          save_inputs=True, doc="cos(a)", kind="unary", sym=lambda ns, x: ns.cos(x))
-# tanh_grad/sigmoid_grad: under create_graph one recorded node each (engine.double_backward).
+# tanh_grad/sigmoid_grad: under create_graph one recorded node each (engine.ops.activation_grads).
 # tanh's symbolic rule stays in symbolic.rules_core: the matrix-form tests take it as the op
 # whose matrix rule they remove, which a row's rule would derive again
 register("tanh", "TanhBackward0", np.tanh,
@@ -179,7 +179,7 @@ def relu(x):
 register("sigmoid", "SigmoidBackward0", sigmoid,
          lambda m, g, out, s, a, need: (m.sigmoid_grad(g, out),), save_out=True,
          doc="1/(1+exp(-a))", kind="unary", sym=lambda ns, x: ns.sigmoid(x))
-# relu_grad/elu_grad: under create_graph a recorded node of its own (engine.elementwise_extra)
+# relu_grad/elu_grad: under create_graph a recorded node of its own (engine.ops.activation_grads)
 register("relu", "ReluBackward0", relu, lambda m, g, out, s, a, need: (m.relu_grad(g, out),),
          save_out=True, doc="max(a, 0)", kind="unary", sym=lambda ns, x: ns.relu(x))
 # piecewise constant: zeros, not g * 0 (PyTorch's grad is 0 even where g is inf or nan)
