@@ -193,8 +193,17 @@ def call(op, inputs, *params):
     """Run row ``op``'s forward on the arrays of tensors ``inputs`` with the op's checked
     arguments ``params`` (``fwd(*arrays, *params) -> (out, attrs)``) and record the result: the
     public function of a one-output row, after its argument checks, is this one line."""
-    out, attrs = op.fwd(*[t._data for t in inputs], *params)
-    return _result(op, out, inputs, attrs)
+    if len(inputs) == 1:  # written out: most rows have one input
+        t = inputs[0]
+        out, attrs = op.fwd(t._data, *params)
+        rg = t._rg
+    else:
+        out, attrs = op.fwd(*[t._data for t in inputs], *params)
+        rg = any(t._rg for t in inputs)
+    res = _wrap(out if type(out) is np.ndarray else np.asarray(out))
+    if rg and _mode.enabled:
+        record(op, res, inputs, attrs)
+    return res
 
 
 # ---- type promotion ---------------------------------------------------------------------------

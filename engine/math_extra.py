@@ -1,6 +1,6 @@
 """Math that lectures reach for beside the core ops: ``trace``, ``diag_embed``,
 ``movedim``/``moveaxis``, ``median``, ``mode``, ``var_mean`` and ``std_mean``, each one op row
-with PyTorch's node name (symbolic rules in ``symbolic/rules_math_extra.py``), plus
+with PyTorch's node name (rows in ``engine.ops.diag`` and ``engine.ops.reduce_stats``), plus
 ``Tensor.equal``/``allclose``/``isclose``. (``log10``, ``log2``, ``exp2`` and ``atan2`` are
 rows of ``engine.ops.elementwise``.)
 """

@@ -25,7 +25,10 @@ class _Reductions:
         dims = _rdims(dim, x.ndim)
         out, attrs = _sum_fwd(x, dims, keepdim,
                               None if dtype is None else _dtype.to_numpy_dtype(dtype))
-        return _result(_SUM if dims is None else _SUM_DIM, out, (self,), attrs, self._rg)
+        t = _wrap(out if type(out) is np.ndarray else np.asarray(out))
+        if self._rg and _mode.enabled:
+            record(_SUM if dims is None else _SUM_DIM, t, (self,), attrs)
+        return t
 
     def mean(self, dim=None, keepdim=False, dtype=None):
         x = self._data

@@ -269,6 +269,15 @@ class SYM:
         return elementwise(lambda v: v**e)(x)
 
     @staticmethod
+    def rpow(c, x):
+        """``c ** x`` for a number ``c``."""
+        base = nice_number(c)
+        return elementwise(lambda v: base**v)(x)
+
+    floor_div = staticmethod(elementwise2(lambda a, b: floor_fn(a / b)))
+    trunc_div = staticmethod(elementwise2(lambda a, b: trunc_fn(a / b)))
+
+    @staticmethod
     def sum(x, dims, keepdim):
         return sym_reduce(x, dims, keepdim, sp.Add)
 
@@ -323,6 +332,9 @@ class NUM:
     maximum, minimum = np.maximum, np.minimum
     clamp = staticmethod(lambda x, lo, hi: np.clip(x, lo, hi))
     pow = staticmethod(lambda x, e: np.power(x, float(e)))
+    rpow = staticmethod(lambda c, x: np.power(float(c), x))
+    floor_div = staticmethod(lambda x, y: np.floor(x / y))
+    trunc_div = staticmethod(lambda x, y: np.trunc(x / y))
     sum = staticmethod(lambda x, dims, keepdim: np.sum(x, axis=np_axes(x, dims), keepdims=keepdim))
     prod = staticmethod(lambda x, dims, keepdim:
                         np.prod(x, axis=np_axes(x, dims), keepdims=keepdim))
@@ -337,31 +349,8 @@ def np_axes(x, dims):
     return None if dims is None or np.ndim(x) == 0 else tuple(dims)
 
 
-def count(shape, dims):
-    if dims is None:
-        return int(np.prod(shape, dtype=np.int64))
-    return int(np.prod([shape[d] for d in dims], dtype=np.int64))
-
-
 def div_count(ns, x, n):
     return x / (sp.Integer(n) if ns.symbolic else float(n))
-
-
-def mean_rule(ns, args, attrs, out_shape):
-    shape, dims, keepdim = attrs
-    return div_count(ns, ns.sum(args[0], dims, keepdim), count(shape, dims))
-
-
-def moment(ns, args, attrs, out_shape, root):
-    shape, dims, corr, keepdim = attrs
-    x = args[0]
-    n = count(shape, dims)
-    mu = div_count(ns, ns.sum(x, dims, True), n)
-    d = x - mu
-    v = div_count(ns, ns.sum(d * d, dims, keepdim), n - corr)
-    return ns.sqrt(v) if root else v
-
-
 
 
 def reduce_loss(ns, loss, reduction, n):

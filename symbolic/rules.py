@@ -16,7 +16,6 @@ from . import (  # noqa: F401  (each family registers its rules on import)
     rules_gather,
     rules_index_more,
     rules_layers,
-    rules_math_extra,
     rules_more,
     rules_scan,
     rules_nn_extra,

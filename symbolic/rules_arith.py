@@ -1,9 +1,9 @@
-"""Rules for the division ops (``remainder``, ``div`` with a rounding mode, ``floor_divide``),
-the p-norm, ``hardtanh`` and the recorded backward nodes of
-relu and elu (``create_graph=True``). Imported by ``symbolic.rules``.
-
-Rounding is a flat function (derivative 0, as the engine and PyTorch say); hardtanh passes the
-grad strictly inside its bounds only, as PyTorch's does.
+"""Rules that need sympy-only constructs, kept here by their row's key: ``hardtanh`` (a sympy
+function whose derivative is 1 strictly inside its bounds and 0 at them, as PyTorch's) and the
+recorded backward nodes of relu, elu, leaky_relu and hardtanh (``create_graph=True``; Heaviside
+steps with the engine's value at the kink). The division rows, the p-norm and tanh's and
+sigmoid's recorded backward carry their rules in their rows (``engine.ops``). Imported by
+``symbolic.rules``.
 """
 
 from __future__ import annotations
@@ -13,40 +13,10 @@ import sympy as sp
 
 from . import rule_table as rt
 from .rule_table import each as _each
-from .rule_table import elementwise2, nice_number
+from .rule_table import nice_number
 
 H = sp.Heaviside
 trunc_fn = rt.trunc_fn
-
-
-def _floor_div(ns, x, y):
-    if not ns.symbolic:
-        return np.floor(x / y)
-    return elementwise2(lambda a, b: rt.floor_fn(a / b))(x, y)
-
-
-def _remainder(ns, args, attrs, out_shape):
-    x, y = args
-    return x - y * _floor_div(ns, x, y)
-
-
-def _div_mode(ns, args, attrs, out_shape):
-    x, y = args
-    mode = attrs[0]
-    if mode is None:
-        return x / y
-    if mode == "floor":
-        return _floor_div(ns, x, y)
-    if not ns.symbolic:
-        return np.trunc(x / y)
-    return elementwise2(lambda u, v: trunc_fn(u / v))(x, y)
-
-
-def _not_implemented(ns, args, attrs, out_shape):
-    x, y = args
-    if attrs[0] == "floor_divide":
-        return _floor_div(ns, x, y)
-    return _remainder(ns, (y, x), attrs, out_shape)
 
 
 @rt.numpy_twin(lambda x, lo, hi: np.clip(x, lo, hi))
@@ -95,23 +65,10 @@ def _hardtanh_backward(ns, args, attrs, out_shape):
                      lambda v: ((v > attrs[0]) & (v < attrs[1])).astype(np.float64))
 
 
-def _norm_p(ns, args, attrs, out_shape):
-    dims, keepdim, p = attrs
-    return ns.pow(ns.sum(ns.pow(ns.abs(args[0]), p), dims, keepdim), 1.0 / p)
-
-
 for _key, _rule in {
-
-    "remainder": _remainder, "remainder_tt": _remainder, "div_mode": _div_mode,
-    "not_implemented": _not_implemented, "norm_p": _norm_p,
     "hardtanh": _hardtanh_rule, "threshold_backward": _threshold_backward,
     "elu_backward": _elu_backward, "leaky_relu_backward": _leaky_backward,
     "hardtanh_backward": _hardtanh_backward,
-    # tanh's and sigmoid's backward (create_graph=True), y being the activation's output
-    "tanh_backward": lambda ns, args, attrs, out_shape:
-        args[0] * (ns.scalar(1) - args[1] * args[1]),
-    "sigmoid_backward": lambda ns, args, attrs, out_shape:
-        args[0] * args[1] * (ns.scalar(1) - args[1]),
 }.items():
     rt.register(_key, _rule)
 

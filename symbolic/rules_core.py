@@ -1,5 +1,6 @@
-"""Rules for the engine's core ops (reductions, shape ops, softmax; the elementwise and linear
-algebra rows of ``engine.ops`` carry theirs) and the losses of ``engine.nn.functional``. Imported by
+"""Rules for the engine's core ops (shape ops, softmax; the elementwise, linear algebra,
+reduction, ordering and scan rows of ``engine.ops`` carry theirs) and the losses of
+``engine.nn.functional``. Imported by
 ``symbolic.rules``."""
 
 from __future__ import annotations
@@ -7,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import rule_table as rt
-from .rule_table import elementwise, mean_rule, moment, nice_number, reduce_loss
+from .rule_table import reduce_loss
 
 
 def _softmax(ns, x, d):
@@ -49,23 +50,6 @@ def _setitem(ns, args, attrs, out_shape):
     return out
 
 
-def _rsub(ns, args, attrs, out_shape):
-    return ns.scalar(attrs) - args[0]
-
-
-def _rpow(ns, args, attrs, out_shape):
-    if not ns.symbolic:
-        return np.power(float(attrs), args[0])
-    base = nice_number(attrs)
-    return elementwise(lambda v: base**v)(args[0])
-
-
-def _norm(ns, args, attrs, out_shape):
-    dims, keepdim = attrs
-    x = args[0]
-    return ns.sqrt(ns.sum(x * x, dims, keepdim))
-
-
 def split_rule(ns, args, attrs, out_shape):
     d, sizes = attrs[0], attrs[1]
     return np.split(args[0], np.cumsum(sizes)[:-1], axis=d)
@@ -82,31 +66,10 @@ def transpose_rule(ns, args, attrs, out_shape):
 
 # key -> rule(ns, args, attrs, out_shape); multi-output rules (split) return a list of arrays
 CORE = {
-    "rsub": _rsub,
-    "pow": lambda ns, args, attrs, out_shape: ns.pow(args[0], attrs),
-    "rpow": _rpow,
     "tanh": lambda ns, args, attrs, out_shape: ns.tanh(args[0]),
-    "amax": lambda ns, args, attrs, out_shape: ns.amax(args[0], attrs[0], attrs[1]),
-    "amin": lambda ns, args, attrs, out_shape: ns.amin(args[0], attrs[0], attrs[1]),
-    "norm": _norm,
     "split": split_rule,
     "split_sizes": split_rule,
     "unbind": _unbind,
-    "clamp": lambda ns, args, attrs, out_shape: ns.clamp(args[0], attrs[0], attrs[1]),
-    "clamp_min": lambda ns, args, attrs, out_shape: ns.clamp(args[0], attrs, None),
-    "where": lambda ns, args, attrs, out_shape: ns.where(attrs[0], args[0], args[1]),
-    "sum": lambda ns, args, attrs, out_shape: ns.sum(args[0], attrs[1], attrs[2]),
-    "sum_dim": lambda ns, args, attrs, out_shape: ns.sum(args[0], attrs[1], attrs[2]),
-    "mean": mean_rule,
-    "mean_dim": mean_rule,
-    "max_all": lambda ns, args, attrs, out_shape: ns.amax(args[0], None, False),
-    "min_all": lambda ns, args, attrs, out_shape: ns.amin(args[0], None, False),
-    "max_dim": lambda ns, args, attrs, out_shape: ns.amax(args[0], (attrs[1],), attrs[2]),
-    "min_dim": lambda ns, args, attrs, out_shape: ns.amin(args[0], (attrs[1],), attrs[2]),
-    "prod": lambda ns, args, attrs, out_shape: ns.prod(args[0], attrs[1], attrs[2]),
-    "prod_dim": lambda ns, args, attrs, out_shape: ns.prod(args[0], attrs[1], attrs[2]),
-    "var": lambda ns, args, attrs, out_shape: moment(ns, args, attrs, out_shape, False),
-    "std": lambda ns, args, attrs, out_shape: moment(ns, args, attrs, out_shape, True),
     "view": lambda ns, args, attrs, out_shape: args[0].reshape(out_shape),
     "unsafe_view": lambda ns, args, attrs, out_shape: args[0].reshape(out_shape),
     "squeeze": lambda ns, args, attrs, out_shape: args[0].reshape(out_shape),

@@ -1,4 +1,5 @@
-"""Rules for ``engine.index_more`` (``roll``, ``cumprod``, ``masked_select``) and
+"""Rules for ``engine.index_more`` (``roll``, ``masked_select``; ``cumprod``'s row carries its
+own, ``engine.ops.scan``) and
 ``engine.scatter_index`` (``index_add/copy/fill``, ``scatter``, ``scatter_add``): fixed
 rearrangements, running products or writes at recorded positions. Imported by
 ``symbolic.rules``."""
@@ -17,12 +18,6 @@ def _roll(ns, args, attrs, out_shape):
     if dims is None:
         return np.roll(x.reshape(-1), shifts).reshape(x.shape)
     return np.roll(x, shifts, dims)
-
-
-def _cumprod(ns, args, attrs, out_shape):
-    d = attrs[0]
-    x = np.asarray(args[0])
-    return x if d is None else np.cumprod(x, axis=d)
 
 
 def _masked_select(ns, args, attrs, out_shape):
@@ -65,7 +60,7 @@ def _scatter(add):
 
 
 for _key, _rule in {
-    "roll": _roll, "cumprod": _cumprod, "masked_select": _masked_select,
+    "roll": _roll, "masked_select": _masked_select,
     "index_add": _index_add,
     "index_copy": lambda ns, args, attrs, out_shape: _written(args[0], attrs, np.asarray(args[1])),
     "index_fill": lambda ns, args, attrs, out_shape: _written(args[0], attrs[0],

@@ -109,25 +109,9 @@ def _erf_rule(ns, args, attrs, out_shape):
     return _each(ns, args[0], erf_fn, erf_np)
 
 
-def _picked(ns, args, attrs, out_shape):
-    return args[0][attrs[1]]  # the recorded positions: locally the op is this fixed selection
-
-
-def _cumsum(ns, args, attrs, out_shape):
-    return args[0] if attrs is None else np.cumsum(args[0], axis=attrs)
-
-
-def _kept(ns, args, attrs, out_shape):
-    keep, _, value = attrs
-    return ns.where(keep, args[0], args[1] if len(args) > 1 else ns.scalar(value))
-
-
 for _key, _rule in {
     "leaky_relu": _leaky_rule, "elu": _elu_rule, "leaky_relu_": _leaky_rule, "elu_": _elu_rule,
     "gelu": _gelu_rule, "silu": _silu_rule,
     "softplus": _softplus_rule, "erf": _erf_rule,
-    "sort": _picked, "sort_stable": _picked, "topk": _picked, "cumsum": _cumsum,
-    "flip": lambda ns, args, attrs, out_shape: np.flip(args[0], attrs),
-    "masked_fill": _kept, "masked_fill_t": _kept, "tril": _kept, "triu": _kept,
 }.items():
     rt.register(_key, _rule)

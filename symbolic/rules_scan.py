@@ -1,30 +1,11 @@
-"""Rules for ``engine.scan_ops`` and ``engine.scatter_reduce``: ``cummax``/``cummin`` are locally
-a selection of the recorded winners; ``logcumsumexp`` is ``log(cumsum(exp(x)))``;
-``scatter_reduce`` below. Imported by ``symbolic.rules``."""
+"""The rule of ``engine.scatter_reduce`` (the scan rows ``cummax``, ``cummin`` and
+``logcumsumexp`` carry theirs, ``engine.ops.scan``). Imported by ``symbolic.rules``."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from . import rule_table as rt
-
-
-def _pick(ns, args, attrs, out_shape):
-    return ns.arr(args[0])[attrs[1]]
-
-
-def _logcumsumexp(ns, args, attrs, out_shape):
-    x = ns.arr(args[0])
-    if attrs is None:
-        return x
-    if not ns.symbolic:
-        return np.logaddexp.accumulate(x, axis=attrs)
-    return ns.log(ns.arr(np.cumsum(ns.exp(x), axis=attrs)))
-
-
-rt.register("cummax", _pick)
-rt.register("cummin", _pick)
-rt.register("logcumsumexp", _logcumsumexp)
 
 
 def _scatter_reduce(ns, args, attrs, out_shape):

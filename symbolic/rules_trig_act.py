@@ -1,5 +1,5 @@
-"""Rules for ``engine.arith_more`` (fmod, copysign, lerp, logaddexp; trunc and frac, as
-tan ... atanh, carry theirs in their ``engine.ops.elementwise`` rows) and ``engine.nn.activation_more`` (celu, selu, hardsigmoid,
+"""Rules for ``engine.arith_more`` (fmod, copysign, logaddexp; lerp's rows carry theirs; trunc
+and frac, as tan ... atanh, carry theirs in their ``engine.ops.elementwise`` rows) and ``engine.nn.activation_more`` (celu, selu, hardsigmoid,
 hardswish, mish, logsigmoid). Imported by ``symbolic.rules``.
 
 Kinks follow PyTorch: celu and selu take the x <= 0 branch at 0, hardsigmoid passes the grad
@@ -74,15 +74,6 @@ def _copysign_scalar(ns, args, attrs, out_shape):
     return _each(ns, args[0], lambda v: sign * sp.Abs(v), lambda x: np.copysign(x, attrs))
 
 
-def _lerp(ns, args, attrs, out_shape):
-    w = nice_number(attrs[2]) if ns.symbolic else attrs[2]
-    return args[0] + (args[1] - args[0]) * w
-
-
-def _lerp_t(ns, args, attrs, out_shape):
-    return args[0] + (args[1] - args[0]) * args[2]
-
-
 def _logaddexp(ns, args, attrs, out_shape):
     x, y = args
     if not ns.symbolic:
@@ -104,7 +95,7 @@ def _celu_rule(ns, args, attrs, out_shape):
 for _key, _rule in {
     "fmod": _fmod_scalar, "fmod_tt": _fmod_tt,
     "copysign": _copysign, "copysign_s": _copysign_scalar,
-    "lerp": _lerp, "lerp_t": _lerp_t, "logaddexp": _logaddexp,
+    "logaddexp": _logaddexp,
     "celu": _celu_rule, "selu": _selu,
     "hardsigmoid": _unary(hardsigmoid_fn, lambda x: np.clip(x + 3.0, 0.0, 6.0) / 6.0),
     "hardswish": _unary(hardswish_fn, lambda x: x * np.clip(x + 3.0, 0.0, 6.0) / 6.0),

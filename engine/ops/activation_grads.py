@@ -63,9 +63,11 @@ def _grad_fwd(formula):
 
 
 register("tanh_backward", "TanhBackwardBackward0", _grad_fwd(tanh_grad_np), _tanh_backward_vjp,
-         save_inputs=True, doc="g * (1 - y²), y = tanh(x)")
+         save_inputs=True, doc="g * (1 - y²), y = tanh(x)",
+         sym=lambda ns, args, attrs, out_shape: args[0] * (ns.scalar(1) - args[1] * args[1]))
 register("sigmoid_backward", "SigmoidBackwardBackward0", _grad_fwd(sigmoid_grad_np),
-         _sigmoid_backward_vjp, save_inputs=True, doc="g * y * (1 - y), y = sigmoid(x)")
+         _sigmoid_backward_vjp, save_inputs=True, doc="g * y * (1 - y), y = sigmoid(x)",
+         sym=lambda ns, args, attrs, out_shape: args[0] * args[1] * (ns.scalar(1) - args[1]))
 
 
 # ---- the recorded backward of relu, leaky_relu, hardtanh and elu -------------------------------

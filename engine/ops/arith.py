@@ -34,13 +34,16 @@ register("lerp", "LerpBackward0", lerp_fwd,
          lambda m, g, out, s, a, need: (
              m.sum_to(g * (1.0 - a[2]), a[0]) if need[0] else None,
              m.sum_to(g * a[2], a[1]) if need[1] else None),
-         doc="a + w (b - a), w a number")
+         doc="a + w (b - a), w a number",
+         sym=lambda ns, args, attrs, out_shape:
+             args[0] + (args[1] - args[0]) * ns.scalar(attrs[2]))
 register("lerp_t", "LerpBackward1", lerp_t_fwd,
          lambda m, g, out, s, a, need: (
              m.sum_to(g * (1.0 - s[2]), a[0]) if need[0] else None,
              m.sum_to(g * s[2], a[1]) if need[1] else None,
              m.sum_to(g * (s[1] - s[0]), a[2]) if need[2] else None),
-         save_inputs=True, doc="a + w (b - a)")
+         save_inputs=True, doc="a + w (b - a)",
+         sym=lambda ns, args, attrs, out_shape: args[0] + (args[1] - args[0]) * args[2])
 
 
 # ---- remainder, div(rounding_mode=), floor_divide ------------------------------------------------
@@ -117,11 +120,34 @@ def _not_implemented_vjp(m, g, out, s, a, need):
     raise RuntimeError(f"derivative for aten::{a[0]} is not implemented")
 
 
+# symbolically rounding is a flat function (derivative 0, as the engine and PyTorch say)
+def _sym_remainder(ns, args, attrs, out_shape):
+    x, y = args
+    return x - y * ns.floor_div(x, y)
+
+
+def _sym_div_mode(ns, args, attrs, out_shape):
+    x, y = args
+    mode = attrs[0]
+    if mode is None:
+        return x / y
+    return ns.floor_div(x, y) if mode == "floor" else ns.trunc_div(x, y)
+
+
+def _sym_not_implemented(ns, args, attrs, out_shape):
+    x, y = args
+    if attrs[0] == "floor_divide":
+        return ns.floor_div(x, y)
+    return _sym_remainder(ns, (y, x), attrs, out_shape)  # a number % a tensor, recorded (b, a)
+
+
 register("remainder", "RemainderBackward0", remainder_fwd, _remainder_vjp,
-         doc="a - b * floor(a / b) (b a number)")
+         doc="a - b * floor(a / b) (b a number)", sym=_sym_remainder)
 register("remainder_tt", "RemainderBackward1", remainder_fwd, _remainder_vjp, save_inputs=True,
-         doc="a - b * floor(a / b)")
+         doc="a - b * floor(a / b)", sym=_sym_remainder)
 register("div_mode", "DivBackward2", div_mode_fwd, _div_mode_vjp, save_inputs=True,
-         doc="a / b, rounded toward -inf ('floor') or 0 ('trunc') or not (None)")
+         doc="a / b, rounded toward -inf ('floor') or 0 ('trunc') or not (None)",
+         sym=_sym_div_mode)
 register("not_implemented", "NotImplemented", not_implemented_fwd, _not_implemented_vjp,
-         doc="an op PyTorch has no derivative for (floor_divide, number % tensor)")
+         doc="an op PyTorch has no derivative for (floor_divide, number % tensor)",
+         sym=_sym_not_implemented)

@@ -44,6 +44,20 @@ def diag_embed_fwd(x, offset, d1, d2):
     return np.ascontiguousarray(out), (n, offset, d1, d2)
 
 
-register("trace", "TraceBackward0", trace_fwd, _trace_vjp, doc="trace(a)")
+def _sym_trace(ns, args, attrs, out_shape):
+    return ns.sum(ns.arr(np.diagonal(args[0]).copy()), None, False)
+
+
+def _sym_diag_embed(ns, args, attrs, out_shape):
+    n, offset, d1, d2 = attrs
+    x = ns.arr(args[0])
+    size = n + abs(offset)
+    out = ns.zeros(x.shape[:-1] + (size, size))
+    rows, cols = _diag_positions(n, offset)
+    out[..., rows, cols] = x
+    return np.moveaxis(out, (-2, -1), (d1, d2))
+
+
+register("trace", "TraceBackward0", trace_fwd, _trace_vjp, doc="trace(a)", sym=_sym_trace)
 register("diag_embed", "DiagEmbedBackward0", diag_embed_fwd, _diag_embed_vjp,
-         doc="diag_embed(a)")
+         doc="diag_embed(a)", sym=_sym_diag_embed)

@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from ..f32_consts import CONSTS, F32, const
+from ..ns import relu_np
 from .table import pair, register
 
 
@@ -63,7 +64,8 @@ def rsub_fwd(x, c, dtype):
     return np.asarray(c, dtype=dtype) - x.astype(dtype, copy=False), c
 
 
-register("rsub", "RsubBackward1", rsub_fwd, lambda m, g, out, s, a, need: (-g,), doc="c - a")
+register("rsub", "RsubBackward1", rsub_fwd, lambda m, g, out, s, a, need: (-g,), doc="c - a",
+         sym=lambda ns, args, attrs, out_shape: ns.scalar(attrs) - args[0])
 register("mul", "MulBackward0", np.multiply, _mul_vjp, save_inputs=True, doc="a * b",
          kind="binary", sym=lambda ns, x, y: x * y)
 register("div", "DivBackward0", np.true_divide, _div_vjp, save_inputs=True, doc="a / b",
@@ -83,7 +85,7 @@ def _pow_scalar_vjp(m, g, out, s, a, need):
 
 
 register("pow", "PowBackward0", np.power, _pow_scalar_vjp, save_inputs=True,
-         doc="a ** e (e a number)")
+         doc="a ** e (e a number)", sym=lambda ns, args, attrs, out_shape: ns.pow(args[0], attrs))
 
 
 def _pow_tensor_vjp(m, g, out, s, a, need):
@@ -137,7 +139,7 @@ def rpow_fwd(x, c, dtype):
 
 
 register("rpow", "PowBackward2", rpow_fwd, _rpow_vjp, save_inputs=True, save_out=True,
-         doc="c ** a")
+         doc="c ** a", sym=lambda ns, args, attrs, out_shape: ns.rpow(attrs, args[0]))
 
 # ---- elementwise unary -------------------------------------------------------------------------
 # the core functions' forwards are Tensor methods in tensor.py (integer and bool rules of their
@@ -171,9 +173,9 @@ def sigmoid(x):
 
 
 def relu(x):
-    if x.dtype.kind == "f":
-        return np.maximum(x, 0.0)  # a float32 array stays float32 with a Python float
-    return np.maximum(x, 0, dtype=x.dtype)
+    """``x`` not bool. ``Tensor.relu`` calls the float kernel ``relu_np`` itself (its hot path);
+    a Python 0 keeps every integer dtype (NEP 50)."""
+    return relu_np(x) if x.dtype.kind == "f" else np.maximum(x, 0)
 
 
 register("sigmoid", "SigmoidBackward0", sigmoid,
@@ -224,11 +226,12 @@ def clamp_min_fwd(x, lo):
 
 register("clamp", "ClampBackward1", clamp_fwd,
          lambda m, g, out, s, a, need: (m.where(_clamp_mask(s[0], *a), g, 0.0),),
-         save_inputs=True,
-         doc="min(max(a, lo), hi)")
+         save_inputs=True, doc="min(max(a, lo), hi)",
+         sym=lambda ns, args, attrs, out_shape: ns.clamp(args[0], attrs[0], attrs[1]))
 register("clamp_min", "ClampMinBackward0", clamp_min_fwd,
          lambda m, g, out, s, a, need: (m.where(s[0] >= a, g, 0.0),), save_inputs=True,
-         doc="max(a, lo)")
+         doc="max(a, lo)",
+         sym=lambda ns, args, attrs, out_shape: ns.clamp(args[0], attrs, None))
 
 
 def _extremum_vjp(wins):
@@ -260,7 +263,8 @@ register("where", "WhereBackward0", where_fwd,
          lambda m, g, out, s, a, need: pair(need,
                                             lambda: m.sum_to(m.where(a[0], g, 0.0), a[1]),
                                             lambda: m.sum_to(m.where(a[0], 0.0, g), a[2])),
-         doc="cond ? a : b")
+         doc="cond ? a : b",
+         sym=lambda ns, args, attrs, out_shape: ns.where(attrs[0], args[0], args[1]))
 
 
 # ---- the rest of the elementwise functions, each bound from its row (engine.op_binding) -------

@@ -101,15 +101,33 @@ def _keep_vjp(m, g, out, s, a, need):
     return (m.sum_to(m.where(keep, g, 0.0), shape),)
 
 
-register("sort", "SortBackward0", sort_fwd, _scatter_back_vjp, doc="sort(a, dim).values")
+# the symbolic forwards (``sym``): symbolic's rule arguments (ns, args, attrs, out_shape)
+def _sym_picked(ns, args, attrs, out_shape):
+    return args[0][attrs[1]]  # the recorded positions: locally the op is this fixed selection
+
+
+def _sym_cumsum(ns, args, attrs, out_shape):
+    return args[0] if attrs is None else np.cumsum(args[0], axis=attrs)
+
+
+def _sym_kept(ns, args, attrs, out_shape):
+    keep, _, value = attrs
+    return ns.where(keep, args[0], args[1] if len(args) > 1 else ns.scalar(value))
+
+
+register("sort", "SortBackward0", sort_fwd, _scatter_back_vjp, doc="sort(a, dim).values",
+         sym=_sym_picked)
 register("sort_stable", "SortBackward1", sort_fwd, _scatter_back_vjp,
-         doc="sort(a, dim, stable=s).values")
-register("topk", "TopkBackward0", topk_fwd, _scatter_back_vjp, doc="topk(a, k, dim).values")
-register("cumsum", "CumsumBackward0", cumsum_fwd, _cumsum_vjp, doc="cumsum(a, dim)")
+         doc="sort(a, dim, stable=s).values", sym=_sym_picked)
+register("topk", "TopkBackward0", topk_fwd, _scatter_back_vjp, doc="topk(a, k, dim).values",
+         sym=_sym_picked)
+register("cumsum", "CumsumBackward0", cumsum_fwd, _cumsum_vjp, doc="cumsum(a, dim)",
+         sym=_sym_cumsum)
 register("flip", "FlipBackward0", lambda x, axes: (np.flip(x, axes).copy(), axes),
-         lambda m, g, out, s, a, need: (m.flip(g, a),), doc="a.flip(dims)")
+         lambda m, g, out, s, a, need: (m.flip(g, a),), doc="a.flip(dims)",
+         sym=lambda ns, args, attrs, out_shape: np.flip(args[0], attrs))
 register("masked_fill", "MaskedFillBackward0", masked_fill_fwd, _keep_vjp,
-         doc="mask ? value : a")
+         doc="mask ? value : a", sym=_sym_kept)
 
 
 def _masked_fill_tensor_vjp(m, g, out, s, a, need):
@@ -119,8 +137,8 @@ def _masked_fill_tensor_vjp(m, g, out, s, a, need):
 
 
 register("masked_fill_t", "MaskedFillBackward1", masked_fill_t_fwd, _masked_fill_tensor_vjp,
-         doc="mask ? value : a (value a 0-d tensor)")
+         doc="mask ? value : a (value a 0-d tensor)", sym=_sym_kept)
 register("tril", "TrilBackward0", _triangle_fwd(np.tril), _keep_vjp,
-         doc="a below diagonal k, else 0")
+         doc="a below diagonal k, else 0", sym=_sym_kept)
 register("triu", "TriuBackward0", _triangle_fwd(np.triu), _keep_vjp,
-         doc="a above diagonal k, else 0")
+         doc="a above diagonal k, else 0", sym=_sym_kept)

@@ -42,24 +42,37 @@ def sum_fwd(x, dims, keepdim, dtype=None):
         x = x.astype(dtype)
     elif x.dtype.kind in "bui":
         x = x.astype(np.int64)
-    out = x.sum(axis=dims, keepdims=keepdim)
-    return (out if type(out) is np.ndarray else np.asarray(out)), (
-        x.shape, dims if x.ndim else None, keepdim)
+    return x.sum(axis=dims, keepdims=keepdim), (x.shape, dims if x.ndim else None, keepdim)
 
 
 def mean_fwd(x, dims, keepdim):
     """``x`` floating (the public method casts by ``dtype=`` or refuses)."""
     n = x.size if dims is None else math.prod([x.shape[d] for d in dims])
     s = np.add.reduce(x, axis=dims, keepdims=keepdim)
-    # sum * (1/n) as PyTorch's MeanOps: np.mean's pairwise sum, far less Python overhead
-    out = np.asarray(s * (1.0 / n) if n else np.full(np.shape(s), np.nan), dtype=x.dtype)
+    if n:
+        # sum * (1/n) as PyTorch's MeanOps: np.mean's pairwise sum, far less Python overhead; a
+        # Python float keeps the array's dtype
+        out = s * (1.0 / n)
+        out = out if type(out) is np.ndarray else np.asarray(out)
+    else:
+        out = np.full(np.shape(s), np.nan, dtype=x.dtype)
     return out, (x.shape, dims if x.ndim else None, keepdim)
 
 
-register("sum", "SumBackward0", sum_fwd, _sum_vjp, doc="sum(a)")
-register("sum_dim", "SumBackward1", sum_fwd, _sum_vjp, doc="sum(a, dim)")
-register("mean", "MeanBackward0", mean_fwd, _mean_vjp, doc="mean(a)")
-register("mean_dim", "MeanBackward1", mean_fwd, _mean_vjp, doc="mean(a, dim)")
+# the symbolic forwards (``sym``): symbolic's rule arguments (ns, args, attrs, out_shape)
+def sym_sum(ns, args, attrs, out_shape):
+    return ns.sum(args[0], attrs[1], attrs[2])
+
+
+def sym_mean(ns, args, attrs, out_shape):
+    shape, dims, keepdim = attrs
+    return ns.sum(args[0], dims, keepdim) / ns.scalar(_count(shape, dims))
+
+
+register("sum", "SumBackward0", sum_fwd, _sum_vjp, doc="sum(a)", sym=sym_sum)
+register("sum_dim", "SumBackward1", sum_fwd, _sum_vjp, doc="sum(a, dim)", sym=sym_sum)
+register("mean", "MeanBackward0", mean_fwd, _mean_vjp, doc="mean(a)", sym=sym_mean)
+register("mean_dim", "MeanBackward1", mean_fwd, _mean_vjp, doc="mean(a, dim)", sym=sym_mean)
 
 
 def _extreme_all_vjp(m, g, out, s, a, need):
@@ -71,9 +84,11 @@ def _extreme_all_vjp(m, g, out, s, a, need):
 
 
 register("max_all", "MaxBackward1", lambda x: (np.asarray(x.max()), None), _extreme_all_vjp,
-         save_inputs=True, save_out=True, doc="max(a)")
+         save_inputs=True, save_out=True, doc="max(a)",
+         sym=lambda ns, args, attrs, out_shape: ns.amax(args[0], None, False))
 register("min_all", "MinBackward1", lambda x: (np.asarray(x.min()), None), _extreme_all_vjp,
-         save_inputs=True, save_out=True, doc="min(a)")
+         save_inputs=True, save_out=True, doc="min(a)",
+         sym=lambda ns, args, attrs, out_shape: ns.amin(args[0], None, False))
 
 
 def _select_dim_vjp(m, g, out, s, a, need):
@@ -151,11 +166,14 @@ def norm_p_fwd(x, dims, keepdim, p):
 
 
 register("amax", "AmaxBackward0", _amax_fwd(np.max), _amax_vjp, save_inputs=True, save_out=True,
-         doc="amax(a, dim)")
+         doc="amax(a, dim)",
+         sym=lambda ns, args, attrs, out_shape: ns.amax(args[0], attrs[0], attrs[1]))
 register("amin", "AminBackward0", _amax_fwd(np.min), _amax_vjp, save_inputs=True, save_out=True,
-         doc="amin(a, dim)")
+         doc="amin(a, dim)",
+         sym=lambda ns, args, attrs, out_shape: ns.amin(args[0], attrs[0], attrs[1]))
 register("norm", "LinalgVectorNormBackward0", norm_fwd, _norm_vjp, save_inputs=True,
-         save_out=True, doc="sqrt(sum(a**2))")
+         save_out=True, doc="sqrt(sum(a**2))",
+         sym=lambda ns, args, attrs, out_shape: ns.sqrt(ns.sum(args[0] * args[0], *attrs)))
 def _norm_p_vjp(m, g, out, s, a, need):
     dims, keepdim, p = a
     x = s[0]
@@ -172,10 +190,17 @@ def _norm_p_vjp(m, g, out, s, a, need):
     return (sign * size ** (p - 1.0) * m.where(out == 0, 0.0, g / out ** (p - 1.0)),)
 
 
+def _sym_norm_p(ns, args, attrs, out_shape):
+    dims, keepdim, p = attrs
+    return ns.pow(ns.sum(ns.pow(ns.abs(args[0]), p), dims, keepdim), 1.0 / p)
+
+
 register("norm_p", "LinalgVectorNormBackward0", norm_p_fwd, _norm_p_vjp, save_inputs=True,
-         save_out=True, doc="sum(|a|**p) ** (1/p)")
-register("max_dim", "MaxBackward0", _extreme_dim(np.argmax), _select_dim_vjp, doc="max(a, dim)")
-register("min_dim", "MinBackward0", _extreme_dim(np.argmin), _select_dim_vjp, doc="min(a, dim)")
+         save_out=True, doc="sum(|a|**p) ** (1/p)", sym=_sym_norm_p)
+register("max_dim", "MaxBackward0", _extreme_dim(np.argmax), _select_dim_vjp, doc="max(a, dim)",
+         sym=lambda ns, args, attrs, out_shape: ns.amax(args[0], (attrs[1],), attrs[2]))
+register("min_dim", "MinBackward0", _extreme_dim(np.argmin), _select_dim_vjp, doc="min(a, dim)",
+         sym=lambda ns, args, attrs, out_shape: ns.amin(args[0], (attrs[1],), attrs[2]))
 
 
 def _prod_vjp(m, g, out, s, a, need):
@@ -202,10 +227,14 @@ def prod_fwd(x, dims, keepdim):
     return np.asarray(x.prod(axis=dims, keepdims=keepdim)), (x.shape, dims, keepdim)
 
 
+def _sym_prod(ns, args, attrs, out_shape):
+    return ns.prod(args[0], attrs[1], attrs[2])
+
+
 register("prod", "ProdBackward0", prod_fwd, _prod_vjp, save_inputs=True, save_out=True,
-         doc="prod(a)")
+         doc="prod(a)", sym=_sym_prod)
 register("prod_dim", "ProdBackward1", prod_fwd, _prod_vjp, save_inputs=True, save_out=True,
-         doc="prod(a, dim)")
+         doc="prod(a, dim)", sym=_sym_prod)
 
 
 def _inv(d, k):
@@ -247,6 +276,21 @@ def _moment_fwd(root):
     return fwd
 
 
-register("var", "VarBackward0", _moment_fwd(False), _var_vjp, save_inputs=True, doc="var(a)")
+def sym_moment(root):
+    """The symbolic variance (``root``: standard deviation) of attrs (shape, dims, correction,
+    keepdim)."""
+    def rule(ns, args, attrs, out_shape):
+        shape, dims, corr, keepdim = attrs
+        x = args[0]
+        n = _count(shape, dims)
+        d = x - ns.sum(x, dims, True) / ns.scalar(n)
+        v = ns.sum(d * d, dims, keepdim) / ns.scalar(n - corr)
+        return ns.sqrt(v) if root else v
+
+    return rule
+
+
+register("var", "VarBackward0", _moment_fwd(False), _var_vjp, save_inputs=True, doc="var(a)",
+         sym=sym_moment(False))
 register("std", "StdBackward0", _moment_fwd(True), _std_vjp, save_inputs=True, save_out=True,
-         doc="std(a)")
+         doc="std(a)", sym=sym_moment(True))

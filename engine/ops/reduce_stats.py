@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from .reduce import _moment_fwd, _select_dim_vjp, mean_fwd
+from .reduce import _moment_fwd, _select_dim_vjp, mean_fwd, sym_mean, sym_moment
 from .table import register
 
 
@@ -54,9 +54,25 @@ def mode_fwd(x, d, keepdim):
     return _pick_along(x, d, idx, keepdim)
 
 
-register("median", "MedianBackward0", median_fwd, _evenly_vjp, doc="median(a)")
-register("median_dim", "MedianBackward1", median_dim_fwd, _select_dim_vjp, doc="median(a, dim)")
-register("mode", "ModeBackward0", mode_fwd, _select_dim_vjp, doc="mode(a, dim)")
+# symbolically the element the forward selected: the recorded indices, or for a whole-tensor
+# median the mean of the elements equal to it, which spreads the gradient evenly as PyTorch does
+def _sym_median(ns, args, attrs, out_shape):
+    mask, count = attrs
+    picked = ns.arr(args[0])[np.asarray(mask) != 0]
+    return ns.sum(picked, None, False) / ns.scalar(count)
+
+
+def _sym_selected(ns, args, attrs, out_shape):
+    shape, dim, keepdim, idx = attrs
+    out = np.take_along_axis(ns.arr(args[0]), idx, axis=dim)
+    return out if keepdim else out.squeeze(dim)
+
+
+register("median", "MedianBackward0", median_fwd, _evenly_vjp, doc="median(a)", sym=_sym_median)
+register("median_dim", "MedianBackward1", median_dim_fwd, _select_dim_vjp, doc="median(a, dim)",
+         sym=_sym_selected)
+register("mode", "ModeBackward0", mode_fwd, _select_dim_vjp, doc="mode(a, dim)",
+         sym=_sym_selected)
 
 
 # ---- var_mean, std_mean: one node with two outputs ---------------------------------------------
@@ -104,7 +120,17 @@ def _moments_fwd(key):
     return fwd
 
 
+_SYM_SPREAD = {"var_mean": sym_moment(False), "std_mean": sym_moment(True)}
+
+
+def _sym_moments(ns, args, attrs, out_shape):
+    key, shape, dims, corr, keepdim = attrs
+    spread = _SYM_SPREAD[key](ns, args, (shape, dims, corr, keepdim), out_shape)
+    every = tuple(range(len(shape)))
+    return spread, sym_mean(ns, args, (shape, every if dims is None else dims, keepdim), None)
+
+
 register("var_mean", "VarMeanBackward0", _moments_fwd("var_mean"), _moments_vjp,
-         save_inputs=True, doc="var_mean(a)")
+         save_inputs=True, doc="var_mean(a)", sym=_sym_moments)
 register("std_mean", "StdMeanBackward0", _moments_fwd("std_mean"), _moments_vjp,
-         save_inputs=True, doc="std_mean(a)")
+         save_inputs=True, doc="std_mean(a)", sym=_sym_moments)

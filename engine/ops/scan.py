@@ -49,8 +49,14 @@ def _running_vjp(m, g, out, s, a, need):
     return (m.index_scatter(g, a[0], a[1]),)
 
 
-register("cummax", "CummaxBackward0", _running_fwd(True), _running_vjp, doc="a.cummax(dim)")
-register("cummin", "CumminBackward0", _running_fwd(False), _running_vjp, doc="a.cummin(dim)")
+def _sym_pick(ns, args, attrs, out_shape):
+    return ns.arr(args[0])[attrs[1]]  # locally a selection of the recorded winners
+
+
+register("cummax", "CummaxBackward0", _running_fwd(True), _running_vjp, doc="a.cummax(dim)",
+         sym=_sym_pick)
+register("cummin", "CumminBackward0", _running_fwd(False), _running_vjp, doc="a.cummin(dim)",
+         sym=_sym_pick)
 
 
 # ---- logcumsumexp ------------------------------------------------------------------------------
@@ -83,8 +89,17 @@ def _lcse_vjp(m, g, out, s, a, need):
     return (np.moveaxis(dx.astype(xm.dtype, copy=False), -1, d),)
 
 
+def _sym_logcumsumexp(ns, args, attrs, out_shape):
+    x = ns.arr(args[0])
+    if attrs is None:
+        return x
+    if not ns.symbolic:
+        return np.logaddexp.accumulate(x, axis=attrs)
+    return ns.log(ns.arr(np.cumsum(ns.exp(x), axis=attrs)))
+
+
 register("logcumsumexp", "LogcumsumexpBackward0", logcumsumexp_fwd, _lcse_vjp,
-         save_inputs=True, save_out=True, doc="a.logcumsumexp(dim)")
+         save_inputs=True, save_out=True, doc="a.logcumsumexp(dim)", sym=_sym_logcumsumexp)
 
 
 # ---- cumprod -----------------------------------------------------------------------------------
@@ -131,5 +146,10 @@ def _cumprod_vjp(m, g, out, s, a, need):
     return (m.cast(grad, dtype),)
 
 
+def _sym_cumprod(ns, args, attrs, out_shape):
+    x = np.asarray(args[0])
+    return x if attrs[0] is None else np.cumprod(x, axis=attrs[0])
+
+
 register("cumprod", "CumprodBackward0", cumprod_fwd, _cumprod_vjp, save_inputs=True,
-         save_out=True, doc="cumprod(a, dim)")
+         save_out=True, doc="cumprod(a, dim)", sym=_sym_cumprod)

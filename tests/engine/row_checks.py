@@ -104,3 +104,9 @@ def check_torch(torch, case):
     row = OPS[case.key]
     check_against_torch(torch, lambda m, *ts: first(case.call(m, *ts)), case.arrays,
                         case.node or row.name, dtype=case.dtype)
+
+
+def rows_without_sym(modules):
+    """The rows of ``modules`` whose symbolic rule is not their ``sym`` (it stays in symbolic's
+    table, keyed by the row's key)."""
+    return {k for m in modules for k in family_rows(m) if OPS[k].sym is None}

@@ -14,6 +14,7 @@ from row_checks import (
     check_symbolic,
     check_torch,
     family_rows,
+    rows_without_sym,
 )
 
 from engine.ops import OPS, elementwise
@@ -38,6 +39,16 @@ def test_every_row_of_the_family_has_its_forward():
     rows = family_rows(elementwise)
     assert set(IDS) <= rows
     assert [k for k in sorted(rows) if OPS[k].fwd is None] == []
+
+
+# rows whose symbolic rule stays in symbolic (keyed by the row's key), and why
+STAYS_IN_SYMBOLIC = {
+    "tanh": "the matrix-form tests remove tanh's matrix rule, which a row's sym would derive again",
+}
+
+
+def test_every_rows_symbolic_rule_is_its_sym_or_a_listed_exception():
+    assert rows_without_sym((elementwise,)) == set(STAYS_IN_SYMBOLIC)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

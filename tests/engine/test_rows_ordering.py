@@ -12,6 +12,7 @@ from row_checks import (
     check_symbolic,
     check_torch,
     family_rows,
+    rows_without_sym,
 )
 
 from engine.ops import OPS, ordering
@@ -36,6 +37,13 @@ IDS = [c.key for c in CASES]
 
 def test_the_cases_cover_every_row_of_the_family():
     assert family_rows(ordering) == set(IDS)
+
+
+STAYS_IN_SYMBOLIC: dict = {}  # every row's symbolic rule is its sym
+
+
+def test_every_rows_symbolic_rule_is_its_sym_or_a_listed_exception():
+    assert rows_without_sym((ordering,)) == set(STAYS_IN_SYMBOLIC)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

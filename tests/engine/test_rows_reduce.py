@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from row_checks import Case, check_backward, family_rows, check_forward, check_symbolic, check_torch
+from row_checks import (
+    Case,
+    check_backward,
+    check_forward,
+    check_symbolic,
+    check_torch,
+    family_rows,
+    rows_without_sym,
+)
 
 from engine.ops import OPS, diag, reduce, reduce_stats
 
@@ -45,6 +53,13 @@ IDS = [c.key for c in CASES]
 
 def test_the_cases_cover_every_row_of_the_families():
     assert family_rows(reduce) | family_rows(reduce_stats) | family_rows(diag) == set(IDS)
+
+
+STAYS_IN_SYMBOLIC: dict = {}  # every row's symbolic rule is its sym
+
+
+def test_every_rows_symbolic_rule_is_its_sym_or_a_listed_exception():
+    assert rows_without_sym((reduce, reduce_stats, diag)) == set(STAYS_IN_SYMBOLIC)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
