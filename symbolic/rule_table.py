@@ -13,8 +13,10 @@ the rules introduce (``NUMPY_FUNCS``, filled by ``numpy_twin``: lambdify's modul
 namespaces and the helpers the rule families share. It imports no family: each ``rules_*``
 module imports it and registers its rows; ``symbolic.rules`` imports every family, so code
 that applies rules imports ``symbolic.rules``. An engine op row that carries its forward on this
-protocol (``Op.sym``: elementwise rows, ``sym(ns, x)`` calling ``ns.log``, ``ns.tan``, ...) needs
-no entry here: ``RULES`` reads it from the row.
+protocol (``Op.sym``: an elementwise row's ``sym(ns, x)`` calling ``ns.log``, ``ns.tan``, ...,
+any other row's ``sym(ns, args, attrs, out_shape)``) needs no entry here: ``RULES`` reads it
+from the row. The entries here are the rules of rows that do not carry theirs (not moved yet,
+or needing a sympy-only construct), keyed by the row's key.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The op table, grouped by family: one row per differentiable primitive — its PyTorch node name,
-its numpy forward, its VJP and, for an elementwise op, its symbolic forward and public names
+its numpy forward, its VJP, its symbolic forward and, for an elementwise op, its public names
 (``table``: ``Op``, ``OPS``, ``register``). Every row is registered when ``engine`` is imported:
-the families here (``elementwise``, ``reduce``, ``shape``, ``linalg``, ``nn``, ``ordering``)
-and the forward families that keep their rows beside their forwards.
+the families here (``elementwise``, ``reduce``, ``reduce_stats``, ``diag``, ``ordering``,
+``scan``, ``arith``, ``activation_grads``, ``shape``, ``linalg``, ``nn``, ``nn_loss``) and the
+forward families that still keep their rows beside their forwards.
 
 Adding an elementwise function is one ``register(...)`` call in ``elementwise.py`` with
 ``kind="unary"``, ``names=(...)`` and ``sym=...``: the engine binds ``torch.<name>``,

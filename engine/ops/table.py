@@ -14,8 +14,9 @@ written against the symbolic namespace protocol (``sym(ns, x)`` / ``sym(ns, x, y
 ``ns.log``, ``ns.exp``, ... and arithmetic; ``symbolic`` runs it on sympy and float64 arrays and
 derives the matrix form from it), and ``names`` are the public names the engine binds from the
 row through the dispatcher: ``torch.<name>``, ``Tensor.<name>`` and the in-place
-``Tensor.<name>_``. Another row's ``sym``, if any, takes symbolic's full rule arguments
-``(ns, args, attrs, out_shape)``.
+``Tensor.<name>_``. Another row's ``fwd`` is ``fwd(*arrays, *params) -> (out, attrs)`` (the
+input tensors' arrays, the op's checked arguments; a tuple of arrays for several outputs) and
+its ``sym``, if any, takes symbolic's full rule arguments ``(ns, args, attrs, out_shape)``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from ..node import node_class
 @dataclass(frozen=True, slots=True)
 class Op:
     name: str  # PyTorch's node name, e.g. "MulBackward0"
-    fwd: Callable | None  # numpy forward (None where the forward is written in tensor.py)
+    fwd: Callable | None  # numpy forward (None where it is still written in a forward family)
     vjp: Callable
     save_inputs: bool = False
     save_out: bool = False
