@@ -8,8 +8,6 @@ import numpy as np
 from . import gather_maps
 from .tensor import Tensor, _dims
 
-gather_maps.add_row("unfold", "UnfoldBackward0", "a.unfold(dim, size, step)")
-
 
 def tensor_unfold(self, dimension, size, step):
     """Windows of ``size`` every ``step`` along ``dimension``, as a new last dim."""

@@ -441,7 +441,7 @@ def _pad_rule(node, ins, out, g):
 
 
 def gather_map(node, ins, out, g):
-    """A gather map (``engine.gather_maps``: pads, upsampling, unfold, ...) is the linear map
+    """A gather map (``engine.ops.nn_maps``: pads, upsampling, unfold, ...) is the linear map
     y = M·x with M's rows picking and weighting input elements: ∂L/∂x = Mᵀ·∂L/∂y, i.e. each
     output's grad, times its weight, added back onto the elements it read."""
     in_shape, idx, w = node.attrs

@@ -41,12 +41,13 @@ def _from_row(key):
 
 
 def _is_gather_map(key) -> bool:
-    """A row of ``engine.gather_maps`` (every one shares its VJP), present or added later."""
-    from engine import gather_maps
+    """A gather-map row of ``engine.ops.nn_maps`` (every one shares its VJP), present or added
+    later."""
     from engine.ops import OPS
+    from engine.ops.nn_maps import is_gather_map
 
     op = OPS.get(key)
-    return op is not None and op.vjp is gather_maps._vjp
+    return op is not None and is_gather_map(op)
 
 
 def _copy_slices(node, ins, out, g):

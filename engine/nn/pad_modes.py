@@ -10,13 +10,6 @@ import numpy as np
 from .. import gather_maps
 from ..tensor import Tensor
 
-for _n in (1, 2, 3):
-    gather_maps.add_row(f"reflection_pad{_n}d", f"ReflectionPad{_n}DBackward0",
-                        f"F.pad(a, mode='reflect') over the last {_n} dims")
-    gather_maps.add_row(f"replication_pad{_n}d", f"ReplicationPad{_n}DBackward0",
-                        f"F.pad(a, mode='replicate') over the last {_n} dims")
-gather_maps.add_row("circular_pad", "CopySlices", "F.pad(a, mode='circular')")
-
 _KIND = {"reflect": "reflection", "replicate": "replication", "circular": "circular"}
 
 

@@ -15,9 +15,6 @@ from .conv import _tuple
 from .module import Module
 from .pooling import _AvgPoolNd, _pool_size
 
-gather_maps.add_row("avg_pool3d", "AvgPool3DBackward0", "mean over each 3-d window")
-
-
 _UNPOOL = OPS["max_unpool2d"]
 
 

@@ -16,18 +16,6 @@ from .. import gather_maps
 from ..tensor import Tensor
 
 _LINEAR = {1: "linear", 2: "bilinear", 3: "trilinear"}
-for _n in (1, 2, 3):
-    gather_maps.add_row(f"upsample_nearest{_n}d", f"UpsampleNearest{_n}DBackward0",
-                        f"F.interpolate(a, mode='nearest'), {_n} spatial dims")
-    gather_maps.add_row(f"upsample_nearest_exact{_n}d", f"UpsampleNearestExact{_n}DBackward0",
-                        f"F.interpolate(a, mode='nearest-exact'), {_n} spatial dims")
-gather_maps.add_row("upsample_linear1d", "UpsampleLinear1DBackward0",
-                    "F.interpolate(a, mode='linear')")
-gather_maps.add_row("upsample_bilinear2d", "UpsampleBilinear2DBackward0",
-                    "F.interpolate(a, mode='bilinear')")
-gather_maps.add_row("upsample_trilinear3d", "UpsampleTrilinear3DBackward0",
-                    "F.interpolate(a, mode='trilinear')")
-
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 _DIMS = ("W", "H", "D")
 

@@ -11,9 +11,6 @@ from .. import gather_maps
 from ..tensor import Tensor
 from .module import Module
 
-gather_maps.add_row("im2col", "Im2ColBackward0", "F.unfold(a, kernel_size)")
-gather_maps.add_row("col2im", "Col2ImBackward0", "F.fold(a, output_size, kernel_size)")
-
 
 def _pair(v, what):
     out = (int(v), int(v)) if isinstance(v, int | np.integer) else tuple(int(a) for a in v)

@@ -22,6 +22,7 @@ from . import (  # noqa: F401  (register rows)
     nn,
     nn_conv,
     nn_loss,
+    nn_maps,
     nn_pool,
     ordering,
     reduce,
