@@ -129,3 +129,26 @@ def test_the_process_ends_with_the_app():
     child.stdin.close()  # what the app's exit does to the pipe
     assert child.wait(timeout=30) == 0
     child.stdout.close()
+
+
+def test_cancel_reaches_a_check_already_running_in_the_process(monkeypatch):
+    import threading
+
+    from desktop import lessons
+
+    code, calls = _record(lessons.get("small-mlp").code)
+    calls = calls[:4] + calls[-1:]  # what Compute checks of a training loop: seconds of sympy
+    token = CancelToken()
+    started = threading.Event()
+    real_wait = check_process.CheckServer._wait
+
+    def wait(server, child, cancel):  # the request is in the pipe: now cancel it
+        started.set()
+        return real_wait(server, child, cancel)
+
+    threading.Thread(target=lambda: started.wait(60) and token.cancel(), daemon=True).start()
+    monkeypatch.setattr(check_process.CheckServer, "_wait", wait)
+    reports = check_process.run_check(calls, 60.0, code, 10.0, token)
+    assert len(reports) == 5 and reports[-1].cancelled
+    assert reports[-1].independent.text == "the script was not re-run: cancelled"
+    assert check_process.server().child.poll() is None  # answered, so kept for the next check
