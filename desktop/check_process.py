@@ -35,6 +35,10 @@ OUT_OF_PROCESS = os.name == "posix"  # waiting on the pipe with a timeout needs 
 GRACE = 2.0  # seconds a cancelled check gets to answer before its process is ended
 _POLL = 0.05  # how often the waiting thread looks at the cancel token (a wake-up takes the GIL)
 _HEADER = struct.Struct("<Q")
+# what a frame to the process holds, by its first byte: a request (pickled after it), one whose
+# token is already cancelled, or Cancel for the request being served. The process's reader
+# thread looks at that byte only: unpickling imports modules, which the main thread does alone.
+_CHECK, _CANCELLED, _CANCEL = b"Q", b"X", b"C"
 
 
 class CheckProcessError(RuntimeError):
@@ -58,12 +62,11 @@ def run_check(calls, time_limit, code, rerun_seconds, cancel, run_seconds=0.0):
     waiting."""
     if OUT_OF_PROCESS:
         try:
-            payload = pickle.dumps(("check", {
+            payload = pickle.dumps({
                 "calls": calls, "time_limit": time_limit,
                 "code": None if code is None else marshal.dumps(code),
                 "rerun_seconds": rerun_seconds, "run_seconds": run_seconds,
-                "cancelled": cancel is not None and cancel.cancelled,
-                "path": list(sys.path), "cwd": os.getcwd()}), pickle.HIGHEST_PROTOCOL)
+                "path": list(sys.path), "cwd": os.getcwd()}, pickle.HIGHEST_PROTOCOL)
         except Exception:  # noqa: BLE001 - something in the calls does not pickle: check here
             payload = None
         if payload is not None:
@@ -117,6 +120,16 @@ class CheckServer:
         except OSError:
             return None
 
+    def prestart(self) -> None:
+        """Start the process ahead of the first check: its imports (sympy, the engine) take
+        a second or two, which the first check after start-up would otherwise wait for."""
+        if OUT_OF_PROCESS and self._lock.acquire(blocking=False):
+            try:
+                if self.child is None or self.child.poll() is not None:
+                    self.child = self._start()
+            finally:
+                self._lock.release()
+
     def ask(self, payload: bytes, cancel):
         """Send one request and wait for its answer, ``("done", reports)`` or ``("failed",
         exc)``; None when no process could be started (the caller checks in its thread)."""
@@ -129,7 +142,8 @@ class CheckServer:
                     return None
             child = self.child
             try:
-                _send(child.stdin.fileno(), payload)
+                cancelled = cancel is not None and cancel.cancelled
+                _send(child.stdin.fileno(), (_CANCELLED if cancelled else _CHECK) + payload)
                 return self._wait(child, cancel)
             except (OSError, EOFError) as exc:
                 self.stop()
@@ -146,7 +160,7 @@ class CheckServer:
             if ready:
                 return _recv(fd)
             if give_up is None and cancel is not None and cancel.cancelled:
-                _send(child.stdin.fileno(), pickle.dumps(("cancel", None)))
+                _send(child.stdin.fileno(), _CANCEL)
                 give_up = time.monotonic() + GRACE
             elif give_up is not None and time.monotonic() > give_up:
                 self.stop()
@@ -180,6 +194,10 @@ def server() -> CheckServer:
 def _serve() -> None:
     import queue
 
+    # everything a request's unpickling and the check import, before the reader thread starts
+    import desktop.symbolic_rerun  # noqa: F401
+    import symbolic.checker  # noqa: F401
+    import symbolic.record  # noqa: F401
     from desktop.process_exit import exit_now
     from symbolic import CancelToken
 
@@ -200,27 +218,21 @@ def _serve() -> None:
                 data = _read_exactly(fd_in, n)
             except (EOFError, OSError):
                 exit_now(0)  # the app is gone: so is its check (even one stuck in C)
-            try:
-                kind, body = pickle.loads(data)
-            except Exception as exc:  # noqa: BLE001 - answered as the request's failure
-                kind, body = "check", {"cancelled": False, "error": exc}
-            if kind == "check":
+            kind = data[:1]
+            if kind in (_CHECK, _CANCELLED):
                 token = CancelToken()
-                if body["cancelled"]:
+                if kind == _CANCELLED:
                     token.cancel()
                 current[0] = token
-                requests.put((body, token))
-            elif kind == "cancel" and current[0] is not None:
+                requests.put((data[1:], token))
+            elif kind == _CANCEL and current[0] is not None:
                 current[0].cancel()
 
     threading.Thread(target=read, name="check-requests", daemon=True).start()
-    import symbolic.checker  # noqa: F401  (sympy: imported while the app still runs the script)
-
     while True:
-        body, token = requests.get()
+        data, token = requests.get()
         try:
-            if "error" in body:
-                raise body["error"]
+            body = pickle.loads(data)
             sys.path[:] = body["path"]
             os.chdir(body["cwd"])
             code = None if body["code"] is None else marshal.loads(body["code"])

@@ -16,6 +16,7 @@ Everything remembered between runs is in ``desktop.app_state.AppState`` (no Qt).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QStandardPaths, QTimer, Signal
@@ -271,7 +272,9 @@ def install(window, **kwargs) -> Controller:
 
 def _prewarm() -> None:
     """Import symbolic (and sympy) in the background once the window is up, so the first run's
-    recorder and the first check don't wait for it."""
+    recorder and the first check don't wait for it; start the check's process meanwhile."""
     from desktop.app_state import LOADER
+    from desktop.check_process import server
 
     LOADER.start()
+    threading.Thread(target=server().prestart, name="check-process-start", daemon=True).start()

@@ -152,3 +152,20 @@ def test_cancel_reaches_a_check_already_running_in_the_process(monkeypatch):
     assert len(reports) == 5 and reports[-1].cancelled
     assert reports[-1].independent.text == "the script was not re-run: cancelled"
     assert check_process.server().child.poll() is None  # answered, so kept for the next check
+
+
+def test_a_check_sent_while_the_process_still_imports_is_answered(monkeypatch):
+    """The app starts the process ahead of the first check (its imports take a second or two);
+    a check sent meanwhile waits in the pipe until they are done, not racing them."""
+    server = check_process.CheckServer()
+    monkeypatch.setattr(check_process, "_SERVER", server)
+    server.prestart()
+    child = server.child
+    server.prestart()  # one process, however often asked
+    assert server.child is child and child.poll() is None
+    code, calls = _record(SCRIPT)
+    (report,) = check_process.run_check(calls, 20.0, code, 10.0, CancelToken())
+    assert report.ok and report.independent.status == "agree"
+    assert server.child is child
+    server.stop()
+    assert child.poll() is not None
