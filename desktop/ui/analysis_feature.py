@@ -98,8 +98,9 @@ class AnalysisFeature:
             return
         token = self._auto_token = object()  # dropped by another run, Compute or Cancel
 
-        def start() -> None:
-            if self._auto_token is token and not self.ctl.running and self._check_job is None:
+        def start() -> None:  # not for a window closed meanwhile (its shutdown may be pending)
+            if self._auto_token is token and not self.ctl.running and \
+                    self._check_job is None and self.window.isVisible():
                 self._auto_token = None
                 self.compute_symbolic(calls=[calls[-1]], auto=True)
 
