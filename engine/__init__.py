@@ -116,8 +116,8 @@ from . import aliases as _aliases  # noqa: E402  (after every Tensor method is i
 
 _aliases.install(Tensor, globals())
 
-# every op row is registered on `import engine`: the families that keep their rows beside their
-# forwards in torch.nn (losses, convolution, pooling, normalisation, padding modes) load here,
-# after the rest of the engine, as they would on first use
-from .nn import functional as _nn_functional  # noqa: E402,F401
-from .nn import pad_modes as _pad_modes  # noqa: E402,F401
+# every op row is registered on `import engine` (engine.ops, and the composite rows that need
+# the autograd engine); torch.nn itself loads on first use
+from . import composite_nn as _composite_nn  # noqa: E402,F401
+# (transpose_ is still registered by torch.nn's RNNs: until it moves, torch.nn loads here)
+from .nn import rnn as _nn_rnn  # noqa: E402,F401

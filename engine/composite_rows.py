@@ -18,9 +18,11 @@ from .ops import register
 from .tensor import Tensor, _result, _wrap
 
 
-def add_row(key, name, build, doc, numpy_vjp=None):
+def add_row(key, name, build, doc, numpy_vjp=None, fwd=None):
     """Register row ``key``: ``build(*inputs, attrs) -> Tensor`` (inputs may be None);
-    ``numpy_vjp(g, saved, attrs, need)``, when given, is the plain backward's shortcut."""
+    ``numpy_vjp(g, saved, attrs, need)``, when given, is the plain backward's shortcut;
+    ``fwd(*arrays, attrs) -> (out, attrs)`` the row's numpy forward (default: ``build`` run on
+    the arrays without recording)."""
 
     def vjp(m, g, out, s, a, need):
         from .autograd import grad
@@ -50,11 +52,16 @@ def add_row(key, name, build, doc, numpy_vjp=None):
             grads[i] = gi._data if m is NP else gi
         return tuple(grads)
 
-    return register(key, name, None, vjp, save_inputs=True, doc=doc)
+    if fwd is None:
+        def fwd(*arrays, attrs):
+            with no_grad():
+                y = build(*[None if x is None else _wrap(x) for x in arrays], attrs)
+            return y._data, attrs
+
+    return register(key, name, fwd, vjp, save_inputs=True, doc=doc)
 
 
-def run(op, build, inputs, attrs):
-    """``build``'s value, recorded as one ``op`` node over ``inputs``."""
-    with no_grad():
-        y = build(*[None if t is None else _wrap(t._data) for t in inputs], attrs)
-    return _result(op, y._data, tuple(inputs), attrs)
+def run(op, inputs, attrs):
+    """Row ``op``'s forward on ``inputs`` (Tensors or None), recorded as one node over them."""
+    out, attrs = op.fwd(*[None if t is None else t._data for t in inputs], attrs=attrs)
+    return _result(op, out, tuple(inputs), attrs)

@@ -41,7 +41,7 @@ def _conv(array_fn):
 
 
 def _register_convs():
-    from engine.nn.conv_more import conv_nd_array, conv_transpose_array
+    from engine.composite_nn import conv_nd_array, conv_transpose_array
 
     rt.register("convolution_nd", _conv(conv_nd_array))
     rt.register("convolution_transpose", _conv(conv_transpose_array))

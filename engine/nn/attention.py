@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from .. import composite_rows
+from ..composite_nn import FLASH, attend
 from ..ops import OPS
 from ..tensor import Tensor, _result, _wrap
 
@@ -39,40 +40,6 @@ def _bias(mask, causal, L, S, dtype):
                                    f"{_DT.get(str(dtype), dtype)} instead.")
             return mask if bias is None else mask + _wrap(bias)
     return None if bias is None else _wrap(bias)
-
-
-def _attend(q, k, v, a):
-    """The math composition on engine Tensors (recorded when grad mode is on)."""
-    bias, scale, dropout_p, groups = a
-    from ..functions import matmul, softmax
-    from .activation_functions import dropout
-
-    if groups > 1:
-        k = k.repeat_interleave(groups, -3)
-        v = v.repeat_interleave(groups, -3)
-    scores = matmul(q, k.transpose(-2, -1)) * scale
-    dead = None
-    if bias is not None:
-        dead = np.all(np.isneginf(bias._data), -1, keepdims=True)
-        if dead.any():  # a fully masked row: PyTorch's safe softmax gives 0 (and no nan grads)
-            bias = bias.masked_fill(_wrap(dead), 0.0)
-        else:
-            dead = None
-        scores = scores + bias
-    w = softmax(scores, -1)
-    if dead is not None:
-        w = w.masked_fill(_wrap(dead), 0.0)
-    if dropout_p > 0:
-        w = dropout(w, dropout_p, training=True)
-    return matmul(w, v)
-
-
-def _flash(q, k, v, a):
-    return _attend(q, k, v, a)
-
-
-_FLASH = composite_rows.add_row("sdpa_flash", "ScaledDotProductFlashAttentionForCpuBackward0",
-                                _flash, "F.scaled_dot_product_attention, flash kernel")
 
 
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn_mask=None,
@@ -110,11 +77,11 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
              and q.shape[0] == k.shape[0] == v.shape[0] and k.shape[1] == v.shape[1]
              and (q.shape[1] == k.shape[1] or groups > 1) and L and S)
     if flash:  # the flash kernel applies a mask and causality together
-        return composite_rows.run(_FLASH, _flash, (query, key, value), attrs)
+        return composite_rows.run(FLASH, (query, key, value), attrs)
     if is_causal and attn_mask is not None:
         raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be set "
                            "when is_causal=True")
-    out = _attend(query, key, value, attrs)
+    out = attend(query, key, value, attrs)
     if out.dim() >= 3 and out.grad_fn is not None:
         # PyTorch's batched matmul folds the batch and views the result back
         return _result(OPS["unsafe_view"], out._data, (out,), tuple(out.shape))
