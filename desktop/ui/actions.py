@@ -14,7 +14,8 @@ window: ``tests/desktop/ui/test_action_table.py``).
   a tuple gives several keys. ``WITH_DEBUGGER`` rebinds keys once the debugger is attached (it
   takes F5 and Shift+F5 for its own dispatchers).
 - ``enabled_when``: a rule of ``ENABLED_RULES``; ``ActionSet.set_rule(rule, on)`` enables or
-  disables every action of that rule at once.
+  disables every action of that rule at once. The debugger's rules are evaluated from its
+  session's state by ``desktop.ui.debug_rules.DebugFacts``.
 - ``MENU_SLOTS`` are the entries made at run time (recent files, themes, panel toggles,
   lessons); their owner fills them through ``ActionSet.fill_slot``.
 
@@ -25,6 +26,8 @@ the tooltip with its keys and the Keyboard Shortcuts list follow.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from desktop.ui.debug_rules import DEBUG_RULES
 
 # (key, title) in menu-bar order; a menu without entries is left out of the bar
 MENUS = (
@@ -38,7 +41,8 @@ ENABLED_RULES = {
     "running": "a plain run is going",
     "undo": "the editor has something to undo",
     "redo": "the editor has something to redo",
-    "debug_state": "the debugger's state (desktop.ui.debug_controls.enabled_actions)",
+    # the debugger's, read from its session's state (desktop.ui.debug_rules.DebugFacts)
+    **{k: v for k, v in DEBUG_RULES.items() if k != "idle"},
 }
 
 
@@ -134,32 +138,32 @@ ACTIONS: tuple[ActionRow, ...] = (
          "Stop the debugged script or the running script", ["debug"], "dispatch"),
     _row("debug.continue", "Continue", "bridge.continue_", "F5",
          "Start debugging, or run to the next breakpoint", (), "steps", toolbar="debug",
-         enabled_when="debug_state"),
+         enabled_when="debug_go"),
     _row("debug.step_over", "Step over", "bridge.step_over", "F10",
          "Run the current line; inside backward: run one node", ["debug"], "steps",
-         toolbar="debug", enabled_when="debug_state"),
+         toolbar="debug", enabled_when="debug_go"),
     _row("debug.step_into", "Step into", "bridge.step_into", "F11",
          "Enter the function called on this line; on a backward()/autograd.grad() line, step "
          "through the backward pass node by node", ["debug"], "steps", toolbar="debug",
-         enabled_when="debug_state"),
+         enabled_when="debug_go"),
     _row("debug.step_out", "Step out", "bridge.step_out", "Shift+F11",
          "Run to the end of the current function, or finish the backward pass", ["debug"],
-         "steps", toolbar="debug", enabled_when="debug_state"),
+         "steps", toolbar="debug", enabled_when="debug_paused"),
     _row("debug.run_to_cursor", "Run to cursor", "controls.run_to_cursor", "Ctrl+F10",
          "Run until the line with the text cursor", ["debug"], "steps", toolbar="debug",
-         enabled_when="debug_state"),
+         enabled_when="debug_cursor"),
     _row("debug.stop", "Stop", "bridge.stop", "Shift+F5",
          "End the debugged script (works on infinite loops)", (), "steps", toolbar="debug",
-         enabled_when="debug_state"),
+         enabled_when="debug_stoppable"),
     _row("debug.restart", "Restart", "bridge.restart", "Ctrl+Shift+F5",
          "Stop and start again from the first line", ["debug"], "steps", toolbar="debug",
-         enabled_when="debug_state"),
+         enabled_when="debug_restartable"),
     _row("debug.step_back", "Step back", "bridge.step_back", "Alt+Left",
          "Show the previous recorded stop (nothing runs again)", ["debug"], "history",
-         toolbar="debug", enabled_when="debug_state"),
+         toolbar="debug", enabled_when="history_back"),
     _row("debug.step_forward", "Step forward", "bridge.step_forward", "Alt+Right",
          "Show the next recorded stop", ["debug"], "history", toolbar="debug",
-         enabled_when="debug_state"),
+         enabled_when="history_forward"),
     # the Edit menu's last entry and the Debug menu's breakpoint group
     _row("edit.breakpoint", "Toggle &Breakpoint", "window.toggle_breakpoint_at_cursor", "F9",
          "Toggle a breakpoint on the cursor's line", ["edit", "debug"], "breakpoints"),

@@ -46,7 +46,8 @@ class DebugWiring(QObject):
         self.watches = WatchesAtStops(self.bridge, window.inspector, lambda: self.state)
         self.output = DebugOutput(window.output)
         self.breakpoint_conditions = BreakpointConditions(window.editor, self._push_breakpoints)
-        self.controls = DebugControls(self.bridge, cursor_line=self._cursor_line, parent=window)
+        self.controls = DebugControls(self.bridge, cursor_line=self._cursor_line, parent=window,
+                                      plain_running=lambda: window.running)
         window.addToolBar(self.controls)
         self.timeline = Timeline(self.bridge)
         self.timeline_dock = window.add_panel(
@@ -76,11 +77,14 @@ class DebugWiring(QObject):
         b.finished.connect(self._on_finished)
         b.output.connect(self._on_output)
         b.status_changed.connect(self._on_status)
+        for signal in (b.status_changed, b.paused, b.viewed, window.running_changed):
+            signal.connect(self.apply_rules)
         window.breakpoints_changed.connect(self._push_breakpoints)
         window.inspector.watches_changed.connect(self._push_watches)
         window.run_requested.connect(self._plain_run_started)
         self._push_breakpoints()
         self._push_watches()
+        self.apply_rules()
         install_run_buttons(self)  # after the controls' own refresh: one start, one Stop
 
     # ---- construction ------------------------------------------------------------------------
@@ -101,6 +105,12 @@ class DebugWiring(QObject):
         self.act_shift_f5 = acts["debug.stop_any"]
         self.act_condition = acts["debug.condition"]
         self.menu = aset.menus["debug"]
+
+    def apply_rules(self, *_args) -> None:
+        """Enable the debugger's actions and the window's idle-only ones by the rules of the
+        action table, evaluated from the session's state (``desktop.ui.debug_rules``)."""
+        for rule, on in self.controls.refresh().items():
+            self.window.action_set.set_rule(rule, on)
 
     def intercept_stops(self, handler) -> None:
         """Live stops go to ``handler(state)`` instead of ``show_state``; it shows them (or
@@ -158,7 +168,7 @@ class DebugWiring(QObject):
         self.watches.restore()
         self.panel.show_state(None)
         self.timeline.sync()
-        self.controls.refresh()
+        self.apply_rules()
         if hasattr(self, "run_buttons"):
             self.run_buttons.refresh()
 
@@ -202,9 +212,6 @@ class DebugWiring(QObject):
         if status == "running" and self._last_status in ("idle", "finished"):
             self._new_run()
         self._last_status = status
-        # a plain run beside a debugged one would share nothing but the panels: one at a time
-        self.window.action_set.set_rule("idle", status not in ("running", "paused")
-                                        and not self.window.running)
         if status == "running":
             self.window.run_label.setText("debugger: running…")
 

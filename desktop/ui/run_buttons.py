@@ -30,18 +30,13 @@ class RunButtons:
         if main is not None:
             main.removeAction(w.act_stop)  # one Stop: the debugger toolbar's
         wiring.bridge.status_changed.connect(self.refresh)
-        wiring.bridge.paused.connect(self.refresh)
-        wiring.bridge.viewed.connect(self.refresh)
-        w.running_changed.connect(self.refresh)
         self.refresh()
 
     def refresh(self, *_args) -> None:
-        status = self.wiring.bridge.status
-        plain = self.wiring.window.running
-        paused = status == "paused"
+        """The start button's text; both buttons are enabled by their rows' rules (the
+        debugger's ``apply_rules``), which count a plain run too."""
+        paused = self.wiring.bridge.status == "paused"
         self.start.setText(CONTINUE_TEXT if paused else START_TEXT)
-        self.start.setEnabled(paused or (status != "running" and not plain))
-        self.stop.setEnabled(plain or status in ("running", "paused"))
 
 
 def install_run_buttons(wiring) -> RunButtons:
