@@ -85,7 +85,7 @@ t0, c0 = time.perf_counter(), time.process_time()
 import engine
 from engine import observe
 import symbolic
-rec = symbolic.Recorder()
+rec = symbolic.CallTraceRecorder()
 with observe.observing(rec):
     exec(compile(SOURCE, "<bench>", "exec"), {"__name__": "__main__"})
 reports = symbolic.check_all(rec.calls)

@@ -4,7 +4,7 @@
   the model-builder spec, the session file; evaluates watch expressions against the last run's
   namespace and turns the window's contents into a ``desktop.session.Session``.
 - ``symbolic_executor``: a GUI run's script thread feeds both the graph recorder (graph view,
-  inspector) and ``symbolic.Recorder`` (the three-way check), both attached to its route in
+  inspector) and ``symbolic.CallTraceRecorder`` (the three-way check), both attached to its route in
   ``engine.observe``. The check then works on exactly the numbers the user saw, with no second
   run of the script.
 """
@@ -43,7 +43,7 @@ class SymbolicLoader:
     def _load(self) -> None:
         try:
             import symbolic.custom  # noqa: F401
-            from symbolic import Recorder  # noqa: F401  (a stale install can lack it)
+            from symbolic import CallTraceRecorder  # noqa: F401  (a stale install can lack it)
         except Exception as exc:  # the check is optional; runs go on without it
             self.error = f"symbolic check unavailable: {type(exc).__name__}: {exc}"
         finally:
@@ -61,7 +61,7 @@ LOADER = SymbolicLoader()
 
 def symbolic_executor(run, holder: dict, max_calls: int = SYMBOLIC_CALLS,
                       loader: SymbolicLoader = LOADER):
-    """An ``executor`` for ``desktop.runner.ScriptRun``: runs the code with a ``symbolic.Recorder``
+    """An ``executor`` for ``desktop.runner.ScriptRun``: runs the code with a ``symbolic.CallTraceRecorder``
     attached for the worker thread beside the run's graph recorder, and leaves that recorder in
     ``holder["recorder"]``.
     Prints made while ``symbolic`` replays a custom Function's forward are not the script's and
@@ -73,10 +73,10 @@ def symbolic_executor(run, holder: dict, max_calls: int = SYMBOLIC_CALLS,
             exec(code, namespace)
             return
         from desktop.recorder import attach
-        from symbolic import Recorder
+        from symbolic import CallTraceRecorder
         from symbolic.custom import replaying
 
-        rec = Recorder(max_calls=max_calls)
+        rec = CallTraceRecorder(max_calls=max_calls)
         holder["recorder"] = rec
         holder["code"] = code  # re-run by the check's independent finite differences
         # once full, the symbolic recorder stops listening: its per-node input copies cost as

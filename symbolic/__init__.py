@@ -3,7 +3,7 @@ differences. Imports go desktop -> symbolic -> engine; the engine never imports 
 
 Typical use (the GUI calls ``check`` from a worker thread with a ``CancelToken``)::
 
-    rec = Recorder()
+    rec = CallTraceRecorder()
     with engine.observe.attached(rec):
         ...  # the user's code, including loss.backward()
     reports = check_all(rec.calls)      # one CheckReport per backward()/autograd.grad()
@@ -16,7 +16,7 @@ import importlib
 _WHERE = {
     "Options": "checker", "check": "checker", "check_all": "checker", "tolerance": "checker",
     "CancelToken": "limits",
-    "CallTrace": "record", "Recorder": "record",
+    "CallTrace": "record", "CallTraceRecorder": "record",
     "CheckReport": "report", "CustomCheck": "report", "ElementCheck": "report",
     "MatrixForm": "report", "TargetReport": "report",
     "RULES": "rules",
@@ -29,7 +29,8 @@ __all__ = sorted(_WHERE)
 def __getattr__(name):
     module = _WHERE.get(name)
     if module is None:
-        raise AttributeError(f"module 'symbolic' has no attribute {name!r}")
+        hint = " (the check's recorder is CallTraceRecorder)" if name == "Recorder" else ""
+        raise AttributeError(f"module 'symbolic' has no attribute {name!r}{hint}")
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value

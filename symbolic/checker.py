@@ -89,7 +89,7 @@ def _texts(expr, display: bool = True, pretty: bool = True
 
 def check(call, options: Options | None = None, cancel: CancelToken | None = None,
           cache: dict | None = None) -> CheckReport:
-    """Check one ``CallTrace`` (from ``Recorder.calls``). Never blocks longer than about
+    """Check one ``CallTrace`` (from ``CallTraceRecorder.calls``). Never blocks longer than about
     ``options.time_limit`` plus the numeric work; ``cancel`` stops it early."""
     opts = options or Options()
     t0 = time.monotonic()

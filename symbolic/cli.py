@@ -283,9 +283,9 @@ def main(argv: Sequence[str] | None = None, read=None) -> int:
 def _check_file(opts, source: str) -> int:
     import time
 
-    from .record import Recorder
+    from .record import CallTraceRecorder
 
-    recorder = Recorder(max_calls=opts.max_calls, max_per_line=opts.per_line or None)
+    recorder = CallTraceRecorder(max_calls=opts.max_calls, max_per_line=opts.per_line or None)
     state = _EngineState()
     t0 = time.monotonic()
     error = run_script(opts.file, source, recorder)

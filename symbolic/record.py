@@ -83,7 +83,7 @@ class _Active:
     __slots__ = ("call", "custom", "cut", "keep", "leaf_ids", "names")
 
 
-class Recorder(observe.Observer):
+class CallTraceRecorder(observe.Observer):
     """The observer. ``calls``: one ``CallTrace`` per backward/grad call (up to ``max_calls``;
     ``skipped`` counts the rest). ``replay_custom``: replay custom Functions' forwards."""
 

@@ -1,7 +1,7 @@
 """A ``CallTrace`` from a live graph, walking ``output.grad_fn.next_functions`` -- for graphs built
-without a ``Recorder`` attached.
+without a ``CallTraceRecorder`` attached.
 
-Limitation (why ``Recorder`` is the complete route): a node keeps its inputs only when its op
+Limitation (why ``CallTraceRecorder`` is the complete route): a node keeps its inputs only when its op
 saves them (mul, pow, mm, ...). A constant operand of an op that saves nothing (``y_hat - Y``,
 ``x + 1``) is gone, so such graphs raise ``NotRecoverable``. Values of intermediate tensors are
 recomputed from the leaves with the symbolic rules in float64.
@@ -29,7 +29,7 @@ def _inputs(node):
     """[(kind, payload)] per input: ("fn", (fn, nr)) / ("leaf", tensor) / ("value", x)."""
     name = node.name()
     if getattr(type(node), "_forward_cls", None) is not None:
-        raise NotRecoverable(f"{name}: custom Functions need the Recorder (their forward is "
+        raise NotRecoverable(f"{name}: custom Functions need the CallTraceRecorder (their forward is "
                              "replayed when the node is created)")
     op = node.op
     if op.save_inputs:
@@ -48,7 +48,7 @@ def _inputs(node):
     for fn, nr in node.next_functions:
         if fn is None:
             raise NotRecoverable(f"{name}: a constant operand is not kept by the engine for this "
-                                 "op; record the script with symbolic.Recorder instead")
+                                 "op; record the script with symbolic.CallTraceRecorder instead")
         out.append(("leaf", fn.variable) if type(fn) is AccumulateGrad else ("fn", (fn, nr)))
     return out
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import sys
 
-from symbolic.record import Recorder
+from symbolic.record import CallTraceRecorder
 
 
-class FirstLastRecorder(Recorder):
+class FirstLastRecorder(CallTraceRecorder):
     """``calls`` holds at most ``first`` + ``last`` calls: the first ``first`` and the last
     ``last`` of the script, in order; ``skipped`` counts the calls dropped in between. Each
     kept call's ``index`` is its position among all of the script's calls (its title says

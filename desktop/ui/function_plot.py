@@ -102,10 +102,10 @@ def closed_forms(fn: Callable, x0: float = 0.5):
 
     import engine
     from desktop.recorder import attach, detach
-    from symbolic import Recorder
+    from symbolic import CallTraceRecorder
     from symbolic.trace import SymbolicCall
 
-    rec = Recorder(max_calls=1)
+    rec = CallTraceRecorder(max_calls=1)
     x = engine.tensor(float(x0), dtype=engine.float64, requires_grad=True)
     attach(rec)
     try:

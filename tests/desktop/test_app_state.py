@@ -30,7 +30,7 @@ def test_a_run_records_the_calls_for_the_check():
 
 def test_without_symbolic_the_script_still_runs_and_says_why(monkeypatch):
     # as with a stale editable install, where `symbolic` is an empty namespace package whose
-    # submodules import but whose __init__ (Recorder, check_all) never ran
+    # submodules import but whose __init__ (CallTraceRecorder, check_all) never ran
     empty = types.ModuleType("symbolic")
     empty.__path__ = []
     monkeypatch.setitem(sys.modules, "symbolic", empty)

@@ -95,7 +95,7 @@ def test_every_runner_reports_a_missing_submodule_the_same_way(tmp_path):
     from desktop.lessons.check import _run_plain
     from desktop.runner import run_script
     from symbolic.cli import run_script as check_run_script
-    from symbolic.record import Recorder
+    from symbolic.record import CallTraceRecorder
 
     code = "import torch.fancy\n"
     path = tmp_path / "s.py"
@@ -103,6 +103,6 @@ def test_every_runner_reports_a_missing_submodule_the_same_way(tmp_path):
     messages = {
         "runner": run_script(code).error.message,
         "lesson": _run_plain(code).error_message,
-        "check": str(check_run_script(str(path), code, Recorder())),
+        "check": str(check_run_script(str(path), code, CallTraceRecorder())),
     }
     assert len(set(messages.values())) == 1, messages

@@ -6,7 +6,7 @@ from desktop.runner import compile_script
 from desktop.symbolic_rerun import with_independent_checks
 from engine import observe
 from engine.script_namespace import new_namespace
-from symbolic import CancelToken, Recorder, check_all
+from symbolic import CallTraceRecorder, CancelToken, check_all
 
 SCRIPT = """\
 import torch
@@ -19,7 +19,7 @@ loss.backward()
 
 def _run(source=SCRIPT):
     code = compile_script(source)
-    rec = Recorder()
+    rec = CallTraceRecorder()
     with observe.observing(rec):
         exec(code, new_namespace(print=lambda *a, **k: None))
     return code, rec.calls, check_all(rec.calls)

@@ -147,11 +147,11 @@ def test_the_row_agrees_with_pytorchs_log1p(log1p_row):
 def test_stepgrad_check_derives_the_rows_closed_and_matrix_forms(log1p_row):
     pytest.importorskip("sympy")
     from engine import observe
-    from symbolic import Recorder, check_all
+    from symbolic import CallTraceRecorder, check_all
     from symbolic.rules import RULES
 
     assert KEY in RULES and KEY in set(RULES)
-    rec = Recorder()
+    rec = CallTraceRecorder()
     with observe.observing(rec):
         w = torch.tensor([[0.2, 1.5], [0.7, 3.0]], dtype=torch.float64, requires_grad=True)
         (torch.probe_log1p(w) * torch.tensor([[1.0, 2.0], [3.0, 4.0]],
@@ -171,9 +171,9 @@ def test_stepgrad_check_derives_the_rows_closed_and_matrix_forms(log1p_row):
 def test_stepgrad_check_derives_a_binary_rows_matrix_form(atan2_row):
     pytest.importorskip("sympy")
     from engine import observe
-    from symbolic import Recorder, check_all
+    from symbolic import CallTraceRecorder, check_all
 
-    rec = Recorder()
+    rec = CallTraceRecorder()
     with observe.observing(rec):
         a = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
         b = torch.tensor([3.0, 0.5], dtype=torch.float64, requires_grad=True)

@@ -3,12 +3,12 @@ import contextlib
 import pytest
 
 from engine import observe
-from symbolic import Recorder
+from symbolic import CallTraceRecorder
 
 
 @contextlib.contextmanager
 def recording(**kwargs):
-    rec = Recorder(**kwargs)
+    rec = CallTraceRecorder(**kwargs)
     with observe.observing(rec):
         yield rec
 

@@ -11,9 +11,9 @@ import sys
 from engine import observe
 import engine as torch
 import desktop.app_state  # the app's recording glue
-from symbolic import Recorder
+from symbolic import CallTraceRecorder
 
-rec = Recorder()
+rec = CallTraceRecorder()
 with observe.observing(rec):
     x = torch.tensor([1.0, 2.0], requires_grad=True)
     (torch.tanh(x) * 3 + x.exp() @ x).sum().backward()

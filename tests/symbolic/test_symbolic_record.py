@@ -2,7 +2,7 @@
 
 import engine as torch
 from engine import observe
-from symbolic import Recorder, check
+from symbolic import CallTraceRecorder, check
 from symbolic import record as record_mod
 
 
@@ -48,7 +48,7 @@ def test_a_failure_of_ours_never_breaks_the_script(monkeypatch, record):
 
 
 def test_two_observers_of_one_thread_both_see_it():
-    a, b = Recorder(), Recorder()
+    a, b = CallTraceRecorder(), CallTraceRecorder()
     with observe.attached(a, b):
         w = torch.tensor([2.0], requires_grad=True)
         (w * w).sum().backward()

@@ -48,14 +48,14 @@ def test_without_hand_gradients_the_report_says_how_to_name_them():
 
 
 def _with_closed_forms(code, tmp_path):
-    from symbolic import Recorder, check_all
+    from symbolic import CallTraceRecorder, check_all
     from symbolic.cli import run_script
 
     from desktop.practice.by_hand import closed_form_values
 
     path = tmp_path / "hand.py"
     path.write_text(code)
-    recorder = Recorder()
+    recorder = CallTraceRecorder()
     error = run_script(str(path), code, recorder)
     assert error is None
     forms = closed_form_values(check_all(recorder.calls[:1]))
