@@ -15,7 +15,7 @@ from desktop import check_process
 from desktop.runner import compile_script
 from engine import observe
 from engine.script_namespace import new_namespace
-from symbolic import CancelToken, Recorder
+from symbolic import CallTraceRecorder, CancelToken
 
 SCRIPT = """\
 import torch
@@ -47,7 +47,7 @@ y.backward()
 
 def _record(source):
     code = compile_script(source)
-    rec = Recorder()
+    rec = CallTraceRecorder()
     with observe.observing(rec):
         exec(code, new_namespace(print=lambda *a, **k: None))
     return code, rec.calls
