@@ -15,8 +15,8 @@ from desktop.ui.workers import Job
 
 CHECK_CALLS = 5  # calls checked per Compute (the first ones and the last): ~1 s each for an MLP
 # the automatic check starts this long after the run's graph is drawn: seconds of sympy and
-# re-runs of the script on another thread, which a quick edit-and-Run would otherwise share
-# the interpreter with (and which would slow the drawing itself)
+# re-runs of the script in the check's process, whose cores a quick edit-and-Run would
+# otherwise share (and which would slow the drawing itself)
 AUTO_CHECK_DELAY_MS = 400
 
 
