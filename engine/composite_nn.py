@@ -220,13 +220,22 @@ def _numpy_forward(array_fn):
     return fwd
 
 
+def _sym(array_fn):
+    def sym(ns, args, attrs, out_shape):
+        x, w, b = args
+        return array_fn(ns.matmul, ns.arr(x), ns.arr(w), None if b is None else ns.arr(b), attrs)
+
+    return sym
+
+
 CONV_ND = composite_rows.add_row("convolution_nd", "ConvolutionBackward0", _conv_nd_graph,
                                  "conv3d (im2col + matmul per group)", _conv_nd_vjp,
-                                 _numpy_forward(conv_nd_array))
+                                 _numpy_forward(conv_nd_array), _sym(conv_nd_array))
 CONV_T = composite_rows.add_row("convolution_transpose", "ConvolutionBackward0",
                                 _conv_transpose_graph,
                                 "conv_transpose1d/2d (matmul per group + col2im)",
-                                _conv_transpose_vjp, _numpy_forward(conv_transpose_array))
+                                _conv_transpose_vjp, _numpy_forward(conv_transpose_array),
+                                _sym(conv_transpose_array))
 
 
 # ---- scaled dot-product attention, flash kernel ---------------------------------------------

@@ -18,11 +18,11 @@ from .ops import register
 from .tensor import Tensor, _result, _wrap
 
 
-def add_row(key, name, build, doc, numpy_vjp=None, fwd=None):
+def add_row(key, name, build, doc, numpy_vjp=None, fwd=None, sym=None):
     """Register row ``key``: ``build(*inputs, attrs) -> Tensor`` (inputs may be None);
     ``numpy_vjp(g, saved, attrs, need)``, when given, is the plain backward's shortcut;
     ``fwd(*arrays, attrs) -> (out, attrs)`` the row's numpy forward (default: ``build`` run on
-    the arrays without recording)."""
+    the arrays without recording); ``sym`` its symbolic forward, if it has one."""
 
     def vjp(m, g, out, s, a, need):
         from .autograd import grad
@@ -58,7 +58,7 @@ def add_row(key, name, build, doc, numpy_vjp=None, fwd=None):
                 y = build(*[None if x is None else _wrap(x) for x in arrays], attrs)
             return y._data, attrs
 
-    return register(key, name, fwd, vjp, save_inputs=True, doc=doc)
+    return register(key, name, fwd, vjp, save_inputs=True, doc=doc, sym=sym)
 
 
 def run(op, inputs, attrs):

@@ -13,7 +13,6 @@ from . import (  # noqa: F401  (each family registers its rules on import)
     rules_arith,
     rules_composite,
     rules_core,
-    rules_gather,
     rules_index_more,
     rules_layers,
     rules_more,

@@ -1,6 +1,6 @@
-"""Rules for the composite rows (``engine.composite_rows``): flash attention, and the 3-d and
-transposed convolutions. Each replays the row's math on the namespace's arrays. Imported by
-``symbolic.rules``."""
+"""The rule of the flash-attention composite row (``sdpa_flash``: it replays the attention with
+symbolic's softmax); the 3-d and transposed convolutions carry theirs in their rows
+(``engine.composite_nn``). Imported by ``symbolic.rules``."""
 
 from __future__ import annotations
 
@@ -30,21 +30,3 @@ def _sdpa(ns, args, attrs, out_shape):
 
 
 rt.register("sdpa_flash", _sdpa)
-
-
-def _conv(array_fn):
-    def rule(ns, args, attrs, out_shape):
-        x, w, b = args
-        return array_fn(ns.matmul, ns.arr(x), ns.arr(w), None if b is None else ns.arr(b), attrs)
-
-    return rule
-
-
-def _register_convs():
-    from engine.composite_nn import conv_nd_array, conv_transpose_array
-
-    rt.register("convolution_nd", _conv(conv_nd_array))
-    rt.register("convolution_transpose", _conv(conv_transpose_array))
-
-
-_register_convs()

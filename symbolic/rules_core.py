@@ -1,14 +1,12 @@
 """Rules for the engine's core ops (shape ops, softmax; the elementwise, linear algebra,
-reduction, ordering and scan rows of ``engine.ops`` carry theirs) and the losses of
-``engine.nn.functional``. Imported by
-``symbolic.rules``."""
+reduction, ordering, scan and layer rows of ``engine.ops``, the fused losses included, carry
+theirs). Imported by ``symbolic.rules``."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from . import rule_table as rt
-from .rule_table import reduce_loss
 
 
 def _softmax(ns, x, d):
@@ -93,59 +91,6 @@ CORE = {
     "log_softmax": _softmax_rule(_log_softmax),
 }
 
-
-
-def _nll(ns, args, attrs, out_shape):
-    _, pick, coef, _ = attrs
-    picked = -(args[0][pick] * ns.arr(np.asarray(coef)))
-    return ns.sum(picked, None, False) if len(out_shape) == 0 else picked
-
-
-def _mse(ns, args, attrs, out_shape):
-    reduction, n, _, _ = attrs
-    d = args[0] - args[1]
-    return reduce_loss(ns, d * d, reduction, n)
-
-
-def _log_clamped(ns, x):
-    # PyTorch clamps each log at -100; the clamp only matters at p in {0, 1}
-    return np.maximum(np.log(x), -100.0) if not ns.symbolic else ns.log(x)
-
-
-def _bce(ns, args, attrs, out_shape):
-    reduction, n, w = attrs
-    p, y = args
-    one = ns.scalar(1)
-    loss = -(y * _log_clamped(ns, p) + (one - y) * _log_clamped(ns, one - p))
-    if w is not None:
-        loss = loss * ns.arr(w)
-    return reduce_loss(ns, loss, reduction, n)
-
-
-def _log_sigmoid(ns, x):
-    if not ns.symbolic:
-        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
-    return -ns.log(ns.scalar(1) + ns.exp(-x))
-
-
-def _bce_logits(ns, args, attrs, out_shape):
-    reduction, n, w, pw = attrs
-    x, y = args
-    one = ns.scalar(1)
-    c = one if pw is None else one + (ns.arr(pw) - one) * y
-    loss = (one - y) * x - c * _log_sigmoid(ns, x)
-    if w is not None:
-        loss = loss * ns.arr(w)
-    return reduce_loss(ns, loss, reduction, n)
-
-
-CORE.update({
-    "nll_loss": _nll,
-    "nll_loss2d": _nll,
-    "mse_loss": _mse,
-    "binary_cross_entropy": _bce,
-    "binary_cross_entropy_with_logits": _bce_logits,
-})
 
 
 for _key, _rule in CORE.items():

@@ -157,8 +157,17 @@ def _conv_vjp_graph(m, g, x, w, b, a, need):
     return dx, dw, db
 
 
+def _conv_sym(ns, args, attrs, out_shape):
+    x, w, b = args
+    oned = attrs[4]
+    if oned:
+        x, w = x[:, :, None, :], w[:, :, None, :]
+    out = conv_forward(ns, x, w, b, attrs)
+    return out[:, :, 0, :] if oned else out
+
+
 register("convolution", "ConvolutionBackward0", _conv_fwd, _conv_vjp, save_inputs=True,
-         doc="conv1d/conv2d (im2col + matmul per group)")
+         doc="conv1d/conv2d (im2col + matmul per group)", sym=_conv_sym)
 
 
 # ---- constant padding ---------------------------------------------------------------------------
@@ -172,9 +181,18 @@ def _pad_fwd(x, pad, value=0.0):
     return out, (tuple(widths), inner, value)
 
 
+def _pad_sym(ns, args, attrs, out_shape):
+    _, inner, value = attrs
+    out = ns.zeros(out_shape)
+    if value:
+        out[...] = ns.scalar(value)
+    out[inner] = args[0]
+    return out
+
+
 register("constant_pad_nd", "ConstantPadNdBackward0", _pad_fwd,
          lambda m, g, out, s, a, need: (m.getitem(g, a[1]),),
-         doc="zero (constant) padding of the last dims")
+         doc="constant padding of the last dims", sym=_pad_sym)
 
 
 # ---- normalisation ------------------------------------------------------------------------------
@@ -250,7 +268,23 @@ def _norm_vjp_graph(m, g, x, w, b, a, need):
     return dx, dw, db
 
 
+def _norm_sym(ns, args, attrs, out_shape):
+    x, w, b = args
+    dims, eps, ps, batch, mean, invstd = attrs
+    if batch:
+        n = ns.scalar(int(np.prod([x.shape[d] for d in dims], dtype=np.int64)))
+        d = x - ns.sum(x, dims, True) / n
+        y = d / ns.sqrt(ns.sum(d * d, dims, True) / n + ns.scalar(eps))
+    else:  # running statistics: constants of the graph
+        y = (x - ns.arr(mean)) * ns.arr(invstd)
+    if w is not None:
+        y = y * w.reshape(ps)
+    if b is not None:
+        y = y + b.reshape(ps)
+    return y
+
+
 register("native_batch_norm", "NativeBatchNormBackward0", _norm_fwd, _norm_vjp,
-         save_inputs=True, doc="(x - mean) / sqrt(var + eps) * w + b per channel")
+         save_inputs=True, doc="(x - mean) / sqrt(var + eps) * w + b per channel", sym=_norm_sym)
 register("native_layer_norm", "NativeLayerNormBackward0", _norm_fwd, _norm_vjp,
-         save_inputs=True, doc="(x - mean) / sqrt(var + eps) * w + b per row")
+         save_inputs=True, doc="(x - mean) / sqrt(var + eps) * w + b per row", sym=_norm_sym)

@@ -29,6 +29,14 @@ def grad_scale(m, g, reduction, n):
     return g
 
 
+def _reduce_sym(ns, loss, reduction, n):
+    if reduction == "mean":
+        return ns.sum(loss, None, False) / ns.scalar(n)
+    if reduction == "sum":
+        return ns.sum(loss, None, False)
+    return loss
+
+
 # ---- nll_loss ----------------------------------------------------------------------------------
 def _nll_fwd(x, t, weight=None, ignore_index=-100, reduction="mean"):
     """-w[t] * x[t], averaged over sum(w[t]) for 'mean'; ``t`` holds class indices (validated
@@ -85,11 +93,17 @@ def _nll_vjp(m, g, out, s, a, need):
     return (m.index_scatter(-gi, shape, pick),)
 
 
+def _nll_sym(ns, args, attrs, out_shape):
+    _, pick, coef, _ = attrs
+    picked = -(args[0][pick] * ns.arr(np.asarray(coef)))
+    return ns.sum(picked, None, False) if len(out_shape) == 0 else picked
+
+
 register("nll_loss", "NllLossBackward0", _nll_fwd, _nll_vjp,
-         doc="-w[t] * logp[t] (mean over the weights of the picked targets)")
+         doc="-w[t] * logp[t] (mean over the weights of the picked targets)", sym=_nll_sym)
 # PyTorch computes (N, C, d...) inputs with its 2-D kernel, and names the node after it
 register("nll_loss2d", "NllLoss2DBackward0", _nll_fwd, _nll_vjp,
-         doc="nll_loss over (N, C, d...) inputs")
+         doc="nll_loss over (N, C, d...) inputs", sym=_nll_sym)
 
 
 # ---- mse_loss ----------------------------------------------------------------------------------
@@ -105,8 +119,13 @@ def _mse_vjp(m, g, out, s, a, need):
     return (m.sum_to(d, sx) if need[0] else None, m.sum_to(-d, sy) if need[1] else None)
 
 
+def _mse_sym(ns, args, attrs, out_shape):
+    d = args[0] - args[1]
+    return _reduce_sym(ns, d * d, attrs[0], attrs[1])
+
+
 register("mse_loss", "MseLossBackward0", _mse_fwd, _mse_vjp, save_inputs=True,
-         doc="(x - y)^2, reduced")
+         doc="(x - y)^2, reduced", sym=_mse_sym)
 
 
 # ---- binary cross-entropy ----------------------------------------------------------------------
@@ -145,8 +164,24 @@ def _clamped_log(m, x):
     return m.where(lg < -100.0, -100.0, m.where(x > 0, lg, -100.0))
 
 
+def _log_clamped(ns, x):
+    # PyTorch clamps each log at -100; the clamp only matters at p in {0, 1}
+    return np.maximum(np.log(x), -100.0) if not ns.symbolic else ns.log(x)
+
+
+def _bce_sym(ns, args, attrs, out_shape):
+    reduction, n, w = attrs
+    p, y = args
+    one = ns.scalar(1)
+    loss = -(y * _log_clamped(ns, p) + (one - y) * _log_clamped(ns, one - p))
+    if w is not None:
+        loss = loss * ns.arr(w)
+    return _reduce_sym(ns, loss, reduction, n)
+
+
 register("binary_cross_entropy", "BinaryCrossEntropyBackward0", _bce_fwd, _bce_vjp,
-         save_inputs=True, doc="-(y log p + (1 - y) log(1 - p)), logs clamped at -100")
+         save_inputs=True, doc="-(y log p + (1 - y) log(1 - p)), logs clamped at -100",
+         sym=_bce_sym)
 
 
 def _bce_logits_fwd(x, y, weight=None, pos_weight=None, reduction="mean"):
@@ -193,9 +228,26 @@ def _bce_logits_vjp(m, g, out, s, a, need):
     return dx, dy
 
 
+def _log_sigmoid_sym(ns, x):
+    if not ns.symbolic:
+        return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+    return -ns.log(ns.scalar(1) + ns.exp(-x))
+
+
+def _bce_logits_sym(ns, args, attrs, out_shape):
+    reduction, n, w, pw = attrs
+    x, y = args
+    one = ns.scalar(1)
+    c = one if pw is None else one + (ns.arr(pw) - one) * y
+    loss = (one - y) * x - c * _log_sigmoid_sym(ns, x)
+    if w is not None:
+        loss = loss * ns.arr(w)
+    return _reduce_sym(ns, loss, reduction, n)
+
+
 register("binary_cross_entropy_with_logits", "BinaryCrossEntropyWithLogitsBackward0",
          _bce_logits_fwd, _bce_logits_vjp, save_inputs=True,
-         doc="(1 - y) x - c log(sigmoid(x)), c = 1 + (pos_weight - 1) y")
+         doc="(1 - y) x - c log(sigmoid(x)), c = 1 + (pos_weight - 1) y", sym=_bce_logits_sym)
 
 
 # ---- smooth_l1_loss / huber_loss ---------------------------------------------------------------
@@ -267,5 +319,13 @@ def _embedding_vjp(m, g, out, s, a, need):
     return (m.index_scatter(g, shape, (idx,)),)
 
 
+def _embedding_sym(ns, args, attrs, out_shape):
+    _, idx, keep, pad_zero = attrs
+    out = args[0][idx]
+    if pad_zero:  # a zero padding row is the constant 0, not the weight's symbols
+        out = ns.where((keep == 0)[..., None], ns.scalar(0), out)
+    return out
+
+
 register("embedding", "EmbeddingBackward0", _embedding_fwd, _embedding_vjp,
-         doc="weight[indices] (rows of an embedding table)")
+         doc="weight[indices] (rows of an embedding table)", sym=_embedding_sym)

@@ -91,7 +91,9 @@ def _max_pool_vjp(m, g, out, s, a, need):
 
 
 register("max_pool2d", "MaxPool2DWithIndicesBackward0", _max_pool_fwd, _max_pool_vjp,
-         doc="max over each window (the grad goes to the first maximum)")
+         doc="max over each window (the grad goes to the first maximum)",
+         # the recorded winners: locally the pool is this fixed selection
+         sym=lambda ns, args, attrs, out_shape: args[0][winner_index(attrs[0], attrs[1])])
 
 
 # ---- average pool -----------------------------------------------------------------------------
@@ -138,8 +140,18 @@ def _avg_pool_vjp(m, g, out, s, a, need):
     return (dxp[:, :, p[0]: p[0] + h, p[1]: p[1] + w],)
 
 
+def _avg_pool_sym(ns, args, attrs, out_shape):
+    _, k, st, p, d, extra, div = attrs
+    x = args[0]
+    n, c, h, w = x.shape
+    xp = ns.zeros((n, c, h + p[0] + extra[0], w + p[1] + extra[1]))
+    xp[:, :, p[0]: p[0] + h, p[1]: p[1] + w] = x
+    ih, iw = window_index(out_shape[2], out_shape[3], k[0], k[1], st, d)
+    return ns.sum(xp[:, :, ih, iw], (4, 5), False) / ns.arr(div)
+
+
 register("avg_pool2d", "AvgPool2DBackward0", _avg_pool_fwd, _avg_pool_vjp,
-         doc="mean over each window")
+         doc="mean over each window", sym=_avg_pool_sym)
 
 
 # ---- adaptive average pool --------------------------------------------------------------------
@@ -177,8 +189,19 @@ def _adaptive_vjp(m, g, out, s, a, need):
     return (total,)
 
 
+def _adaptive_sym(ns, args, attrs, out_shape):
+    _, rh, rw = attrs
+    x = args[0]
+    out = ns.zeros(out_shape)
+    for i, (h0, h1) in enumerate(rh):
+        for j, (w0, w1) in enumerate(rw):
+            cell = ns.sum(x[:, :, h0:h1, w0:w1], (2, 3), False)
+            out[:, :, i, j] = cell / ns.scalar((h1 - h0) * (w1 - w0))
+    return out
+
+
 register("adaptive_avg_pool2d", "AdaptiveAvgPool2DBackward0", _adaptive_fwd, _adaptive_vjp,
-         doc="mean over PyTorch's adaptive windows")
+         doc="mean over PyTorch's adaptive windows", sym=_adaptive_sym)
 
 
 # ---- max unpool -------------------------------------------------------------------------------
@@ -201,5 +224,13 @@ def _unpool_vjp(m, g, out, s, a, need):
     return (m.reshape(m.getitem(flat, (rows, cols)), in_shape),)
 
 
+def _unpool_sym(ns, args, attrs, out_shape):
+    _, rows, cols = attrs
+    x = ns.arr(args[0]).reshape(rows.shape[0], -1)
+    out = ns.zeros((rows.shape[0], int(np.prod(out_shape)) // max(rows.shape[0], 1)))
+    out[rows, cols] = x
+    return out.reshape(out_shape)
+
+
 register("max_unpool2d", "MaxUnpool2DBackward0", _unpool_fwd, _unpool_vjp,
-         doc="F.max_unpool2d(a, indices)")
+         doc="F.max_unpool2d(a, indices)", sym=_unpool_sym)

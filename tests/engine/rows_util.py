@@ -112,3 +112,19 @@ def family_keys(module):
     """The keys of the rows registered by ``module`` (an engine.ops family)."""
     return {k for k, op in OPS.items() if getattr(op.vjp, "__module__", None) == module.__name__
             or getattr(op.fwd, "__module__", None) == module.__name__}
+
+
+def check_rule_homes(keys, kept_in_symbolic):
+    """Each row of ``keys`` carries its symbolic forward (``sym``), except those listed in
+    ``kept_in_symbolic`` (key -> why the rule needs a sympy-only construct), which symbolic's
+    table holds instead; no row has both."""
+    from symbolic.rules import RULES
+
+    for key in keys:
+        row = OPS[key]
+        if key in kept_in_symbolic:
+            assert row.sym is None and key in RULES, key
+        else:
+            assert row.sym is not None, f"{key}: no sym in its row"
+            # a rule set in symbolic's table would shadow the row's
+            assert RULES[key] is row.sym, f"{key}: a second rule in symbolic's table"

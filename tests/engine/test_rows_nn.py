@@ -12,6 +12,7 @@ from rows_util import (
     check_forward,
     check_node,
     check_rule,
+    check_rule_homes,
     check_torch,
     family_keys,
 )
@@ -61,6 +62,28 @@ SAMPLES = [
 
 def test_every_row_of_the_family_has_a_sample():
     assert family_keys(family) == {s.key for s in SAMPLES}
+
+
+# rules that need sympy-only constructs (function classes carrying their kink conventions and
+# numpy twins, Piecewise) stay in symbolic's table, keyed by the row
+KEPT_IN_SYMBOLIC = {
+    **dict.fromkeys(("leaky_relu", "leaky_relu_", "elu", "elu_", "celu", "selu"),
+                    "a sympy function whose derivative takes PyTorch's branch at 0"),
+    **dict.fromkeys(("hardsigmoid", "hardswish"), "a sympy function with its kinks at +-3"),
+    "softplus": "a sympy function with the threshold's switch to the identity",
+    "erf": "sympy's erf with the engine's float erf as its numpy twin",
+    "gelu": "built on that erf (or tanh) with the float32 constants' digits",
+    "silu": "written with sp.exp and a tanh-based numpy twin",
+    "mish": "written with sp.exp/sp.log and a numpy twin that does not overflow",
+    "logsigmoid": "written with sp.exp/sp.log and a numpy twin that does not overflow",
+    "softmax": "symbolic's softmax, which the attention rule shares",
+    "log_softmax": "symbolic's log-softmax beside it",
+}
+
+
+def test_each_rows_symbolic_forward_is_in_its_row_or_kept_in_symbolic_for_a_reason():
+    pytest.importorskip("sympy")
+    check_rule_homes(family_keys(family), KEPT_IN_SYMBOLIC)
 
 
 @pytest.mark.parametrize("s", SAMPLES, ids=str)

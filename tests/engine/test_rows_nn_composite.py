@@ -7,7 +7,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from rows_util import Sample, check_backward, check_node, check_rule, check_torch
+from rows_util import (
+    Sample,
+    check_backward,
+    check_node,
+    check_rule,
+    check_rule_homes,
+    check_torch,
+)
 
 import engine
 import engine.nn.functional as F
@@ -43,6 +50,14 @@ def test_every_composite_row_has_a_sample():
     assert keys == {s.key for s in SAMPLES}
     assert {composite_nn.CONV_ND, composite_nn.CONV_T, composite_nn.FLASH} == {
         OPS[s.key] for s in SAMPLES}
+
+
+KEPT_IN_SYMBOLIC = {"sdpa_flash": "replays the attention with symbolic's softmax"}
+
+
+def test_each_rows_symbolic_forward_is_in_its_row_or_kept_in_symbolic_for_a_reason():
+    pytest.importorskip("sympy")
+    check_rule_homes([s.key for s in SAMPLES], KEPT_IN_SYMBOLIC)
 
 
 @pytest.mark.parametrize("s", SAMPLES, ids=str)

@@ -13,6 +13,7 @@ from rows_util import (
     check_forward,
     check_node,
     check_rule,
+    check_rule_homes,
     check_torch,
     family_keys,
 )
@@ -68,13 +69,22 @@ SAMPLES = [
 ]
 # a conv1d: the same row on a 3-d input
 CONV1D = Sample("convolution", lambda x, w, b: F.conv1d(x, w, b, stride=2, dilation=2),
-                [X1, W1, BIAS[:3]], {"stride": (2,), "padding": (0,), "dilation": (2,), "groups": 1},
+                [X1, W1, BIAS[:3]],
+                {"stride": (2,), "padding": (0,), "dilation": (2,), "groups": 1},
                 lambda t, x, w, b: t.nn.functional.conv1d(x, w, b, stride=2, dilation=2))
 ALL = [*SAMPLES, CONV1D]
 
 
 def test_every_row_of_the_family_has_a_sample():
     assert family_keys(nn_conv) | family_keys(nn_pool) == {s.key for s in SAMPLES}
+
+
+KEPT_IN_SYMBOLIC = {}
+
+
+def test_each_rows_symbolic_forward_is_in_its_row_or_kept_in_symbolic_for_a_reason():
+    pytest.importorskip("sympy")
+    check_rule_homes(family_keys(nn_conv) | family_keys(nn_pool), KEPT_IN_SYMBOLIC)
 
 
 @pytest.mark.parametrize("s", ALL, ids=str)

@@ -12,6 +12,7 @@ from rows_util import (
     check_forward,
     check_node,
     check_rule,
+    check_rule_homes,
     check_torch,
     family_keys,
 )
@@ -70,6 +71,15 @@ SAMPLES = [
 
 def test_every_row_of_the_family_has_a_sample():
     assert family_keys(family) == {s.key for s in SAMPLES}
+
+
+KEPT_IN_SYMBOLIC = dict.fromkeys(("smooth_l1_loss", "huber_loss"),
+                                 "sympy's Piecewise at |d| = beta (delta)")
+
+
+def test_each_rows_symbolic_forward_is_in_its_row_or_kept_in_symbolic_for_a_reason():
+    pytest.importorskip("sympy")
+    check_rule_homes(family_keys(family), KEPT_IN_SYMBOLIC)
 
 
 @pytest.mark.parametrize("s", SAMPLES, ids=str)

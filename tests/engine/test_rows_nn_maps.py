@@ -7,7 +7,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from rows_util import Sample, check_backward, check_node, check_rule, check_torch, family_keys
+from rows_util import (
+    Sample,
+    check_backward,
+    check_node,
+    check_rule,
+    check_rule_homes,
+    check_torch,
+    family_keys,
+)
 
 import engine
 import engine.nn.functional as F
@@ -59,6 +67,14 @@ SAMPLES = [
 def test_every_row_of_the_family_has_a_sample():
     assert family_keys(nn_maps) == {s.key for s in SAMPLES}
     assert all(nn_maps.is_gather_map(OPS[s.key]) for s in SAMPLES)
+
+
+KEPT_IN_SYMBOLIC = {}
+
+
+def test_each_rows_symbolic_forward_is_in_its_row_or_kept_in_symbolic_for_a_reason():
+    pytest.importorskip("sympy")
+    check_rule_homes(family_keys(nn_maps), KEPT_IN_SYMBOLIC)
 
 
 @pytest.mark.parametrize("s", SAMPLES, ids=str)
