@@ -32,6 +32,7 @@ from desktop.graph_groups import COLLAPSE_ABOVE, OpInfo, find_groups
 from desktop.model import GraphEdge, GraphNode, GraphSnapshot, NodeKind
 from desktop.tensors import SMALL, namespace_tensors, small_numpy, tensor_type, to_numpy
 from engine.node import saved_output
+from engine.saved_values import saved_tensor_names
 from engine.observe import Observer, attach, detach  # noqa: F401  (the run's routes)
 
 MAX_NODES = 10_000  # snapshot cap (the view draws big graphs as collapsed groups)
@@ -493,15 +494,27 @@ def _describe(value) -> str:
 _MISSING = object()
 
 
+def _saved_value(fn, name):
+    try:
+        return getattr(fn, "_saved_" + name)
+    except RuntimeError:  # changed in place since: the backward would say so, not the label
+        return None
+
+
 def _saved(fn) -> tuple[str, ...]:
     """Short descriptions of what the node saved for backward: the engine keeps saved inputs
-    in ``_saved`` and gives a saved output by ``engine.node.saved_output``; PyTorch exposes
+    in ``_saved`` and gives a saved output by ``engine.node.saved_output``, named as PyTorch
+    names them where ``engine.saved_values`` lists the node; PyTorch itself exposes
     ``_saved_<name>``."""
     saved = getattr(fn, "_saved", _MISSING)
     if saved is not _MISSING:  # the engine: a tuple, or a marker once freed
 
         if not isinstance(saved, tuple):
             return ()
+        names = saved_tensor_names(fn)
+        if names is not None:  # PyTorch's names, and only what PyTorch would keep
+            return tuple(f"{name}: {_describe(v)}" for name in names
+                         if (v := _saved_value(fn, name)) is not None)
         out = [f"input {i}: {_describe(v)}" for i, v in enumerate(saved)]
         output = saved_output(fn)
         if output is not None:

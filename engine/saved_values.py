@@ -106,7 +106,10 @@ def _numel(shape):
 
 
 def _strides(i):
+    """Input ``i``'s strides, kept (as PyTorch does) only when its own grad is wanted."""
     def get(node):
+        if node.next_functions[i][0] is None:
+            return ()
         saved, _ = unpack_saved(node, create_graph=False, wrap=True)
         return tuple(saved[i].stride())
     return get
@@ -120,7 +123,7 @@ _SELF, _OTHER = _input(0), _input(1)
 _RESULT = {"result": _result}
 _UNARY_SELF = {"self": _SELF}
 _ALPHA_ONE = {"alpha": lambda node: 1}  # alpha != 1 records its own MulBackward0 before the add
-_MM = {"self": _SELF, "mat2": _OTHER,
+_MM = {"self": _input(0, _needs(1)), "mat2": _input(1, _needs(0)),
        "self_sym_sizes": _attr(lambda a: tuple(a[0])), "mat2_sym_sizes": _attr(lambda a: tuple(a[1])),
        "self_sym_strides": _strides(0), "mat2_sym_strides": _strides(1)}
 
@@ -173,6 +176,13 @@ def saved_names(node) -> tuple[str, ...]:
 
 def _raw(get):
     return property(lambda node: SavedTensor(node, get))
+
+
+def saved_tensor_names(node) -> tuple[str, ...] | None:
+    """The PyTorch names (``self``, ``other``, ``result``...) of the tensors ``node`` keeps,
+    or None where ``SAVED`` does not list the node."""
+    table = SAVED.get(node.name())
+    return None if table is None else tuple(k for k, get in table.items() if hasattr(get, "slot"))
 
 
 def _give(key, row, old) -> None:

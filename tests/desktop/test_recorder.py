@@ -165,10 +165,24 @@ def test_a_node_that_saved_its_output_lists_it_until_backward_frees_it():
     src = ("import torch\nx = torch.ones(2, 3, requires_grad=True)\ny = torch.tanh(x)\n"
            "z = y.sum()\n")
     tanh = next(n for n in run_script(src).graph.nodes if n.op == "TanhBackward0")
-    assert tanh.saved == ("output: (2, 3)",)  # tanh's VJP reads its output, not its input
+    assert tanh.saved == ("result: (2, 3)",)  # tanh's VJP reads its output, not its input
     tanh = next(n for n in run_script(src + "z.backward()\n").graph.nodes
                 if n.op == "TanhBackward0")
     assert tanh.freed and tanh.saved == ()
+
+
+def test_saved_tensors_are_listed_under_pytorchs_names():
+    src = ("import torch\nx = torch.ones(2, 3, requires_grad=True)\nw = torch.ones(3, 4)\n"
+           "y = (x * 2) @ w\nz = x.flip(0) * x\n")
+    nodes = run_script(src).graph.nodes
+    (scale,) = (n for n in nodes if n.op == "MulBackward0" and n.line == 4)
+    (mm,) = (n for n in nodes if n.op == "MmBackward0")
+    assert scale.saved == ("other: ()",)  # x is not kept: only d/dx is asked for
+    assert mm.saved == ("mat2: (3, 4)",)  # w needs no grad, so the input is not kept
+    (flip_mul,) = (n for n in nodes if n.op == "MulBackward0" and n.line == 5)
+    assert flip_mul.saved == ("self: (2, 3)", "other: (2, 3)")
+    flip = next(n for n in nodes if n.op == "FlipBackward0")  # not listed: no names invented
+    assert flip.saved == ()
 
 
 def test_other_threads_are_not_recorded():

@@ -110,6 +110,9 @@ CASES = {
     "gelu": lambda t, x, y: t.nn.functional.gelu(x, approximate="tanh"),
     "mm": lambda t, x, y: x @ y,
     "mm_transposed": lambda t, x, y: x.t() @ y,
+    "mm_const_mat2": lambda t, x, y: x @ t.ones(3, 3),
+    "mm_const_self": lambda t, x, y: t.ones(3, 3) @ y,
+    "div_const_den": lambda t, x, y: x / t.ones(3, 3),
     "t": lambda t, x, y: x.t(),
     "clone": lambda t, x, y: x.clone(),
 }
