@@ -1,7 +1,8 @@
 """The checks a family's completeness test runs on each of its op rows: the row has a numpy
 forward and the public op gives its values, the public op records the row's node, the
 backward agrees with central finite differences, the symbolic rule is reachable (the row's
-``sym`` or symbolic's table) and gives the forward's value, and PyTorch agrees where present.
+``sym`` or symbolic's table) and gives the forward's value on the float64 and on the sympy
+namespace, and PyTorch agrees where present.
 
 A sample is ``Sample(key, public, inputs, params, torch_fn, grad_of)``: ``public(*tensors)`` is
 the public op, ``row.fwd(*inputs, *extra, **params)`` its row's forward on the same float64
@@ -85,9 +86,13 @@ def check_rule(s: Sample):
     out = s.public(*ts)
     node = out.grad_fn
     args = [np.asarray(a, dtype=np.float64) for a in s.inputs]
+    want = out.detach().numpy()
     (val,) = rule_table.apply(rule_table.NUM, s.key, args, node._attrs, [out.shape])
-    np.testing.assert_allclose(val, out.detach().numpy(), rtol=1e-10, atol=1e-12,
-                               err_msg=s.key)
+    np.testing.assert_allclose(val, want, rtol=1e-10, atol=1e-12, err_msg=s.key)
+    # and on sympy's namespace, whose expressions of these numbers evaluate to the same values
+    (exprs,) = rule_table.apply(rule_table.SYM, s.key, args, node._attrs, [out.shape])
+    got = np.vectorize(float, otypes=[np.float64])(exprs)
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=s.key)
 
 
 def check_torch(s: Sample):
