@@ -13,7 +13,6 @@ import numpy as np
 
 from ..functions import log_softmax as _log_softmax
 from ..ops import OPS
-from ..ops.nn_loss import reduce_np as _reduce_np  # noqa: F401  (the loss modules' reduction)
 from ..tensor import Tensor, _broadcast_error, _result, _wrap, as_array
 
 _REDUCTIONS = ("none", "mean", "sum")
