@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from ..erf_numpy import erf_np
+from ..ns import reduce_rows
 from .table import register
 
 
@@ -23,17 +24,17 @@ def _softmax_fwd(x, dim):
     data = x if x.ndim else x.reshape(1)
     if not data.size:  # nothing to normalise (numpy's max of nothing has no identity)
         return data.copy(), dim
-    z = data - data.max(axis=dim, keepdims=True)
+    z = data - reduce_rows(np.maximum, data, dim)
     e = np.exp(z)
-    return (e / e.sum(axis=dim, keepdims=True)).reshape(x.shape), dim if x.ndim else None
+    return (e / reduce_rows(np.add, e, dim)).reshape(x.shape), dim if x.ndim else None
 
 
 def _log_softmax_fwd(x, dim):
     data = x if x.ndim else x.reshape(1)
     if not data.size:
         return data.copy(), dim
-    z = data - np.maximum.reduce(data, axis=dim, keepdims=True)
-    lse = np.add.reduce(np.exp(z), axis=dim, keepdims=True)
+    z = data - reduce_rows(np.maximum, data, dim)
+    lse = reduce_rows(np.add, np.exp(z), dim)
     np.log(lse, out=lse)
     z -= lse  # z is ours: no third temporary
     return z.reshape(x.shape), dim if x.ndim else None
