@@ -38,7 +38,6 @@ from .promotion import promote_types
 from .promotion import torch_result_type as result_type
 from .sampling import bernoulli, multinomial, normal, randint_like
 from .math_extra import *
-from . import elementwise_extra  # noqa: F401  (hardtanh's rows and the recorded backwards')
 from .arith_more import *
 from .bitwise_logical import *
 from .index_more import *
