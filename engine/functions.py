@@ -318,11 +318,12 @@ def where(condition, input=None, other=None):
         other = _wrap(np.asarray(other, dtype=_scalar_dtype(other, a)))
     b = other
     dt = _promote(a, b)
-    out, attrs = _WHERE.fwd(a._data.astype(dt, copy=False), b._data.astype(dt, copy=False), c)
+    out, attrs = _where_fwd(a._data.astype(dt, copy=False), b._data.astype(dt, copy=False), c)
     return _result(_WHERE, out, (a, b), attrs)
 
 
 _WHERE = OPS["where"]
+_where_fwd = _WHERE.fwd
 
 
 def _scalar_dtype(x, partner):

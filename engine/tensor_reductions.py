@@ -86,7 +86,9 @@ class _Reductions:
         for d in dims:
             if x.shape[d] == 0:
                 raise IndexError(f"{key}(): Expected reduction dim {d} to have non-zero size.")
-        return call(OPS[key], (self,), dims, keepdim)
+        op = OPS[key]
+        out, attrs = op.fwd(x, dims, keepdim)
+        return _result(op, out, (self,), attrs, self._rg)
 
     def argmax(self, dim=None, keepdim=False):
         return self._arg_extreme("argmax", np.argmax, dim, keepdim)

@@ -45,8 +45,16 @@ def sum_fwd(x, dims, keepdim, dtype=None):
     return x.sum(axis=dims, keepdims=keepdim), (x.shape, dims if x.ndim else None, keepdim)
 
 
+_add_reduce = np.add.reduce
+
+
 def mean_fwd(x, dims, keepdim):
     """``x`` floating (the public method casts by ``dtype=`` or refuses)."""
+    if dims is None and not keepdim:  # the loss case, kept short
+        n = x.size
+        if n:
+            out = _add_reduce(x, None) * (1.0 / n)
+            return (out if type(out) is np.ndarray else np.asarray(out)), (x.shape, None, False)
     n = x.size if dims is None else math.prod([x.shape[d] for d in dims])
     s = np.add.reduce(x, axis=dims, keepdims=keepdim)
     if n:
@@ -165,10 +173,11 @@ def norm_p_fwd(x, dims, keepdim, p):
     return out, (dims, keepdim, p)
 
 
-register("amax", "AmaxBackward0", _amax_fwd(np.max), _amax_vjp, save_inputs=True, save_out=True,
+# the ufuncs' reduce: np.max's Python wrapper costs more than the reduction of a small tensor
+register("amax", "AmaxBackward0", _amax_fwd(np.maximum.reduce), _amax_vjp, save_inputs=True, save_out=True,
          doc="amax(a, dim)",
          sym=lambda ns, args, attrs, out_shape: ns.amax(args[0], attrs[0], attrs[1]))
-register("amin", "AminBackward0", _amax_fwd(np.min), _amax_vjp, save_inputs=True, save_out=True,
+register("amin", "AminBackward0", _amax_fwd(np.minimum.reduce), _amax_vjp, save_inputs=True, save_out=True,
          doc="amin(a, dim)",
          sym=lambda ns, args, attrs, out_shape: ns.amin(args[0], attrs[0], attrs[1]))
 register("norm", "LinalgVectorNormBackward0", norm_fwd, _norm_vjp, save_inputs=True,
@@ -197,9 +206,12 @@ def _sym_norm_p(ns, args, attrs, out_shape):
 
 register("norm_p", "LinalgVectorNormBackward0", norm_p_fwd, _norm_p_vjp, save_inputs=True,
          save_out=True, doc="sum(|a|**p) ** (1/p)", sym=_sym_norm_p)
-register("max_dim", "MaxBackward0", _extreme_dim(np.argmax), _select_dim_vjp, doc="max(a, dim)",
+# the ndarray methods: np.argmax's Python wrapper costs more than a small tensor's search
+register("max_dim", "MaxBackward0", _extreme_dim(np.ndarray.argmax), _select_dim_vjp,
+         doc="max(a, dim)",
          sym=lambda ns, args, attrs, out_shape: ns.amax(args[0], (attrs[1],), attrs[2]))
-register("min_dim", "MinBackward0", _extreme_dim(np.argmin), _select_dim_vjp, doc="min(a, dim)",
+register("min_dim", "MinBackward0", _extreme_dim(np.ndarray.argmin), _select_dim_vjp,
+         doc="min(a, dim)",
          sym=lambda ns, args, attrs, out_shape: ns.amin(args[0], (attrs[1],), attrs[2]))
 
 
