@@ -443,8 +443,9 @@ def cat(tensors, dim=0):
     dt = tensors[0]._data.dtype
     for t in tensors[1:]:
         dt = _promote(_wrap(np.zeros((1,), dt)), t)
-    out = np.concatenate([t._data.astype(dt, copy=False) for t in tensors], axis=d)
-    return _result(OPS["cat"], out, tuple(tensors), (d, [t._data.shape[d] for t in tensors]))
+    op = OPS["cat"]
+    out, attrs = op.fwd(*[t._data.astype(dt, copy=False) for t in tensors], dim=d)
+    return _result(op, out, tuple(tensors), attrs)
 
 
 concat = concatenate = cat
@@ -459,8 +460,9 @@ def stack(tensors, dim=0):
         raise RuntimeError(f"stack expects each tensor to be equal size, but got {list(s[0])} at "
                            f"entry 0 and {list(s[bad])} at entry {bad}")
     d = dim % (tensors[0]._data.ndim + 1)
-    out = np.stack([t._data for t in tensors], axis=d)
-    return _result(OPS["stack"], out, tuple(tensors), (d, len(tensors)))
+    op = OPS["stack"]
+    out, attrs = op.fwd(*[t._data for t in tensors], dim=d)
+    return _result(op, out, tuple(tensors), attrs)
 
 
 def _softmax_input(x, dim, dtype, name):

@@ -5,11 +5,9 @@ several dims, each a Tensor method bound here (``torch.X`` reaches it through
 
 from __future__ import annotations
 
-import builtins
-
 import numpy as np
 
-from .ops import register
+from .ops import OPS, register
 from .tensor import Tensor, _check_bool_clamp, _clamp_promoted, _default, _dims, _rdims, _result
 
 # ---- elementwise -------------------------------------------------------------------------------
@@ -128,15 +126,7 @@ def index_select(self, dim, index):
 
 
 # ---- repeat ------------------------------------------------------------------------------------
-def _repeat_vjp(m, g, out, s, a, need):
-    shape, sizes = a
-    padded = (1,) * (len(sizes) - len(shape)) + tuple(shape)
-    pairs = tuple(v for pair in zip(sizes, padded) for v in pair)
-    summed = m.sum(m.reshape(g, pairs), tuple(range(0, 2 * len(sizes), 2)), False)
-    return (m.reshape(summed, tuple(shape)),)
-
-
-_REPEAT = register("repeat", "RepeatBackward0", None, _repeat_vjp, doc="tile(a, sizes)")
+_REPEAT = OPS["repeat"]
 
 
 def repeat(self, *sizes):
@@ -147,15 +137,8 @@ def repeat(self, *sizes):
     if len(sizes) < x.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
                            "of dimensions of tensor")
-    out = np.tile(x.reshape((1,) * (len(sizes) - x.ndim) + x.shape), sizes)
-    return _result(_REPEAT, out, (self,), (x.shape, sizes), self._rg)
-
-
-# ---- squeeze over a tuple of dims: a user's call, and the in-place form F.linear records -------
-register("squeeze_dims", "SqueezeBackward2", None,
-         lambda m, g, out, s, a, need: (m.reshape(g, a),), doc="a.squeeze((d, ...))")
-register("squeeze_dims_", "SqueezeBackward4", None,
-         lambda m, g, out, s, a, need: (m.reshape(g, a),), doc="a.squeeze_((d, ...))")
+    out, attrs = _REPEAT.fwd(x, sizes)
+    return _result(_REPEAT, out, (self,), attrs, self._rg)
 
 
 for _name, _fn in (("clamp_max", clamp_max),

@@ -219,7 +219,9 @@ class _TensorMethods:
         target = _dtype.to_numpy_dtype(dtype)
         if target.kind != "f":
             return _wrap(self._data.astype(target))
-        return _result(OPS["to"], self._data.astype(target), (self,), self._data.dtype, self._rg)
+        op = OPS["to"]
+        out, attrs = op.fwd(self._data, target)
+        return _result(op, out, (self,), attrs, self._rg)
 
     def float(self):
         return self.to(_dtype.float32)
@@ -246,7 +248,9 @@ class _TensorMethods:
         raise AssertionError("Torch not compiled with CUDA enabled")
 
     def clone(self, *, memory_format=None):
-        return _unary("clone", self, np.copy)
+        op = OPS["clone"]
+        out, attrs = op.fwd(self._data)
+        return _result(op, out, (self,), attrs, self._rg)
 
     # ---- printing ------------------------------------------------------------------------------
     def __repr__(self, *, tensor_contents=None):

@@ -14,6 +14,8 @@ from .index_errors import index_error
 from .ops import OPS
 from .tensor_data import Tensor, _arr, bind_methods
 
+_INDEX, _ALIAS = OPS["index"], OPS["alias"]
+
 
 def _convert_index(idx):
     if isinstance(idx, tuple):
@@ -70,12 +72,10 @@ class _IndexMethods:
             return out[rest] if rest and not all(i is Ellipsis for i in rest) else out
         x = self._data
         try:
-            out = x[idx]
+            out, attrs = _INDEX.fwd(x, idx)
         except IndexError as e:
             raise (index_error(x.shape, items) or IndexError(str(e))) from None
-        # advanced indexing already made a fresh array; a 0-d result may be a numpy scalar
-        return _result(OPS["index"], out if type(out) is np.ndarray else np.array(out), (self,),
-                       (x.shape, idx), self._rg)
+        return _result(_INDEX, out, (self,), attrs, self._rg)
 
     def _basic_index(self, items):
         # one node per indexed dim, as PyTorch records x[0, 1:] as SliceBackward0(SelectBackward0)
@@ -111,15 +111,14 @@ class _IndexMethods:
                 out = out._index_step("select", dim, item)
                 orig += 1
         if out is self:
-            out = _result(OPS["alias"], self._data.view(), (self,), None, self._rg)
+            arr, attrs = _ALIAS.fwd(self._data)
+            out = _result(_ALIAS, arr, (self,), attrs, self._rg)
         return out._share(self)
 
     def _index_step(self, key, dim, item):
-        x = self._data
-        full = (slice(None),) * dim + (item,)
-        # the trailing Ellipsis keeps a numpy view even when every index is an integer
-        return _result(OPS[key], x[full + (Ellipsis,)], (self,), (x.shape, full),
-                       self._rg)._share(self)
+        op = OPS[key]
+        out, attrs = op.fwd(self._data, dim, item)
+        return _result(op, out, (self,), attrs, self._rg)._share(self)
 
 
 bind_methods(Tensor, _IndexMethods)

@@ -17,6 +17,8 @@ from .tensor import _CPP_NAMES, LEAF_INPLACE_ERROR, _check_bool_clamp, _clamp_pr
 from .tensor_index import _convert_index
 from .tensor_data import Tensor, _wrap, bind_methods
 
+_SETITEM = OPS["setitem"]
+
 
 class _InplaceMethods:
     def __setitem__(self, idx, value):
@@ -33,11 +35,10 @@ class _InplaceMethods:
             return
         pre = views.before_write(self)
         old = self._snapshot()
-        new = old._data.copy()
-        new[idx] = v._data
+        new, attrs = _SETITEM.fwd(old._data, v._data, idx)
         self._data[...] = new
         self._vc[0] += 1
-        record(OPS["setitem"], self, (old, v), (idx, v._data.shape))
+        record(_SETITEM, self, (old, v), attrs)
         if self._view is not None or self._views or self._retains:
             views.after_inplace(self, old.grad_fn, old._out_nr, (old, v), pre)
 

@@ -13,7 +13,7 @@ from . import _dtype
 from .dispatch import _result, _unary, record
 from .functions import cat, matmul, stack, where
 from .grad_mode import mode as _mode
-from .ns import _is_basic, _unsqueeze_shape
+from .ns import _unsqueeze_shape
 from .ops import OPS
 from .tensor_data import Tensor, _arr, _wrap
 
@@ -29,12 +29,9 @@ def _recorded(key, g, x, *params):
 
 
 def _index_scatter(g, shape, idx):
-    out = np.zeros(shape, dtype=g._data.dtype)
-    if _is_basic(idx):
-        out[idx] = g._data
-    else:
-        np.add.at(out, idx, g._data)
-    return _result(OPS["index_scatter"], out, (g,), (shape, idx))
+    op = OPS["index_scatter"]
+    out, attrs = op.fwd(g._data, shape, idx)
+    return _result(op, out, (g,), attrs)
 
 
 def _sum_to(g, shape):

@@ -24,6 +24,9 @@ from .tensor import (
 )
 from .warn_once import warn_once
 
+_T, _TRANSPOSE, _PERMUTE, _EXPAND = OPS["t"], OPS["transpose"], OPS["permute"], OPS["expand"]
+_make_view = views.make_view
+
 
 def _resolve_view_shape(shape, numel):
     shape = list(shape)
@@ -55,8 +58,9 @@ def _viewable(arr, shape):
 
 class _ShapeMethods:
     def _reshaped(self, key, new_shape):
-        return _result(OPS[key], self._data.reshape(new_shape), (self,), self._data.shape,
-                       self._rg)._share(self)
+        op = OPS[key]
+        out, attrs = op.fwd(self._data, new_shape)
+        return _make_view(_result(op, out, (self,), attrs, self._rg), self)
 
     def _share(self, base, idx=None):
         """Make this tensor a view of ``base`` (engine.views)."""
@@ -78,8 +82,9 @@ class _ShapeMethods:
             return self._reshaped("view", new_shape)
         # PyTorch copies (CloneBackward0) then reshapes the copy (UnsafeViewBackward0)
         copy = self.clone()
-        return _result(OPS["unsafe_view"], copy._data.reshape(new_shape), (copy,),
-                       self._data.shape, copy._rg)
+        op = OPS["unsafe_view"]
+        out, attrs = op.fwd(copy._data, new_shape)
+        return _result(op, out, (copy,), attrs, copy._rg)
 
     def view_as(self, other):
         return self.view(other.shape)
@@ -117,8 +122,8 @@ class _ShapeMethods:
         if self._data.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                                f"{self._data.ndim}D")
-        axes = (1, 0) if self._data.ndim == 2 else tuple(range(self._data.ndim))
-        return _result(OPS["t"], self._data.T, (self,), axes, self._rg)._share(self)
+        out, axes = _T.fwd(self._data)
+        return _make_view(_result(_T, out, (self,), axes, self._rg), self)
 
     @property
     def T(self):
@@ -131,9 +136,8 @@ class _ShapeMethods:
                       "release. Consider `x.mT` to transpose batches of matrices or "
                       "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions "
                       "of a tensor.")
-        axes = tuple(reversed(range(self._data.ndim)))
-        return _result(OPS["permute"], self._data.transpose(axes), (self,), axes,
-                       self._rg)._share(self)
+        out, axes = _PERMUTE.fwd(self._data, tuple(reversed(range(self._data.ndim))))
+        return _make_view(_result(_PERMUTE, out, (self,), axes, self._rg), self)
 
     @property
     def mT(self):
@@ -147,13 +151,9 @@ class _ShapeMethods:
         return self.transpose(-2, -1)
 
     def transpose(self, dim0, dim1):
-        nd = self._data.ndim
-        d0, d1 = _dims((dim0, dim1), nd)
-        axes = list(range(nd))
-        if nd:
-            axes[d0], axes[d1] = axes[d1], axes[d0]
-        return _result(OPS["transpose"], self._data.transpose(axes), (self,), tuple(axes),
-                       self._rg)._share(self)
+        d0, d1 = _dims((dim0, dim1), self._data.ndim)
+        out, axes = _TRANSPOSE.fwd(self._data, d0, d1)
+        return _make_view(_result(_TRANSPOSE, out, (self,), axes, self._rg), self)
 
     swapaxes = transpose
 
@@ -169,23 +169,21 @@ class _ShapeMethods:
         dims = _dims(dims, nd)
         if len(set(dims)) != nd:
             raise RuntimeError("permute(): duplicate dims are not allowed.")
-        return _result(OPS["permute"], self._data.transpose(dims), (self,), dims,
-                       self._rg)._share(self)
+        out, dims = _PERMUTE.fwd(self._data, dims)
+        return _make_view(_result(_PERMUTE, out, (self,), dims, self._rg), self)
 
     def expand(self, *shape):
         shape = _shape_arg(shape)
         s = self._data.shape
         full = tuple(s[i - (len(shape) - len(s))] if n == -1 else n for i, n in enumerate(shape))
         try:
-            out = np.broadcast_to(self._data, full)
+            out, attrs = _EXPAND.fwd(self._data, full)
         except ValueError:
             raise RuntimeError(
                 f"The expanded size of the tensor ({shape[-1]}) must match the existing size "
                 f"({s[-1] if s else 1}) at non-singleton dimension {len(shape) - 1}.  Target "
                 f"sizes: {list(shape)}.  Tensor sizes: {list(s)}") from None
-        if self._data.flags.writeable:  # writable, as PyTorch's (fill_ through it is allowed)
-            out = np.lib.stride_tricks.as_strided(self._data, out.shape, out.strides)
-        return _result(OPS["expand"], out, (self,), s, self._rg)._share(self)
+        return _make_view(_result(_EXPAND, out, (self,), attrs, self._rg), self)
 
     def expand_as(self, other):
         return self.expand(other.shape)
@@ -213,25 +211,25 @@ class _ShapeMethods:
                                    f"(input tensor's size at dimension {d}), but got "
                                    f"split_sizes={sizes}")
             key = "split_sizes"
-        parts = np.split(x, np.cumsum(sizes)[:-1], axis=d)
-        return self._multi_output(key, parts, (d, tuple(sizes), x.shape, x.dtype))
+        return self._multi_output(key, x, d, sizes)
 
     def unbind(self, dim=0):
         x = self._data
         d = _dim_of_dimensioned(dim, x.ndim)
-        parts = [x[(slice(None),) * d + (i,)]
-                 for i in range(x.shape[d])]
-        return self._multi_output("unbind", parts, (d, x.shape, x.dtype))
+        return self._multi_output("unbind", x, d)
 
-    def _multi_output(self, key, parts, attrs):
-        """One node with several outputs (SplitBackward0, UnbindBackward0), as in PyTorch."""
-        name = OPS[key].name[:-9]  # Unbind, Split, SplitWithSizes
+    def _multi_output(self, key, x, *params):
+        """One node with several outputs (SplitBackward0, UnbindBackward0), as in PyTorch: row
+        ``key``'s forward on ``x`` and ``params``."""
+        op = OPS[key]
+        parts, attrs = op.fwd(x, *params)
+        name = op.name[:-9]  # Unbind, Split, SplitWithSizes
         # unsafe_split's outputs share memory but PyTorch does not track them as views
         outs = tuple(_wrap(p) if name == "UnsafeSplit" else
                      views.make_view(_wrap(p), self, (name, i)) for i, p in enumerate(parts))
         if not (self._rg and _mode.enabled):
             return outs
-        record_outputs(OPS[key], self, outs, attrs)
+        record_outputs(op, self, outs, attrs)
         return outs
 
     def select(self, dim, index):

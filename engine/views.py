@@ -25,7 +25,7 @@ from .node import accumulate_node
 from .tensor_ns import T
 from .ops import OPS, register
 from .inplace_ops import fill, zero
-from .tensor import Tensor, _dims, _result, _unary, _wrap
+from .tensor import Tensor, _dims, _result, _wrap
 
 NO_GRAD = "no_grad"
 _FILLS = (fill, zero)  # in-place ops that read nothing: allowed on expanded views
@@ -340,7 +340,9 @@ def is_contiguous(self, memory_format=None) -> bool:
 def contiguous(self, memory_format=None):
     if self._data.flags.c_contiguous:
         return self
-    return _unary("clone", self, np.ascontiguousarray)
+    op = OPS["clone"]
+    out, attrs = op.fwd(self._data, "C")
+    return _result(op, out, (self,), attrs, self._rg)
 
 
 def detach(self):

@@ -1,6 +1,6 @@
-"""Rules for the engine's core ops (shape ops, softmax; the elementwise, linear algebra,
-reduction, ordering, scan and layer rows of ``engine.ops``, the fused losses included, carry
-theirs). Imported by ``symbolic.rules``."""
+"""Rules for the engine's core ops (softmax; the elementwise, shape, linear algebra, reduction,
+ordering, scan and layer rows of ``engine.ops``, the fused losses included, carry theirs).
+Imported by ``symbolic.rules``."""
 
 from __future__ import annotations
 
@@ -34,59 +34,9 @@ def _softmax_rule(fn):
     return rule
 
 
-def _index_scatter(ns, args, attrs, out_shape):
-    shape, idx = attrs
-    out = ns.zeros(shape)
-    np.add.at(out, idx, args[0])
-    return out
-
-
-def _setitem(ns, args, attrs, out_shape):
-    idx, _ = attrs
-    out = args[0].copy()
-    out[idx] = args[1]
-    return out
-
-
-def split_rule(ns, args, attrs, out_shape):
-    d, sizes = attrs[0], attrs[1]
-    return np.split(args[0], np.cumsum(sizes)[:-1], axis=d)
-
-
-def _unbind(ns, args, attrs, out_shape):
-    d = attrs[0]
-    return [np.take(args[0], i, axis=d) for i in range(args[0].shape[d])]
-
-
-def transpose_rule(ns, args, attrs, out_shape):
-    return np.transpose(args[0], attrs)
-
-
 # key -> rule(ns, args, attrs, out_shape); multi-output rules (split) return a list of arrays
 CORE = {
     "tanh": lambda ns, args, attrs, out_shape: ns.tanh(args[0]),
-    "split": split_rule,
-    "split_sizes": split_rule,
-    "unbind": _unbind,
-    "view": lambda ns, args, attrs, out_shape: args[0].reshape(out_shape),
-    "unsafe_view": lambda ns, args, attrs, out_shape: args[0].reshape(out_shape),
-    "squeeze": lambda ns, args, attrs, out_shape: args[0].reshape(out_shape),
-    "squeeze_dim": lambda ns, args, attrs, out_shape: args[0].reshape(out_shape),
-    "unsqueeze": lambda ns, args, attrs, out_shape: args[0].reshape(out_shape),
-    "t": lambda ns, args, attrs, out_shape: np.transpose(args[0], attrs),
-    "transpose": transpose_rule,
-    "permute": lambda ns, args, attrs, out_shape: np.transpose(args[0], attrs),
-    "expand": lambda ns, args, attrs, out_shape: np.broadcast_to(args[0], out_shape),
-    "clone": lambda ns, args, attrs, out_shape: args[0],
-    "alias": lambda ns, args, attrs, out_shape: args[0],
-    "to": lambda ns, args, attrs, out_shape: args[0],
-    "select": lambda ns, args, attrs, out_shape: args[0][attrs[1]],
-    "slice": lambda ns, args, attrs, out_shape: args[0][attrs[1]],
-    "index": lambda ns, args, attrs, out_shape: args[0][attrs[1]],
-    "index_scatter": _index_scatter,
-    "setitem": _setitem,
-    "cat": lambda ns, args, attrs, out_shape: np.concatenate(args, axis=attrs[0]),
-    "stack": lambda ns, args, attrs, out_shape: np.stack(args, axis=attrs[0]),
     "softmax": _softmax_rule(_softmax),
     "log_softmax": _softmax_rule(_log_softmax),
 }

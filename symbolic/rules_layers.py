@@ -10,7 +10,6 @@ import sympy as sp
 
 from . import rule_table as rt
 from .rule_table import nice_number
-from .rules_core import split_rule, transpose_rule
 
 
 def _piecewise_loss(ns, args, attrs, out_shape):
@@ -36,8 +35,6 @@ def _piecewise_loss(ns, args, attrs, out_shape):
 
 
 for _key, _rule in {
-    "unsafe_split": split_rule,
-    "transpose_": transpose_rule,
     "smooth_l1_loss": _piecewise_loss,
     "huber_loss": _piecewise_loss,
 }.items():

@@ -9,12 +9,6 @@ import numpy as np
 from . import rule_table as rt
 
 
-def _repeat(ns, args, attrs, out_shape):
-    shape, sizes = attrs
-    padded = (1,) * (len(sizes) - len(shape)) + tuple(shape)
-    return np.tile(np.asarray(args[0]).reshape(padded), sizes)
-
-
 for _key, _rule in {
     "clamp_max": lambda ns, args, attrs, out_shape: ns.clamp(args[0], None, attrs),
     "logsumexp": lambda ns, args, attrs, out_shape: ns.log(ns.sum(ns.exp(args[0]), attrs[0],
@@ -23,8 +17,5 @@ for _key, _rule in {
         np.asarray(args[0])[attrs[1]] if attrs[0]  # a 0-d input: every element is its value
         else np.broadcast_to(np.asarray(args[0]), attrs[1]).copy()),
     "index_select": lambda ns, args, attrs, out_shape: np.asarray(args[0])[attrs[1]],
-    "repeat": _repeat,
-    "squeeze_dims": lambda ns, args, attrs, out_shape: args[0].reshape(out_shape),
-    "squeeze_dims_": lambda ns, args, attrs, out_shape: args[0].reshape(out_shape),
 }.items():
     rt.register(_key, _rule)

@@ -70,7 +70,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if bias is None:
         if x.ndim == 1 and w.ndim == 2:  # PyTorch: unsqueeze, mm, squeeze((0,))
             out = input.unsqueeze(0) @ weight.t()
-            return _result(OPS["squeeze_dims_"], out._data[0], (out,), out._data.shape, out._rg)
+            op = OPS["squeeze_dims_"]
+            arr, attrs = op.fwd(out._data, out._data.shape[1:])
+            return _result(op, arr, (out,), attrs, out._rg)
         return input @ weight.t()
     if x.ndim != 2:
         lead = x.shape[:-1]

@@ -18,7 +18,7 @@ import numpy as np
 
 from .._dtype import _default, to_numpy_dtype
 from ..functions import cat, stack, zeros
-from ..ops import OPS, register
+from ..ops import OPS
 from ..tensor import Tensor, _result, _wrap
 from . import init
 from .activation_functions import dropout
@@ -27,13 +27,12 @@ from .module import Module, Parameter
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 # PyTorch's RNN and GRU swap a batch_first output back in place (transpose_: TransposeBackward1)
-_TRANSPOSE_ = register("transpose_", "TransposeBackward1", None, OPS["transpose"].vjp,
-                       doc="a.transpose_(d0, d1)")
+_TRANSPOSE_ = OPS["transpose_"]
 
 
 def _swap01_inplace(t: Tensor) -> Tensor:
-    axes = (1, 0) + tuple(range(2, t.dim()))
-    return _result(_TRANSPOSE_, t._data.transpose(axes), (t,), axes)
+    out, axes = _TRANSPOSE_.fwd(t._data, 0, 1)
+    return _result(_TRANSPOSE_, out, (t,), axes)
 
 
 # ---- cells (one step; ``xi`` is the input's projection x W_ih^T + b_ih) -----------------------

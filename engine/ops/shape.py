@@ -1,31 +1,114 @@
-"""Shape and indexing op rows: views, ``transpose``/``permute``, ``expand``, ``clone``, ``to``,
-indexing and ``setitem``, ``cat``/``stack``/``split``/``unbind``."""
+"""Shape and indexing op rows: views and reshapes, ``transpose``/``permute``, ``expand``,
+``clone``, ``to``, reading and writing by index, ``cat``/``stack``/``split``/``unbind``.
+
+A row's ``fwd(*arrays, **params) -> (out, attrs)`` is the op on numpy arrays after the public
+function checked its arguments (``out`` a tuple for split and unbind), ``attrs`` what its VJP
+reads. Its ``sym(ns, args, attrs, out_shape)`` rearranges the elements of ``args`` (numpy arrays
+of floats or of sympy expressions alike), so the same code is the symbolic forward."""
 
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
+from ..ns import _is_basic
 from .table import pair, register
 
 
-# ---- shape -------------------------------------------------------------------------------------
-_reshape_back = lambda m, g, out, s, a, need: (m.reshape(g, a),)  # noqa: E731
-register("view", "ViewBackward0", None, _reshape_back, doc="a.view(shape)")
-register("unsafe_view", "UnsafeViewBackward0", None, _reshape_back, doc="a.reshape(shape)")
-register("squeeze", "SqueezeBackward0", None, _reshape_back, doc="a.squeeze()")
-register("squeeze_dim", "SqueezeBackward1", None, _reshape_back, doc="a.squeeze(dim)")
-register("unsqueeze", "UnsqueezeBackward0", None, _reshape_back, doc="a.unsqueeze(dim)")
-register("t", "TBackward0", None, lambda m, g, out, s, a, need: (m.permute(g, a),), doc="a.t()")
-register("transpose", "TransposeBackward0", None,
-         lambda m, g, out, s, a, need: (m.permute(g, a),), doc="a.transpose(d0, d1)")
-register("permute", "PermuteBackward0", None,
-         lambda m, g, out, s, a, need: (m.permute(g, tuple(np.argsort(a))),), doc="a.permute(dims)")
-register("expand", "ExpandBackward0", None, lambda m, g, out, s, a, need: (m.sum_to(g, a),),
-         doc="a.expand(shape)")
-register("clone", "CloneBackward0", None, lambda m, g, out, s, a, need: (g,), doc="a.clone()")
-register("alias", "AliasBackward0", None, lambda m, g, out, s, a, need: (g,), doc="a")
-register("to", "ToCopyBackward0", None, lambda m, g, out, s, a, need: (m.cast(g, a),),
-         doc="a.to(dtype)")
+# ---- reshapes ----------------------------------------------------------------------------------
+def _reshape_fwd(x, shape):
+    return x.reshape(shape), x.shape
+
+
+def _reshape_back(m, g, out, s, a, need):
+    return (m.reshape(g, a),)
+
+
+def _reshape_sym(ns, args, attrs, out_shape):
+    return args[0].reshape(out_shape)
+
+
+for _key, _name, _doc in (("view", "ViewBackward0", "a.view(shape)"),
+                          ("unsafe_view", "UnsafeViewBackward0", "a.reshape(shape)"),
+                          ("squeeze", "SqueezeBackward0", "a.squeeze()"),
+                          ("squeeze_dim", "SqueezeBackward1", "a.squeeze(dim)"),
+                          ("squeeze_dims", "SqueezeBackward2", "a.squeeze((d, ...))"),
+                          ("squeeze_dims_", "SqueezeBackward4", "a.squeeze_((d, ...))"),
+                          ("unsqueeze", "UnsqueezeBackward0", "a.unsqueeze(dim)")):
+    register(_key, _name, _reshape_fwd, _reshape_back, doc=_doc, sym=_reshape_sym)
+
+
+# ---- transposes --------------------------------------------------------------------------------
+def _t_fwd(x):
+    return x.T, ((1, 0) if x.ndim == 2 else tuple(range(x.ndim)))
+
+
+def _transpose_fwd(x, dim0, dim1):
+    axes = list(range(x.ndim))
+    if axes:
+        axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+    axes = tuple(axes)
+    return x.transpose(axes), axes
+
+
+def _permute_fwd(x, dims):
+    return x.transpose(dims), dims
+
+
+def _transpose_back(m, g, out, s, a, need):
+    return (m.permute(g, a),)
+
+
+def _transpose_sym(ns, args, attrs, out_shape):
+    return np.transpose(args[0], attrs)
+
+
+register("t", "TBackward0", _t_fwd, _transpose_back, doc="a.t()", sym=_transpose_sym)
+register("transpose", "TransposeBackward0", _transpose_fwd, _transpose_back,
+         doc="a.transpose(d0, d1)", sym=_transpose_sym)
+# PyTorch's RNN and GRU swap a batch_first output back in place (TransposeBackward1)
+register("transpose_", "TransposeBackward1", _transpose_fwd, _transpose_back,
+         doc="a.transpose_(d0, d1)", sym=_transpose_sym)
+register("permute", "PermuteBackward0", _permute_fwd,
+         lambda m, g, out, s, a, need: (m.permute(g, tuple(np.argsort(a))),),
+         doc="a.permute(dims)", sym=_transpose_sym)
+
+
+def _expand_fwd(x, shape):
+    out = np.broadcast_to(x, shape)
+    if x.flags.writeable:  # writable, as PyTorch's (fill_ through it is allowed)
+        out = as_strided(x, out.shape, out.strides)
+    return out, x.shape
+
+
+register("expand", "ExpandBackward0", _expand_fwd,
+         lambda m, g, out, s, a, need: (m.sum_to(g, a),), doc="a.expand(shape)",
+         sym=lambda ns, args, attrs, out_shape: np.broadcast_to(args[0], out_shape))
+
+
+# ---- copies ------------------------------------------------------------------------------------
+def _same_sym(ns, args, attrs, out_shape):
+    return args[0]
+
+
+register("clone", "CloneBackward0", lambda x, order="K": (np.array(x, order=order), None),
+         lambda m, g, out, s, a, need: (g,), doc="a.clone()", sym=_same_sym)
+register("alias", "AliasBackward0", lambda x: (x.view(), None),
+         lambda m, g, out, s, a, need: (g,), doc="a", sym=_same_sym)
+register("to", "ToCopyBackward0", lambda x, dtype: (x.astype(dtype), x.dtype),
+         lambda m, g, out, s, a, need: (m.cast(g, a),), doc="a.to(dtype)", sym=_same_sym)
+
+
+# ---- reading and writing by index ---------------------------------------------------------------
+def _step_fwd(x, dim, item):
+    full = (slice(None),) * dim + (item,)
+    # the trailing Ellipsis keeps a numpy view even when every index is an integer
+    return x[full + (Ellipsis,)], (x.shape, full)
+
+
+def _index_fwd(x, idx):
+    out = x[idx]  # advanced indexing makes a fresh array; a 0-d result may be a numpy scalar
+    return (out if type(out) is np.ndarray else np.array(out)), (x.shape, idx)
 
 
 def _index_vjp(m, g, out, s, a, need):
@@ -33,11 +116,40 @@ def _index_vjp(m, g, out, s, a, need):
     return (m.index_scatter(g, shape, idx),)
 
 
-register("select", "SelectBackward0", None, _index_vjp, doc="a[i]")
-register("slice", "SliceBackward0", None, _index_vjp, doc="a[i:j]")
-register("index", "IndexBackward0", None, _index_vjp, doc="a[idx]")
-register("index_scatter", "IndexPutBackward0", None,
-         lambda m, g, out, s, a, need: (m.getitem(g, a[1]),), doc="zeros(shape)[idx] += a")
+def _index_sym(ns, args, attrs, out_shape):
+    return args[0][attrs[1]]
+
+
+register("select", "SelectBackward0", _step_fwd, _index_vjp, doc="a[i]", sym=_index_sym)
+register("slice", "SliceBackward0", _step_fwd, _index_vjp, doc="a[i:j]", sym=_index_sym)
+register("index", "IndexBackward0", _index_fwd, _index_vjp, doc="a[idx]", sym=_index_sym)
+
+
+def _index_scatter_fwd(g, shape, idx):
+    out = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(idx):
+        out[idx] = g
+    else:
+        np.add.at(out, idx, g)
+    return out, (shape, idx)
+
+
+def _index_scatter_sym(ns, args, attrs, out_shape):
+    shape, idx = attrs
+    out = ns.zeros(shape)
+    np.add.at(out, idx, args[0])
+    return out
+
+
+register("index_scatter", "IndexPutBackward0", _index_scatter_fwd,
+         lambda m, g, out, s, a, need: (m.getitem(g, a[1]),), doc="zeros(shape)[idx] += a",
+         sym=_index_scatter_sym)
+
+
+def _setitem_fwd(x, v, idx):
+    new = x.copy()
+    new[idx] = v
+    return new, (idx, v.shape)
 
 
 def _copy_slices_vjp(m, g, out, s, a, need):
@@ -49,7 +161,19 @@ def _copy_slices_vjp(m, g, out, s, a, need):
     return pair(need, lambda: m.index_fill_zero(g, idx), d_value)
 
 
-register("setitem", "torch::autograd::CopySlices", None, _copy_slices_vjp, doc="a[idx] = v")
+def _setitem_sym(ns, args, attrs, out_shape):
+    out = args[0].copy()
+    out[attrs[0]] = args[1]
+    return out
+
+
+register("setitem", "torch::autograd::CopySlices", _setitem_fwd, _copy_slices_vjp,
+         doc="a[idx] = v", sym=_setitem_sym)
+
+
+# ---- joining and splitting ---------------------------------------------------------------------
+def _cat_fwd(*xs, dim):
+    return np.concatenate(xs, axis=dim), (dim, [x.shape[dim] for x in xs])
 
 
 def _cat_vjp(m, g, out, s, a, need):
@@ -63,7 +187,18 @@ def _stack_vjp(m, g, out, s, a, need):
     return tuple(m.select(g, dim, i) if need[i] else None for i in range(count))
 
 
-register("cat", "CatBackward0", None, _cat_vjp, doc="cat(tensors, dim)")
+register("cat", "CatBackward0", _cat_fwd, _cat_vjp, doc="cat(tensors, dim)",
+         sym=lambda ns, args, attrs, out_shape: np.concatenate(args, axis=attrs[0]))
+register("stack", "StackBackward0",
+         lambda *xs, dim: (np.stack(xs, axis=dim), (dim, len(xs))), _stack_vjp,
+         doc="stack(tensors, dim)",
+         sym=lambda ns, args, attrs, out_shape: np.stack(args, axis=attrs[0]))
+
+
+def _split_fwd(x, dim, sizes):
+    sizes = tuple(sizes)
+    parts = tuple(np.split(x, np.cumsum(sizes)[:-1], axis=dim))
+    return parts, (dim, sizes, x.shape, x.dtype)
 
 
 def _split_vjp(m, grads, out, s, a, need):
@@ -72,12 +207,50 @@ def _split_vjp(m, grads, out, s, a, need):
     return (m.join_grads(grads, dim, sizes, shape, dtype),)
 
 
+def _split_sym(ns, args, attrs, out_shape):
+    return np.split(args[0], np.cumsum(attrs[1])[:-1], axis=attrs[0])
+
+
+def _unbind_fwd(x, dim):
+    parts = tuple(x[(slice(None),) * dim + (i,)] for i in range(x.shape[dim]))
+    return parts, (dim, x.shape, x.dtype)
+
+
 def _unbind_vjp(m, grads, out, s, a, need):
     dim, shape, dtype = a
     return (m.stack_grads(grads, dim, shape, dtype),)
 
 
-register("split", "SplitBackward0", None, _split_vjp, doc="a.split(n, dim)")
-register("split_sizes", "SplitWithSizesBackward0", None, _split_vjp, doc="a.split([n, ...], dim)")
-register("unbind", "UnbindBackward0", None, _unbind_vjp, doc="a.unbind(dim)")
-register("stack", "StackBackward0", None, _stack_vjp, doc="stack(tensors, dim)")
+register("split", "SplitBackward0", _split_fwd, _split_vjp, doc="a.split(n, dim)",
+         sym=_split_sym)
+register("split_sizes", "SplitWithSizesBackward0", _split_fwd, _split_vjp,
+         doc="a.split([n, ...], dim)", sym=_split_sym)
+# split as PyTorch's RNN cells record it: the outputs are not tracked as views
+register("unsafe_split", "UnsafeSplitBackward0", _split_fwd, _split_vjp,
+         doc="a.unsafe_split(n, dim) (a.unsafe_chunk(k, dim))", sym=_split_sym)
+register("unbind", "UnbindBackward0", _unbind_fwd, _unbind_vjp, doc="a.unbind(dim)",
+         sym=lambda ns, args, attrs, out_shape: [np.take(args[0], i, axis=attrs[0])
+                                                 for i in range(args[0].shape[attrs[0]])])
+
+
+# ---- repeat ------------------------------------------------------------------------------------
+def _repeat_fwd(x, sizes):
+    return np.tile(x.reshape((1,) * (len(sizes) - x.ndim) + x.shape), sizes), (x.shape, sizes)
+
+
+def _repeat_vjp(m, g, out, s, a, need):
+    shape, sizes = a
+    padded = (1,) * (len(sizes) - len(shape)) + tuple(shape)
+    pairs = tuple(v for pair in zip(sizes, padded) for v in pair)
+    summed = m.sum(m.reshape(g, pairs), tuple(range(0, 2 * len(sizes), 2)), False)
+    return (m.reshape(summed, tuple(shape)),)
+
+
+def _repeat_sym(ns, args, attrs, out_shape):
+    shape, sizes = attrs
+    return np.tile(np.asarray(args[0]).reshape((1,) * (len(sizes) - len(shape)) + tuple(shape)),
+                   sizes)
+
+
+register("repeat", "RepeatBackward0", _repeat_fwd, _repeat_vjp, doc="tile(a, sizes)",
+         sym=_repeat_sym)
