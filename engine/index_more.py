@@ -10,19 +10,12 @@ import builtins
 import numpy as np
 
 from ._dtype import to_numpy_dtype
-from .ns import roll_np
-from .ops import OPS, register
-from .tensor import Tensor, _dims, _result, _wrap
+from .ops import OPS
+from .tensor import Tensor, _broadcast_error, _dims, _result, _wrap
 
 
 # ---- roll ------------------------------------------------------------------------------------
-def _neg(shifts):
-    return tuple(-s for s in shifts) if isinstance(shifts, tuple) else -shifts
-
-
-_ROLL = register("roll", "RollBackward0", None,
-                 lambda m, g, out, s, a, need: (m.roll(g, _neg(a[0]), a[1]),),
-                 doc="roll(a, shifts, dims)")
+_ROLL, _MASKED_SELECT = OPS["roll"], OPS["masked_select"]
 
 
 def roll(self, shifts, dims=None):
@@ -34,7 +27,8 @@ def roll(self, shifts, dims=None):
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
                                f"dims:0")
         shifts = shifts[0] if many else shifts
-        return _result(_ROLL, roll_np(x, shifts, None), (self,), (shifts, None))
+        out, attrs = _ROLL.fwd(x, shifts, None)
+        return _result(_ROLL, out, (self,), attrs)
     if x.ndim == 0:
         d = dims if isinstance(dims, int) else tuple(dims)[0]
         raise IndexError(f"Dimension specified as {d} but tensor has no dimensions")
@@ -43,8 +37,8 @@ def roll(self, shifts, dims=None):
     if n_shifts != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {n_shifts}, "
                            f"dims:{len(dims)}")
-    shifts = shifts if many else (shifts,)
-    return _result(_ROLL, roll_np(x, shifts, dims), (self,), (shifts, dims))
+    out, attrs = _ROLL.fwd(x, shifts if many else (shifts,), dims)
+    return _result(_ROLL, out, (self,), attrs)
 
 
 # ---- cumprod (row in engine.ops.scan) ------------------------------------------------------------
@@ -63,15 +57,6 @@ _CUMPROD = OPS["cumprod"]
 
 
 # ---- masked_select -----------------------------------------------------------------------------
-def _masked_select_vjp(m, g, out, s, a, need):
-    shape, full, idx = a
-    return (m.sum_to(m.index_scatter(g, full, idx), shape),)
-
-
-_MASKED_SELECT = register("masked_select", "MaskedSelectBackward0", None, _masked_select_vjp,
-                          doc="a[mask] (broadcast)")
-
-
 def masked_select(self, mask):
     if not isinstance(mask, Tensor):
         raise TypeError(f"masked_select(): argument 'mask' (position 1) must be Tensor, not "
@@ -80,16 +65,10 @@ def masked_select(self, mask):
         raise RuntimeError("masked_select: expected BoolTensor for mask")
     x, k = self._data, mask._data
     try:
-        full = np.broadcast_shapes(x.shape, k.shape)
+        out, attrs = _MASKED_SELECT.fwd(x, k)
     except ValueError:
-        from .tensor import _broadcast_error
-
         raise _broadcast_error(x.shape, k.shape) from None
-    if not full:  # 0-d with 0-d: select from the one-element vector
-        full = (1,)
-    idx = np.nonzero(np.broadcast_to(k, full))
-    out = np.array(np.broadcast_to(x, full)[idx])
-    return _result(_MASKED_SELECT, out, (self,), (x.shape, full, idx))
+    return _result(_MASKED_SELECT, out, (self,), attrs)
 
 
 # ---- composed: take_along_dim, repeat_interleave, nonzero ---------------------------------------

@@ -57,20 +57,7 @@ def logsumexp(self, dim, keepdim=False):
 
 
 # ---- indexing ----------------------------------------------------------------------------------
-def _scatter_vjp(m, g, out, s, a, need):
-    shape, idx = a
-    return (m.index_scatter(g, shape, idx),)
-
-
-def _gather_vjp(m, g, out, s, a, need):
-    if not a[0]:  # a 0-d input (a[1]: the index's shape)
-        return (m.reshape(m.sum(g, None, False), ()),)
-    return _scatter_vjp(m, g, out, s, a, need)
-
-
-_GATHER = register("gather", "GatherBackward0", None, _gather_vjp, doc="a[..., index, ...]")
-_INDEX_SELECT = register("index_select", "IndexSelectBackward0", None, _scatter_vjp,
-                         doc="a.index_select(dim, index)")
+_GATHER, _INDEX_SELECT = OPS["gather"], OPS["index_select"]
 
 
 def _index_array(index, what):
@@ -99,12 +86,8 @@ def gather(self, dim, index, *, sparse_grad=False):
     if i.size and (i.min() < -xs[d] or i.max() >= xs[d]):
         bad = int(i.max()) if i.max() >= xs[d] else int(i.min())
         raise RuntimeError(f"index {bad} is out of bounds for dimension {d} with size {xs[d]}")
-    if not x.ndim:  # every element gathers the one value: GatherBackward0 sums the grad
-        return _result(_GATHER, np.full(i.shape, x), (self,), ((), i.shape), self._rg)
-    idx = list(np.indices(ish, sparse=True))
-    idx[d] = i.reshape(ish) % xs[d]
-    idx = tuple(idx)
-    return _result(_GATHER, np.array(x[idx]), (self,), (x.shape, idx), self._rg)
+    out, attrs = _GATHER.fwd(x, d, i)
+    return _result(_GATHER, out, (self,), attrs, self._rg)
 
 
 def index_select(self, dim, index):
@@ -119,10 +102,8 @@ def index_select(self, dim, index):
         bad = int(flat.max()) if flat.max() >= size else int(flat.min())
         raise IndexError(f"index out of range in self: index {bad} for dimension {d} of size "
                          f"{size}")
-    if not x.ndim:
-        return _result(_INDEX_SELECT, x.copy(), (self,), (x.shape, ()), self._rg)
-    idx = (slice(None),) * d + (flat % size,)
-    return _result(_INDEX_SELECT, np.array(x[idx]), (self,), (x.shape, idx), self._rg)
+    out, attrs = _INDEX_SELECT.fwd(x, d, i)
+    return _result(_INDEX_SELECT, out, (self,), attrs, self._rg)
 
 
 # ---- repeat ------------------------------------------------------------------------------------

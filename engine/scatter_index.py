@@ -1,10 +1,8 @@
 """Writing into a tensor at indices: ``index_add`` / ``index_copy`` / ``index_fill`` along one dim
 (IndexAddBackward0, IndexCopyBackward0, IndexFillBackward0/1) and ``scatter`` / ``scatter_add``
-at an index tensor (ScatterBackward0/1, ScatterAddBackward0), out of place and in place.
-
-Every backward is a selection of the incoming grad (``m.getitem``) or the grad with the
-overwritten positions zeroed (``m.index_fill_zero``), so ``create_graph`` works unchanged. Where
-one index repeats, ``index_copy`` and ``scatter`` keep the last write (PyTorch's CPU order)."""
+at an index tensor (ScatterBackward0/1, ScatterAddBackward0), out of place and in place: the
+arguments checked with PyTorch's messages and the index tensor turned into numpy positions here,
+the op itself in its row (``engine.ops.index``)."""
 
 from __future__ import annotations
 
@@ -13,7 +11,6 @@ import builtins
 import numpy as np
 
 from .ops import OPS as _OPS
-from .ops import register
 from .tensor import Tensor, _dims, _result
 
 _C = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "bool": "Bool",
@@ -63,24 +60,10 @@ def _check_source(x, src, d, n, what, same_dtype_msg):
 
 
 # ---- index_add / index_copy / index_fill --------------------------------------------------------
-register("index_add", "IndexAddBackward0", None,
-         lambda m, g, out, s, a, need: (
-             g if need[0] else None,
-             (m.getitem(g, a[0]) * a[1] if a[1] != 1 else m.getitem(g, a[0])) if need[1]
-             else None),
-         doc="a.index_add(dim, index, b, alpha)")
-register("index_copy", "IndexCopyBackward0", None,
-         lambda m, g, out, s, a, need: (m.index_fill_zero(g, a) if need[0] else None,
-                                        m.getitem(g, a) if need[1] else None),
-         doc="a.index_copy(dim, index, b)")
-register("index_fill", "IndexFillBackward0", None,
-         lambda m, g, out, s, a, need: (m.index_fill_zero(g, a[0]),),
-         doc="a.index_fill(dim, index, c)")
-register("index_fill_t", "IndexFillBackward1", None,
-         lambda m, g, out, s, a, need: (
-             m.index_fill_zero(g, a) if need[0] else None,
-             m.sum(m.getitem(g, a), tuple(range(m.ndim(g))), False) if need[1] else None),
-         doc="a.index_fill(dim, index, v), v a 0-d tensor")
+def _run(key, x, tensors, *params, rg=None):
+    op = _OPS[key]
+    out, attrs = op.fwd(x, *params)
+    return _result(op, out, tensors, attrs, rg)
 
 
 def index_add(self, dim, index, source, *, alpha=1):
@@ -93,9 +76,7 @@ def index_add(self, dim, index, source, *, alpha=1):
     idx = _along(x, d, i, "index_add_")
     if x.dtype.kind != "f" and isinstance(alpha, builtins.float):
         raise RuntimeError("value cannot be converted to type int64_t without overflow")
-    out = x.copy()
-    np.add.at(out, idx, (source._data * alpha).astype(x.dtype, copy=False))
-    return _result(_OPS["index_add"], out, (self, source), (idx, alpha))
+    return _run("index_add", x, (self, source), source._data, idx, alpha)
 
 
 def index_copy(self, dim, index, source):
@@ -106,9 +87,7 @@ def index_copy(self, dim, index, source):
                   "index_copy_(): self and source expected to have the same dtype, but got "
                   "(self) {self} and (source) {source}")
     idx = _along(x, d, i, "index_copy_")
-    out = x.copy()
-    out[idx] = source._data
-    return _result(_OPS["index_copy"], out, (self, source), idx)
+    return _run("index_copy", x, (self, source), source._data, idx)
 
 
 def index_fill(self, dim, index, value):
@@ -116,15 +95,12 @@ def index_fill(self, dim, index, value):
     i = _vector_index(index, "index_fill_")
     (d,) = _dims(dim, x.ndim)
     idx = _along(x, d, i, "index_fill_")
-    out = x.copy()
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value._data.ndim} dimension(s).")
-        out[idx] = value._data.astype(x.dtype)
-        return _result(_OPS["index_fill_t"], out, (self, value), idx)
-    out[idx] = np.asarray(value).astype(x.dtype)
-    return _result(_OPS["index_fill"], out, (self,), (idx, value), self._rg)
+        return _run("index_fill_t", x, (self, value), value._data, idx)
+    return _run("index_fill", x, (self,), idx, value, rg=self._rg)
 
 
 # ---- scatter / scatter_add ------------------------------------------------------------------------
@@ -154,27 +130,6 @@ def _scatter_grid(x, d, index, src_shape, what):
     return tuple(grid), tuple(slice(0, n) for n in i.shape)
 
 
-def _src_grad(m, g, grid, part, src_shape):
-    picked = m.getitem(g, grid)
-    if tuple(src_shape) == tuple(p.stop for p in part):
-        return picked
-    return m.index_scatter(picked, tuple(src_shape), part)
-
-
-register("scatter", "ScatterBackward0", None,
-         lambda m, g, out, s, a, need: (
-             m.index_fill_zero(g, a[0]) if need[0] else None,
-             _src_grad(m, g, *a) if need[1] else None),
-         doc="a.scatter(dim, index, b)")
-register("scatter_value", "ScatterBackward1", None,
-         lambda m, g, out, s, a, need: (m.index_fill_zero(g, a[0]),),
-         doc="a.scatter(dim, index, c)")
-register("scatter_add", "ScatterAddBackward0", None,
-         lambda m, g, out, s, a, need: (g if need[0] else None,
-                                        _src_grad(m, g, *a) if need[1] else None),
-         doc="a.scatter_add(dim, index, b)")
-
-
 def scatter(self, dim, index, src=None, *, value=None, reduce=None):
     if reduce is not None:
         raise NotImplementedError("scatter(reduce=) is not supported by this engine; use "
@@ -187,13 +142,9 @@ def scatter(self, dim, index, src=None, *, value=None, reduce=None):
         if src._data.dtype != x.dtype:
             raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
         grid, part = _scatter_grid(x, d, index, src._data.shape, "scatter")
-        out = x.copy()
-        out[grid] = src._data[part]
-        return _result(_OPS["scatter"], out, (self, src), (grid, part, src._data.shape))
+        return _run("scatter", x, (self, src), src._data, grid, part)
     grid, _ = _scatter_grid(x, d, index, None, "scatter")
-    out = x.copy()
-    out[grid] = np.asarray(src).astype(x.dtype)
-    return _result(_OPS["scatter_value"], out, (self,), (grid, src), self._rg)
+    return _run("scatter_value", x, (self,), grid, src, rg=self._rg)
 
 
 def scatter_add(self, dim, index, src):
@@ -202,9 +153,7 @@ def scatter_add(self, dim, index, src):
     if src._data.dtype != x.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     grid, part = _scatter_grid(x, d, index, src._data.shape, "scatter_add")
-    out = x.copy()
-    np.add.at(out, grid, src._data[part])
-    return _result(_OPS["scatter_add"], out, (self, src), (grid, part, src._data.shape))
+    return _run("scatter_add", x, (self, src), src._data, grid, part)
 
 
 

@@ -13,9 +13,5 @@ for _key, _rule in {
     "clamp_max": lambda ns, args, attrs, out_shape: ns.clamp(args[0], None, attrs),
     "logsumexp": lambda ns, args, attrs, out_shape: ns.log(ns.sum(ns.exp(args[0]), attrs[0],
                                                                   attrs[1])),
-    "gather": lambda ns, args, attrs, out_shape: (
-        np.asarray(args[0])[attrs[1]] if attrs[0]  # a 0-d input: every element is its value
-        else np.broadcast_to(np.asarray(args[0]), attrs[1]).copy()),
-    "index_select": lambda ns, args, attrs, out_shape: np.asarray(args[0])[attrs[1]],
 }.items():
     rt.register(_key, _rule)

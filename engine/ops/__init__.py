@@ -18,6 +18,7 @@ from . import (  # noqa: F401  (register rows)
     arith,
     diag,
     elementwise,
+    index,
     linalg,
     nn,
     nn_conv,
@@ -28,6 +29,7 @@ from . import (  # noqa: F401  (register rows)
     reduce,
     reduce_stats,
     scan,
+    scatter_reduce,
     shape,
 )
 from .elementwise import _sign  # noqa: F401  (NP.sign: sign(nan) is 0, as PyTorch's)
