@@ -1,16 +1,18 @@
-"""Op rows that have their own node in PyTorch but were once composed of other ops:
-``logsumexp``, ``gather``, ``index_select``, ``repeat``, ``clamp_max`` and ``squeeze`` over
-several dims, each a Tensor method bound here (``torch.X`` reaches it through
-``engine.functions``). (``log1p`` and ``expm1`` are rows of ``engine.ops.elementwise``.)"""
+"""The public ``clamp_max``, ``logsumexp``, ``gather``, ``index_select`` and ``repeat``: each
+checks its arguments with PyTorch's messages and runs its op row (``engine.ops.elementwise``,
+``reduce``, ``index``, ``shape``); bound as Tensor methods here (``torch.X`` reaches them
+through ``engine.functions``)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .ops import OPS, register
+from .ops import OPS
 from .tensor import Tensor, _check_bool_clamp, _clamp_promoted, _default, _dims, _rdims, _result
 
 # ---- elementwise -------------------------------------------------------------------------------
+_CLAMP_MAX, _LOGSUMEXP = OPS["clamp_max"], OPS["logsumexp"]
+
 
 def clamp_max(self, max):
     if isinstance(max, Tensor):
@@ -19,41 +21,18 @@ def clamp_max(self, max):
     if x.dtype.kind != "f":
         _check_bool_clamp(x, None, max)
         x = _clamp_promoted(x, None, max)
-    out = np.minimum(x, max).astype(x.dtype, copy=False)
-    return _result(_CLAMP_MAX, out, (self,), max, self._rg)
-
-
-_CLAMP_MAX = register("clamp_max", "ClampMaxBackward0", None,
-                      lambda m, g, out, s, a, need: (g * (s[0] <= a),), save_inputs=True,
-                      doc="min(a, hi)")
+    out, attrs = _CLAMP_MAX.fwd(x, max)
+    return _result(_CLAMP_MAX, out, (self,), attrs, self._rg)
 
 
 # ---- reductions --------------------------------------------------------------------------------
-def _logsumexp_vjp(m, g, out, s, a, need):
-    dims, keepdim = a
-    if not keepdim and dims:
-        g = m.unsqueeze_dims(g, dims)
-        out = m.unsqueeze_dims(out, dims)
-    return (g * m.exp(s[0] - out),)
-
-
-_LOGSUMEXP = register("logsumexp", "LogsumexpBackward0", None, _logsumexp_vjp, save_inputs=True,
-                      save_out=True, doc="log(sum(exp(a), dim))")
-
-
 def logsumexp(self, dim, keepdim=False):
     x = self._data
     if x.dtype.kind != "f":
         x = x.astype(_default[0].np)
     dims = _rdims(dim, x.ndim)  # dim 0/-1 of a 0-d tensor: no dims; others: PyTorch's error
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        mx = np.amax(x, axis=dims, keepdims=True) if x.size else np.zeros(
-            [1 if i in dims else n for i, n in enumerate(x.shape)], x.dtype)
-        mx = np.where(np.isinf(mx), 0, mx).astype(x.dtype)
-        out = np.log(np.sum(np.exp(x - mx), axis=dims, keepdims=True)) + mx
-    if not keepdim and dims:
-        out = out.squeeze(dims)
-    return _result(_LOGSUMEXP, np.asarray(out, x.dtype), (self,), (dims, keepdim), self._rg)
+    out, attrs = _LOGSUMEXP.fwd(x, dims, keepdim)
+    return _result(_LOGSUMEXP, out, (self,), attrs, self._rg)
 
 
 # ---- indexing ----------------------------------------------------------------------------------

@@ -273,14 +273,6 @@ def refresh(root):
 # ---- the nodes ---------------------------------------------------------------------------------
 
 
-def _as_strided_vjp(m, g, out, s, a, need):
-    shape, flat, _ = a
-    if flat is None:  # the whole base in order
-        return (m.reshape(g, shape),)
-    n = int(np.prod(shape, dtype=np.int64))
-    return (m.reshape(m.index_scatter(g, (n,), (flat,)), shape),)
-
-
 def _copy_slices_vjp(m, g, out, s, a, need):
     fn, flat, shape, vshape = a
     if flat is None:  # the view is the whole base in order: the op's own grads, reshaped
@@ -305,8 +297,7 @@ def _stale_vjp(m, g, out, s, a, need):
     raise view_output_error(a, base_changed=True)
 
 
-_AS_STRIDED = register("as_strided", "AsStridedBackward0", None, _as_strided_vjp,
-                       doc="a view's region of its base")
+_AS_STRIDED = OPS["as_strided"]
 _COPY_SLICES = register("copy_slices", "torch::autograd::CopySlices", None, _copy_slices_vjp,
                         doc="base with an in-place op applied to a view's region")
 _STALE_MULTI = register("stale_multi_view", "torch::autograd::Error", None, _stale_vjp,
@@ -366,24 +357,10 @@ def diagonal(self, offset=0, dim1=0, dim2=1):
     d1, d2 = _dims((dim1, dim2), x.ndim)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    d = np.diagonal(x, offset, d1, d2)
-    # numpy's diagonal is read-only: the same strides from a writable view starting at its first
-    # element make it writable, as PyTorch's is
-    first = [slice(None)] * x.ndim
-    first[d1], first[d2] = slice(max(-offset, 0), None), slice(max(offset, 0), None)
-    out = as_strided(x[tuple(first)], d.shape, d.strides)
-    return make_view(_result(OPS["diagonal"], out, (self,), (x.shape, offset, d1, d2), self._rg),
-                     self)
+    op = OPS["diagonal"]
+    out, attrs = op.fwd(x, offset, d1, d2)
+    return make_view(_result(op, out, (self,), attrs, self._rg), self)
 
-
-def _diagonal_vjp(m, g, out, s, a, need):
-    shape, offset, d1, d2 = a
-    n = int(np.prod(shape, dtype=np.int64))
-    flat = np.diagonal(np.arange(n).reshape(shape), offset, d1, d2).copy()
-    return (m.reshape(m.index_scatter(g, (n,), (flat,)), shape),)
-
-
-register("diagonal", "DiagonalBackward0", None, _diagonal_vjp, doc="a.diagonal(offset, d1, d2)")
 
 def unflatten(self, dim, sizes):
     s = self._data.shape

@@ -14,7 +14,6 @@ from . import (  # noqa: F401  (each family registers its rules on import)
     rules_composite,
     rules_core,
     rules_layers,
-    rules_more,
     rules_nn_extra,
     rules_trig_act,
     rules_views,

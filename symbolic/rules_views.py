@@ -1,6 +1,7 @@
-"""Rules for the engine's view and in-place rows: ``as_strided`` (a view's region of its base),
-``copy_slices`` (an in-place op through a view, replayed with the wrapped op's own rule),
-``diagonal``, and ``zero``/``fill``/``fill_t``/``copy``. Imported by ``symbolic.rules``.
+"""Rules for the nodes ``engine.views`` builds around in-place ops through views: ``copy_slices``
+(an in-place op through a view, replayed with the wrapped op's own rule from this table) and
+``stale_multi_view``. (The view and fill rows of ``engine.ops.views`` carry theirs.) Imported by
+``symbolic.rules``.
 """
 
 from __future__ import annotations
@@ -9,12 +10,6 @@ import numpy as np
 
 from . import rule_table as rt
 from .node_rec import op_key
-
-
-def _as_strided(ns, args, attrs, out_shape):
-    _, flat, vshape = attrs
-    x = np.asarray(args[0])
-    return x.reshape(vshape) if flat is None else x.reshape(-1)[flat]
 
 
 def _copy_slices(ns, args, attrs, out_shape):
@@ -35,18 +30,8 @@ def _stale(ns, args, attrs, out_shape):
     raise ValueError("an output of a multi-output view op whose base changed in place")
 
 
-def _filled(ns, a, value):
-    return ns.zeros(np.shape(a[0])) + value
-
-
 for _key, _rule in {
-    "as_strided": _as_strided,
     "copy_slices": _copy_slices,
     "stale_multi_view": _stale,
-    "diagonal": lambda ns, args, attrs, out_shape: np.diagonal(args[0], *attrs[1:4]).copy(),
-    "zero": lambda ns, args, attrs, out_shape: ns.zeros(np.shape(args[0])),
-    "fill": lambda ns, args, attrs, out_shape: _filled(ns, args, ns.scalar(attrs)),
-    "fill_t": lambda ns, args, attrs, out_shape: _filled(ns, args, args[1]),
-    "copy": lambda ns, args, attrs, out_shape: _filled(ns, args, args[1]),
 }.items():
     rt.register(_key, _rule)

@@ -2,7 +2,8 @@
 its numpy forward, its VJP, its symbolic forward and, for an elementwise op, its public names
 (``table``: ``Op``, ``OPS``, ``register``). Every row is registered when ``engine`` is imported:
 the families here (``elementwise``, ``reduce``, ``reduce_stats``, ``diag``, ``ordering``,
-``scan``, ``arith``, ``activation_grads``, ``shape``, ``linalg``, ``nn``, ``nn_loss``) and the
+``scan``, ``arith``, ``activation_grads``, ``shape``, ``index``, ``scatter_reduce``, ``views``,
+``linalg``, ``nn``, ``nn_conv``, ``nn_loss``, ``nn_maps``, ``nn_pool``) and the
 forward families that still keep their rows beside their forwards.
 
 Adding an elementwise function is one ``register(...)`` call in ``elementwise.py`` with
@@ -31,6 +32,7 @@ from . import (  # noqa: F401  (register rows)
     scan,
     scatter_reduce,
     shape,
+    views,
 )
 from .elementwise import _sign  # noqa: F401  (NP.sign: sign(nan) is 0, as PyTorch's)
 from .table import OPS, Op, is_elementwise, pair, register, unregister, watch  # noqa: F401

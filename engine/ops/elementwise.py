@@ -350,3 +350,10 @@ register("exp2", "Exp2Backward0", _via_double(np.exp2),
          kind="unary", names=("exp2",), sym=lambda ns, x: ns.exp(x * ns.log(ns.scalar(2))))
 register("atan2", "Atan2Backward0", np.arctan2, _atan2_vjp, save_inputs=True, doc="atan2(a, b)",
          kind="binary", names=("atan2", "arctan2"), sym=lambda ns, y, x: ns.atan2(y, x))
+
+
+# ---- clamp_max: the public function (engine.more_ops) promotes and checks the bound -----------
+register("clamp_max", "ClampMaxBackward0",
+         lambda x, hi: (np.minimum(x, hi).astype(x.dtype, copy=False), hi),
+         lambda m, g, out, s, a, need: (g * (s[0] <= a),), save_inputs=True, doc="min(a, hi)",
+         sym=lambda ns, args, attrs, out_shape: ns.clamp(args[0], None, attrs))

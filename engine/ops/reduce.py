@@ -306,3 +306,29 @@ register("var", "VarBackward0", _moment_fwd(False), _var_vjp, save_inputs=True, 
          sym=sym_moment(False))
 register("std", "StdBackward0", _moment_fwd(True), _std_vjp, save_inputs=True, save_out=True,
          doc="std(a)", sym=sym_moment(True))
+
+
+# ---- logsumexp: the public function (engine.more_ops) resolves the dims -------------------------
+def _logsumexp_fwd(x, dims, keepdim):
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        mx = np.amax(x, axis=dims, keepdims=True) if x.size else np.zeros(
+            [1 if i in dims else n for i, n in enumerate(x.shape)], x.dtype)
+        mx = np.where(np.isinf(mx), 0, mx).astype(x.dtype)
+        out = np.log(np.sum(np.exp(x - mx), axis=dims, keepdims=True)) + mx
+    if not keepdim and dims:
+        out = out.squeeze(dims)
+    return np.asarray(out, x.dtype), (dims, keepdim)
+
+
+def _logsumexp_vjp(m, g, out, s, a, need):
+    dims, keepdim = a
+    if not keepdim and dims:
+        g = m.unsqueeze_dims(g, dims)
+        out = m.unsqueeze_dims(out, dims)
+    return (g * m.exp(s[0] - out),)
+
+
+register("logsumexp", "LogsumexpBackward0", _logsumexp_fwd, _logsumexp_vjp, save_inputs=True,
+         save_out=True, doc="log(sum(exp(a), dim))",
+         sym=lambda ns, args, attrs, out_shape: ns.log(ns.sum(ns.exp(args[0]), attrs[0],
+                                                              attrs[1])))

@@ -1,0 +1,79 @@
+"""Every row of ``engine.ops.views`` (and ``clamp_max``/``logsumexp``, moved into their families
+from ``engine.more_ops``) is its op's home: its forward is what the public op runs, the node it
+records is the row's, its backward agrees with finite differences, its symbolic rule reproduces
+it, and PyTorch 2.13 agrees (``op_row_checks``).
+
+Two rows stay beside the view machinery in ``engine.views``, without a forward of their own:
+``copy_slices`` wraps the node of an in-place op through a view (its forward is that op's,
+applied to the view's region; its VJP applies the wrapped node with the autograd engine, which
+sits above the rows) and ``stale_multi_view`` only raises PyTorch's error in backward. Their
+symbolic rules stay in ``symbolic.rules_views``: ``copy_slices`` replays the wrapped node with
+symbolic's own table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from op_row_checks import Case, check_backward, check_forward, check_symbolic, check_torch, family
+
+from engine.ops import OPS
+
+rng = np.random.default_rng(5)
+X = rng.standard_normal((3, 4))
+LIN = dict(eps=0.5)  # linear in the differentiable inputs: any step is exact
+
+
+def _rebased_view(lib, x):
+    y = x * 1
+    v = y[0]
+    y.mul_(2)  # v now reads its region of y's new history: AsStridedBackward0
+    return v
+
+
+CASES = [
+    Case("as_strided", _rebased_view, (X,), (np.arange(4), (4,)), args=lambda x: (2 * x,),
+         **LIN),
+    Case("diagonal", lambda lib, x: x.diagonal(1), (X,), (1, 0, 1), **LIN),
+    Case("zero", lambda lib, x: (x * 1).zero_(), (X,), **LIN),
+    Case("fill", lambda lib, x: (x * 1).fill_(2.5), (X,), (2.5,), **LIN),
+    Case("fill_t", lambda lib, x, v: (x * 1).fill_(v), (X, np.array(-0.5)), **LIN),
+    Case("copy", lambda lib, x, s: (x * 1).copy_(s), (X, X[1] * 3)),
+]
+MOVED = [
+    Case("clamp_max", lambda lib, x: x.clamp_max(0.2), (X,), (0.2,)),
+    Case("logsumexp", lambda lib, x: x.logsumexp(1), (X,), ((1,), False), rtol=1e-12),
+]
+ALL = CASES + MOVED
+
+
+def test_every_row_of_the_family_has_a_case():
+    assert family("engine.ops.views") == {c.key for c in CASES}
+    assert OPS["clamp_max"].fwd.__module__ == "engine.ops.elementwise"
+    assert OPS["logsumexp"].fwd.__module__ == "engine.ops.reduce"
+
+
+def test_only_the_view_machinerys_own_nodes_stay_beside_it():
+    assert family("engine.views") == {"copy_slices", "stale_multi_view"}
+
+
+@pytest.mark.parametrize("case", ALL, ids=str)
+def test_the_public_op_runs_the_rows_forward(case):
+    check_forward(case)
+
+
+@pytest.mark.parametrize("case", ALL, ids=str)
+def test_the_backward_agrees_with_finite_differences(case):
+    check_backward(case)
+
+
+@pytest.mark.parametrize("case", ALL, ids=str)
+def test_the_symbolic_rule_reproduces_the_forward(case):
+    pytest.importorskip("sympy")
+    check_symbolic(case)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("case", [c for c in ALL if c.torch], ids=str)
+def test_pytorch_agrees(case):
+    torch = pytest.importorskip("torch")
+    check_torch(torch, case)
