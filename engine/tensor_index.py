@@ -13,6 +13,7 @@ from .dispatch import _result
 from .index_errors import index_error
 from .ops import OPS
 from .tensor_data import Tensor, _arr, bind_methods
+from .views import make_view
 
 _INDEX, _ALIAS = OPS["index"], OPS["alias"]
 
@@ -113,12 +114,12 @@ class _IndexMethods:
         if out is self:
             arr, attrs = _ALIAS.fwd(self._data)
             out = _result(_ALIAS, arr, (self,), attrs, self._rg)
-        return out._share(self)
+        return make_view(out, self)
 
     def _index_step(self, key, dim, item):
         op = OPS[key]
         out, attrs = op.fwd(self._data, dim, item)
-        return _result(op, out, (self,), attrs, self._rg)._share(self)
+        return make_view(_result(op, out, (self,), attrs, self._rg), self)
 
 
 bind_methods(Tensor, _IndexMethods)

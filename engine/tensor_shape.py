@@ -6,6 +6,7 @@ splits (``chunk``, ``split``, ``unbind``, ``select``, ``narrow``); bound onto ``
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
@@ -32,7 +33,7 @@ def _resolve_view_shape(shape, numel):
     shape = list(shape)
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
-    known = builtins.int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+    known = math.prod(s for s in shape if s != -1)
     if -1 in shape:
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '[{', '.join(map(str, shape))}]' is invalid for input of "
