@@ -565,9 +565,16 @@ def _node_call(self, *grads):
     return call_node(self, grads)
 
 
+def _apply_grads(self, grads_in, m):
+    """The node's grads for its inputs in namespace ``m`` (``T`` records them: create_graph), for
+    a VJP that wraps another node (CopySlices)."""
+    return node_apply(self, grads_in, m, m is T)
+
+
 # nodes are defined below the engine; it gives them their call here (engine.saved_values gives
 # them PyTorch's ``_saved_<name>`` accessors)
 Node.__call__ = _node_call
+Node.apply_grads = _apply_grads
 
 
 def node_apply(node, grads_in, m, create_graph):

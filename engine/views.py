@@ -18,12 +18,11 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from . import observe
-from .autograd_engine import node_apply
 from .dispatch import new_node
 from .grad_mode import mode as _mode
 from .node import accumulate_node
-from .tensor_ns import T
-from .ops import OPS, register
+from .ops import OPS
+from .ops.views import CUSTOM_FUNCTION, view_output_error  # noqa: F401  (custom Functions')
 from .inplace_ops import fill, zero
 from .tensor import Tensor, _dims, _result, _wrap
 
@@ -44,33 +43,6 @@ DETACH_VIEW_ERROR = (
     "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of DDP "
     "buckets, and hence detach_() cannot be called on these gradients. To fix this error, please "
     "refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the solution.")
-_MULTI_TAIL = ("This view is the output of a function that returns multiple views. Such functions "
-               "do not allow the output views to be modified inplace. You should replace the "
-               "inplace operation by an out-of-place one.")
-
-
-CUSTOM_FUNCTION = "custom_function"  # third item of a creation made by a custom Function
-_CUSTOM_TAIL = ("This view was created inside a custom Function (or because an input was "
-                "returned as-is) and the autograd logic to handle view+inplace would override the "
-                "custom backward associated with the custom Function, leading to incorrect "
-                "gradients. This behavior is forbidden. You can fix this by cloning the output of "
-                "the custom Function.")
-
-
-def multi_output_error(name, nr, base_changed=False, kind=None) -> RuntimeError:
-    what = ("its base or another view of its base has been modified inplace" if base_changed
-            else "is being modified inplace")
-    tail = _CUSTOM_TAIL if kind == CUSTOM_FUNCTION else _MULTI_TAIL
-    return RuntimeError(f"Output {nr} of {name} is a view and {what}. {tail}")
-
-
-def view_output_error(creation, base_changed=False) -> RuntimeError:
-    """The error for an in-place change of (or through the base of) a view whose ``creation`` is
-    ``(name, output_nr)`` of a multi-output op or ``(name, output_nr, CUSTOM_FUNCTION)``."""
-    return multi_output_error(creation[0], creation[1], base_changed,
-                              creation[2] if len(creation) > 2 else None)
-
-
 class ViewInfo:
     """``base``: the root tensor whose storage the view shares (PyTorch's ``_base``, never itself a
     view); ``creation``: None, ``NO_GRAD`` (made under no_grad), ``(name, output_nr)`` of the
@@ -270,38 +242,8 @@ def refresh(root):
     refs[:] = live
 
 
-# ---- the nodes ---------------------------------------------------------------------------------
-
-
-def _copy_slices_vjp(m, g, out, s, a, need):
-    fn, flat, shape, vshape = a
-    if flat is None:  # the view is the whole base in order: the op's own grads, reshaped
-        res = node_apply(fn, [m.reshape(g, vshape)], m, m is T)
-        base = None
-        if need[0]:
-            base = m.reshape(res[0] if res[0] is not None else g * 0.0, shape)
-        return (base, *res[1:])
-    n = int(np.prod(shape, dtype=np.int64))
-    gflat = m.reshape(g, (n,))
-    res = node_apply(fn, [m.getitem(gflat, flat)], m, m is T)
-    base = None
-    if need[0]:
-        base = m.index_fill_zero(gflat, flat)
-        if res[0] is not None:
-            base = base + m.index_scatter(res[0], (n,), (flat,))
-        base = m.reshape(base, shape)
-    return (base, *res[1:])
-
-
-def _stale_vjp(m, g, out, s, a, need):
-    raise view_output_error(a, base_changed=True)
-
-
-_AS_STRIDED = OPS["as_strided"]
-_COPY_SLICES = register("copy_slices", "torch::autograd::CopySlices", None, _copy_slices_vjp,
-                        doc="base with an in-place op applied to a view's region")
-_STALE_MULTI = register("stale_multi_view", "torch::autograd::Error", None, _stale_vjp,
-                        doc="an output of unbind/split whose base changed in place")
+_AS_STRIDED, _COPY_SLICES, _STALE_MULTI = (
+    OPS["as_strided"], OPS["copy_slices"], OPS["stale_multi_view"])
 
 
 # ---- Tensor methods ----------------------------------------------------------------------------

@@ -3,12 +3,10 @@ from ``engine.more_ops``) is its op's home: its forward is what the public op ru
 records is the row's, its backward agrees with finite differences, its symbolic rule reproduces
 it, and PyTorch 2.13 agrees (``op_row_checks``).
 
-Two rows stay beside the view machinery in ``engine.views``, without a forward of their own:
-``copy_slices`` wraps the node of an in-place op through a view (its forward is that op's,
-applied to the view's region; its VJP applies the wrapped node with the autograd engine, which
-sits above the rows) and ``stale_multi_view`` only raises PyTorch's error in backward. Their
-symbolic rules stay in ``symbolic.rules_views``: ``copy_slices`` replays the wrapped node with
-symbolic's own table."""
+``stale_multi_view`` has no forward: it stands for a view that already holds its values and
+only raises PyTorch's error in backward. The symbolic rules of ``copy_slices`` (it replays the
+wrapped op's node with symbolic's own table) and ``stale_multi_view`` stay in
+``symbolic.rules_views``."""
 
 from __future__ import annotations
 
@@ -30,7 +28,15 @@ def _rebased_view(lib, x):
     return v
 
 
+def _written_through_view(lib, x):
+    y = x * 1
+    y[0].mul_(2)  # y's history becomes CopySlices around the MulBackward0 of its first row
+    return y
+
+
 CASES = [
+    Case("copy_slices", _written_through_view, (X,), (None, np.arange(4)),
+         args=lambda x: (x, 2 * x[0]), sym_args=lambda x: (x, 2.0), **LIN),
     Case("as_strided", _rebased_view, (X,), (np.arange(4), (4,)), args=lambda x: (2 * x,),
          **LIN),
     Case("diagonal", lambda lib, x: x.diagonal(1), (X,), (1, 0, 1), **LIN),
@@ -47,13 +53,27 @@ ALL = CASES + MOVED
 
 
 def test_every_row_of_the_family_has_a_case():
-    assert family("engine.ops.views") == {c.key for c in CASES}
+    assert family("engine.ops.views") == {c.key for c in CASES} | {"stale_multi_view"}
     assert OPS["clamp_max"].fwd.__module__ == "engine.ops.elementwise"
     assert OPS["logsumexp"].fwd.__module__ == "engine.ops.reduce"
 
 
-def test_only_the_view_machinerys_own_nodes_stay_beside_it():
-    assert family("engine.views") == {"copy_slices", "stale_multi_view"}
+def test_no_view_row_is_registered_outside_the_table_and_only_the_stale_one_has_no_forward():
+    assert not family("engine.views")
+    assert OPS["stale_multi_view"].fwd is None
+
+
+def test_the_stale_row_raises_pytorchs_error_in_backward():
+    import engine
+
+    x = engine.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    y = x * 1
+    a, _ = y.split(2)
+    y.mul_(2)
+    assert a.grad_fn.name() == OPS["stale_multi_view"].name
+    with pytest.raises(RuntimeError, match="Output 0 of Split is a view and its base or "
+                                           "another view of its base has been modified inplace"):
+        a.sum().backward()
 
 
 @pytest.mark.parametrize("case", ALL, ids=str)
