@@ -63,10 +63,6 @@ class _ShapeMethods:
         out, attrs = op.fwd(self._data, new_shape)
         return _make_view(_result(op, out, (self,), attrs, self._rg), self)
 
-    def _share(self, base, idx=None):
-        """Make this tensor a view of ``base`` (engine.views)."""
-        return views.make_view(self, base)
-
     def view(self, *shape):
         if len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
             return _wrap(self._data.view(shape[0].np))
