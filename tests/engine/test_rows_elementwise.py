@@ -30,6 +30,7 @@ CASES = [
     Case("relu", lambda m, x: m.relu(x), (X,)),
     Case("clamp", lambda m, x: x.clamp(-1.0, 1.0), (X,), (-1.0, 1.0)),
     Case("clamp_min", lambda m, x: m.clamp_min(x, 0.6), (X,), (0.6,)),
+    Case("clamp_max", lambda m, x: x.clamp_max(0.6), (X,), (0.6,)),
     Case("where", lambda m, x, y: m.where(m.tensor(COND), x, y), (X, Y), (COND,)),
 ]
 IDS = [c.key for c in CASES]

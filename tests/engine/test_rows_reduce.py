@@ -47,6 +47,7 @@ CASES = [
          (None, 0, True)),
     Case("trace", lambda m, x: x.trace(), (SQ,)),
     Case("diag_embed", lambda m, x: m.diag_embed(x, -1, 0, 2), (X,), (-1, 0, 2)),
+    Case("logsumexp", lambda m, x: x.logsumexp(1), (X,), ((1,), False)),
 ]
 IDS = [c.key for c in CASES]
 
