@@ -8,8 +8,6 @@ from __future__ import annotations
 import builtins
 import math
 
-import numpy as np
-
 from . import _dtype, views
 from .dispatch import record_outputs
 from .grad_mode import mode as _mode
