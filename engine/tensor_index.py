@@ -113,8 +113,8 @@ class _IndexMethods:
                 orig += 1
         if out is self:
             arr, attrs = _ALIAS.fwd(self._data)
-            out = _result(_ALIAS, arr, (self,), attrs, self._rg)
-        return make_view(out, self)
+            return make_view(_result(_ALIAS, arr, (self,), attrs, self._rg), self)
+        return out  # each step made its result a view of self's base already
 
     def _index_step(self, key, dim, item):
         op = OPS[key]
