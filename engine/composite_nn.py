@@ -20,6 +20,7 @@ from . import composite_rows
 from .dropout import dropout
 from .functions import matmul, softmax, zeros
 from .ops import OPS
+from .ops.nn import softmax_sym
 from .tensor import _result, _wrap
 
 _PAD = OPS["constant_pad_nd"]
@@ -266,5 +267,24 @@ def _flash(q, k, v, a):
     return attend(q, k, v, a)
 
 
+def _flash_sym(ns, args, attrs, out_shape):
+    q, k, v = args
+    bias, scale, _, groups = attrs
+    if groups > 1:
+        k = np.repeat(k, groups, axis=-3)
+        v = np.repeat(v, groups, axis=-3)
+    scores = ns.matmul(q, np.swapaxes(k, -1, -2)) * ns.scalar(scale)
+    dead = None
+    if bias is not None:
+        b = np.asarray(bias._data, dtype=np.float64)
+        dead = np.all(np.isneginf(b), -1, keepdims=True)
+        scores = scores + ns.arr(np.where(dead, 0.0, b))
+    w = softmax_sym(ns, scores, -1)
+    if dead is not None and dead.any():  # a fully masked row: 0, as PyTorch's safe softmax
+        w = np.where(np.broadcast_to(dead, w.shape), ns.scalar(0), w)
+    return ns.matmul(w, v)
+
+
 FLASH = composite_rows.add_row("sdpa_flash", "ScaledDotProductFlashAttentionForCpuBackward0",
-                               _flash, "F.scaled_dot_product_attention, flash kernel")
+                               _flash, "F.scaled_dot_product_attention, flash kernel",
+                               sym=_flash_sym)

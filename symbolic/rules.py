@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (each family registers its rules on import)
     rules_arith,
-    rules_composite,
     rules_core,
     rules_layers,
     rules_nn_extra,

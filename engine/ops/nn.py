@@ -40,14 +40,39 @@ def _log_softmax_fwd(x, dim):
     return z.reshape(x.shape), dim if x.ndim else None
 
 
+def softmax_sym(ns, x, d):
+    """softmax of ``x`` over dim ``d`` on a symbolic namespace (shifted by the max in float64)."""
+    if not ns.symbolic:
+        e = np.exp(x - np.max(x, axis=d, keepdims=True))
+        return e / np.sum(e, axis=d, keepdims=True)
+    e = ns.exp(x)
+    return e / ns.sum(e, (d,), True)
+
+
+def _log_softmax_sym(ns, x, d):
+    if not ns.symbolic:
+        z = x - np.max(x, axis=d, keepdims=True)
+        return z - np.log(np.sum(np.exp(z), axis=d, keepdims=True))
+    return x - ns.log(ns.sum(ns.exp(x), (d,), True))
+
+
+def _over_dim(fn):
+    def sym(ns, args, attrs, out_shape):
+        x = args[0]
+        if attrs is None:  # 0-d input: over a single element
+            return fn(ns, x.reshape(1), 0).reshape(())
+        return fn(ns, x, attrs)
+
+    return sym
+
+
 # a is the softmax dim, None for a 0-d input (the sum over no dims is the element itself)
 register("softmax", "SoftmaxBackward0", _softmax_fwd,
          lambda m, g, out, s, a, need: (out * (g - m.sum(g * out, _dim(a), True)),),
-         save_out=True, doc="exp(a) / sum(exp(a), dim)")
+         save_out=True, doc="exp(a) / sum(exp(a), dim)", sym=_over_dim(softmax_sym))
 register("log_softmax", "LogSoftmaxBackward0", _log_softmax_fwd,
          lambda m, g, out, s, a, need: (m.minus_exp_times(g, out, m.sum(g, _dim(a), True)),),
-         save_out=True,
-         doc="a - logsumexp(a, dim)")
+         save_out=True, doc="a - logsumexp(a, dim)", sym=_over_dim(_log_softmax_sym))
 
 # ---- activations ------------------------------------------------------------------------------
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)

@@ -76,8 +76,6 @@ KEPT_IN_SYMBOLIC = {
     "silu": "written with sp.exp and a tanh-based numpy twin",
     "mish": "written with sp.exp/sp.log and a numpy twin that does not overflow",
     "logsigmoid": "written with sp.exp/sp.log and a numpy twin that does not overflow",
-    "softmax": "symbolic's softmax, which the attention rule shares",
-    "log_softmax": "symbolic's log-softmax beside it",
 }
 
 

@@ -52,7 +52,7 @@ def test_every_composite_row_has_a_sample():
         OPS[s.key] for s in SAMPLES}
 
 
-KEPT_IN_SYMBOLIC = {"sdpa_flash": "replays the attention with symbolic's softmax"}
+KEPT_IN_SYMBOLIC = {}
 
 
 def test_each_rows_symbolic_forward_is_in_its_row_or_kept_in_symbolic_for_a_reason():
