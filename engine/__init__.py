@@ -118,5 +118,3 @@ _aliases.install(Tensor, globals())
 # every op row is registered on `import engine` (engine.ops, and the composite rows that need
 # the autograd engine); torch.nn itself loads on first use
 from . import composite_nn as _composite_nn  # noqa: E402,F401
-# (transpose_ is still registered by torch.nn's RNNs: until it moves, torch.nn loads here)
-from .nn import rnn as _nn_rnn  # noqa: E402,F401
