@@ -1,5 +1,5 @@
-"""Elementwise arithmetic beyond the core table: ``trunc``, ``frac``, ``fmod``, ``copysign``,
-``lerp`` and ``logaddexp``, with PyTorch's node names (a scalar second argument is a node of its
+"""Elementwise arithmetic beyond the core functions: ``trunc``, ``frac``, ``fmod``, ``copysign``,
+``lerp`` and ``logaddexp`` (their rows: ``engine.ops.arith_binary`` and ``engine.ops.arith``), with PyTorch's node names (a scalar second argument is a node of its
 own: ``FmodBackward0`` / ``FmodBackward1``, ``CopysignBackward1`` / ``CopysignBackward0``,
 ``LerpBackward0`` / ``LerpBackward1``), result dtypes and errors."""
 
@@ -11,16 +11,12 @@ import numpy as np
 
 from ._dtype import _default
 from .dispatch import call
-from .ops import OPS, register
+from .ops import OPS
+from .ops.arith_binary import fmod_np
 from .tensor import Tensor, _binary, _promote, _result, _unary, _wrap
 
 
 # ---- trunc / frac --------------------------------------------------------------------------------
-register("trunc", "TruncBackward0", np.trunc, lambda m, g, out, s, a, need: (g * 0.0,),
-         doc="trunc(a)", kind="unary", sym=lambda ns, x: ns.trunc(x))
-register("frac", "FracBackward0", lambda x: x - np.trunc(x),
-         lambda m, g, out, s, a, need: (g,), doc="a - trunc(a)", kind="unary",
-         sym=lambda ns, x: x - ns.trunc(x))
 
 
 def trunc(input):
@@ -37,47 +33,17 @@ def frac(input):
 
 
 # ---- fmod ------------------------------------------------------------------------------------------
-def _fmod_np(x, y):
-    if np.asarray(x).dtype.kind in "iub" and np.asarray(y).dtype.kind in "iub" \
-            and np.any(np.asarray(y) == 0):
-        raise RuntimeError("ZeroDivisionError")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.fmod(x, y)
-
-
-def _fmod_tt_vjp(m, g, out, s, a, need):
-    x, y = s
-    return (m.sum_to(g, a[0]) if need[0] else None,
-            m.sum_to(-g * m.trunc(x / y), a[1]) if need[1] else None)
-
-
-register("fmod", "FmodBackward0", _fmod_np, lambda m, g, out, s, a, need: (g,),
-         doc="fmod(a, c)")
-register("fmod_tt", "FmodBackward1", _fmod_np, _fmod_tt_vjp, save_inputs=True, doc="fmod(a, b)")
 
 
 def fmod(input, other):
     if isinstance(other, Tensor):
         return _binary("fmod_tt", input, other)
     dt = _promote(input, other)
-    out = np.asarray(_fmod_np(input._data.astype(dt, copy=False), other)).astype(dt, copy=False)
+    out = np.asarray(fmod_np(input._data.astype(dt, copy=False), other)).astype(dt, copy=False)
     return _result(OPS["fmod"], out, (input,), other, input._rg)
 
 
 # ---- copysign --------------------------------------------------------------------------------------
-def _copysign_self(m, g, out, x):
-    zero = x == 0
-    return g * m.where(zero, 0.0, out / m.where(zero, 1.0, x))
-
-
-register("copysign", "CopysignBackward0", np.copysign,
-         lambda m, g, out, s, a, need: (
-             m.sum_to(_copysign_self(m, g, out, s[0]), a[0]) if need[0] else None,
-             m.sum_to(g * 0.0, a[1]) if need[1] else None),
-         save_inputs=True, save_out=True, doc="|a| sign(b)")
-register("copysign_s", "CopysignBackward1", np.copysign,
-         lambda m, g, out, s, a, need: (_copysign_self(m, g, out, s[0]),),
-         save_inputs=True, save_out=True, doc="|a| sign(c)")
 
 
 def _float_operands(input, other):
@@ -125,14 +91,6 @@ def _c10_name(t):
 
 
 # ---- logaddexp -------------------------------------------------------------------------------------
-def _logaddexp_vjp(m, g, out, s, a, need):
-    x, y = s
-    return (m.sum_to(g / (m.exp(y - x) + 1.0), a[0]) if need[0] else None,
-            m.sum_to(g / (m.exp(x - y) + 1.0), a[1]) if need[1] else None)
-
-
-register("logaddexp", "LogaddexpBackward0", np.logaddexp, _logaddexp_vjp, save_inputs=True,
-         doc="log(exp(a) + exp(b))")
 
 
 def logaddexp(input, other):

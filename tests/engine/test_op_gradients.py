@@ -51,6 +51,7 @@ CASES = [
     ("rdiv", "reciprocal", lambda a: 2.0 / a, [away_from_zero(4)]),
     ("pow2", "pow", lambda a: a**2, [r(3, 2)]),
     ("pow3", "pow", lambda a: engine.pow(a, 3), [r(4)]),
+    ("trunc", "trunc", lambda a: engine.trunc(a), [np.array([0.3, 1.4, -2.6, 3.2])]),
     ("pow_frac", "pow", lambda a: a**1.5, [pos(4)]),
     ("pow_tensor", "pow_tt", lambda a, b: a**b, [pos(3), r(3)]),
     ("rpow", "rpow", lambda a: 2.0**a, [r(3)]),
@@ -404,6 +405,10 @@ def test_every_op_row_has_a_gradient_case():
     # the family row tests check their rows' backward against finite differences too
     rows = (*SHAPE_ROWS, *INDEX_ROWS, *VIEW_ROWS, *ELEMENTWISE_ROWS, *REDUCE_ROWS)
     covered = {c[1] for c in CASES} | {c.key for c in rows if getattr(c, "fd", True)}
+    # trunc ... logaddexp: their finite-difference cases are named by their rows' keys
+    from test_trig_arith_activations import CASES as ARITH_ROWS
+
+    covered |= {c[0] for c in ARITH_ROWS} & set(OPS)
     # index_scatter is the backward of indexing, exercised through the second-derivative tests;
     # not_implemented has no derivative by definition (its backward raises PyTorch's error:
     # test_rows_scan_arith.py), nor has stale_multi_view (test_rows_views.py)
