@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..ns import _is_basic
+from ..ns import NP, _is_basic
 from .table import pair, register
 
 
@@ -126,12 +126,7 @@ register("index", "IndexBackward0", _index_fwd, _index_vjp, doc="a[idx]", sym=_i
 
 
 def _index_scatter_fwd(g, shape, idx):
-    out = np.zeros(shape, dtype=g.dtype)
-    if _is_basic(idx):
-        out[idx] = g
-    else:
-        np.add.at(out, idx, g)
-    return out, (shape, idx)
+    return NP.index_scatter(g, shape, idx), (shape, idx)
 
 
 def _index_scatter_sym(ns, args, attrs, out_shape):

@@ -16,6 +16,7 @@ from desktop.runner import compile_script
 from engine import observe
 from engine.script_namespace import new_namespace
 from symbolic import CallTraceRecorder, CancelToken
+from shared_scripts import WRONG_RELU
 
 SCRIPT = """\
 import torch
@@ -23,25 +24,6 @@ w = torch.randn(3, requires_grad=True)
 x = torch.randn(4, 3)
 loss = torch.tanh(x @ w).pow(2).mean()
 loss.backward()
-"""
-
-WRONG_RELU = """\
-import torch
-
-class MyReLU(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x.clamp(min=0)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        x, = ctx.saved_tensors
-        return grad_output * 2 * (x > 0).float()
-
-x = torch.tensor([-1.0, 0.5, 2.0], requires_grad=True)
-y = MyReLU.apply(x).sum()
-y.backward()
 """
 
 

@@ -11,20 +11,8 @@ from desktop.graph_groups import GroupState
 from desktop.layout import DEFAULT_SIZE, layout
 from desktop.model import GraphEdge, GraphNode, GraphSnapshot, NodeKind
 from desktop.runner import run_script
+from shared_scripts import SEQUENTIAL_LOOP as MODULES
 
-MODULES = """\
-import torch
-import torch.nn as nn
-torch.manual_seed(0)
-model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 1))
-x = torch.randn(16, 4)
-y = torch.randn(16, 1)
-total = 0
-for step in range(30):
-    out = model(x)
-    total = total + ((out - y) ** 2).mean()
-total.backward()
-"""
 
 CALLS = """\
 import torch

@@ -14,6 +14,7 @@ from desktop.model import GraphEdge, GraphNode, GraphSnapshot, NodeKind
 from desktop.ui import graph_items
 from desktop.ui.graph_items import EdgeItem, GroupFrame, GroupItem, NodeItem
 from desktop.ui.graph_view import GraphView
+from shared_scripts import SEQUENTIAL_LOOP as MODULES
 
 BIG = """\
 import torch
@@ -185,21 +186,6 @@ def test_find_reaches_a_node_inside_a_collapsed_group_through_its_box(qtbot):
     assert "loop line 5 ×400" in view.detail.toPlainText()
     assert view.find_node("sumbackward") == 2  # drawn as itself
     assert view.find_node("nothing like it") is None
-
-
-MODULES = """\
-import torch
-import torch.nn as nn
-torch.manual_seed(0)
-model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 1))
-x = torch.randn(16, 4)
-y = torch.randn(16, 1)
-total = 0
-for step in range(30):
-    out = model(x)
-    total = total + ((out - y) ** 2).mean()
-total.backward()
-"""
 
 
 def test_an_open_groups_frame_in_the_scene_covers_only_its_own_boxes(qtbot):

@@ -11,25 +11,7 @@ import pytest
 from integration_helpers import SEED, app_fixture, run_source
 
 from desktop.ui.symbolic_view import BAD_MARK, OK_MARK
-
-WRONG_RELU = """\
-import torch
-
-class MyReLU(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x.clamp(min=0)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        x, = ctx.saved_tensors
-        return grad_output * 2 * (x > 0).float()   # wrong: relu' is 1, not 2
-
-x = torch.tensor([-1.0, 0.5, 2.0], requires_grad=True)
-y = MyReLU.apply(x).sum()
-y.backward()
-"""
+from shared_scripts import WRONG_RELU
 
 
 @pytest.fixture
