@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..ns import NP, _is_basic
+from ..ns import NP
 from .table import pair, register
 
 
