@@ -6,16 +6,7 @@ backward, symbolic rule, PyTorch's values and grads. (The rows bound from the ta
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from row_checks import (
-    Case,
-    check_backward,
-    check_forward,
-    check_symbolic,
-    check_torch,
-    family_rows,
-    rows_without_sym,
-)
+from row_checks import Case, RowTests, family
 
 from engine.ops import OPS, elementwise
 
@@ -33,46 +24,21 @@ CASES = [
     Case("clamp_max", lambda m, x: x.clamp_max(0.6), (X,), (0.6,)),
     Case("where", lambda m, x, y: m.where(m.tensor(COND), x, y), (X, Y), (COND,)),
 ]
-IDS = [c.key for c in CASES]
 
 
-def test_every_row_of_the_family_has_its_forward():
-    rows = family_rows(elementwise)
-    assert set(IDS) <= rows
-    assert [k for k in sorted(rows) if OPS[k].fwd is None] == []
+class TestElementwiseRows(RowTests):
+    cases = CASES
+    families = (elementwise,)
+    # rows whose symbolic rule stays in symbolic (keyed by the row's key), and why
+    kept_in_symbolic = {
+        "tanh": "the matrix-form tests remove tanh's matrix rule, which a row's sym would derive "
+                "again",
+    }
 
-
-# rows whose symbolic rule stays in symbolic (keyed by the row's key), and why
-STAYS_IN_SYMBOLIC = {
-    "tanh": "the matrix-form tests remove tanh's matrix rule, which a row's sym would derive again",
-}
-
-
-def test_every_rows_symbolic_rule_is_its_sym_or_a_listed_exception():
-    assert rows_without_sym((elementwise,)) == set(STAYS_IN_SYMBOLIC)
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_forward_and_node(case):
-    check_forward(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_backward_agrees_with_finite_differences(case):
-    check_backward(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_symbolic_rule_gives_the_forward(case):
-    pytest.importorskip("sympy")
-    check_symbolic(case)
-
-
-@pytest.mark.torch
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_against_torch(case):
-    torch = pytest.importorskip("torch")
-    check_torch(torch, case)
+    def test_every_row_of_the_family_has_a_case(self):
+        # the rows bound from the table by their names are checked by test_op_row_home.py and
+        # test_op_gradients.py
+        assert {c.key for c in CASES} <= family(elementwise)
 
 
 def test_integer_relu_and_rsub_keep_their_dtype_through_the_rows():

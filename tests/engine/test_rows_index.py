@@ -1,12 +1,13 @@
 """Every row of ``engine.ops.index`` and ``engine.ops.scatter_reduce`` is its op's home: its
 forward is what the public op runs, the node it records is the row's, its backward agrees with
-finite differences, its symbolic rule reproduces it, and PyTorch 2.13 agrees (``op_row_checks``)."""
+finite differences, its symbolic rule reproduces it, and PyTorch 2.13 agrees (``row_checks``)."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from op_row_checks import Case, check_backward, check_forward, check_symbolic, check_torch, family
+from row_checks import Case, RowTests
+
+from engine.ops import index, scatter_reduce
 
 rng = np.random.default_rng(11)
 X = rng.standard_normal((3, 4))
@@ -61,29 +62,6 @@ CASES = [
 ]
 
 
-def test_every_row_of_the_family_has_a_case():
-    rows = family("engine.ops.index") | family("engine.ops.scatter_reduce")
-    assert rows == {c.key for c in CASES}
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_the_public_op_runs_the_rows_forward(case):
-    check_forward(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_the_backward_agrees_with_finite_differences(case):
-    check_backward(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_the_symbolic_rule_reproduces_the_forward(case):
-    pytest.importorskip("sympy")
-    check_symbolic(case)
-
-
-@pytest.mark.torch
-@pytest.mark.parametrize("case", [c for c in CASES if c.torch], ids=str)
-def test_pytorch_agrees(case):
-    torch = pytest.importorskip("torch")
-    check_torch(torch, case)
+class TestIndexRows(RowTests):
+    cases = CASES
+    families = (index, scatter_reduce)

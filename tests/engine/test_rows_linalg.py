@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from rows_util import (Sample, check_backward, check_forward, check_node, check_rule,
-                       check_torch, family_keys)
+from row_checks import Case, RowTests
 
 import engine
 import engine.nn.functional as F
-from engine.ops import OPS
-from engine.ops import linalg as family
+from engine.ops import OPS, linalg
 
 rng = np.random.default_rng(5)
 
@@ -24,47 +22,20 @@ def r(*shape):
     return rng.uniform(-2.0, 2.0, shape)
 
 
-SAMPLES = [
-    Sample("mm", lambda a, b: a @ b, [r(2, 3), r(3, 4)], {},
-           lambda t, a, b: a @ b),
-    Sample("dot", engine.dot, [r(3), r(3)], {}, lambda t, a, b: t.dot(a, b)),
-    Sample("mv", engine.mv, [r(2, 3), r(3)], {}, lambda t, a, b: t.mv(a, b)),
-    Sample("bmm", engine.bmm, [r(2, 2, 3), r(2, 3, 4)], {}, lambda t, a, b: t.bmm(a, b)),
+CASES = [
+    Case("mm", lambda m, a, b: a @ b, (r(2, 3), r(3, 4))),
+    Case("dot", lambda m, a, b: m.dot(a, b), (r(3), r(3))),
+    Case("mv", lambda m, a, b: m.mv(a, b), (r(2, 3), r(3))),
+    Case("bmm", lambda m, a, b: m.bmm(a, b), (r(2, 2, 3), r(2, 3, 4))),
     # the row's inputs are the bias, the input and the weight's transpose, as PyTorch records
-    Sample("addmm", lambda b, x, wt: F.linear(x, wt.t(), b), [r(2), r(4, 3), r(3, 2)], {},
-           lambda t, b, x, wt: t.nn.functional.linear(x, wt.t(), b)),
+    Case("addmm", lambda m, b, x, wt: m.nn.functional.linear(x, wt.t(), b),
+         (r(2), r(4, 3), r(3, 2))),
 ]
 
 
-def test_every_row_of_the_family_has_a_sample():
-    assert family_keys(family) == {s.key for s in SAMPLES}
-
-
-@pytest.mark.parametrize("s", SAMPLES, ids=str)
-def test_the_public_op_runs_the_rows_forward(s):
-    check_forward(s)
-
-
-@pytest.mark.parametrize("s", SAMPLES, ids=str)
-def test_the_public_op_records_the_rows_node(s):
-    check_node(s)
-
-
-@pytest.mark.parametrize("s", SAMPLES, ids=str)
-def test_the_backward_agrees_with_finite_differences(s):
-    check_backward(s)
-
-
-@pytest.mark.parametrize("s", SAMPLES, ids=str)
-def test_the_symbolic_rule_gives_the_forwards_value(s):
-    pytest.importorskip("sympy")
-    check_rule(s)
-
-
-@pytest.mark.torch
-@pytest.mark.parametrize("s", SAMPLES, ids=str)
-def test_pytorch_agrees(s):
-    check_torch(s)
+class TestLinalgRows(RowTests):
+    cases = CASES
+    families = (linalg,)
 
 
 def test_the_row_forwards_return_their_vjps_attrs():

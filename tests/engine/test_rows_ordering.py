@@ -4,16 +4,7 @@ symbolic rule, PyTorch's values and grads."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from row_checks import (
-    Case,
-    check_backward,
-    check_forward,
-    check_symbolic,
-    check_torch,
-    family_rows,
-    rows_without_sym,
-)
+from row_checks import Case, RowTests
 
 from engine.ops import OPS, ordering
 
@@ -32,41 +23,11 @@ CASES = [
     Case("tril", lambda m, x: x.tril(), (X,), (0,)),
     Case("triu", lambda m, x: m.triu(x, 1), (X,), (1,)),
 ]
-IDS = [c.key for c in CASES]
 
 
-def test_the_cases_cover_every_row_of_the_family():
-    assert family_rows(ordering) == set(IDS)
-
-
-STAYS_IN_SYMBOLIC: dict = {}  # every row's symbolic rule is its sym
-
-
-def test_every_rows_symbolic_rule_is_its_sym_or_a_listed_exception():
-    assert rows_without_sym((ordering,)) == set(STAYS_IN_SYMBOLIC)
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_forward_and_node(case):
-    check_forward(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_backward_agrees_with_finite_differences(case):
-    check_backward(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_symbolic_rule_gives_the_forward(case):
-    pytest.importorskip("sympy")
-    check_symbolic(case)
-
-
-@pytest.mark.torch
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_against_torch(case):
-    torch = pytest.importorskip("torch")
-    check_torch(torch, case)
+class TestOrderingRows(RowTests):
+    cases = CASES
+    families = (ordering,)
 
 
 def test_a_zero_dim_input_is_its_own_sort_and_topk():

@@ -6,15 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from row_checks import (
-    Case,
-    check_backward,
-    check_forward,
-    check_symbolic,
-    check_torch,
-    family_rows,
-    rows_without_sym,
-)
+from row_checks import Case, RowTests
 
 import engine
 from engine.ops import activation_grads, arith, scan
@@ -56,11 +48,11 @@ CASES = [
     Case("lerp", lambda m, x, e: m.lerp(x, e, 0.3), (X, Y), (0.3,)),
     Case("lerp_t", lambda m, x, e, w: x.lerp(e, w), (X, Y, W)),
     Case("remainder", lambda m, x: x % 0.7, (X,), (np.asarray(0.7),),
-         sym_inputs=lambda x: (x, 0.7)),
+         sym_args=lambda x: (x, 0.7)),
     Case("remainder_tt", lambda m, x, y: m.remainder(x, y), (X, D)),
     Case("div_mode", lambda m, x, y: m.div(x, y, rounding_mode=None), (X, Y), (None,)),
     Case("not_implemented", lambda m, x: x // 0.7, (X,), (np.asarray(0.7), "floor_divide"),
-         fd=False, torch=False, sym_inputs=lambda x: (x, 0.7)),
+         fd=False, torch=False, sym_args=lambda x: (x, 0.7)),
     Case("hardtanh", lambda m, x: m.nn.functional.hardtanh(x, -1.0, 1.0), (X,), (-1.0, 1.0)),
     Case("tanh_backward", _backward("tanh"), (Y, np.tanh(X))),
     Case("sigmoid_backward", _backward("sigmoid"), (Y, 1 / (1 + np.exp(-X)))),
@@ -69,49 +61,19 @@ CASES = [
     Case("hardtanh_backward", _backward("hardtanh", (-1.0, 1.0)), (Y, X), ((-1.0, 1.0),)),
     Case("elu_backward", _backward("elu", 0.7), (Y, X), (0.7,)),
 ]
-IDS = [c.key for c in CASES]
 
 
-def test_the_cases_cover_every_row_of_the_families():
-    assert family_rows(scan) | family_rows(arith) | family_rows(activation_grads) == set(IDS)
-
-
-# rows whose symbolic rule needs a sympy-only construct and stays in symbolic (by key)
-STAYS_IN_SYMBOLIC = {
-    "hardtanh": "a sympy function whose derivative is 0 at the bounds, as PyTorch's",
-    "threshold_backward": "Heaviside(y, 0): the engine's value at the kink",
-    "leaky_relu_backward": "Heaviside(x, 0): the engine's value at the kink",
-    "hardtanh_backward": "Heaviside steps at both bounds, 0 at the bounds",
-    "elu_backward": "Heaviside steps on both sides of 0 with the engine's values at 0",
-}
-
-
-def test_every_rows_symbolic_rule_is_its_sym_or_a_listed_exception():
-    assert rows_without_sym((scan, arith, activation_grads)) == set(STAYS_IN_SYMBOLIC)
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_forward_and_node(case):
-    check_forward(case)
-
-
-@pytest.mark.parametrize("case", [c for c in CASES if c.fd], ids=[c.key for c in CASES if c.fd])
-def test_backward_agrees_with_finite_differences(case):
-    check_backward(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_symbolic_rule_gives_the_forward(case):
-    pytest.importorskip("sympy")
-    check_symbolic(case)
-
-
-@pytest.mark.torch
-@pytest.mark.parametrize("case", [c for c in CASES if c.torch],
-                         ids=[c.key for c in CASES if c.torch])
-def test_against_torch(case):
-    torch = pytest.importorskip("torch")
-    check_torch(torch, case)
+class TestScanArithRows(RowTests):
+    cases = CASES
+    families = (scan, arith, activation_grads)
+    # rows whose symbolic rule needs a sympy-only construct and stays in symbolic (by key)
+    kept_in_symbolic = {
+        "hardtanh": "a sympy function whose derivative is 0 at the bounds, as PyTorch's",
+        "threshold_backward": "Heaviside(y, 0): the engine's value at the kink",
+        "leaky_relu_backward": "Heaviside(x, 0): the engine's value at the kink",
+        "hardtanh_backward": "Heaviside steps at both bounds, 0 at the bounds",
+        "elu_backward": "Heaviside steps on both sides of 0 with the engine's values at 0",
+    }
 
 
 @pytest.mark.torch

@@ -1,14 +1,14 @@
 """Every row of ``engine.ops.shape`` is its op's home: its forward is what the public op runs,
 the node it records is the row's, its backward agrees with finite differences, its symbolic rule
-reproduces it, and PyTorch 2.13 agrees (``op_row_checks``)."""
+reproduces it, and PyTorch 2.13 agrees (``row_checks``)."""
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
-from op_row_checks import Case, check_backward, check_forward, check_symbolic, check_torch, family
+from row_checks import Case, RowTests
 
 import engine
+from engine.ops import shape
 from engine.tensor_ns import T
 
 rng = np.random.default_rng(7)
@@ -54,6 +54,7 @@ CASES = [
     Case("expand", lambda lib, x: x.expand(3, 4), (X[:, :1],), ((3, 4),), **LIN),
     Case("clone", lambda lib, x: x.clone(), (X,), **LIN),
     Case("alias", lambda lib, x: x[...], (X,), **LIN),
+    # the rule gives float64 values, the forward float32 ones
     Case("to", lambda lib, x: x.to(lib.float32), (X,), (np.float32,), eps=0.5, rtol=1e-6),
     Case("select", lambda lib, x: x[1], (X,), (0, 1), **LIN),
     Case("slice", lambda lib, x: x[:, 1:3], (X,), (1, slice(1, 3)), **LIN),
@@ -72,28 +73,6 @@ CASES = [
 ]
 
 
-def test_every_row_of_the_family_has_a_case():
-    assert family("engine.ops.shape") == {c.key for c in CASES}
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_the_public_op_runs_the_rows_forward(case):
-    check_forward(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_the_backward_agrees_with_finite_differences(case):
-    check_backward(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_the_symbolic_rule_reproduces_the_forward(case):
-    pytest.importorskip("sympy")
-    check_symbolic(case)
-
-
-@pytest.mark.torch
-@pytest.mark.parametrize("case", [c for c in CASES if c.torch], ids=str)
-def test_pytorch_agrees(case):
-    torch = pytest.importorskip("torch")
-    check_torch(torch, case)
+class TestShapeRows(RowTests):
+    cases = CASES
+    families = (shape,)

@@ -1,6 +1,6 @@
 """Every row of ``engine.ops.views`` is its op's home: its forward is what the public op runs,
 the node it records is the row's, its backward agrees with finite differences, its symbolic rule
-reproduces it, and PyTorch 2.13 agrees (``op_row_checks``). (``clamp_max`` and ``logsumexp``,
+reproduces it, and PyTorch 2.13 agrees (``row_checks``). (``clamp_max`` and ``logsumexp``,
 once beside their public functions in ``engine.more_ops``, are checked with their families.)
 
 ``stale_multi_view`` has no forward: it stands for a view that already holds its values and
@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from op_row_checks import Case, check_backward, check_forward, check_symbolic, check_torch, family
+from row_checks import Case, RowTests, family
 
-from engine.ops import OPS
+from engine import views as view_ops
+from engine.ops import OPS, views
 
 rng = np.random.default_rng(5)
 X = rng.standard_normal((3, 4))
@@ -47,15 +48,20 @@ CASES = [
 ]
 
 
-def test_every_row_of_the_family_has_a_case():
-    assert family("engine.ops.views") == {c.key for c in CASES} | {"stale_multi_view"}
+class TestViewRows(RowTests):
+    cases = CASES
+    families = (views,)
+    elsewhere = no_forward = frozenset({"stale_multi_view"})  # see the test below
+    kept_in_symbolic = {
+        "copy_slices": "it replays the wrapped op's node with symbolic's own table",
+        "stale_multi_view": "it has no forward: its rule only raises PyTorch's error",
+    }
+
+
+def test_the_rows_left_beside_their_public_functions_are_checked_with_their_families():
+    assert not family(view_ops)
     assert OPS["clamp_max"].fwd.__module__ == "engine.ops.elementwise"
     assert OPS["logsumexp"].fwd.__module__ == "engine.ops.reduce"
-
-
-def test_no_view_row_is_registered_outside_the_table_and_only_the_stale_one_has_no_forward():
-    assert not family("engine.views")
-    assert OPS["stale_multi_view"].fwd is None
 
 
 def test_the_stale_row_raises_pytorchs_error_in_backward():
@@ -69,26 +75,3 @@ def test_the_stale_row_raises_pytorchs_error_in_backward():
     with pytest.raises(RuntimeError, match="Output 0 of Split is a view and its base or "
                                            "another view of its base has been modified inplace"):
         a.sum().backward()
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_the_public_op_runs_the_rows_forward(case):
-    check_forward(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_the_backward_agrees_with_finite_differences(case):
-    check_backward(case)
-
-
-@pytest.mark.parametrize("case", CASES, ids=str)
-def test_the_symbolic_rule_reproduces_the_forward(case):
-    pytest.importorskip("sympy")
-    check_symbolic(case)
-
-
-@pytest.mark.torch
-@pytest.mark.parametrize("case", [c for c in CASES if c.torch], ids=str)
-def test_pytorch_agrees(case):
-    torch = pytest.importorskip("torch")
-    check_torch(torch, case)
