@@ -43,40 +43,12 @@ def wire(window) -> None:
     _prewarm_later(window)
 
 
-# imported by the first Run otherwise: engine.nn (~0.2 s) by the run's recorder (its module
-# hooks), in the script's thread; pyqtgraph (~0.5 s) by the loss plot, on the GUI thread;
-# ziamath (~0.25 s) by the first closed form drawn, on the GUI thread when the check after a
-# Run comes in (a learner already stepping through the debugger felt it as a frozen step)
-PREWARM = ("engine.nn.module_hooks", "pyqtgraph", "ziamath")
-
-
 def _prewarm_later(window) -> None:
-    """Import PREWARM in a background thread once the window is up, so the first Run is as
-    quick as the later ones. None of these modules creates a QObject when imported."""
-    import os
-    import threading
+    """Once the window is up, do what the first Run would otherwise do for the first time
+    (imports in a thread, the loss plot built hidden): see ``desktop.ui.warmup``."""
+    from desktop.ui.warmup import warm_up_later
 
-    from PySide6.QtCore import QTimer
-
-    from desktop.ui.controller import QUIT_ENV
-
-    if os.environ.get(QUIT_ENV) == "1" or all(m in sys.modules for m in PREWARM):
-        return
-
-    def start() -> None:
-        threading.Thread(target=_prewarm, name="stepgrad-prewarm", daemon=True).start()
-
-    QTimer.singleShot(700, window, start)
-
-
-def _prewarm() -> None:
-    import importlib
-
-    for name in PREWARM:
-        try:
-            importlib.import_module(name)
-        except Exception:  # noqa: BLE001 -- imported again where used, and reported there
-            pass
+    window.warm_up = warm_up_later(window)
 
 
 _windows: list = []  # windows opened for recovered autosaves (Qt does not own top-levels)

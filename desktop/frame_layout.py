@@ -103,7 +103,12 @@ def framed_layout(layout_fn: Callable[[GraphSnapshot, dict], Pos], snapshot: Gra
                 out[i] = (x, y)
         return out
 
-    return solve(None, None)
+    try:
+        return solve(None, None)
+    finally:
+        # solve's closure holds solve (it recurses): without this the cycle keeps the snapshot
+        # alive until a collection
+        del solve
 
 
 def _extent(pos: Pos, size: dict[int, Size]) -> tuple[float, float, float, float]:

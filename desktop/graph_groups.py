@@ -77,9 +77,12 @@ def find_groups(ops: list[OpInfo], edges=(), consts=()) -> tuple[NodeGroup, ...]
     _build(ops, 0, None, out)
     if consts and out:
         _place_consts(out, edges, set(consts))
-    return tuple(NodeGroup(g.key, g.kind, g.title, frozenset(g.members),
-                           g.parent.key if g.parent is not None else None, g.lines)
-                 for g in out)
+    groups = tuple(NodeGroup(g.key, g.kind, g.title, frozenset(g.members),
+                             g.parent.key if g.parent is not None else None, g.lines)
+                   for g in out)
+    for g in out:  # parent <-> children is a cycle: freed by reference counting without it
+        g.children.clear()
+    return groups
 
 
 def _build(ops: list[OpInfo], level: int, parent: _G | None, out: list[_G]) -> None:

@@ -130,6 +130,8 @@ class CodeEditor(QPlainTextEdit):
     # ---- markers -----------------------------------------------------------------------------
     def set_current_line(self, line: int | None) -> None:
         """Debugger position (1-based), or None to clear; scrolls it into view."""
+        if line is None and self.current_line is None:
+            return  # every run's end clears it: no selection change, no gutter repaint
         self.current_line = line
         if line is not None:
             self._reveal(line)
@@ -137,6 +139,9 @@ class CodeEditor(QPlainTextEdit):
         self.gutter.update()
 
     def mark_error(self, line: int | None, message: str) -> None:
+        if line is None and self.error_line is None:
+            self.error_message = message
+            return  # cleared at every Run and its end: no selection change, no gutter repaint
         self.error_line = line
         self.error_message = message
         if line is not None:

@@ -28,20 +28,29 @@ class _LazyPlot(QStackedWidget):
         self.label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
         self.addWidget(self.label)
         self._plot = None
+        self._shown = False
 
     @property
     def built(self) -> bool:
-        return self._plot is not None
+        """Whether the plot has replaced the placeholder (it may be built earlier, hidden)."""
+        return self._shown
 
-    def plot(self):
+    def prepare(self):
+        """The PlotWidget, built behind the placeholder if it is not yet: the start-up warm-up
+        builds it (~20 ms) so that the first ``plot()`` only shows it."""
         if self._plot is None:
             import pyqtgraph as pg
 
             self._plot = pg.PlotWidget()
             self._plot.showGrid(x=True, y=True, alpha=0.3)
             self.addWidget(self._plot)
-        self.setCurrentWidget(self._plot)
         return self._plot
+
+    def plot(self):
+        pw = self.prepare()
+        self._shown = True
+        self.setCurrentWidget(pw)
+        return pw
 
 
 class PlotsPanel(QWidget):
@@ -61,53 +70,97 @@ class PlotsPanel(QWidget):
         self.func_curves: dict[str, object] = {}
         self.closed_curves: dict[str, object] = {}  # the sympy overlay, dashed
         self._loss_values: tuple[float, ...] = ()
-        # the theme ``loss_curve`` was drawn in, while it is a plain curve the next run's points
-        # may replace (None: draw anew)
+        # the theme ``loss_curve`` was drawn in: the next run's points replace its data (a new
+        # curve costs ~10 ms); None: draw anew
         self._curve_theme: Theme | None = None
+        self._point_label = None  # the value beside a lone point (a pyqtgraph TextItem)
         self._func_args = None
 
     # ---- loss --------------------------------------------------------------------------------
     def set_backward_values(self, values) -> None:
-        self._loss_values = tuple(float(v) for v in values)
+        values = tuple(float(v) for v in values)
+        # compared as text: NaN != NaN, but the same NaN needs no redraw either
+        unchanged = repr(values) == repr(self._loss_values)
+        self._loss_values = values
         if not self._loss_values and not self.loss.built:
             return  # keep the explanatory placeholder and skip importing pyqtgraph
+        if unchanged and self.loss.built and self._curve_theme is self.theme:
+            # the same points (a script run again unchanged): nothing to redraw
+            if values:
+                self.tabs.setCurrentWidget(self.loss)
+            return
+        pw = self.loss.plot()
+        ys, ok = self._draw_loss(pw, self._loss_values)
+        self._title(pw, ys, ok)
+
+    def warm_up_steps(self) -> list:
+        """Steps (a few ms to ~25 ms each, run apart) that build the loss plot hidden behind its
+        placeholder, draw throw-away points on it (a lone labelled point, then a curve) and
+        paint it offscreen once, so that pyqtgraph's first-time work (the widget, its items,
+        fonts and text layout: ~40-70 ms) is not done by the first Run. What is shown does not
+        change; once a run has shown the plot the remaining steps do nothing."""
+
+        def hidden(fn):
+            def step():
+                if not self.loss.built:
+                    fn(self.loss.prepare())
+            return step
+
+        def title(pw):
+            pw.setTitle("warm-up", color=self.theme.text)
+
+        def finish(pw):
+            self._draw_loss(pw, ())  # the curve stays, empty, for the first run's points
+            pw.setTitle(None)
+
+        return [hidden(lambda pw: None),
+                hidden(lambda pw: self._draw_loss(pw, (1.0,))),
+                hidden(lambda pw: self._draw_loss(pw, (1.0, 0.5))),
+                hidden(title),
+                hidden(lambda pw: pw.grab()),  # its first paint on screen is then a repaint
+                hidden(finish)]
+
+    def _draw_loss(self, pw, values):
+        """Draw ``values`` on the loss plot ``pw``, reusing the last run's curve; returns
+        (ys, the mask of the finite ones)."""
         import pyqtgraph as pg
 
-        pw = self.loss.plot()
-        xs = np.arange(1, len(self._loss_values) + 1)
-        ys = np.array(self._loss_values, dtype=float)
+        xs = np.arange(1, len(values) + 1)
+        ys = np.array(values, dtype=float)
         # NaN/Inf would blank the whole curve in pyqtgraph; plot finite points only.
         ok = np.isfinite(ys)
+        n = int(ok.sum())
         # a dot per call while they can be told apart; past that they only thicken the line
         dots = {"symbol": "o", "symbolSize": 5, "symbolBrush": self.theme.plot_pens[0]} \
-            if ok.sum() <= MAX_DOTS else {"symbol": None}
-        reuse = self._curve_theme is self.theme and ok.sum() > 1
-        self._curve_theme = self.theme if ok.sum() > 1 else None
-        if reuse:  # the curve of the last run, given the new points (a new one costs ~10 ms)
-            self.loss_curve.setData(xs[ok], ys[ok], **dots)
-            pw.enableAutoRange()
-            self._title(pw, ys, ok)
-            return
-        pw.clear()
-        pw.setLabel("bottom", "backward() call")
-        pw.setLabel("left", "value")
-        self.loss_curve = pw.plot(xs[ok], ys[ok], pen=pg.mkPen(self.theme.plot_pens[0], width=2),
-                                  **dots)
-        # the loss's own numbers on the axis: pyqtgraph's "value (x0.001)" read as 1000x the loss
-        pw.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
-        if ok.sum() <= 1:  # one point (or none): a readable range around it, not 0.6-1.4
-            y0 = float(ys[ok][0]) if ok.any() else 0.0
+            if n <= MAX_DOTS else {"symbol": None}
+        if self._curve_theme is not self.theme or self.loss_curve is None:
+            pw.clear()
+            self._point_label = None
+            pw.setLabel("bottom", "backward() call")
+            pw.setLabel("left", "value")
+            self.loss_curve = pw.plot(pen=pg.mkPen(self.theme.plot_pens[0], width=2))
+            # the loss's own numbers on the axis: pyqtgraph's "value (x0.001)" read as 1000x
+            pw.getPlotItem().getAxis("left").enableAutoSIPrefix(False)
+            self._style(pw)
+            self._curve_theme = self.theme
+        self.loss_curve.setData(xs[ok], ys[ok], **dots)
+        if n <= 1:  # one point (or none): a readable range around it, not 0.6-1.4
+            y0 = float(ys[ok][0]) if n else 0.0
             pad = max(abs(y0) * 0.5, 1.0)
             pw.setXRange(0, 2, padding=0)
             pw.setYRange(min(0.0, y0 - pad), max(0.0, y0) + pad, padding=0)
-            if ok.any():
-                label = pg.TextItem(f"{y0:.4g}", color=self.theme.text, anchor=(0.5, 1.2))
-                label.setPos(1, y0)
-                pw.addItem(label)
         else:
             pw.enableAutoRange()
-        self._style(pw)
-        self._title(pw, ys, ok)
+        if n == 1 and self._point_label is None:
+            self._point_label = pg.TextItem(color=self.theme.text, anchor=(0.5, 1.2))
+            pw.addItem(self._point_label)
+        elif n != 1 and self._point_label is not None:
+            pw.removeItem(self._point_label)
+            self._point_label = None
+        if n == 1:
+            self._point_label.setText(f"{y0:.4g}")
+            self._point_label.setPos(1, y0)
+        return ys, ok
 
     def _title(self, pw, ys, ok) -> None:
         title = f"{len(ys)} backward() call{'' if len(ys) == 1 else 's'}"

@@ -134,6 +134,10 @@ class RunFeature(QObject):
             self._done.emit(run, result)
 
     def _on_done(self, run: ScriptRun, result: RunResult) -> None:
+        # Both callbacks close over the run (a cycle): dropped, the finished run and everything
+        # it holds (its namespace, the script's whole graph) are freed by reference counting
+        # when the next run replaces them, not left to the GUI thread's next collection.
+        run.on_done = run.executor = None
         if run is not self.current:
             return  # a run replaced meanwhile (never shown)
         self._flush_timer.stop()

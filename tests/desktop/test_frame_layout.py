@@ -110,3 +110,25 @@ def test_a_member_fed_through_an_outside_box_stays_in_its_frame():
 def test_without_open_groups_the_layout_is_the_plain_one():
     graph = run_script(CALLS.replace("range(200)", "range(3)")).graph
     assert framed_layout(layout, graph, {}, []) == layout(graph, {})
+
+
+def test_a_framed_layout_leaves_no_cycle_holding_the_snapshot():
+    # the recursive helper's closure refers to itself: undone on return, or every laid-out
+    # snapshot would wait for a collection (on the app's GUI thread) to be freed
+    import gc
+
+    graph = run_script(CALLS).graph
+    p = GroupState().project(graph)
+    drawn = {n.id for n in p.graph.nodes}
+    clusters = clusters_of(p.frames, p.drawn_id, drawn)
+    assert clusters
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        pos = framed_layout(layout, p.graph, {}, clusters)
+        gc.collect()
+        left = [o for o in gc.garbage if getattr(o, "__qualname__", "").startswith("framed_layout")]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert set(pos) == drawn and left == []

@@ -286,3 +286,23 @@ def test_backward_stops_reuse_the_drawings_outline_and_draw_what_a_fresh_project
         # a node drawn as it is: the snapshot's own object (the view keeps unchanged boxes)
         assert all(n is by_id[n.id] for n in got.graph.nodes if n.id in by_id)
     assert len(outlines) == 1  # worked out once for the whole pass
+
+
+def test_finding_groups_leaves_no_cyclic_garbage():
+    # the builder's parent <-> children links are undone once the groups are made: what is
+    # left is freed by reference counting, not by the next collection (which the app runs on
+    # its GUI thread, where it costs a frozen window)
+    import gc
+
+    from desktop.graph_groups import _G
+
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        graph = run_script(LOOP.format(n=300)).graph
+        gc.collect()
+        builders = [o for o in gc.garbage if type(o) is _G]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert len(graph.groups) > 10 and builders == []

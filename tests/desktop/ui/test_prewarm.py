@@ -1,7 +1,7 @@
 """The first Run is not slower than later ones: what it would import (engine.nn for the
-recorder's module hooks, pyqtgraph for the loss plot, ziamath for the first closed form) is
-imported in the background once the window is up, not in the Run (pyqtgraph not at start-up
-either: it stays out of the window's start-up time)."""
+recorder's module hooks, the recorder, grandalf, pyqtgraph for the loss plot, ziamath for the
+first closed form...) is imported in the background once the window is up, not in the Run
+(pyqtgraph not at start-up either: it stays out of the window's start-up time)."""
 
 import os
 import subprocess
@@ -15,7 +15,8 @@ def test_the_window_imports_the_first_runs_modules_in_the_background_after_start
         from PySide6.QtCore import QSettings
         from PySide6.QtWidgets import QApplication
         import desktop.ui
-        from desktop.app import PREWARM, create_window, wire
+        from desktop.app import create_window, wire
+        from desktop.ui.warmup import IMPORTS as PREWARM
 
         app = QApplication([])
         window = create_window(settings=QSettings(sys.argv[1], QSettings.Format.IniFormat))
@@ -37,4 +38,8 @@ def test_the_window_imports_the_first_runs_modules_in_the_background_after_start
     assert out.returncode == 0, out.stderr
     assert "'pyqtgraph'" not in out.stdout.split("later:")[0]
     assert "'ziamath'" not in out.stdout.split("later:")[0]
-    assert "later: ['engine.nn.module_hooks', 'pyqtgraph', 'ziamath']" in out.stdout
+    from desktop.ui.warmup import IMPORTS
+
+    assert f"later: {list(IMPORTS)}" in out.stdout
+    assert {"engine.nn.module_hooks", "pyqtgraph", "ziamath", "desktop.recorder",
+            "grandalf.layouts"} <= set(IMPORTS)

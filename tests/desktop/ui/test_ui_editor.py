@@ -182,3 +182,25 @@ def test_undo_and_redo_from_the_window_with_their_shortcuts(qtbot, settings):
     window.act_undo.trigger()
     window.act_redo.trigger()
     assert editor.toPlainText() == "w = 1"
+
+
+def test_clearing_markers_that_are_not_set_repaints_nothing(qtbot):
+    # every Run clears the error marker as it starts and both markers as it ends: with none
+    # set that is no work, not a gutter repaint and a cursor move while the script runs
+    panel = make_panel(qtbot)
+    editor = panel.editor
+    cursor = editor.textCursor().position()
+    repaints = []
+    editor.gutter.update = lambda *args: repaints.append(args)
+    editor.set_current_line(None)
+    editor.clear_error()
+    assert repaints == [] and editor.textCursor().position() == cursor
+    editor.mark_error(3, "NameError: x")
+    assert repaints and editor.error_line == 3 and editor.error_message == "NameError: x"
+    repaints.clear()
+    editor.clear_error()
+    assert repaints and editor.error_line is None and editor.error_message == ""
+    editor.set_current_line(2)
+    repaints.clear()
+    editor.set_current_line(None)
+    assert repaints and editor.current_line is None

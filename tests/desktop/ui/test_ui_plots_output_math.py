@@ -180,3 +180,26 @@ def test_each_runs_loss_values_replace_the_last_ones_on_one_curve(qtbot):
     assert list(panel.loss_curve.getData()[1]) == [1.0, 0.5]
     assert not [i for i in item.items if isinstance(i, pg.TextItem)]  # the label went
     assert item.listDataItems() == [panel.loss_curve]
+
+
+def test_runs_of_one_point_each_relabel_one_point(qtbot):
+    import pyqtgraph as pg
+
+    panel = PlotsPanel()
+    qtbot.addWidget(panel)
+    panel.set_backward_values([7.0])
+    panel.set_backward_values([-2.5])
+    item = panel.loss.plot().getPlotItem()
+    labels = [i for i in item.items if isinstance(i, pg.TextItem)]
+    assert [lab.textItem.toPlainText() for lab in labels] == ["-2.5"]
+    assert (labels[0].pos().x(), labels[0].pos().y()) == (1.0, -2.5)
+    assert list(panel.loss_curve.getData()[1]) == [-2.5]
+    y_lo, y_hi = panel.loss.plot().getViewBox().viewRange()[1]
+    assert y_lo <= -2.5 < 0.0 <= y_hi
+    panel.tabs.setCurrentWidget(panel.func)
+    panel.set_backward_values([-2.5])  # the same run again: its plot is brought back
+    assert panel.tabs.currentWidget() is panel.loss
+    assert [i.textItem.toPlainText() for i in item.items if isinstance(i, pg.TextItem)] == ["-2.5"]
+    panel.set_theme(DARK)  # a new theme redraws even the same points
+    assert panel.loss.plot().backgroundBrush().color().name() == DARK.base.lower()
+    assert list(panel.loss_curve.getData()[1]) == [-2.5]
