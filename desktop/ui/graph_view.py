@@ -139,7 +139,15 @@ class NodeDetail(QTextBrowser):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setOpenLinks(False)
+        self._html: str | None = None
         self.show_node(None, None)
+
+    def setHtml(self, text: str) -> None:
+        # every Run and stop resets the pane to its hint: the same text again would only lay
+        # the document out anew (a few ms on the GUI thread each time)
+        if text != self._html:
+            self._html = text
+            super().setHtml(text)
 
     def show_group(self, group: NodeGroup, snapshot: GraphSnapshot) -> None:
         """A collapsed group's box: what it holds and how to open it."""

@@ -309,3 +309,22 @@ def test_a_debugger_step_that_grows_a_deep_graph_keeps_its_output_end_readable(q
     assert view.view.transform().m11() == pytest.approx(OUTPUT_END_SCALE)
     visible = view.view.mapToScene(view.view.viewport().rect()).boundingRect()
     assert visible.contains(view.node_items[ASYNC_NODES - 1].sceneBoundingRect())
+
+
+def test_the_node_pane_lays_its_text_out_only_when_it_changes(qtbot):
+    from desktop.ui.graph_view import NodeDetail
+
+    pane = NodeDetail()
+    qtbot.addWidget(pane)
+    hint = pane.toPlainText()
+    assert "Click a node" in hint
+    layouts = []
+    pane.document().contentsChanged.connect(lambda: layouts.append(1))
+    pane.show_node(None, None)  # every Run resets the pane to its hint
+    assert layouts == [] and pane.toPlainText() == hint
+    graph = linear_graph()
+    pane.show_node(next(n for n in graph.nodes if n.id == MM), graph)
+    assert layouts and "MmBackward0" in pane.toPlainText()
+    layouts.clear()
+    pane.show_node(None, None)
+    assert layouts and pane.toPlainText() == hint
