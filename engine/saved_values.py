@@ -19,11 +19,13 @@ import numpy as np
 from .autograd.graph import _PackedItem, is_packed, pack_saved_value
 from .autograd_engine import unpack_saved
 from .node import FREED
+from .ops.elementwise import add_alpha_fwd, sub_alpha_fwd
 from .ops.table import watch
 from .tensor import Tensor
 from .tensor_data import _wrap
 
 _PREFIX = "_saved_"
+_ALPHA_FWDS = (add_alpha_fwd, sub_alpha_fwd)
 _PACKED = (_PackedItem,)
 
 
@@ -122,14 +124,15 @@ def _reduce_sizes(node):
 _SELF, _OTHER = _input(0), _input(1)
 _RESULT = {"result": _result}
 _UNARY_SELF = {"self": _SELF}
-_ALPHA_ONE = {"alpha": lambda node: 1}  # alpha != 1 records its own MulBackward0 before the add
+# alpha: the alpha rows keep it last in their attrs; the operators' rows are alpha 1
+_ALPHA = {"alpha": lambda node: node._attrs[-1] if node.op.fwd in _ALPHA_FWDS else 1}
 _MM = {"self": _input(0, _needs(1)), "mat2": _input(1, _needs(0)),
        "self_sym_sizes": _attr(lambda a: tuple(a[0])), "mat2_sym_sizes": _attr(lambda a: tuple(a[1])),
        "self_sym_strides": _strides(0), "mat2_sym_strides": _strides(1)}
 
 SAVED: dict[str, dict] = {
-    "AddBackward0": _ALPHA_ONE,
-    "SubBackward0": _ALPHA_ONE,
+    "AddBackward0": _ALPHA,
+    "SubBackward0": _ALPHA,
     "MulBackward0": {"self": _input(0, _needs(1)), "other": _input(1, _needs(0))},
     "DivBackward0": {"self": _input(0, _needs(1)), "other": _OTHER},
     "PowBackward0": {"self": _SELF, "exponent": _attr(lambda a: a)},

@@ -380,15 +380,7 @@ class _TensorMethods:
 
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
 
-    def add(self, other, *, alpha=1):
-        if alpha != 1 and self._data.dtype.kind == "b" and isinstance(other, Tensor) and (
-                other._data.dtype.kind == "b"):
-            alpha = builtins.bool(alpha)  # bool + bool stays bool: alpha is cast as PyTorch does
-        return self + (other * alpha if alpha != 1 else other)
-
-    def sub(self, other, *, alpha=1):
-        return self - (other * alpha if alpha != 1 else other)
-
+    # add, sub (alpha=) and subtract: engine/alpha_ops.py
     def mul(self, other):
         return self * other
 
@@ -396,7 +388,7 @@ class _TensorMethods:
     def true_divide(self, other):
         return self / other
 
-    multiply, subtract = mul, sub
+    multiply = mul
 
     def pow(self, exponent):
         return self ** exponent

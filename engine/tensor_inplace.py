@@ -9,7 +9,8 @@ import builtins
 
 import numpy as np
 
-from . import _dtype, views
+from . import _dtype, alpha_ops, views
+from .alpha_ops import _ONE
 from .dispatch import _broadcast_error, _check_bool_sub, _operand, record
 from .grad_mode import mode as _mode
 from .ops import OPS
@@ -101,8 +102,8 @@ class _InplaceMethods:
         return self
 
     def add_(self, other, *, alpha=1):
-        if alpha != 1:
-            other = other * alpha
+        if alpha is not _ONE:
+            return alpha_ops.add_(self, other, alpha)
         return self._inplace(Tensor.__add__, other, np.add)
 
     def sub_(self, other, *, alpha=1):
@@ -111,8 +112,8 @@ class _InplaceMethods:
             if _mode.enabled and self._rg and self.grad_fn is None:
                 raise RuntimeError(LEAF_INPLACE_ERROR)  # PyTorch checks the leaf first
             _check_bool_sub(self, _operand(other))
-        if alpha != 1:
-            other = other * alpha
+        if alpha is not _ONE:
+            return alpha_ops.sub_(self, other, alpha)
         return self._inplace(Tensor.__sub__, other, np.subtract)
 
     def mul_(self, other):

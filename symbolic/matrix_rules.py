@@ -303,6 +303,11 @@ RULES = {
     "add": lambda n, i, o, g: [sum_to(g, i[0].shape), sum_to(g, i[1].shape)],
     "sub": lambda n, i, o, g: [sum_to(g, i[0].shape), sum_to(mx.neg(g), i[1].shape)],
     "rsub": lambda n, i, o, g: [mx.neg(g)],
+    # alpha (the last of the attrs) scales the second input's grad
+    "add_alpha": lambda n, i, o, g: [sum_to(g, i[0].shape),
+                                     sum_to(mx.scale(mx.const(n.attrs[-1]), g), i[1].shape)],
+    "sub_alpha": lambda n, i, o, g: [sum_to(g, i[0].shape),
+                                     sum_to(mx.scale(mx.const(-n.attrs[-1]), g), i[1].shape)],
     "mul": lambda n, i, o, g: [sum_to(mx.hadamard(g, i[1]), i[0].shape),
                                sum_to(mx.hadamard(g, i[0]), i[1].shape)],
     "div": lambda n, i, o, g: [sum_to(mx.divide(g, i[1]), i[0].shape),
@@ -362,6 +367,8 @@ def _fwd_fn(name, tex=None):
 FORWARD = {
     "add": lambda n, i, v: mx.add(i[0], i[1]),
     "sub": lambda n, i, v: mx.sub(i[0], i[1]),
+    "add_alpha": lambda n, i, v: mx.add(i[0], mx.scale(mx.const(n.attrs[-1]), i[1])),
+    "sub_alpha": lambda n, i, v: mx.sub(i[0], mx.scale(mx.const(n.attrs[-1]), i[1])),
     "mul": lambda n, i, v: mx.hadamard(i[0], i[1]),
     "div": lambda n, i, v: mx.divide(i[0], i[1]),
     "neg": lambda n, i, v: mx.neg(i[0]),

@@ -4,11 +4,13 @@ and ``where``."""
 
 from __future__ import annotations
 
+import builtins
 import math
 
 import numpy as np
 
 from ..f32_consts import CONSTS, F32, const
+from ..fused import fma, fma32
 from ..ns import relu_np
 from .table import pair, register
 
@@ -59,6 +61,52 @@ register("add", "AddBackward0", np.add, _add_vjp, doc="a + b", kind="binary",
          sym=lambda ns, x, y: x + y)
 register("sub", "SubBackward0", np.subtract, _sub_vjp, doc="a - b", kind="binary",
          sym=lambda ns, x, y: x - y)
+
+
+# ---- add / sub with alpha != 1: one node carrying alpha, as PyTorch's AddBackward0/SubBackward0
+def _madd(a, b, alpha, dt):
+    """``a + alpha * b`` in ``dt`` as ATen's CPU kernel rounds it: alpha in ``dt`` first, then one
+    rounding for float32 and float64 (a fused multiply-add), float16 through float32."""
+    if type(b) is not np.ndarray:
+        b = np.asarray(b).astype(dt)  # a number operand is wrapped in the result's dtype
+    if dt.kind == "f":
+        c = dt.type(alpha)
+        if dt == np.float16:
+            return fma32(np.asarray(b, np.float32), np.float32(c), a).astype(dt)
+        return fma(b, c, a, dt)
+    if dt.kind == "b":
+        return np.logical_or(a, np.logical_and(b, builtins.bool(alpha)))
+    return np.add(a, np.multiply(b, np.asarray(alpha).astype(dt), dtype=dt), dtype=dt)
+
+
+def add_alpha_fwd(a, b, alpha):
+    """``a + alpha * b``: ``a`` an array in the result's dtype, ``b`` one too or a Python number,
+    ``alpha`` a Python number already checked against that dtype."""
+    return np.asarray(_madd(a, b, alpha, a.dtype)), (a.shape, np.shape(b), alpha)
+
+
+def sub_alpha_fwd(a, b, alpha):
+    """``a - alpha * b`` (ATen's sub is its add with -alpha)."""
+    return np.asarray(_madd(a, b, -alpha, a.dtype)), (a.shape, np.shape(b), alpha)
+
+
+# attrs: (a's shape, b's shape, [a's dtype, b's dtype,] alpha); alpha scales b's grad
+def _add_alpha_vjp(m, g, out, s, a, need):
+    return _cast_back(m, (m.sum_to(g, a[0]) if need[0] else None,
+                          m.sum_to(g * a[-1], a[1]) if need[1] else None), a)
+
+
+def _sub_alpha_vjp(m, g, out, s, a, need):
+    return _cast_back(m, (m.sum_to(g, a[0]) if need[0] else None,
+                          m.sum_to(-g * a[-1], a[1]) if need[1] else None), a)
+
+
+register("add_alpha", "AddBackward0", add_alpha_fwd, _add_alpha_vjp, doc="a + alpha b",
+         sym=lambda ns, args, attrs, out_shape: args[0] + ns.scalar(attrs[-1]) * args[1])
+register("sub_alpha", "SubBackward0", sub_alpha_fwd, _sub_alpha_vjp, doc="a - alpha b",
+         sym=lambda ns, args, attrs, out_shape: args[0] - ns.scalar(attrs[-1]) * args[1])
+
+
 def rsub_fwd(x, c, dtype):
     """``c - x`` in the promoted ``dtype``; the constant is the node's attrs (replays read it)."""
     return np.asarray(c, dtype=dtype) - x.astype(dtype, copy=False), c

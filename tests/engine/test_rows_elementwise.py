@@ -16,6 +16,9 @@ COND = X > 0.6
 
 CASES = [
     Case("rsub", lambda m, x: 1.5 - x, (X,), (1.5, np.dtype(np.float64))),
+    Case("add_alpha", lambda m, x, y: m.add(x, y, alpha=0.5), (X, Y), (0.5,)),
+    Case("sub_alpha", lambda m, x, y: x.sub(y[0], alpha=-3), (X, Y), (-3,),
+         args=lambda x, y: (x, y[0])),
     Case("rpow", lambda m, x: 2.5 ** x, (X,), (2.5, np.dtype(np.float64))),
     Case("sigmoid", lambda m, x: x.sigmoid(), (X,)),
     Case("relu", lambda m, x: m.relu(x), (X,)),

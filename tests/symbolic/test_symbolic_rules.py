@@ -115,6 +115,8 @@ CASES = {
     "add": lambda: (t(2, 3) + t(3, seed=1)).sum(),  # broadcasting
     "sub": lambda: (t(2, 1) - t(1, 3, seed=1)).pow(2).sum(),
     "rsub": lambda: (1.5 - t(3)).pow(2).sum(),
+    "add_alpha": lambda: torch.add(t(2, 3), t(3, seed=1), alpha=-1.5).pow(2).sum(),
+    "sub_alpha": lambda: t(2, 3).sub(t(2, 3, seed=1), alpha=0.25).tanh().sum(),
     "mul": lambda: (t(2, 3) * t(2, 1, seed=1) * 0.5).sum(),
     "div": lambda: (t(3) / pos(3, seed=1)).sum(),
     "reciprocal": lambda: (2.0 / pos(3)).sum(),
