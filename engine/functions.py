@@ -15,6 +15,7 @@ from .grad_mode import mode as _mode
 from .ops import OPS
 from .random import _rng
 from .return_types import _return_type_repr, return_type  # noqa: F401  (re-exported)
+from .sort_args import argsort, sort  # noqa: F401  (PyTorch's two overloads of each)
 from .tensor import (
     Size,
     Tensor,
@@ -268,7 +269,7 @@ for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "ab
               "unsqueeze", "t",
               "transpose", "swapaxes", "permute", "clone", "detach", "isnan", "isinf", "isfinite",
               "floor", "ceil", "round", "numel", "select", "narrow", "index_select", "gather",
-              "chunk", "split", "unbind", "split", "erf", "sort", "argsort", "topk", "cumsum",
+              "chunk", "split", "unbind", "split", "erf", "topk", "cumsum",
               "flip", "masked_fill", "tril", "triu", "diagonal", "unflatten"):
     globals()[_name] = _unary_fn(_name)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import autograd_engine, functions, inplace_ops, ordering
+from . import autograd_engine, functions, inplace_ops, ordering, sort_args
 from .tensor import Tensor, _broadcast_error, _wrap, as_array
 
 
@@ -62,12 +62,7 @@ def log_softmax(self, dim, dtype=None):
     return functions.log_softmax(self, dim, dtype)
 
 
-def sort(self, dim=-1, descending=False, stable=None):
-    return ordering.sort(self, dim, descending, stable)
-
-
-def argsort(self, dim=-1, descending=False, stable=False):
-    return ordering.argsort(self, dim, descending, stable)
+sort, argsort = sort_args.tensor_sort, sort_args.tensor_argsort  # PyTorch's two overloads
 
 
 def topk(self, k, dim=-1, largest=True, sorted=True):

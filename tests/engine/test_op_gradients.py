@@ -210,7 +210,7 @@ CASES = [
     ("hardtanh", "hardtanh", lambda a: _F().hardtanh(a, -0.5, 0.8), [r(6)]),
     ("sort", "sort", lambda a: a.sort(1).values, [distinct(2, 4)]),
     ("sort_stable", "sort_stable",
-     lambda a: a.sort(0, descending=True, stable=True).values, [distinct(3, 2)]),
+     lambda a: a.sort(dim=0, descending=True, stable=True).values, [distinct(3, 2)]),
     ("topk", "topk", lambda a: a.topk(2, 1).values, [distinct(2, 4)]),
     ("cumsum", "cumsum", lambda a: a.cumsum(1), [r(2, 3)]),
     ("flip", "flip", lambda a: a.flip(0, 1), [r(2, 3)]),
