@@ -59,28 +59,68 @@ _SAME_WIDTH_INT = {np.dtype(np.float16): np.int16, np.dtype(np.float32): np.int3
 
 # relu's forward takes the maximum against a cached zeros array of the input's dtype: numpy runs
 # its SIMD loop for two contiguous operands, but a slower one against the scalar 0 (a 128x256
-# float32 batch: 13.7 -> 5.5 us). Inputs larger than the cache go through it in chunks.
+# float32 batch: 13.7 -> 5.5 us). Inputs larger than the cache go through it in chunks. The
+# operands' order is the one that keeps -0.0, probed once per dtype at import.
 _RELU_ZEROS: dict = {}
 _RELU_CHUNK = 1 << 18
 
 
-def relu_np(x):
-    """max(x, 0) for a float array (nan stays nan), in ``x``'s dtype."""
-    n = x.size
-    if not x.ndim or not x.flags.c_contiguous:
-        return np.maximum(x, 0.0)  # a float32 array stays float32 with a Python float
-    z = _RELU_ZEROS.get(x.dtype)
-    if z is None or z.size < min(n, _RELU_CHUNK):
-        z = np.zeros(min(max(n, 4096), _RELU_CHUNK), x.dtype)
+def _maximum_keeps_negative_zero(dt, zeros_first) -> bool:
+    """Whether ``np.maximum`` of zeros and -0.0 gives -0.0 with the zeros as its first (or second)
+    operand, in every loop numpy may run: its SIMD body, its tail and its one-element path."""
+    for n in (*range(1, 40), 64, 67, 130, 1000):
+        z, nz = np.zeros(n, dt), np.full(n, -0.0, dt)
+        if not np.signbit(np.maximum(z, nz) if zeros_first else np.maximum(nz, z)).all():
+            return False
+    return True
+
+
+def _relu_order(dt):
+    """How ``relu_np`` gets PyTorch's -0.0 for -0.0 (relu is ``x < 0 ? 0 : x``) in dtype ``dt``:
+    the operand order of ``np.maximum`` that keeps the tie's -0.0 in this numpy, or "where" (an
+    exact but slower path) when neither does."""
+    if _maximum_keeps_negative_zero(dt, True):
+        return "zeros first"
+    if _maximum_keeps_negative_zero(dt, False):
+        return "x first"
+    return "where"
+
+
+_RELU_ORDER = {np.dtype(d): _relu_order(d) for d in (np.float16, np.float32, np.float64)}
+
+
+def _relu_zeros(dt, n):
+    """The cached ``(zeros, zeros first)`` for ``relu_np`` in dtype ``dt``, at least ``n`` long
+    (up to the chunk size); zeros None where only the exact path keeps -0.0."""
+    order = _RELU_ORDER.get(dt, "where")
+    if order == "where":
+        entry = (None, False)
+    else:
+        z = np.zeros(min(max(n, 4096), _RELU_CHUNK), dt)
         z.flags.writeable = False
-        _RELU_ZEROS[x.dtype] = z
+        entry = (z, order == "zeros first")
+    _RELU_ZEROS[dt] = entry
+    return entry
+
+
+def relu_np(x):
+    """max(x, 0) for a float array as PyTorch computes it: nan stays nan and -0.0 stays -0.0, in
+    ``x``'s dtype."""
+    n = x.size
+    entry = _RELU_ZEROS.get(x.dtype)
+    if entry is None or entry[0] is not None and entry[0].size < min(n, _RELU_CHUNK):
+        entry = _relu_zeros(x.dtype, n)
+    z, first = entry
+    if z is None or not x.ndim or not x.flags.c_contiguous:
+        return np.where(x < 0, x.dtype.type(0), x)
     flat = x.reshape(-1)
     if n <= _RELU_CHUNK:
-        return np.maximum(flat, z[:n]).reshape(x.shape)
+        return (np.maximum(z[:n], flat) if first else np.maximum(flat, z[:n])).reshape(x.shape)
     out = np.empty_like(flat)
     for i in range(0, n, _RELU_CHUNK):
         j = min(i + _RELU_CHUNK, n)
-        np.maximum(flat[i:j], z[:j - i], out=out[i:j])
+        a, b = (z[:j - i], flat[i:j]) if first else (flat[i:j], z[:j - i])
+        np.maximum(a, b, out=out[i:j])
     return out.reshape(x.shape)
 
 

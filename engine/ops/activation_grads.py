@@ -18,13 +18,14 @@ from ..ns import (
     sigmoid_grad_np,
     tanh_grad_np,
 )
+from .elementwise import zero_ties
 from .table import register
 
 
 # ---- hardtanh ----------------------------------------------------------------------------------
 def hardtanh_fwd(x, lo, hi):
     """``x`` (not bool) clamped to ``[lo, hi]``, ``lo <= hi`` checked."""
-    return np.clip(x, lo, hi).astype(x.dtype, copy=False), (lo, hi)
+    return zero_ties(np.clip(x, lo, hi).astype(x.dtype, copy=False), x, lo, hi), (lo, hi)
 
 
 def _hardtanh_vjp(m, g, out, s, a, need):

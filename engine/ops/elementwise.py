@@ -261,15 +261,26 @@ def _clamp_mask(x, lo, hi):
     return (x >= lo) * (x <= hi)
 
 
+def zero_ties(out, x, lo, hi):
+    """``out`` (x clamped to ``[lo, hi]``, either None) with PyTorch's signed zero: its clamp is
+    ``x < lo ? lo : x`` (and ``x > hi ? hi : x``), so where x is a zero and 0 lies within the
+    bounds the result is x itself (-0.0 stays -0.0), whichever zero numpy's maximum gave."""
+    if x.dtype.kind == "f" and (lo == 0 or hi == 0) and (lo is None or lo <= 0) and (
+            hi is None or hi >= 0):
+        out = np.asarray(out)
+        np.copyto(out, x, where=x == 0)
+    return out
+
+
 def clamp_fwd(x, lo, hi):
     """``x`` (already in the dtype the bounds promote it to) between numbers ``lo`` and ``hi``
     (either None)."""
-    out = np.clip(x, lo, hi)
+    out = zero_ties(np.clip(x, lo, hi), x, lo, hi)
     return (out if out.dtype == x.dtype else out.astype(x.dtype)), (lo, hi)
 
 
 def clamp_min_fwd(x, lo):
-    return np.maximum(x, lo).astype(x.dtype, copy=False), lo
+    return zero_ties(np.maximum(x, lo).astype(x.dtype, copy=False), x, lo, None), lo
 
 
 register("clamp", "ClampBackward1", clamp_fwd,
@@ -402,6 +413,7 @@ register("atan2", "Atan2Backward0", np.arctan2, _atan2_vjp, save_inputs=True, do
 
 # ---- clamp_max: the public function (engine.more_ops) promotes and checks the bound -----------
 register("clamp_max", "ClampMaxBackward0",
-         lambda x, hi: (np.minimum(x, hi).astype(x.dtype, copy=False), hi),
+         lambda x, hi: (zero_ties(np.minimum(x, hi).astype(x.dtype, copy=False), x, None, hi),
+                        hi),
          lambda m, g, out, s, a, need: (g * (s[0] <= a),), save_inputs=True, doc="min(a, hi)",
          sym=lambda ns, args, attrs, out_shape: ns.clamp(args[0], None, attrs))
