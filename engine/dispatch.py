@@ -196,14 +196,9 @@ def call(op, inputs, *params):
     if len(inputs) == 1:  # written out: most rows have one input
         t = inputs[0]
         out, attrs = op.fwd(t._data, *params)
-        rg = t._rg
-    else:
-        out, attrs = op.fwd(*[t._data for t in inputs], *params)
-        rg = any(t._rg for t in inputs)
-    res = _wrap(out if type(out) is np.ndarray else np.asarray(out))
-    if rg and _mode.enabled:
-        record(op, res, inputs, attrs)
-    return res
+        return _result(op, out, inputs, attrs, t._rg)
+    out, attrs = op.fwd(*[t._data for t in inputs], *params)
+    return _result(op, out, inputs, attrs, any(t._rg for t in inputs))
 
 
 # ---- type promotion ---------------------------------------------------------------------------
