@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autograd.graph import _PackedItem, is_packed, pack_saved_value
+from .autograd.graph import SAVE_ORDER, _PackedItem, is_packed, pack_saved_value
 from .autograd_engine import unpack_saved
 from .node import FREED
 from .ops.elementwise import add_alpha_fwd, sub_alpha_fwd
@@ -167,6 +167,10 @@ SAVED: dict[str, dict] = {
     "LeakyReluBackward0": {"self": _SELF, "negative_slope": _attr(float)},
     "GeluBackward0": {"self": _SELF, "approximate": _attr(str)},
     "MmBackward0": _MM,
+    "BmmBackward0": {"self": _input(0, _needs(1)), "mat2": _input(1, _needs(0))},
+    "MaximumBackward0": {"self": _SELF, "other": _OTHER},
+    "MinimumBackward0": {"self": _SELF, "other": _OTHER},
+    "Atan2Backward0": {"self": _SELF, "other": _OTHER},
     "TBackward0": {},
     "CloneBackward0": {},
 }
@@ -188,6 +192,18 @@ def saved_tensor_names(node) -> tuple[str, ...] | None:
     return None if table is None else tuple(k for k, get in table.items() if hasattr(get, "slot"))
 
 
+def _save_order(table):
+    """``order(node)``: the input slots a node keeps, as PyTorch's generated nodes keep them
+    (sorted by argument name: MulBackward0 packs ``other`` before ``self``), leaving out those
+    PyTorch did not save (no grad needed them); None where that is every slot in input order."""
+    slots = sorted((name, get) for name, get in table.items()
+                   if getattr(get, "slot", None) is not None)
+    if [get.slot for _, get in slots] == list(range(len(slots))) and all(
+            get.when is None for _, get in slots):
+        return None
+    return lambda node: [get.slot for _, get in slots if get.when is None or get.when(node)]
+
+
 def _give(key, row, old) -> None:
     # properties on each row's generated node class: lookups of other names stay C-speed
     if row is not None and row.name in SAVED:
@@ -195,6 +211,9 @@ def _give(key, row, old) -> None:
             setattr(row.cls, _PREFIX + name, property(get))
             if hasattr(get, "slot"):
                 setattr(row.cls, "_raw" + _PREFIX + name, _raw(get))
+        order = _save_order(SAVED[row.name])
+        if order is not None:
+            SAVE_ORDER[row.name] = order
 
 
 watch(_give)

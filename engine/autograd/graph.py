@@ -124,11 +124,17 @@ _active_lock = threading.Lock()
 _active = 0  # saved_tensors_hooks contexts open in any thread
 
 
+# node name -> order(node): the saved input slots PyTorch's node keeps, in the order it packs and
+# unpacks them (set by engine.saved_values from PyTorch's argument names); other nodes: all, in
+# input order
+SAVE_ORDER: dict = {}
+
+
 class _PackedSaved(tuple):
     """A node's saved values after its pack hook ran: reading them (by index or iteration)
-    calls the unpack hook."""
+    calls the unpack hook; iteration unpacks in ``order`` (None: input order) first."""
 
-    __slots__ = ()
+    order = None
 
     def _unpack(self, item):
         if type(item) is not _PackedItem:
@@ -136,8 +142,10 @@ class _PackedSaved(tuple):
         return item.unpack()
 
     def __iter__(self):
-        for item in tuple.__iter__(self):
-            yield self._unpack(item)
+        order = self.order
+        first = {i: self._unpack(tuple.__getitem__(self, i)) for i in order} if order else {}
+        for i, item in enumerate(tuple.__iter__(self)):
+            yield first[i] if i in first else self._unpack(item)
 
     def __getitem__(self, i):
         item = tuple.__getitem__(self, i)
@@ -189,8 +197,14 @@ def pack_saved(node) -> None:
     pack, unpack = stack[-1]
     saved = node._saved
     if saved and saved is not FREED:
-        node._saved = _PackedSaved([_PackedItem(t, pack, unpack) if isinstance(t, Tensor) else t
-                                    for t in saved])
+        order = SAVE_ORDER.get(node.name())
+        slots = order(node) if order is not None else range(len(saved))
+        items = list(saved)
+        for i in slots:
+            if isinstance(items[i], Tensor):
+                items[i] = _PackedItem(items[i], pack, unpack)
+        node._saved = packed = _PackedSaved(items)
+        packed.order = tuple(slots) if order is not None else None
         node._versions = None
     out = node._out
     if out is not None:
