@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from ..cascade_sum import full_sum
 from .table import register
 
 
@@ -36,31 +37,41 @@ def _count(shape, dims):
     return math.prod([shape[d] for d in dims])
 
 
+def _whole_sum(x, dims, keepdim):
+    """PyTorch's rounding of a sum over every dim of a float32/float64 array (None where it is
+    not replayed: a partial or long sum keeps numpy's)."""
+    if dims is not None and len(dims) != x.ndim:
+        return None
+    s = full_sum(x)
+    if s is not None and keepdim:
+        s = s.reshape((1,) * x.ndim)
+    return s
+
+
 def sum_fwd(x, dims, keepdim, dtype=None):
     """``dtype``: a numpy dtype or None (bool and integers then sum in int64, as PyTorch)."""
     if dtype is not None:
         x = x.astype(dtype)
     elif x.dtype.kind in "bui":
         x = x.astype(np.int64)
-    return x.sum(axis=dims, keepdims=keepdim), (x.shape, dims if x.ndim else None, keepdim)
+    out = _whole_sum(x, dims, keepdim)
+    if out is None:
+        out = x.sum(axis=dims, keepdims=keepdim)
+    return out, (x.shape, dims if x.ndim else None, keepdim)
 
 
 _add_reduce = np.add.reduce
 
 
 def mean_fwd(x, dims, keepdim):
-    """``x`` floating (the public method casts by ``dtype=`` or refuses)."""
-    if dims is None and not keepdim:  # the loss case, kept short
-        n = x.size
-        if n:
-            out = _add_reduce(x, None) * (1.0 / n)
-            return (out if type(out) is np.ndarray else np.asarray(out)), (x.shape, None, False)
+    """``x`` floating (the public method casts by ``dtype=`` or refuses). PyTorch's mean is its
+    sum divided by the count (not multiplied by its reciprocal)."""
     n = x.size if dims is None else math.prod([x.shape[d] for d in dims])
-    s = np.add.reduce(x, axis=dims, keepdims=keepdim)
+    s = _whole_sum(x, dims, keepdim)
+    if s is None:
+        s = _add_reduce(x, axis=dims, keepdims=keepdim)
     if n:
-        # sum * (1/n) as PyTorch's MeanOps: np.mean's pairwise sum, far less Python overhead; a
-        # Python float keeps the array's dtype
-        out = s * (1.0 / n)
+        out = s / n  # a Python int keeps the array's dtype
         out = out if type(out) is np.ndarray else np.asarray(out)
     else:
         out = np.full(np.shape(s), np.nan, dtype=x.dtype)
