@@ -316,6 +316,11 @@ class NP:
         g = np.asarray(g)
         return g.reshape(_unsqueeze_shape(g.shape, dims))
 
+    # the backward of squeeze and unsqueeze: a reshape here; a squeeze or unsqueeze per axis in
+    # tensor_ns.T (the nodes PyTorch's double backward records)
+    squeeze_to = reshape
+    unsqueeze_to = reshape
+
     @staticmethod
     def permute(g, axes):
         return np.transpose(g, axes)

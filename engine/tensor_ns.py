@@ -100,6 +100,43 @@ def _stack_grads(grads, dim, shape, dtype):
     return stack([_wrap(np.zeros(part_shape, dtype)) if g is None else g for g in grads], dim)
 
 
+
+def _unsqueeze_each(g, dims):
+    """``g`` with a new axis at each of ``dims`` (of the result's rank), one UnsqueezeBackward0
+    per axis in increasing order, as PyTorch's sum and mean backward record them."""
+    n = g._data.ndim + len(dims)
+    for d in sorted(d % n for d in dims):
+        g = g.unsqueeze(d)
+    return g
+
+
+def _squeeze_to(g, shape):
+    """``g`` (``shape`` with size-1 axes added) squeezed axis by axis back to ``shape``: the
+    backward of unsqueeze (SqueezeBackward1 per axis)."""
+    gs = g._data.shape
+    j = 0
+    for i, size in enumerate(gs):
+        if j < len(shape) and shape[j] == size:
+            j += 1
+        else:  # an axis added by the unsqueeze: squeezed at its place in what is left
+            return _squeeze_to(g.squeeze(i), shape)
+    return g
+
+
+def _unsqueeze_to(g, shape):
+    """``g`` with the size-1 axes of ``shape`` it lacks put back, one unsqueeze per axis in
+    increasing order: the backward of squeeze (UnsqueezeBackward0 per axis)."""
+    gs = g._data.shape
+    j = 0
+    for i, size in enumerate(shape):
+        if j < len(gs) and gs[j] == size:
+            j += 1
+        else:
+            g = g.unsqueeze(i)
+            gs = g._data.shape
+            j = i + 1
+    return g
+
 class T:
     """The functions of ``NP`` on engine Tensors, each a recorded op."""
 
@@ -131,8 +168,9 @@ class T:
     minus_exp_times = staticmethod(lambda g, x, k: g - x.exp() * k)
     reshape = staticmethod(lambda g, shape: g if g._data.shape == tuple(shape)
                            else g.reshape(shape))
-    unsqueeze_dims = staticmethod(
-        lambda g, dims: g.reshape(_unsqueeze_shape(g._data.shape, dims)))
+    unsqueeze_dims = staticmethod(lambda g, dims: _unsqueeze_each(g, dims))
+    squeeze_to = staticmethod(lambda g, shape: _squeeze_to(g, tuple(shape)))
+    unsqueeze_to = staticmethod(lambda g, shape: _unsqueeze_to(g, tuple(shape)))
     permute = staticmethod(lambda g, axes: g.permute(axes))
     swap_last = staticmethod(lambda g: g.transpose(-1, -2))
     sum = staticmethod(lambda g, dims, keepdim: g.sum(dims, keepdim))

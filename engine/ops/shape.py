@@ -28,14 +28,23 @@ def _reshape_sym(ns, args, attrs, out_shape):
     return args[0].reshape(out_shape)
 
 
-for _key, _name, _doc in (("view", "ViewBackward0", "a.view(shape)"),
-                          ("unsafe_view", "UnsafeViewBackward0", "a.reshape(shape)"),
-                          ("squeeze", "SqueezeBackward0", "a.squeeze()"),
-                          ("squeeze_dim", "SqueezeBackward1", "a.squeeze(dim)"),
-                          ("squeeze_dims", "SqueezeBackward2", "a.squeeze((d, ...))"),
-                          ("squeeze_dims_", "SqueezeBackward4", "a.squeeze_((d, ...))"),
-                          ("unsqueeze", "UnsqueezeBackward0", "a.unsqueeze(dim)")):
-    register(_key, _name, _reshape_fwd, _reshape_back, doc=_doc, sym=_reshape_sym)
+def _unsqueeze_back(m, g, out, s, a, need):
+    return (m.unsqueeze_to(g, a),)  # squeeze's backward puts the axes back
+
+
+def _squeeze_back(m, g, out, s, a, need):
+    return (m.squeeze_to(g, a),)  # unsqueeze's backward squeezes the axis away
+
+
+for _key, _name, _doc, _back in (
+        ("view", "ViewBackward0", "a.view(shape)", _reshape_back),
+        ("unsafe_view", "UnsafeViewBackward0", "a.reshape(shape)", _reshape_back),
+        ("squeeze", "SqueezeBackward0", "a.squeeze()", _unsqueeze_back),
+        ("squeeze_dim", "SqueezeBackward1", "a.squeeze(dim)", _unsqueeze_back),
+        ("squeeze_dims", "SqueezeBackward2", "a.squeeze((d, ...))", _unsqueeze_back),
+        ("squeeze_dims_", "SqueezeBackward4", "a.squeeze_((d, ...))", _unsqueeze_back),
+        ("unsqueeze", "UnsqueezeBackward0", "a.unsqueeze(dim)", _squeeze_back)):
+    register(_key, _name, _reshape_fwd, _back, doc=_doc, sym=_reshape_sym)
 
 
 # ---- transposes --------------------------------------------------------------------------------
