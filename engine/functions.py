@@ -363,11 +363,28 @@ def matmul(a, b):
                                f"{x.shape[0]} and {y.shape[0]} elements respectively")
         raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{x.shape[-1]}] but got: [{y.shape[0 if y.ndim == 1 else -2]}].")
+    if x.ndim >= 3 and y.ndim <= 2 or x.ndim == 1 and y.ndim == 2:
+        return _matmul_reshaped(a, b)
     key = ("dot" if x.ndim == 1 and y.ndim == 1 else "mv" if x.ndim == 2 and y.ndim == 1 else
            "mm" if x.ndim <= 2 and y.ndim <= 2 else "bmm")
     row = OPS[key]
     out, attrs = row.fwd(x, y)
     return _result(row, out, (a, b), attrs)
+
+
+def _matmul_reshaped(a, b):
+    """PyTorch's matmul of a batch by a matrix or vector: the batch folded into one mm/mv
+    (``a.reshape(-1, k)``) and the result's shape restored by ``_unsafe_view``
+    (UnsafeViewBackward0); a vector by a matrix: ``a.unsqueeze(0).mm(b).squeeze_(0)``."""
+    x, y = a._data, b._data
+    if x.ndim == 1:
+        out = matmul(a.unsqueeze(0), b)
+        op, shape = OPS["squeeze_dims_"], out._data.shape[1:]
+    else:
+        out = matmul(a.reshape(-1, x.shape[-1]), b)
+        op, shape = OPS["unsafe_view"], x.shape[:-1] + y.shape[1:]
+    arr, attrs = op.fwd(out._data, shape)
+    return _result(op, arr, (out,), attrs, out._rg)
 
 
 _MM = OPS["mm"]
