@@ -5,12 +5,15 @@ one (beside the graph, following the debugger's stops too)."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 
 from PySide6.QtCore import Qt, QTimer
 
 from desktop.ui.feature_host import show_bottom, warn
-from desktop.ui.symbolic_view import SymbolicView
+from desktop.ui.math_view import prerender
+from desktop.ui.symbolic_panel import EQUATION_SIZE
+from desktop.ui.symbolic_view import SymbolicView, first_equations
 from desktop.ui.workers import Job
 
 CHECK_CALLS = 5  # calls checked per Compute (the first ones and the last): ~1 s each for an MLP
@@ -148,13 +151,19 @@ class AnalysisFeature:
         view.set_computing(len(calls), auto=auto)
         code = state.symbolic_code
         ran = state.result.seconds if state.result is not None else 0.0
+        color = view.theme.text
 
         def work():  # waits for the check's own process: sympy never holds the GUI's GIL
             from desktop.check_process import run_check
             from desktop.symbolic_rerun import AUTO_RERUN_SECONDS, RERUN_SECONDS
 
-            return run_check(calls, limit, code, AUTO_RERUN_SECONDS if auto else RERUN_SECONDS,
-                             token, ran)
+            reports = run_check(calls, limit, code,
+                                AUTO_RERUN_SECONDS if auto else RERUN_SECONDS, token, ran)
+            # the equations the panel opens on, laid out here: 10-40 ms each on the GUI thread
+            # (only a head start: the panel renders whatever is missing itself)
+            with contextlib.suppress(Exception):
+                prerender((tex, color, EQUATION_SIZE) for tex, _ in first_equations(reports))
+            return reports
 
         job = self.ctl.jobs.start(work, "stepgrad-symbolic")
         self._check_job = job

@@ -22,6 +22,7 @@ from desktop.ui.theme import LIGHT, Theme
 
 COLUMNS = ("leaf", "closed form", "symbolic", "engine", "finite diff.", "agree")
 NOT_COMPUTED = "Symbolic check not computed."
+EQUATION_SIZE = 16.0  # the chain's equations, in points (the selected element's formula: 20)
 
 
 class SymbolicPanel(QWidget):
@@ -89,7 +90,7 @@ class SymbolicPanel(QWidget):
             if item.widget() is not None:
                 item.widget().deleteLater()
         for k, (latex, plain) in enumerate(equations):
-            label = MathLabel(color=self.theme.text, size=16.0)
+            label = MathLabel(color=self.theme.text, size=EQUATION_SIZE)
             label.set_math(latex, plain=plain)
             self.chain_layout.insertWidget(k, label)
         self.equations = list(equations)

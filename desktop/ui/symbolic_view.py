@@ -53,6 +53,65 @@ def comma_indices(latex: str) -> str:
     return _INDEX.sub(lambda m: "_{" + m.group(1).replace(" ", ",") + "}", latex)
 
 
+def report_groups(report) -> list[tuple[str, tuple, object]]:
+    """(label, elements, matrix form) per target, then per custom Function."""
+    out = [(t.name, t.elements, t.matrix_form) for t in report.targets]
+    out += [(f"{CUSTOM_PREFIX}{c.function}.backward", c.elements, c)
+            for c in report.custom]
+    return out
+
+
+def equations(report, mf) -> list[tuple[str, str]]:
+    """(latex, plain) lines: the chain from L down to the target, or for a custom
+    Function the derivative of its forward and whether its backward returned it."""
+    if mf is None:
+        return []
+    if hasattr(mf, "forms"):  # a CustomCheck
+        out = []
+        for f in mf.forms:
+            out.append((f.latex, f.text))
+            verdict = (f"{mf.function}.backward returned exactly that (all {f.compared} "
+                       "elements)" if f.ok else
+                       f"{mf.function}.backward DISAGREES at {f.mismatched} of {f.compared} "
+                       f"elements (largest difference {f.max_error:.3g})")
+            out.append(("", verdict))
+        if mf.backward_source:
+            out.append(("", mf.backward_source))
+        return out
+    # "L = loss" and generated names' definitions come before the first equation
+    head = []
+    for text, tex in report.chain:
+        if text.startswith("∂L/∂"):
+            break
+        head.append((tex, text))
+    verdict = (f"= the engine's grad at all {mf.compared} elements" if mf.ok else
+               f"DISAGREES with the engine's grad at {mf.mismatched} of {mf.compared} "
+               f"elements (largest difference {mf.max_error:.3g})")
+    return [*head, *((tex, text) for text, tex in mf.chain), (mf.latex, mf.text),
+            ("", verdict)]
+
+
+def first_bad(items, ok) -> int:
+    """The index the view opens on: the first item that fails, else the first."""
+    return next((i for i, item in enumerate(items) if not ok(item)), 0)
+
+
+def group_ok(group) -> bool:
+    return all(e.ok for e in group[1])
+
+
+def first_equations(reports) -> list[tuple[str, str]]:
+    """The equations ``show_reports`` shows first (the first failing call's first failing
+    target), for a worker to render them ahead (``math_view.prerender``)."""
+    if not reports:
+        return []
+    report = reports[first_bad(reports, lambda r: r.ok)]
+    groups = report_groups(report)
+    if not groups:
+        return []
+    return equations(report, groups[first_bad(groups, group_ok)][2])
+
+
 class SymbolicView(SymbolicPanel):
     def __init__(self, parent=None, theme: Theme = LIGHT):
         super().__init__(parent, theme)
@@ -202,8 +261,8 @@ class SymbolicView(SymbolicPanel):
                                       Qt.ItemDataRole.ToolTipRole)
         self.call_box.blockSignals(False)
         self.call_box.setEnabled(bool(self.reports))
-        first_bad = next((i for i, r in enumerate(self.reports) if not r.ok), 0)
-        self.call_box.setCurrentIndex(first_bad if self.reports else -1)
+        self.call_box.setCurrentIndex(first_bad(self.reports, lambda r: r.ok)
+                                      if self.reports else -1)
         self._fill_targets()
 
     # ---- selection ---------------------------------------------------------------------------
@@ -212,40 +271,10 @@ class SymbolicView(SymbolicPanel):
         return self.reports[i] if 0 <= i < len(self.reports) else None
 
     def _groups(self, report) -> list[tuple[str, tuple, object]]:
-        """(label, elements, matrix form) per target, then per custom Function."""
-        out = [(t.name, t.elements, t.matrix_form) for t in report.targets]
-        out += [(f"{CUSTOM_PREFIX}{c.function}.backward", c.elements, c)
-                for c in report.custom]
-        return out
+        return report_groups(report)
 
     def _equations(self, report, mf) -> list[tuple[str, str]]:
-        """(latex, plain) lines: the chain from L down to the target, or for a custom
-        Function the derivative of its forward and whether its backward returned it."""
-        if mf is None:
-            return []
-        if hasattr(mf, "forms"):  # a CustomCheck
-            out = []
-            for f in mf.forms:
-                out.append((f.latex, f.text))
-                verdict = (f"{mf.function}.backward returned exactly that (all {f.compared} "
-                           "elements)" if f.ok else
-                           f"{mf.function}.backward DISAGREES at {f.mismatched} of {f.compared} "
-                           f"elements (largest difference {f.max_error:.3g})")
-                out.append(("", verdict))
-            if mf.backward_source:
-                out.append(("", mf.backward_source))
-            return out
-        # "L = loss" and generated names' definitions come before the first equation
-        head = []
-        for text, tex in report.chain:
-            if text.startswith("∂L/∂"):
-                break
-            head.append((tex, text))
-        verdict = (f"= the engine's grad at all {mf.compared} elements" if mf.ok else
-                   f"DISAGREES with the engine's grad at {mf.mismatched} of {mf.compared} "
-                   f"elements (largest difference {mf.max_error:.3g})")
-        return [*head, *((tex, text) for text, tex in mf.chain), (mf.latex, mf.text),
-                ("", verdict)]
+        return equations(report, mf)
 
     def _fill_targets(self, *_args) -> None:
         report = self.current_report()
@@ -257,8 +286,7 @@ class SymbolicView(SymbolicPanel):
             self.target_box.addItem(f"{OK_MARK if ok else BAD_MARK} {label}", label)
         self.target_box.blockSignals(False)
         self.target_box.setEnabled(bool(groups))
-        first_bad = next((i for i, g in enumerate(groups) if not all(e.ok for e in g[1])), 0)
-        self.target_box.setCurrentIndex(first_bad if groups else -1)
+        self.target_box.setCurrentIndex(first_bad(groups, group_ok) if groups else -1)
         self._fill_table()
         notes = list(report.notes) if report is not None else []
         if report is not None and report.error:
@@ -305,8 +333,7 @@ class SymbolicView(SymbolicPanel):
                 self.table.setItem(r, c, item)
         self.set_equations(self._equations(report, mf) if report is not None else [])
         if elements:
-            first_bad = next((k for k, e in enumerate(elements) if not e.ok), 0)
-            self.table.selectRow(first_bad)
+            self.table.selectRow(first_bad(elements, lambda e: e.ok))
             self._show_selected_formula()
         else:
             self.formula.clear()

@@ -173,3 +173,31 @@ def test_a_call_that_was_not_re_run_is_named_in_the_badge(app, qtbot):
     view.show_reports([dataclasses.replace(report, independent=IndependentCheck(
         "unavailable", "the script was not re-run: time limit"))])
     assert "1 call not re-run" in view.badge.text() and "all agree" not in view.badge.text()
+
+
+def test_the_equations_the_panel_opens_on_are_laid_out_off_the_gui_thread(app, qtbot,
+                                                                          monkeypatch):
+    # ziamath takes 10-40 ms a formula: the check's worker lays out the ones shown first
+    import threading
+
+    import ziamath
+
+    from desktop.ui import math_view
+
+    window, controller = app
+    math_view.latex_svg.cache_clear()
+    on_gui: dict[str, set] = {}
+    real = ziamath.Latex
+
+    def latex(tex, *args, **kwargs):
+        on_gui.setdefault(tex, set()).add(threading.current_thread() is threading.main_thread())
+        return real(tex, *args, **kwargs)
+
+    monkeypatch.setattr(ziamath, "Latex", latex)
+    with qtbot.waitSignal(controller.symbolic_finished, timeout=60000):
+        run_source(qtbot, window, controller, MLP)
+    shown = [tex for tex, _plain in window.symbolic.equations if tex]
+    assert len(shown) >= 4
+    assert all(on_gui.get(tex) == {False} for tex in shown), on_gui
+    labels = [window.symbolic.chain_layout.itemAt(k).widget() for k in range(len(shown))]
+    assert all(label.rendered for label in labels)  # drawn as math from the worker's layout

@@ -203,3 +203,23 @@ def test_runs_of_one_point_each_relabel_one_point(qtbot):
     panel.set_theme(DARK)  # a new theme redraws even the same points
     assert panel.loss.plot().backgroundBrush().color().name() == DARK.base.lower()
     assert list(panel.loss_curve.getData()[1]) == [-2.5]
+
+
+def test_a_formula_is_laid_out_in_its_colour_from_any_thread(qtbot):
+    import threading
+
+    import ziamath
+
+    from desktop.ui.math_view import latex_svg, prerender
+
+    before = ziamath.config.math.color
+    tex = r"\frac{\partial L}{\partial v} = 3 v"
+    worker = threading.Thread(target=prerender, args=([(tex, "#123456", 16.0)],))
+    worker.start()
+    worker.join(30)
+    assert latex_svg.cache_info().currsize >= 1
+    hits = latex_svg.cache_info().hits
+    svg = latex_svg(tex, "#123456", 16.0)  # the worker's layout, from the cache
+    assert latex_svg.cache_info().hits == hits + 1
+    assert b"#123456" in svg and ziamath.config.math.color == before
+    assert render_latex(tex, "#123456", 16.0) is not None
