@@ -6,6 +6,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np
 import pytest
+from global_state import leaks, snapshot
 
 try:
     from hypothesis import settings
@@ -14,6 +15,19 @@ try:
     settings.load_profile("stepgrad")
 except ImportError:  # pragma: no cover
     pass
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_global_state():
+    """A test gives back the process-wide state it changed (``global_state.STATE``: grad mode,
+    default dtype, print options, observers, hooks, the collector...), else the tests after it
+    see it and pass or fail by their order. A leak is restored and fails the test that left it,
+    naming the state. (Set up first, torn down last: after the test's own fixtures undid their
+    changes.)"""
+    before = snapshot()
+    yield
+    leaked = leaks(before)
+    assert not leaked, "the test left global state changed (restored now):\n" + "\n".join(leaked)
 
 
 @pytest.fixture(autouse=True)

@@ -17,16 +17,30 @@ def spin():
         pass
 
 
+def idle():
+    while True:  # interruptible between sleeps, without using a core
+        time.sleep(0.01)
+
+
+def _threads_started_since(before, wait=2.0):
+    """The threads started since ``before`` (a set of threads) still alive after up to ``wait``
+    seconds. By identity, not by count: a thread of an earlier test that ends meanwhile must
+    neither fail the check nor stand in for one of ours still running."""
+    deadline = time.monotonic() + wait
+    while True:
+        alive = [t.name for t in threading.enumerate() if t not in before]
+        if not alive or time.monotonic() >= deadline:
+            return alive
+        time.sleep(0.01)
+
+
 def test_run_limited_returns_on_time_and_stops_the_work():
-    before = threading.active_count()
+    before = set(threading.enumerate())
     t0 = time.monotonic()
     out = run_limited(spin, 0.2)
     assert out.timed_out and not out.cancelled and out.value is None
     assert time.monotonic() - t0 < 1.0
-    deadline = time.monotonic() + 2.0
-    while threading.active_count() > before and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert threading.active_count() == before  # the helper thread was interrupted
+    assert _threads_started_since(before) == []  # the helper thread was interrupted
 
 
 def test_run_limited_passes_values_and_errors():
@@ -74,11 +88,14 @@ def _big_call(record):
 
 def test_check_over_its_time_limit_reports_finite_differences(monkeypatch, record):
     # A derivation that never ends, so the limit is hit on any machine (a merely large
-    # expression finished in 0.35 s on a fast CI runner).
-    monkeypatch.setattr(sys.modules["symbolic.checker"], "gradient", lambda expr, syms: spin())
+    # expression finished in 0.35 s on a fast CI runner). The finite differences run first, on
+    # the same budget: they take ~50 ms, and a second leaves them room on a loaded machine
+    # (with 0.3 s they lost the race when a CPU-hungry test ran just before). The derivation
+    # sleeps rather than spins, not to burn a shared core for that second.
+    monkeypatch.setattr(sys.modules["symbolic.checker"], "gradient", lambda expr, syms: idle())
     call = _big_call(record)
     t0 = time.monotonic()
-    report = check(call, Options(time_limit=0.3))
+    report = check(call, Options(time_limit=1.0))
     assert time.monotonic() - t0 < 10
     assert report.timed_out
     assert any("time limit" in n for n in report.notes)
@@ -156,17 +173,20 @@ def test_a_form_too_large_to_simplify_is_shown_as_derived_with_a_note(record):
 def test_cancel_while_the_check_runs(monkeypatch, record):
     # the GUI's Cancel: the check is deriving (forever, here) on a worker; it returns promptly
     # with what finite differences could check, and the derivation thread is stopped
-    monkeypatch.setattr(sys.modules["symbolic.checker"], "gradient", lambda expr, syms: spin())
-    call = _big_call(record)
-    before = threading.active_count()
     token = CancelToken()
-    threading.Timer(0.3, token.cancel).start()
+
+    def derive_until_cancelled(expr, syms):
+        # Cancel is pressed from another thread once the derivation runs (the finite
+        # differences, done before it, are then all there whatever the machine's speed)
+        threading.Timer(0.05, token.cancel).start()
+        spin()
+
+    monkeypatch.setattr(sys.modules["symbolic.checker"], "gradient", derive_until_cancelled)
+    call = _big_call(record)
+    before = set(threading.enumerate())
     t0 = time.monotonic()
     report = check(call, Options(time_limit=60), cancel=token)
     assert time.monotonic() - t0 < 5
     assert report.cancelled and not report.timed_out and "cancelled" in report.notes
     assert all(e.symbolic is None and e.finite is not None and e.ok for e in report.elements)
-    deadline = time.monotonic() + 2.0
-    while threading.active_count() > before and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert threading.active_count() <= before
+    assert _threads_started_since(before) == []  # the derivation thread was stopped
