@@ -59,6 +59,7 @@ def test_leaf_nodes_lesson_backward_can_be_entered_node_by_node():
         states.append(state)
         session.step_into()
     session.stop()
+    session.wait(timeout=20)  # the run ends, and detaches its observers, before the test does
     ops = [s.backward.op for s in states if s.kind == "backward"]
     assert ops[0] == "MeanBackward0"
     assert "AccumulateGrad" in ops
