@@ -38,6 +38,7 @@ from engine.observe import Observer, attach, detach  # noqa: F401  (the run's ro
 MAX_NODES = 10_000  # snapshot cap (the view draws big graphs as collapsed groups)
 MAX_RECORDS = 30_000  # records kept; the oldest third goes when exceeded
 MAX_EVENTS = 5000  # accumulations / hook calls kept for the debugger and inspector
+POINT_TRIES = 3  # backward calls without a (w, b) point before the trail stops being looked for
 
 
 class NodeRecord(weakref.ref):
@@ -75,6 +76,7 @@ class Recorder(Observer):
         # (w, b) of the script at each backward() call, when it has one-element w and b: the
         # path a training loop took, drawn on the loss landscape
         self.point_trail: list[tuple[float, float]] = []
+        self._point_misses = 0
         self.dropped = 0  # records evicted (a long run); for the snapshot's note
         self._backward_seq = 0  # seq when the last backward began
         self._last_roots: tuple = ()
@@ -94,7 +96,6 @@ class Recorder(Observer):
 
     # --- observer callbacks (hot path: keep them lean) ---
     def on_node(self, node, inputs, output, where):
-        out = output[0] if isinstance(output, tuple) else output
         try:
             rec = NodeRecord(node, self._dead)
         except TypeError:  # a node type without weakref support: not shown with details
@@ -102,21 +103,22 @@ class Recorder(Observer):
         rec.key = key = id(node)
         ttype, consts = self.ttype, ()
         for t in inputs:  # a loop, not a generator: this runs once per op of the script
-            # grad_fn first: an op's result is never a constant, and the attribute is cheaper
-            if isinstance(t, ttype) and t.grad_fn is None and not t.requires_grad:
+            # `_rg` is false exactly for a tensor without grad_fn that doesn't require grad
+            if isinstance(t, ttype) and not t._rg:
                 consts += (t,)
         rec.consts = consts
-        data = getattr(out, "_data", None)  # the engine's numpy array: no copy on the hot path
-        if data is not None:
-            rec.shape = data.shape
-            rec.out = data if data.size <= 10_000 else None
-        else:
+        out = output[0] if output.__class__ is tuple else output
+        try:
+            data = out._data  # the engine's numpy array: no copy on the hot path
+        except AttributeError:
             rec.shape = tuple(getattr(out, "shape", ()))
             rec.out = None
+        else:
+            rec.shape = data.shape
+            rec.out = data if data.size <= 10_000 else None
         rec.line = where[1] if where is not None and where[0] == self.filename else None
         rec.modules = self.modules
-        self.seq += 1
-        rec.seq = self.seq
+        rec.seq = self.seq = self.seq + 1
         rec.grad_in = rec.grads_out = None
         records = self.records
         records[key] = rec
@@ -149,10 +151,14 @@ class Recorder(Observer):
             data = to_numpy(root) if data is None else data
             if data is not None and data.size == 1:  # the loss curve plots scalar roots only
                 self.backward_values.append(float(data.item()))
-        if len(self.point_trail) < MAX_EVENTS:
+        if len(self.point_trail) < MAX_EVENTS and self._point_misses < POINT_TRIES:
             point = self._script_point()
             if point is not None:
                 self.point_trail.append(point)
+            elif not self.point_trail:
+                # a script whose first backward calls had no one-element w and b has no trail:
+                # looking for one walks the stack at every step of a long training loop
+                self._point_misses += 1
 
     def _script_point(self) -> tuple[float, float] | None:
         frame = sys._getframe(2)

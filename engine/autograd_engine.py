@@ -316,9 +316,10 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
         warn_once("create_graph_cycle", _CREATE_GRAPH_CYCLE, stacklevel=3)
 
     obs = observe.current
+    on_step = on_free = None
     if obs is not None:
         obs.on_backward_begin(roots, seeds, retain_graph, create_graph, inputs)
-    raw = obs is not None and getattr(obs, "raw_grads", False)  # else each grad is wrapped
+        on_step, on_free = observe.backward_sinks(obs)
     m = T if create_graph else NP
 
     # where to capture grads for `inputs`: {node: [(input index, output_nr)]}
@@ -365,7 +366,7 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
     acc_type, new_step = AccumulateGrad, tuple.__new__
     outer_tasks = _tasks.stack
     _tasks.stack = (*outer_tasks, task)
-    want_step = steps or obs is not None
+    want_step = steps or on_step is not None
     try:
         # a node that became ready while the queue was empty is the next one popped anyway:
         # it is held in `nxt` instead (a chain of ops then never touches the heap)
@@ -410,8 +411,8 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
                         if not retain_graph:
                             node._saved = FREED
                             node._out = None
-                            if obs is not None:
-                                obs.on_free(node)
+                            if on_free is not None:
+                                on_free(node)
                     else:
                         grads_out = node.op.vjp(m, buf, None, saved, node._attrs, need)
                     if not fast and False in need:  # a VJP may compute more than asked
@@ -440,12 +441,8 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
             else:
                 step = _run_node(node, buf, m, create_graph, retain_graph, capture, results,
                                  needed, buffers, deps, ready, grad_only, tick, capture_only)
-            if obs is not None:
-                if raw:
-                    obs.on_backward_step(node, step[1], step[2])
-                else:
-                    obs.on_backward_step(node, tuple(_obs(g) for g in step[1]),
-                                         tuple(_obs(g) for g in step[2]))
+            if on_step is not None:
+                on_step(node, step[1], step[2])
             if create_graph:
                 _mode.enabled = prev_mode
             if steps:
@@ -479,10 +476,6 @@ def _buffer_add(buffers, fn, nr, g):
         b = buffers.setdefault(fn, {})
         prev = b.get(nr)
         b[nr] = g if prev is None else prev + g
-
-
-def _obs(g):
-    return None if g is None else _as_tensor(g)
 
 
 def _run_node(node, buf, m, create_graph, retain_graph, capture, results, needed, buffers, deps,

@@ -74,7 +74,7 @@ def record_outputs(op, x, outs, attrs, save_input=False):
         o._out_nr = i
     obs = observe.current
     if obs is not None:
-        obs.on_node(node, (x,), outs, observe.user_location())
+        obs.on_node(node, (x,), outs, observe.user_location(3))  # 1: here, 2: an engine op
     return node
 
 
@@ -138,7 +138,7 @@ def record(op, out, inputs, attrs=None):
         _pack_saved(node)
     obs = observe.current
     if obs is not None:
-        obs.on_node(node, inputs, out, observe.user_location())
+        obs.on_node(node, inputs, out, observe.user_location(3))  # 1: here, 2: an engine op
     return out
 
 
@@ -167,7 +167,8 @@ def _record_scalar(op, out, a, b, attrs):
         _pack_saved(node)
     obs = observe.current
     if obs is not None:
-        obs.on_node(node, (a, b), out, observe.user_location())
+        # 1: here, 2: _binary, 3: the engine op that called it
+        obs.on_node(node, (a, b), out, observe.user_location(4))
     return out
 
 

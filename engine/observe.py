@@ -282,12 +282,68 @@ def routed(*observers):
             _install()
 
 
-def user_location():
-    """(filename, lineno) of the innermost frame outside the engine package, or None."""
-    frame = _getframe(1)
+def backward_sinks(obs) -> tuple:
+    """``(step, free)`` for a backward pass on the calling thread, ``obs`` being ``current``:
+    ``step(node, grads_in, grads_out)`` takes the grads as the engine holds them (observers
+    without ``raw_grads`` get Tensors through it), ``free(node)``; None where no observer
+    takes the event. Resolved once per pass: per node, a training loop's backward then costs
+    one call into the observer that wants the event, and none for the others."""
+    if obs is _hub:
+        ident = get_ident()
+        steps = obs._steps.get(ident, obs._steps_all)
+        frees = obs._frees.get(ident, obs._frees_all)
+    else:
+        steps = _bound((obs,), "on_backward_step", True)
+        frees = _bound((obs,), "on_free", False)
+    if not steps:
+        step = None
+    elif len(steps) == 1 and steps[0][1]:
+        step = steps[0][0]
+    else:
+        def step(node, grads_in, grads_out):
+            wrapped = None
+            for f, raw in steps:
+                if raw:
+                    f(node, grads_in, grads_out)
+                else:
+                    if wrapped is None:
+                        wrapped = (tuple(map(_as_tensor, grads_in)),
+                                   tuple(map(_as_tensor, grads_out)))
+                    f(node, *wrapped)
+    if not frees:
+        free = None
+    elif len(frees) == 1:
+        free = frees[0]
+    else:
+        def free(node):
+            for f in frees:
+                f(node)
+    return step, free
+
+
+def user_location(depth: int = 1):
+    """(filename, lineno) of the innermost frame outside the engine package, or None, looking
+    outward from the frame ``depth`` levels above this call (1: the caller; a caller passes more
+    when the frames in between are the engine's by construction). CPython 3.11 builds a frame
+    object for each frame a walk visits, which made this walk most of an observed op's cost."""
+    try:
+        frame = _getframe(depth)
+    except ValueError:  # a shallower stack than the caller assumed
+        frame = None
     while frame is not None:
-        filename = frame.f_code.co_filename
+        code = frame.f_code
+        filename = code.co_filename
         if not filename.startswith(_ENGINE_DIR):
-            return filename, frame.f_lineno
+            # f_lineno decodes the code's line table from its start on every read
+            key = (code, frame.f_lasti)
+            where = _WHERE.get(key)
+            if where is None:
+                if len(_WHERE) > 50_000:  # a long session's scripts: start over
+                    _WHERE.clear()
+                where = _WHERE[key] = (filename, frame.f_lineno)
+            return where
         frame = frame.f_back
     return None
+
+
+_WHERE: dict = {}  # (code, f_lasti) -> (filename, lineno) for user_location
