@@ -218,22 +218,58 @@ def main() -> int:
     # ---- the app's Run against a bare exec ------------------------------------------------
     from engine.script_namespace import new_namespace
 
-    bare = []
-    for _ in range(3):
+    import contextlib
+    import io
+
+    def bare_exec() -> float:
         ns = new_namespace()
         code = compile(TRAIN, "<bench>", "exec")
-        import contextlib
-        import io
         t0 = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()):
             exec(code, ns)
-        bare.append((time.perf_counter() - t0) * 1000)
+        return (time.perf_counter() - t0) * 1000
+
+    def run_idle(text: str) -> float:
+        """Run -> drawn as a user sees it: the GUI thread waits in Qt's event loop (no polling,
+        no heartbeat), so it takes the GIL only for what the app itself does."""
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        window.editor.setPlainText(text)
+        app.processEvents()
+        loop, seen = QEventLoop(), {}
+
+        def check():
+            if "done" in seen and (not gv.laying_out or "drawn" in seen):
+                loop.quit()
+
+        def finished(_r):
+            seen["done"] = 1
+            QTimer.singleShot(0, check)
+
+        def drawn():
+            seen["drawn"] = 1
+            check()
+
+        window.controller.run_finished.connect(finished)
+        gv.layout_done.connect(drawn)
+        t0 = time.perf_counter()
+        window.act_run.trigger()
+        loop.exec()
+        gv.view.viewport().repaint()
+        t1 = time.perf_counter()
+        window.controller.run_finished.disconnect(finished)
+        gv.layout_done.disconnect(drawn)
+        return (t1 - t0) * 1000
+
     CPU.clear()
-    app_runs, in_worker = [], []
-    for _ in range(3):
-        app_runs.append(run_once(TRAIN)[0])
+    heart.timer.stop()
+    bare, app_runs, in_worker = [], [], []
+    for _ in range(5):  # interleaved: both see the same load
+        bare.append(bare_exec())
+        app_runs.append(run_idle(TRAIN))
         # the script's own thread: exec under the app's recorders, then the graph snapshot
         in_worker.append(window.controller.state.result.seconds * 1000)
+    heart.timer.start()
     ratio = min(app_runs) / min(bare)
     print(f"{'500-iteration training loop: app Run':<44} {min(app_runs):7.1f} ms, bare exec "
           f"{min(bare):.1f} ms: {ratio:.2f}x (target <= 1.3x) {'ok' if ratio <= 1.3 else 'OVER'}")
