@@ -665,7 +665,7 @@ def _accumulate_into(v, g, create_graph, may_steal=False):
             v._grad._data += g
             v._grad._vc[0] += 1
     obs = observe.current
-    if obs is not None:
+    if obs is not None and obs.takes_accumulate:
         obs.on_accumulate(v, g if getattr(obs, "raw_grads", False) else _as_tensor(g), v._grad)
 
 

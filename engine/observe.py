@@ -45,6 +45,9 @@ class Observer:
     """
 
     raw_grads = False
+    # False lets the engine skip on_accumulate altogether (the hub's, when nobody takes it: a
+    # training loop accumulates into every parameter at every step)
+    takes_accumulate = True
 
     def on_node(self, node, inputs, output, where):
         """A graph node was created. ``inputs``: tensors and Python scalars passed to the op;
@@ -109,6 +112,8 @@ class _Hub(Observer):
         self._nodes, self._nodes_all = plan["on_node"]
         self._steps, self._steps_all = plan["on_backward_step"]
         self._frees, self._frees_all = plan["on_free"]
+        accs, accs_all = plan["on_accumulate"]
+        self.takes_accumulate = bool(accs_all) or any(accs.values())
 
     def targets(self) -> tuple:
         return self.routes.get(threading.get_ident(), self.everywhere)
@@ -288,6 +293,8 @@ def backward_sinks(obs) -> tuple:
     without ``raw_grads`` get Tensors through it), ``free(node)``; None where no observer
     takes the event. Resolved once per pass: per node, a training loop's backward then costs
     one call into the observer that wants the event, and none for the others."""
+    if obs is None:
+        return None, None
     if obs is _hub:
         ident = get_ident()
         steps = obs._steps.get(ident, obs._steps_all)

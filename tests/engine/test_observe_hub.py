@@ -127,3 +127,72 @@ def test_detach_one_observer_keeps_the_others():
     observe.detach(b)  # idempotent
     assert observe.current is None
     assert log == [("b", "node", "MulBackward0")]
+
+
+class Steps(observe.Observer):
+    """Takes backward steps and frees; ``raw`` chooses the grads' form."""
+
+    def __init__(self, log, raw):
+        self.log, self.raw_grads = log, raw
+
+    def on_backward_step(self, node, grads_in, grads_out):
+        self.log.append((self.raw_grads, node.name(), tuple(type(g).__name__ for g in grads_in)))
+
+    def on_free(self, node):
+        self.log.append(("free", node.name()))
+
+
+def test_a_backward_pass_sends_steps_and_frees_to_each_observer_in_its_grad_form():
+    log = []
+    with observe.attached(Steps(log, raw=True), Steps(log, raw=False)):
+        mul().backward()
+    # per node: the raw observer gets numpy grads, the other Tensors, in attach order
+    assert log[:2] == [(True, "SumBackward0", ("ndarray",)), (False, "SumBackward0", ("Tensor",))]
+    assert (True, "MulBackward0", ("ndarray",)) in log and (False, "MulBackward0", ("Tensor",)) in log
+    assert log.count(("free", "MulBackward0")) == 2  # mul saved a tensor; each observer hears it
+    assert observe.backward_sinks(observe.current) == (None, None)  # nothing is attached now
+
+
+def test_a_lone_raw_observer_is_called_directly_and_nobody_means_no_sink():
+    log = []
+    lone = Steps(log, raw=True)
+    with observe.attached(lone):
+        step, free = observe.backward_sinks(observe.current)
+        assert step == lone.on_backward_step and free == lone.on_free
+    with observe.attached(Log("a", [])):  # takes nodes, not steps or frees
+        assert observe.backward_sinks(observe.current) == (None, None)
+
+
+class Acc(observe.Observer):
+    def __init__(self, log):
+        self.log = log
+
+    def on_accumulate(self, tensor, grad, total):
+        self.log.append(total.tolist())
+
+
+def test_accumulations_are_skipped_only_while_no_observer_anywhere_takes_them():
+    log = []
+    with observe.attached(Log("a", [])):
+        assert observe.current.takes_accumulate is False
+        mul().backward()
+    done = threading.Event()
+
+    def other_thread():
+        with observe.attached(Acc(log)):
+            done.wait(5)
+
+    t = threading.Thread(target=other_thread)
+    t.start()
+    try:
+        while observe.current is None or not observe.current.takes_accumulate:
+            threading.Event().wait(0.01)
+        with observe.attached(Log("a", [])):
+            mul().backward()  # this thread's accumulation goes to this thread's route only
+        assert log == []
+    finally:
+        done.set()
+        t.join()
+    with observe.attached(Acc(log)):
+        mul().backward()
+    assert log == [[2.0, 2.0]]
