@@ -103,19 +103,18 @@ class Recorder(Observer):
         rec.key = key = id(node)
         ttype, consts = self.ttype, ()
         for t in inputs:  # a loop, not a generator: this runs once per op of the script
-            # `_rg` is false exactly for a tensor without grad_fn that doesn't require grad
-            if isinstance(t, ttype) and not t._rg:
+            # an op's result requires grad, so this is a tensor without grad_fn as well
+            if isinstance(t, ttype) and not t.requires_grad:
                 consts += (t,)
         rec.consts = consts
         out = output[0] if output.__class__ is tuple else output
-        try:
-            data = out._data  # the engine's numpy array: no copy on the hot path
-        except AttributeError:
-            rec.shape = tuple(getattr(out, "shape", ()))
-            rec.out = None
-        else:
+        data = getattr(out, "_data", None)  # the engine's numpy array: no copy on the hot path
+        if data is not None:
             rec.shape = data.shape
             rec.out = data if data.size <= 10_000 else None
+        else:
+            rec.shape = tuple(getattr(out, "shape", ()))
+            rec.out = None
         rec.line = where[1] if where is not None and where[0] == self.filename else None
         rec.modules = self.modules
         rec.seq = self.seq = self.seq + 1
