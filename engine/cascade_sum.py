@@ -84,14 +84,16 @@ def full_sum(x):
     nvec = n // lanes
     k = nvec // _ILP
     if k < 16:  # one level, no chunk: the 4 accumulators add their vectors in order
-        parts = np.add.reduce(flat[:k * _ILP * lanes].reshape(k, _ILP, lanes), axis=0) if k \
+        m, end = k * _ILP * lanes, nvec * lanes
+        parts = np.add.reduce(flat[:m].reshape(k, _ILP, lanes), axis=0) if k \
             else np.zeros((_ILP, lanes), x.dtype)
-        first = parts[0]
-        for i in range(k * _ILP, nvec):
-            first = first + flat[i * lanes:(i + 1) * lanes]
-        vec = ((first + parts[1]) + parts[2]) + parts[3]
+        # ((first + the up to 3 vectors left) + parts[1]) + parts[2]) + parts[3] is one
+        # reduction down these rows (an outer axis is reduced row after row, in order)
+        rows = np.concatenate((parts[:1], flat[m:end].reshape(-1, lanes), parts[1:])) \
+            if end > m else parts
+        vec = np.add.reduce(rows, axis=0)
     else:
         vec = _row_sum(flat[:nvec * lanes].reshape(nvec, lanes))
     # the leftover elements, then the lanes, added in order to a zero
     rest = flat[nvec * lanes:]
-    return np.cumsum(np.concatenate((rest, vec)) if rest.size else vec)[-1:].reshape(())
+    return np.add.accumulate(np.concatenate((rest, vec)) if rest.size else vec)[-1:].reshape(())
