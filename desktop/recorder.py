@@ -66,7 +66,7 @@ class Recorder(Observer):
         self.filename = filename
         self.ttype = ttype or tensor_type()
         self.records: dict[int, NodeRecord] = {}
-        self._dead = self._forget  # one bound method for every record's callback
+        self._dead = _forgetter(self)  # one callback for every record
         self.seq = 0  # counts nodes created; see mark()/created_since()
         self.backward_values: list[float] = []
         self.accumulations: list[tuple[int, object]] = []  # (leaf id, total grad)
@@ -238,6 +238,20 @@ class RunRecorder(Recorder):
     on_accumulate = Observer.on_accumulate
     on_hook = Observer.on_hook
     on_retain_grad = Observer.on_retain_grad
+
+
+def _forgetter(recorder):
+    """The records' weakref callback. It holds the recorder weakly: a bound method would make
+    recorder -> record -> callback -> recorder a cycle, and a finished run's whole graph would
+    wait for the GUI thread's collector instead of going when its last reference does."""
+    ref = weakref.ref(recorder)
+
+    def dead(rec):
+        me = ref()
+        if me is not None:
+            me._forget(rec)
+
+    return dead
 
 
 def _size(shape) -> int:

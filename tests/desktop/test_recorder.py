@@ -319,3 +319,29 @@ def test_a_runs_recorder_takes_no_accumulation_hook_or_retain_events():
     assert rec.backward_calls == 1 and len(result.backward_values) == 1
     t = {i.name: i for i in result.tensors}
     np.testing.assert_allclose(nodes_by_label(result.graph)["w"].grad, t["w"].grad)
+
+
+def test_a_finished_recorder_and_its_graph_go_without_the_cyclic_collector():
+    import gc
+    import weakref as _weakref
+
+    import engine
+    from desktop.recorder import RunRecorder, attach, detach
+
+    gc.disable()
+    try:
+        rec = RunRecorder()
+        attach(rec)
+        try:
+            x = engine.ones(3, requires_grad=True)
+            loss = (x * 2).sum()
+            loss.backward()
+        finally:
+            detach(rec)
+        assert len(rec.records) == 2
+        node = _weakref.ref(loss.grad_fn)
+        gone = _weakref.ref(rec)
+        del rec, loss
+        assert gone() is None and node() is None  # reference counting alone freed both
+    finally:
+        gc.enable()
