@@ -137,7 +137,8 @@ class Recorder(Observer):
                 self.modules = stack[:k]
                 return
 
-    def _forget(self, rec):
+    def forget(self, rec):
+        """Drop ``rec``, the record of a node that died (its weakref callback)."""
         if self.records.get(rec.key) is rec:
             self.records.pop(rec.key, None)
 
@@ -249,7 +250,7 @@ def _forgetter(recorder):
     def dead(rec):
         me = ref()
         if me is not None:
-            me._forget(rec)
+            me.forget(rec)
 
     return dead
 
