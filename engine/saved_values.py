@@ -135,6 +135,7 @@ SAVED: dict[str, dict] = {
     "SubBackward0": _ALPHA,
     "MulBackward0": {"self": _input(0, _needs(1)), "other": _input(1, _needs(0))},
     "DivBackward0": {"self": _input(0, _needs(1)), "other": _OTHER},
+    "DivBackward1": {"other": _attr(lambda a: a)},
     "PowBackward0": {"self": _SELF, "exponent": _attr(lambda a: a)},
     "PowBackward1": {"self": _SELF, "exponent": _OTHER, **_RESULT},
     "ExpBackward0": _RESULT,

@@ -28,6 +28,13 @@ def _recorded(key, g, x, *params):
     return t
 
 
+def _div_scalar(g, c):
+    """``g / c`` as a backward formula divides by a number: DivBackward1."""
+    op = OPS["div_scalar"]
+    out, attrs = op.fwd(g._data, c)
+    return _result(op, out, (g,), attrs)
+
+
 def _index_scatter(g, shape, idx):
     op = OPS["index_scatter"]
     out, attrs = op.fwd(g._data, shape, idx)
@@ -163,7 +170,7 @@ class T:
     sum_to = staticmethod(_sum_to)
     expand = staticmethod(lambda g, shape: g.expand(shape) if g._data.shape != tuple(shape)
                           else g)
-    expand_div = staticmethod(lambda g, n, shape: T.expand(g / n, shape))
+    expand_div = staticmethod(lambda g, n, shape: _div_scalar(T.expand(g, shape), n))
     t2 = staticmethod(lambda g: g.t())
     minus_exp_times = staticmethod(lambda g, x, k: g - x.exp() * k)
     reshape = staticmethod(lambda g, shape: g if g._data.shape == tuple(shape)

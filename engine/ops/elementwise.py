@@ -118,6 +118,16 @@ register("mul", "MulBackward0", np.multiply, _mul_vjp, save_inputs=True, doc="a 
          kind="binary", sym=lambda ns, x, y: x * y)
 register("div", "DivBackward0", np.true_divide, _div_vjp, save_inputs=True, doc="a / b",
          kind="binary", sym=lambda ns, x, y: x / y)
+def div_scalar_fwd(x, c):
+    """``x / c`` for a Python number ``c`` in ``x``'s dtype: ATen's div by a Scalar, which
+    backward formulas call (mean's ``grad.expand(sizes) / numel``)."""
+    out = np.true_divide(x, c)
+    return (out if out.dtype == x.dtype else out.astype(x.dtype)), c
+
+
+register("div_scalar", "DivBackward1", div_scalar_fwd,
+         lambda m, g, out, s, a, need: (g / a,), doc="a / c (c a number)",
+         sym=lambda ns, args, attrs, out_shape: args[0] / ns.scalar(attrs))
 register("reciprocal", "ReciprocalBackward0", np.reciprocal,
          lambda m, g, out, s, a, need: (-g * out * out,), save_out=True, doc="1 / a",
          kind="unary", sym=lambda ns, x: ns.scalar(1) / x)

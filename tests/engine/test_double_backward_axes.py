@@ -1,6 +1,8 @@
-"""With ``create_graph=True`` the backward of sum over dims, squeeze and unsqueeze records the
-nodes PyTorch records: one UnsqueezeBackward0 per summed or squeezed axis, SqueezeBackward1 for
-an unsqueeze (not a ViewBackward0 reshape), so a double backward shows the same graph."""
+"""With ``create_graph=True`` the backward of sum and mean over dims, squeeze and unsqueeze
+records the nodes PyTorch records: one UnsqueezeBackward0 per summed or squeezed axis,
+SqueezeBackward1 for an unsqueeze (not a ViewBackward0 reshape), mean's division by the count
+after the expand (DivBackward1, a division by a number), so a double backward shows the same
+graph."""
 
 from __future__ import annotations
 
@@ -30,6 +32,9 @@ CASES = {
     "unsqueeze(-1)": lambda x, z: z.unsqueeze(-1),
     "unsqueeze(1)": lambda x, z: z.unsqueeze(1),
     "view": lambda x, z: z.view(6),
+    "mean(2)": lambda x, z: x.mean(2),
+    "mean((0, 2))": lambda x, z: x.mean((0, 2)),
+    "mean()": lambda x, z: x.mean(),
 }
 
 
@@ -42,6 +47,14 @@ def _run(m, name):
     (gx,) = m.autograd.grad(y, inp, g, create_graph=True)
     (gg,) = m.autograd.grad((gx * gx).sum(), g)
     return _chain(gx), tuple(gx.shape), gg.detach().numpy().tolist()
+
+
+def test_mean_backward_divides_by_a_number_after_expanding():
+    x = engine.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    g = engine.ones((), requires_grad=True)
+    (gx,) = engine.autograd.grad(x.mean(), x, g * 1.0, create_graph=True)
+    assert _chain(gx)[:2] == ["DivBackward1", "ExpandBackward0"]
+    assert gx.grad_fn._saved_other == 4 and gx.tolist() == [[0.25, 0.25], [0.25, 0.25]]
 
 
 def test_unsqueeze_backward_squeezes():

@@ -244,6 +244,7 @@ CASES = {
     "rsqrt": lambda: (pos(3).rsqrt() * t(3, seed=1)).sum(),
     "hardtanh": lambda: (F.hardtanh(t(6), -0.5, 0.8) * t(6, seed=1)).sum(),
     "threshold_backward": None,  # only built by create_graph backward: see below
+    "div_scalar": None,  # mean's create_graph backward: see below
     "elu_backward": None,
     "leaky_relu_backward": None,
     "hardtanh_backward": None,
@@ -362,6 +363,18 @@ def test_index_scatter_rule_via_second_derivative(record):
     report = check(second)
     assert report.ok and report.order == 2
     # the engine's backward graph replays to its values too
+    assert not [n for n in report.notes if "replaying" in n]
+
+
+def test_div_scalar_rule_via_second_derivative_of_a_mean(record):
+    with record() as rec:
+        x = t(2, 3)  # mean's incoming grad, 2 * mean, depends on x: its backward is recorded
+        (g,) = torch.autograd.grad((x.mean(1) ** 2).sum(), x, create_graph=True)
+        (g * t(2, 3, seed=1)).sum().backward()
+    _, second = rec.calls
+    assert "div_scalar" in {n.key for n in second.graph.nodes}
+    report = check(second)
+    assert report.ok and report.order == 2
     assert not [n for n in report.notes if "replaying" in n]
 
 
