@@ -133,6 +133,35 @@ c.sum().backward()
 print(s._version, c._version, a.grad.shape)
 """
 
+SNIPPETS["mechanics: tensor, node and post-accumulate hooks"] = """
+a = torch.tensor([1., 2.], requires_grad=True)
+b = a * 3
+b.retain_grad()
+handle = b.register_hook(lambda g: print("tensor hook", g) or g * 2)
+c = b.sin()
+c.grad_fn.register_hook(lambda gi, go: print("node hook", gi, go))
+c.grad_fn.register_prehook(lambda go: print("node prehook", go))
+a.register_post_accumulate_grad_hook(lambda t: print("post accumulate", t.grad))
+c.sum().backward()
+print(b.grad, a.grad)
+print(c.grad_fn.name(), c.grad_fn.next_functions[0][0].name(), c.grad_fn.metadata)
+handle.remove()
+x = torch.tensor(2.0, requires_grad=True)
+y = x ** 2
+z = y * 3
+y.register_hook(lambda g: print("y hook", g))
+z.backward(retain_graph=True)
+z.backward(inputs=[x], retain_graph=True)
+print(x.grad, torch.autograd.grad(z, [y], retain_graph=True))
+unused = torch.tensor(1.0, requires_grad=True)
+try:
+    torch.autograd.grad(z, [unused], retain_graph=True)
+except RuntimeError as e:
+    print(e)
+print(torch.autograd.grad(z, [x, unused], allow_unused=True, retain_graph=True))
+print(torch.autograd.grad(z, [x, unused], allow_unused=True, materialize_grads=True))
+"""
+
 SNIPPETS["torch.autograd.functional"] = """
 F = torch.autograd.functional
 
@@ -448,7 +477,7 @@ def test_snippet_prints_what_torch_prints(name):
     torch = pytest.importorskip("torch")
     want = _run(SNIPPETS[name], torch)
     got = _run(SNIPPETS[name], engine)
-    assert "Error" not in want or name.startswith(("autograd basics", "mechanics", "ctx"))
+    assert "Error" not in want or name.startswith(("autograd basics", "mechanics: grad", "ctx"))
     _assert_same_output(got, want)
 
 
