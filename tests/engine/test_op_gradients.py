@@ -338,6 +338,7 @@ CASES = [
      lambda g, x: _T().hardtanh_grad(g, x, (-1.0, 1.0)), [r(2, 3), away_from_zero(2, 3)]),
     ("elu_backward", "elu_backward", lambda g, x: _T().elu_grad(g, x, 0.7),
      [r(2, 3), away_from_zero(2, 3)]),
+    ("div_scalar", "div_scalar", lambda g: _T().expand_div(g, 6, (2, 3)), [r(1, 3)]),
 ]
 
 
