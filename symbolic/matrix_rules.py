@@ -299,11 +299,18 @@ class NoMatrixForm(Exception):
     """This application of the op has no matrix form (a case its row does not cover)."""
 
 
+def _reciprocal(c):
+    """1/c as a Coef: a count reads as the fraction 1/n."""
+    return mx.Coef((), int(c)) if float(c) == int(c) and c > 0 else mx.const(1.0 / c)
+
+
 RULES = {
     "add": lambda n, i, o, g: [sum_to(g, i[0].shape), sum_to(g, i[1].shape)],
     "sub": lambda n, i, o, g: [sum_to(g, i[0].shape), sum_to(mx.neg(g), i[1].shape)],
     "rsub": lambda n, i, o, g: [mx.neg(g)],
     # alpha (the last of the attrs) scales the second input's grad
+    # a backward formula's division by a number (mean's count): the grad scaled by 1/c
+    "div_scalar": lambda n, i, o, g: [mx.scale(_reciprocal(n.attrs), g)],
     "add_alpha": lambda n, i, o, g: [sum_to(g, i[0].shape),
                                      sum_to(mx.scale(mx.const(n.attrs[-1]), g), i[1].shape)],
     "sub_alpha": lambda n, i, o, g: [sum_to(g, i[0].shape),
@@ -368,6 +375,7 @@ FORWARD = {
     "add": lambda n, i, v: mx.add(i[0], i[1]),
     "sub": lambda n, i, v: mx.sub(i[0], i[1]),
     "add_alpha": lambda n, i, v: mx.add(i[0], mx.scale(mx.const(n.attrs[-1]), i[1])),
+    "div_scalar": lambda n, i, v: mx.scale(_reciprocal(n.attrs), i[0]),
     "sub_alpha": lambda n, i, v: mx.sub(i[0], mx.scale(mx.const(n.attrs[-1]), i[1])),
     "mul": lambda n, i, v: mx.hadamard(i[0], i[1]),
     "div": lambda n, i, v: mx.divide(i[0], i[1]),
