@@ -38,6 +38,8 @@ def _cascade(rows):
     # level 1 holds the chunks since the last multiple of ``step``, level 2 the groups of
     # ``step`` chunks since the last multiple of step**2, level 3 every group of those
     groups = full // step
+    if not groups:  # levels 2 and 3 are zeros, and adding zero twice is adding it once
+        return (tail + _seq(chunks, chunks)) + 0.0
     level1 = _seq(chunks[groups * step:], chunks)
     sums1 = np.add.reduce(chunks[:groups * step].reshape(groups, step, *chunks.shape[1:]),
                           axis=1)
@@ -52,10 +54,10 @@ def _row_sum(items):
     """ATen's ``row_sum``: ``items`` (size, *lanes) -> (*lanes)."""
     k = items.shape[0] // _ILP
     parts = _cascade(items[:k * _ILP].reshape(k, _ILP, *items.shape[1:]))
-    first = parts[0]
-    for extra in items[k * _ILP:]:
-        first = first + extra
-    return ((first + parts[1]) + parts[2]) + parts[3]
+    # (((first + each row left) + parts[1]) + parts[2]) + parts[3], as one reduction down rows
+    extra = items[k * _ILP:]
+    return np.add.reduce(np.concatenate((parts[:1], extra, parts[1:])) if len(extra) else parts,
+                         axis=0)
 
 
 _LANES = {np.dtype(np.float32): 8, np.dtype(np.float64): 4}  # one 32-byte vector
