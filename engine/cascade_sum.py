@@ -94,6 +94,16 @@ def full_sum(x):
         rows = np.concatenate((parts[:1], flat[m:end].reshape(-1, lanes), parts[1:])) \
             if end > m else parts
         vec = np.add.reduce(rows, axis=0)
+    elif k < 256:  # _row_sum for fewer than 16 chunks of 16 rows, written out (the common case)
+        full = k >> 4
+        rows = flat[:k * _ILP * lanes].reshape(k, _ILP, lanes)
+        chunks = np.add.reduce(rows[:full * 16].reshape(full, 16, _ILP, lanes), axis=1)
+        level1 = chunks[0] if full == 1 else np.add.reduce(chunks, axis=0)
+        tail = np.add.reduce(rows[full * 16:], axis=0) if k > full * 16 else 0.0
+        parts = (tail + level1) + 0.0  # levels 2 and 3 are zeros: adding zero twice is once
+        extra = flat[k * _ILP * lanes:nvec * lanes]
+        vec = np.add.reduce(np.concatenate((parts[:1], extra.reshape(-1, lanes), parts[1:]))
+                            if extra.size else parts, axis=0)
     else:
         vec = _row_sum(flat[:nvec * lanes].reshape(nvec, lanes))
     # the leftover elements, then the lanes, added in order to a zero
