@@ -95,7 +95,10 @@ _names = [-1, ()]  # sys.modules' size when the own modules' names were listed, 
 def _modules():
     mods = sys.modules
     if len(mods) != _names[0]:
-        _names[:] = [len(mods), tuple(k for k in mods if k.partition(".")[0] in _OWN)]
+        # list() copies the keys without running Python code, so a thread importing meanwhile
+        # (the app's start-up warm-up) cannot change the dict under the loop
+        names = list(mods)
+        _names[:] = [len(names), tuple(k for k in names if k.partition(".")[0] in _OWN)]
     return {k: mods.get(k) for k in _names[1]}
 
 

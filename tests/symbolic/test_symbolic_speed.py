@@ -3,12 +3,15 @@ sympy import: the seed's y = wx + b model (X 10x2) in about a second, and `stepg
 its re-runs of the script) of a tanh MLP 4-32-32-1 on a batch of 16 and of a relu MLP 784-64-10
 on a batch of 8 within 5 s each, every element compared with a matrix form and nothing left
 unchecked. The machine is shared, so the assertions are on CPU seconds (what the check itself
-costs), the best of up to three runs; wall time is what the bench reports."""
+costs), the best of up to three runs; wall time is what the bench reports. The budgets are the
+development machine's; a slower one scales them by how much slower it imports sympy and
+differentiates a small expression (``machine_pace``)."""
 
 import importlib.util
 from pathlib import Path
 
 import pytest
+from machine_pace import SYMPY_DIFF, pace
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_symbolic.py"
 
@@ -31,7 +34,8 @@ def test_seed_linear_model_is_checked_in_about_a_second_from_a_cold_start():
             break
     m = min(runs, key=lambda r: r["cpu"])
     assert m["ok"] and m["derived"] and m["complete"] and m["elements"] == 3
-    assert m["cpu"] < 1.35, runs
+    if m["cpu"] >= 1.35:
+        assert m["cpu"] < 1.35 * pace(SYMPY_DIFF), runs
 
 
 @pytest.mark.parametrize("prefix", ["MLP 4-32-32-1 tanh", "MLP 784-64-10 relu"])
@@ -46,7 +50,8 @@ def test_stepgrad_check_of_a_learners_mlp_takes_under_five_seconds(prefix):
             break
     cpu, wall, status = min(runs)
     assert status == 0, runs  # every element compared, all agree, the re-run agrees too
-    assert cpu < 5.0, runs
+    if cpu >= 5.0:
+        assert cpu < 5.0 * pace(SYMPY_DIFF), runs
 
 
 def test_stepgrad_check_of_the_seed_model_stays_near_a_second():
@@ -63,5 +68,6 @@ def test_stepgrad_check_of_the_seed_model_stays_near_a_second():
     assert status == 0, runs
     # the target is 1 s; the check reads 0.9-1.1 s of CPU on the shared 2-vCPU machine (imports
     # are 0.65 s of it: engine 0.22, sympy 0.28, engine.nn 0.06), so the test guards against a
-    # regression, with a margin for CI's slower machine
-    assert cpu < 1.35, runs
+    # regression, with a margin
+    if cpu >= 1.35:
+        assert cpu < 1.35 * pace(SYMPY_DIFF), runs

@@ -2,7 +2,9 @@
 the first event-loop tick (STEPGRAD_QUIT_AFTER_START=1), and is interactive within 1.5 s.
 
 The targets are CPU seconds of the app's process: what start-up costs, whatever else the
-machine is busy with (wall time on a loaded machine measures the other processes)."""
+machine is busy with (wall time on a loaded machine measures the other processes), on the
+development machine; a slower one scales them by how much slower it starts a bare Qt window
+(``machine_pace``)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+from machine_pace import QT_WINDOW, pace
 
 ROOT = Path(__file__).resolve().parents[3]
 TARGET_SECONDS = 1.5
@@ -50,9 +54,10 @@ def _start(tmp_path) -> dict:
 def test_app_starts_with_its_controller_within_the_target(tmp_path):
     # best of three: the first start pays for a cold disk cache, and CI machines are shared
     reports = [_start(tmp_path) for _ in range(3)]
-    best = min(r["cpu"] for r in reports)
+    best, slower = min(r["cpu"] for r in reports), pace(QT_WINDOW)
     print(f"\nstepgrad start-up (imports, window, controller, debugger, first tick): "
-          f"best {best:.3f} CPU s, wall {[round(r['seconds'], 3) for r in reports]}")
+          f"best {best:.3f} CPU s, wall {[round(r['seconds'], 3) for r in reports]}, "
+          f"machine pace {slower:.2f}")
     r = reports[0]
     assert r["rc"] == 0
     assert r["controller"] == "Controller"  # main() wires every window
@@ -61,7 +66,7 @@ def test_app_starts_with_its_controller_within_the_target(tmp_path):
     # sympy (and the check built on it), pyqtgraph, ziamath load on first use; the symbolic
     # package itself is light (its time limits serve the watches)
     assert r["heavy"] == []
-    assert best < TARGET_SECONDS
+    assert best < TARGET_SECONDS * slower
 
 
 def test_the_stepgrad_command_with_a_file_is_up_within_the_target(tmp_path):
@@ -83,6 +88,7 @@ def test_the_stepgrad_command_with_a_file_is_up_within_the_target(tmp_path):
         times.append(time.perf_counter() - t0)
         cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         assert proc.returncode == 0, proc.stderr
+    slower = pace(QT_WINDOW)
     print(f"\n`stepgrad FILE.py` to first event-loop tick and exit: best {min(cpus):.3f} CPU s, "
-          f"wall {[round(t, 3) for t in times]}")
-    assert min(cpus) < TARGET_SECONDS
+          f"wall {[round(t, 3) for t in times]}, machine pace {slower:.2f}")
+    assert min(cpus) < TARGET_SECONDS * slower
