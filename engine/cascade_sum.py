@@ -39,7 +39,7 @@ def _cascade(rows):
     # ``step`` chunks since the last multiple of step**2, level 3 every group of those
     groups = full // step
     if not groups:  # levels 2 and 3 are zeros, and adding zero twice is adding it once
-        return (tail + _seq(chunks, chunks)) + 0.0
+        return (tail + (chunks[0] if full == 1 else np.add.reduce(chunks, axis=0))) + 0.0
     level1 = _seq(chunks[groups * step:], chunks)
     sums1 = np.add.reduce(chunks[:groups * step].reshape(groups, step, *chunks.shape[1:]),
                           axis=1)
@@ -53,9 +53,13 @@ def _cascade(rows):
 def _row_sum(items):
     """ATen's ``row_sum``: ``items`` (size, *lanes) -> (*lanes)."""
     k = items.shape[0] // _ILP
-    parts = _cascade(items[:k * _ILP].reshape(k, _ILP, *items.shape[1:]))
-    # (((first + each row left) + parts[1]) + parts[2]) + parts[3], as one reduction down rows
-    extra = items[k * _ILP:]
+    return _combine(_cascade(items[:k * _ILP].reshape(k, _ILP, *items.shape[1:])),
+                    items[k * _ILP:])
+
+
+def _combine(parts, extra):
+    """(((parts[0] + each row of ``extra``) + parts[1]) + parts[2]) + parts[3], as one reduction
+    down these rows (an outer axis is reduced row after row, in order)."""
     return np.add.reduce(np.concatenate((parts[:1], extra, parts[1:])) if len(extra) else parts,
                          axis=0)
 
@@ -86,24 +90,10 @@ def full_sum(x):
     nvec = n // lanes
     k = nvec // _ILP
     if k < 16:  # one level, no chunk: the 4 accumulators add their vectors in order
-        m, end = k * _ILP * lanes, nvec * lanes
+        m = k * _ILP * lanes
         parts = np.add.reduce(flat[:m].reshape(k, _ILP, lanes), axis=0) if k \
             else np.zeros((_ILP, lanes), x.dtype)
-        # ((first + the up to 3 vectors left) + parts[1]) + parts[2]) + parts[3] is one
-        # reduction down these rows (an outer axis is reduced row after row, in order)
-        rows = np.concatenate((parts[:1], flat[m:end].reshape(-1, lanes), parts[1:])) \
-            if end > m else parts
-        vec = np.add.reduce(rows, axis=0)
-    elif k < 256:  # _row_sum for fewer than 16 chunks of 16 rows, written out (the common case)
-        full = k >> 4
-        rows = flat[:k * _ILP * lanes].reshape(k, _ILP, lanes)
-        chunks = np.add.reduce(rows[:full * 16].reshape(full, 16, _ILP, lanes), axis=1)
-        level1 = chunks[0] if full == 1 else np.add.reduce(chunks, axis=0)
-        tail = np.add.reduce(rows[full * 16:], axis=0) if k > full * 16 else 0.0
-        parts = (tail + level1) + 0.0  # levels 2 and 3 are zeros: adding zero twice is once
-        extra = flat[k * _ILP * lanes:nvec * lanes]
-        vec = np.add.reduce(np.concatenate((parts[:1], extra.reshape(-1, lanes), parts[1:]))
-                            if extra.size else parts, axis=0)
+        vec = _combine(parts, flat[m:nvec * lanes].reshape(-1, lanes))
     else:
         vec = _row_sum(flat[:nvec * lanes].reshape(nvec, lanes))
     # the leftover elements, then the lanes, added in order to a zero

@@ -123,14 +123,10 @@ class _Hub(Observer):
             f(node, inputs, output, where)
 
     def on_backward_step(self, node, grads_in, grads_out):
-        wrapped = None
-        for f, raw in self._steps.get(get_ident(), self._steps_all):
-            if raw:
-                f(node, grads_in, grads_out)
-            else:
-                if wrapped is None:
-                    wrapped = (tuple(map(_as_tensor, grads_in)), tuple(map(_as_tensor, grads_out)))
-                f(node, *wrapped)
+        # the engine resolves this once per pass (backward_sinks); a direct call resolves it too
+        step = backward_sinks(self)[0]
+        if step is not None:
+            step(node, grads_in, grads_out)
 
     def on_accumulate(self, tensor, grad, total):
         table, everywhere = self.plan["on_accumulate"]
