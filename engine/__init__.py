@@ -87,12 +87,19 @@ from .legacy import (
 )
 
 
+_FROM_FUNCTIONAL = ("threshold", "threshold_", "celu", "selu")  # torch.X is F.X in PyTorch too
+
+
 def __getattr__(name):
     # nn, optim, utils load on first use so `import engine` stays light
     if name in ("nn", "optim", "utils", "backends"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
+    if name in _FROM_FUNCTIONAL:
+        import importlib
+
+        return getattr(importlib.import_module(".nn.functional", __name__), name)
     raise AttributeError(f"module 'engine' has no attribute '{name}'")
 
 

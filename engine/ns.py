@@ -159,6 +159,14 @@ def relu_grad_np(g, y):
     return mask.view(g.dtype)
 
 
+def threshold_grad_np(g, x, threshold=None):
+    """PyTorch's threshold_backward at any threshold: 0 where ``x <= threshold``, else ``g``
+    (None: relu's threshold 0 on its output)."""
+    if threshold is None:
+        return relu_grad_np(g, x)
+    return np.where(x <= threshold, 0.0, g).astype(g.dtype, copy=False)
+
+
 def leaky_grad_np(g, x, slope):
     """leaky_relu's backward: g where x > 0, else g * slope."""
     return np.where(x > 0, g, g * slope if slope else 0.0).astype(g.dtype, copy=False)
@@ -216,6 +224,7 @@ class NP:
     trunc = staticmethod(np.trunc)
     zeros_like = staticmethod(np.zeros_like)
     relu_grad = staticmethod(relu_grad_np)
+    threshold_grad = staticmethod(threshold_grad_np)
     leaky_grad = staticmethod(leaky_grad_np)
     hardtanh_grad = staticmethod(hardtanh_grad_np)
     elu_grad = staticmethod(elu_grad_np)

@@ -166,6 +166,8 @@ SAVED: dict[str, dict] = {
     "MinBackward1": {"self": _SELF, **_RESULT},
     "CumsumBackward0": {"dim": _attr(int)},
     "LeakyReluBackward0": {"self": _SELF, "negative_slope": _attr(float)},
+    "ThresholdBackward0": {"self": _SELF, "threshold": _attr(lambda a: a[0])},
+    "ThresholdBackward1": {"self": _SELF, "threshold": _attr(lambda a: a[0])},
     "GeluBackward0": {"self": _SELF, "approximate": _attr(str)},
     "MmBackward0": _MM,
     "BmmBackward0": {"self": _input(0, _needs(1)), "mat2": _input(1, _needs(0))},

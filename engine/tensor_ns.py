@@ -197,6 +197,7 @@ class T:
     flip = staticmethod(lambda g, dims: g.flip(dims))
     roll = staticmethod(lambda g, shifts, dims: g.roll(shifts, dims))
     relu_grad = staticmethod(lambda g, y: _recorded("threshold_backward", g, y))
+    threshold_grad = staticmethod(lambda g, x, t: _recorded("threshold_backward", g, x, t))
     leaky_grad = staticmethod(lambda g, x, a: _recorded("leaky_relu_backward", g, x, a))
     hardtanh_grad = staticmethod(lambda g, x, a: _recorded("hardtanh_backward", g, x, a))
     elu_grad = staticmethod(lambda g, x, alpha: _recorded("elu_backward", g, x, alpha))

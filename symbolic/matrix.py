@@ -27,7 +27,7 @@ _LAYER = {"addmm": "Z", "log_softmax": "logp", "softmax": "P", "convolution": "Z
           "max_pool2d": "pool", "avg_pool2d": "pool", "adaptive_avg_pool2d": "pool",
           "native_batch_norm": "BN", "native_layer_norm": "LN", "embedding": "E"}
 _ACTIVATION = {"relu", "tanh", "sigmoid", "gelu", "silu", "elu", "leaky_relu", "softplus",
-               "elu_", "leaky_relu_"}
+               "elu_", "leaky_relu_", "threshold", "threshold_"}
 
 
 @dataclass

@@ -363,7 +363,7 @@ RULES = {
 # elementwise engine op row that carries its rule (matrix_table.rule_for derives those)
 FROM_SCALAR = {"leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu", "softplus", "erf",
                "hardtanh", "rpow", "celu", "selu", "mish", "logsigmoid", "hardsigmoid",
-               "hardswish", "clamp_max", "fmod"}
+               "hardswish", "clamp_max", "fmod", "threshold", "threshold_"}
 
 
 # ---- forward expressions of unnamed intermediates ----------------------------------------------

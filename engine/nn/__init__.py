@@ -25,6 +25,7 @@ from .activation_modules_more import (
     ReLU6,
     Softmin,
     Softsign,
+    Threshold,
 )
 from .container import ModuleList, Sequential
 from .conv import Conv1d, Conv2d
@@ -60,6 +61,7 @@ __all__ = [
     "ReLU6",
     "Softmin",
     "Softsign",
+    "Threshold",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
     "AvgPool1d",

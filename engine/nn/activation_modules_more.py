@@ -1,5 +1,5 @@
 """Modules of the activations in ``activation_more``: ``CELU``, ``SELU``, ``ReLU6``,
-``Hardtanh``, ``Hardsigmoid``, ``Hardswish``, ``Mish``, ``LogSigmoid``, ``Softsign``,
+``Hardtanh``, ``Threshold``, ``Hardsigmoid``, ``Hardswish``, ``Mish``, ``LogSigmoid``, ``Softsign``,
 ``Softmin``, with PyTorch's reprs."""
 
 from __future__ import annotations
@@ -50,6 +50,18 @@ class Hardtanh(Module):
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}{_inplace(self.inplace)}"
+
+
+class Threshold(Module):
+    def __init__(self, threshold: float, value: float, inplace: bool = False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return A.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}{_inplace(self.inplace)}"
 
 
 class ReLU6(Hardtanh):

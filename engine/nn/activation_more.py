@@ -1,12 +1,13 @@
 """More activations: ``celu``, ``selu``, ``relu6``, ``hardsigmoid``, ``hardswish``, ``mish``,
-``logsigmoid`` (each one op row with PyTorch's node name: ``CeluBackward0``, ``EluBackward0``,
+``logsigmoid``, ``threshold`` (each one op row with PyTorch's node name: ``CeluBackward0``, ``EluBackward0``,
 ``HardtanhBackward0``, ...), and the compositions ``softsign`` (x / (1 + |x|)) and ``softmin``
 (softmax of -x), recorded as the elementary nodes PyTorch records."""
 
 from __future__ import annotations
 
 from ..elementwise_extra import hardtanh
-from ..tensor import Tensor
+from ..ops import OPS
+from ..tensor import Tensor, _result
 from .activation_functions import activation
 from .softmax import _softmax_dim, softmax
 
@@ -39,6 +40,29 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 
 def logsigmoid(input: Tensor) -> Tensor:
     return activation("logsigmoid", input)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x > threshold ? x : value (integer tensors too, as PyTorch's)."""
+    return _threshold(input, threshold, value, inplace)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return _threshold(input, threshold, value, True)
+
+
+def _threshold(input, limit, value, inplace):
+    if input._data.dtype.kind == "b":
+        raise NotImplementedError('"threshold_cpu" not implemented for \'Bool\'')
+    if inplace:
+        return input._inplace(lambda a: _threshold_row("threshold_", a, limit, value))
+    return _threshold_row("threshold", input, limit, value)
+
+
+def _threshold_row(key, input, limit, value):
+    op = OPS[key]
+    out, attrs = op.fwd(input._data, limit, value)
+    return _result(op, out, (input,), attrs, input._rg)
 
 
 def softsign(input: Tensor) -> Tensor:

@@ -136,6 +136,8 @@ from .activation_more import (  # noqa: E402
     selu,
     softmin,
     softsign,
+    threshold,
+    threshold_,
 )
 from .resample import interpolate, normalize  # noqa: E402
 

@@ -14,9 +14,9 @@ from ..ns import (
     elu_grad_np,
     hardtanh_grad_np,
     leaky_grad_np,
-    relu_grad_np,
     sigmoid_grad_np,
     tanh_grad_np,
+    threshold_grad_np,
 )
 from .elementwise import zero_ties
 from .table import register
@@ -73,13 +73,13 @@ register("sigmoid_backward", "SigmoidBackwardBackward0", _grad_fwd(sigmoid_grad_
 
 # ---- the recorded backward of relu, leaky_relu, hardtanh and elu -------------------------------
 def _threshold_backward_vjp(m, gg, out, s, a, need):
-    g, y = s
-    return (m.where(y > 0, gg, 0.0) if need[0] else None,
-            m.zeros_like(gg) if need[1] else None)  # piecewise constant in the relu output
+    g, y = s  # a: F.threshold's threshold on its input; None: relu's 0 on its output
+    return (m.where(y > (0 if a is None else a), gg, 0.0) if need[0] else None,
+            m.zeros_like(gg) if need[1] else None)  # piecewise constant in y
 
 
-register("threshold_backward", "ThresholdBackwardBackward0", _grad_fwd(relu_grad_np),
-         _threshold_backward_vjp, save_inputs=True, doc="g * (y > 0)")
+register("threshold_backward", "ThresholdBackwardBackward0", _grad_fwd(threshold_grad_np),
+         _threshold_backward_vjp, save_inputs=True, doc="g * (y > threshold), threshold 0 for relu")
 
 
 def _masked_backward_vjp(mask_of):

@@ -86,6 +86,11 @@ def _leaky_relu_fwd(x, negative_slope=0.01):
     return np.where(x > 0, x, x * negative_slope), negative_slope
 
 
+def _threshold_fwd(x, threshold, value):
+    # x <= threshold takes value (nan stays: it compares false), in x's dtype
+    return np.where(x <= threshold, value, x).astype(x.dtype, copy=False), (threshold, value)
+
+
 def _elu_fwd(x, alpha=1.0):
     return np.where(x > 0, x, np.expm1(np.minimum(x, 0)) * alpha), alpha
 
@@ -186,6 +191,13 @@ def _mish_vjp(m, g, out, s, a, need):
 
 register("leaky_relu", "LeakyReluBackward0", _leaky_relu_fwd, _leaky_relu_vjp, save_inputs=True,
          doc="x > 0 ? x : slope * x")
+register("threshold", "ThresholdBackward0", _threshold_fwd,
+         lambda m, g, out, s, a, need: (m.threshold_grad(g, s[0], a[0]),), save_inputs=True,
+         doc="x > threshold ? x : value")
+# in place PyTorch keeps the input as it was (a copy), not the result: value may exceed threshold
+register("threshold_", "ThresholdBackward1", _threshold_fwd,
+         lambda m, g, out, s, a, need: (m.threshold_grad(g, s[0], a[0]),), save_inputs=True,
+         doc="threshold in place")
 register("elu", "EluBackward0", _elu_fwd, _elu_vjp, save_inputs=True,
          doc="x > 0 ? x : alpha * (exp(x) - 1)")
 # in place (inplace=True) PyTorch saves the result instead: out > 0 exactly where x > 0

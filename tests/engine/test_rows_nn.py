@@ -35,6 +35,10 @@ CASES = [
     # grad_rtol: PyTorch's celu backward scales by a float32-rounded 1 / alpha
     Case("celu", functional("celu", 0.6), (X,), kw={"alpha": 0.6}, grad_rtol=1e-6),
     *[_f(name, name) for name in ("selu", "hardsigmoid", "hardswish", "mish", "logsigmoid")],
+    Case("threshold", functional("threshold", 0.5, -2.0), (X,),
+         kw={"threshold": 0.5, "value": -2.0}),
+    Case("threshold_", lambda m, a: m.nn.functional.threshold(a * 1, 0.5, 3.0, inplace=True),
+         (X,), kw={"threshold": 0.5, "value": 3.0}),
 ]
 
 
@@ -49,6 +53,8 @@ class TestActivationRows(RowTests):
                         "a sympy function whose derivative takes PyTorch's branch at 0"),
         **dict.fromkeys(("hardsigmoid", "hardswish"), "a sympy function with its kinks at +-3"),
         "softplus": "a sympy function with the threshold's switch to the identity",
+        **dict.fromkeys(("threshold", "threshold_"),
+                        "a sympy function whose derivative is 0 at the threshold"),
         "erf": "sympy's erf with the engine's float erf as its numpy twin",
         "gelu": "built on that erf (or tanh) with the float32 constants' digits",
         "silu": "written with sp.exp and a tanh-based numpy twin",

@@ -1,7 +1,7 @@
 """tan/asin/acos/asinh/acosh/atanh, trunc/frac/fmod/copysign/lerp/logaddexp and the activations
-celu/selu/relu6/hardsigmoid/hardswish/mish/logsigmoid/softsign/softmin: hand values, finite
-differences (first and second derivatives), and PyTorch's values, dtypes, node names, reprs and
-errors."""
+celu/selu/relu6/hardsigmoid/hardswish/mish/logsigmoid/softsign/softmin/threshold: hand values,
+finite differences (first and second derivatives), and PyTorch's values, dtypes, node names,
+reprs and errors."""
 
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ CASES = [
     ("logsigmoid", lambda m, F, x: F.logsigmoid(x), [r(6, lo=-4, hi=4)], "LogSigmoidBackward0"),
     ("softsign", lambda m, F, x: F.softsign(x), [r(6)], "DivBackward0"),
     ("softmin", lambda m, F, x: F.softmin(x, 1), [r(2, 3)], "SoftmaxBackward0"),
+    ("threshold", lambda m, F, x: F.threshold(x, 0.0, -3.0), [r(6)], "ThresholdBackward0"),
 ]
 IDS = [c[0] for c in CASES]
 
@@ -156,7 +157,8 @@ def test_dtypes_and_errors():
 
 REPRS = ["CELU()", "CELU(0.5, True)", "SELU()", "SELU(True)", "ReLU6()", "ReLU6(True)",
          "Hardsigmoid()", "Hardswish()", "Mish()", "LogSigmoid()", "Softsign()", "Softmin(1)",
-         "Softmin()", "Hardtanh()", "Hardtanh(-2, 2, True)"]
+         "Softmin()", "Hardtanh()", "Hardtanh(-2, 2, True)", "Threshold(0.1, 20)",
+         "Threshold(0.5, -1.5, True)"]
 
 
 @pytest.mark.parametrize("text", REPRS)
@@ -165,7 +167,9 @@ def test_module_reprs_by_hand(text):
                 "SELU(True)": "SELU(inplace=True)", "ReLU6(True)": "ReLU6(inplace=True)",
                 "Softmin(1)": "Softmin(dim=1)", "Softmin()": "Softmin(dim=None)",
                 "Hardtanh()": "Hardtanh(min_val=-1.0, max_val=1.0)",
-                "Hardtanh(-2, 2, True)": "Hardtanh(min_val=-2, max_val=2, inplace=True)"}
+                "Hardtanh(-2, 2, True)": "Hardtanh(min_val=-2, max_val=2, inplace=True)",
+                "Threshold(0.1, 20)": "Threshold(threshold=0.1, value=20)",
+                "Threshold(0.5, -1.5, True)": "Threshold(threshold=0.5, value=-1.5, inplace=True)"}
     assert repr(eval("enn." + text)) == expected.get(text, text)
 
 

@@ -243,6 +243,8 @@ CASES = {
     "atan": lambda: (t(3).atan() * t(3, seed=1)).sum(),
     "rsqrt": lambda: (pos(3).rsqrt() * t(3, seed=1)).sum(),
     "hardtanh": lambda: (F.hardtanh(t(6), -0.5, 0.8) * t(6, seed=1)).sum(),
+    "threshold": lambda: (F.threshold(t(6), 0.3, -1.5) * t(6, seed=1)).sum(),
+    "threshold_": lambda: (F.threshold(t(6) * 1.0, 0.3, 2.5, inplace=True) * t(6, seed=1)).sum(),
     "threshold_backward": None,  # only built by create_graph backward: see below
     "div_scalar": None,  # mean's create_graph backward: see below
     "elu_backward": None,
@@ -379,6 +381,7 @@ def test_div_scalar_rule_via_second_derivative_of_a_mean(record):
 
 
 @pytest.mark.parametrize("key, f", [("threshold_backward", lambda x: x.relu()),
+                                    ("threshold_backward", lambda x: F.threshold(x, 0.3, -1.5)),
                                     ("elu_backward", lambda x: F.elu(x, 0.7)),
                                     ("leaky_relu_backward", lambda x: F.leaky_relu(x, 0.2)),
                                     ("hardtanh_backward", lambda x: F.hardtanh(x, -0.5, 0.8)),
