@@ -21,6 +21,7 @@ Callers should still run the layout off the GUI thread past a few hundred nodes.
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -67,6 +68,12 @@ def layout(snapshot: GraphSnapshot, sizes: dict[int, Size] | None = None,
             positions[i] = (pos[i][0] - x0 + left, pos[i][1] - y0)
         left = max(positions[i][0] + size[i][0] / 2 for i in comp) + COMPONENT_GAP
     return positions
+
+
+def warm() -> bool:
+    """grandalf is imported (the app's start-up warm-up imports it off the GUI thread): a small
+    drawing then takes a millisecond or two."""
+    return "grandalf.layouts" in sys.modules
 
 
 def _edges(snapshot: GraphSnapshot, known: set[int]) -> list[tuple[int, int]]:

@@ -337,16 +337,21 @@ def user_location(depth: int = 1):
         code = frame.f_code
         filename = code.co_filename
         if not filename.startswith(_ENGINE_DIR):
-            # f_lineno decodes the code's line table from its start on every read
-            key = (code, frame.f_lasti)
-            where = _WHERE.get(key)
-            if where is None:
-                if len(_WHERE) > 50_000:  # a long session's scripts: start over
-                    _WHERE.clear()
-                where = _WHERE[key] = (filename, frame.f_lineno)
+            # f_lineno decodes the code's line table from its start on every read. The key is
+            # the code's id, not the code: hashing a code object hashes its whole bytecode and
+            # constants (a script's module code: ~0.4 us per op); the entry holds the code,
+            # so its id is not reused while the entry lives, and is checked by identity
+            key = (id(code), frame.f_lasti)
+            hit = _WHERE.get(key)
+            if hit is not None and hit[0] is code:
+                return hit[1]
+            if len(_WHERE) > 50_000:  # a long session's scripts: start over
+                _WHERE.clear()
+            where = (filename, frame.f_lineno)
+            _WHERE[key] = (code, where)
             return where
         frame = frame.f_back
     return None
 
 
-_WHERE: dict = {}  # (code, f_lasti) -> (filename, lineno) for user_location
+_WHERE: dict = {}  # (id(code), f_lasti) -> (code, (filename, lineno)) for user_location

@@ -60,10 +60,11 @@ class Controller(QObject):
         self.runs = RunFeature(self)
         self.lessons = LessonFeature(self)
 
-        from desktop.layout import layout
+        from desktop.layout import layout, warm
 
-        # grandalf takes 10-200 ms even on small drawings: never on the GUI thread
-        window.graph_view.set_layout_fn(layout, sync_max=0)
+        # grandalf takes 10-200 ms past a dozen boxes (and its import 0.3 s): in a worker,
+        # except a small drawing once it is imported
+        window.graph_view.set_layout_fn(layout, sync_max=0, warm=warm)
         self.scope = install_scope(window, self)  # resets every panel when the program changes
         window.run_requested.connect(self.start_run)
         window.stop_requested.connect(self.stop_run)

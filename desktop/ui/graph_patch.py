@@ -5,7 +5,8 @@ step changes the node that ran, the leaf it accumulated into and the grads on it
 debugger's snapshots share unchanged ``GraphNode``/``GraphEdge`` objects between consecutive
 stops, so identity tells what changed: only those items are replaced, at their old positions.
 A forward line that adds nodes needs a new layout; the unchanged boxes are kept and moved
-(up to the view's ``sync_max`` boxes; else the drawing is laid out again in a worker).
+(the drawings the view lays out on its own thread, ``lays_out_here``; else the drawing is
+laid out again in a worker).
 A big graph is compared as drawn (``GraphView.draw_plan``: groups collapsed, cut to the view's
 limit), so a step inside a collapsed group replaces that group's box at most.
 """
@@ -43,7 +44,7 @@ def patch_graph(view, new_graph: GraphSnapshot, select: int | None = None) -> bo
     old, projection, old_notes = view.drawn, view.projection, view.notes
     new, notes = view.draw_plan(new_graph)
     same = structure(old) == structure(new)
-    if not same and len(new.nodes) > view.sync_max or len(notes) != len(old_notes):
+    if (not same and not view.lays_out_here(len(new.nodes))) or len(notes) != len(old_notes):
         view.projection = projection  # untouched: set_snapshot will draw it all again
         return False
     scene, items = view.scene, view.node_items

@@ -53,6 +53,9 @@ MAX_NODES = 400  # boxes drawn at most (a big graph draws its groups collapsed f
 # above this the layout runs in a worker thread (grandalf: ~10-20 ms at 60 nodes, 0.1-0.5 s at
 # 150-400); below it a worker's round trip would make every small graph flicker
 ASYNC_NODES = 60
+# a drawing this small is laid out here once the layout function is warm (1-2 ms): a worker's
+# start and its hand-back take longer, the GUI thread waiting for the interpreter meanwhile
+WARM_SYNC_NODES = 12
 # below this the smallest label is under MIN_SCREEN_PX on screen: show the output end instead,
 READABLE_SCALE = MIN_SCREEN_PX / SMALLEST_PX
 OUTPUT_END_SCALE = 1.0  # at this scale
@@ -249,6 +252,7 @@ class GraphView(QWidget):
         self.theme = theme
         self.layout_fn: LayoutFn = layout_fn or layered_layout
         self.sync_max = ASYNC_NODES
+        self.warm: Callable[[], bool] | None = None  # see set_layout_fn
         self.snapshot = GraphSnapshot()
         self.groups = GroupState()
         self.projection = Projection(self.snapshot, {}, {}, ())
@@ -303,12 +307,21 @@ class GraphView(QWidget):
         self._apply_scene_colors()
 
     # ---- public API --------------------------------------------------------------------------
-    def set_layout_fn(self, layout_fn: LayoutFn | None, sync_max: int = ASYNC_NODES) -> None:
+    def set_layout_fn(self, layout_fn: LayoutFn | None, sync_max: int = ASYNC_NODES,
+                      warm: Callable[[], bool] | None = None) -> None:
         """``sync_max``: drawings of at most this many boxes are laid out on the GUI thread
-        (0: always in a worker, as the app does with grandalf)."""
+        (0: always in a worker, as the app does with grandalf). ``warm()``: true once the
+        layout function has nothing slow left to do on its first call (its imports are in);
+        from then on drawings of up to WARM_SYNC_NODES boxes are laid out here too."""
         self.layout_fn = layout_fn or layered_layout
         self.sync_max = sync_max
+        self.warm = warm
         self.set_snapshot(self.snapshot)
+
+    def lays_out_here(self, boxes: int) -> bool:
+        """Whether a drawing of ``boxes`` boxes is laid out on the GUI thread."""
+        return boxes <= self.sync_max or (boxes <= WARM_SYNC_NODES and self.warm is not None
+                                          and self.warm())
 
     def set_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -316,8 +329,8 @@ class GraphView(QWidget):
         self.set_snapshot(self.snapshot, keep_view=True)
 
     def set_snapshot(self, snapshot: GraphSnapshot, keep_view: bool = False) -> None:
-        """Show ``snapshot``. Up to ASYNC_NODES boxes the layout runs right here; above that it
-        runs in a worker thread and the boxes appear when it is done (``layout_done``). A big
+        """Show ``snapshot``. A drawing ``lays_out_here`` is laid out right here; a bigger one
+        in a worker thread, and the boxes appear when it is done (``layout_done``). A big
         graph is drawn with its groups collapsed (``desktop.graph_groups``)."""
         selected = self.selected_id()
         self.snapshot = snapshot
@@ -326,7 +339,8 @@ class GraphView(QWidget):
         drawn, notes = self.draw_plan(snapshot)
         self.drawn = drawn
         self._show_notes(notes)
-        if not snapshot.nodes or len(drawn.nodes) <= self.sync_max:
+        here = self.lays_out_here(len(drawn.nodes))
+        if not snapshot.nodes or here:
             self._clear_scene()
         if not snapshot.nodes:
             self._show_message("No graph yet: run a script (F5) that builds one.")
@@ -335,7 +349,7 @@ class GraphView(QWidget):
         items = {n.id: self.make_item(n, n.id in drawn.highlight) for n in drawn.nodes}
         sizes = {i: (it.rect.width(), it.rect.height()) for i, it in items.items()}
         pending = (items, selected, keep_view, notes, drawn)
-        if len(drawn.nodes) <= self.sync_max:
+        if here:
             self._place(self._token, self._run_layout(drawn, sizes), pending)
             return
         # the old drawing stays until the new one is laid out: no blank flash per step

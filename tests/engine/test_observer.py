@@ -116,3 +116,27 @@ def test_user_location_is_the_innermost_frame_outside_the_engine():
     assert outer[1] == sys._getframe().f_lineno - 1
     inner = call(callback)  # here -> call -> callback -> call -> this frame: same depth
     assert inner[1] == callback.__code__.co_firstlineno + 1
+
+
+def test_user_location_tells_apart_codes_with_the_same_instructions():
+    """Two scripts whose op sits at the same instruction offset on different lines; and a
+    cached line is only ever used for the code object it was read from."""
+    ns1, ns2 = {}, {}
+    exec(compile("def f(here):\n    return here()\n", "<one>", "exec"), ns1)
+    exec(compile("def f(here):\n\n\n    return here()\n", "<two>", "exec"), ns2)
+    here = observe.user_location
+    assert ns1["f"](here) == ("<one>", 2)
+    assert ns2["f"](here) == ("<two>", 4)
+    assert ns1["f"](here) == ("<one>", 2)  # cached answers stay per code
+    assert ns2["f"](here) == ("<two>", 4)
+
+
+def test_user_location_ignores_a_cached_line_of_another_code_object():
+    ns = {}
+    exec(compile("def f(here):\n    return here()\n", "<three>", "exec"), ns)
+    f, here = ns["f"], observe.user_location
+    assert f(here) == ("<three>", 2)
+    stale = compile("pass", "<dead>", "exec")  # as if a dead code's id had been reused
+    for key in [k for k in observe._WHERE if k[0] == id(f.__code__)]:
+        observe._WHERE[key] = (stale, ("<dead>", 99))
+    assert f(here) == ("<three>", 2)
