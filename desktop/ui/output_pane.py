@@ -35,6 +35,19 @@ def _last_lines(text: str, n: int) -> str:
     return "\n".join(text.rsplit("\n", n)[1:])
 
 
+def _merged(pieces) -> list[tuple[str, str]]:
+    """(stream, text) pieces, consecutive ones of one stream joined, empty ones dropped."""
+    out: list[tuple[str, str]] = []
+    for stream, text in pieces:
+        if not text:
+            continue
+        if out and out[-1][0] == stream:
+            out[-1] = (stream, out[-1][1] + text)
+        else:
+            out.append((stream, text))
+    return out
+
+
 class OutputPane(QWidget):
     jump_to_line = Signal(int)
 
@@ -97,6 +110,20 @@ class OutputPane(QWidget):
             if not pieces:
                 self._runs.pop(0)
         self._insert(text, stream)
+
+    def show_chunks(self, chunks) -> None:
+        """Show exactly ``chunks`` (``OutputChunk``s: a finished run's output), no error. When
+        the pane shows them already, as streamed while the script ran, nothing is cleared and
+        inserted again (nor repainted)."""
+        wanted = _merged((c.stream, c.text) for c in chunks)
+        shown = [] if self.text.document().isEmpty() else \
+            _merged((stream, "".join(pieces)) for stream, pieces in self._runs)
+        if wanted == shown and self._kept <= MAX_LINES:  # else Qt dropped the oldest lines
+            self.show_error(None)
+            return
+        self.clear()
+        for stream, text in wanted:
+            self.append(text, stream)
 
     def _insert(self, text: str, stream: str) -> None:
         fmt = QTextCharFormat()

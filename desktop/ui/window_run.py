@@ -48,9 +48,8 @@ class RunDisplay:
     def show_result(self, result: RunResult) -> None:
         """Push a finished (or failed, or stopped) run into every panel."""
         self.set_running(False)
-        self.output.clear()
-        for chunk in result.extras.get("output_chunks") or (OutputChunk(result.output),):
-            self.output.append(chunk.text, chunk.stream)
+        # usually streamed already while it ran: then the pane is left as it is
+        self.output.show_chunks(result.extras.get("output_chunks") or (OutputChunk(result.output),))
         self.output.script_name = os.path.basename(self.path) if self.path else "untitled.py"
         err = result.error
         stopped = is_user_stop(result)  # the user's Stop: said calmly, not as an error
