@@ -15,6 +15,7 @@ from seed_programs import run_program
 import engine
 from engine.random import DEFAULT_SEED
 from desktop.ui.graph_items import GroupItem
+from desktop.watch_eval import EVALUATING
 
 
 @pytest.fixture
@@ -80,12 +81,18 @@ def test_watch_expressions_use_the_last_runs_namespace(app, qtbot):
     window.inspector.add_watch("undefined_name")
     run_source(qtbot, window, controller, SEED)
     dw = _engine_seed_grads()[0]
-    values = window.inspector.watch_values()
+
+    def settled():  # a watch slower than the inspector waits for (a loaded machine) comes later
+        qtbot.waitUntil(lambda: EVALUATING not in window.inspector.watch_values().values(),
+                        timeout=10_000)
+        return window.inspector.watch_values()
+
+    values = settled()
     assert values["w.grad.sum()"] == f"tensor({dw.sum():.4f})"
     assert values["undefined_name"].startswith("NameError")
     # a watch never builds graph: it is evaluated under no_grad
     window.inspector.add_watch("(w * 2).requires_grad")
-    assert window.inspector.watch_values()["(w * 2).requires_grad"] == "False"
+    assert settled()["(w * 2).requires_grad"] == "False"
 
 
 def test_error_marks_the_line_and_the_traceback_jumps(app, qtbot):
