@@ -13,9 +13,9 @@ from PySide6.QtGui import QTextCursor
 from seed_programs import run_program
 
 import engine
-from engine.random import DEFAULT_SEED
 from desktop.ui.graph_items import GroupItem
 from desktop.watch_eval import EVALUATING
+from engine.random import DEFAULT_SEED
 
 
 @pytest.fixture
