@@ -4,10 +4,16 @@ ATen sums floating tensors with its "cascade sum" (``SumKernel.cpp``): the eleme
 32-byte vectors (8 float32 or 4 float64 lanes), go into 4 interleaved accumulators; every 16
 (or more, for long rows) of those rows form a chunk summed in order, chunk sums are summed in
 groups of 16 on a second level, and so on up to 4 levels; the levels, the accumulators, the
-elements left over and finally the lanes are added in a fixed order. numpy's pairwise sum rounds
-differently, so a loss printed in full (``loss.item()``) differed in its last digits. Here the
-same order is replayed with a few numpy reductions (reducing a non-innermost axis adds the rows
-in order). Up to 32768 elements only: above that PyTorch splits the sum between its threads."""
+elements left over and finally the lanes are added in a fixed order, starting from zero (so a
+zero sum is +0.0 even when every element is -0.0). numpy's pairwise sum rounds differently, so a
+loss printed in full (``loss.item()``) differed in its last digits. Here the same order is
+replayed with a few numpy calls (reducing a non-innermost axis adds the rows in order); a numpy
+reduction costs several times a binary add, so the short sequences are plain adds. Up to 32768
+elements only: above that PyTorch splits the sum between its threads.
+
+The sign of a zero only ever decides the sign of a zero result (x + ±0 is x for any other x, and
+x + -x is +0), so where ATen adds a zero accumulator or starts a sum from zero this replay may
+skip it: the final sum, which ATen starts from +0.0, restores the sign."""
 
 from __future__ import annotations
 
@@ -15,53 +21,38 @@ import numpy as np
 
 _GRAIN = 32768  # at::internal::GRAIN_SIZE: longer sums are split between threads
 _ILP = 4  # accumulators per row
-_LEVELS = 4
+_STEP = 16  # rows per chunk, chunks per group (ATen's 2**4 for every size up to the grain)
+
+_add = np.add
+_reduce = np.add.reduce
+_accumulate = np.add.accumulate
 
 
-def _seq(rows, like):
-    """Rows summed in order along axis 0 (zeros of ``like``'s shape for none)."""
+def _seq(rows):
+    """Rows summed in order along axis 0 (a row of zeros for none)."""
     if rows.shape[0] == 0:
-        return np.zeros(like.shape[1:], like.dtype)
-    return np.add.reduce(rows, axis=0)
+        return np.zeros(rows.shape[1:], rows.dtype)
+    return _reduce(rows, axis=0)
 
 
-def _cascade(rows):
-    """ATen's ``multi_row_sum``: ``rows`` (size, 4, *lanes) -> (4, *lanes)."""
-    size = rows.shape[0]
-    power = max(4, (size - 1).bit_length() // _LEVELS if size > 2 else 0)
-    step = 1 << power
-    full = size // step
-    tail = _seq(rows[full * step:], rows)
-    if not full:
-        return tail
-    chunks = np.add.reduce(rows[:full * step].reshape(full, step, *rows.shape[1:]), axis=1)
-    # level 1 holds the chunks since the last multiple of ``step``, level 2 the groups of
-    # ``step`` chunks since the last multiple of step**2, level 3 every group of those
-    groups = full // step
-    if not groups:  # levels 2 and 3 are zeros, and adding zero twice is adding it once
-        return (tail + (chunks[0] if full == 1 else np.add.reduce(chunks, axis=0))) + 0.0
-    level1 = _seq(chunks[groups * step:], chunks)
-    sums1 = np.add.reduce(chunks[:groups * step].reshape(groups, step, *chunks.shape[1:]),
-                          axis=1)
-    tops = groups // step
-    level2 = _seq(sums1[tops * step:], sums1)
-    sums2 = np.add.reduce(sums1[:tops * step].reshape(tops, step, *sums1.shape[1:]), axis=1)
-    level3 = _seq(sums2, sums2)
-    return ((tail + level1) + level2) + level3
-
-
-def _row_sum(items):
-    """ATen's ``row_sum``: ``items`` (size, *lanes) -> (*lanes)."""
-    k = items.shape[0] // _ILP
-    return _combine(_cascade(items[:k * _ILP].reshape(k, _ILP, *items.shape[1:])),
-                    items[k * _ILP:])
-
-
-def _combine(parts, extra):
-    """(((parts[0] + each row of ``extra``) + parts[1]) + parts[2]) + parts[3], as one reduction
-    down these rows (an outer axis is reduced row after row, in order)."""
-    return np.add.reduce(np.concatenate((parts[:1], extra, parts[1:])) if len(extra) else parts,
-                         axis=0)
+def _chunked(rows):
+    """ATen's ``multi_row_sum`` of ``rows`` (size, width) with 16 <= size: chunk sums, their
+    level sums and the rows after the last chunk, as (width,)."""
+    size, width = rows.shape
+    full = size // _STEP
+    chunks = _reduce(rows[:full * _STEP].reshape(full, _STEP, width), axis=1)
+    groups = full // _STEP
+    if groups:  # levels 2 and 3 in use (the tail is added to level 1 first)
+        level1 = _seq(chunks[groups * _STEP:])
+        sums1 = _reduce(chunks[:groups * _STEP].reshape(groups, _STEP, width), axis=1)
+        tops = groups // _STEP
+        level2 = _seq(sums1[tops * _STEP:])
+        level3 = _seq(_reduce(sums1[:tops * _STEP].reshape(tops, _STEP, width), axis=1))
+        return ((_seq(rows[full * _STEP:]) + level1) + level2) + level3
+    level1 = chunks[0] if full == 1 else _reduce(chunks, axis=0)
+    if size % _STEP:
+        return _add(level1, _reduce(rows[full * _STEP:], axis=0))
+    return level1
 
 
 _LANES = {np.dtype(np.float32): 8, np.dtype(np.float64): 4}  # one 32-byte vector
@@ -80,22 +71,35 @@ def full_sum(x):
         flat = x.T.reshape(-1)  # memory order: TensorIterator walks the strides
     else:
         return None
-    if n < lanes:  # 4 scalar accumulators: the 5th to 7th elements join the first
+    if n < lanes:  # no whole vector: 4 scalar accumulators, the 5th to 7th elements join the 1st
         acc = flat[:_ILP].tolist() + [0.0] * (_ILP - min(n, _ILP))
         t = x.dtype.type
         first = t(acc[0])
         for v in flat[_ILP:]:
             first = first + v
-        return np.asarray(((first + t(acc[1])) + t(acc[2])) + t(acc[3]), x.dtype)
+        return np.asarray((((first + t(acc[1])) + t(acc[2])) + t(acc[3])) + t(0), x.dtype)
     nvec = n // lanes
-    k = nvec // _ILP
-    if k < 16:  # one level, no chunk: the 4 accumulators add their vectors in order
-        m = k * _ILP * lanes
-        parts = np.add.reduce(flat[:m].reshape(k, _ILP, lanes), axis=0) if k \
-            else np.zeros((_ILP, lanes), x.dtype)
-        vec = _combine(parts, flat[m:nvec * lanes].reshape(-1, lanes))
+    k = nvec // _ILP  # rows of 4 vectors, one per accumulator
+    width = _ILP * lanes
+    m = k * width
+    if k >= _STEP:
+        parts = _chunked(flat[:m].reshape(k, width))
+    elif k > 1:
+        parts = _reduce(flat[:m].reshape(k, width), axis=0)
+    elif k:
+        parts = flat[:m]
+    else:  # the accumulators hold zeros: adding them changes no sum but a zero's sign
+        parts = None
+    # the vectors after the last whole row join accumulator 0, then accumulators 1 to 3 follow
+    if parts is None:
+        vec, first = flat[:lanes], lanes
     else:
-        vec = _row_sum(flat[:nvec * lanes].reshape(nvec, lanes))
-    # the leftover elements, then the lanes, added in order to a zero
-    rest = flat[nvec * lanes:]
-    return np.add.accumulate(np.concatenate((rest, vec)) if rest.size else vec)[-1:].reshape(())
+        vec, first = parts[:lanes], m
+    for i in range(first, nvec * lanes, lanes):
+        vec = vec + flat[i:i + lanes]
+    if parts is not None:
+        vec = ((vec + parts[lanes:2 * lanes]) + parts[2 * lanes:3 * lanes]) + parts[3 * lanes:]
+    # the elements left over, then the lanes, added in order (to a zero: see the module's doc)
+    done = nvec * lanes
+    s = _accumulate(np.concatenate((flat[done:], vec)) if done < n else vec)[-1:].reshape(())
+    return s if s else np.zeros((), x.dtype)

@@ -32,6 +32,7 @@ from .dispatch import (  # noqa: F401  (re-exported: the families import them fr
 )
 from .grad_mode import mode as _mode
 from .ns import erf_np, relu_np
+from .ns import scalar_power as _scalar_power
 from .ops import OPS
 from .tensor_data import (  # noqa: F401  (re-exported, as above)
     Size,
@@ -503,23 +504,6 @@ class _TensorMethods:
 
 bind_methods(Tensor, _TensorMethods)
 del _TensorMethods
-
-
-def _scalar_power(x: np.ndarray, e):
-    """``x ** e`` for a float array as ATen computes it: products for the exponents 2 and 3 and
-    a reciprocal for -1 and -2 (also faster: np.power of a negative float32 base to 3 costs
-    ~70x a product), sqrt for 0.5, the C library's pow otherwise."""
-    if e == 2:
-        return x * x
-    if e == 3:
-        return x * x * x
-    if e == 0.5:
-        return np.sqrt(x)
-    if e == -1:
-        return np.reciprocal(x)
-    if e == -2:
-        return np.reciprocal(x * x)
-    return np.power(x, e)
 
 
 _CPP_NAMES = {"b1": "bool", "i1": "signed char", "i2": "short int", "i4": "int", "i8": "long int",

@@ -35,6 +35,19 @@ def _div_scalar(g, c):
     return _result(op, out, (g,), attrs)
 
 
+def _mul_scalar(x, c):
+    """``x * c`` as a backward formula multiplies by a number: MulBackward1."""
+    op = OPS["mul_scalar"]
+    out, attrs = op.fwd(x._data, c)
+    return _result(op, out, (x,), attrs)
+
+
+def _pow_scalar_grad(g, x, e):
+    """``g * (e * x ** (e - 1))``: PowBackward0, MulBackward1 and MulBackward0, as PyTorch
+    records pow's backward."""
+    return g * _mul_scalar(x ** (e - 1), e)
+
+
 def _index_scatter(g, shape, idx):
     op = OPS["index_scatter"]
     out, attrs = op.fwd(g._data, shape, idx)
@@ -161,6 +174,8 @@ class T:
     matmul = staticmethod(matmul)
     mm_like = staticmethod(lambda a, b, like: matmul(a, b))
     scaled_mul = staticmethod(lambda g, x, k: g * k * x)
+    pow_scalar_grad = staticmethod(_pow_scalar_grad)
+    mul_scalar = staticmethod(_mul_scalar)
     where = staticmethod(_where)
     shape = staticmethod(lambda x: tuple(x._data.shape) if isinstance(x, Tensor) else np.shape(x))
     ndim = staticmethod(lambda x: x._data.ndim if isinstance(x, Tensor) else np.ndim(x))

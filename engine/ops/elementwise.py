@@ -128,6 +128,16 @@ def div_scalar_fwd(x, c):
 register("div_scalar", "DivBackward1", div_scalar_fwd,
          lambda m, g, out, s, a, need: (g / a,), doc="a / c (c a number)",
          sym=lambda ns, args, attrs, out_shape: args[0] / ns.scalar(attrs))
+def mul_scalar_fwd(x, c):
+    """``x * c`` for a Python number ``c`` in ``x``'s dtype: ATen's mul by a Scalar, which
+    backward formulas call (pow's ``grad * (exponent * self.pow(exponent - 1))``)."""
+    out = np.multiply(x, c)
+    return (out if out.dtype == x.dtype else out.astype(x.dtype)), c
+
+
+register("mul_scalar", "MulBackward1", mul_scalar_fwd,
+         lambda m, g, out, s, a, need: (m.mul_scalar(g, a),), doc="a * c (c a number)",
+         sym=lambda ns, args, attrs, out_shape: args[0] * ns.scalar(attrs))
 register("reciprocal", "ReciprocalBackward0", np.reciprocal,
          lambda m, g, out, s, a, need: (-g * out * out,), save_out=True, doc="1 / a",
          kind="unary", sym=lambda ns, x: ns.scalar(1) / x)
@@ -137,9 +147,7 @@ def _pow_scalar_vjp(m, g, out, s, a, need):
     e = a
     if e == 0:
         return (m.zeros_like(g),)
-    if e == 2:
-        return (m.scaled_mul(g, s[0], 2.0),)
-    return (g * e * s[0] ** (e - 1),)
+    return (m.pow_scalar_grad(g, s[0], e),)
 
 
 register("pow", "PowBackward0", np.power, _pow_scalar_vjp, save_inputs=True,

@@ -108,3 +108,49 @@ def test_mean_divides_the_sum_by_the_count():
     rows = np.float32([[0.1, 0.2, 0.7], [1.3, 2.9, 0.3]])
     np.testing.assert_array_equal(engine.tensor(rows).mean(1).numpy(),
                                   np.add.reduce(rows, axis=1) / np.float32(3))
+
+
+# sizes on each side of the replay's boundaries: a whole vector (8 / 4 lanes), a row of 4
+# vectors, the first whole chunk of 16 rows, two chunks, and the first group of 16 chunks
+_EDGES = {np.float32: [7, 8, 9, 31, 32, 33, 39, 511, 512, 513, 519, 520, 999, 1000, 1023, 1024,
+                       1025, 1031, 1535, 1536, 8191, 8192, 8193, 8200, 16383, 16384, 32767, 32768],
+          np.float64: [3, 4, 5, 15, 16, 17, 255, 256, 257, 259, 260, 511, 512, 513, 4095, 4096,
+                       4097, 4100, 8191, 8192, 32768]}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_full_sum_at_the_replays_boundaries(dtype):
+    rng = np.random.default_rng(5)
+    lanes = 8 if dtype is np.float32 else 4
+    for n in _EDGES[dtype]:
+        x = (rng.standard_normal(n) * 10 ** rng.uniform(-3, 3, n)).astype(dtype)
+        assert full_sum(x) == _reference(list(x), lanes), n
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_full_sum_at_the_boundaries_bit_for_bit_with_torch(dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    for n in _EDGES[getattr(np, dtype)]:
+        # large and small magnitudes mixed, so that any other order of additions rounds apart
+        data = (rng.standard_normal(n) * 10 ** rng.uniform(-4, 4, n)).astype(dtype)
+        want = torch.tensor(data).sum().numpy()
+        np.testing.assert_array_equal(full_sum(data), want, err_msg=str(n))
+        np.testing.assert_array_equal(engine.tensor(data).sum().numpy(), want, err_msg=str(n))
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_zero_sum_is_positive_zero_as_torchs(dtype):
+    """ATen's sum starts from +0.0, so no sum is -0.0, even of -0.0s only."""
+    torch = pytest.importorskip("torch")
+    for n in [*range(1, 41), 64, 100, 513, 1000, 5000]:
+        for data in (np.full(n, -0.0, dtype), np.where(np.arange(n) % 2, 2.5, -2.5).astype(dtype)
+                     if n % 2 == 0 else np.full(n, -0.0, dtype)):
+            for m in (engine, torch):
+                s = m.tensor(data).sum()
+                assert s.item() == 0.0
+                assert not np.signbit(s.item()), (m.__name__, n)
+            assert not np.signbit(engine.tensor(data).mean().item())
+            assert not np.signbit(full_sum(data))

@@ -343,6 +343,9 @@ CASES = [
     ("elu_backward", "elu_backward", lambda g, x: _T().elu_grad(g, x, 0.7),
      [r(2, 3), away_from_zero(2, 3)]),
     ("div_scalar", "div_scalar", lambda g: _T().expand_div(g, 6, (2, 3)), [r(1, 3)]),
+    ("mul_scalar", "mul_scalar", lambda x: _T().mul_scalar(x, 3.5), [r(2, 3)]),
+    ("pow_scalar_grad", "pow", lambda g, x: _T().pow_scalar_grad(g, x, 3.5),
+     [r(2, 3), pos(2, 3)]),
 ]
 
 
