@@ -210,7 +210,8 @@ def _capture_only(capture, needed):
 def _dependencies_needed(roots, targets):
     """``_dependencies`` and, in the same walk, the nodes from which some of ``targets`` is
     reachable (only those run when ``inputs`` is given): a depth-first walk that marks a node
-    needed when it is a target or when a child it reaches is needed."""
+    needed when it is a target or when a child it reaches is needed. Third: whether every node
+    walked is needed."""
     deps = {}
     get = deps.get
     needed = set()
@@ -242,7 +243,7 @@ def _dependencies_needed(roots, targets):
                     mark(node)
                     if stack:
                         mark(stack[-1][0])
-    return deps, needed
+    return deps, needed, len(needed) == len(visited)
 
 
 class _Tasks(threading.local):
@@ -337,10 +338,11 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
     results = [None] * (len(inputs) if inputs is not None else 0)
 
     root_set = set(root_nodes)
+    every = True
     if inputs is None:
         deps, needed = _dependencies(root_set), None
     else:
-        deps, needed = _dependencies_needed(root_set, capture)
+        deps, needed, every = _dependencies_needed(root_set, capture)
     capture_only = _capture_only(capture, needed) if capture else ()
     task = GraphTask(next(_task_ids), frozenset(root_set), deps, needed, capture)
     # grads waiting at each node: the grad itself for single-output nodes (every built-in op),
@@ -361,7 +363,9 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
     only_inputs = inputs is not None
 
     prev_mode = _mode.enabled
-    fast = not capture and needed is None  # no per-node bookkeeping beyond the VJP itself
+    # no per-node bookkeeping beyond the VJP itself: nothing captured, or (autograd.grad of
+    # leaves, the common case) only leaves captured and every node leading to one of them
+    fast = every and all(type(n) is AccumulateGrad for n in capture)
     pop, push, get, bpop = heapq.heappop, heapq.heappush, buffers.get, buffers.pop
     acc_type, new_step = AccumulateGrad, tuple.__new__
     outer_tasks = _tasks.stack

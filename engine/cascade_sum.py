@@ -40,6 +40,9 @@ def _chunked(rows):
     level sums and the rows after the last chunk, as (width,)."""
     size, width = rows.shape
     full = size // _STEP
+    if full == 1:  # one chunk: no level above it
+        chunk = _reduce(rows[:_STEP], axis=0)
+        return _add(chunk, _reduce(rows[_STEP:], axis=0)) if size > _STEP else chunk
     chunks = _reduce(rows[:full * _STEP].reshape(full, _STEP, width), axis=1)
     groups = full // _STEP
     if groups:  # levels 2 and 3 in use (the tail is added to level 1 first)
@@ -49,7 +52,7 @@ def _chunked(rows):
         level2 = _seq(sums1[tops * _STEP:])
         level3 = _seq(_reduce(sums1[:tops * _STEP].reshape(tops, _STEP, width), axis=1))
         return ((_seq(rows[full * _STEP:]) + level1) + level2) + level3
-    level1 = chunks[0] if full == 1 else _reduce(chunks, axis=0)
+    level1 = _reduce(chunks, axis=0)
     if size % _STEP:
         return _add(level1, _reduce(rows[full * _STEP:], axis=0))
     return level1
@@ -91,15 +94,17 @@ def full_sum(x):
     else:  # the accumulators hold zeros: adding them changes no sum but a zero's sign
         parts = None
     # the vectors after the last whole row join accumulator 0, then accumulators 1 to 3 follow
-    if parts is None:
-        vec, first = flat[:lanes], lanes
-    else:
-        vec, first = parts[:lanes], m
-    for i in range(first, nvec * lanes, lanes):
-        vec = vec + flat[i:i + lanes]
-    if parts is not None:
-        vec = ((vec + parts[lanes:2 * lanes]) + parts[2 * lanes:3 * lanes]) + parts[3 * lanes:]
-    # the elements left over, then the lanes, added in order (to a zero: see the module's doc)
     done = nvec * lanes
-    s = _accumulate(np.concatenate((flat[done:], vec)) if done < n else vec)[-1:].reshape(())
-    return s if s else np.zeros((), x.dtype)
+    if parts is None:
+        vec = flat[:lanes]
+        for i in range(lanes, done, lanes):
+            vec = vec + flat[i:i + lanes]
+    else:
+        acc = parts.reshape(_ILP, lanes)
+        vec = acc[0]
+        for i in range(m, done, lanes):
+            vec = vec + flat[i:i + lanes]
+        vec = ((vec + acc[1]) + acc[2]) + acc[3]
+    # the elements left over, then the lanes, added in order (to a zero: see the module's doc)
+    s = _accumulate(np.concatenate((flat[done:], vec)) if done < n else vec)[-1]
+    return np.asarray(s if s else 0, x.dtype)

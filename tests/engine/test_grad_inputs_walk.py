@@ -20,11 +20,15 @@ def _graph():
 def test_one_walk_counts_match_the_dependency_walk_and_marks_paths_to_targets():
     x, y, a, b, f = _graph()
     root = f.grad_fn
-    deps, needed = _dependencies_needed({root}, {x.grad_fn or _acc(x)})
+    deps, needed, every = _dependencies_needed({root}, {x.grad_fn or _acc(x)})
     assert deps == _dependencies({root})
     assert root in needed and a.grad_fn in needed
     assert b.grad_fn not in needed  # exp(3y) does not lead to x
     assert _acc(y) not in needed
+    assert not every
+    # towards both leaves every node is needed: autograd.grad then takes the inlined path
+    deps, needed, every = _dependencies_needed({root}, {_acc(x), _acc(y)})
+    assert every and needed == set(deps) | {root}
 
 
 def _acc(t):
@@ -73,3 +77,19 @@ def test_create_graph_hvp_matches_torch():
         out.append((g.detach().numpy(), hv.numpy()))
     np.testing.assert_allclose(out[0][0], out[1][0], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-4, atol=1e-5)
+
+
+def test_grad_of_leaves_every_node_leads_to_matches_a_full_backward_with_hooks():
+    """The inlined path taken when every node leads to an input still runs leaf hooks, skips
+    nodes with hooks to the general path, and leaves .grad alone."""
+    x, y, a, b, f = _graph()
+    seen_y, seen_a = [], []
+    y.register_hook(lambda g: seen_y.append(g.numpy().copy()))
+    a.register_hook(lambda g: seen_a.append(g.numpy().copy()) or g * 2)
+    gx, gy = torch.autograd.grad(f, (x, y), retain_graph=True)
+    assert x.grad is None and y.grad is None
+    assert len(seen_y) == 1 and len(seen_a) == 1
+    np.testing.assert_array_equal(seen_y[0], gy.numpy())
+    f.backward()
+    np.testing.assert_array_equal(gx.numpy(), x.grad.numpy())
+    np.testing.assert_array_equal(gy.numpy(), y.grad.numpy())
