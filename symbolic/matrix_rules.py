@@ -311,6 +311,8 @@ RULES = {
     # alpha (the last of the attrs) scales the second input's grad
     # a backward formula's division by a number (mean's count): the grad scaled by 1/c
     "div_scalar": lambda n, i, o, g: [mx.scale(_reciprocal(n.attrs), g)],
+    # a backward formula's product with a number (pow's exponent): the grad scaled by it
+    "mul_scalar": lambda n, i, o, g: [mx.scale(mx.const(n.attrs), g)],
     "add_alpha": lambda n, i, o, g: [sum_to(g, i[0].shape),
                                      sum_to(mx.scale(mx.const(n.attrs[-1]), g), i[1].shape)],
     "sub_alpha": lambda n, i, o, g: [sum_to(g, i[0].shape),
@@ -376,6 +378,7 @@ FORWARD = {
     "sub": lambda n, i, v: mx.sub(i[0], i[1]),
     "add_alpha": lambda n, i, v: mx.add(i[0], mx.scale(mx.const(n.attrs[-1]), i[1])),
     "div_scalar": lambda n, i, v: mx.scale(_reciprocal(n.attrs), i[0]),
+    "mul_scalar": lambda n, i, v: mx.scale(mx.const(n.attrs), i[0]),
     "sub_alpha": lambda n, i, v: mx.sub(i[0], mx.scale(mx.const(n.attrs[-1]), i[1])),
     "mul": lambda n, i, v: mx.hadamard(i[0], i[1]),
     "div": lambda n, i, v: mx.divide(i[0], i[1]),
