@@ -365,7 +365,7 @@ def backward_steps(roots, grads=None, retain_graph=None, create_graph=False, inp
     prev_mode = _mode.enabled
     # no per-node bookkeeping beyond the VJP itself: nothing captured, or (autograd.grad of
     # leaves, the common case) only leaves captured and every node leading to one of them
-    fast = every and all(type(n) is AccumulateGrad for n in capture)
+    fast = every and (not capture or all(type(n) is AccumulateGrad for n in capture))
     pop, push, get, bpop = heapq.heappop, heapq.heappush, buffers.get, buffers.pop
     acc_type, new_step = AccumulateGrad, tuple.__new__
     outer_tasks = _tasks.stack

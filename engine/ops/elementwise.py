@@ -128,6 +128,8 @@ def div_scalar_fwd(x, c):
 register("div_scalar", "DivBackward1", div_scalar_fwd,
          lambda m, g, out, s, a, need: (g / a,), doc="a / c (c a number)",
          sym=lambda ns, args, attrs, out_shape: args[0] / ns.scalar(attrs))
+
+
 def mul_scalar_fwd(x, c):
     """``x * c`` for a Python number ``c`` in ``x``'s dtype: ATen's mul by a Scalar, which
     backward formulas call (pow's ``grad * (exponent * self.pow(exponent - 1))``)."""
