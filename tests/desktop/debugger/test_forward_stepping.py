@@ -55,9 +55,10 @@ LINEAR_NODES = {6: ["TBackward0", "MmBackward0", "AddBackward0"],
      {4: ["AddBackward0"], 5: ["AddBackward0"], 6: ["MulBackward0"], 7: ["AddBackward0"],
       8: ["CatBackward0"]}),
     # line 7 is autograd.grad(create_graph=True): the derivative's own graph, kept by dy_dx
+    # (pow's backward as PyTorch records it: grad * (2 * x.pow(1)))
     (SEED_HIGHER, [*range(1, 10), None],
      {6: ["PowBackward0", "MulBackward0", "MulBackward0", "AddBackward0", "AddBackward0"],
-      7: ["MulBackward0", "AddBackward0"]}),
+      7: ["PowBackward0", "MulBackward1", "MulBackward0", "AddBackward0"]}),
     (SEED_MULTI, [*range(1, 9), None], {4: ["MulBackward0"], 5: ["AddBackward0"]}),
 ], ids=["twice", "hooks", "relu", "grad_tensors", "higher", "multi"])
 def test_every_seed_example_steps_line_by_line_with_the_nodes_of_each_line(driver, source,
