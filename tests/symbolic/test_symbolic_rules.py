@@ -247,6 +247,7 @@ CASES = {
     "threshold_": lambda: (F.threshold(t(6) * 1.0, 0.3, 2.5, inplace=True) * t(6, seed=1)).sum(),
     "threshold_backward": None,  # only built by create_graph backward: see below
     "div_scalar": None,  # mean's create_graph backward: see below
+    "mul_scalar": None,  # pow's create_graph backward: see below
     "elu_backward": None,
     "leaky_relu_backward": None,
     "hardtanh_backward": None,
@@ -375,6 +376,18 @@ def test_div_scalar_rule_via_second_derivative_of_a_mean(record):
         (g * t(2, 3, seed=1)).sum().backward()
     _, second = rec.calls
     assert "div_scalar" in {n.key for n in second.graph.nodes}
+    report = check(second)
+    assert report.ok and report.order == 2
+    assert not [n for n in report.notes if "replaying" in n]
+
+
+def test_mul_scalar_rule_via_second_derivative_of_a_power(record):
+    with record() as rec:
+        x = t(2, 3)  # pow's backward, grad * (3 * x ** 2), records MulBackward1 for the 3
+        (g,) = torch.autograd.grad((x ** 3).sum(), x, create_graph=True)
+        (g * t(2, 3, seed=1)).sum().backward()
+    _, second = rec.calls
+    assert "mul_scalar" in {n.key for n in second.graph.nodes}
     report = check(second)
     assert report.ok and report.order == 2
     assert not [n for n in report.notes if "replaying" in n]
