@@ -192,7 +192,8 @@ _ONE32.flags.writeable = False
 def scalar_power(x: np.ndarray, e):
     """``x ** e`` for a float array as ATen computes it: products for the exponents 2 and 3 and
     a reciprocal for -1 and -2 (also faster: np.power of a negative float32 base to 3 costs
-    ~70x a product), sqrt for 0.5, a copy for 1, the C library's pow otherwise."""
+    ~70x a product), sqrt for 0.5, the reciprocal of sqrt for -0.5, a copy for 1, the C
+    library's pow otherwise (ATen's vectorised pow rounds some of those apart)."""
     if e == 2:
         return x * x
     if e == 3:
@@ -203,6 +204,8 @@ def scalar_power(x: np.ndarray, e):
         return np.reciprocal(x)
     if e == -2:
         return np.reciprocal(x * x)
+    if e == -0.5:
+        return np.reciprocal(np.sqrt(x))
     if e == 1:
         return x.copy()
     return np.power(x, e)

@@ -65,3 +65,31 @@ def test_grads_and_second_grads_bit_for_bit_with_torch(e, dtype):
     np.testing.assert_array_equal(g0, g1)
     np.testing.assert_array_equal(h0, h1)
     assert n0 == n1
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_power_minus_one_half_is_the_reciprocal_of_sqrt_as_atens(dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    special = [0.0, -0.0, np.inf, -np.inf, -1.0, np.nan, 1e-40, 3e38, 2.0, 0.25]
+    xs = np.concatenate([special, rng.standard_normal(20000) ** 2 * 10 ** rng.uniform(-20, 20,
+                                                                                     20000)])
+    xs = xs.astype(dtype)
+    np.testing.assert_array_equal((engine.tensor(xs) ** -0.5).numpy(),
+                                  (torch.tensor(xs) ** -0.5).numpy())
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_grad_of_a_square_root_power_bit_for_bit_with_torch(dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(9)
+    xs = (rng.standard_normal(4000) ** 2 + 1e-3).astype(dtype)
+    gs = rng.standard_normal(4000).astype(dtype)
+    res = []
+    for m in (engine, torch):
+        x = m.tensor(xs, requires_grad=True)
+        (x ** 0.5).backward(m.tensor(gs))  # g * (0.5 * x ** -0.5)
+        res.append(x.grad.numpy())
+    np.testing.assert_array_equal(*res)
