@@ -7,18 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from node_tree import node_tree
 
 import engine
-
-
-def _tree(fn, depth=0, out=None):
-    out = [] if out is None else out
-    if fn is not None:
-        out.append((depth, type(fn).__name__))
-        for f, _ in fn.next_functions:
-            _tree(f, depth + 1, out)
-    return out
-
 
 CASES = {
     "3d @ 2d": lambda x, w, v: x @ w,
@@ -40,7 +31,7 @@ def _run(m, name):
     y = CASES[name](x, w, v)
     (y * y).sum().backward()
     grads = [None if t.grad is None else t.grad.numpy() for t in (x, w, v)]
-    return _tree(y.grad_fn), tuple(y.shape), y.detach().numpy(), grads
+    return node_tree(y.grad_fn), tuple(y.shape), y.detach().numpy(), grads
 
 
 def test_a_batch_times_a_matrix_is_one_mm():

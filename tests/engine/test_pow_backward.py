@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from node_tree import node_tree
 
 import engine
 
@@ -22,19 +23,12 @@ def test_the_grad_is_grad_times_e_times_x_to_e_minus_1():
     np.testing.assert_array_equal(t.grad.numpy(), g)
 
 
-def _names(node, depth=0, out=None):
-    out = [] if out is None else out
-    if node is not None:
-        out.append((depth, type(node).__name__))
-        for child, _ in node.next_functions:
-            _names(child, depth + 1, out)
-    return out
 
 
 def test_create_graph_records_pytorchs_nodes():
     x = engine.tensor([0.5, -0.2, 1.5], requires_grad=True)
     (g,) = engine.autograd.grad((x ** 3).sum(), x, create_graph=True)
-    assert _names(g.grad_fn) == [(0, "MulBackward0"), (1, "MulBackward1"),
+    assert node_tree(g.grad_fn) == [(0, "MulBackward0"), (1, "MulBackward1"),
                                  (2, "PowBackward0"), (3, "AccumulateGrad")]
     assert g.grad_fn.next_functions[1][0].next_functions[0][0]._saved_exponent == 2
     # and it differentiates again: d²/dx² x³ = 6x, d³/dx³ = 6
@@ -60,7 +54,7 @@ def test_grads_and_second_grads_bit_for_bit_with_torch(e, dtype):
         x = m.tensor(xs, requires_grad=True)
         (g,) = m.autograd.grad(x ** e, x, m.tensor(gs), create_graph=True)
         (h,) = m.autograd.grad(g, x, m.tensor(vs))
-        res.append((g.detach().numpy(), h.numpy(), _names(g.grad_fn)))
+        res.append((g.detach().numpy(), h.numpy(), node_tree(g.grad_fn)))
     (g0, h0, n0), (g1, h1, n1) = res
     np.testing.assert_array_equal(g0, g1)
     np.testing.assert_array_equal(h0, h1)
