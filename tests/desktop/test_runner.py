@@ -1,6 +1,8 @@
 """desktop.runner: the script runs off the calling thread on the engine, output is captured,
 errors keep PyTorch's message and the user's line, and Stop ends runaway scripts."""
 
+import os
+import select
 import sys
 import threading
 import time
@@ -153,13 +155,19 @@ def test_input_is_unavailable():
     assert err.kind == "EOFError" and err.line == 1
 
 
-def _stop_after_start(source, **kwargs):
+def _stop_after_start(source, ready_fd=None, **kwargs):
+    """Start ``source``, stop it 0.3 s later (or once it writes to ``ready_fd``), and return
+    its result and how long the stop took."""
     done = []
     run = ScriptRun(source, on_done=done.append, **kwargs)
     t0 = time.perf_counter()
     run.start()
     assert time.perf_counter() - t0 < 0.2  # start() never blocks the caller
-    time.sleep(0.3)
+    if ready_fd is None:
+        time.sleep(0.3)
+    else:
+        assert select.select([ready_fd], [], [], 10)[0], "the script never got there"
+        time.sleep(0.05)  # from its write to the next call: a few bytecodes
     assert run.running
     t0 = time.perf_counter()
     run.stop()
@@ -188,9 +196,19 @@ def test_stop_ends_runaway_script_within_a_second(source):
 
 
 def test_stop_abandons_a_thread_stuck_in_a_c_call_and_tracing_still_works():
-    result, elapsed = _stop_after_start("import time\ntime.sleep(2)\nwhile True: pass\n")
-    assert result.status == "stopped" and result.extras.get("abandoned")
-    assert elapsed < 2.0
+    # stuck in a read on a pipe until the test writes to it: as long as the test needs
+    r, w = os.pipe()
+    ready_r, ready_w = os.pipe()
+    try:
+        result, elapsed = _stop_after_start(
+            f"import os\nos.write({ready_w}, b'r'); os.read({r}, 1)\nwhile True: pass\n",
+            ready_fd=ready_r)
+        assert result.status == "stopped" and result.extras.get("abandoned")
+        assert elapsed < 2.0
+    finally:
+        os.write(w, b"x")  # the read returns; the pending stop ends the abandoned thread
+        for fd in (r, w, ready_r, ready_w):
+            os.close(fd)
     # CPython 3.11 regression guard: a StopScript pending in the abandoned thread must not make
     # traced threads (bdb, max_lines) spin at function entry.
     limited = ScriptRun("def f():\n    return 1\nwhile True:\n    f()\n", max_lines=500,
