@@ -10,10 +10,9 @@ import builtins
 import numpy as np
 
 from . import _dtype
-from .dispatch import _result, _unary, record
+from .dispatch import _result, _unary, call, record
 from .functions import cat, matmul, stack, where
 from .grad_mode import mode as _mode
-from .ns import _unsqueeze_shape
 from .ops import OPS
 from .tensor_data import Tensor, _arr, _wrap
 
@@ -30,16 +29,12 @@ def _recorded(key, g, x, *params):
 
 def _div_scalar(g, c):
     """``g / c`` as a backward formula divides by a number: DivBackward1."""
-    op = OPS["div_scalar"]
-    out, attrs = op.fwd(g._data, c)
-    return _result(op, out, (g,), attrs)
+    return call(OPS["div_scalar"], (g,), c)
 
 
 def _mul_scalar(x, c):
     """``x * c`` as a backward formula multiplies by a number: MulBackward1."""
-    op = OPS["mul_scalar"]
-    out, attrs = op.fwd(x._data, c)
-    return _result(op, out, (x,), attrs)
+    return call(OPS["mul_scalar"], (x,), c)
 
 
 def _pow_scalar_grad(g, x, e):

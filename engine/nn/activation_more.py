@@ -1,13 +1,15 @@
 """More activations: ``celu``, ``selu``, ``relu6``, ``hardsigmoid``, ``hardswish``, ``mish``,
-``logsigmoid``, ``threshold`` (each one op row with PyTorch's node name: ``CeluBackward0``, ``EluBackward0``,
-``HardtanhBackward0``, ...), and the compositions ``softsign`` (x / (1 + |x|)) and ``softmin``
-(softmax of -x), recorded as the elementary nodes PyTorch records."""
+``logsigmoid``, ``threshold`` (each one op row with PyTorch's node name: ``CeluBackward0``,
+``EluBackward0``, ``HardtanhBackward0``, ...), and the compositions ``softsign``
+(x / (1 + |x|)) and ``softmin`` (softmax of -x), recorded as the elementary nodes PyTorch
+records."""
 
 from __future__ import annotations
 
+from ..dispatch import call
 from ..elementwise_extra import hardtanh
 from ..ops import OPS
-from ..tensor import Tensor, _result
+from ..tensor import Tensor
 from .activation_functions import activation
 from .softmax import _softmax_dim, softmax
 
@@ -55,14 +57,8 @@ def _threshold(input, limit, value, inplace):
     if input._data.dtype.kind == "b":
         raise NotImplementedError('"threshold_cpu" not implemented for \'Bool\'')
     if inplace:
-        return input._inplace(lambda a: _threshold_row("threshold_", a, limit, value))
-    return _threshold_row("threshold", input, limit, value)
-
-
-def _threshold_row(key, input, limit, value):
-    op = OPS[key]
-    out, attrs = op.fwd(input._data, limit, value)
-    return _result(op, out, (input,), attrs, input._rg)
+        return input._inplace(lambda a: call(OPS["threshold_"], (a,), limit, value))
+    return call(OPS["threshold"], (input,), limit, value)
 
 
 def softsign(input: Tensor) -> Tensor:

@@ -118,26 +118,25 @@ register("mul", "MulBackward0", np.multiply, _mul_vjp, save_inputs=True, doc="a 
          kind="binary", sym=lambda ns, x, y: x * y)
 register("div", "DivBackward0", np.true_divide, _div_vjp, save_inputs=True, doc="a / b",
          kind="binary", sym=lambda ns, x, y: x / y)
-def div_scalar_fwd(x, c):
-    """``x / c`` for a Python number ``c`` in ``x``'s dtype: ATen's div by a Scalar, which
-    backward formulas call (mean's ``grad.expand(sizes) / numel``)."""
-    out = np.true_divide(x, c)
-    return (out if out.dtype == x.dtype else out.astype(x.dtype)), c
 
 
-register("div_scalar", "DivBackward1", div_scalar_fwd,
+def _by_number(ufunc):
+    """``fwd(x, c) -> (ufunc(x, c) in x's dtype, c)``: ATen's op with a Scalar ``c``, which
+    backward formulas call (mean's ``grad.expand(sizes) / numel``, pow's
+    ``grad * (exponent * self.pow(exponent - 1))``)."""
+    def fwd(x, c):
+        out = ufunc(x, c)
+        return (out if out.dtype == x.dtype else out.astype(x.dtype)), c
+
+    fwd.__qualname__ = fwd.__name__ = f"{ufunc.__name__}_scalar_fwd"
+    return fwd
+
+
+register("div_scalar", "DivBackward1", _by_number(np.true_divide),
          lambda m, g, out, s, a, need: (g / a,), doc="a / c (c a number)",
          sym=lambda ns, args, attrs, out_shape: args[0] / ns.scalar(attrs))
 
-
-def mul_scalar_fwd(x, c):
-    """``x * c`` for a Python number ``c`` in ``x``'s dtype: ATen's mul by a Scalar, which
-    backward formulas call (pow's ``grad * (exponent * self.pow(exponent - 1))``)."""
-    out = np.multiply(x, c)
-    return (out if out.dtype == x.dtype else out.astype(x.dtype)), c
-
-
-register("mul_scalar", "MulBackward1", mul_scalar_fwd,
+register("mul_scalar", "MulBackward1", _by_number(np.multiply),
          lambda m, g, out, s, a, need: (m.mul_scalar(g, a),), doc="a * c (c a number)",
          sym=lambda ns, args, attrs, out_shape: args[0] * ns.scalar(attrs))
 register("reciprocal", "ReciprocalBackward0", np.reciprocal,
