@@ -31,9 +31,11 @@ def wire(window) -> None:
     which takes F5 over from plain Run while breakpoints are set."""
     from desktop.ui.controller import install
     from desktop.ui.debug_wiring import attach_debugger
+    from desktop.ui.gil_latency import keep_gui_responsive
     from desktop.ui.linked_selection import link_selection
     from desktop.ui.predict_wiring import attach_predict
 
+    keep_gui_responsive()  # scripts, layouts and imports run beside the GUI thread from now on
     install(window)
     window.debugger = attach_debugger(window)
     attach_predict(window)
