@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from desktop.model import RunResult
 from desktop.session import Breakpoint, Session
 
-SYMBOLIC_CALLS = 20  # backward()/grad() calls recorded for the check; later ones are not
+SYMBOLIC_CALLS = 5  # backward()/grad() calls recorded for the check (what one Compute checks)
 WATCH_TEXT_LIMIT = 400  # characters of a watch value shown
 
 
@@ -61,9 +61,9 @@ LOADER = SymbolicLoader()
 
 def symbolic_executor(run, holder: dict, max_calls: int = SYMBOLIC_CALLS,
                       loader: SymbolicLoader = LOADER):
-    """An ``executor`` for ``desktop.runner.ScriptRun``: runs the code with a ``symbolic.CallTraceRecorder``
-    attached for the worker thread beside the run's graph recorder, and leaves that recorder in
-    ``holder["recorder"]``.
+    """An ``executor`` for ``desktop.runner.ScriptRun``: runs the code with a
+    ``symbolic.CallTraceRecorder`` attached for the worker thread beside the run's graph
+    recorder, and leaves that recorder in ``holder["recorder"]``.
     Prints made while ``symbolic`` replays a custom Function's forward are not the script's and
     are dropped. If symbolic can't be imported the script still runs, without the check."""
 
