@@ -79,8 +79,9 @@ class PlotsPanel(QWidget):
     # ---- loss --------------------------------------------------------------------------------
     def set_backward_values(self, values) -> None:
         values = tuple(float(v) for v in values)
-        # compared as text: NaN != NaN, but the same NaN needs no redraw either
-        unchanged = repr(values) == repr(self._loss_values)
+        # NaN != NaN, but the same NaN needs no redraw either
+        unchanged = len(values) == len(self._loss_values) and np.array_equal(
+            values, self._loss_values, equal_nan=True)
         self._loss_values = values
         if not self._loss_values and not self.loss.built:
             return  # keep the explanatory placeholder and skip importing pyqtgraph
