@@ -5,7 +5,9 @@
 PyTorch records one AddBackward0/SubBackward0 that keeps alpha (``grad_fn._saved_alpha``) and
 scales ``other``'s grad by it, computes ``self + alpha * other`` with ATen's rounding (the rows
 ``add_alpha``/``sub_alpha`` of ``engine.ops.elementwise``) and checks alpha against the result's
-dtype. ``alpha`` left at its default takes the operators' path unchanged (one identity test)."""
+dtype. ``alpha`` left at its default takes the operators' path unchanged (one identity test).
+``mul``/``multiply`` are bound here too: their argument errors come from the same parser
+(``engine.arith_args``)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,9 @@ import builtins
 
 import numpy as np
 
-from .dispatch import _broadcast_error, _check_bool_sub, _operand, _promote, record
+from . import arith_args
+from .arith_args import MISSING
+from .dispatch import _binary, _broadcast_error, _check_bool_sub, _operand, _promote, record
 from .grad_mode import mode as _mode
 from .ops import OPS
 from .tensor_data import Tensor, _wrap, bind_methods
@@ -115,20 +119,76 @@ def scaled(name: str, a: Tensor, other, alpha):
 
 
 class _AlphaMethods:
-    def add(self, other, *, alpha=1):
-        if alpha is _ONE:
-            return self + other
+    # A surplus positional argument or a missing one leaves the fast path for arith_args, which
+    # words PyTorch's error (or takes the deprecated ``add(alpha, other)``); an operand the
+    # dispatcher refuses is named there too (``x.add("s")``). Like PyTorch's methods, these never
+    # defer to the other operand's reflected operator.
+    def add(self, other=MISSING, *extra, alpha=_ONE):
+        if alpha is _ONE and not extra:
+            try:
+                r = _binary("add", self, other)
+            except TypeError:
+                arith_args.check("add", "method", (other,))
+                raise
+            if r is NotImplemented:
+                arith_args.refuse("add", "method", (other,))
+            return r
+        if extra or other is MISSING:
+            other, alpha = arith_args.parse("add", "method", (other,), extra, {"alpha": alpha})
         return scaled("add", self, other, alpha_number("add", alpha))
 
-    def sub(self, other, *, alpha=1):
-        if alpha is _ONE:
-            return self - other
+    def sub(self, other=MISSING, *extra, alpha=_ONE):
+        if alpha is _ONE and not extra:
+            try:
+                r = _binary("sub", self, other)
+            except TypeError:
+                arith_args.check("sub", "method", (other,))
+                raise
+            if r is NotImplemented:
+                arith_args.refuse("sub", "method", (other,))
+            return r
+        if extra or other is MISSING:
+            other, alpha = arith_args.parse("sub", "method", (other,), extra, {"alpha": alpha})
         return scaled("sub", self, other, alpha_number("sub", alpha))
 
-    subtract = sub
+    def subtract(self, other=MISSING, *extra, alpha=_ONE):
+        if extra or other is MISSING:  # its second overload takes (other, alpha) by position
+            other, alpha = arith_args.parse("subtract", "method", (other,), extra,
+                                            {"alpha": alpha})
+        try:
+            return self.sub(other, alpha=alpha)
+        except TypeError:
+            arith_args.check("subtract", "method", (other,))
+            raise
+
+    def mul(self, other=MISSING, *extra):
+        if extra:
+            arith_args.parse("mul", "method", (other,), extra)
+        try:
+            r = _binary("mul", self, other)
+        except TypeError:
+            arith_args.check("mul", "method", (other,))
+            raise
+        if r is NotImplemented:
+            arith_args.refuse("mul", "method", (other,))
+        return r
+
+    def multiply(self, other=MISSING, *extra):
+        if extra:
+            arith_args.parse("multiply", "method", (other,), extra)
+        try:
+            r = _binary("mul", self, other)
+        except TypeError:
+            arith_args.check("multiply", "method", (other,))
+            raise
+        if r is NotImplemented:
+            arith_args.refuse("multiply", "method", (other,))
+        return r
 
 
 bind_methods(Tensor, _AlphaMethods)
+for _name in ("add", "sub", "subtract", "mul", "multiply"):
+    getattr(Tensor, _name).__qualname__ = _name  # Python's own binding errors name it as PyTorch
 
 
 def add_(t, other, alpha):

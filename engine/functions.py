@@ -8,6 +8,7 @@ import numpy as np
 
 from . import _dtype
 from . import ranges as _ranges
+from .arith_functions import add, mul, multiply, sub, subtract  # noqa: F401  (re-exported)
 from .device import check_device
 from .dropout import dropout as _dropout
 from .division import div, floor_divide, remainder
@@ -232,25 +233,13 @@ def _t(x):
     return x if isinstance(x, Tensor) else _wrap(as_array(x))
 
 
-def add(a, b, *, alpha=1):
-    return _t(a).add(b, alpha=alpha)
-
-
-def sub(a, b, *, alpha=1):
-    return _t(a).sub(b, alpha=alpha)
-
-
-def mul(a, b):
-    return _t(a) * b
-
-
 def pow(a, b):
     if not isinstance(a, Tensor):
         return _t(b).__rpow__(a)
     return a ** b
 
 
-subtract, multiply, divide, true_divide = sub, mul, div, div
+divide, true_divide = div, div
 
 
 def _unary_fn(name):

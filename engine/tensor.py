@@ -381,15 +381,10 @@ class _TensorMethods:
 
     lt, le, gt, ge, eq, ne = __lt__, __le__, __gt__, __ge__, __eq__, __ne__
 
-    # add, sub (alpha=) and subtract: engine/alpha_ops.py
-    def mul(self, other):
-        return self * other
-
+    # add, sub (alpha=), subtract, mul and multiply: engine/alpha_ops.py
     # div (with rounding_mode), %, // and their in-place forms: engine/division.py
     def true_divide(self, other):
         return self / other
-
-    multiply = mul
 
     def pow(self, exponent):
         return self ** exponent

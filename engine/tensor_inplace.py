@@ -9,8 +9,9 @@ import builtins
 
 import numpy as np
 
-from . import _dtype, alpha_ops, views
+from . import _dtype, alpha_ops, arith_args, views
 from .alpha_ops import _ONE
+from .arith_args import MISSING
 from .dispatch import _broadcast_error, _check_bool_sub, _operand, record
 from .grad_mode import mode as _mode
 from .ops import OPS
@@ -101,22 +102,52 @@ class _InplaceMethods:
                                           (src, other) if other is not None else (src,), pre)
         return self
 
-    def add_(self, other, *, alpha=1):
+    # The operators take exactly one operand from Python; the methods may also be called with a
+    # surplus positional argument or none, which engine.arith_args words as PyTorch does (or takes
+    # as the deprecated ``add_(alpha, other)``).
+    def __iadd__(self, other):
+        return self._inplace(Tensor.__add__, other, np.add)
+
+    def add_(self, other=MISSING, *extra, alpha=_ONE):
+        if extra or other is MISSING:
+            other, alpha = arith_args.parse("add", "inplace", (other,), extra, {"alpha": alpha})
         if alpha is not _ONE:
             return alpha_ops.add_(self, other, alpha)
         return self._inplace(Tensor.__add__, other, np.add)
 
-    def sub_(self, other, *, alpha=1):
+    def __isub__(self, other):
         if (self._data.dtype.kind == "b" or type(other) is builtins.bool
-                or isinstance(other, Tensor) and other._data.dtype.kind == "b"):
-            if _mode.enabled and self._rg and self.grad_fn is None:
-                raise RuntimeError(LEAF_INPLACE_ERROR)  # PyTorch checks the leaf first
-            _check_bool_sub(self, _operand(other))
+                or (isinstance(other, Tensor) and other._data.dtype.kind == "b")):
+            _check_inplace_bool_sub(self, other)
+        return self._inplace(Tensor.__sub__, other, np.subtract)
+
+    def sub_(self, other=MISSING, *extra, alpha=_ONE):
+        if extra or other is MISSING:
+            other, alpha = arith_args.parse("sub", "inplace", (other,), extra, {"alpha": alpha})
+        if (self._data.dtype.kind == "b" or type(other) is builtins.bool
+                or (isinstance(other, Tensor) and other._data.dtype.kind == "b")):
+            _check_inplace_bool_sub(self, other)
         if alpha is not _ONE:
             return alpha_ops.sub_(self, other, alpha)
         return self._inplace(Tensor.__sub__, other, np.subtract)
 
-    def mul_(self, other):
+    def subtract_(self, other=MISSING, *extra, alpha=_ONE):
+        if extra or other is MISSING:  # its second overload takes (other, alpha) by position
+            other, alpha = arith_args.parse("subtract", "inplace", (other,), extra,
+                                            {"alpha": alpha})
+        return self.sub_(other, alpha=alpha)
+
+    def __imul__(self, other):
+        return self._inplace(Tensor.__mul__, other, np.multiply)
+
+    def mul_(self, other=MISSING, *extra):
+        if extra or other is MISSING:
+            arith_args.parse("mul", "inplace", (other,), extra)
+        return self._inplace(Tensor.__mul__, other, np.multiply)
+
+    def multiply_(self, other=MISSING, *extra):
+        if extra or other is MISSING:
+            other, _ = arith_args.parse("multiply", "inplace", (other,), extra)
         return self._inplace(Tensor.__mul__, other, np.multiply)
 
     def pow_(self, other):
@@ -153,11 +184,16 @@ class _InplaceMethods:
         self._vc[0] += 1
         return self
 
-    __iadd__ = add_
-    __isub__ = sub_
-    __imul__ = mul_
     __ipow__ = pow_
 
 
+def _check_inplace_bool_sub(t, other):
+    if _mode.enabled and t._rg and t.grad_fn is None:
+        raise RuntimeError(LEAF_INPLACE_ERROR)  # PyTorch checks the leaf first
+    _check_bool_sub(t, _operand(other))
+
+
 bind_methods(Tensor, _InplaceMethods)
+for _name in ("add_", "sub_", "subtract_", "mul_", "multiply_"):
+    getattr(Tensor, _name).__qualname__ = _name  # Python's own binding errors name it as PyTorch
 del _InplaceMethods
