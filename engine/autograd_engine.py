@@ -652,7 +652,12 @@ def _accumulate_into(v, g, create_graph, may_steal=False):
             g = g.to(v.dtype)
         if g._data.shape != v._data.shape:
             g = g.expand(v._data.shape) if g._data.ndim <= v._data.ndim else g
-        v._grad = g if v._grad is None else v._grad + g
+        if v._grad is None:
+            # as PyTorch's AccumulateGrad with grad mode on: a new tensor that copy_ fills
+            # (CopyBackwards when g requires grad), never g itself, which may be the caller's
+            v._grad = _wrap(np.empty(v._data.shape, dtype=dt)).copy_(g)
+        else:
+            v._grad = v._grad + g
     else:
         g = np.asarray(g)
         if v._grad is None:
@@ -676,7 +681,8 @@ def _accumulate_into(v, g, create_graph, may_steal=False):
 def _store_retained(t, g, create_graph):
     if create_graph:
         g = _as_tensor(g)
-        t._grad = g if t._grad is None else t._grad + g
+        # PyTorch's retain_grad hook stores a clone (CloneBackward0 when g requires grad)
+        t._grad = g.clone() if t._grad is None else t._grad + g
     else:
         t._grad = _wrap(np.array(g, dtype=t._data.dtype)) if t._grad is None else _wrap(
             t._grad._data + g)
