@@ -259,7 +259,8 @@ for _name in ("exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "ab
               "transpose", "swapaxes", "permute", "clone", "detach", "isnan", "isinf", "isfinite",
               "floor", "ceil", "round", "numel", "select", "narrow", "index_select", "gather",
               "chunk", "split", "unbind", "split", "erf", "topk", "cumsum",
-              "flip", "masked_fill", "tril", "triu", "diagonal", "unflatten"):
+              "flip", "masked_fill", "tril", "triu", "diagonal", "unflatten",
+              "relu_", "sigmoid_", "tanh_", "exp_", "sqrt_"):
     globals()[_name] = _unary_fn(_name)
 
 _return_types = return_type  # the name the engine's modules used

@@ -9,7 +9,7 @@ import builtins
 
 import numpy as np
 
-from . import _dtype, alpha_ops, arith_args, views
+from . import _dtype, alpha_ops, arith_args, dispatch, inplace_saved, views
 from .alpha_ops import _ONE
 from .arith_args import MISSING
 from .dispatch import _broadcast_error, _check_bool_sub, _operand, record
@@ -79,7 +79,10 @@ class _InplaceMethods:
             raise RuntimeError(LEAF_INPLACE_ERROR)
         pre = views.before_write(self) if track else None
         src = self._snapshot() if track else self.detach()
-        res = fn(src) if other is None else fn(src, other)
+        if track and dispatch._pack_saved is not None:  # saved-tensor hooks are active
+            res = inplace_saved.run_packed(fn, src, other)
+        else:
+            res = fn(src) if other is None else fn(src, other)
         r = res._data
         if r.shape != self._data.shape:
             raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match the "
@@ -100,6 +103,8 @@ class _InplaceMethods:
             if self._view is not None or self._views or self._retains:
                 views.after_inplace(self, src.grad_fn, src._out_nr,
                                           (src, other) if other is not None else (src,), pre)
+            if node._versions is not None:
+                inplace_saved.clone_saved_input(node, src)
         return self
 
     # The operators take exactly one operand from Python; the methods may also be called with a
@@ -173,6 +178,12 @@ class _InplaceMethods:
 
     def relu_(self):
         return self._inplace(Tensor.relu)
+
+    def sigmoid_(self):
+        return self._inplace(Tensor.sigmoid)
+
+    def tanh_(self):
+        return self._inplace(Tensor.tanh)
 
     def sqrt_(self):
         return self._inplace(Tensor.sqrt)

@@ -9,6 +9,7 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from .. import dispatch as _dispatch
+from .. import inplace_saved
 from ..autograd_engine import current_graph_task_id, will_engine_execute_node
 from ..node import FREED, Node, RemovableHandle, accumulate_node
 from ..tensor import Tensor, _wrap
@@ -195,6 +196,7 @@ def pack_saved(node) -> None:
     if not stack:
         return
     pack, unpack = stack[-1]
+    inplace_saved.before_pack(node)
     saved = node._saved
     if saved and saved is not FREED:
         order = SAVE_ORDER.get(node.name())
