@@ -30,10 +30,17 @@ import numpy as np
 
 from desktop.graph_groups import COLLAPSE_ABOVE, OpInfo, find_groups
 from desktop.model import GraphEdge, GraphNode, GraphSnapshot, NodeKind
-from desktop.tensors import SMALL, namespace_tensors, small_numpy, tensor_type, to_numpy
+from desktop.tensors import (
+    SMALL,
+    namespace_tensors,
+    node_name,
+    small_numpy,
+    tensor_type,
+    to_numpy,
+)
 from engine.node import saved_output
-from engine.saved_values import saved_tensor_names
 from engine.observe import Observer, attach, detach  # noqa: F401  (the run's routes)
+from engine.saved_values import saved_tensor_names
 
 MAX_NODES = 10_000  # snapshot cap (the view draws big graphs as collapsed groups)
 MAX_RECORDS = 30_000  # records kept; the oldest third goes when exceeded
@@ -326,7 +333,7 @@ class _Snapshotter:
             try:
                 for sub, module in named(prefix=name):
                     names.setdefault(id(module), sub)
-            except Exception:  # noqa: BLE001 -- a user's odd object: no names from it
+            except Exception:  # a user's odd object: no names from it
                 continue
         return names
 
@@ -390,7 +397,7 @@ class _Snapshotter:
         return GraphNode(
             id=key,
             kind=NodeKind.CUSTOM if _is_custom(fn) else NodeKind.OP,
-            op=fn.name(),
+            op=node_name(fn),
             label=self.fn_names.get(key, ""),
             shape=rec.shape if rec is not None else (),
             line=rec.line if rec is not None else None,

@@ -57,9 +57,15 @@ def dtype_name(t) -> str:
     return str(getattr(t, "dtype", "")).rsplit(".", 1)[-1]
 
 
+def node_name(fn) -> str:
+    """A node's name as ``print(t.grad_fn)`` shows it: ``CopyBackwards`` and ``AccumulateGrad``,
+    not ``name()``'s ``torch::autograd::CopyBackwards``."""
+    return fn.name().rpartition("::")[2]
+
+
 def grad_fn_name(t) -> str | None:
     fn = getattr(t, "grad_fn", None)
-    return None if fn is None else fn.name()
+    return None if fn is None else node_name(fn)
 
 
 def stored_grad(t):

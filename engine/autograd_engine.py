@@ -654,8 +654,9 @@ def _accumulate_into(v, g, create_graph, may_steal=False):
             g = g.expand(v._data.shape) if g._data.ndim <= v._data.ndim else g
         if v._grad is None:
             # as PyTorch's AccumulateGrad with grad mode on: a new tensor that copy_ fills
-            # (CopyBackwards when g requires grad), never g itself, which may be the caller's
-            v._grad = _wrap(np.empty(v._data.shape, dtype=dt)).copy_(g)
+            # (CopyBackwards when g requires grad), never g itself, which may be the caller's.
+            # Zeros, not PyTorch's uninitialised memory: a graph view shows that input
+            v._grad = _wrap(np.zeros(v._data.shape, dtype=dt)).copy_(g)
         else:
             v._grad = v._grad + g
     else:

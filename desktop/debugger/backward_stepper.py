@@ -19,7 +19,7 @@ from desktop.debugger.history import (
     HookCall,
     Retained,
 )
-from desktop.tensors import to_numpy
+from desktop.tensors import node_name, to_numpy
 from engine.observe import Observer
 
 ACC_NAME = "AccumulateGrad"
@@ -29,11 +29,6 @@ def graph_id(fn) -> int:
     """The recorder's node id: a leaf's tensor id for AccumulateGrad, else the node's id."""
     var = getattr(fn, "variable", None)
     return id(var) if var is not None else id(fn)
-
-
-def op_name(fn) -> str:
-    name = fn.name()
-    return ACC_NAME if name.endswith(ACC_NAME) else name
 
 
 class _Pass:
@@ -68,7 +63,7 @@ class RawStep:
         self.retain_graph, self.create_graph = p.retain_graph, p.create_graph
         self.node = node
         self.node_id = graph_id(node) if node is not None else None
-        self.op = op_name(node) if node is not None else ""
+        self.op = node_name(node) if node is not None else ""
         self.grads_in = tuple(to_numpy(g) for g in grads_in)
         self.flows = []
         self.arrivals = []
@@ -78,7 +73,7 @@ class RawStep:
                     self.flows.append((None, "", None))
                     continue
                 gid, g = graph_id(fn), to_numpy(g)
-                self.flows.append((gid, op_name(fn), g))
+                self.flows.append((gid, node_name(fn), g))
                 if g is not None:
                     entry = p.pending.get((gid, nr))
                     if entry is None:
@@ -86,7 +81,7 @@ class RawStep:
                     else:
                         entry[0] = entry[0] + g
                     entry[1] += 1
-                    self.arrivals.append((gid, op_name(fn), g, entry[0].copy(), entry[1]))
+                    self.arrivals.append((gid, node_name(fn), g, entry[0].copy(), entry[1]))
         self.accumulations = p.accumulations
         self.hooks = p.hooks
         self.retained = p.retained

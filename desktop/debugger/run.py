@@ -13,12 +13,13 @@ import queue
 import sys
 
 from desktop.async_stop import checkpoint
-from desktop.debugger.backward_stepper import BackwardStepper, RawStep, graph_id, op_name
+from desktop.debugger.backward_stepper import BackwardStepper, RawStep, graph_id
 from desktop.debugger.history import DebugState, state_label
 from desktop.debugger.snapshots import Sharer, after_backward_step, same_graph
 from desktop.debugger.tracer import Tracer, code_lines, innermost_user_frame, snap_line
 from desktop.model import GraphSnapshot
 from desktop.runner import ScriptThread, StopScript, compile_script, error_info
+from desktop.tensors import node_name
 from desktop.variables import frame_variables
 from desktop.watch_eval import describe_outcome
 from symbolic.limits import run_limited
@@ -286,7 +287,7 @@ class DebugRun(ScriptThread):
             if r.seq > mark:
                 node = r()
                 if node is not None:
-                    found.append((r.seq, graph_id(node), op_name(node)))
+                    found.append((r.seq, graph_id(node), node_name(node)))
         found.sort()
         return tuple((gid, op) for _, gid, op in found)
 

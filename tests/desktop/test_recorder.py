@@ -345,3 +345,22 @@ def test_a_finished_recorder_and_its_graph_go_without_the_cyclic_collector():
         assert gone() is None and node() is None  # reference counting alone freed both
     finally:
         gc.enable()
+
+
+@pytest.mark.filterwarnings("ignore:Using backward")
+def test_a_second_order_grad_shows_as_print_shows_its_node():
+    source = """\
+import torch
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+(x ** 3).sum().backward(create_graph=True)
+g = x.grad
+"""
+    graph = run_script(source).graph
+    named = nodes_by_label(graph)
+    assert named["g"].op == "CopyBackwards"  # print(g.grad_fn): <CopyBackwards object ...>
+    assert named["g"].value.tolist() == [3.0, 12.0]  # 3 x^2
+    into_g = {e.src for e in graph.edges if e.dst == named["g"].id}
+    kinds = {n.id: n for n in graph.nodes}
+    consts = [kinds[i] for i in into_g if kinds[i].kind == NodeKind.LEAF_CONST]
+    # the tensor copy_ filled, as it was before: zeros, never uninitialised memory
+    assert [c.value.tolist() for c in consts] == [[0.0, 0.0]]
