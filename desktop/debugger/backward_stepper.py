@@ -19,6 +19,7 @@ from desktop.debugger.history import (
     HookCall,
     Retained,
 )
+from desktop.debugger.local_derivative import row_key
 from desktop.tensors import node_name, to_numpy
 from engine.observe import Observer
 
@@ -64,6 +65,7 @@ class RawStep:
         self.node = node
         self.node_id = graph_id(node) if node is not None else None
         self.op = node_name(node) if node is not None else ""
+        self.row = row_key(node) if node is not None else ""
         self.grads_in = tuple(to_numpy(g) for g in grads_in)
         self.flows = []
         self.arrivals = []
@@ -104,7 +106,7 @@ class RawStep:
                         for t, h, g, r in self.hooks),
             retained=tuple(Retained(t, names.get(t, ""), g) for t, g in self.retained),
             freed=self.freed, retain_graph=self.retain_graph, create_graph=self.create_graph,
-            discarded=discarded, returned=self.returned,
+            discarded=discarded, returned=self.returned, row=self.row,
         )
 
 

@@ -91,6 +91,7 @@ class BackwardInfo:
     create_graph: bool = False
     discarded: tuple[str, ...] = ()  # at the end: non-leaf tensors whose grad is not kept
     returned: bool = False  # AccumulateGrad of an autograd.grad input: grad returned, .grad kept
+    row: str = ""  # the engine op row that made the node (local_derivative.row_key)
 
 
 @dataclass(frozen=True)

@@ -51,20 +51,46 @@ class LocalDerivative:
 
 
 def op_keys(op: str) -> list[str]:
+    """The op rows of the node ``op`` names as the panels do (``CopyBackwards`` for the row
+    named ``torch::autograd::CopyBackwards``)."""
     from engine.ops import OPS
 
-    return [k for k, o in OPS.items() if o.name == op]
+    return [k for k, o in OPS.items() if o.name.rpartition("::")[2] == op]
 
 
-def doc_of(op: str) -> str:
+_ROWS: dict[int, str] = {}  # id(Op) -> its key in engine.ops.OPS
+
+
+def row_key(fn) -> str:
+    """The ``engine.ops.OPS`` key of the row that made node ``fn`` ("" for a leaf's
+    AccumulateGrad, a custom Function, or a node not from the engine). Several rows may share
+    a node name (CopySlices, AddBackward0): the row says which op it was."""
+    op = getattr(type(fn), "op", None)
+    if op is None:
+        return ""
+    key = _ROWS.get(id(op))
+    if key is None:
+        from engine.ops import OPS
+
+        _ROWS.clear()  # rows registered later (engine.nn.functional) join on a miss
+        _ROWS.update({id(o): k for k, o in OPS.items()})
+        key = _ROWS.get(id(op), "")
+    return key
+
+
+def _keys(op: str, row: str) -> list[str]:
+    return [row] if row else op_keys(op)
+
+
+def doc_of(op: str, row: str = "") -> str:
     from engine.ops import OPS
 
-    docs = [OPS[k].doc for k in op_keys(op) if OPS[k].doc]
+    docs = [OPS[k].doc for k in _keys(op, row) if k in OPS and OPS[k].doc]
     return docs[0] if docs else ""
 
 
-def fallback(op: str, note: str = "") -> LocalDerivative:
-    doc = doc_of(op)
+def fallback(op: str, note: str = "", row: str = "") -> LocalDerivative:
+    doc = doc_of(op, row)
     if op == "AccumulateGrad":
         return LocalDerivative(op, "leaf.grad", (), "doc",
                                "adds the incoming grad to the leaf's .grad (None counts as 0)")
@@ -126,10 +152,11 @@ def _reduction_attrs(key: str, shape):
 
 
 def local_derivative(op: str, input_shapes: tuple[tuple[int, ...], ...] = (),
-                     exponent: float | None = None) -> LocalDerivative:
+                     exponent: float | None = None, row: str = "") -> LocalDerivative:
     """``op`` is the node's name; ``input_shapes`` the shapes of the grads it sends out (the
     shapes of its inputs), used for reductions; ``exponent`` p of a PowBackward0 when known
-    (``infer_exponent``), else it stays a symbol."""
+    (``infer_exponent``), else it stays a symbol; ``row`` the op row that made the node
+    (``row_key``), else the first row of that name is taken."""
     import sympy as sp
     # sp.simplify (``_tidy``) imports sympy.physics.units on its first call, 0.6 s holding
     # the GIL: taken with sympy's own import in the first closed form, not in a later step's
@@ -137,12 +164,12 @@ def local_derivative(op: str, input_shapes: tuple[tuple[int, ...], ...] = (),
 
     from symbolic.rules import RULES, SYM, apply
 
-    keys = [k for k in op_keys(op) if k in RULES]
+    keys = [k for k in _keys(op, row) if k in RULES]
     if not keys:
-        return fallback(op)
+        return fallback(op, row=row)
     key = keys[0]
     if key in MATRIX_RULES:
-        return LocalDerivative(op, doc_of(op) or key, MATRIX_RULES[key], "rule")
+        return LocalDerivative(op, doc_of(op, row) or key, MATRIX_RULES[key], "rule")
     shape = tuple(input_shapes[0]) if input_shapes else ()
     try:
         reduce_attrs = _reduction_attrs(key, shape)
@@ -161,7 +188,7 @@ def local_derivative(op: str, input_shapes: tuple[tuple[int, ...], ...] = (),
             note = f"p = {exponent:g}, read off the node's input and output values"
         return LocalDerivative(op, str(expr), partials, "sympy", note)
     except Exception as exc:  # a rule that needs real shapes or attributes: describe the op
-        return fallback(op, f"no closed form here ({type(exc).__name__})")
+        return fallback(op, f"no closed form here ({type(exc).__name__})", row)
 
 
 def _reduction(op, key, shape, attrs, sp, apply, SYM) -> LocalDerivative:

@@ -58,7 +58,7 @@ def derivative_key(state: DebugState) -> tuple | None:
         a, out = index.get(b.flows[0].target), index.get(b.node)
         exponent = infer_exponent(a.value if a is not None else None,
                                   out.value if out is not None else None)
-    return b.op, input_shapes(state), exponent
+    return b.op, input_shapes(state), exponent, b.row
 
 
 class DerivativeCache(QObject):
@@ -90,7 +90,8 @@ class DerivativeCache(QObject):
                 try:
                     result = local_derivative(*key)
                 except Exception as exc:  # sympy trouble must never reach the GUI
-                    result = fallback(key[0], f"no closed form ({type(exc).__name__})")
+                    result = fallback(key[0], f"no closed form ({type(exc).__name__})",
+                                      key[3])
                 with contextlib.suppress(RuntimeError):  # the panel was closed meanwhile
                     emit(key, result)
 
@@ -128,9 +129,9 @@ def _rows(rows: list[tuple[str, str]], links: list | None = None) -> str:
     return f"<table cellspacing='0'>{cells}</table>"
 
 
-def derivative_html(d: LocalDerivative | None, op: str) -> str:
+def derivative_html(d: LocalDerivative | None, op: str, row: str = "") -> str:
     if d is None:
-        doc = fallback(op)
+        doc = fallback(op, row=row)
         return _pre(f"out = {doc.forward}") + "<i>computing the closed form…</i>"
     rows = [("out", d.forward), *d.partials]
     source = {"sympy": "closed form from symbolic (sympy)",
@@ -164,7 +165,7 @@ def state_html(state: DebugState, derivative: LocalDerivative | None = None) -> 
                                   f"autograd.grad() returns this grad for {name}; "
                                   f"{name}.grad is not changed"))
         else:
-            parts.append(_section("Local derivative", derivative_html(derivative, b.op)))
+            parts.append(_section("Local derivative", derivative_html(derivative, b.op, b.row)))
         flows = [(f"→ {names.get(f.target, f.target_op)}",
                   fmt(f.grad) if f.grad is not None else "None (needs no grad)")
                  for f in b.flows if f.target is not None]

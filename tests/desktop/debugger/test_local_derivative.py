@@ -97,3 +97,10 @@ def test_the_first_closed_form_takes_the_imports_a_later_one_would_need():
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "True"
+
+
+def test_nodes_named_without_their_namespace_find_their_op_row():
+    # the panels name CopyBackwards as print(grad_fn) does; its row is torch::autograd::...
+    copy = local_derivative("CopyBackwards", ((2,), (2,)))
+    assert copy.source == "sympy" and copy.forward == "b"  # a's values are overwritten by b's
+    assert dict(copy.partials) == {"∂out/∂a": "0", "∂out/∂b": "1"}

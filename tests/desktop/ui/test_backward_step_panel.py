@@ -150,3 +150,21 @@ def test_stepping_on_through_stops_starts_no_closed_form_but_staying_on_one_does
     panel.show_state(pw)  # back, and staying: now it is derived
     qtbot.waitUntil(lambda: panel.derivative() is not None, timeout=20000)
     assert "closed form from symbolic (sympy)" in panel.text()
+
+
+def test_a_node_name_several_rows_share_is_described_by_its_own_row(qtbot):
+    from desktop.ui.backward_step_panel import derivative_html, derivative_key
+
+    source = """\
+import torch
+y = torch.tensor(2.0, requires_grad=True)
+x = torch.zeros(3)
+x[0] = y * 3
+x.sum().backward()
+"""
+    states = stepped(source, 5)
+    copy = next(s for s in states if s.kind == "backward" and s.backward.op == "CopySlices")
+    assert copy.backward.row == "setitem"  # not another CopySlices row, e.g. a circular pad
+    assert derivative_key(copy)[3] == "setitem"
+    text = plain(derivative_html(None, "CopySlices", copy.backward.row), qtbot)
+    assert "a[idx] = v" in text and "pad" not in text
