@@ -56,7 +56,7 @@ def block() -> int:
             flags = set(next((ln for ln in f if ln.startswith("flags")), "").split())
     except OSError:
         flags = set()
-    avx512 = {"avx512f", "avx512bw", "avx512vl", "avx512dq", "fma"} <= flags
+    avx512 = {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags
     avx2 = {"avx2", "fma"} <= flags
     if cap == "default":
         return 0
