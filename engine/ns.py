@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .aten_pow import pow_f32
 from .cascade_sum import full_sum
 from .erf_numpy import erf_np
 
@@ -193,10 +192,8 @@ _ONE32.flags.writeable = False
 def scalar_power(x: np.ndarray, e):
     """``x ** e`` for a float array as ATen computes it: products for the exponents 2 and 3 and
     a reciprocal for -1 and -2 (also faster: np.power of a negative float32 base to 3 costs
-    ~70x a product), sqrt for 0.5, the reciprocal of sqrt for -0.5, a copy for 1; other
-    exponents of float32 as ATen's vectorised kernel rounds them (``engine.aten_pow``), of
-    float64 the C library's pow. ATen's sqrt for 0.5 is MKL's, which can round a float32 one
-    ulp apart from numpy's correctly rounded sqrt."""
+    ~70x a product), sqrt for 0.5, the reciprocal of sqrt for -0.5, a copy for 1, the C
+    library's pow otherwise (ATen's vectorised pow rounds some of those apart)."""
     if e == 2:
         return x * x
     if e == 3:
@@ -211,8 +208,6 @@ def scalar_power(x: np.ndarray, e):
         return np.reciprocal(np.sqrt(x))
     if e == 1:
         return x.copy()
-    if x.dtype is _F32 and e != 0 and type(e) is not complex:
-        return pow_f32(x, e)
     return np.power(x, e)
 
 
