@@ -118,38 +118,54 @@ def scaled(name: str, a: Tensor, other, alpha):
     return res
 
 
-class _AlphaMethods:
-    # A surplus positional argument or a missing one leaves the fast path for arith_args, which
-    # words PyTorch's error (or takes the deprecated ``add(alpha, other)``); an operand the
-    # dispatcher refuses is named there too (``x.add("s")``). Like PyTorch's methods, these never
-    # defer to the other operand's reflected operator.
-    def add(self, other=MISSING, *extra, alpha=_ONE):
+# A surplus positional argument or a missing one leaves the fast path for arith_args, which
+# words PyTorch's error (or takes the deprecated ``add(alpha, other)``); an operand the
+# dispatcher refuses is named there too (``x.add("s")``). Like PyTorch's methods, these never
+# defer to the other operand's reflected operator. One closure per name: a call costs what a
+# written-out method costs.
+def _alpha_method(op: str):
+    def method(self, other=MISSING, *extra, alpha=_ONE):
         if alpha is _ONE and not extra:
             try:
-                r = _binary("add", self, other)
+                r = _binary(op, self, other)
             except TypeError:
-                arith_args.check("add", "method", (other,))
+                arith_args.check(op, "method", (other,))
                 raise
             if r is NotImplemented:
-                arith_args.refuse("add", "method", (other,))
+                arith_args.refuse(op, "method", (other,))
             return r
         if extra or other is MISSING:
-            other, alpha = arith_args.parse("add", "method", (other,), extra, {"alpha": alpha})
-        return scaled("add", self, other, alpha_number("add", alpha))
+            other, alpha = arith_args.parse(op, "method", (other,), extra, {"alpha": alpha})
+        return scaled(op, self, other, alpha_number(op, alpha))
 
-    def sub(self, other=MISSING, *extra, alpha=_ONE):
-        if alpha is _ONE and not extra:
-            try:
-                r = _binary("sub", self, other)
-            except TypeError:
-                arith_args.check("sub", "method", (other,))
-                raise
-            if r is NotImplemented:
-                arith_args.refuse("sub", "method", (other,))
-            return r
-        if extra or other is MISSING:
-            other, alpha = arith_args.parse("sub", "method", (other,), extra, {"alpha": alpha})
-        return scaled("sub", self, other, alpha_number("sub", alpha))
+    method.__code__ = method.__code__.replace(co_name=op, co_qualname=op)  # Python's errors
+    method.__name__ = op
+    return method
+
+
+def _mul_method(name: str):
+    def method(self, other=MISSING, *extra):
+        if extra:
+            arith_args.parse(name, "method", (other,), extra)
+        try:
+            r = _binary("mul", self, other)
+        except TypeError:
+            arith_args.check(name, "method", (other,))
+            raise
+        if r is NotImplemented:
+            arith_args.refuse(name, "method", (other,))
+        return r
+
+    method.__code__ = method.__code__.replace(co_name=name, co_qualname=name)
+    method.__name__ = name
+    return method
+
+
+class _AlphaMethods:
+    add = _alpha_method("add")
+    sub = _alpha_method("sub")
+    mul = _mul_method("mul")
+    multiply = _mul_method("multiply")
 
     def subtract(self, other=MISSING, *extra, alpha=_ONE):
         if extra or other is MISSING:  # its second overload takes (other, alpha) by position
@@ -160,30 +176,6 @@ class _AlphaMethods:
         except TypeError:
             arith_args.check("subtract", "method", (other,))
             raise
-
-    def mul(self, other=MISSING, *extra):
-        if extra:
-            arith_args.parse("mul", "method", (other,), extra)
-        try:
-            r = _binary("mul", self, other)
-        except TypeError:
-            arith_args.check("mul", "method", (other,))
-            raise
-        if r is NotImplemented:
-            arith_args.refuse("mul", "method", (other,))
-        return r
-
-    def multiply(self, other=MISSING, *extra):
-        if extra:
-            arith_args.parse("multiply", "method", (other,), extra)
-        try:
-            r = _binary("mul", self, other)
-        except TypeError:
-            arith_args.check("multiply", "method", (other,))
-            raise
-        if r is NotImplemented:
-            arith_args.refuse("multiply", "method", (other,))
-        return r
 
 
 bind_methods(Tensor, _AlphaMethods)
