@@ -94,7 +94,7 @@ def scaled(name: str, a: Tensor, other, alpha):
         _check_bool_sub(a, b)
     dt = _promote(a, b)
     check_alpha(alpha, dt, sub)
-    if type(alpha) is builtins.int and alpha == 1 or dt.kind == "b" and alpha:
+    if (type(alpha) is builtins.int and alpha == 1) or (dt.kind == "b" and alpha):
         return a - b if sub else a + b
     ad = a._data
     bt = isinstance(b, Tensor)
@@ -109,7 +109,7 @@ def scaled(name: str, a: Tensor, other, alpha):
     except ValueError:
         raise _broadcast_error(np.shape(ad), np.shape(bd)) from None
     res = _wrap(out)
-    if _mode.enabled and (a._rg or bt and b._rg):
+    if _mode.enabled and (a._rg or (bt and b._rg)):
         da = a._data.dtype
         db = b._data.dtype if bt else dt
         if da != dt or db != dt:  # grads of promoted inputs are cast back to their dtypes
