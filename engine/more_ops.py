@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import clamp_bounds
 from .ops import OPS
 from .tensor import Tensor, _check_bool_clamp, _clamp_promoted, _default, _dims, _rdims, _result
 
@@ -16,7 +17,7 @@ _CLAMP_MAX, _LOGSUMEXP = OPS["clamp_max"], OPS["logsumexp"]
 
 def clamp_max(self, max):
     if isinstance(max, Tensor):
-        return self.clamp(max=max)
+        return clamp_bounds.clamp_max(self, max)
     x = self._data
     if x.dtype.kind != "f":
         _check_bool_clamp(x, None, max)

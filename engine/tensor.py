@@ -452,12 +452,8 @@ class _TensorMethods:
 
     def clamp(self, min=None, max=None):
         if isinstance(min, Tensor) or isinstance(max, Tensor):
-            out = self
-            if min is not None:
-                out = out.maximum(min if isinstance(min, Tensor) else _wrap(as_array(min)))
-            if max is not None:
-                out = out.minimum(max if isinstance(max, Tensor) else _wrap(as_array(max)))
-            return out
+            from . import clamp_bounds  # ClampBackward0: the bounds are the node's inputs
+            return clamp_bounds.clamp(self, min, max)
         if min is None and max is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         x = self._data
@@ -470,6 +466,9 @@ class _TensorMethods:
     clip = clamp
 
     def clamp_min(self, min):
+        if isinstance(min, Tensor):
+            from . import clamp_bounds
+            return clamp_bounds.clamp_min(self, min)
         x = self._data
         if x.dtype.kind != "f":
             _check_bool_clamp(x, min, None)

@@ -166,6 +166,9 @@ class _InplaceMethods:
             if wide != x.dtype:  # the scalar kernel names C++ types, unlike the tensor ops
                 raise RuntimeError(f"result type {_dtype._BY_NP[wide].tensor_type[:-6]} can't be "
                                    f"cast to the desired output type {_CPP_NAMES[x.dtype.str[1:]]}")
+        grad_bound = next((b for b in (min, max) if isinstance(b, Tensor) and b._rg), None)
+        if grad_bound is not None:  # recorded even where self does not require grad
+            return self._inplace(lambda a, _: a.clamp(min, max), grad_bound)
         return self._inplace(lambda a: a.clamp(min, max))
 
     clip_ = clamp_

@@ -2,7 +2,7 @@
 its numpy forward, its VJP, its symbolic forward and, for an elementwise op, its public names
 (``table``: ``Op``, ``OPS``, ``register``). Every row is registered when ``engine`` is imported:
 the families here (``elementwise``, ``reduce``, ``reduce_stats``, ``diag``, ``ordering``,
-``scan``, ``arith``, ``arith_binary``, ``activation_grads``, ``shape``, ``index``, ``scatter_reduce``, ``views``,
+``scan``, ``arith``, ``arith_binary``, ``clamp``, ``activation_grads``, ``shape``, ``index``, ``scatter_reduce``, ``views``,
 ``linalg``, ``nn``, ``nn_conv``, ``nn_loss``, ``nn_maps``, ``nn_pool``) and the
 forward families that still keep their rows beside their forwards.
 
@@ -18,6 +18,7 @@ from . import (  # noqa: F401  (register rows)
     activation_grads,
     arith,
     arith_binary,
+    clamp,
     diag,
     elementwise,
     index,

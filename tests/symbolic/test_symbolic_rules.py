@@ -145,6 +145,10 @@ CASES = {
     "unbind": lambda: _parts(t(3, 2).unbind(1)),
     "clamp": lambda: (t(5).clamp(-0.5, 0.7) * t(5, seed=2)).sum() + t(3).clamp(min=0).sum(),
     "clamp_min": lambda: (t(4).clamp_min(0.1) * t(4, seed=1)).sum(),
+    "clamp_t": lambda: ((t(5).clamp(t(5, seed=1) - 1, t(5, seed=2) + 1) ** 2).sum()
+                        + (t(3).clamp(max=t(3, seed=3)) ** 2).sum()),
+    "clamp_min_t": lambda: (t(4).clamp_min(t(4, seed=1)) ** 2).sum(),
+    "clamp_max_t": lambda: (t(4).clamp_max(t(1, seed=1)) ** 2).sum(),
     "maximum": lambda: torch.maximum(t(3), t(3, seed=1)).sum(),
     "minimum": lambda: torch.minimum(t(2, 3), t(3, seed=1)).sum(),
     "where": lambda: torch.where(torch.tensor([True, False, True]), t(3), t(3, seed=1)).sum(),
