@@ -161,12 +161,15 @@ def run_command(argv: Sequence[str]) -> int:
         return status
 
     # The output goes to the terminal as it comes, all of it: nothing is kept or truncated.
-    run = ScriptRun(source, filename=opts.file, script_path=opts.file, on_output=echo,
+    # Its code is named by the absolute path, as `python FILE.py` names __main__'s (its
+    # __file__, its tracebacks' and warnings' locations)
+    script = os.path.abspath(opts.file)
+    run = ScriptRun(source, filename=script, script_path=script, on_output=echo,
                     max_seconds=opts.max_seconds, record=opts.graph, keep_output=False)
     # As `python FILE.py` would: the script sees its arguments and imports its neighbours.
     # (Process-wide, hence only here, never in the app.)
     sys.argv = [opts.file, *opts.args]
-    sys.path.insert(0, os.path.dirname(os.path.abspath(opts.file)))
+    sys.path.insert(0, os.path.dirname(script))
     run.start()
     try:
         while run.wait(0.1) is None:
@@ -192,7 +195,7 @@ def run_command(argv: Sequence[str]) -> int:
             else:
                 err.write(format_error(result.error))
             if notebook is not None:
-                _notebook_location(notebook, opts.file, result.error, err)
+                _notebook_location(notebook, script, result.error, err)
             return finish(1)
         if result.status == "stopped":
             return finish(1)

@@ -87,7 +87,7 @@ FUTURE = '{"format": "stepgrad-session", "version": 99}'
     (["run", "new.stepgrad"], {"new.stepgrad": FUTURE}, 2, "saved by a newer stepgrad"),
     (["run"], {}, 2, "the following argument is required: file\n"),
     (["run", "raise.py"], {"raise.py": "x = 1\nraise ValueError('boom')\n"}, 1,
-     'File "raise.py", line 2'),
+     'raise.py", line 2'),
     (["run", "syntax.py"], {"syntax.py": "x = (\n"}, 1, "SyntaxError: '(' was never closed"),
     (["export", "missing.stepgrad", "-o", "o.py"], {}, 2, "cannot open missing.stepgrad"),
     (["export", "cut.stepgrad", "-o", "o.py"], {"cut.stepgrad": BAD_SESSION}, 2,
@@ -168,3 +168,18 @@ def test_run_ends_with_the_scripts_exit_status_as_python_does(tmp_path, body, co
     script.write_text(f"import sys\nprint('before')\n{body}\nprint('never')\n")
     proc = stepgrad("run", str(script))
     assert (proc.returncode, proc.stdout, proc.stderr) == (code, "before\n", stderr)
+
+
+def test_a_relative_script_is_named_as_python_names_it(tmp_path):
+    (tmp_path / "where.py").write_text(
+        "import warnings\nprint(__file__)\nwarnings.warn('look')\nraise ValueError('boom')\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    ours = subprocess.run([sys.executable, "-m", "desktop.cli", "run", "where.py"],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env)
+    python = subprocess.run([sys.executable, "where.py"], capture_output=True, text=True,
+                            timeout=60, cwd=tmp_path)
+    path = str(tmp_path / "where.py")
+    assert ours.stdout == python.stdout == path + "\n"
+    assert f"{path}:3: UserWarning: look" in ours.stderr
+    assert f"{path}:3: UserWarning: look" in python.stderr
+    assert f'File "{path}", line 4' in ours.stderr and f'File "{path}", line 4' in python.stderr
