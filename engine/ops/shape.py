@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..index_layout import lay_out
 from ..ns import NP
 from .table import pair, register
 
@@ -121,7 +122,9 @@ def _step_fwd(x, dim, item):
 
 def _index_fwd(x, idx):
     out = x[idx]  # advanced indexing makes a fresh array; a 0-d result may be a numpy scalar
-    return (out if type(out) is np.ndarray else np.array(out)), (x.shape, idx)
+    if type(out) is not np.ndarray:
+        return np.array(out), (x.shape, idx)
+    return lay_out(x, idx, out), (x.shape, idx)
 
 
 def _index_vjp(m, g, out, s, a, need):
