@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from desktop.frame_layout import clusters_of, framed_layout
 from desktop.graph_groups import GroupState, NodeGroup, Projection
+from desktop.layout_memo import ShapeMemo, frames_of, shape_of
 from desktop.model import GraphNode, GraphSnapshot, NodeKind
 from desktop.node_index import node_index
 from desktop.ui.formatting import long_array, shape_text
@@ -266,6 +267,7 @@ class GraphView(QWidget):
         self._find_text = ""
         self._token = 0  # bumps per snapshot, so a late background layout is dropped
         self._pending = None
+        self.drawings = ShapeMemo()  # positions of recent drawings, for the same layout_fn
         self._notes: list[str] = []
         self._shown_notes: list[str] = []  # what the label shows (fit_readable adds one)
         self._layout_ready.connect(self._on_layout_ready, Qt.ConnectionType.QueuedConnection)
@@ -317,6 +319,7 @@ class GraphView(QWidget):
         layout function has nothing slow left to do on its first call (its imports are in);
         from then on drawings of up to WARM_SYNC_NODES boxes are laid out here too."""
         self.layout_fn = layout_fn or layered_layout
+        self.drawings = ShapeMemo()
         self.sync_max = sync_max
         self.warm = warm
         self.set_snapshot(self.snapshot)
@@ -352,7 +355,7 @@ class GraphView(QWidget):
         items = {n.id: self.make_item(n, n.id in drawn.highlight) for n in drawn.nodes}
         sizes = {i: (it.rect.width(), it.rect.height()) for i, it in items.items()}
         pending = (items, selected, keep_view, notes, drawn)
-        if here:
+        if here or self.drawn_before(drawn, sizes):
             self._place(self._token, self._run_layout(drawn, sizes), pending)
             return
         # the old drawing stays until the new one is laid out: no blank flash per step
@@ -433,18 +436,33 @@ class GraphView(QWidget):
             self.scene.addItem(frame)
             self.frames.append(frame)
 
+    def _clusters(self, snapshot: GraphSnapshot, projection=None) -> list:
+        projection = self.projection if projection is None else projection
+        return clusters_of(projection.frames, projection.drawn_id,
+                           {n.id for n in snapshot.nodes})
+
     def _run_layout(self, snapshot: GraphSnapshot, sizes, projection=None) -> dict:
         """Positions for ``snapshot`` (drawn under ``projection``, default the current one):
         each open group's boxes are laid out together, so its frame holds only them."""
-        projection = self.projection if projection is None else projection
         try:
             if not accepts_sizes(self.layout_fn):  # it cannot make room for a group's block
                 return self.layout_fn(snapshot)
-            clusters = clusters_of(projection.frames, projection.drawn_id,
-                                   {n.id for n in snapshot.nodes})
-            return framed_layout(self._flat_layout, snapshot, sizes, clusters)
+            clusters = self._clusters(snapshot, projection)
+            key = (shape_of(snapshot, sizes), frames_of(snapshot, clusters))
+            positions = self.drawings.get(key, snapshot)
+            if positions is None:
+                positions = framed_layout(self._flat_layout, snapshot, sizes, clusters)
+                self.drawings.put(key, snapshot, positions)
+            return positions
         except Exception:  # a broken layout must not lose the graph: fall back
             return layered_layout(snapshot)
+
+    def drawn_before(self, drawn: GraphSnapshot, sizes) -> bool:
+        """Whether a drawing of this shape was laid out lately (then it is placed at once)."""
+        if not accepts_sizes(self.layout_fn):
+            return False
+        key = (shape_of(drawn, sizes), frames_of(drawn, self._clusters(drawn)))
+        return self.drawings.get(key, drawn) is not None
 
     def _flat_layout(self, snapshot: GraphSnapshot, sizes) -> dict:
         return self.layout_fn(snapshot, sizes=sizes)
