@@ -18,6 +18,7 @@ from .dispatch import call, record_outputs
 from .grad_mode import mode as _mode
 from .ops import OPS
 from .return_types import return_type
+from .saved_outputs import values_indices
 from .tensor import Tensor, _dims, _result, _wrap
 
 
@@ -78,7 +79,7 @@ def _median(self, dim=None, keepdim=False):
 def _select(self, key, kind, d, keepdim):
     op = OPS[key]
     (vals, idx), attrs = op.fwd(self._data, d, keepdim)
-    return kind(_result(op, vals, (self,), attrs, self._rg), _wrap(idx))
+    return values_indices(kind, _result(op, vals, (self,), attrs, self._rg), _wrap(idx))
 
 
 def _mode_values(self, dim=-1, keepdim=False):

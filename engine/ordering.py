@@ -12,13 +12,14 @@ from .inplace_ops import check_int_fill
 from .ops import OPS
 from .ops.ordering import order
 from .return_types import return_type
+from .saved_outputs import values_indices
 from .tensor import _C_TYPE_NAMES, Tensor, _broadcast_error, _dims, _result, _wrap
 
 
 def _values_indices(key, t, result_type, *params):
     op = OPS[key]
     (values, idx), attrs = op.fwd(t._data, *params)
-    return result_type(_result(op, values, (t,), attrs, t._rg), _wrap(idx))
+    return values_indices(result_type, _result(op, values, (t,), attrs, t._rg), _wrap(idx))
 
 
 _return_types = return_type

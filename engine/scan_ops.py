@@ -8,6 +8,7 @@ from collections import namedtuple
 
 from .ops import OPS
 from .return_types import _return_type_repr
+from .saved_outputs import values_indices
 from .tensor import Tensor, _dims, _result, _wrap
 
 
@@ -36,7 +37,7 @@ def _running(self, dim, largest):
     op = OPS[what]
     (vals, idx), attrs = op.fwd(x, d)
     rg = self._rg and (d is None or x.dtype.kind == "f")
-    return _KINDS[what](_result(op, vals, (self,), attrs, rg), _wrap(idx))
+    return values_indices(_KINDS[what], _result(op, vals, (self,), attrs, rg), _wrap(idx))
 
 
 def cummax(self, dim):

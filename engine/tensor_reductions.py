@@ -16,6 +16,7 @@ from .ops import OPS
 from .ops.reduce import mean_fwd as _mean_fwd
 from .ops.reduce import sum_fwd as _sum_fwd
 from .return_types import return_type
+from .saved_outputs import values_indices
 from .tensor import Tensor, _dims, _rdims, _result, _wrap, bind_methods
 
 
@@ -62,7 +63,8 @@ class _Reductions:
             raise IndexError(f"{kind}(): Expected reduction dim {d} to have non-zero size.")
         op = OPS[kind + "_dim"]
         (vals, idx), attrs = op.fwd(x, d, keepdim)
-        return return_type(kind)(_result(op, vals, (self,), attrs, self._rg), _wrap(idx))
+        return values_indices(return_type(kind), _result(op, vals, (self,), attrs, self._rg),
+                              _wrap(idx))
 
     def max(self, dim=None, keepdim=False):
         if isinstance(dim, Tensor):

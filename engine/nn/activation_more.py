@@ -25,7 +25,7 @@ def selu(input: Tensor, inplace: bool = False) -> Tensor:
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
-    return hardtanh(input, 0.0, 6.0, inplace)
+    return hardtanh(input, 0, 6, inplace)  # PyTorch's relu6 passes ints: _saved_min_val is 0
 
 
 def hardsigmoid(input: Tensor, inplace: bool = False) -> Tensor:

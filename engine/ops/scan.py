@@ -53,10 +53,12 @@ def _sym_pick(ns, args, attrs, out_shape):
     return ns.arr(args[0])[attrs[1]]  # locally a selection of the recorded winners
 
 
-register("cummax", "CummaxBackward0", _running_fwd(True), _running_vjp, doc="a.cummax(dim)",
-         sym=_sym_pick)
-register("cummin", "CumminBackward0", _running_fwd(False), _running_vjp, doc="a.cummin(dim)",
-         sym=_sym_pick)
+# self is kept (unread by the VJP) as PyTorch's nodes keep it: grad_fn._saved_self, and the
+# in-place check on it
+register("cummax", "CummaxBackward0", _running_fwd(True), _running_vjp, save_inputs=True,
+         doc="a.cummax(dim)", sym=_sym_pick)
+register("cummin", "CumminBackward0", _running_fwd(False), _running_vjp, save_inputs=True,
+         doc="a.cummin(dim)", sym=_sym_pick)
 
 
 # ---- logcumsumexp ------------------------------------------------------------------------------
