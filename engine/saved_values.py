@@ -7,9 +7,18 @@ engine's nodes keep the same values in ``_saved`` (inputs), ``_out`` (the output
 (per-op metadata); ``SAVED`` says, per node name, which PyTorch name reads which of them.
 
 Tensors are unpacked as the backward would (the freed-graph and modified-in-place errors are
-PyTorch's); metadata stays readable after backward, as in PyTorch. Two differences are known: a
-negative ``dim`` reads back normalised (PyTorch shows it as an unsigned wrap-around), and a node
-not in ``SAVED`` has no ``_saved_*`` attributes rather than invented ones.
+PyTorch's); metadata stays readable after backward, as in PyTorch. A value is worked out only
+when its name is read (nothing is added to recording or backward). A tensor PyTorch saved that
+the engine keeps as an array in the node's attrs (a mask, an index, layer norm's mean) reads back
+as a new tensor, as PyTorch's does; the indices an op returned read back as that very tensor
+(``engine.saved_outputs``). A negative int argument reads back as PyTorch shows it, wrapped
+around as unsigned (``x.triu(-1)``: ``_saved_diagonal`` is 2**64 - 1).
+
+Known differences: a negative ``dim`` reads back normalised (PyTorch shows the wrap-around of
+the argument as given); where the engine's attrs lose what the call was (``x.var()`` against
+``x.var(correction=1)``) the common call's value is given; a node not in ``SAVED`` has no
+``_saved_*`` attributes rather than invented ones (``tests/engine/test_saved_values_all.py``
+lists those PyTorch builds and the engine's attrs cannot answer yet).
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from .autograd.graph import SAVE_ORDER, _PackedItem, is_packed, pack_saved_value
 from .autograd_engine import unpack_saved
 from .node import FREED
 from .ops.elementwise import add_alpha_fwd, sub_alpha_fwd
-from .ops.table import watch
+from .ops.table import OPS, watch
 from .saved_outputs import indices_of
 from .tensor import Tensor
 from .tensor_data import _wrap
@@ -199,6 +208,32 @@ _MM = {"self": _input(0, _needs(1)), "mat2": _input(1, _needs(0)),
        "self_sym_sizes": _attr(lambda a: tuple(a[0])),
        "mat2_sym_sizes": _attr(lambda a: tuple(a[1])),
        "self_sym_strides": _strides(0), "mat2_sym_strides": _strides(1)}
+
+def _conv_args(node):
+    """ConvolutionBackward0's arguments (stride, padding, dilation, groups, transposed,
+    output_padding) from whichever convolution row recorded it."""
+    a = node._attrs
+    stride, padding, dilation = (tuple(int(v) for v in p) for p in a[:3])
+    groups = a[3]
+    if node.op is OPS.get("convolution") and a[4]:  # conv1d runs as a conv2d of height 1
+        stride, padding, dilation = stride[-1:], padding[-1:], dilation[-1:]
+    transposed = node.op is OPS.get("convolution_transpose")
+    out_pad = (0,) * len(stride)
+    if transposed:
+        x, w = node._saved[0], node._saved[1]
+        out_pad = tuple(int(o - ((i - 1) * st - 2 * p + d * (k - 1) + 1)) for o, i, k, st, p, d in
+                        zip(a[6], x.shape[2:], w.shape[2:], stride, padding, dilation))
+    return stride, padding, dilation, int(groups), transposed, out_pad
+
+
+def _conv_field(k):
+    return lambda node: _conv_args(node)[k]
+
+
+def _conv_bias(node):
+    bias = node._saved[2]
+    return (0,) if bias is None else tuple(bias.shape)
+
 
 SAVED: dict[str, dict] = {
     "AddBackward0": _ALPHA,
@@ -382,6 +417,19 @@ SAVED: dict[str, dict] = {
     **_each(("SigmoidBackwardBackward0", "TanhBackwardBackward0"),
                     {"grad_output": _SELF, "output": _OTHER}),
     "UnbindBackward0": {"dim": _attr(lambda a: int(a[0]))},
+    "GatherBackward0": {"self": _SELF, "sparse_grad": _const(False),
+                        "dim": _attr(lambda a: _full_shape_index(a)[0] if a[0] else 0),
+                        "index": _array(lambda a: _full_shape_index(a)[1] if a[0]
+                                        else np.zeros(a[1], np.int64))},
+    "MedianBackward0": {"self": _SELF, **_RESULT},
+    "ConvolutionBackward0": {
+        "input": _SELF, "weight": _OTHER, "bias_sym_sizes_opt": _conv_bias,
+        **{name: _conv_field(k) for k, name in enumerate(
+            ("stride", "padding", "dilation", "groups", "transposed", "output_padding"))}},
+    **_each(("ScatterBackward0", "ScatterBackward1", "ScatterAddBackward0"), {
+        "dim": _attr(lambda a: _full_shape_index((None, a[0]))[0]),
+        "index": _array(lambda a: _full_shape_index((None, a[0]))[1])}),
+    "IndexFillBackward1": {"dim": _attr(lambda a: len(a) - 1), "index": _array(lambda a: a[-1])},
     "IndexSelectBackward0": {"self_sym_sizes": _reduce_sizes,
                              "dim": _attr(lambda a: len(a[1]) - 1),
                              "index": _array(lambda a: a[1][-1])},

@@ -52,8 +52,9 @@ def _gather_sym(ns, args, attrs, out_shape):
     return x[attrs[1]]
 
 
-register("gather", "GatherBackward0", _gather_fwd, _gather_vjp, doc="a[..., index, ...]",
-         sym=_gather_sym)
+# self is kept (unread by the VJP) as PyTorch's node keeps it (grad_fn._saved_self)
+register("gather", "GatherBackward0", _gather_fwd, _gather_vjp, save_inputs=True,
+         doc="a[..., index, ...]", sym=_gather_sym)
 
 
 def _index_select_fwd(x, dim, index):

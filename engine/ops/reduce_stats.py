@@ -68,7 +68,9 @@ def _sym_selected(ns, args, attrs, out_shape):
     return out if keepdim else out.squeeze(dim)
 
 
-register("median", "MedianBackward0", median_fwd, _evenly_vjp, doc="median(a)", sym=_sym_median)
+# self and the result are kept (unread by the VJP) as PyTorch's node keeps them
+register("median", "MedianBackward0", median_fwd, _evenly_vjp, save_inputs=True, save_out=True,
+         doc="median(a)", sym=_sym_median)
 register("median_dim", "MedianBackward1", median_dim_fwd, _select_dim_vjp, doc="median(a, dim)",
          sym=_sym_selected)
 register("mode", "ModeBackward0", mode_fwd, _select_dim_vjp, doc="mode(a, dim)",

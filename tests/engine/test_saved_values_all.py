@@ -187,6 +187,10 @@ CASES = {
     "to": lambda t, x, y: x.double(),
     "unfold": lambda t, x, y: x.unfold(1, 2, 1),
     "gather": lambda t, x, y: x.gather(1, t.tensor([[0], [2], [1]])),
+    "gather0": lambda t, x, y: x.gather(0, t.tensor([[2, 0, 1], [0, 0, 0]])),
+    "scatter": lambda t, x, y: x.scatter(1, t.tensor([[0], [2], [1]]), y[:, :1]),
+    "scatter_value": lambda t, x, y: x.scatter(0, t.tensor([[0, 2, 1]]), 0.5),
+    "index_fill_t": lambda t, x, y: x.index_fill(1, t.tensor([1]), t.tensor(0.5)),
     "index_select": lambda t, x, y: x.index_select(0, t.tensor([2, 0])),
     "masked_select": lambda t, x, y: x.masked_select(x > 1),
     "scatter_add": lambda t, x, y: x.scatter_add(1, t.tensor([[0], [2], [1]]), y[:, :1]),
@@ -201,6 +205,13 @@ CASES = {
     "nll_loss": lambda t, x, y: F(t).nll_loss(x, t.tensor([0, 2, 1])),
     "layer_norm": lambda t, x, y: F(t).layer_norm(x, (3,)),
     "pad": lambda t, x, y: F(t).pad(x, (1, 1)),
+    "conv2d": lambda t, x, y: F(t).conv2d(x[None, None], y[None, None, :2, :2]),
+    "conv2d_bias": lambda t, x, y: F(t).conv2d(x[None, None], y[None, None, :2, :2], y[0, :1],
+                                               stride=2, padding=1),
+    "conv1d": lambda t, x, y: F(t).conv1d(x[None], y[None, :, :2], padding=1),
+    "conv3d": lambda t, x, y: F(t).conv3d(x[None, None, None], y[None, None, None, :2, :2]),
+    "conv_transpose2d": lambda t, x, y: F(t).conv_transpose2d(
+        x[None, None], y[None, None, :2, :2], stride=2, output_padding=1),
 }
 
 
@@ -241,13 +252,10 @@ def _same(a, b, torch, name):
 # argument its attrs do not hold): strict, so each starts failing once it is fixed
 KNOWN_OPEN = {
     "embedding": "padding_idx is kept only as a mask of the rows",
-    "gather": "self is not saved; dim not kept apart from the index grid",
     "index_add": "source, dim and alpha are not kept",
     "masked_select": "self is not saved",
-    "median": "self and the result are not saved",
     "nll_loss": "self is not saved",
     "pad": "the pad list is kept as numpy pad widths",
-    "scatter_add": "dim not kept apart from the index grid",
     "squeeze_dim": "dim is not kept",
     "unfold": "dimension, size and step are not kept",
     "unsqueeze": "dim is not kept",
@@ -257,15 +265,15 @@ KNOWN_OPEN = {
 # backward of a backward, or by ops whose saved values are not listed yet
 NO_CASE = {
     "AdaptiveAvgPool2DBackward0", "AsStridedBackward0", "AvgPool2DBackward0",
-    "AvgPool3DBackward0", "Col2ImBackward0", "ConvolutionBackward0", "DivBackward1",
+    "AvgPool3DBackward0", "Col2ImBackward0", "DivBackward1",
     "EluBackwardBackward0", "FillBackward3", "HardtanhBackwardBackward0", "Im2ColBackward0",
-    "IndexCopyBackward0", "IndexFillBackward1", "IndexPutBackward0", "LeakyReluBackwardBackward0",
+    "IndexCopyBackward0", "IndexPutBackward0", "LeakyReluBackwardBackward0",
     "MaxPool2DWithIndicesBackward0", "MaxUnpool2DBackward0", "MulBackward1",
     "NativeBatchNormBackward0", "NllLoss2DBackward0", "NotImplemented",
     "ReflectionPad1DBackward0", "ReflectionPad2DBackward0", "ReflectionPad3DBackward0",
     "ReplicationPad1DBackward0", "ReplicationPad2DBackward0", "ReplicationPad3DBackward0",
-    "ScaledDotProductFlashAttentionForCpuBackward0", "ScatterBackward0", "ScatterBackward1",
-    "ScatterReduceBackward0", "SqueezeBackward2", "SqueezeBackward4",
+    "ScaledDotProductFlashAttentionForCpuBackward0", "ScatterReduceBackward0",
+    "SqueezeBackward2", "SqueezeBackward4",
     "ThresholdBackwardBackward0", "TransposeBackward1", "UnsafeViewBackward0",
     "UpsampleBilinear2DBackward0", "UpsampleLinear1DBackward0", "UpsampleNearest1DBackward0",
     "UpsampleNearest2DBackward0", "UpsampleNearest3DBackward0",
