@@ -575,4 +575,7 @@ RULES_MORE["index_scatter"] = _index_scatter
 NO_MATRIX_FORM = {
     "not_implemented": "its backward raises, as PyTorch's does",
     "stale_multi_view": "its backward raises (a view of a tensor changed in place since)",
+    "clamp_t": "its grads are masks on three tensors; checked element by element instead",
+    "clamp_min_t": "its grads are masks on two tensors; checked element by element instead",
+    "clamp_max_t": "its grads are masks on two tensors; checked element by element instead",
 }
