@@ -218,13 +218,13 @@ class Recorder(Observer):
     def created_since(self, mark: int) -> frozenset[int]:
         return frozenset(k for k, r in list(self.records.items()) if r.seq > mark)
 
-    def graph_starts(self) -> list:
+    def graph_starts(self) -> tuple[list, list]:
         """Where a snapshot's walk starts besides the namespace's tensors: the nodes of the last
         backward call's roots, and every node created since that call began that is alive."""
-        starts = [getattr(r, "grad_fn", None) for r in self._last_roots]
+        roots = [getattr(r, "grad_fn", None) for r in self._last_roots]
         since = self._backward_seq
-        starts += [r() for r in list(self.records.values()) if r.seq > since]
-        return [fn for fn in starts if fn is not None]
+        recent = [r() for r in list(self.records.values()) if r.seq > since]
+        return [fn for fn in roots if fn is not None], [fn for fn in recent if fn is not None]
 
     # --- snapshot (GUI-facing; may be slow-ish, runs once per run or debugger stop) ---
     def snapshot(self, namespace: dict | None = None, highlight=frozenset(),
@@ -281,6 +281,7 @@ class _Snapshotter:
         self.edges: list[GraphEdge] = []
         self.capped = False
         self.namespace_fns = []
+        self.saved_clones: set[int] = set()  # ids of CloneBackward0 nodes a walked node saved
         for name, t in namespace_tensors(namespace, rec.ttype):
             self.names.setdefault(id(t), name)
             fn = t.grad_fn
@@ -292,11 +293,13 @@ class _Snapshotter:
 
     def build(self, highlight: frozenset[int]) -> GraphSnapshot:
         rec = self.rec
-        starts = list(self.namespace_fns)
-        starts += rec.graph_starts()
+        roots, recent = rec.graph_starts()
         for leaf in self.leaves:
             self._leaf(leaf)
-        self._walk([fn for fn in starts if fn is not None])
+        self._walk([*self.namespace_fns, *roots, *(fn for fn in recent if not _is_clone(fn))])
+        # The clone an in-place op saved of its input (ATen's, for _saved_self) is alive but
+        # no backward from the script's tensors runs it: drawn only when nothing saved it
+        self._walk([fn for fn in recent if _is_clone(fn) and id(fn) not in self.saved_clones])
         groups = self._groups() if len(self.nodes) > COLLAPSE_ABOVE else ()
         notes = []
         if self.capped:
@@ -368,6 +371,12 @@ class _Snapshotter:
             if key in self.nodes or self._full():
                 continue
             self.nodes[key] = self._op_node(fn)
+            saved = getattr(fn, "_saved", ())
+            if saved.__class__ is tuple:
+                for t in saved:
+                    g = getattr(t, "grad_fn", None)
+                    if g is not None and _is_clone(g):
+                        self.saved_clones.add(id(g))
             rec = self.rec.records.get(key)
             grads_out = rec.grads_out if rec is not None else None
             for i, (nxt, _) in enumerate(getattr(fn, "next_functions", ())):
@@ -505,6 +514,10 @@ def _remove_module_hooks() -> None:
 def _is_custom(fn) -> bool:
     # PyTorch's (and the engine's) nodes of user autograd.Functions know their Function class.
     return getattr(fn, "_forward_cls", None) is not None
+
+
+def _is_clone(fn) -> bool:
+    return type(fn).__name__ == "CloneBackward0"
 
 
 def _freed(fn) -> bool:

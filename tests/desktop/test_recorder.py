@@ -364,3 +364,19 @@ g = x.grad
     consts = [kinds[i] for i in into_g if kinds[i].kind == NodeKind.LEAF_CONST]
     # the tensor copy_ filled, as it was before: zeros, never uninitialised memory
     assert [c.value.tolist() for c in consts] == [[0.0, 0.0]]
+
+
+def test_the_clone_an_inplace_op_saved_is_not_drawn_unless_the_script_holds_it():
+    source = """\
+import torch
+x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+y = x * 2
+y.mul_(x)  # saves a clone of y's old value for its backward, as ATen does
+z = y.sum()
+"""
+    ops_drawn = ops(run_script(source).graph)
+    assert ops_drawn == sorted(["AccumulateGrad", "MulBackward0", "MulBackward0",
+                                "SumBackward0"])
+    held = source + "s = y.grad_fn._saved_self\nw = x.clone()\n"
+    named = nodes_by_label(run_script(held).graph)
+    assert named["s"].op == named["w"].op == "CloneBackward0"
