@@ -1,6 +1,6 @@
 """``torch.nn``: modules, parameters, losses, ``functional`` and ``init``."""
 
-from . import functional, init
+from . import functional, init, utils
 from .activation import (
     ELU,
     GELU,
@@ -119,5 +119,6 @@ __all__ = [
     "Tanh",
     "functional",
     "init",
+    "utils",
 ]
 __all__ += _pad_resample_all
