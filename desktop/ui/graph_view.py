@@ -355,8 +355,9 @@ class GraphView(QWidget):
         items = {n.id: self.make_item(n, n.id in drawn.highlight) for n in drawn.nodes}
         sizes = {i: (it.rect.width(), it.rect.height()) for i, it in items.items()}
         pending = (items, selected, keep_view, notes, drawn)
-        if here or self.drawn_before(drawn, sizes):
-            self._place(self._token, self._run_layout(drawn, sizes), pending)
+        positions = self._run_layout(drawn, sizes) if here else self.drawn_before(drawn, sizes)
+        if positions is not None:
+            self._place(self._token, positions, pending)
             return
         # the old drawing stays until the new one is laid out: no blank flash per step
         self._pending = pending
@@ -457,12 +458,12 @@ class GraphView(QWidget):
         except Exception:  # a broken layout must not lose the graph: fall back
             return layered_layout(snapshot)
 
-    def drawn_before(self, drawn: GraphSnapshot, sizes) -> bool:
-        """Whether a drawing of this shape was laid out lately (then it is placed at once)."""
+    def drawn_before(self, drawn: GraphSnapshot, sizes) -> dict | None:
+        """The positions of a drawing of this shape laid out lately (placed at once), or None."""
         if not accepts_sizes(self.layout_fn):
-            return False
+            return None
         key = (shape_of(drawn, sizes), frames_of(drawn, self._clusters(drawn)))
-        return self.drawings.get(key, drawn) is not None
+        return self.drawings.get(key, drawn)
 
     def _flat_layout(self, snapshot: GraphSnapshot, sizes) -> dict:
         return self.layout_fn(snapshot, sizes=sizes)
